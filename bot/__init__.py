@@ -1,0 +1,1 @@
+"""paichan composition root: settings, CLI, servers. Nothing imports this package."""

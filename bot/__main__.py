@@ -1,0 +1,1 @@
+import sys; from bot.cli import main; sys.exit(main())

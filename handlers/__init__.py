@@ -1,0 +1,1 @@
+"""Chat flows: parse a message, call a use case, render the view."""

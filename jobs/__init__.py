@@ -1,0 +1,1 @@
+"""Scheduled jobs: each only triggers a use case."""

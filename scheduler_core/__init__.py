@@ -1,0 +1,1 @@
+"""paichan scheduling core: domain, planning and use cases. No I/O framework imports."""

@@ -1,0 +1,196 @@
+"""The planning problem and its solution, in integer minutes on one time axis.
+
+Everything the planners (CP-SAT model, dispatching rules, local search) see is here. The
+axis is *working time*: for a factory it is the union of its machines' shifts with
+non-working time cut out (see :mod:`scheduler_core.planning.axis`), so an operation that
+pauses over a night shift or a holiday is one contiguous interval on the axis. For a
+textbook benchmark the axis is plain time.
+
+Rules every plan must satisfy (checked independently by :mod:`.validate`):
+
+* each operation runs once, on one of its modes' machines, for that mode's duration;
+* operation ``k`` of a job starts no earlier than operation ``k-1`` ends, and the first
+  operation no earlier than the job's release;
+* a machine runs one operation at a time and none inside its blocked windows;
+* a fixed operation (finished, running or frozen work) keeps its machine, start and end.
+
+Due dates are soft: tardiness is measured, never forbidden.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Assignment",
+    "Fixed",
+    "Job",
+    "Mode",
+    "Objective",
+    "Op",
+    "Previous",
+    "Problem",
+    "Solution",
+    "SolveStatus",
+]
+
+Objective = Literal["makespan", "weighted_tardiness", "factory"]
+"""What a planner minimises.
+
+* ``makespan``: the end of the last operation (J||Cmax, FJ||Cmax benchmarks).
+* ``weighted_tardiness``: sum of weight * max(0, completion - due).
+* ``factory``: lexicographic (1) weighted tardiness, (2) operations moved against the
+  published plan, (3) total flow time (sum of job completion - release).
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """One way to run an operation: on ``machine`` (index into ``Problem.machines``)
+    for ``duration`` axis minutes (> 0)."""
+
+    machine: int
+    duration: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """Work that must stay where it is (finished, running or inside the frozen horizon)."""
+
+    machine: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """Where the published plan had this operation; moving it costs stability."""
+
+    machine: int
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """Operation ``index`` of job ``job``: runs in exactly one of ``modes``."""
+
+    job: int
+    index: int
+    modes: tuple[Mode, ...]
+    fixed: Fixed | None = None
+    previous: Previous | None = None
+    name: str = ""
+
+    def duration_on(self, machine: int) -> int | None:
+        for mode in self.modes:
+            if mode.machine == machine:
+                return mode.duration
+        return None
+
+    @property
+    def min_duration(self) -> int:
+        return min(m.duration for m in self.modes)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A chain of operations (an order's routing). ``due`` None means no due date."""
+
+    key: str
+    ops: tuple[Op, ...]
+    release: int = 0
+    due: int | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A (flexible) job shop on one time axis.
+
+    Attributes:
+        jobs: the jobs; ``jobs[j].ops[k].job == j`` and ``.index == k``.
+        machines: machine names, index = machine number used in modes.
+        blocked: per machine, sorted disjoint ``(start, end)`` windows when it cannot work
+            (downtime, machine-specific non-working time).
+        objective: what to minimise, see :data:`Objective`.
+        now: no non-fixed operation may start before this axis minute.
+        name: instance name, for reports.
+        move_tolerance: a non-fixed operation with a ``previous`` place counts as moved when
+            its machine changes or its start shifts by more than this many minutes.
+    """
+
+    jobs: tuple[Job, ...]
+    machines: tuple[str, ...]
+    blocked: tuple[tuple[tuple[int, int], ...], ...] = ()
+    objective: Objective = "makespan"
+    now: int = 0
+    name: str = ""
+    move_tolerance: int = 30
+
+    def __post_init__(self) -> None:
+        if not self.blocked:
+            object.__setattr__(self, "blocked", tuple(() for _ in self.machines))
+        if len(self.blocked) != len(self.machines):
+            raise ValueError("blocked must have one entry per machine")
+        for j, job in enumerate(self.jobs):
+            for k, op in enumerate(job.ops):
+                if op.job != j or op.index != k:
+                    raise ValueError(f"operation {op.job}/{op.index} stored at {j}/{k}")
+                if not op.modes:
+                    raise ValueError(f"operation {j}/{k} has no machine")
+                for mode in op.modes:
+                    if not 0 <= mode.machine < len(self.machines) or mode.duration <= 0:
+                        raise ValueError(f"operation {j}/{k} has a bad mode {mode}")
+
+    @property
+    def n_ops(self) -> int:
+        return sum(len(job.ops) for job in self.jobs)
+
+    def all_ops(self) -> list[Op]:
+        return [op for job in self.jobs for op in job.ops]
+
+
+class SolveStatus(str, enum.Enum):
+    """How a plan was obtained. Never an exception: outcomes are values."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    FALLBACK = "fallback"  # the solver failed or ran out of time: heuristic plan
+    HEURISTIC = "heuristic"  # asked for a dispatching rule directly
+    INFEASIBLE = "infeasible"  # only when fixed work itself conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where and when one operation runs (axis minutes, end exclusive)."""
+
+    job: int
+    op: int
+    machine: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A plan: one assignment per operation, plus how it was obtained."""
+
+    assignments: tuple[Assignment, ...]
+    status: SolveStatus
+    method: str = ""
+    lower_bound: int | None = None
+    seconds: float = 0.0
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def by_op(self) -> dict[tuple[int, int], Assignment]:
+        return {(a.job, a.op): a for a in self.assignments}
+
+    def completion(self, n_jobs: int) -> list[int]:
+        """Completion (end of last operation) per job; 0 for a job without operations."""
+        done = [0] * n_jobs
+        for a in self.assignments:
+            if a.end > done[a.job]:
+                done[a.job] = a.end
+        return done
