@@ -1,0 +1,112 @@
+"""Working calendars: weekly shifts, holidays and downtime windows.
+
+A calendar answers one question: which minutes of the time grid are working minutes.
+Shifts may cross midnight (22:00-06:00 belongs to the day it starts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from .timegrid import TimeGrid, ensure_aware
+
+__all__ = ["Shift", "WorkCalendar", "Downtime", "merge_intervals", "subtract_intervals", "TWO_SHIFTS"]
+
+Interval = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A working period of a day, ``start`` to ``end`` local time; end <= start crosses midnight."""
+
+    start: time
+    end: time
+
+    @property
+    def minutes(self) -> int:
+        a = self.start.hour * 60 + self.start.minute
+        b = self.end.hour * 60 + self.end.minute
+        return b - a if b > a else b + 1440 - a
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """Shifts per ISO weekday (1=Monday..7=Sunday) and holidays (no shift starts that day)."""
+
+    name: str
+    shifts: Mapping[int, tuple[Shift, ...]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def working_intervals(self, grid: TimeGrid, start: datetime, end: datetime) -> list[Interval]:
+        """Working windows overlapping [start, end), as sorted disjoint grid minutes, clipped."""
+        ensure_aware(start)
+        ensure_aware(end)
+        lo, hi = grid.minutes(start), grid.minutes(end)
+        out: list[Interval] = []
+        day = start.astimezone(grid.tz).date() - timedelta(days=1)
+        last = end.astimezone(grid.tz).date()
+        while day <= last:
+            if day not in self.holidays:
+                for shift in self.shifts.get(day.isoweekday(), ()):
+                    s_dt = datetime.combine(day, shift.start, tzinfo=grid.tz)
+                    e_dt = s_dt + timedelta(minutes=shift.minutes)
+                    a, b = max(grid.minutes(s_dt), lo), min(grid.minutes(e_dt), hi)
+                    if a < b:
+                        out.append((a, b))
+            day += timedelta(days=1)
+        return merge_intervals(out)
+
+    @property
+    def weekly_minutes(self) -> int:
+        return sum(s.minutes for shifts in self.shifts.values() for s in shifts)
+
+
+def _two_shifts() -> dict[int, tuple[Shift, ...]]:
+    day = (Shift(time(8, 0), time(16, 0)), Shift(time(16, 0), time(0, 0)))
+    return {d: day for d in range(1, 7)}  # Monday..Saturday, two 8-hour shifts
+
+
+TWO_SHIFTS = WorkCalendar("two-shifts", _two_shifts())
+
+
+@dataclass(frozen=True, slots=True)
+class Downtime:
+    """A machine cannot work in [start, end): breakdown, maintenance. ``end`` None = until further notice."""
+
+    machine: str
+    start: datetime
+    end: datetime | None
+    reason: str = ""
+
+
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted union of half-open intervals; touching ones are merged."""
+    out: list[Interval] = []
+    for a, b in sorted(i for i in intervals if i[0] < i[1]):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def subtract_intervals(base: Iterable[Interval], cut: Iterable[Interval]) -> list[Interval]:
+    """``base`` minus ``cut``, both as interval sets; result sorted and disjoint."""
+    cuts = merge_intervals(cut)
+    out: list[Interval] = []
+    for a, b in merge_intervals(base):
+        cur = a
+        for c, d in cuts:
+            if d <= cur or c >= b:
+                continue
+            if c > cur:
+                out.append((cur, c))
+            cur = max(cur, d)
+            if cur >= b:
+                break
+        if cur < b:
+            out.append((cur, b))
+    return out

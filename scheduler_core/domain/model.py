@@ -1,0 +1,156 @@
+"""The factory as the planner sees it: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .calendar import Downtime, WorkCalendar
+
+__all__ = [
+    "Alternative",
+    "Factory",
+    "Machine",
+    "Order",
+    "OrderStatus",
+    "Progress",
+    "Routing",
+    "Step",
+    "VIP_WEIGHT_FACTOR",
+    "RUSH_WEIGHT_FACTOR",
+]
+
+VIP_WEIGHT_FACTOR = 5
+"""A VIP order's minute of lateness costs this many times a normal one's."""
+
+RUSH_WEIGHT_FACTOR = 1000
+"""A rush (插单) order's lateness dominates everybody else's: it is placed on time
+whenever that is feasible at all."""
+
+
+class OrderStatus(str, enum.Enum):
+    OPEN = "open"  # accepted, not started
+    IN_PROGRESS = "in_progress"
+    DONE = "done"  # all operations finished, not yet delivered
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (OrderStatus.OPEN, OrderStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """A machine (resource); ``group`` is its machine group (e.g. "CNC")."""
+
+    id: str
+    name: str
+    group: str
+    calendar: str = "two-shifts"
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Run a step on ``machine`` taking ``setup`` minutes plus ``per_unit`` minutes per unit."""
+
+    machine: str
+    setup: float
+    per_unit: float
+
+    def minutes(self, quantity: int) -> int:
+        """Working minutes to make ``quantity`` units (at least one minute)."""
+        return max(1, round(self.setup + self.per_unit * quantity))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One operation of a routing, with the machines that can do it."""
+
+    name: str
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """The ordered operations that make a product."""
+
+    product: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A customer order for ``quantity`` of ``product`` promised for ``due``.
+
+    ``priority`` is an extra weight multiplier (1 = normal); ``rush`` marks an inserted order
+    (插单); ``release`` is when material is ready (None = now).
+    """
+
+    ref: str
+    customer: str
+    product: str
+    quantity: int
+    due: datetime
+    vip: bool = False
+    priority: int = 1
+    rush: bool = False
+    release: datetime | None = None
+    status: OrderStatus = OrderStatus.OPEN
+    created: datetime | None = None
+
+    @property
+    def weight(self) -> int:
+        """Objective weight per minute of lateness."""
+        w = max(1, self.priority)
+        if self.vip:
+            w *= VIP_WEIGHT_FACTOR
+        if self.rush:
+            w *= RUSH_WEIGHT_FACTOR
+        return w
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the shop floor reported for step ``step`` of order ``ref`` (报工).
+
+    ``done`` good units so far; ``finished`` when the step is complete; ``machine`` and
+    ``started`` where and when it began (a started step is pinned to its machine).
+    """
+
+    ref: str
+    step: int
+    done: int
+    machine: str | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Factory:
+    """Everything needed to plan: machines, calendars, routings, downtime, orders, progress."""
+
+    timezone: str
+    machines: tuple[Machine, ...]
+    calendars: Mapping[str, WorkCalendar]
+    routings: Mapping[str, Routing]
+    orders: tuple[Order, ...]
+    downtime: tuple[Downtime, ...] = ()
+    progress: Mapping[tuple[str, int], Progress] = field(default_factory=dict)
+
+    def machine(self, machine_id: str) -> Machine:
+        for m in self.machines:
+            if m.id == machine_id:
+                return m
+        raise KeyError(machine_id)
+
+    def order(self, ref: str) -> Order:
+        for o in self.orders:
+            if o.ref == ref:
+                return o
+        raise KeyError(ref)
+
+    def active_orders(self) -> tuple[Order, ...]:
+        return tuple(o for o in self.orders if o.status.is_active)

@@ -1,0 +1,308 @@
+"""From the factory (real datetimes) to a :class:`Problem` on the working-time axis, and back.
+
+Rules applied here (not in the planners):
+
+* finished steps are left out; a job starts no earlier than ``now`` and its release;
+* a running step is pinned to its machine with only its remaining quantity to do, from the
+  first minute its machine is free at or after ``now`` (downtime pauses it);
+* a step the published plan starts inside the frozen horizon (``now`` + ``frozen_minutes``)
+  stays where it is, provided its predecessor is finished or pinned and ends in time and its
+  machine is still free then;
+* an open-ended machine stop is assumed to last ``open_downtime_minutes`` from now;
+* VIP and rush orders weigh more (:attr:`Order.weight`); due dates stay soft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduler_core.domain.calendar import merge_intervals, subtract_intervals
+from scheduler_core.domain.model import Factory, Order
+from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.domain.timegrid import TimeGrid, floor_minute
+
+from .axis import Axis
+from .problem import Assignment, Fixed, Job, Mode, Objective, Op, Previous, Problem, Solution
+
+__all__ = ["Built", "PlanningInputError", "build_problem", "to_schedule"]
+
+_WEEK = timedelta(days=7)
+
+
+class PlanningInputError(ValueError):
+    """The factory data cannot be planned (unknown product, no machine for a step ...)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A problem plus what is needed to turn its solutions back into a :class:`Schedule`."""
+
+    problem: Problem
+    grid: TimeGrid
+    axis: Axis
+    refs: tuple[str, ...]  # job index -> order ref
+    steps: tuple[tuple[int, ...], ...]  # job index -> routing step number per op
+    step_names: tuple[tuple[str, ...], ...]
+    machine_ids: tuple[str, ...]
+    quantities: tuple[tuple[int, ...], ...]  # job index -> quantity still to make per op
+    finished: dict[str, datetime]
+    now: datetime
+
+    def job_of(self, ref: str) -> int:
+        return self.refs.index(ref)
+
+    def to_real(self, start: int, end: int) -> tuple[datetime, datetime]:
+        return self.grid.at(self.axis.start_at(start)), self.grid.at(self.axis.end_at(end))
+
+
+def build_problem(
+    factory: Factory,
+    now: datetime,
+    published: Schedule | None = None,
+    *,
+    objective: Objective = "factory",
+    frozen_minutes: int = 240,
+    open_downtime_minutes: int = 240,
+    move_tolerance: int = 30,
+    orders: Sequence[Order] | None = None,
+) -> Built:
+    """Build the planning problem for the factory's active orders (or ``orders``) at ``now``.
+
+    Raises:
+        PlanningInputError: an order's product has no routing, or a step no existing machine.
+    """
+    now = floor_minute(now)
+    grid = TimeGrid.starting(now, factory.timezone)
+    todo = [o for o in (orders if orders is not None else factory.active_orders())]
+    machine_ids = tuple(m.id for m in factory.machines)
+    m_index = {mid: i for i, mid in enumerate(machine_ids)}
+
+    # --- how much working time the axis must cover -------------------------------------
+    need = 0
+    latest = now
+    for o in todo:
+        routing = factory.routings.get(o.product)
+        if routing is None:
+            raise PlanningInputError(f"order {o.ref}: no routing for product {o.product!r}")
+        for k, step in enumerate(routing.steps):
+            alts = [a for a in step.alternatives if a.machine in m_index]
+            if not alts:
+                raise PlanningInputError(f"order {o.ref}: step {k + 1} ({step.name}) has no machine")
+            need += max(a.minutes(o.quantity) for a in alts)
+        latest = max(latest, o.due, o.release or now)
+    down_total = 0
+    for d in factory.downtime:
+        end = d.end or (max(now, d.start) + timedelta(minutes=open_downtime_minutes))
+        down_total += max(0, int((end - max(now, d.start)).total_seconds() // 60))
+        latest = max(latest, end)
+    need += down_total + 24 * 60
+
+    # --- working windows: per machine, and their union = the axis -----------------------
+    horizon_end = max(latest, now) + _WEEK
+    while True:
+        per_machine = {}
+        for m in factory.machines:
+            cal = factory.calendars.get(m.calendar)
+            if cal is None:
+                raise PlanningInputError(f"machine {m.id}: unknown calendar {m.calendar!r}")
+            per_machine[m.id] = cal.working_intervals(grid, now, horizon_end)
+        union = merge_intervals(w for ws in per_machine.values() for w in ws)
+        if union and sum(b - a for a, b in union) >= need and grid.at(union[-1][1]) >= latest:
+            break
+        if horizon_end - now > timedelta(days=3660):
+            raise PlanningInputError("the calendars leave too little working time to plan")
+        horizon_end += (horizon_end - now) + _WEEK
+    axis = Axis(union)
+    grid_end = union[-1][1]
+
+    blocked: list[tuple[tuple[int, int], ...]] = []
+    for m in factory.machines:
+        off = subtract_intervals(union, per_machine[m.id])
+        for d in factory.downtime:
+            if d.machine != m.id:
+                continue
+            end = d.end or (max(now, d.start) + timedelta(minutes=open_downtime_minutes))
+            a, b = max(0, grid.minutes(d.start)), min(grid_end, grid.minutes(end))
+            if a < b:
+                off.append((a, b))
+        windows = [axis.window_to_axis(a, b) for a, b in merge_intervals(off)]
+        blocked.append(tuple(w for w in merge_intervals(windows) if w[0] < w[1]))
+
+    now_x = 0  # the grid starts at now; axis 0 is the first working minute at/after now
+
+    def free_from(machine: int, x: int, work: int, busy: list[tuple[int, int]]) -> tuple[int, int]:
+        """Earliest pinned placement of ``work`` minutes on ``machine`` from ``x``; downtime
+        inside it pauses the work (the interval then spans the window)."""
+        windows = sorted(list(blocked[machine]) + busy)
+        start = x
+        for a, b in windows:
+            if a <= start < b:
+                start = b
+        pos, left = start, work
+        for a, b in windows:
+            if b <= pos:
+                continue
+            if a >= pos + left:
+                break
+            left -= a - pos
+            pos = b
+        return start, pos + left
+
+    pinned_busy: dict[int, list[tuple[int, int]]] = {}
+    pub_index: dict[tuple[str, int], PlannedOp] = {}
+    if published is not None:
+        pub_index = {(p.ref, p.step): p for p in published.ops}
+    frozen_until = frozen_minutes
+
+    jobs: list[Job] = []
+    refs: list[str] = []
+    steps_of: list[tuple[int, ...]] = []
+    qty_of: list[tuple[int, ...]] = []
+    names_of: list[tuple[str, ...]] = []
+    finished: dict[str, datetime] = {}
+    # running steps first, so frozen steps never collide with them
+    ordered = sorted(todo, key=lambda o: (o.ref,))
+    running_first: list[tuple[Order, int]] = []
+    for o in ordered:
+        routing = factory.routings[o.product]
+        for k in range(len(routing.steps)):
+            p = factory.progress.get((o.ref, k))
+            if p and p.started and not p.finished and p.done < o.quantity and p.machine in m_index:
+                running_first.append((o, k))
+    running_place: dict[tuple[str, int], Fixed] = {}
+    for o, k in running_first:
+        p = factory.progress[(o.ref, k)]
+        assert p.machine is not None
+        mi = m_index[p.machine]
+        alt = next((a for a in factory.routings[o.product].steps[k].alternatives if a.machine == p.machine), None)
+        per_unit = alt.per_unit if alt is not None else 1.0  # reported on an unlisted machine
+        work = max(1, round(per_unit * (o.quantity - p.done)))  # setup is already done
+        s, e = free_from(mi, now_x, work, pinned_busy.get(mi, []))
+        pinned_busy.setdefault(mi, []).append((s, e))
+        running_place[(o.ref, k)] = Fixed(mi, s, e)
+
+    for o in ordered:
+        routing = factory.routings[o.product]
+        j = len(jobs)
+        ops: list[Op] = []
+        steps: list[int] = []
+        names: list[str] = []
+        qtys: list[int] = []
+        last_done: datetime | None = None
+        prev_end: int | None = None  # end of the previous *fixed* op of this job, if fixed
+        prev_fixed = True
+        for k, step in enumerate(routing.steps):
+            p = factory.progress.get((o.ref, k))
+            if p is not None and (p.finished is not None or p.done >= o.quantity):
+                if p.finished is not None and (last_done is None or p.finished > last_done):
+                    last_done = p.finished
+                continue
+            idx = len(ops)
+            name = f"{o.ref}/{k + 1}"
+            modes = tuple(
+                Mode(m_index[a.machine], a.minutes(o.quantity)) for a in step.alternatives if a.machine in m_index
+            )
+            fixed = running_place.get((o.ref, k))
+            prev = None
+            pub = pub_index.get((o.ref, k))
+            if pub is not None and pub.machine in m_index:
+                prev = Previous(m_index[pub.machine], axis.to_axis(grid.minutes(pub.start)))
+                if fixed is None and prev_fixed:
+                    fixed = _frozen(pub, prev, axis, grid, frozen_until, prev_end, blocked, pinned_busy, modes)
+                    if fixed is not None:
+                        pinned_busy.setdefault(fixed.machine, []).append((fixed.start, fixed.end))
+            ops.append(Op(j, idx, modes, fixed, prev, name))
+            steps.append(k)
+            names.append(step.name)
+            running = (o.ref, k) in running_place and p is not None
+            qtys.append(o.quantity - p.done if running and p is not None else o.quantity)
+            prev_fixed = fixed is not None
+            prev_end = fixed.end if fixed is not None else None
+        if not ops:
+            finished[o.ref] = last_done or now
+            continue
+        release = 0
+        if o.release is not None and o.release > now:
+            release = axis.to_axis(grid.minutes(o.release))
+        due_m = grid.minutes(o.due)
+        due = axis.to_axis(due_m) if due_m > 0 else due_m  # a past due keeps counting
+        jobs.append(Job(o.ref, tuple(ops), max(release, now_x), due, o.weight))
+        refs.append(o.ref)
+        steps_of.append(tuple(steps))
+        qty_of.append(tuple(qtys))
+        names_of.append(tuple(names))
+
+    problem = Problem(
+        jobs=tuple(jobs),
+        machines=machine_ids,
+        blocked=tuple(blocked),
+        objective=objective,
+        now=now_x,
+        name="factory",
+        move_tolerance=move_tolerance,
+    )
+    return Built(
+        problem, grid, axis, tuple(refs), tuple(steps_of), tuple(names_of), machine_ids, tuple(qty_of), finished, now
+    )
+
+
+def _frozen(
+    pub: PlannedOp,
+    prev: Previous,
+    axis: Axis,
+    grid: TimeGrid,
+    frozen_until: int,
+    pred_end: int | None,
+    blocked: Sequence[tuple[tuple[int, int], ...]],
+    busy: dict[int, list[tuple[int, int]]],
+    modes: tuple[Mode, ...],
+) -> Fixed | None:
+    """The published place of a step about to start, if it is still possible there."""
+    start = prev.start
+    if not 0 <= start < frozen_until or grid.minutes(pub.start) < 0:
+        return None
+    dur = next((m.duration for m in modes if m.machine == prev.machine), None)
+    if dur is None:
+        return None
+    end = start + dur
+    if pred_end is not None and pred_end > start:
+        return None
+    for a, b in list(blocked[prev.machine]) + busy.get(prev.machine, []):
+        if a < end and start < b:
+            return None
+    return Fixed(prev.machine, start, end)
+
+
+def to_schedule(built: Built, solution: Solution, *, version: int = 0) -> Schedule:
+    """Turn an axis solution into real datetimes."""
+    ops: list[PlannedOp] = []
+    for a in sorted(solution.assignments, key=lambda x: (x.start, x.job, x.op)):
+        ops.append(_planned(built, a))
+    return Schedule(
+        ops=tuple(ops),
+        created=built.now,
+        version=version,
+        method=solution.method,
+        status=solution.status.value,
+        finished=dict(built.finished),
+    )
+
+
+def _planned(built: Built, a: Assignment) -> PlannedOp:
+    op = built.problem.jobs[a.job].ops[a.op]
+    start, end = built.to_real(a.start, a.end)
+    ref = built.refs[a.job]
+    step = built.steps[a.job][a.op]
+    return PlannedOp(
+        ref=ref,
+        step=step,
+        step_name=built.step_names[a.job][a.op],
+        machine=built.machine_ids[a.machine],
+        start=start,
+        end=end,
+        quantity=built.quantities[a.job][a.op],
+        work_minutes=a.end - a.start,
+        fixed=op.fixed is not None,
+    )
