@@ -35,7 +35,16 @@ def _content_lines(path: str | Path) -> list[str]:
 
 
 def _problem(name: str, routes: list[list[list[tuple[int, int]]]], machines: list[str]) -> Problem:
-    """Build a makespan problem from ``routes[job][op] = [(machine index, duration), ...]``."""
+    """Build a makespan problem from ``routes[job][op] = [(machine index, duration), ...]``.
+
+    Raises:
+        ValueError: an operation of zero duration (orb07 and the Hurink orb7 copies have
+            one); the planning :class:`Problem` requires positive durations.
+    """
+    for j, route in enumerate(routes):
+        for k, alts in enumerate(route):
+            if any(d <= 0 for _, d in alts):
+                raise ValueError(f"{name}: operation {j}/{k} has a zero duration (not supported)")
     jobs = []
     for j, route in enumerate(routes):
         ops = tuple(

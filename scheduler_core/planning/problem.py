@@ -12,7 +12,8 @@ Rules every plan must satisfy (checked independently by :mod:`.validate`):
 * operation ``k`` of a job starts no earlier than operation ``k-1`` ends, and the first
   operation no earlier than the job's release;
 * a machine runs one operation at a time and none inside its blocked windows;
-* a fixed operation (finished, running or frozen work) keeps its machine, start and end.
+* a fixed operation (finished, running or frozen work) keeps its machine, start and end;
+* a job with a ``deadline`` completes by then (hard; ``due`` stays soft).
 
 Due dates are soft: tardiness is measured, never forbidden.
 """
@@ -96,13 +97,18 @@ class Op:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A chain of operations (an order's routing). ``due`` None means no due date."""
+    """A chain of operations (an order's routing). ``due`` None means no due date.
+
+    ``deadline`` is a HARD latest completion (None: none). Planners use it only when the
+    caller has shown it can be met (e.g. a rush order that fits when put first).
+    """
 
     key: str
     ops: tuple[Op, ...]
     release: int = 0
     due: int | None = None
     weight: int = 1
+    deadline: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

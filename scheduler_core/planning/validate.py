@@ -72,6 +72,9 @@ def violations(problem: Problem, solution: Solution, limit: int = 20) -> list[st
                     if bad(f"operation {(j, k)} starts at {s[1]} before its predecessor ends at {prev_end}"):
                         return out
             prev_end = s[2]
+        if job.deadline is not None and prev_end is not None and prev_end > job.deadline:
+            if bad(f"job {j} completes at {prev_end} after its hard deadline {job.deadline}"):
+                return out
     per_machine: dict[int, list[tuple[int, int, tuple[int, int]]]] = {}
     for key, (m, s0, e0) in seen.items():
         per_machine.setdefault(m, []).append((s0, e0, key))

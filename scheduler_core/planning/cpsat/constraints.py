@@ -1,0 +1,127 @@
+"""The scheduling rules as CP-SAT constraints: one function per rule.
+
+The first five are the rules of :mod:`scheduler_core.planning.problem` (checked again by
+:mod:`scheduler_core.planning.validate`); the ``redundant_*`` ones add nothing a plan must
+satisfy beyond them, they only give the solver stronger bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ortools.sat.python import cp_model
+
+from .data import ModelData
+from .variables import Variables
+
+__all__ = [
+    "add_duration_of_chosen_mode",
+    "add_exactly_one_mode",
+    "add_machine_no_overlap",
+    "add_precedence",
+    "add_release_and_now",
+    "redundant_machine_load",
+    "redundant_shop_cumulative",
+]
+
+
+def add_exactly_one_mode(model: cp_model.CpModel, variables: Variables) -> None:
+    """Each operation runs in exactly one of its modes (on one eligible machine)."""
+    for ov in variables.ops.values():
+        if len(ov.modes) > 1:
+            model.add_exactly_one(m.on for m in ov.modes)
+
+
+def add_duration_of_chosen_mode(model: cp_model.CpModel, variables: Variables) -> None:
+    """An operation lasts the duration of its chosen mode: ``end = start + duration``.
+
+    The main interval already ties ``end = start + size``; here ``size`` follows the mode.
+    """
+    for ov in variables.ops.values():
+        if len(ov.modes) > 1 and not isinstance(ov.size, int):
+            model.add(ov.size == sum(m.duration * m.on for m in ov.modes))
+
+
+def add_precedence(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    """Operation ``k`` of a job starts no earlier than operation ``k-1`` ends.
+
+    Applies to every free operation; its predecessor's end is a constant when the
+    predecessor is fixed. A fixed operation is a fact and gets no constraint (as in
+    :func:`~scheduler_core.planning.validate.violations`).
+    """
+    for job in data.problem.jobs:
+        for prev, op in zip(job.ops, job.ops[1:], strict=False):
+            if op.fixed is not None:
+                continue
+            start = variables.ops[(op.job, op.index)].start
+            if prev.fixed is not None:
+                model.add(start >= prev.fixed.end)
+            else:
+                model.add(variables.ops[(prev.job, prev.index)].end <= start)
+
+
+def add_release_and_now(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    """A job's first operation starts at or after the job's release, and no free operation
+    starts before ``problem.now`` (fixed operations may lie in the past)."""
+    problem = data.problem
+    for ov in variables.ops.values():
+        bound = problem.now
+        if ov.op.index == 0:
+            bound = max(bound, problem.jobs[ov.op.job].release)
+        model.add(ov.start >= bound)
+
+
+def add_machine_no_overlap(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    """A machine runs one operation at a time, never inside its blocked windows and never
+    over fixed work.
+
+    Blocked windows and fixed operations enter each machine's NoOverlap as fixed intervals,
+    merged first: a fixed operation may lie inside a blocked window (it is a fact), and
+    only free operations must avoid both.
+    """
+    names = data.problem.machines
+    per_machine: list[list[cp_model.IntervalVar]] = [[] for _ in names]
+    for ov in variables.ops.values():
+        for mode in ov.modes:
+            per_machine[mode.machine].append(mode.interval)
+    for m, intervals in enumerate(per_machine):
+        if not intervals:
+            continue
+        for s, e in data.forbidden[m]:
+            if s >= data.horizon:
+                continue  # after every free operation's latest end: cannot bind
+            intervals.append(model.new_fixed_size_interval_var(s, e - s, f"blocked[{names[m]}@{s}]"))
+        if len(intervals) > 1:
+            model.add_no_overlap(intervals)
+
+
+def redundant_shop_cumulative(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    """Redundant: at any time at most ``#machines`` operations run in the whole shop.
+
+    Only useful when operations have several eligible machines (the per-machine NoOverlaps
+    then reason about each machine's optional intervals separately).
+    """
+    ops = list(variables.ops.values())
+    if not any(len(ov.modes) > 1 for ov in ops):
+        return
+    used = sorted({m.machine for ov in ops for m in ov.modes})
+    model.add_cumulative([ov.interval for ov in ops], [1] * len(ops), len(used))
+
+
+def redundant_machine_load(
+    model: cp_model.CpModel, data: ModelData, variables: Variables, makespan: cp_model.IntVar
+) -> None:
+    """Redundant (makespan only): the makespan is at least each machine's earliest possible
+    start plus the work assigned to it, and at least the shop's total work spread over all
+    machines."""
+    per_machine: dict[int, list[tuple[int, int, cp_model.IntVar]]] = {}
+    for key, ov in variables.ops.items():
+        for mode in ov.modes:
+            per_machine.setdefault(mode.machine, []).append((data.head[key], mode.duration, mode.on))
+    for entries in per_machine.values():
+        earliest = min(h for h, _, _ in entries)
+        model.add(makespan >= earliest + sum(d * on for _, d, on in entries))
+    if len(per_machine) > 1:
+        earliest_all = min((data.head[k] for k in variables.ops), default=0)
+        total: Sequence[cp_model.LinearExprT] = [ov.size for ov in variables.ops.values()]
+        model.add(len(per_machine) * (makespan - earliest_all) >= sum(total))

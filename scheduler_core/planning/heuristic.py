@@ -1,0 +1,771 @@
+"""Dispatching rules, insertion repair and local search for :class:`~.problem.Problem`.
+
+Pure Python (numpy only for the one-machine special case). Every function here returns a
+complete plan that satisfies :func:`.validate.violations`; they warm-start CP-SAT and are
+the fallback when it fails.
+
+Building blocks:
+
+* a per-machine *timeline* of sorted, disjoint busy intervals (blocked windows, fixed work
+  and everything placed so far); :func:`_fit` finds with ``bisect`` the earliest start
+  ``>= t`` of a gap long enough for a duration (insertion into idle gaps);
+* :func:`_run_gt`, a Giffler–Thompson style list scheduler for the flexible job shop: the
+  ready operation with the earliest possible completion ``C*`` (over its modes) fixes a
+  machine ``m*``; every ready operation that could start on ``m*`` before ``C*`` competes,
+  the dispatching rule picks one, which goes to its mode with the earliest completion;
+* :func:`_decode`, a serial decoder of an operation-based priority list (a sequence of job
+  numbers, the k-th occurrence of a job meaning its k-th free operation) with a machine
+  per operation; the local search of :func:`improve` works on that representation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+from bisect import bisect_left, bisect_right
+from typing import Literal
+
+from .evaluate import score
+from .heuristics.single_machine import ils_weighted_tardiness
+from .problem import Assignment, Fixed, Problem, Solution, SolveStatus
+from .validate import violations
+
+__all__ = ["ATC_K", "RULES", "Rule", "best_plan", "dispatch", "improve", "repair"]
+
+Rule = Literal["fifo", "edd", "atc"]
+"""Dispatching rule: first in first out, earliest due date, apparent tardiness cost."""
+
+RULES: tuple[Rule, ...] = ("fifo", "edd", "atc")
+
+ATC_K = 2.0
+"""Look-ahead parameter k of the ATC rule (Vepsalainen & Morton 1987)."""
+
+_NO_DUE = 1 << 60
+_MIN_TIME = -(1 << 62)
+Key = tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- data
+
+
+class _Shop:
+    """Flattened, precomputed view of a problem (operations numbered job by job)."""
+
+    __slots__ = (
+        "base_ready",
+        "busy_e",
+        "busy_s",
+        "dur_on",
+        "due",
+        "free_ops",
+        "has_due",
+        "log_wp",
+        "min_dur",
+        "modes",
+        "n_jobs",
+        "n_machines",
+        "n_ops",
+        "offset",
+        "op_index",
+        "op_job",
+        "pbar",
+        "pred_free",
+        "prev",
+        "problem",
+        "release",
+        "rem_work",
+        "weight",
+        "fixed",
+    )
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        n_m = len(problem.machines)
+        self.n_machines = n_m
+        self.n_jobs = len(problem.jobs)
+        self.offset: list[int] = []
+        self.op_job: list[int] = []
+        self.op_index: list[int] = []
+        self.modes: list[tuple[tuple[int, int], ...]] = []
+        self.dur_on: list[dict[int, int]] = []
+        self.min_dur: list[int] = []
+        self.fixed: list[Fixed | None] = []
+        self.prev: list[tuple[int, int, int]] = []  # (op, machine, start) of free ops
+        self.free_ops: list[list[int]] = []
+        self.pred_free: list[int] = []
+        self.base_ready: list[int] = []
+        self.rem_work: list[int] = []
+        self.release: list[int] = []
+        self.due: list[int] = []
+        self.has_due: list[bool] = []
+        self.weight: list[int] = []
+        intervals: list[list[tuple[int, int]]] = [list(problem.blocked[m]) for m in range(n_m)]
+        for j, job in enumerate(problem.jobs):
+            self.offset.append(len(self.op_job))
+            self.release.append(job.release)
+            self.has_due.append(job.due is not None)
+            self.due.append(job.due if job.due is not None else _NO_DUE)
+            self.weight.append(job.weight)
+            floor = max(problem.now, job.release)
+            free: list[int] = []
+            for k, op in enumerate(job.ops):
+                o = len(self.op_job)
+                self.op_job.append(j)
+                self.op_index.append(k)
+                dur: dict[int, int] = {}
+                for md in op.modes:  # the first mode of a machine is the valid one
+                    dur.setdefault(md.machine, md.duration)
+                self.dur_on.append(dur)
+                self.modes.append(tuple(dur.items()))
+                self.min_dur.append(min(dur.values()))
+                self.fixed.append(op.fixed)
+                if op.fixed is not None:
+                    if op.fixed.end > op.fixed.start:
+                        intervals[op.fixed.machine].append((op.fixed.start, op.fixed.end))
+                else:
+                    free.append(o)
+                    if op.previous is not None:
+                        self.prev.append((o, op.previous.machine, op.previous.start))
+                ready = floor
+                pred = -1
+                if k > 0:
+                    before = job.ops[k - 1].fixed
+                    if before is None:
+                        pred = o - 1
+                    else:
+                        ready = max(ready, before.end)
+                self.pred_free.append(pred)
+                self.base_ready.append(ready)
+            self.free_ops.append(free)
+        self.offset.append(len(self.op_job))
+        self.n_ops = len(self.op_job)
+        self.rem_work = [0] * self.n_ops
+        for j in range(self.n_jobs):
+            acc = 0
+            for o in reversed(self.free_ops[j]):
+                acc += self.min_dur[o]
+                self.rem_work[o] = acc
+        free_durs = [self.min_dur[o] for fl in self.free_ops for o in fl]
+        self.pbar = max(1.0, sum(free_durs) / len(free_durs)) if free_durs else 1.0
+        self.log_wp = [
+            math.log(max(self.weight[self.op_job[o]], 1e-9) / self.min_dur[o]) for o in range(self.n_ops)
+        ]
+        self.busy_s: list[list[int]] = []
+        self.busy_e: list[list[int]] = []
+        for m in range(n_m):
+            ss: list[int] = []
+            ee: list[int] = []
+            for s, e in sorted(intervals[m]):
+                if e <= s:
+                    continue
+                if ee and s <= ee[-1]:
+                    ee[-1] = max(ee[-1], e)
+                else:
+                    ss.append(s)
+                    ee.append(e)
+            self.busy_s.append(ss)
+            self.busy_e.append(ee)
+
+
+class _State:
+    """A partial plan: machine timelines plus start/end/machine per operation."""
+
+    __slots__ = ("end", "ends", "mach", "ptr", "start", "starts")
+
+    def __init__(self, shop: _Shop) -> None:
+        self.starts = [list(x) for x in shop.busy_s]
+        self.ends = [list(x) for x in shop.busy_e]
+        n = shop.n_ops
+        self.start = [0] * n
+        self.end = [0] * n
+        self.mach = [-1] * n
+        for o, f in enumerate(shop.fixed):
+            if f is not None:
+                self.start[o], self.end[o], self.mach[o] = f.start, f.end, f.machine
+        self.ptr = [0] * shop.n_jobs  # next free operation (index into shop.free_ops[j])
+
+    def ready(self, shop: _Shop, o: int) -> int:
+        r = shop.base_ready[o]
+        pf = shop.pred_free[o]
+        if pf >= 0 and self.end[pf] > r:
+            r = self.end[pf]
+        return r
+
+    def place(self, o: int, m: int, s: int, e: int) -> None:
+        _occupy(self.starts[m], self.ends[m], s, e)
+        self.start[o], self.end[o], self.mach[o] = s, e, m
+
+    def best_mode(self, shop: _Shop, o: int, earliest: int) -> tuple[int, int, int]:
+        """(machine, start, end) of the mode with the earliest completion."""
+        best = (-1, 0, 0)
+        for m, d in shop.modes[o]:
+            s = _fit(self.starts[m], self.ends[m], earliest, d)
+            if best[0] < 0 or s + d < best[2]:
+                best = (m, s, s + d)
+        return best
+
+
+def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
+    """Earliest start ``>= t`` of a gap of length ``d`` between the busy intervals."""
+    i = bisect_right(en, t)
+    n = len(st)
+    while i < n:
+        if st[i] >= t + d:
+            return t
+        e = en[i]
+        if e > t:
+            t = e
+        i += 1
+    return t
+
+
+def _occupy(st: list[int], en: list[int], s: int, e: int) -> None:
+    """Mark ``[s, e)`` busy (it must be free); touching intervals are merged."""
+    i = bisect_left(st, s)
+    join_prev = i > 0 and en[i - 1] == s
+    join_next = i < len(st) and st[i] == e
+    if join_prev and join_next:
+        en[i - 1] = en[i]
+        del st[i]
+        del en[i]
+    elif join_prev:
+        en[i - 1] = e
+    elif join_next:
+        st[i] = s
+    else:
+        st.insert(i, s)
+        en.insert(i, e)
+
+
+def _solution(shop: _Shop, state: _State, method: str, stats: dict[str, float] | None = None) -> Solution:
+    out = [
+        Assignment(shop.op_job[o], shop.op_index[o], state.mach[o], state.start[o], state.end[o])
+        for o in range(shop.n_ops)
+    ]
+    return Solution(tuple(out), SolveStatus.HEURISTIC, method=method, stats=stats or {})
+
+
+def _key_of(shop: _Shop, start: list[int], end: list[int], mach: list[int]) -> Key:
+    """Same value as ``score(problem, solution).key(problem.objective)``, from arrays."""
+    wt = flow = 0
+    off = shop.offset
+    for j in range(shop.n_jobs):
+        a, b = off[j], off[j + 1]
+        if a == b:
+            continue
+        c = max(end[a:b])
+        flow += c - shop.release[j]
+        if shop.has_due[j] and c > shop.due[j]:
+            wt += shop.weight[j] * (c - shop.due[j])
+    objective = shop.problem.objective
+    if objective == "makespan":
+        return (max(end, default=0), flow)
+    if objective == "weighted_tardiness":
+        return (wt, flow)
+    tol = shop.problem.move_tolerance
+    moved = 0
+    for o, pm, ps in shop.prev:
+        if mach[o] != pm or abs(start[o] - ps) > tol:
+            moved += 1
+    return (wt, moved, flow)
+
+
+# --------------------------------------------------------------------------- dispatching
+
+
+def _run_gt(shop: _Shop, state: _State, rule: str) -> None:
+    """Schedule every free operation not yet placed (``state.ptr`` onwards) by ``rule``."""
+    n_jobs = shop.n_jobs
+    starts, ends = state.starts, state.ends
+    free_ops, modes = shop.free_ops, shop.modes
+    ptr = state.ptr
+    on_m: list[set[int]] = [set() for _ in range(shop.n_machines)]
+    fits: list[list[int]] = [[] for _ in range(n_jobs)]  # per job: start per mode of current op
+    pos: list[dict[int, int]] = [{} for _ in range(n_jobs)]  # machine -> mode position
+    best_m = [0] * n_jobs
+    best_e = [0] * n_jobs
+    ver = [0] * n_jobs
+    heap: list[tuple[int, int, int]] = []
+
+    def choose(j: int, o: int) -> None:
+        f = fits[j]
+        bm, be = -1, 0
+        for i, (m, d) in enumerate(modes[o]):
+            e = f[i] + d
+            if bm < 0 or e < be:
+                bm, be = m, e
+        best_m[j], best_e[j] = bm, be
+        ver[j] += 1
+        heapq.heappush(heap, (be, j, ver[j]))
+
+    def load(j: int) -> None:
+        o = free_ops[j][ptr[j]]
+        r = state.ready(shop, o)
+        fits[j] = [_fit(starts[m], ends[m], r, d) for m, d in modes[o]]
+        pos[j] = {m: i for i, (m, _) in enumerate(modes[o])}
+        for m, _ in modes[o]:
+            on_m[m].add(j)
+        choose(j, o)
+
+    for j in range(n_jobs):
+        if ptr[j] < len(free_ops[j]):
+            load(j)
+
+    k_pbar = ATC_K * shop.pbar
+    release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
+    while heap:
+        cstar, j, v = heap[0]
+        if v != ver[j]:
+            heapq.heappop(heap)
+            continue
+        mstar = best_m[j]
+        cands = [j2 for j2 in on_m[mstar] if fits[j2][pos[j2][mstar]] < cstar]
+        if len(cands) == 1:
+            pick = cands[0]
+        elif rule == "fifo":
+            pick = min(cands, key=lambda x: (release[x], x))
+        elif rule == "edd":
+            pick = min(cands, key=lambda x: (due[x], release[x], x))
+        elif rule == "mwkr":
+            pick = min(cands, key=lambda x: (-rem[free_ops[x][ptr[x]]], x))
+        else:  # atc: maximise (w/p) exp(-max(0, d - p_rem - t) / (k p̄)), compared in logs
+            t = min(fits[x][pos[x][mstar]] for x in cands)
+            best_val = -math.inf
+            pick = cands[0]
+            for x in cands:
+                o2 = free_ops[x][ptr[x]]
+                if has_due[x]:
+                    val = log_wp[o2] - max(0, due[x] - rem[o2] - t) / k_pbar
+                else:
+                    val = log_wp[o2] - 1e15
+                if val > best_val or (val == best_val and x < pick):
+                    best_val, pick = val, x
+        o = free_ops[pick][ptr[pick]]
+        m = best_m[pick]
+        e = best_e[pick]
+        s = e - shop.dur_on[o][m]
+        state.place(o, m, s, e)
+        for mm, _ in modes[o]:
+            on_m[mm].discard(pick)
+        ver[pick] += 1
+        ptr[pick] += 1
+        st_m, en_m = starts[m], ends[m]
+        for j2 in on_m[m]:
+            i2 = pos[j2][m]
+            f = fits[j2][i2]
+            o2 = free_ops[j2][ptr[j2]]
+            d2 = modes[o2][i2][1]
+            if f < e and s < f + d2:
+                fits[j2][i2] = _fit(st_m, en_m, f, d2)
+                if best_m[j2] == m:
+                    choose(j2, o2)
+        if ptr[pick] < len(free_ops[pick]):
+            load(pick)
+
+
+def _dispatch(shop: _Shop, rule: str) -> Solution:
+    state = _State(shop)
+    _run_gt(shop, state, rule)
+    return _solution(shop, state, rule)
+
+
+def dispatch(problem: Problem, rule: Rule) -> Solution:
+    """Plan with one dispatching rule (Giffler–Thompson style list scheduling).
+
+    Each operation goes to the mode (machine) that completes it earliest, at the earliest
+    gap of that machine that fits it after its release, ``problem.now``, its job
+    predecessor, blocked windows and fixed work. Fixed operations are kept as given.
+
+    Args:
+        problem: the problem.
+        rule: ``"fifo"`` (job release, then job number), ``"edd"`` (due date, jobs
+            without one last) or ``"atc"`` (apparent tardiness cost with
+            k = :data:`ATC_K`, weight over operation time, slack from the remaining work
+            of the job, the decision time and the mean operation time).
+
+    Returns:
+        A valid plan with status ``HEURISTIC`` and ``method`` = the rule name.
+    """
+    t0 = time.perf_counter()
+    sol = _dispatch(_Shop(problem), rule)
+    return Solution(sol.assignments, sol.status, rule, seconds=time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def repair(
+    problem: Problem,
+    order: Solution | None = None,
+    priority_jobs: frozenset[int] = frozenset(),
+    rule: Rule = "atc",
+) -> Solution:
+    """Re-plan keeping the machine and sequence of ``order`` (insertion heuristic, 插单).
+
+    1. Operations of ``priority_jobs`` (earliest due first) are placed first, each on its
+       mode with the earliest completion: a rush job finishes as early as possible.
+    2. Every other free operation present in ``order`` (or, when ``order`` is None, having a
+       ``previous`` place) keeps its machine if that mode still exists and is placed in
+       increasing order of its old start, at its earliest feasible time after the previous
+       such operation of its machine (gap insertion): the sequences are kept, operations are
+       shifted only as needed. Two variants are built, one letting operations move earlier
+       than their old start and one never earlier; the better by the objective is kept.
+    3. Operations missing from the order (and the rest of their job) are dispatched by
+       ``rule``.
+
+    Args:
+        problem: the problem.
+        order: the plan whose sequence to keep.
+        priority_jobs: job numbers to insert first.
+        rule: dispatching rule for operations without a place in ``order``.
+
+    Returns:
+        A valid plan, status ``HEURISTIC``, method ``"repair"``.
+    """
+    t0 = time.perf_counter()
+    shop = _Shop(problem)
+    target: dict[int, tuple[int, int]] = {}
+    if order is not None:
+        for a in order.assignments:
+            if 0 <= a.job < shop.n_jobs and 0 <= a.op < len(problem.jobs[a.job].ops):
+                target[shop.offset[a.job] + a.op] = (a.machine, a.start)
+    else:
+        for o, pm, ps in shop.prev:
+            target[o] = (pm, ps)
+    prio = sorted((j for j in priority_jobs if 0 <= j < shop.n_jobs), key=lambda j: (shop.due[j], j))
+    prio_set = set(prio)
+    best: tuple[Key, Solution] | None = None
+    for anchored in (False, True):
+        state = _State(shop)
+        for j in prio:
+            for o in shop.free_ops[j]:
+                m, s, e = state.best_mode(shop, o, state.ready(shop, o))
+                state.place(o, m, s, e)
+            state.ptr[j] = len(shop.free_ops[j])
+        heap: list[tuple[int, int, int, int]] = []
+
+        def push(j: int, st: _State = state, hp: list[tuple[int, int, int, int]] = heap) -> None:
+            if j in prio_set or st.ptr[j] >= len(shop.free_ops[j]):
+                return
+            o = shop.free_ops[j][st.ptr[j]]
+            if o in target:
+                heapq.heappush(hp, (target[o][1], j, shop.op_index[o], o))
+
+        for j in range(shop.n_jobs):
+            push(j)
+        seq_end = [_MIN_TIME] * shop.n_machines
+        while heap:
+            old_start, j, _, o = heapq.heappop(heap)
+            r = state.ready(shop, o)
+            if anchored and old_start > r:
+                r = old_start
+            m = target[o][0]
+            if m in shop.dur_on[o]:
+                d = shop.dur_on[o][m]
+                s = _fit(state.starts[m], state.ends[m], max(r, seq_end[m]), d)
+                e = s + d
+            else:
+                m, s, e = -1, 0, 0
+                for m2, d2 in shop.modes[o]:
+                    s2 = _fit(state.starts[m2], state.ends[m2], max(r, seq_end[m2]), d2)
+                    if m < 0 or s2 + d2 < e:
+                        m, s, e = m2, s2, s2 + d2
+            state.place(o, m, s, e)
+            seq_end[m] = max(seq_end[m], e)
+            state.ptr[j] += 1
+            push(j)
+        _run_gt(shop, state, rule)
+        key = _key_of(shop, state.start, state.end, state.mach)
+        if best is None or key < best[0]:
+            best = (key, _solution(shop, state, "repair"))
+    assert best is not None
+    sol = best[1]
+    return Solution(sol.assignments, sol.status, "repair", seconds=time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- local search
+
+
+def _decode(
+    shop: _Shop, seq: list[int], mach: list[int], dur: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """Serial decoder: returns (start, end, op at each position of ``seq``)."""
+    starts = [list(x) for x in shop.busy_s]
+    ends = [list(x) for x in shop.busy_e]
+    start = [0] * shop.n_ops
+    end = [0] * shop.n_ops
+    for o, f in enumerate(shop.fixed):
+        if f is not None:
+            start[o], end[o] = f.start, f.end
+    ptr = [0] * shop.n_jobs
+    free_ops, base_ready, pred_free = shop.free_ops, shop.base_ready, shop.pred_free
+    op_at = [0] * len(seq)
+    for i, j in enumerate(seq):
+        o = free_ops[j][ptr[j]]
+        ptr[j] += 1
+        op_at[i] = o
+        r = base_ready[o]
+        pf = pred_free[o]
+        if pf >= 0 and end[pf] > r:
+            r = end[pf]
+        m = mach[o]
+        d = dur[o]
+        st, en = starts[m], ends[m]
+        s = _fit(st, en, r, d)
+        _occupy(st, en, s, s + d)
+        start[o] = s
+        end[o] = s + d
+    return start, end, op_at
+
+
+def _single_machine(shop: _Shop) -> int | None:
+    """The machine if the problem is 1 || Σ w_j T_j (see module docstring), else None."""
+    p = shop.problem
+    if p.objective == "makespan" or shop.prev or shop.n_jobs < 2:
+        return None
+    if any(len(job.ops) != 1 for job in p.jobs):
+        return None
+    machine = -1
+    for o in range(shop.n_ops):
+        if shop.fixed[o] is not None or len(shop.modes[o]) != 1:
+            return None
+        m = shop.modes[o][0][0]
+        if machine not in (-1, m):
+            return None
+        machine = m
+    if p.blocked[machine] or any(job.release > p.now for job in p.jobs):
+        return None
+    return machine
+
+
+def _improve_single_machine(
+    shop: _Shop, solution: Solution, machine: int, deadline: float, seed: int, max_iterations: int | None
+) -> Solution:
+    placed = solution.by_op()
+    n = shop.n_jobs
+    p = [shop.min_dur[j] for j in range(n)]
+    w = [shop.weight[j] for j in range(n)]
+    d = [shop.due[j] if shop.has_due[j] else _NO_DUE >> 8 for j in range(n)]
+    now = shop.problem.now
+    current = sorted(range(n), key=lambda j: (placed[(j, 0)].start if (j, 0) in placed else 0, j))
+    edd = sorted(range(n), key=lambda j: (d[j], j))
+    seq, _, rounds = ils_weighted_tardiness(p, w, d, now, [current, edd], deadline, seed, max_iterations)
+    state = _State(shop)
+    t = now
+    for j in seq:
+        state.place(j, machine, t, t + p[j])
+        t += p[j]
+    return _solution(shop, state, "ils-1m", {"iterations": float(rounds)})
+
+
+def _critical_chain(
+    shop: _Shop, o: int, start: list[int], end: list[int], mach: list[int], at_end: dict[tuple[int, int], int],
+    rng: random.Random,
+) -> list[int]:
+    """Free operations on a chain of tight predecessors ending with ``o``."""
+    chain: list[int] = []
+    while True:
+        chain.append(o)
+        s = start[o]
+        pf = shop.pred_free[o]
+        job_tight = pf >= 0 and end[pf] == s
+        mp = at_end.get((mach[o], s), -1)
+        if job_tight and mp >= 0:
+            o = pf if rng.random() < 0.5 else mp
+        elif job_tight:
+            o = pf
+        elif mp >= 0:
+            o = mp
+        else:
+            return chain
+
+
+def _improve_general(
+    shop: _Shop, solution: Solution, deadline: float, seed: int, max_iterations: int | None
+) -> tuple[Key, Solution, int]:
+    rng = random.Random(seed)
+    placed = solution.by_op()
+    free = [o for fl in shop.free_ops for o in fl]
+    mach = [-1] * shop.n_ops
+    for o in range(shop.n_ops):
+        f = shop.fixed[o]
+        if f is not None:
+            mach[o] = f.machine
+            continue
+        a = placed.get((shop.op_job[o], shop.op_index[o]))
+        mach[o] = a.machine if a is not None and a.machine in shop.dur_on[o] else shop.modes[o][0][0]
+
+    def old_start(o: int) -> int:
+        a = placed.get((shop.op_job[o], shop.op_index[o]))
+        return a.start if a is not None else 1 << 62
+
+    seq = [shop.op_job[o] for o in sorted(free, key=lambda o: (old_start(o), shop.op_job[o], shop.op_index[o]))]
+    dur = [shop.dur_on[o].get(mach[o], 0) for o in range(shop.n_ops)]
+    start, end, op_at = _decode(shop, seq, mach, dur)
+    cur_key = _key_of(shop, start, end, mach)
+    best_key, best_seq, best_mach = cur_key, seq, mach
+    history = [cur_key] * 40
+    flexible = [o for o in free if len(shop.modes[o]) > 1]
+    objective = shop.problem.objective
+    n = len(seq)
+    iterations = 0
+    at_end: dict[tuple[int, int], int] = {}
+    pos: list[int] = []
+    stale = True
+    while n > 1 and time.perf_counter() < deadline:
+        if max_iterations is not None and iterations >= max_iterations:
+            break
+        iterations += 1
+        if stale:
+            at_end = {(mach[o], end[o]): o for o in free}
+            pos = [0] * shop.n_ops
+            for i, o in enumerate(op_at):
+                pos[o] = i
+            stale = False
+        # pick a critical operation
+        if objective == "makespan":
+            last = max(free, key=lambda o: (end[o], rng.random()))
+        else:
+            tardy = [
+                j for j in range(shop.n_jobs)
+                if shop.free_ops[j] and shop.has_due[j] and end[shop.free_ops[j][-1]] > shop.due[j]
+            ]
+            pool = tardy if tardy and rng.random() < 0.8 else [j for j in range(shop.n_jobs) if shop.free_ops[j]]
+            last = shop.free_ops[rng.choice(pool)][-1]
+        chain = _critical_chain(shop, last, start, end, mach, at_end, rng)
+        o = rng.choice(chain)
+        new_seq, new_mach = seq, mach
+        r = rng.random()
+        if r < 0.3 and len(shop.modes[o]) > 1:
+            new_mach = mach.copy()
+            new_mach[o] = rng.choice([m for m, _ in shop.modes[o] if m != mach[o]])
+        elif r < 0.35 and shop.prev and rng.random() < 0.5:
+            o2, pm, _ = rng.choice(shop.prev)
+            if pm not in shop.dur_on[o2] or pm == mach[o2]:
+                continue
+            new_mach = mach.copy()
+            new_mach[o2] = pm
+        elif r < 0.45 and flexible:
+            o2 = rng.choice(flexible)
+            new_mach = mach.copy()
+            new_mach[o2] = rng.choice([m for m, _ in shop.modes[o2] if m != mach[o2]])
+        else:
+            i = pos[o]
+            mp = at_end.get((mach[o], start[o]), -1)
+            if mp >= 0 and rng.random() < 0.6:
+                target = pos[mp]
+            elif rng.random() < 0.5:
+                target = max(0, i - 1 - int(rng.expovariate(0.2)))
+            else:
+                target = rng.randrange(n)
+            if target == i:
+                continue
+            new_seq = seq.copy()
+            new_seq.insert(target, new_seq.pop(i))
+        new_dur = dur if new_mach is mach else [shop.dur_on[x].get(new_mach[x], 0) for x in range(shop.n_ops)]
+        n_start, n_end, n_op_at = _decode(shop, new_seq, new_mach, new_dur)
+        key = _key_of(shop, n_start, n_end, new_mach)
+        slot = iterations % len(history)
+        if key <= cur_key or key <= history[slot]:
+            seq, mach, dur = new_seq, new_mach, new_dur
+            start, end, op_at, cur_key = n_start, n_end, n_op_at, key
+            stale = True
+            if key < best_key:
+                best_key, best_seq, best_mach = key, seq, mach
+        if cur_key < history[slot]:
+            history[slot] = cur_key
+    best_dur = [shop.dur_on[o].get(best_mach[o], 0) for o in range(shop.n_ops)]
+    start, end, _ = _decode(shop, best_seq, best_mach, best_dur)
+    state = _State(shop)
+    state.start, state.end, state.mach = start, end, best_mach
+    return best_key, _solution(shop, state, "ls", {"iterations": float(iterations)}), iterations
+
+
+def improve(
+    problem: Problem,
+    solution: Solution,
+    time_limit: float,
+    seed: int = 0,
+    *,
+    max_iterations: int | None = None,
+) -> Solution:
+    """Local search from ``solution``; never returns a worse plan.
+
+    General case: late-acceptance hill climbing on an operation-based priority list plus
+    a machine per operation, decoded by the serial gap-inserting decoder. Moves pick an
+    operation on a tight chain (critical path for makespan, the chain of a tardy job
+    otherwise) and reassign its machine or move it before its machine predecessor or to
+    another position of the list; some moves reassign a random flexible operation or
+    restore an operation's ``previous`` machine. One machine with one operation per job and
+    weighted tardiness (no fixed work, no blocked window, all jobs released): iterated
+    insertion local search, see :mod:`.heuristics.single_machine`.
+
+    Args:
+        problem: the problem.
+        solution: starting plan (normally valid; an invalid one is replaced).
+        time_limit: seconds of search.
+        seed: random seed; with ``max_iterations`` the result is deterministic.
+        max_iterations: optional cap on moves (perturbation rounds for one machine).
+
+    Returns:
+        The best plan found by ``score(...).key(problem.objective)``, at least as good
+        as ``solution`` when that is valid.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + max(0.0, time_limit)
+    shop = _Shop(problem)
+    objective = problem.objective
+    base_ok = not violations(problem, solution, limit=1)
+    base_key = score(problem, solution).key(objective) if base_ok else None
+    machine = _single_machine(shop)
+    if machine is not None:
+        cand = _improve_single_machine(shop, solution, machine, deadline, seed, max_iterations)
+    else:
+        _, cand, _ = _improve_general(shop, solution, deadline, seed, max_iterations)
+    cand_key = score(problem, cand).key(objective)
+    if base_key is not None and base_key <= cand_key:
+        out = solution
+    else:
+        out = cand
+    return Solution(
+        out.assignments,
+        out.status,
+        out.method if out is solution else f"{solution.method}+{cand.method}".lstrip("+"),
+        lower_bound=out.lower_bound,
+        seconds=solution.seconds + time.perf_counter() - t0,
+        stats=dict(cand.stats),
+    )
+
+
+def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
+    """Best of the dispatching rules, then :func:`improve` with the remaining time.
+
+    The rules are FIFO, EDD and ATC (plus most-work-remaining for makespan). The result
+    warm-starts CP-SAT and is the fallback plan when the solver fails.
+
+    Args:
+        problem: the problem.
+        time_limit: total seconds (dispatching included).
+        seed: random seed of the local search.
+
+    Returns:
+        A valid plan with status ``HEURISTIC``.
+    """
+    t0 = time.perf_counter()
+    shop = _Shop(problem)
+    rules: list[str] = list(RULES) + (["mwkr"] if problem.objective == "makespan" else [])
+    best: tuple[Key, Solution] | None = None
+    for rule in rules:
+        sol = _dispatch(shop, rule)
+        key = score(problem, sol).key(problem.objective)
+        if best is None or key < best[0]:
+            best = (key, sol)
+    assert best is not None
+    remaining = time_limit - (time.perf_counter() - t0)
+    out = best[1]
+    if remaining > 0.005:
+        out = improve(problem, out, remaining, seed)
+    return Solution(out.assignments, SolveStatus.HEURISTIC, out.method, seconds=time.perf_counter() - t0,
+                    stats=dict(out.stats))

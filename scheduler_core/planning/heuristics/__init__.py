@@ -1,0 +1,1 @@
+"""Helpers of :mod:`scheduler_core.planning.heuristic` (the public entry point)."""

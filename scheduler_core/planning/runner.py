@@ -1,0 +1,166 @@
+"""Always answer within the deadline: heuristic first, CP-SAT in a child process, kill on overrun.
+
+CP-SAT does not always respect its time limit, and a native crash must not take the server
+down, so the model is solved in a separate process (``forkserver``: safe in a threaded,
+asyncio process) which is killed when it overruns. The best heuristic plan is computed
+first: it warm-starts CP-SAT (hints) and is the answer when CP-SAT fails or is late. Every
+returned plan has passed :func:`validate.violations` (guarantee P6).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from . import heuristic
+from .evaluate import score
+from .problem import Problem, Solution, SolveStatus
+from .validate import violations
+
+__all__ = ["RunSettings", "SolverFn", "plan", "warm_up"]
+
+log = logging.getLogger(__name__)
+
+SolverFn = Callable[[Problem, float, int, int, Solution | None], Solution]
+"""``(problem, time_limit, workers, seed, hint) -> Solution``; must be picklable (module level)."""
+
+_KILL_GRACE = 0.5  # seconds past the deadline before the child is killed
+_OVERHEAD = 0.25  # seconds kept back for process start, pickling and validation
+
+
+def cpsat_solver(problem: Problem, time_limit: float, workers: int, seed: int, hint: Solution | None) -> Solution:
+    """The production solver (imported in the child only)."""
+    from .cpsat import solve
+
+    return solve(problem, time_limit=time_limit, workers=workers, seed=seed, hint=hint)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """How hard to try. ``deadline`` is wall seconds for the whole call (P6: +1 s at most)."""
+
+    deadline: float = 2.0
+    workers: int = 1
+    seed: int = 0
+    heuristic_share: float = 0.2
+    heuristic_cap: float = 1.0
+    isolate: bool = True  # solve in a child process (False: in this process, for benchmarks)
+
+
+_ctx: Any = None
+
+
+def _context() -> Any:
+    global _ctx
+    if _ctx is None:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["scheduler_core.planning.cpsat", "scheduler_core.planning.runner"])
+        _ctx = ctx
+    return _ctx
+
+
+def warm_up() -> None:
+    """Start the solver's fork server now, so that the first plan does not pay for it."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+def _child(conn: Connection, solver: SolverFn, problem: Problem, limit: float, workers: int, seed: int,
+           hint: Solution | None) -> None:
+    try:
+        conn.send(("ok", solver(problem, limit, workers, seed, hint)))
+    except BaseException as exc:  # report, never hang the parent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def plan(
+    problem: Problem,
+    settings: RunSettings = RunSettings(),
+    *,
+    candidates: tuple[Solution, ...] = (),
+    solver: SolverFn = cpsat_solver,
+) -> Solution:
+    """Best plan found within ``settings.deadline`` seconds; never raises for solver trouble.
+
+    Args:
+        problem: what to plan.
+        settings: deadline, workers, seed.
+        candidates: plans the caller already has (e.g. a rush insertion's repair); the
+            best valid one, or the heuristic's, is CP-SAT's hint and the fallback.
+        solver: injectable for fault tests; must be a module-level function.
+    """
+    t0 = time.monotonic()
+    budget = min(settings.deadline * settings.heuristic_share, settings.heuristic_cap)
+    fallback = _best_valid(problem, (*candidates, heuristic.best_plan(problem, budget, seed=settings.seed)))
+    if not problem.jobs:
+        return replace(fallback, seconds=time.monotonic() - t0)
+    remaining = settings.deadline - (time.monotonic() - t0) - _OVERHEAD
+    result: Solution | None = None
+    if remaining > 0.05:
+        if settings.isolate:
+            result = _solve_isolated(problem, settings, remaining, fallback, solver, t0)
+        else:
+            try:
+                result = solver(problem, remaining, settings.workers, settings.seed, fallback)
+            except Exception:  # the in-process path is for benchmarks; still answer
+                log.exception("solver failed")
+    chosen = fallback if result is None else _best_valid(problem, (result, fallback))
+    if chosen is fallback and result is None:
+        chosen = replace(fallback, status=SolveStatus.FALLBACK)
+    return replace(chosen, seconds=time.monotonic() - t0)
+
+
+def _solve_isolated(problem: Problem, settings: RunSettings, limit: float, hint: Solution, solver: SolverFn,
+                    t0: float) -> Solution | None:
+    ctx = _context()
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_child, args=(child, solver, problem, limit, settings.workers, settings.seed, hint), daemon=True
+    )
+    proc.start()
+    child.close()
+    hard_stop = t0 + settings.deadline + _KILL_GRACE
+    try:
+        if parent.poll(max(0.0, hard_stop - time.monotonic())):
+            kind, payload = parent.recv()
+            if kind == "ok":
+                return payload  # type: ignore[no-any-return]
+            log.warning("solver failed: %s", payload)
+        else:
+            log.warning("solver overran its deadline of %.1fs; killed, heuristic plan used", settings.deadline)
+    except (EOFError, OSError) as exc:
+        log.warning("solver process died: %s", exc)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(timeout=0.5)
+        parent.close()
+    return None
+
+
+def _best_valid(problem: Problem, plans: tuple[Solution, ...]) -> Solution:
+    best: Solution | None = None
+    best_key: tuple[int, ...] | None = None
+    for s in plans:
+        if not s.assignments and problem.n_ops:
+            continue
+        found = violations(problem, s, limit=1)
+        if found:
+            log.error("discarding invalid %s plan: %s", s.method, found[0])
+            continue
+        key = score(problem, s).key(problem.objective)
+        if best_key is None or key < best_key:
+            best, best_key = s, key
+    if best is None:
+        # dispatching rules always produce a valid plan; reaching here is a bug
+        raise RuntimeError("no valid plan among candidates")
+    return best

@@ -1,0 +1,299 @@
+"""Use cases: what would a change do to deliveries? (rush insertion 插单, due date, quantity,
+cancellation, priority) and: how soon can we deliver N of P? (capable-to-promise).
+
+Nothing here commits anything: the caller shows the :class:`Assessment` and commits its
+``factory`` and ``result`` only when the user confirms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from scheduler_core.domain.impact import ImpactReport, compare_plans
+from scheduler_core.domain.model import Factory, Order, OrderStatus
+from scheduler_core.domain.schedule import Schedule
+from scheduler_core.planning import heuristic
+from scheduler_core.planning.build import Built, build_problem
+from scheduler_core.planning.problem import Job, Problem, Solution
+from scheduler_core.planning.runner import SolverFn, cpsat_solver
+
+from .planning import OrderEta, PlanResult, PlanSettings, solve_built
+
+__all__ = [
+    "Assessment",
+    "CancelOrder",
+    "Change",
+    "ChangeDue",
+    "ChangeError",
+    "ChangePriority",
+    "ChangeQuantity",
+    "InsertOrder",
+    "MAX_QUANTITY",
+    "Promise",
+    "apply_change",
+    "assess_change",
+    "promise_date",
+]
+
+MAX_QUANTITY = 1_000_000
+"""Larger quantities are a typo, not an order."""
+
+
+class ChangeError(ValueError):
+    """A change that cannot apply; ``code`` is a stable key for localized messages."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(f"{code}: {params}" if params else code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class InsertOrder:
+    """Add a new order; ``rush`` (插单) puts it ahead of others when that makes its date."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeDue:
+    ref: str
+    due: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeQuantity:
+    ref: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePriority:
+    ref: str
+    priority: int | None = None
+    vip: bool | None = None
+    rush: bool | None = None
+
+
+Change = InsertOrder | ChangeDue | ChangeQuantity | CancelOrder | ChangePriority
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity <= 0:
+        raise ChangeError("quantity_not_positive", quantity=quantity)
+    if quantity > MAX_QUANTITY:
+        raise ChangeError("quantity_too_large", quantity=quantity, limit=MAX_QUANTITY)
+
+
+def apply_change(factory: Factory, change: Change, now: datetime) -> Factory:
+    """The factory as it would be after ``change``. Raises :class:`ChangeError` on bad input."""
+    orders = {o.ref: o for o in factory.orders}
+    if isinstance(change, InsertOrder):
+        o = change.order
+        if o.ref in orders:
+            raise ChangeError("duplicate_order", ref=o.ref)
+        if o.product not in factory.routings:
+            raise ChangeError("unknown_product", product=o.product)
+        _check_quantity(o.quantity)
+        if o.due < now:
+            raise ChangeError("due_in_past", due=o.due)
+        return replace(factory, orders=(*factory.orders, o))
+    ref = change.ref
+    cur = orders.get(ref)
+    if cur is None or not cur.status.is_active:
+        raise ChangeError("unknown_order", ref=ref)
+    if isinstance(change, ChangeDue):
+        if change.due < now:
+            raise ChangeError("due_in_past", due=change.due)
+        new = replace(cur, due=change.due)
+    elif isinstance(change, ChangeQuantity):
+        _check_quantity(change.quantity)
+        done = max((p.done for (r, _), p in factory.progress.items() if r == ref), default=0)
+        if change.quantity < done:
+            raise ChangeError("quantity_below_done", quantity=change.quantity, done=done)
+        new = replace(cur, quantity=change.quantity)
+    elif isinstance(change, CancelOrder):
+        new = replace(cur, status=OrderStatus.CANCELLED)
+    else:
+        if change.priority is not None and not 1 <= change.priority <= 100:
+            raise ChangeError("bad_priority", priority=change.priority)
+        new = replace(
+            cur,
+            priority=cur.priority if change.priority is None else change.priority,
+            vip=cur.vip if change.vip is None else change.vip,
+            rush=cur.rush if change.rush is None else change.rush,
+        )
+    return replace(factory, orders=tuple(new if o.ref == ref else o for o in factory.orders))
+
+
+def _subject(change: Change) -> str:
+    return change.order.ref if isinstance(change, InsertOrder) else change.ref
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A proposed change: the factory and plan it would lead to, and its impact.
+
+    ``on_time_possible``: for a rush/priority order, whether its promised date can be met
+    at all (when True, the plan meets it); ``earliest`` its earliest possible completion.
+    """
+
+    change: Change
+    factory: Factory
+    result: PlanResult
+    impact: ImpactReport
+    subject: OrderEta | None
+    on_time_possible: bool | None
+    earliest: datetime | None
+
+
+def assess_change(
+    factory: Factory,
+    now: datetime,
+    published: Schedule,
+    change: Change,
+    settings: PlanSettings = PlanSettings(),
+    *,
+    solver: SolverFn = cpsat_solver,
+) -> Assessment:
+    """Plan the factory with ``change`` applied and compare with ``published``.
+
+    A rush order is first put ahead of everybody (insertion: others keep their sequence and
+    move right only as needed). When that makes its date, the date becomes a hard deadline
+    for the optimiser, so the rush order is on time whenever that is feasible at all; the
+    optimiser then repairs the others' tardiness and keeps the rest of the plan stable.
+    """
+    new_factory = apply_change(factory, change, now)
+    ref = _subject(change)
+    built = _build(new_factory, now, published, settings)
+    candidates: list[Solution] = [heuristic.repair(built.problem)]
+    on_time: bool | None = None
+    earliest: datetime | None = None
+    target = next((o for o in new_factory.orders if o.ref == ref), None)
+    if target is not None and target.status.is_active and ref in built.refs:
+        j = built.job_of(ref)
+        if target.rush or isinstance(change, ChangePriority):
+            first = heuristic.repair(built.problem, None, frozenset({j}))
+            end = max(a.end for a in first.assignments if a.job == j)
+            earliest = built.to_real(0, end)[1]
+            due = built.problem.jobs[j].due
+            on_time = due is not None and end <= due
+            if on_time and due is not None:
+                built = _with_deadline(built, j, due)
+            candidates.insert(0, first)
+    result = solve_built(new_factory, built, settings, candidates=tuple(candidates), solver=solver)
+    orders = {o.ref: o for o in new_factory.orders}
+    impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
+    return Assessment(change, new_factory, result, impact, result.eta_of(ref), on_time, earliest)
+
+
+def _build(factory: Factory, now: datetime, published: Schedule | None, settings: PlanSettings) -> Built:
+    return build_problem(
+        factory,
+        now,
+        published,
+        frozen_minutes=settings.frozen_minutes,
+        move_tolerance=settings.move_tolerance,
+        open_downtime_minutes=settings.open_downtime_minutes,
+    )
+
+
+def _with_deadline(built: Built, j: int, deadline: int) -> Built:
+    jobs = list(built.problem.jobs)
+    jobs[j] = replace(jobs[j], deadline=deadline)
+    problem: Problem = replace(built.problem, jobs=tuple(jobs))
+    return replace(built, problem=problem)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """Capable-to-promise: earliest completion of ``quantity`` of ``product``.
+
+    ``undisturbed``: fitted into the published plan's gaps, nobody else moves.
+    ``with_priority``: put first (as a rush order); ``impact`` says who slips for it.
+    """
+
+    product: str
+    quantity: int
+    undisturbed: datetime
+    with_priority: datetime
+    impact: ImpactReport
+    result: PlanResult
+
+
+def promise_date(
+    factory: Factory,
+    now: datetime,
+    published: Schedule,
+    product: str,
+    quantity: int,
+    settings: PlanSettings = PlanSettings(),
+    *,
+    ref: str = "CTP-QUOTE",
+    customer: str = "",
+    solver: SolverFn = cpsat_solver,
+) -> Promise:
+    """Earliest dates for a prospective order, without and with priority."""
+    if product not in factory.routings:
+        raise ChangeError("unknown_product", product=product)
+    _check_quantity(quantity)
+    probe = Order(ref=ref, customer=customer, product=product, quantity=quantity, due=now, rush=True)
+    with_probe = replace(factory, orders=(*factory.orders, probe))
+    built = _build(with_probe, now, published, settings)
+    j = built.job_of(ref)
+    undisturbed_end = _fit_into_gaps(built.problem, j)
+    undisturbed = built.to_real(0, undisturbed_end)[1]
+    first = heuristic.repair(built.problem, None, frozenset({j}))
+    result = solve_built(with_probe, built, settings, candidates=(first,), solver=solver)
+    eta = result.eta_of(ref)
+    with_priority = eta.eta if eta is not None else undisturbed
+    orders = {o.ref: o for o in with_probe.orders}
+    impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
+    return Promise(product, quantity, undisturbed, min(with_priority, undisturbed), impact, result)
+
+
+def _fit_into_gaps(problem: Problem, j: int) -> int:
+    """Earliest completion of job ``j`` when every other operation stays where the published
+    plan has it (unplanned ones after it). Greedy earliest-end per operation is optimal for one
+    chain against fixed busy time."""
+    busy: list[list[tuple[int, int]]] = [list(w) for w in problem.blocked]
+    for job in problem.jobs:
+        if job is problem.jobs[j]:
+            continue
+        for op in job.ops:
+            if op.fixed is not None:
+                busy[op.fixed.machine].append((op.fixed.start, op.fixed.end))
+            elif op.previous is not None:
+                d = op.duration_on(op.previous.machine) or op.min_duration
+                busy[op.previous.machine].append((op.previous.start, op.previous.start + d))
+    for lst in busy:
+        lst.sort()
+    job: Job = problem.jobs[j]
+    t = max(job.release, problem.now)
+    for op in job.ops:
+        best = None
+        for mode in op.modes:
+            start = _earliest_gap(busy[mode.machine], t, mode.duration)
+            if best is None or start + mode.duration < best:
+                best = start + mode.duration
+        assert best is not None
+        t = best
+    return t
+
+
+def _earliest_gap(busy: list[tuple[int, int]], t: int, duration: int) -> int:
+    start = t
+    for a, b in busy:
+        if b <= start:
+            continue
+        if a >= start + duration:
+            break
+        start = max(start, b)
+    return start
+

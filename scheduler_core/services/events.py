@@ -1,0 +1,99 @@
+"""Shop-floor events (报工, machine stops) as changes to the factory; the caller re-plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from scheduler_core.domain.calendar import Downtime
+from scheduler_core.domain.model import Factory, OrderStatus, Progress
+
+from .changes import ChangeError
+
+__all__ = ["MachineDown", "MachineUp", "ProgressReport", "apply_event", "Event"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    """``good`` more units of step ``step`` (0-based) of ``ref`` made on ``machine`` at ``at``;
+    ``finished`` closes the step even when fewer units than ordered were good."""
+
+    ref: str
+    step: int
+    good: int
+    machine: str
+    at: datetime
+    scrap: int = 0
+    finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MachineDown:
+    machine: str
+    at: datetime
+    until: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MachineUp:
+    machine: str
+    at: datetime
+
+
+Event = ProgressReport | MachineDown | MachineUp
+
+
+def apply_event(factory: Factory, event: Event) -> Factory:
+    """The factory after ``event``. Raises :class:`ChangeError` on input that cannot apply."""
+    machine_ids = {m.id for m in factory.machines}
+    if event.machine not in machine_ids:
+        raise ChangeError("unknown_machine", machine=event.machine)
+    if isinstance(event, MachineDown):
+        if event.until is not None and event.until <= event.at:
+            raise ChangeError("bad_window", start=event.at, end=event.until)
+        kept = tuple(d for d in factory.downtime if not (d.machine == event.machine and d.end is None))
+        return replace(factory, downtime=(*kept, Downtime(event.machine, event.at, event.until, event.reason)))
+    if isinstance(event, MachineUp):
+        changed = []
+        for d in factory.downtime:
+            if d.machine == event.machine and d.start <= event.at and (d.end is None or d.end > event.at):
+                d = replace(d, end=event.at)
+            changed.append(d)
+        return replace(factory, downtime=tuple(changed))
+    return _progress(factory, event)
+
+
+def _progress(factory: Factory, ev: ProgressReport) -> Factory:
+    order = next((o for o in factory.orders if o.ref == ev.ref), None)
+    if order is None or not order.status.is_active:
+        raise ChangeError("unknown_order", ref=ev.ref)
+    routing = factory.routings[order.product]
+    if not 0 <= ev.step < len(routing.steps):
+        raise ChangeError("unknown_step", ref=ev.ref, step=ev.step + 1)
+    if ev.good < 0 or ev.scrap < 0:
+        raise ChangeError("quantity_negative", quantity=min(ev.good, ev.scrap))
+    if ev.machine not in {a.machine for a in routing.steps[ev.step].alternatives}:
+        raise ChangeError("machine_not_for_step", machine=ev.machine, step=ev.step + 1)
+    prev = factory.progress.get((ev.ref, ev.step))
+    if prev is not None and prev.finished is not None:
+        raise ChangeError("step_already_finished", ref=ev.ref, step=ev.step + 1)
+    done = (prev.done if prev else 0) + ev.good
+    if done > order.quantity * 2:
+        raise ChangeError("quantity_too_large", quantity=ev.good, limit=order.quantity)
+    finished = ev.at if (ev.finished or done >= order.quantity) else None
+    started = prev.started if prev and prev.started else ev.at
+    progress = dict(factory.progress)
+    progress[(ev.ref, ev.step)] = Progress(ev.ref, ev.step, done, ev.machine, started, finished)
+    # earlier steps are implicitly finished once a later one reports
+    for k in range(ev.step):
+        p = progress.get((ev.ref, k))
+        if p is None or p.finished is None:
+            progress[(ev.ref, k)] = Progress(ev.ref, k, order.quantity, p.machine if p else None,
+                                             p.started if p else None, ev.at)
+    status = order.status
+    all_done = all((progress.get((ev.ref, k)) or Progress(ev.ref, k, 0)).finished is not None
+                   for k in range(len(routing.steps)))
+    status = OrderStatus.DONE if all_done else OrderStatus.IN_PROGRESS
+    orders = tuple(replace(o, status=status) if o.ref == ev.ref else o for o in factory.orders)
+    return replace(factory, progress=progress, orders=orders)

@@ -1,0 +1,195 @@
+"""Use case: plan the factory now, and say for every order when it will be ready and why late."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduler_core.domain.cause import LateCause
+from scheduler_core.domain.model import Factory, Order
+from scheduler_core.domain.schedule import Schedule
+from scheduler_core.planning import heuristic
+from scheduler_core.planning.build import Built, build_problem, to_schedule
+from scheduler_core.planning.evaluate import Score, score
+from scheduler_core.planning.problem import Problem, Solution
+from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, plan
+
+__all__ = ["OrderEta", "PlanResult", "PlanSettings", "explain_late", "order_etas", "replan", "solve_built"]
+
+_ZERO = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    """Planning knobs. ``deadline`` wall seconds per plan; ``frozen_minutes`` the frozen horizon."""
+
+    deadline: float = 2.0
+    workers: int = 1
+    seed: int = 0
+    frozen_minutes: int = 240
+    move_tolerance: int = 30
+    open_downtime_minutes: int = 240
+    isolate: bool = True
+
+    def run(self) -> RunSettings:
+        return RunSettings(deadline=self.deadline, workers=self.workers, seed=self.seed, isolate=self.isolate)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEta:
+    """One active order in a plan: planned completion against the promise, and why late."""
+
+    ref: str
+    customer: str
+    product: str
+    quantity: int
+    due: datetime
+    eta: datetime
+    late_by: timedelta
+    vip: bool
+    rush: bool
+    cause: LateCause | None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A new plan with its ETAs and how it was made."""
+
+    schedule: Schedule
+    etas: tuple[OrderEta, ...]
+    status: str
+    method: str
+    seconds: float
+    score: Score
+    built: Built
+
+    def eta_of(self, ref: str) -> OrderEta | None:
+        return next((e for e in self.etas if e.ref == ref), None)
+
+    @property
+    def late(self) -> tuple[OrderEta, ...]:
+        return tuple(e for e in self.etas if e.late_by > _ZERO)
+
+
+def replan(
+    factory: Factory,
+    now: datetime,
+    published: Schedule | None = None,
+    settings: PlanSettings = PlanSettings(),
+    *,
+    solver: SolverFn = cpsat_solver,
+) -> PlanResult:
+    """Plan every active order at ``now``, keeping ``published`` stable where it costs nothing.
+
+    Returns within ``settings.deadline`` + 1 s with a validated plan (P6).
+    """
+    built = build_problem(
+        factory,
+        now,
+        published,
+        frozen_minutes=settings.frozen_minutes,
+        move_tolerance=settings.move_tolerance,
+        open_downtime_minutes=settings.open_downtime_minutes,
+    )
+    candidates: tuple[Solution, ...] = ()
+    if published is not None:
+        candidates = (heuristic.repair(built.problem),)
+    return solve_built(factory, built, settings, candidates=candidates, solver=solver)
+
+
+def solve_built(
+    factory: Factory,
+    built: Built,
+    settings: PlanSettings,
+    *,
+    candidates: tuple[Solution, ...] = (),
+    solver: SolverFn = cpsat_solver,
+    version: int = 0,
+) -> PlanResult:
+    """Solve an already built problem and describe the result."""
+    solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
+    schedule = to_schedule(built, solution, version=version)
+    etas = order_etas(factory, schedule, built)
+    return PlanResult(
+        schedule=schedule,
+        etas=etas,
+        status=solution.status.value,
+        method=solution.method,
+        seconds=solution.seconds,
+        score=score(built.problem, solution),
+        built=built,
+    )
+
+
+def order_etas(factory: Factory, schedule: Schedule, built: Built) -> tuple[OrderEta, ...]:
+    """ETA, lateness and cause for every planned or finished active order."""
+    by_ref = {o.ref: o for o in factory.orders}
+    etas = schedule.etas()
+    out: list[OrderEta] = []
+    for ref, eta in etas.items():
+        order = by_ref.get(ref)
+        if order is None:
+            continue
+        late_by = max(_ZERO, eta - order.due)
+        cause = explain_late(order, schedule, built, factory) if late_by > _ZERO else None
+        out.append(
+            OrderEta(ref, order.customer, order.product, order.quantity, order.due, eta, late_by, order.vip,
+                     order.rush, cause)
+        )
+    out.sort(key=lambda e: (-e.late_by.total_seconds(), e.due, e.ref))
+    return tuple(out)
+
+
+def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factory) -> LateCause:
+    """The main reason ``order`` is late in ``schedule``.
+
+    Order of tests: could it make the date at all (alone, from its release or now)? If yes,
+    find the step where it waits longest; the wait is explained by a machine stop in that
+    window, a rush order ahead of it, or else the queue at that machine (the bottleneck).
+    """
+    ops = schedule.for_order(order.ref)
+    if not ops:
+        return LateCause("not_enough_time")
+    problem: Problem = built.problem
+    try:
+        j = built.job_of(order.ref)
+    except ValueError:
+        return LateCause("not_enough_time")
+    job = problem.jobs[j]
+    alone = job.release + sum(op.min_duration for op in job.ops if op.fixed is None)
+    alone = max([alone] + [op.fixed.end for op in job.ops if op.fixed is not None])
+    if job.due is not None and alone > job.due:
+        release = order.release
+        if release is not None and release > built.now:
+            return LateCause("released_late", until=release)
+        return LateCause("not_enough_time")
+    ready = max(built.now, order.release or built.now)
+    worst: tuple[timedelta, int] = (_ZERO, -1)
+    for i, op in enumerate(ops):
+        wait = op.start - ready
+        if wait > worst[0] and not op.fixed:
+            worst = (wait, i)
+        ready = op.end
+    if worst[1] < 0:
+        return LateCause("not_enough_time")
+    op = ops[worst[1]]
+    ready = ops[worst[1] - 1].end if worst[1] > 0 else max(built.now, order.release or built.now)
+    for d in factory.downtime:
+        end = d.end or op.start
+        if d.machine == op.machine and d.start < op.start and end > ready:
+            return LateCause("machine_down", machine=op.machine, until=d.end, wait=worst[0])
+    rush_refs = {o.ref for o in factory.orders if o.rush}
+    ahead = [p.ref for p in schedule.on_machine(op.machine) if ready <= p.end <= op.start and p.ref != order.ref]
+    rush_ahead = tuple(r for r in ahead if r in rush_refs and not order.rush)
+    if rush_ahead:
+        return LateCause("inserted_order", machine=op.machine, orders=_unique(rush_ahead), wait=worst[0])
+    return LateCause("bottleneck", machine=op.machine, orders=_unique(ahead), wait=worst[0])
+
+
+def _unique(refs: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(refs))
+
+
+Clock = Callable[[], datetime]
+"""Where "now" comes from; injected so tests freeze time."""
