@@ -106,12 +106,15 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
         qty = int(round(rng.uniform(spec.min_qty, spec.max_qty) / 10.0)) * 10 or spec.min_qty
         cust = _CUSTOMERS[rng.randrange(len(_CUSTOMERS))]
         raw.append((prod, qty, cust))
-    work_total = 0.0
+    # the bottleneck group's load sets the pace: days of work it has in the order book
+    group_work: dict[str, float] = {g: 0.0 for g in groups}
     for prod, qty, _ in raw:
         for st in routings[prod].steps:
-            work_total += sum(a.minutes(qty) for a in st.alternatives) / len(st.alternatives)
-    cap_per_day = len(machines) * TWO_SHIFTS.weekly_minutes / 7.0
-    span_days = max(2.0, work_total / cap_per_day) * spec.tightness
+            g = next(m.group for m in machines if m.id == st.alternatives[0].machine)
+            group_work[g] += sum(a.minutes(qty) for a in st.alternatives) / len(st.alternatives)
+    cap_per_machine_day = TWO_SHIFTS.weekly_minutes / 7.0
+    span_days = max(2.0, max(w / (len(by_group[g]) * cap_per_machine_day) for g, w in group_work.items()))
+    span_days *= spec.tightness
     vip_customers = set(rng.sample(_CUSTOMERS, max(1, round(len(_CUSTOMERS) * spec.vip_share))))
     orders: list[Order] = []
     progress: dict[tuple[str, int], Progress] = {}

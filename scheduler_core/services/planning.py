@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scheduler_core.domain.cause import LateCause
+from scheduler_core.domain.check import check_schedule
 from scheduler_core.domain.model import Factory, Order
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built, build_problem, to_schedule
 from scheduler_core.planning.evaluate import Score, score
 from scheduler_core.planning.problem import Problem, Solution
+from scheduler_core.planning.validate import PlanViolation
 from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, plan
 
 __all__ = ["OrderEta", "PlanResult", "PlanSettings", "explain_late", "order_etas", "replan", "solve_built"]
@@ -110,6 +112,9 @@ def solve_built(
     """Solve an already built problem and describe the result."""
     solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
     schedule = to_schedule(built, solution, version=version)
+    problems = check_schedule(factory, schedule, limit=1)
+    if problems:  # the axis plan was valid, so this is a conversion bug: never publish it
+        raise PlanViolation(f"plan breaks the calendar: {problems[0]}")
     etas = order_etas(factory, schedule, built)
     return PlanResult(
         schedule=schedule,

@@ -1,0 +1,86 @@
+"""Independent check of a real-time plan against the factory's calendars (P6).
+
+Shares no code with the planners or the axis: it recomputes working minutes from the
+calendars and downtime directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .calendar import merge_intervals, subtract_intervals
+from .model import Factory
+from .schedule import Schedule
+from .timegrid import TimeGrid
+
+__all__ = ["check_schedule"]
+
+
+def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20) -> list[str]:
+    """Rule violations of ``schedule`` (empty: valid).
+
+    Checked: each step on a machine its routing allows; a non-pinned step starts in working
+    time and its working minutes between start and end (shifts minus holidays minus
+    downtime) equal the time it needs; steps of an order in routing order; one step at a time
+    per machine.
+    """
+    out: list[str] = []
+    if not schedule.ops:
+        return out
+    grid = TimeGrid.starting(min(op.start for op in schedule.ops), factory.timezone)
+    end = max(op.end for op in schedule.ops) + timedelta(days=1)
+    machines = {m.id: m for m in factory.machines}
+    orders = {o.ref: o for o in factory.orders}
+    working: dict[str, list[tuple[int, int]]] = {}
+    for m in factory.machines:
+        cal = factory.calendars[m.calendar]
+        w = cal.working_intervals(grid, grid.origin - timedelta(days=1), end)
+        down = []
+        for d in factory.downtime:
+            if d.machine == m.id:
+                stop = d.end or end
+                down.append((grid.minutes(d.start), grid.minutes(stop)))
+        working[m.id] = subtract_intervals(w, merge_intervals(down))
+
+    def work_between(machine: str, a: datetime, b: datetime) -> int:
+        lo, hi = grid.minutes(a), grid.minutes(b)
+        return sum(max(0, min(y, hi) - max(x, lo)) for x, y in working[machine])
+
+    for op in schedule.ops:
+        order = orders.get(op.ref)
+        if order is None or op.machine not in machines:
+            out.append(f"{op.ref}/{op.step + 1}: unknown order or machine {op.machine}")
+            continue
+        step = factory.routings[order.product].steps[op.step]
+        if op.machine not in {a.machine for a in step.alternatives}:
+            out.append(f"{op.ref}/{op.step + 1}: machine {op.machine} cannot do {step.name}")
+            continue
+        if op.fixed:
+            continue
+        s = grid.minutes(op.start)
+        if not any(x <= s < y for x, y in working[op.machine]):
+            out.append(f"{op.ref}/{op.step + 1}: starts outside working time on {op.machine} at {op.start}")
+        alt = next(a for a in step.alternatives if a.machine == op.machine)
+        if alt.minutes(op.quantity) != op.work_minutes:
+            out.append(f"{op.ref}/{op.step + 1}: planned {op.work_minutes} min, routing says {alt.minutes(op.quantity)}")
+        got = work_between(op.machine, op.start, op.end)
+        if got != op.work_minutes:
+            out.append(f"{op.ref}/{op.step + 1}: {got} working minutes between start and end, needs {op.work_minutes}")
+        if len(out) >= limit:
+            return out
+    by_order: dict[str, list[tuple[int, datetime, datetime]]] = {}
+    by_machine: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    for op in schedule.ops:
+        by_order.setdefault(op.ref, []).append((op.step, op.start, op.end))
+        by_machine.setdefault(op.machine, []).append((op.start, op.end, f"{op.ref}/{op.step + 1}"))
+    for ref, steps in by_order.items():
+        steps.sort()
+        for (k1, _, e1), (k2, s2, _) in zip(steps, steps[1:]):
+            if s2 < e1:
+                out.append(f"{ref}: step {k2 + 1} starts before step {k1 + 1} ends")
+    for m, lst in by_machine.items():
+        lst.sort()
+        for (_, e1, n1), (s2, _, n2) in zip(lst, lst[1:]):
+            if s2 < e1:
+                out.append(f"{n1} and {n2} overlap on {m}")
+    return out[:limit]

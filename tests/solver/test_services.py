@@ -1,0 +1,160 @@
+"""Use cases on small factories: rush insertion, changes, capable-to-promise, events, why late."""
+
+from datetime import timedelta
+
+import pytest
+
+from scheduler_core.domain.calendar import Downtime
+from scheduler_core.domain.check import check_schedule
+from scheduler_core.domain.model import OrderStatus
+from scheduler_core.services.changes import (
+    CancelOrder,
+    ChangeDue,
+    ChangeError,
+    ChangeQuantity,
+    InsertOrder,
+    apply_change,
+    assess_change,
+    promise_date,
+)
+from scheduler_core.services.events import MachineDown, ProgressReport, apply_event
+from scheduler_core.services.planning import PlanSettings, replan
+from tests.builders import NOW, at, make_factory, make_order
+
+FAST = PlanSettings(deadline=1.5, workers=1, seed=0)
+
+
+def shop(n: int = 6, spacing_h: float = 2.0):
+    """n orders of 2 steps (M1 then M2, 60 min each), due dates spaced ``spacing_h`` apart."""
+    orders = [make_order(f"SO-{i + 1}", quantity=60, due=at(2 + spacing_h * (i + 1)), customer=f"C{i % 3}",
+                         vip=(i == 3)) for i in range(n)]
+    return make_factory(orders)
+
+
+def test_plan_is_valid_on_the_calendar_and_on_time_when_capacity_allows():
+    factory = shop()
+    result = replan(factory, NOW, None, FAST)
+    assert check_schedule(factory, result.schedule) == []
+    assert result.late == ()
+    assert {e.ref for e in result.etas} == {o.ref for o in factory.orders}
+
+
+def test_rush_order_is_placed_on_time_and_exactly_the_slipping_orders_are_reported():
+    factory = shop()
+    published = replan(factory, NOW, None, FAST).schedule
+    rush = make_order("SO-99", quantity=60, due=at(7), customer="VIPCO", rush=True)  # frozen: 4 h
+    a = assess_change(factory, NOW, published, InsertOrder(rush), FAST)
+    assert a.on_time_possible is True
+    assert a.subject is not None and a.subject.late_by == timedelta(0)
+    assert a.subject.eta <= rush.due
+    old, new = published.etas(), a.result.schedule.etas()
+    slipped = {r for r in old if r in new and new[r] - old[r] > timedelta(minutes=1)}
+    assert {o.ref for o in a.impact.delayed} == slipped
+    assert slipped, "something had to make room"
+    for o in a.impact.orders:
+        assert o.old_eta == old[o.ref] and o.new_eta == new[o.ref]
+    # VIP first in the report
+    flags = [o.vip for o in a.impact.orders]
+    assert flags == sorted(flags, reverse=True)
+    assert check_schedule(a.factory, a.result.schedule) == []
+
+
+def test_infeasible_rush_order_gets_its_earliest_date_not_an_error():
+    factory = shop()
+    published = replan(factory, NOW, None, FAST).schedule
+    rush = make_order("SO-99", quantity=600, due=at(1), rush=True)  # 20 h of work due in 1 h
+    a = assess_change(factory, NOW, published, InsertOrder(rush), FAST)
+    assert a.on_time_possible is False
+    assert a.subject is not None and a.subject.late_by > timedelta(0)
+    assert a.earliest is not None and a.subject.eta <= a.earliest + timedelta(minutes=1)
+
+
+def test_capable_to_promise_dates_are_achievable():
+    factory = shop()
+    published = replan(factory, NOW, None, FAST).schedule
+    quote = promise_date(factory, NOW, published, "P", 120, FAST)
+    assert quote.with_priority <= quote.undisturbed
+    # take the undisturbed date as the promise: the order makes it and nobody slips
+    order = make_order("SO-50", quantity=120, due=quote.undisturbed)
+    a = assess_change(factory, NOW, published, InsertOrder(order), FAST)
+    assert a.subject is not None and a.subject.late_by == timedelta(0)
+    assert all(o.late_by == timedelta(0) for o in a.result.etas)
+    # the priority date is achievable as a rush order
+    rush = make_order("SO-51", quantity=120, due=quote.with_priority, rush=True)
+    b = assess_change(factory, NOW, published, InsertOrder(rush), FAST)
+    assert b.subject is not None and b.subject.late_by == timedelta(0)
+
+
+def test_cancellation_frees_capacity_and_nobody_is_later():
+    factory = shop(8, spacing_h=1.0)
+    published = replan(factory, NOW, None, FAST).schedule
+    a = assess_change(factory, NOW, published, CancelOrder("SO-2"), FAST)
+    assert "SO-2" not in a.result.schedule.refs()
+    assert a.impact.delayed == ()
+
+
+def test_due_date_change_is_reported_for_the_subject_only():
+    factory = shop()
+    published = replan(factory, NOW, None, FAST).schedule
+    a = assess_change(factory, NOW, published, ChangeDue("SO-6", at(30)), FAST)
+    assert a.factory.order("SO-6").due == at(30)
+    assert [s.ref for s in a.impact.subject] == ["SO-6"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (ChangeQuantity("SO-1", 0), "quantity_not_positive"),
+        (ChangeQuantity("SO-1", -5), "quantity_not_positive"),
+        (ChangeQuantity("SO-1", 10**9), "quantity_too_large"),
+        (ChangeDue("SO-1", NOW - timedelta(days=1)), "due_in_past"),
+        (CancelOrder("SO-404"), "unknown_order"),
+        (InsertOrder(make_order("SO-1")), "duplicate_order"),
+        (InsertOrder(make_order("SO-77", product="NOPE")), "unknown_product"),
+    ],
+)
+def test_bad_changes_are_refused_with_a_code_and_change_nothing(change, code):
+    factory = shop()
+    before = factory.orders
+    with pytest.raises(ChangeError) as err:
+        apply_change(factory, change, NOW)
+    assert err.value.code == code
+    assert factory.orders == before
+
+
+def test_progress_report_moves_etas_and_finishes_orders():
+    factory = shop(2)
+    f2 = apply_event(factory, ProgressReport("SO-1", 0, 60, "M1", at(1)))
+    assert f2.progress[("SO-1", 0)].finished == at(1)
+    f3 = apply_event(f2, ProgressReport("SO-1", 1, 60, "M2", at(2)))
+    assert f3.order("SO-1").status is OrderStatus.DONE
+    result = replan(f3, at(2), None, FAST)
+    assert "SO-1" not in {op.ref for op in result.schedule.ops}
+
+
+def test_machine_down_delays_and_explains():
+    factory = shop(6, spacing_h=1.0)
+    down = apply_event(factory, MachineDown("M1", NOW, at(8), "spindle"))
+    result = replan(down, NOW, None, FAST)
+    assert all(op.start >= at(8) for op in result.schedule.ops if op.machine == "M1")
+    late = result.late
+    assert late, "an 8 hour stop of the only first-step machine makes orders late"
+    assert late[-1].cause is not None
+    assert {e.cause.kind for e in late if e.cause} <= {"machine_down", "bottleneck", "not_enough_time"}
+    assert any(e.cause and e.cause.kind == "machine_down" and e.cause.machine == "M1" for e in late)
+
+
+def test_bottleneck_cause_names_the_queue_ahead():
+    orders = [make_order(f"SO-{i}", quantity=120, due=at(3)) for i in range(1, 5)]
+    factory = make_factory(orders, routings={"P": [[("M1", 0, 1.0)]]}, machines=["M1"])
+    result = replan(factory, NOW, None, FAST)
+    last = max(result.etas, key=lambda e: e.eta)
+    assert last.cause is not None and last.cause.kind == "bottleneck"
+    assert last.cause.machine == "M1" and len(last.cause.orders) == 3
+
+
+def test_downtime_unrelated_machine_does_not_count(tmp_path):
+    factory = make_factory([make_order("SO-1", due=at(1))], downtime=[Downtime("M2", at(10), at(12))])
+    result = replan(factory, NOW, None, FAST)
+    (eta,) = result.etas
+    assert eta.cause is not None and eta.cause.kind == "not_enough_time"

@@ -1,0 +1,89 @@
+"""The problem builder: progress, frozen horizon, downtime and calendars become axis rules."""
+
+from datetime import timedelta
+
+from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
+from scheduler_core.domain.check import check_schedule
+from scheduler_core.domain.model import Progress
+from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.planning import heuristic
+from scheduler_core.planning.build import build_problem, to_schedule
+from scheduler_core.planning.validate import violations
+from tests.builders import NOW, at, make_factory, make_order
+
+
+def test_finished_steps_are_left_out_and_running_step_is_pinned_with_remaining_quantity():
+    order = make_order("SO-1", quantity=100)
+    progress = {
+        ("SO-1", 0): Progress("SO-1", 0, 100, "M1", at(-5), at(-3)),
+        ("SO-1", 1): Progress("SO-1", 1, 40, "M2", at(-1), None),
+    }
+    factory = make_factory([order], progress=progress)
+    built = build_problem(factory, NOW)
+    (job,) = built.problem.jobs
+    assert len(job.ops) == 1 and built.steps[0] == (1,)
+    fixed = job.ops[0].fixed
+    assert fixed is not None and built.machine_ids[fixed.machine] == "M2"
+    assert (fixed.start, fixed.end) == (0, 60)  # 60 units left at 1 min/unit, setup done
+    assert built.quantities[0] == (60,)
+
+
+def test_published_step_inside_frozen_horizon_stays_and_later_ones_are_free():
+    orders = [make_order("SO-1"), make_order("SO-2")]
+    factory = make_factory(orders)
+    published = Schedule(
+        (
+            PlannedOp("SO-1", 0, "step1", "M1", at(1), at(2), 60, 60),
+            PlannedOp("SO-1", 1, "step2", "M2", at(2), at(3), 60, 60),
+            PlannedOp("SO-2", 0, "step1", "M1", at(5), at(6), 60, 60),
+        ),
+        NOW,
+    )
+    built = build_problem(factory, NOW, published, frozen_minutes=4 * 60)
+    ops1 = built.problem.jobs[0].ops
+    assert ops1[0].fixed is not None and ops1[0].fixed.start == 60
+    assert ops1[1].fixed is not None  # starts at 2h, predecessor pinned and ends in time
+    assert built.problem.jobs[1].ops[0].fixed is None  # 5h is outside the frozen horizon
+    assert built.problem.jobs[1].ops[0].previous is not None
+
+
+def test_downtime_becomes_a_blocked_window_and_plans_go_around_it():
+    factory = make_factory([make_order("SO-1")], downtime=[Downtime("M1", at(-1), at(3), "broken")])
+    built = build_problem(factory, NOW)
+    assert built.problem.blocked[0] == ((0, 180),)
+    plan = heuristic.dispatch(built.problem, "edd")
+    assert violations(built.problem, plan) == []
+    schedule = to_schedule(built, plan)
+    assert schedule.for_order("SO-1")[0].start >= at(3)
+    assert check_schedule(factory, schedule) == []
+
+
+def test_open_ended_stop_is_assumed_to_last_the_configured_time():
+    factory = make_factory([make_order("SO-1")], downtime=[Downtime("M1", at(-1), None, "broken")])
+    built = build_problem(factory, NOW, open_downtime_minutes=90)
+    assert built.problem.blocked[0] == ((0, 90),)
+
+
+def test_work_pauses_over_the_night_and_resumes_on_the_two_shift_calendar():
+    # 1200 minutes on M1 starting Monday 08:00: 16 h Monday (until midnight), 4 h Tuesday
+    factory = make_factory([make_order("SO-1", quantity=1200, due=at(days=3))], calendar=TWO_SHIFTS,
+                           routings={"P": [[("M1", 0, 1.0)]]})
+    built = build_problem(factory, NOW)
+    plan = heuristic.dispatch(built.problem, "fifo")
+    schedule = to_schedule(built, plan)
+    (op,) = schedule.ops
+    assert op.start == NOW
+    assert op.end == NOW + timedelta(days=1, hours=4)
+    assert check_schedule(factory, schedule) == []
+
+
+def test_order_released_later_starts_no_earlier_than_its_release():
+    factory = make_factory([make_order("SO-1", release=at(5))])
+    built = build_problem(factory, NOW)
+    assert built.problem.jobs[0].release == 300
+
+
+def test_past_due_date_keeps_counting_lateness():
+    factory = make_factory([make_order("SO-1", due=at(-2))])
+    built = build_problem(factory, NOW)
+    assert built.problem.jobs[0].due == -120
