@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from .timegrid import TimeGrid, ensure_aware
 
-__all__ = ["Shift", "WorkCalendar", "Downtime", "merge_intervals", "subtract_intervals", "TWO_SHIFTS"]
+__all__ = ["TWO_SHIFTS", "Downtime", "Shift", "WorkCalendar", "merge_intervals", "subtract_intervals"]
 
 Interval = tuple[int, int]
 

@@ -78,9 +78,9 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20) -> lis
         for (k1, _, e1), (k2, s2, _) in zip(steps, steps[1:]):
             if s2 < e1:
                 out.append(f"{ref}: step {k2 + 1} starts before step {k1 + 1} ends")
-    for m, lst in by_machine.items():
+    for mid, lst in by_machine.items():
         lst.sort()
         for (_, e1, n1), (s2, _, n2) in zip(lst, lst[1:]):
             if s2 < e1:
-                out.append(f"{n1} and {n2} overlap on {m}")
+                out.append(f"{n1} and {n2} overlap on {mid}")
     return out[:limit]

@@ -16,7 +16,7 @@ from .calendar import TWO_SHIFTS, Downtime
 from .model import Alternative, Factory, Machine, Order, OrderStatus, Progress, Routing, Step
 from .timegrid import ensure_aware, floor_minute
 
-__all__ = ["FactorySpec", "generate_factory", "demo_factory", "DEMO_GROUPS"]
+__all__ = ["DEMO_GROUPS", "FactorySpec", "demo_factory", "generate_factory"]
 
 DEMO_GROUPS: tuple[tuple[str, str], ...] = (
     ("CUT", "Cutting"),
@@ -86,7 +86,7 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
     for p in range(spec.products):
         n_ops = rng.randint(spec.min_ops, min(spec.max_ops, len(groups)))
         visit = sorted(rng.sample(range(len(groups)), n_ops))
-        steps = []
+        steps: list[Step] = []
         for gi in visit:
             g = groups[gi]
             base_unit = rng.uniform(0.4, 1.6)
@@ -101,9 +101,9 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
     # orders, in arrival order; promised dates follow the load
     products = list(routings)
     raw = []
-    for i in range(spec.orders):
+    for _ in range(spec.orders):
         prod = rng.choice(products)
-        qty = int(round(rng.uniform(spec.min_qty, spec.max_qty) / 10.0)) * 10 or spec.min_qty
+        qty = round(rng.uniform(spec.min_qty, spec.max_qty) / 10.0) * 10 or spec.min_qty
         cust = _CUSTOMERS[rng.randrange(len(_CUSTOMERS))]
         raw.append((prod, qty, cust))
     # the bottleneck group's load sets the pace: days of work it has in the order book
@@ -134,16 +134,16 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
         started = late or (i < spec.orders * 0.3 and rng.random() < spec.started_share * 3)
         if started:
             status = OrderStatus.IN_PROGRESS
-            steps = routings[prod].steps
-            done_steps = rng.randint(0, max(0, len(steps) - 2))
+            route = routings[prod].steps
+            done_steps = rng.randint(0, max(0, len(route) - 2))
             t = now - timedelta(hours=4 + 8 * done_steps)
             for k in range(done_steps):
-                alt = steps[k].alternatives[0]
+                alt = route[k].alternatives[0]
                 progress[(ref, k)] = Progress(ref, k, qty, alt.machine, t, t + timedelta(hours=6))
                 t += timedelta(hours=8)
-            alt = rng.choice(steps[done_steps].alternatives)
-            done = int(qty * rng.uniform(0.1, 0.7))
-            progress[(ref, done_steps)] = Progress(ref, done_steps, done, alt.machine, now - timedelta(hours=2), None)
+            alt = rng.choice(route[done_steps].alternatives)
+            done_qty = int(qty * rng.uniform(0.1, 0.7))
+            progress[(ref, done_steps)] = Progress(ref, done_steps, done_qty, alt.machine, now - timedelta(hours=2), None)
         orders.append(
             Order(
                 ref=ref,
@@ -159,18 +159,18 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
     # the same machine cannot run two reported steps at once: keep the first report per machine
     seen_machines: set[str] = set()
     for key in sorted(progress):
-        p = progress[key]
-        if p.finished is None and p.machine is not None:
-            if p.machine in seen_machines:
+        rep = progress[key]
+        if rep.finished is None and rep.machine is not None:
+            if rep.machine in seen_machines:
                 others = [a.machine for a in routings[_product(orders, key[0])].steps[key[1]].alternatives]
                 free = [m for m in others if m not in seen_machines]
                 if free:
-                    progress[key] = Progress(p.ref, p.step, p.done, free[0], p.started, None)
+                    progress[key] = Progress(rep.ref, rep.step, rep.done, free[0], rep.started, None)
                     seen_machines.add(free[0])
                 else:
-                    progress[key] = Progress(p.ref, p.step, 0, None, None, None)
+                    progress[key] = Progress(rep.ref, rep.step, 0, None, None, None)
             else:
-                seen_machines.add(p.machine)
+                seen_machines.add(rep.machine)
     downtime: tuple[Downtime, ...] = ()
     if spec.machine_down:
         victim = machines[len(machines) // 2]

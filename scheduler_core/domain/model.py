@@ -10,6 +10,8 @@ from datetime import datetime
 from .calendar import Downtime, WorkCalendar
 
 __all__ = [
+    "RUSH_WEIGHT_FACTOR",
+    "VIP_WEIGHT_FACTOR",
     "Alternative",
     "Factory",
     "Machine",
@@ -18,8 +20,6 @@ __all__ = [
     "Progress",
     "Routing",
     "Step",
-    "VIP_WEIGHT_FACTOR",
-    "RUSH_WEIGHT_FACTOR",
 ]
 
 VIP_WEIGHT_FACTOR = 5

@@ -21,6 +21,7 @@ from scheduler_core.planning.runner import SolverFn, cpsat_solver
 from .planning import OrderEta, PlanResult, PlanSettings, solve_built
 
 __all__ = [
+    "MAX_QUANTITY",
     "Assessment",
     "CancelOrder",
     "Change",
@@ -29,7 +30,6 @@ __all__ = [
     "ChangePriority",
     "ChangeQuantity",
     "InsertOrder",
-    "MAX_QUANTITY",
     "Promise",
     "apply_change",
     "assess_change",
@@ -263,10 +263,10 @@ def _fit_into_gaps(problem: Problem, j: int) -> int:
     plan has it (unplanned ones after it). Greedy earliest-end per operation is optimal for one
     chain against fixed busy time."""
     busy: list[list[tuple[int, int]]] = [list(w) for w in problem.blocked]
-    for job in problem.jobs:
-        if job is problem.jobs[j]:
+    for other in problem.jobs:
+        if other is problem.jobs[j]:
             continue
-        for op in job.ops:
+        for op in other.ops:
             if op.fixed is not None:
                 busy[op.fixed.machine].append((op.fixed.start, op.fixed.end))
             elif op.previous is not None:

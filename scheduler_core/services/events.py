@@ -10,7 +10,7 @@ from scheduler_core.domain.model import Factory, OrderStatus, Progress
 
 from .changes import ChangeError
 
-__all__ = ["MachineDown", "MachineUp", "ProgressReport", "apply_event", "Event"]
+__all__ = ["Event", "MachineDown", "MachineUp", "ProgressReport", "apply_event"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built, build_problem, to_schedule
 from scheduler_core.planning.evaluate import Score, score
 from scheduler_core.planning.problem import Problem, Solution
-from scheduler_core.planning.validate import PlanViolation
 from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, plan
+from scheduler_core.planning.validate import PlanViolation
 
 __all__ = ["OrderEta", "PlanResult", "PlanSettings", "explain_late", "order_etas", "replan", "solve_built"]
 

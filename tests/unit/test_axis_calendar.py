@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler_core.domain.calendar import TWO_SHIFTS, Shift, WorkCalendar, merge_intervals, subtract_intervals
+from scheduler_core.domain.calendar import (
+    TWO_SHIFTS,
+    Shift,
+    WorkCalendar,
+    merge_intervals,
+    subtract_intervals,
+)
 from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.planning.axis import Axis
 from tests.builders import NOW, TZ
