@@ -7,6 +7,7 @@ Nothing here commits anything: the caller shows the :class:`Assessment` and comm
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -169,6 +170,7 @@ def assess_change(
     for the optimiser, so the rush order is on time whenever that is feasible at all; the
     optimiser then repairs the others' tardiness and keeps the rest of the plan stable.
     """
+    t0 = time.monotonic()
     new_factory = apply_change(factory, change, now)
     ref = _subject(change)
     built = _build(new_factory, now, published, settings)
@@ -187,10 +189,20 @@ def assess_change(
             if on_time and due is not None:
                 built = _with_deadline(built, j, due)
             candidates.insert(0, first)
-    result = solve_built(new_factory, built, settings, candidates=tuple(candidates), solver=solver)
+    result = solve_built(new_factory, built, _rest(settings, t0), candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
     impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
     return Assessment(change, new_factory, result, impact, result.eta_of(ref), on_time, earliest)
+
+
+_AFTER_SOLVE = 0.15  # seconds kept for turning the plan into a schedule and comparing
+
+
+def _rest(settings: PlanSettings, t0: float) -> PlanSettings:
+    """The settings with the deadline reduced by what this use case already spent, so that the
+    whole call, not just the solve, answers within ``settings.deadline``."""
+    left = settings.deadline - (time.monotonic() - t0) - _AFTER_SOLVE
+    return replace(settings, deadline=max(0.3, left))
 
 
 def _build(factory: Factory, now: datetime, published: Schedule | None, settings: PlanSettings) -> Built:
@@ -240,6 +252,7 @@ def promise_date(
     solver: SolverFn = cpsat_solver,
 ) -> Promise:
     """Earliest dates for a prospective order, without and with priority."""
+    t0 = time.monotonic()
     if product not in factory.routings:
         raise ChangeError("unknown_product", product=product)
     _check_quantity(quantity)
@@ -250,7 +263,7 @@ def promise_date(
     undisturbed_end = _fit_into_gaps(built.problem, j)
     undisturbed = built.to_real(0, undisturbed_end)[1]
     first = heuristic.repair(built.problem, None, frozenset({j}))
-    result = solve_built(with_probe, built, settings, candidates=(first,), solver=solver)
+    result = solve_built(with_probe, built, _rest(settings, t0), candidates=(first,), solver=solver)
     eta = result.eta_of(ref)
     with_priority = eta.eta if eta is not None else undisturbed
     orders = {o.ref: o for o in with_probe.orders}

@@ -1,0 +1,1 @@
+"""Benchmark commands that print figures (never timed unit tests)."""
