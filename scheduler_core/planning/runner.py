@@ -9,10 +9,13 @@ returned plan has passed :func:`validate.violations` (guarantee P6).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -69,7 +72,8 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     _context()
-    forkserver.ensure_running()
+    with _main_not_reimported():
+        forkserver.ensure_running()
 
 
 def _child(conn: Connection, solver: SolverFn, problem: Problem, limit: float, workers: int, seed: int,
@@ -119,6 +123,30 @@ def plan(
     return replace(chosen, seconds=time.monotonic() - t0)
 
 
+_start_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """multiprocessing re-runs the parent's ``__main__`` in a forkserver child unless it has
+    neither a module spec nor a file; for ``paichan`` that would re-run the command line.
+    The child needs nothing from ``__main__`` (its target lives in this module)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: vars(main)[k] for k in ("__spec__", "__file__") if k in vars(main)}
+    with _start_lock:
+        try:
+            main.__spec__ = None
+            if "__file__" in vars(main):
+                del main.__file__
+            yield
+        finally:
+            for k, v in saved.items():
+                setattr(main, k, v)
+
+
 def _solve_isolated(problem: Problem, settings: RunSettings, limit: float, hint: Solution, solver: SolverFn,
                     t0: float) -> Solution | None:
     ctx = _context()
@@ -126,7 +154,8 @@ def _solve_isolated(problem: Problem, settings: RunSettings, limit: float, hint:
     proc = ctx.Process(
         target=_child, args=(child, solver, problem, limit, settings.workers, settings.seed, hint), daemon=True
     )
-    proc.start()
+    with _main_not_reimported():
+        proc.start()
     child.close()
     hard_stop = t0 + settings.deadline + _KILL_GRACE
     try:
