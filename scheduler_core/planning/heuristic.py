@@ -21,6 +21,7 @@ Building blocks:
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 import time
@@ -57,8 +58,9 @@ class _Shop:
         "base_ready",
         "busy_e",
         "busy_s",
-        "dur_on",
         "due",
+        "dur_on",
+        "fixed",
         "free_ops",
         "has_due",
         "log_wp",
@@ -77,7 +79,6 @@ class _Shop:
         "release",
         "rem_work",
         "weight",
-        "fixed",
     )
 
     def __init__(self, problem: Problem) -> None:
@@ -410,8 +411,12 @@ def repair(
        ``previous`` place) keeps its machine if that mode still exists and is placed in
        increasing order of its old start, at its earliest feasible time after the previous
        such operation of its machine (gap insertion): the sequences are kept, operations are
-       shifted only as needed. Two variants are built, one letting operations move earlier
-       than their old start and one never earlier; the better by the objective is kept.
+       shifted only as needed.
+       Because a small delay can push an operation over a blocked window and cascade, a
+       second variant lets an operation fill an earlier idle gap of its machine (the old
+       start order is then a priority, not a strict sequence). Each is built letting
+       operations move earlier than their old start or never earlier; the best of the
+       four plans by the objective is kept.
     3. Operations missing from the order (and the rest of their job) are dispatched by
        ``rule``.
 
@@ -437,7 +442,7 @@ def repair(
     prio = sorted((j for j in priority_jobs if 0 <= j < shop.n_jobs), key=lambda j: (shop.due[j], j))
     prio_set = set(prio)
     best: tuple[Key, Solution] | None = None
-    for anchored in (False, True):
+    for anchored, strict in itertools.product((False, True), (True, False)):
         state = _State(shop)
         for j in prio:
             for o in shop.free_ops[j]:
@@ -464,12 +469,12 @@ def repair(
             m = target[o][0]
             if m in shop.dur_on[o]:
                 d = shop.dur_on[o][m]
-                s = _fit(state.starts[m], state.ends[m], max(r, seq_end[m]), d)
+                s = _fit(state.starts[m], state.ends[m], max(r, seq_end[m]) if strict else r, d)
                 e = s + d
             else:
                 m, s, e = -1, 0, 0
                 for m2, d2 in shop.modes[o]:
-                    s2 = _fit(state.starts[m2], state.ends[m2], max(r, seq_end[m2]), d2)
+                    s2 = _fit(state.starts[m2], state.ends[m2], max(r, seq_end[m2]) if strict else r, d2)
                     if m < 0 or s2 + d2 < e:
                         m, s, e = m2, s2, s2 + d2
             state.place(o, m, s, e)
@@ -561,7 +566,12 @@ def _improve_single_machine(
 
 
 def _critical_chain(
-    shop: _Shop, o: int, start: list[int], end: list[int], mach: list[int], at_end: dict[tuple[int, int], int],
+    shop: _Shop,
+    o: int,
+    start: list[int],
+    end: list[int],
+    mach: list[int],
+    at_end: dict[tuple[int, int], int],
     rng: random.Random,
 ) -> list[int]:
     """Free operations on a chain of tight predecessors ending with ``o``."""
@@ -601,7 +611,9 @@ def _improve_general(
         a = placed.get((shop.op_job[o], shop.op_index[o]))
         return a.start if a is not None else 1 << 62
 
-    seq = [shop.op_job[o] for o in sorted(free, key=lambda o: (old_start(o), shop.op_job[o], shop.op_index[o]))]
+    seq = [
+        shop.op_job[o] for o in sorted(free, key=lambda o: (old_start(o), shop.op_job[o], shop.op_index[o]))
+    ]
     dur = [shop.dur_on[o].get(mach[o], 0) for o in range(shop.n_ops)]
     start, end, op_at = _decode(shop, seq, mach, dur)
     cur_key = _key_of(shop, start, end, mach)
@@ -629,10 +641,13 @@ def _improve_general(
             last = max(free, key=lambda o: (end[o], rng.random()))
         else:
             tardy = [
-                j for j in range(shop.n_jobs)
+                j
+                for j in range(shop.n_jobs)
                 if shop.free_ops[j] and shop.has_due[j] and end[shop.free_ops[j][-1]] > shop.due[j]
             ]
-            pool = tardy if tardy and rng.random() < 0.8 else [j for j in range(shop.n_jobs) if shop.free_ops[j]]
+            pool = (
+                tardy if tardy and rng.random() < 0.8 else [j for j in range(shop.n_jobs) if shop.free_ops[j]]
+            )
             last = shop.free_ops[rng.choice(pool)][-1]
         chain = _critical_chain(shop, last, start, end, mach, at_end, rng)
         o = rng.choice(chain)
@@ -725,10 +740,7 @@ def improve(
     else:
         _, cand, _ = _improve_general(shop, solution, deadline, seed, max_iterations)
     cand_key = score(problem, cand).key(objective)
-    if base_key is not None and base_key <= cand_key:
-        out = solution
-    else:
-        out = cand
+    out = solution if base_key is not None and base_key <= cand_key else cand
     return Solution(
         out.assignments,
         out.status,
@@ -767,5 +779,10 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     out = best[1]
     if remaining > 0.005:
         out = improve(problem, out, remaining, seed)
-    return Solution(out.assignments, SolveStatus.HEURISTIC, out.method, seconds=time.perf_counter() - t0,
-                    stats=dict(out.stats))
+    return Solution(
+        out.assignments,
+        SolveStatus.HEURISTIC,
+        out.method,
+        seconds=time.perf_counter() - t0,
+        stats=dict(out.stats),
+    )

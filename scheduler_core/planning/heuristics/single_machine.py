@@ -21,7 +21,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["sequence_cost", "ils_weighted_tardiness"]
+__all__ = ["ils_weighted_tardiness", "sequence_cost"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
