@@ -193,9 +193,11 @@ def build_problem(
         last_done: datetime | None = None
         prev_end: int | None = None  # end of the previous *fixed* op of this job, if fixed
         prev_fixed = True
+        # a step reported started means the steps before it are done, reported or not
+        reached = max((k for k in range(len(routing.steps)) if (o.ref, k) in running_place), default=-1)
         for k, step in enumerate(routing.steps):
             p = factory.progress.get((o.ref, k))
-            if p is not None and (p.finished is not None or p.done >= o.quantity):
+            if k < reached or (p is not None and (p.finished is not None or p.done >= o.quantity)):
                 if p.finished is not None and (last_done is None or p.finished > last_done):
                     last_done = p.finished
                 continue

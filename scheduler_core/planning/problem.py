@@ -13,6 +13,7 @@ Rules every plan must satisfy (checked independently by :mod:`.validate`):
   operation no earlier than the job's release;
 * a machine runs one operation at a time and none inside its blocked windows;
 * a fixed operation (finished, running or frozen work) keeps its machine, start and end;
+  only a job's leading operations can be fixed (a fixed operation's predecessor is fixed);
 * a job with a ``deadline`` completes by then (hard; ``due`` stays soft).
 
 Due dates are soft: tardiness is measured, never forbidden.
@@ -149,6 +150,8 @@ class Problem:
                 for mode in op.modes:
                     if not 0 <= mode.machine < len(self.machines) or mode.duration <= 0:
                         raise ValueError(f"operation {j}/{k} has a bad mode {mode}")
+                if op.fixed is not None and k > 0 and job.ops[k - 1].fixed is None:
+                    raise ValueError(f"operation {j}/{k} is fixed but its predecessor is not")
 
     @property
     def n_ops(self) -> int:
