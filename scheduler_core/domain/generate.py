@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .calendar import TWO_SHIFTS, Downtime
 from .model import Alternative, Factory, Machine, Order, OrderStatus, Progress, Routing, Step
@@ -67,7 +68,7 @@ def demo_factory(now: datetime, seed: int = 7) -> Factory:
 def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
     """A factory per ``spec`` at ``now`` (an aware datetime)."""
     rng = random.Random(spec.seed)
-    now = floor_minute(ensure_aware(now))
+    now = floor_minute(ensure_aware(now)).astimezone(ZoneInfo(spec.timezone))  # due hours are local
     groups = [DEMO_GROUPS[i % len(DEMO_GROUPS)][0] + ("" if i < len(DEMO_GROUPS) else str(i)) for i in range(spec.groups)]
     # spread machines over groups, at least one each
     counts = [1] * spec.groups
