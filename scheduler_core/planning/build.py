@@ -198,7 +198,7 @@ def build_problem(
         for k, step in enumerate(routing.steps):
             p = factory.progress.get((o.ref, k))
             if k < reached or (p is not None and (p.finished is not None or p.done >= o.quantity)):
-                if p.finished is not None and (last_done is None or p.finished > last_done):
+                if p is not None and p.finished is not None and (last_done is None or p.finished > last_done):
                     last_done = p.finished
                 continue
             idx = len(ops)

@@ -1,0 +1,209 @@
+"""Use cases: assess a change (rush insertion 插单, due date, quantity, cancel, priority),
+confirm or reject it, and capable-to-promise.
+
+Nothing is committed by an assessment except the proposal itself. Confirmation claims the
+single-use token, re-checks the plan version the proposal was made on, and commits the new
+plan version, the order change, the audit row and the notifications in ONE transaction (P4).
+A stale proposal is never applied blindly: it is assessed again and shown again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from scheduler_core.domain.model import Order, OrderStatus
+from scheduler_core.domain.schedule import Schedule
+
+from .changes import (
+    Assessment,
+    CancelOrder,
+    Change,
+    ChangeDue,
+    ChangeError,
+    ChangeQuantity,
+    InsertOrder,
+    promise_date,
+)
+from .changes import (
+    assess_change as assess_in_core,
+)
+from .codec import (
+    change_from_dict,
+    change_to_dict,
+    impact_to_dict,
+    order_to_dict,
+    schedule_from_dict,
+    schedule_to_dict,
+)
+from .context import Services, hash_token, load_factory, plan_metrics, publish
+from .errors import Conflict, InvalidInput, NotFound
+from .policy import require, require_order_visible
+from .ports import Actor, ChangeRecord, ChangeStatus, OrderRecord, Role, StalePlan, UnitOfWork
+from .views import ChangeOutcome, ChangeProposal, PromiseView
+
+__all__ = ["assess", "confirm_change", "promise", "reject_change"]
+
+
+async def promise(svc: Services, actor: Actor, product: str, quantity: int) -> PromiseView:
+    """Earliest completion of ``quantity`` of ``product``: without disturbing anyone, and with priority."""
+    require(actor, "promise")
+    now = svc.now()
+    async with svc.uow() as uow:
+        factory, _ = await load_factory(uow)
+        plan = await uow.plans.current()
+    published = plan.schedule if plan else None
+    if published is None:
+        raise Conflict("no_plan")
+    try:
+        quote = await asyncio.to_thread(promise_date, factory, now, published, product, quantity, svc.planning,
+                                        solver=svc.solver)
+    except ChangeError as exc:
+        raise InvalidInput(exc.code, **exc.params) from exc
+    return PromiseView(product, quantity, quote.undisturbed, quote.with_priority, quote.impact)
+
+
+async def assess(svc: Services, actor: Actor, change: Change) -> ChangeProposal:
+    """Plan the factory with ``change`` and store it as a proposal (nothing else changes)."""
+    require(actor, "assess_change")
+    now = svc.now()
+    async with svc.uow() as uow:
+        factory, records = await load_factory(uow)
+        plan = await uow.plans.current()
+        if not isinstance(change, InsertOrder):
+            require_order_visible(actor, records.get(change.ref), change.ref)
+        elif await uow.orders.get(change.order.ref) is not None:
+            raise InvalidInput("duplicate_order", ref=change.order.ref)
+    if plan is None:
+        raise Conflict("no_plan")
+    try:
+        a = await asyncio.to_thread(assess_in_core, factory, now, plan.schedule, change, svc.planning,
+                                    solver=svc.solver)
+    except ChangeError as exc:
+        raise InvalidInput(exc.code, **exc.params) from exc
+    return await _store_proposal(svc, actor, change, a, plan.number)
+
+
+async def _store_proposal(svc: Services, actor: Actor, change: Change, a: Assessment, base: int,
+                          restated: bool = False) -> ChangeProposal:
+    now = svc.now()
+    token = secrets.token_urlsafe(18)
+    payload = {"change": change_to_dict(change), "plan": schedule_to_dict(a.result.schedule),
+               "metrics": plan_metrics(a.result)}
+    record = ChangeRecord(
+        id=0, kind=payload["change"]["kind"], payload=payload, base_version=base,
+        impact=impact_to_dict(a.impact), status=ChangeStatus.PROPOSED, token_hash=hash_token(token), created=now,
+        expires=now + svc.change_ttl, actor_id=actor.user_id, subject=_subject(change),
+    )
+    async with svc.uow(write=True) as uow:
+        change_id = await uow.changes.add(record)
+        await uow.commit()
+    subject = a.subject
+    due = None
+    target = next((o for o in a.factory.orders if o.ref == _subject(change)), None)
+    if target is not None:
+        due = target.due
+    return ChangeProposal(change_id, token, record.kind, record.subject, a.impact, subject.eta if subject else None,
+                          due, a.on_time_possible, a.earliest, record.expires, base, restated)
+
+
+def _subject(change: Change) -> str:
+    return change.order.ref if isinstance(change, InsertOrder) else change.ref
+
+
+async def confirm_change(svc: Services, actor: Actor, token: str) -> ChangeOutcome:
+    """Apply a proposal if the plan has not moved since; otherwise assess it again.
+
+    Raises:
+        Conflict: the token was used, rejected, expired or never existed (``change_gone``).
+    """
+    require(actor, "confirm_change")
+    now = svc.now()
+    async with svc.uow(write=True) as uow:
+        proposal = await uow.changes.by_token(hash_token(token))
+        if proposal is None or proposal.status is not ChangeStatus.PROPOSED or proposal.expires <= now:
+            raise Conflict("change_gone")
+        plan = await uow.plans.current()
+        if plan is None or plan.number != proposal.base_version:
+            claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
+            await uow.commit()
+            stale = claimed is not None
+        else:
+            stale = False
+            try:
+                outcome = await _apply(uow, svc, actor, proposal, plan.schedule, now)
+            except StalePlan:
+                await uow.rollback()
+                stale = True
+            else:
+                if outcome is None:
+                    raise Conflict("change_gone")
+                await uow.commit()
+                return outcome
+    if stale:
+        async with svc.uow(write=True) as uow:
+            await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
+            await uow.commit()
+        change = change_from_dict(proposal.payload["change"])
+        fresh = await assess(svc, actor, change)
+        return ChangeOutcome(False, None, None, replace(fresh, restated=True))
+    raise Conflict("change_gone")
+
+
+async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeRecord, old_schedule: Schedule,
+                 now: datetime) -> ChangeOutcome | None:
+    claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.CONFIRMED)
+    if claimed is None:
+        return None
+    change = change_from_dict(proposal.payload["change"])
+    schedule = schedule_from_dict(proposal.payload["plan"])
+    before = await _apply_order_change(uow, actor, change)
+    factory, records = await load_factory(uow)
+    orders = {o.ref: o for o in factory.orders}
+    target = await uow.orders.get(_subject(change))
+    if target is not None:  # a cancelled order is no longer active but still reported
+        orders[target.ref] = target.order
+        records[target.ref] = target
+    version, impact = await publish(
+        uow, svc, actor=actor, schedule=schedule, metrics=proposal.payload["metrics"], old=old_schedule,
+        expected=proposal.base_version, reason=f"{proposal.kind} {proposal.subject}", orders=orders,
+        records=records, subject=frozenset({proposal.subject}),
+        audit=(f"confirm_{proposal.kind}", proposal.subject, before, change_to_dict(change)),
+    )
+    return ChangeOutcome(True, version, impact, None, await uow.outbox.count())
+
+
+async def _apply_order_change(uow: UnitOfWork, actor: Actor, change: Change) -> dict[str, Any] | None:
+    """Write the order side of ``change``; returns the order as it was (None for a new one)."""
+    if isinstance(change, InsertOrder):
+        sales = actor.username if actor.role is Role.SALES else None
+        await uow.orders.add(OrderRecord(change.order, sales=sales))
+        return None
+    rec = await uow.orders.get(change.ref)
+    if rec is None:
+        raise NotFound("order_not_found", ref=change.ref)
+    o: Order = rec.order
+    if isinstance(change, CancelOrder):
+        o = replace(o, status=OrderStatus.CANCELLED)
+    elif isinstance(change, ChangeQuantity):
+        o = replace(o, quantity=change.quantity)
+    elif isinstance(change, ChangeDue):
+        o = replace(o, due=change.due)
+    else:
+        o = replace(o, priority=change.priority or o.priority, vip=o.vip if change.vip is None else change.vip,
+                    rush=o.rush if change.rush is None else change.rush)
+    await uow.orders.update(replace(rec, order=o))
+    return order_to_dict(rec.order)
+
+
+async def reject_change(svc: Services, actor: Actor, token: str) -> None:
+    """Cancel a proposal (single use like Confirm)."""
+    require(actor, "assess_change")
+    async with svc.uow(write=True) as uow:
+        claimed = await uow.changes.claim(hash_token(token), svc.now(), ChangeStatus.REJECTED)
+        if claimed is None:
+            raise Conflict("change_gone")
+        await uow.commit()

@@ -1,0 +1,140 @@
+"""What every use case gets: the unit-of-work factory, the clock and the planning settings;
+and the steps they share (load the factory, publish a plan with its notifications)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduler_core.domain.impact import ImpactReport, compare_plans
+from scheduler_core.domain.model import Factory, Order
+from scheduler_core.domain.schedule import Schedule
+from scheduler_core.planning.runner import SolverFn, cpsat_solver
+
+from .codec import cause_to_dict, impact_to_dict
+from .planning import PlanResult, PlanSettings, replan
+from .ports import Actor, AuditEntry, Notification, OrderRecord, Role, UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["Services", "hash_token", "load_factory", "plan_in_thread", "publish"]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases' dependencies, built once by the composition root."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    planning: PlanSettings = field(default_factory=PlanSettings)
+    solver: SolverFn = cpsat_solver
+    change_ttl: timedelta = timedelta(minutes=10)
+    link_ttl: timedelta = timedelta(hours=24)
+    slip_threshold: timedelta = timedelta(hours=4)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def hash_token(token: str) -> str:
+    """Tokens and link codes are stored only as this hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def load_factory(uow: UnitOfWork) -> tuple[Factory, dict[str, OrderRecord]]:
+    """The factory to plan (active orders) and every active order's record by ref."""
+    records = await uow.orders.active()
+    factory = Factory(
+        timezone=await uow.master.timezone(),
+        machines=tuple(await uow.master.machines()),
+        calendars=await uow.master.calendars(),
+        routings=await uow.master.routings(),
+        orders=tuple(r.order for r in records),
+        downtime=tuple(await uow.shopfloor.downtime()),
+        progress=await uow.shopfloor.progress(),
+    )
+    return factory, {r.ref: r for r in records}
+
+
+async def plan_in_thread(svc: Services, factory: Factory, now: datetime, published: Schedule | None) -> PlanResult:
+    """Plan without blocking the event loop (the solver runs in its own process)."""
+    return await asyncio.to_thread(replan, factory, now, published, svc.planning, solver=svc.solver)
+
+
+def plan_metrics(result: PlanResult) -> dict[str, Any]:
+    """What a published plan version stores besides its operations (incl. why-late causes)."""
+    return {
+        "weighted_tardiness": result.score.weighted_tardiness,
+        "late_orders": len(result.late),
+        "orders": len(result.etas),
+        "status": result.status,
+        "method": result.method,
+        "seconds": round(result.seconds, 3),
+        "causes": {e.ref: cause_to_dict(e.cause) for e in result.etas if e.cause is not None},
+    }
+
+
+async def publish(
+    uow: UnitOfWork,
+    svc: Services,
+    *,
+    actor: Actor,
+    schedule: Schedule,
+    metrics: dict[str, Any],
+    old: Schedule | None,
+    expected: int,
+    reason: str,
+    orders: dict[str, Order],
+    records: dict[str, OrderRecord],
+    subject: frozenset[str] = frozenset(),
+    audit: tuple[str, str, dict[str, Any] | None, dict[str, Any] | None] | None = None,
+) -> tuple[int, ImpactReport | None]:
+    """Publish ``schedule`` as the next plan version, with its audit row and the delay warnings
+    for every customer whose order now misses its promise (and its sales owner), in the
+    caller's transaction. Raises :class:`StalePlan` when the plan moved on meanwhile."""
+    now = svc.now()
+    version = await uow.plans.publish(schedule.with_version(expected + 1), reason, expected, now, metrics)
+    impact = compare_plans(old, schedule, orders, subject=subject) if old is not None else None
+    if audit is not None:
+        action, subj, before, after = audit
+        if impact is not None:
+            after = {**(after or {}), "impact": impact_to_dict(impact)}
+        await uow.audit.add(AuditEntry(now, actor.user_id, action, subj, before, after))
+    if impact is not None:
+        await queue_delay_warnings(uow, svc, impact, version, records)
+    return version, impact
+
+
+async def queue_delay_warnings(uow: UnitOfWork, svc: Services, impact: ImpactReport, version: int,
+                               records: dict[str, OrderRecord]) -> int:
+    """One warning per slip: orders that newly miss their promise, or slip further by more
+    than the threshold. Dedup key ``delay:{ref}:{version}``."""
+    queued = 0
+    for imp in impact.orders:
+        slipped_further = imp.late_by > timedelta(0) and imp.change > svc.slip_threshold
+        if not (imp.newly_late or slipped_further):
+            continue
+        rec = records.get(imp.ref)
+        payload = {
+            "ref": imp.ref,
+            "due": imp.due.isoformat(),
+            "old_eta": imp.old_eta.isoformat() if imp.old_eta else None,
+            "new_eta": imp.new_eta.isoformat() if imp.new_eta else None,
+            "late_by_minutes": round(imp.late_by.total_seconds() / 60),
+            "version": version,
+        }
+        for user in await uow.users.of_customer(imp.customer):
+            n = Notification(f"delay:{imp.ref}:{version}:{user.id}", "chat", f"user:{user.id}", "delay", payload,
+                             svc.now(), urgent=False)
+            queued += await uow.outbox.add(n)
+        if rec is not None and rec.sales:
+            sales = await uow.users.by_username(rec.sales)
+            if sales is not None and sales.role is not Role.CUSTOMER:
+                n = Notification(f"delay-sales:{imp.ref}:{version}:{sales.id}", "chat", f"user:{sales.id}",
+                                 "delay_sales", payload, svc.now())
+                queued += await uow.outbox.add(n)
+    return queued

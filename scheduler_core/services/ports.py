@@ -1,0 +1,359 @@
+"""Ports: what the use cases need from storage, as Protocols. The database is an adapter
+(``db/``); tests use the in-memory fakes in ``tests/fakes.py``.
+
+Rules every adapter keeps:
+
+* only the unit of work commits; repositories never do;
+* a unit of work opened with ``write=True`` takes the write lock up front (SQLite:
+  ``BEGIN IMMEDIATE``; PostgreSQL: ordinary transaction + the row locks / conditional updates
+  below), so a read-modify-write never fails half-way with "database is locked";
+* compare-and-set operations (``plans.publish``, ``changes.claim``, ``links.redeem``) are one
+  conditional UPDATE/INSERT each: of two concurrent callers exactly one wins;
+* ``outbox.add`` ignores a notification whose ``dedup_key`` exists already.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from scheduler_core.domain.calendar import Downtime, WorkCalendar
+from scheduler_core.domain.model import Machine, Order, OrderStatus, Progress, Routing
+from scheduler_core.domain.schedule import Schedule
+
+__all__ = [
+    "Actor",
+    "AuditEntry",
+    "AuditRepository",
+    "ChangeRecord",
+    "ChangeRepository",
+    "ChangeStatus",
+    "ChatIdentity",
+    "Complaint",
+    "FeedbackRepository",
+    "IdentityRepository",
+    "LinkCode",
+    "LinkRepository",
+    "MasterDataRepository",
+    "Notification",
+    "OrderRecord",
+    "OrderRepository",
+    "OutboxRepository",
+    "PlanRepository",
+    "PlanVersion",
+    "ProgressEvent",
+    "Role",
+    "ShopFloorRepository",
+    "StalePlan",
+    "Survey",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "User",
+    "UserRepository",
+]
+
+
+class Role(str, enum.Enum):
+    CUSTOMER = "customer"
+    SALES = "sales"
+    OPERATOR = "operator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person. A customer user belongs to ``customer`` (the customer's name as on orders)."""
+
+    id: int
+    username: str
+    role: Role
+    display_name: str = ""
+    customer: str | None = None
+    lang: str = "zh_Hans"
+    email: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a user, or the system itself (jobs, simulator) with role ADMIN."""
+
+    user_id: int
+    role: Role
+    customer: str | None = None
+    username: str = ""
+    lang: str = "zh_Hans"
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.role, user.customer, user.username, user.lang)
+
+
+SYSTEM = Actor(0, Role.ADMIN, None, "system")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatIdentity:
+    """A chat account linked to a user: ``channel`` ("telegram", "web") + numeric id."""
+
+    channel: str
+    external_id: int
+    user_id: int
+    lang: str = "zh_Hans"
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCode:
+    """A one-time, expiring code; only its hash is stored."""
+
+    code_hash: str
+    user_id: int
+    expires: datetime
+    used: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order with what only the business side needs (sales owner, delivery)."""
+
+    order: Order
+    sales: str | None = None  # username of the sales owner
+    delivered: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        return self.order.ref
+
+
+@dataclass(frozen=True, slots=True)
+class PlanVersion:
+    """A published plan: ``number`` increases by one per publication."""
+
+    number: int
+    schedule: Schedule
+    reason: str
+    created: datetime
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class ChangeStatus(str, enum.Enum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """A proposed change with its impact; ``token_hash`` identifies its Confirm button."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    base_version: int
+    impact: dict[str, Any]
+    status: ChangeStatus
+    token_hash: str
+    created: datetime
+    expires: datetime
+    actor_id: int
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """One 报工 row: ``good`` and ``scrap`` units of step ``step`` (0-based) of ``ref``."""
+
+    ref: str
+    step: int
+    good: int
+    scrap: int
+    machine: str
+    user_id: int
+    at: datetime
+    finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    id: int
+    customer: str
+    ref: str | None
+    text: str
+    user_id: int
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    ref: str
+    customer: str
+    sent: datetime
+    score: int | None = None
+    comment: str | None = None
+    answered: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int
+    action: str
+    subject: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """An outbox row. ``recipient`` is ``"user:<id>"`` or a channel address."""
+
+    dedup_key: str
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    created: datetime
+    urgent: bool = False
+
+
+class StalePlan(Exception):
+    """The plan changed since this proposal was made."""
+
+
+class MasterDataRepository(Protocol):
+    async def machines(self) -> list[Machine]: ...
+    async def calendars(self) -> dict[str, WorkCalendar]: ...
+    async def routings(self) -> dict[str, Routing]: ...
+    async def timezone(self) -> str: ...
+    async def save_machine(self, machine: Machine) -> None: ...
+    async def save_calendar(self, calendar: WorkCalendar) -> None: ...
+    async def save_routing(self, routing: Routing) -> None: ...
+    async def set_timezone(self, tz: str) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, ref: str) -> OrderRecord | None: ...
+    async def add(self, record: OrderRecord) -> None: ...
+    async def update(self, record: OrderRecord) -> None: ...
+    async def active(self) -> list[OrderRecord]: ...
+    async def list(
+        self,
+        *,
+        customer: str | None = None,
+        sales: str | None = None,
+        statuses: Sequence[OrderStatus] | None = None,
+        delivered_since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[OrderRecord]: ...
+    async def next_ref(self) -> str: ...
+
+
+class ShopFloorRepository(Protocol):
+    async def progress(self) -> dict[tuple[str, int], Progress]: ...
+    async def add_progress(self, event: ProgressEvent) -> None: ...
+    async def downtime(self) -> list[Downtime]: ...
+    async def set_downtime(self, downtime: Sequence[Downtime]) -> None: ...
+
+
+class PlanRepository(Protocol):
+    async def current(self) -> PlanVersion | None: ...
+    async def publish(self, schedule: Schedule, reason: str, expected: int, created: datetime,
+                      metrics: dict[str, Any]) -> int:
+        """Store ``schedule`` as version ``expected + 1`` if the current version is still
+        ``expected`` (0: none yet); raise :class:`StalePlan` otherwise. Returns the new number."""
+        ...
+    async def history(self, limit: int = 30) -> list[PlanVersion]: ...
+
+
+class ChangeRepository(Protocol):
+    async def add(self, change: ChangeRecord) -> int: ...
+    async def get(self, change_id: int) -> ChangeRecord | None: ...
+    async def by_token(self, token_hash: str) -> ChangeRecord | None: ...
+    async def claim(self, token_hash: str, now: datetime, to: ChangeStatus) -> ChangeRecord | None:
+        """Atomically move a PROPOSED, unexpired change to ``to``; None if someone else did,
+        it expired or does not exist."""
+        ...
+    async def set_status(self, change_id: int, status: ChangeStatus) -> None: ...
+    async def expire(self, now: datetime) -> int: ...
+    async def list(self, *, since: datetime | None = None, status: ChangeStatus | None = None) -> list[ChangeRecord]: ...
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: int) -> User | None: ...
+    async def by_username(self, username: str) -> User | None: ...
+    async def add(self, user: User) -> User:
+        """Insert (``id`` 0 = allocate) and return the stored user."""
+        ...
+    async def with_role(self, role: Role) -> list[User]: ...
+    async def of_customer(self, customer: str) -> list[User]: ...
+
+
+class IdentityRepository(Protocol):
+    async def get(self, channel: str, external_id: int) -> ChatIdentity | None: ...
+    async def for_user(self, user_id: int) -> list[ChatIdentity]: ...
+    async def save(self, identity: ChatIdentity) -> None: ...
+
+
+class LinkRepository(Protocol):
+    async def add(self, code: LinkCode) -> None: ...
+    async def redeem(self, code_hash: str, now: datetime) -> LinkCode | None:
+        """Atomically mark an unused, unexpired code used; None otherwise."""
+        ...
+    async def expire(self, now: datetime) -> int: ...
+
+
+class FeedbackRepository(Protocol):
+    async def add_complaint(self, complaint: Complaint) -> int: ...
+    async def complaints(self, since: datetime | None = None) -> list[Complaint]: ...
+    async def add_survey(self, survey: Survey) -> bool:
+        """False if a survey for this order exists already."""
+        ...
+    async def answer_survey(self, ref: str, score: int, comment: str | None, at: datetime) -> bool: ...
+    async def surveys(self, since: datetime | None = None) -> list[Survey]: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def list(self, *, subject: str | None = None, limit: int = 100) -> list[AuditEntry]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, notification: Notification) -> bool:
+        """False when the dedup key exists (nothing written)."""
+        ...
+    async def pending(self, limit: int = 100) -> list[Notification]: ...
+    async def count(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository. Leaving without ``commit`` rolls back."""
+
+    master: MasterDataRepository
+    orders: OrderRepository
+    shopfloor: ShopFloorRepository
+    plans: PlanRepository
+    changes: ChangeRepository
+    users: UserRepository
+    identities: IdentityRepository
+    links: LinkRepository
+    feedback: FeedbackRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...

@@ -1,0 +1,166 @@
+"""Use cases: progress reports (报工), machine stops and restarts, and re-planning after them.
+
+An event is recorded first (its own transaction: nothing reported is lost), then the
+factory is re-planned and the new version published with its delay warnings. Bursts of
+events are coalesced: while one re-plan runs, further requests wait and are served by ONE
+more re-plan that sees all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from .changes import MAX_QUANTITY, ChangeError
+from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
+from .errors import InvalidInput, NotFound
+from .events import MachineDown, MachineUp, ProgressReport, apply_event
+from .policy import require
+from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
+from .refs import clean_text, normalise_ref
+from .views import PlanUpdate
+
+__all__ = ["Coalescer", "machine_down", "machine_up", "replan_now", "report_progress"]
+
+
+@dataclass
+class Coalescer:
+    """Runs at most one job at a time; requests made while one runs share the next run."""
+
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _pending: bool = False
+    _last: PlanUpdate | None = None
+
+    async def run(self, job: Callable[[], Awaitable[PlanUpdate]]) -> PlanUpdate:
+        self._pending = True
+        async with self._lock:
+            if not self._pending and self._last is not None:
+                return self._last  # a run that started after our request covered it
+            self._pending = False
+            self._last = await job()
+            return self._last
+
+
+_coalescers: dict[int, Coalescer] = {}
+
+
+def _coalescer(svc: Services) -> Coalescer:
+    return _coalescers.setdefault(id(svc), Coalescer())
+
+
+async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan") -> PlanUpdate:
+    """Re-plan the factory and publish the result (coalesced with concurrent requests)."""
+    if actor is not SYSTEM:
+        require(actor, "replan")
+    return await _coalescer(svc).run(lambda: _replan(svc, actor, reason))
+
+
+async def _replan(svc: Services, actor: Actor, reason: str, attempts: int = 3) -> PlanUpdate:
+    for _ in range(attempts):
+        now = svc.now()
+        async with svc.uow() as uow:
+            factory, records = await load_factory(uow)
+            current = await uow.plans.current()
+        result = await plan_in_thread(svc, factory, now, current.schedule if current else None)
+        async with svc.uow(write=True) as uow:
+            try:
+                version, impact = await publish(
+                    uow, svc, actor=actor, schedule=result.schedule, metrics=plan_metrics(result),
+                    old=current.schedule if current else None, expected=current.number if current else 0,
+                    reason=reason, orders={o.ref: o for o in factory.orders}, records=records,
+                )
+            except StalePlan:
+                continue  # someone published meanwhile: plan again on top of theirs
+            await uow.commit()
+        return PlanUpdate(version, impact, len(result.late))
+    raise InvalidInput("busy_try_again")
+
+
+async def report_progress(
+    svc: Services,
+    actor: Actor,
+    ref_text: str,
+    good: int,
+    *,
+    step: int | None = None,
+    scrap: int = 0,
+    machine: str | None = None,
+    finished: bool = False,
+) -> PlanUpdate:
+    """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan.
+
+    ``step`` is 1-based as people count; default: the step in progress or the next one.
+    ``machine`` defaults to where the plan has that step.
+    """
+    require(actor, "report_progress")
+    ref = normalise_ref(ref_text)
+    if good < 0 or scrap < 0 or good + scrap == 0:
+        raise InvalidInput("quantity_not_positive", quantity=good)
+    if good > MAX_QUANTITY or scrap > MAX_QUANTITY:
+        raise InvalidInput("quantity_too_large", quantity=max(good, scrap), limit=MAX_QUANTITY)
+    now = svc.now()
+    async with svc.uow(write=True) as uow:
+        factory, records = await load_factory(uow)
+        rec = records.get(ref)
+        if rec is None:
+            raise NotFound("order_not_found", ref=ref)
+        routing = factory.routings[rec.order.product]
+        if step is None:
+            k = next((i for i in range(len(routing.steps))
+                      if (p := factory.progress.get((ref, i))) is None or p.finished is None), 0)
+        else:
+            if not 1 <= step <= len(routing.steps):
+                raise InvalidInput("unknown_step", ref=ref, step=step)
+            k = step - 1
+        if machine is None:
+            plan = await uow.plans.current()
+            placed = plan.schedule.place(ref, k) if plan else None
+            p = factory.progress.get((ref, k))
+            machine = (p.machine if p and p.machine else None) or (placed.machine if placed else None) \
+                or routing.steps[k].alternatives[0].machine
+        event = ProgressReport(ref, k, good, machine, now, scrap, finished)
+        try:
+            after = apply_event(factory, event)
+        except ChangeError as exc:
+            raise InvalidInput(exc.code, **exc.params) from exc
+        await uow.shopfloor.add_progress(ProgressEvent(ref, k, good, scrap, machine, actor.user_id, now, finished))
+        new_status = after.order(ref).status
+        if new_status is not rec.order.status:
+            await uow.orders.update(replace(rec, order=replace(rec.order, status=new_status)))
+        await uow.audit.add(AuditEntry(now, actor.user_id, "report_progress", ref, None,
+                                       {"step": k + 1, "good": good, "scrap": scrap, "machine": machine}))
+        await uow.commit()
+    return await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+
+
+async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",
+                       until: datetime | None = None) -> PlanUpdate:
+    """A machine stopped (now); ``until`` if the repair time is known. Then re-plan."""
+    require(actor, "machine_state")
+    reason = clean_text(reason, limit=200)
+    now = svc.now()
+    await _machine_event(svc, actor, MachineDown(machine, now, until, reason), "machine_down", machine)
+    return await replan_now(svc, SYSTEM, f"down {machine}")
+
+
+async def machine_up(svc: Services, actor: Actor, machine: str) -> PlanUpdate:
+    require(actor, "machine_state")
+    await _machine_event(svc, actor, MachineUp(machine, svc.now()), "machine_up", machine)
+    return await replan_now(svc, SYSTEM, f"up {machine}")
+
+
+async def _machine_event(svc: Services, actor: Actor, event: MachineDown | MachineUp, action: str,
+                         machine: str) -> None:
+    async with svc.uow(write=True) as uow:
+        factory, _ = await load_factory(uow)
+        try:
+            after = apply_event(factory, event)
+        except ChangeError as exc:
+            raise InvalidInput(exc.code, **exc.params) from exc
+        await uow.shopfloor.set_downtime(after.downtime)
+        await uow.audit.add(AuditEntry(svc.now(), actor.user_id, action, machine, None,
+                                       {"reason": getattr(event, "reason", "")}))
+        await uow.commit()
+

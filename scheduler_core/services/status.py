@@ -1,0 +1,117 @@
+"""Use cases: where is my order (get_order_status) and the order lists per role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduler_core.domain.model import OrderStatus, Progress, Step
+from scheduler_core.domain.schedule import Schedule
+
+from .codec import cause_from_dict
+from .context import Services
+from .errors import NotFound
+from .policy import require, require_order_visible
+from .ports import Actor, OrderRecord, PlanVersion, Role
+from .refs import normalise_ref
+from .views import OrderLine, OrderStatusView, StepView
+
+__all__ = ["get_order_status", "list_orders"]
+
+_ZERO = timedelta(0)
+
+
+async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderStatusView:
+    """Progress, current step, ETA against the promise and why late, for one order.
+
+    Unknown and other customers' orders raise the same :class:`NotFound` (P1).
+    """
+    require(actor, "view_order")
+    try:
+        ref = normalise_ref(ref_text)
+    except Exception as exc:
+        raise NotFound("order_not_found", ref=ref_text[:40]) from exc
+    async with svc.uow() as uow:
+        record = require_order_visible(actor, await uow.orders.get(ref), ref)
+        plan = await uow.plans.current()
+        progress = await uow.shopfloor.progress()
+        routing = (await uow.master.routings()).get(record.order.product)
+    if routing is None:
+        raise NotFound("order_not_found", ref=ref)
+    return _status_view(record, plan, progress, routing.steps)
+
+
+def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[tuple[str, int], Progress],
+                 steps: tuple[Step, ...]) -> OrderStatusView:
+    order = record.order
+    schedule: Schedule | None = plan.schedule if plan else None
+    views: list[StepView] = []
+    work_total = work_done = 0.0
+    for k, step in enumerate(steps):
+        p = progress.get((order.ref, k))
+        placed = schedule.place(order.ref, k) if schedule else None
+        alt = step.alternatives[0]
+        weight = alt.minutes(order.quantity)
+        work_total += weight
+        done = p.done if p else 0
+        if (p is not None and (p.finished is not None or p.done >= order.quantity)) or order.status in (
+            OrderStatus.DONE, OrderStatus.DELIVERED
+        ):
+            state = "done"
+            work_done += weight
+            done = max(done, order.quantity) if p is None or p.finished is None else done
+        elif p is not None and p.started is not None:
+            state = "running"
+            work_done += weight * min(1.0, done / max(1, order.quantity))
+        else:
+            state = "planned"
+        views.append(
+            StepView(k, step.name, state, placed.machine if placed else (p.machine if p else None), done,
+                     order.quantity, placed.start if placed else (p.started if p else None),
+                     placed.end if placed else (p.finished if p else None))
+        )
+    eta = schedule.eta(order.ref) if schedule else None
+    if order.status is OrderStatus.DELIVERED:
+        eta = record.delivered
+    late_by = max(_ZERO, eta - order.due) if eta else _ZERO
+    cause = None
+    if late_by > _ZERO and plan is not None and order.status.is_active:
+        stored = plan.metrics.get("causes", {}).get(order.ref)
+        cause = cause_from_dict(stored) if stored else None
+    current = next((v for v in views if v.state == "running"), None) or next(
+        (v for v in views if v.state == "planned"), None
+    )
+    return OrderStatusView(
+        ref=order.ref, customer=order.customer, product=order.product, quantity=order.quantity, status=order.status,
+        due=order.due, eta=eta, late_by=late_by, vip=order.vip, cause=cause, steps=tuple(views),
+        progress=work_done / work_total if work_total else 0.0, current=current, delivered=record.delivered,
+        plan_version=plan.number if plan else 0,
+    )
+
+
+async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = False,
+                      limit: int = 50) -> list[OrderLine]:
+    """A customer's orders (open and recent), a salesperson's customers' orders, or all for
+    managers and operators; late and at-risk first."""
+    require(actor, "list_orders")
+    statuses = None if include_closed else [OrderStatus.OPEN, OrderStatus.IN_PROGRESS, OrderStatus.DONE]
+    async with svc.uow() as uow:
+        if actor.role is Role.CUSTOMER:
+            if actor.customer is None:
+                return []
+            records = await uow.orders.list(customer=actor.customer, statuses=statuses)
+        elif actor.role is Role.SALES:
+            records = await uow.orders.list(sales=actor.username, statuses=statuses)
+        else:
+            records = await uow.orders.list(statuses=statuses)
+        plan = await uow.plans.current()
+    lines = [_line(r, plan) for r in records]
+    lines.sort(key=lambda x: (-x.late_by.total_seconds(), x.due, x.ref))
+    return lines[:limit]
+
+
+def _line(record: OrderRecord, plan: PlanVersion | None) -> OrderLine:
+    o = record.order
+    eta = record.delivered if record.delivered else (plan.schedule.eta(o.ref) if plan else None)
+    late = max(_ZERO, eta - o.due) if eta else _ZERO
+    return OrderLine(o.ref, o.customer, o.product, o.quantity, o.status, o.due, eta, late, o.vip)
+

@@ -1,0 +1,140 @@
+"""What use cases return: plain data the front ends render (chat, REST, dashboard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from scheduler_core.domain.cause import LateCause
+from scheduler_core.domain.impact import ImpactReport
+from scheduler_core.domain.model import OrderStatus
+
+__all__ = [
+    "ChangeOutcome",
+    "ChangeProposal",
+    "KpiView",
+    "OrderLine",
+    "OrderStatusView",
+    "PlanUpdate",
+    "PromiseView",
+    "StepView",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """One routing step of an order: ``state`` is done / running / planned."""
+
+    step: int
+    name: str
+    state: str
+    machine: str | None
+    done: int
+    quantity: int
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusView:
+    ref: str
+    customer: str
+    product: str
+    quantity: int
+    status: OrderStatus
+    due: datetime
+    eta: datetime | None
+    late_by: timedelta
+    vip: bool
+    cause: LateCause | None
+    steps: tuple[StepView, ...]
+    progress: float  # 0..1, share of routing work done
+    current: StepView | None
+    delivered: datetime | None
+    plan_version: int
+
+    @property
+    def on_time(self) -> bool:
+        return self.late_by <= timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    ref: str
+    customer: str
+    product: str
+    quantity: int
+    status: OrderStatus
+    due: datetime
+    eta: datetime | None
+    late_by: timedelta
+    vip: bool
+
+
+@dataclass(frozen=True)
+class ChangeProposal:
+    """An assessed change waiting for Confirm / Cancel; ``token`` is the opaque button key."""
+
+    change_id: int
+    token: str
+    kind: str
+    subject: str
+    impact: ImpactReport
+    subject_eta: datetime | None
+    subject_due: datetime | None
+    on_time_possible: bool | None
+    earliest: datetime | None
+    expires: datetime
+    base_version: int
+    restated: bool = False  # made again because the plan had moved on
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """Result of Confirm: ``applied`` with the new version, or ``stale`` with a fresh proposal."""
+
+    applied: bool
+    version: int | None
+    impact: ImpactReport | None
+    proposal: ChangeProposal | None = None
+    notifications: int = 0
+
+
+@dataclass(frozen=True)
+class PlanUpdate:
+    """After a shop-floor event: the new plan version and who moved."""
+
+    version: int
+    impact: ImpactReport | None
+    late_orders: int
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    product: str
+    quantity: int
+    undisturbed: datetime
+    with_priority: datetime
+    impact: ImpactReport
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """The measures the factory is judged by, for ``since``..``until``."""
+
+    since: datetime
+    until: datetime
+    delivered: int
+    avg_lead_time_days: float | None
+    complaint_rate: float | None
+    delay_rate: float | None
+    on_time_rate: float | None
+    satisfaction_score: float | None  # 0..100
+    satisfaction_avg: float | None  # 1..5
+    survey_response_rate: float | None
+    complaints: int
+    open_orders: int
+    open_late: int
+    bottleneck: str | None
+    bottleneck_load: float | None
+    extra: dict[str, float] = field(default_factory=dict)
