@@ -1,0 +1,44 @@
+"""The composition root: settings -> engine -> unit of work -> services. No import-time effects."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from scheduler_core.services.context import Services
+from scheduler_core.services.planning import PlanSettings
+
+from .settings import Settings
+
+__all__ = ["open_services", "system_clock"]
+
+
+def system_clock() -> datetime:
+    """The one place the real time is read."""
+    return datetime.now(UTC)
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = system_clock
+) -> AsyncIterator[Services]:
+    """Services on the configured database (migrated to the latest schema first)."""
+    from db.engine import create_engine
+    from db.migrate import upgrade
+    from db.uow import SqlUnitOfWorkFactory
+
+    if migrate:
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        yield Services(
+            uow=SqlUnitOfWorkFactory(engine),
+            clock=clock,
+            planning=PlanSettings(deadline=settings.plan_deadline, workers=settings.solver_workers,
+                                  frozen_minutes=settings.frozen_minutes),
+            change_ttl=settings.change_ttl,
+            link_ttl=settings.link_ttl,
+        )
+    finally:
+        await engine.dispose()
