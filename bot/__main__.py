@@ -1,1 +1,7 @@
-import sys; from bot.cli import main; sys.exit(main())
+"""``python -m bot``: the same as the ``paichan`` command."""
+
+import sys
+
+from bot.cli import main
+
+sys.exit(main())

@@ -11,6 +11,7 @@ the environment. Read once by the composition root and passed down.
 | PAICHAN_FROZEN_MINUTES | 240 | frozen horizon: steps starting sooner stay put |
 | PAICHAN_CHANGE_TTL_MINUTES | 10 | how long a Confirm button stays valid |
 | PAICHAN_LINK_TTL_HOURS | 24 | how long a link code stays valid |
+| PAICHAN_TELEGRAM_BOT_NAME | (none) | the bot's @username, for ``https://t.me/<bot>?start=<code>`` links |
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Settings:
     frozen_minutes: int = 240
     change_ttl: timedelta = timedelta(minutes=10)
     link_ttl: timedelta = timedelta(hours=24)
+    telegram_bot_name: str | None = None
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -72,5 +74,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         frozen_minutes=int(_num(env, "PAICHAN_FROZEN_MINUTES", 240, int, 0, 10080)),
         change_ttl=timedelta(minutes=_num(env, "PAICHAN_CHANGE_TTL_MINUTES", 10, float, 1, 1440)),
         link_ttl=timedelta(hours=_num(env, "PAICHAN_LINK_TTL_HOURS", 24, float, 0.1, 720)),
+        telegram_bot_name=(env.get("PAICHAN_TELEGRAM_BOT_NAME") or "").strip().lstrip("@") or None,
         env=env,
     )

@@ -23,7 +23,7 @@ def make_order(ref: str = "SO-1", *, product: str = "P", quantity: int = 60, due
                customer: str = "ACME", vip: bool = False, rush: bool = False, release: datetime | None = None,
                priority: int = 1) -> Order:
     return Order(ref, customer, product, quantity, due or at(days=2), vip=vip, rush=rush, release=release,
-                 priority=priority)
+                 priority=priority, created=at(days=-1))
 
 
 def make_factory(

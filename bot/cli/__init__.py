@@ -14,6 +14,8 @@ _SUBCOMMAND_MODULES = (
     "bot.cli.plan",
     "bot.cli.solve",
     "bot.cli.bench",
+    "bot.cli.data",
+    "bot.cli.admin",
 )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "Instance",
     "bks",
     "family_instances",
+    "load",
     "wt_values",
 ]
 

@@ -8,9 +8,11 @@ turns a model machine index back into the file's number. Jobs and operations kee
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import ParamSpec
 
 from scheduler_core.planning.problem import Job, Mode, Op, Problem
 
@@ -25,7 +27,26 @@ __all__ = [
 
 
 def _numbers(lines: Iterable[str]) -> list[int]:
-    return [int(float(tok)) for line in lines for tok in line.split()]
+    try:
+        return [int(float(tok)) for line in lines for tok in line.split()]
+    except ValueError as exc:
+        raise ValueError(f"not a number in the file: {exc}") from None
+
+
+_P = ParamSpec("_P")
+
+
+def _truncation_is_value_error(read: Callable[_P, Problem]) -> Callable[_P, Problem]:
+    """Reading past the end of a file's numbers becomes a clear ``ValueError``."""
+
+    @functools.wraps(read)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> Problem:
+        try:
+            return read(*args, **kwargs)
+        except IndexError:
+            raise ValueError("the file ends too early (truncated or wrong format)") from None
+
+    return wrapper
 
 
 def _content_lines(path: str | Path) -> list[str]:
@@ -54,6 +75,7 @@ def _problem(name: str, routes: list[list[list[tuple[int, int]]]], machines: lis
     return Problem(tuple(jobs), tuple(machines), objective="makespan", name=name)
 
 
+@_truncation_is_value_error
 def read_fjs(path: str | Path) -> Problem:
     """Read an FJSPLIB (``.fjs``) flexible job shop instance.
 
@@ -82,6 +104,7 @@ def read_fjs(path: str | Path) -> Problem:
     return _problem(Path(path).stem, routes, [str(i + 1) for i in range(m)])
 
 
+@_truncation_is_value_error
 def read_jsp(path: str | Path) -> Problem:
     """Read a job shop instance in the JSPLIB standard format (machines 0-based).
 
@@ -123,6 +146,7 @@ def count_taillard(path: str | Path) -> int:
     return len(_taillard_blocks(path))
 
 
+@_truncation_is_value_error
 def read_taillard(path: str | Path, instance: int = 1) -> Problem:
     """Read instance ``instance`` (1-based) of a file in Taillard's original format.
 
@@ -163,6 +187,7 @@ def count_wt(path: str | Path, n: int | None = None) -> int:
     return len(_numbers(Path(path).read_text().splitlines())) // (3 * size)
 
 
+@_truncation_is_value_error
 def read_wt(path: str | Path, instance: int, n: int | None = None) -> Problem:
     """Read instance ``instance`` (1-based) of an OR-Library ``wtNN.txt`` file.
 

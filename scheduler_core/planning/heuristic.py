@@ -626,8 +626,12 @@ def _improve_general(
     at_end: dict[tuple[int, int], int] = {}
     pos: list[int] = []
     stale = True
+    patience = max(2000, 100 * n)  # moves without a new best before giving up (small shops)
+    last_best = 0
     while n > 1 and time.perf_counter() < deadline:
         if max_iterations is not None and iterations >= max_iterations:
+            break
+        if iterations - last_best > patience:
             break
         iterations += 1
         if stale:
@@ -689,6 +693,7 @@ def _improve_general(
             stale = True
             if key < best_key:
                 best_key, best_seq, best_mach = key, seq, mach
+                last_best = iterations
         if cur_key < history[slot]:
             history[slot] = cur_key
     best_dur = [shop.dur_on[o].get(best_mach[o], 0) for o in range(shop.n_ops)]

@@ -11,7 +11,7 @@ import bisect
 
 from .problem import Problem, Solution
 
-__all__ = ["PlanViolation", "violations", "assert_valid"]
+__all__ = ["PlanViolation", "assert_valid", "violations"]
 
 
 class PlanViolation(ValueError):

@@ -160,7 +160,7 @@ async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeR
         return None
     change = change_from_dict(proposal.payload["change"])
     schedule = schedule_from_dict(proposal.payload["plan"])
-    before = await _apply_order_change(uow, actor, change)
+    before = await _apply_order_change(uow, actor, change, now)
     factory, records = await load_factory(uow)
     orders = {o.ref: o for o in factory.orders}
     target = await uow.orders.get(_subject(change))
@@ -176,11 +176,12 @@ async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeR
     return ChangeOutcome(True, version, impact, None, await uow.outbox.count())
 
 
-async def _apply_order_change(uow: UnitOfWork, actor: Actor, change: Change) -> dict[str, Any] | None:
+async def _apply_order_change(uow: UnitOfWork, actor: Actor, change: Change, now: datetime) -> dict[str, Any] | None:
     """Write the order side of ``change``; returns the order as it was (None for a new one)."""
     if isinstance(change, InsertOrder):
         sales = actor.username if actor.role is Role.SALES else None
-        await uow.orders.add(OrderRecord(change.order, sales=sales))
+        order = change.order if change.order.created else replace(change.order, created=now)
+        await uow.orders.add(OrderRecord(order, sales=sales))
         return None
     rec = await uow.orders.get(change.ref)
     if rec is None:

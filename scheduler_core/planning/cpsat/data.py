@@ -64,7 +64,7 @@ def _fixed_conflicts(problem: Problem) -> tuple[str, ...]:
     return tuple(found)
 
 
-def prepare(problem: Problem, upper_bound: int | None = None) -> ModelData:
+def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None = None) -> ModelData:
     """Derive heads, tails, forbidden windows and a safe horizon.
 
     Horizon: any plan can be left-shifted (without worsening a regular objective or the
@@ -72,7 +72,8 @@ def prepare(problem: Problem, upper_bound: int | None = None) -> ModelData:
     end, a blocked-window end, a previous start) or by the end of another operation. So an
     optimal plan ends by ``max(constants) + sum of the longest mode of every free op``.
     ``upper_bound`` (e.g. a known plan's makespan, for the makespan objective) can only lower
-    it, never below the earliest possible completion.
+    it, never below the earliest possible completion; ``cover`` (a known plan's last end,
+    so that it can be hinted) can only raise it.
     """
     free = tuple(op for op in problem.all_ops() if op.fixed is None)
     fixed = tuple(op for op in problem.all_ops() if op.fixed is not None)
@@ -108,6 +109,8 @@ def prepare(problem: Problem, upper_bound: int | None = None) -> ModelData:
     earliest = max((head[(op.job, op.index)] + op.min_duration + tail[(op.job, op.index)] for op in free), default=0)
     if upper_bound is not None:
         horizon = max(min(horizon, upper_bound), earliest)
+    if cover is not None:
+        horizon = max(horizon, cover)
 
     forbidden = []
     for m in range(len(problem.machines)):

@@ -22,7 +22,8 @@ __all__ = [
     "weighted_tardiness",
 ]
 
-Expr = cp_model.LinearExprT
+Expr = cp_model.LinearExpr | int
+"""A linear expression or a constant (IntVar is a LinearExpr)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ class OpVars:
     start: cp_model.IntVar
     end: cp_model.IntVar
     modes: tuple[ModeVar, ...]
-    size: cp_model.LinearExprT  # the chosen mode's duration (a constant if all modes agree)
+    size: cp_model.LinearExpr | int  # the chosen mode's duration (a constant if all modes agree)
     interval: cp_model.IntervalVar  # the main interval [start, end), whichever mode runs it
 
 
@@ -79,7 +79,7 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
                 on = model.new_bool_var(f"on[{where}]")
                 interval = model.new_optional_fixed_size_interval_var(start, mode.duration, on, f"run[{where}]")
             modes.append(ModeVar(mode.machine, mode.duration, on, interval))
-        size: cp_model.LinearExprT = dmin
+        size: cp_model.LinearExpr | int = dmin
         if dmin != dmax:
             size = model.new_int_var_from_domain(
                 cp_model.Domain.from_values(sorted({m.duration for m in op.modes})), f"size[{label}]"

@@ -1,0 +1,574 @@
+"""SQL repositories: the ports of ``scheduler_core.services.ports`` over one AsyncSession.
+
+Repositories never commit; the unit of work does. Compare-and-set operations are one
+conditional statement each (``claim``, ``redeem``) or an INSERT guarded by a UNIQUE key
+(``publish``, ``outbox.add``, ``add_survey``), so of two concurrent callers exactly one wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler_core.domain.calendar import Downtime, WorkCalendar
+from scheduler_core.domain.model import Alternative, Machine, Order, OrderStatus, Progress, Routing, Step
+from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.services.ports import (
+    AuditEntry,
+    ChangeRecord,
+    ChangeStatus,
+    ChatIdentity,
+    Complaint,
+    LinkCode,
+    Notification,
+    OrderRecord,
+    PlanVersion,
+    ProgressEvent,
+    Role,
+    StalePlan,
+    Survey,
+    User,
+)
+
+from .serialize import (
+    DEFAULT_TIMEZONE,
+    aggregate_progress,
+    calendar_from_json,
+    calendar_to_json,
+    finished_from_json,
+    finished_to_json,
+    next_ref,
+)
+from .tables import (
+    AuditRow,
+    CalendarRow,
+    ChangeRow,
+    ChatIdentityRow,
+    ComplaintRow,
+    CustomerRow,
+    DowntimeRow,
+    LinkCodeRow,
+    MachineGroupRow,
+    MachineRow,
+    OrderRow,
+    OutboxRow,
+    PlannedOpRow,
+    PlanVersionRow,
+    ProductRow,
+    ProgressRow,
+    RoutingAlternativeRow,
+    RoutingStepRow,
+    SettingRow,
+    SurveyRow,
+    UserRow,
+)
+
+__all__ = [
+    "SqlAuditRepository",
+    "SqlChangeRepository",
+    "SqlFeedbackRepository",
+    "SqlIdentityRepository",
+    "SqlLinkRepository",
+    "SqlMasterDataRepository",
+    "SqlOrderRepository",
+    "SqlOutboxRepository",
+    "SqlPlanRepository",
+    "SqlShopFloorRepository",
+    "SqlUserRepository",
+]
+
+ACTIVE = (OrderStatus.OPEN.value, OrderStatus.IN_PROGRESS.value)
+
+
+class _Repo:
+    """Shared plumbing: the session, the dialect's INSERT (for ON CONFLICT), fresh reads."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    @property
+    def _dialect(self) -> str:
+        bind = self._s.bind
+        assert bind is not None
+        return bind.dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        """The dialect's INSERT construct, which has ``on_conflict_do_nothing/update``."""
+        return pg_insert(table) if self._dialect == "postgresql" else sqlite_insert(table)
+
+    async def _all(self, stmt: Select[Any]) -> list[Any]:
+        # populate_existing: rows changed by our own bulk UPDATEs are never served stale
+        result = await self._s.execute(stmt.execution_options(populate_existing=True))
+        return list(result.scalars().all())
+
+    async def _one(self, stmt: Select[Any]) -> Any:
+        result = await self._s.execute(stmt.execution_options(populate_existing=True))
+        return result.scalars().first()
+
+    async def _rowcount(self, stmt: Any) -> int:
+        result = await self._s.execute(stmt, execution_options={"synchronize_session": False})
+        return int(cast(CursorResult[Any], result).rowcount)
+
+    async def _ensure_customer(self, name: str | None) -> None:
+        if name is None:
+            return
+        await self._s.execute(self._insert(CustomerRow).values(name=name, contacts={})
+                              .on_conflict_do_nothing(index_elements=["name"]))
+
+
+# -- master data ----------------------------------------------------------------------------
+
+
+class SqlMasterDataRepository(_Repo):
+    async def machines(self) -> list[Machine]:
+        rows = await self._s.execute(
+            select(MachineRow.id, MachineRow.name, MachineGroupRow.name, MachineRow.calendar)
+            .join(MachineGroupRow, MachineRow.group_id == MachineGroupRow.id)
+            .order_by(MachineRow.id))
+        return [Machine(mid, name, group, cal) for mid, name, group, cal in rows.all()]
+
+    async def calendars(self) -> dict[str, WorkCalendar]:
+        rows = await self._all(select(CalendarRow).order_by(CalendarRow.name))
+        return {r.name: calendar_from_json(r.name, r.shifts, r.holidays) for r in rows}
+
+    async def routings(self) -> dict[str, Routing]:
+        rows = await self._s.execute(
+            select(ProductRow.name, RoutingStepRow.position, RoutingStepRow.name,
+                   RoutingAlternativeRow.machine, RoutingAlternativeRow.setup, RoutingAlternativeRow.per_unit)
+            .join(RoutingStepRow, RoutingStepRow.product_id == ProductRow.id)
+            .join(RoutingAlternativeRow, RoutingAlternativeRow.step_id == RoutingStepRow.id)
+            .order_by(ProductRow.name, RoutingStepRow.position, RoutingAlternativeRow.position))
+        steps: dict[str, dict[int, tuple[str, list[Alternative]]]] = {}
+        for product, pos, step_name, machine, setup, per_unit in rows.all():
+            entry = steps.setdefault(product, {}).setdefault(pos, (step_name, []))
+            entry[1].append(Alternative(machine, float(setup), float(per_unit)))
+        return {
+            product: Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())))
+            for product, by_pos in steps.items()
+        }
+
+    async def timezone(self) -> str:
+        value = await self._s.scalar(select(SettingRow.value).where(SettingRow.key == "timezone"))
+        return value or DEFAULT_TIMEZONE
+
+    async def set_timezone(self, tz: str) -> None:
+        stmt = self._insert(SettingRow).values(key="timezone", value=tz)
+        await self._s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": tz}))
+
+    async def save_machine(self, machine: Machine) -> None:
+        await self._s.execute(self._insert(MachineGroupRow).values(name=machine.group)
+                              .on_conflict_do_nothing(index_elements=["name"]))
+        group_id = await self._s.scalar(select(MachineGroupRow.id).where(MachineGroupRow.name == machine.group))
+        values = {"name": machine.name, "group_id": group_id, "calendar": machine.calendar}
+        stmt = self._insert(MachineRow).values(id=machine.id, **values)
+        await self._s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+    async def save_calendar(self, calendar: WorkCalendar) -> None:
+        shifts, holidays = calendar_to_json(calendar)
+        values = {"shifts": shifts, "holidays": holidays}
+        stmt = self._insert(CalendarRow).values(name=calendar.name, **values)
+        await self._s.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+    async def save_routing(self, routing: Routing) -> None:
+        await self._s.execute(self._insert(ProductRow).values(name=routing.product)
+                              .on_conflict_do_nothing(index_elements=["name"]))
+        product_id = await self._s.scalar(select(ProductRow.id).where(ProductRow.name == routing.product))
+        assert product_id is not None
+        step_ids = select(RoutingStepRow.id).where(RoutingStepRow.product_id == product_id)
+        await self._rowcount(delete(RoutingAlternativeRow).where(RoutingAlternativeRow.step_id.in_(step_ids)))
+        await self._rowcount(delete(RoutingStepRow).where(RoutingStepRow.product_id == product_id))
+        for pos, step in enumerate(routing.steps):
+            step_id = await self._s.scalar(
+                insert(RoutingStepRow).values(product_id=product_id, position=pos, name=step.name)
+                .returning(RoutingStepRow.id))
+            if step.alternatives:
+                await self._s.execute(insert(RoutingAlternativeRow), [
+                    {"step_id": step_id, "position": k, "machine": a.machine, "setup": a.setup,
+                     "per_unit": a.per_unit} for k, a in enumerate(step.alternatives)])
+
+
+# -- orders ---------------------------------------------------------------------------------
+
+
+def _order_values(record: OrderRecord) -> dict[str, Any]:
+    o = record.order
+    return {
+        "customer": o.customer, "sales": record.sales, "product": o.product, "quantity": o.quantity,
+        "due": o.due, "vip": o.vip, "priority": o.priority, "rush": o.rush, "release": o.release,
+        "status": o.status.value, "created": o.created, "delivered": record.delivered,
+    }
+
+
+def _order(row: OrderRow) -> OrderRecord:
+    return OrderRecord(
+        Order(ref=row.ref, customer=row.customer, product=row.product, quantity=row.quantity, due=row.due,
+              vip=row.vip, priority=row.priority, rush=row.rush, release=row.release,
+              status=OrderStatus(row.status), created=row.created),
+        sales=row.sales, delivered=row.delivered)
+
+
+class SqlOrderRepository(_Repo):
+    async def get(self, ref: str) -> OrderRecord | None:
+        row = await self._one(select(OrderRow).where(OrderRow.ref == ref))
+        return _order(row) if row is not None else None
+
+    async def add(self, record: OrderRecord) -> None:
+        await self._ensure_customer(record.order.customer)
+        await self._s.execute(insert(OrderRow).values(ref=record.ref, **_order_values(record)))
+
+    async def update(self, record: OrderRecord) -> None:
+        await self._ensure_customer(record.order.customer)
+        n = await self._rowcount(update(OrderRow).where(OrderRow.ref == record.ref)
+                                 .values(updated=func.now(), **_order_values(record)))
+        if n != 1:
+            raise KeyError(record.ref)
+
+    async def active(self) -> list[OrderRecord]:
+        rows = await self._all(select(OrderRow).where(OrderRow.status.in_(ACTIVE)).order_by(OrderRow.id))
+        return [_order(r) for r in rows]
+
+    async def list(
+        self,
+        *,
+        customer: str | None = None,
+        sales: str | None = None,
+        statuses: Sequence[OrderStatus] | None = None,
+        delivered_since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[OrderRecord]:
+        """Matching orders by promised date, then order of entry."""
+        stmt = select(OrderRow)
+        if customer is not None:
+            stmt = stmt.where(OrderRow.customer == customer)
+        if sales is not None:
+            stmt = stmt.where(OrderRow.sales == sales)
+        if statuses is not None:
+            stmt = stmt.where(OrderRow.status.in_([s.value for s in statuses]))
+        if delivered_since is not None:
+            stmt = stmt.where(OrderRow.delivered >= delivered_since)
+        stmt = stmt.order_by(OrderRow.due, OrderRow.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_order(r) for r in await self._all(stmt)]
+
+    async def next_ref(self) -> str:
+        refs = await self._s.scalars(select(OrderRow.ref).where(OrderRow.ref.like("SO-%")))
+        return next_ref(refs.all())
+
+
+# -- shop floor -----------------------------------------------------------------------------
+
+
+class SqlShopFloorRepository(_Repo):
+    async def progress(self) -> dict[tuple[str, int], Progress]:
+        rows = await self._s.execute(
+            select(ProgressRow.ref, ProgressRow.step, ProgressRow.good, ProgressRow.machine, ProgressRow.at,
+                   ProgressRow.finished).order_by(ProgressRow.at, ProgressRow.id))
+        reports = [tuple(r) for r in rows.all()]
+        refs = {r[0] for r in reports}
+        quantities: dict[str, int] = {}
+        if refs:
+            q = await self._s.execute(select(OrderRow.ref, OrderRow.quantity).where(OrderRow.ref.in_(refs)))
+            quantities = {ref: qty for ref, qty in q.all()}
+        return aggregate_progress(reports, quantities)  # type: ignore[arg-type]
+
+    async def add_progress(self, event: ProgressEvent) -> None:
+        await self._s.execute(insert(ProgressRow).values(
+            ref=event.ref, step=event.step, good=event.good, scrap=event.scrap, machine=event.machine,
+            user_id=event.user_id, at=event.at, finished=event.finished))
+
+    async def downtime(self) -> list[Downtime]:
+        rows = await self._all(select(DowntimeRow).order_by(DowntimeRow.start, DowntimeRow.id))
+        return [Downtime(r.machine, r.start, r.end, r.reason) for r in rows]
+
+    async def set_downtime(self, downtime: Sequence[Downtime]) -> None:
+        """Replace the whole list of downtime windows."""
+        await self._rowcount(delete(DowntimeRow))
+        if downtime:
+            await self._s.execute(insert(DowntimeRow), [
+                {"machine": d.machine, "start": d.start, "end": d.end, "reason": d.reason} for d in downtime])
+
+
+# -- plans ----------------------------------------------------------------------------------
+
+
+class SqlPlanRepository(_Repo):
+    async def current(self) -> PlanVersion | None:
+        row = await self._one(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(1))
+        return await self._version(row) if row is not None else None
+
+    async def history(self, limit: int = 30) -> list[PlanVersion]:
+        """The latest ``limit`` versions, newest first."""
+        rows = await self._all(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(limit))
+        return [await self._version(r) for r in rows]
+
+    async def publish(self, schedule: Schedule, reason: str, expected: int, created: datetime,
+                      metrics: dict[str, Any]) -> int:
+        """Compare-and-set: the current number must be ``expected``, and version ``expected + 1``
+        is INSERTed under its UNIQUE number; a concurrent publisher that got there first makes the
+        INSERT fail (PostgreSQL) or the check fail (SQLite, whose writers are serialised).
+        The INSERT runs in a savepoint, so after :class:`StalePlan` the transaction is usable."""
+        current = await self._s.scalar(select(func.max(PlanVersionRow.number)))
+        if (current or 0) != expected:
+            raise StalePlan(f"plan is at version {current or 0}, not {expected}")
+        number = expected + 1
+        try:
+            async with self._s.begin_nested():
+                version_id = await self._s.scalar(insert(PlanVersionRow).values(
+                    number=number, reason=reason, created=created, planned_at=schedule.created,
+                    method=schedule.method, status=schedule.status, metrics=metrics,
+                    finished=finished_to_json(schedule.finished)).returning(PlanVersionRow.id))
+                if schedule.ops:
+                    await self._s.execute(insert(PlannedOpRow), [
+                        {"version_id": version_id, "ref": op.ref, "step": op.step, "step_name": op.step_name,
+                         "machine": op.machine, "start": op.start, "end": op.end, "quantity": op.quantity,
+                         "work_minutes": op.work_minutes, "fixed": op.fixed} for op in schedule.ops])
+        except IntegrityError as e:
+            raise StalePlan(f"version {number} was published concurrently") from e
+        return number
+
+    async def _version(self, row: PlanVersionRow) -> PlanVersion:
+        ops = await self._all(select(PlannedOpRow).where(PlannedOpRow.version_id == row.id)
+                              .order_by(PlannedOpRow.start, PlannedOpRow.ref, PlannedOpRow.step, PlannedOpRow.id))
+        schedule = Schedule(
+            tuple(PlannedOp(o.ref, o.step, o.step_name, o.machine, o.start, o.end, o.quantity, o.work_minutes,
+                            o.fixed) for o in ops),
+            row.planned_at, row.number, row.method, row.status, finished_from_json(row.finished))
+        return PlanVersion(row.number, schedule, row.reason, row.created, dict(row.metrics))
+
+
+# -- change requests ------------------------------------------------------------------------
+
+
+def _change(row: ChangeRow) -> ChangeRecord:
+    return ChangeRecord(row.id, row.kind, dict(row.payload), row.base_version, dict(row.impact),
+                        ChangeStatus(row.status), row.token_hash, row.created, row.expires, row.actor_id,
+                        row.subject)
+
+
+class SqlChangeRepository(_Repo):
+    async def add(self, change: ChangeRecord) -> int:
+        """Insert (``change.id`` is ignored) and return the new id."""
+        new_id = await self._s.scalar(insert(ChangeRow).values(
+            kind=change.kind, payload=change.payload, subject=change.subject, base_version=change.base_version,
+            impact=change.impact, status=change.status.value, token_hash=change.token_hash,
+            created=change.created, expires=change.expires, actor_id=change.actor_id).returning(ChangeRow.id))
+        assert new_id is not None
+        return int(new_id)
+
+    async def get(self, change_id: int) -> ChangeRecord | None:
+        row = await self._one(select(ChangeRow).where(ChangeRow.id == change_id))
+        return _change(row) if row is not None else None
+
+    async def by_token(self, token_hash: str) -> ChangeRecord | None:
+        row = await self._one(select(ChangeRow).where(ChangeRow.token_hash == token_hash))
+        return _change(row) if row is not None else None
+
+    async def claim(self, token_hash: str, now: datetime, to: ChangeStatus) -> ChangeRecord | None:
+        n = await self._rowcount(
+            update(ChangeRow)
+            .where(ChangeRow.token_hash == token_hash, ChangeRow.status == ChangeStatus.PROPOSED.value,
+                   ChangeRow.expires > now)
+            .values(status=to.value))
+        return await self.by_token(token_hash) if n == 1 else None
+
+    async def set_status(self, change_id: int, status: ChangeStatus) -> None:
+        await self._rowcount(update(ChangeRow).where(ChangeRow.id == change_id).values(status=status.value))
+
+    async def expire(self, now: datetime) -> int:
+        """Mark PROPOSED changes whose time is up EXPIRED; returns how many."""
+        return await self._rowcount(
+            update(ChangeRow)
+            .where(ChangeRow.status == ChangeStatus.PROPOSED.value, ChangeRow.expires <= now)
+            .values(status=ChangeStatus.EXPIRED.value))
+
+    async def list(self, *, since: datetime | None = None, status: ChangeStatus | None = None) -> list[ChangeRecord]:
+        """Changes created at or after ``since``, oldest first."""
+        stmt = select(ChangeRow)
+        if since is not None:
+            stmt = stmt.where(ChangeRow.created >= since)
+        if status is not None:
+            stmt = stmt.where(ChangeRow.status == status.value)
+        return [_change(r) for r in await self._all(stmt.order_by(ChangeRow.created, ChangeRow.id))]
+
+
+# -- users, chat identities, link codes -----------------------------------------------------
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.username, Role(row.role), row.display_name, row.customer, row.lang, row.email,
+                row.active)
+
+
+class SqlUserRepository(_Repo):
+    async def get(self, user_id: int) -> User | None:
+        row = await self._one(select(UserRow).where(UserRow.id == user_id))
+        return _user(row) if row is not None else None
+
+    async def by_username(self, username: str) -> User | None:
+        row = await self._one(select(UserRow).where(UserRow.username == username))
+        return _user(row) if row is not None else None
+
+    async def add(self, user: User) -> User:
+        """Insert (``id`` 0 = allocate) and return the stored user."""
+        await self._ensure_customer(user.customer)
+        values: dict[str, Any] = {
+            "username": user.username, "role": user.role.value, "display_name": user.display_name,
+            "customer": user.customer, "lang": user.lang, "email": user.email, "active": user.active}
+        if user.id:
+            values["id"] = user.id
+        new_id = await self._s.scalar(insert(UserRow).values(**values).returning(UserRow.id))
+        assert new_id is not None
+        if user.id and self._dialect == "postgresql":
+            # an explicit id does not advance the sequence: move it past the highest id
+            await self._s.execute(text(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"))
+        stored = await self.get(int(new_id))
+        assert stored is not None
+        return stored
+
+    async def with_role(self, role: Role) -> list[User]:
+        rows = await self._all(select(UserRow).where(UserRow.role == role.value).order_by(UserRow.id))
+        return [_user(r) for r in rows]
+
+    async def of_customer(self, customer: str) -> list[User]:
+        rows = await self._all(select(UserRow).where(UserRow.customer == customer).order_by(UserRow.id))
+        return [_user(r) for r in rows]
+
+
+def _identity(row: ChatIdentityRow) -> ChatIdentity:
+    return ChatIdentity(row.channel, row.external_id, row.user_id, row.lang, row.active)
+
+
+class SqlIdentityRepository(_Repo):
+    async def get(self, channel: str, external_id: int) -> ChatIdentity | None:
+        row = await self._one(select(ChatIdentityRow).where(ChatIdentityRow.channel == channel,
+                                                            ChatIdentityRow.external_id == external_id))
+        return _identity(row) if row is not None else None
+
+    async def for_user(self, user_id: int) -> list[ChatIdentity]:
+        rows = await self._all(select(ChatIdentityRow).where(ChatIdentityRow.user_id == user_id)
+                               .order_by(ChatIdentityRow.id))
+        return [_identity(r) for r in rows]
+
+    async def save(self, identity: ChatIdentity) -> None:
+        """Insert or replace the identity keyed by (channel, external id)."""
+        values = {"user_id": identity.user_id, "lang": identity.lang, "active": identity.active}
+        stmt = self._insert(ChatIdentityRow).values(channel=identity.channel, external_id=identity.external_id,
+                                                    **values)
+        await self._s.execute(stmt.on_conflict_do_update(index_elements=["channel", "external_id"], set_=values))
+
+
+def _link(row: LinkCodeRow) -> LinkCode:
+    return LinkCode(row.code_hash, row.user_id, row.expires, row.used)
+
+
+class SqlLinkRepository(_Repo):
+    async def add(self, code: LinkCode) -> None:
+        await self._s.execute(insert(LinkCodeRow).values(
+            code_hash=code.code_hash, user_id=code.user_id, expires=code.expires, used=code.used))
+
+    async def redeem(self, code_hash: str, now: datetime) -> LinkCode | None:
+        n = await self._rowcount(
+            update(LinkCodeRow)
+            .where(LinkCodeRow.code_hash == code_hash, LinkCodeRow.used.is_(None), LinkCodeRow.expires > now)
+            .values(used=now))
+        if n != 1:
+            return None
+        row = await self._one(select(LinkCodeRow).where(LinkCodeRow.code_hash == code_hash))
+        return _link(row)
+
+    async def expire(self, now: datetime) -> int:
+        """Delete unused codes whose time is up; returns how many."""
+        return await self._rowcount(
+            delete(LinkCodeRow).where(LinkCodeRow.used.is_(None), LinkCodeRow.expires <= now))
+
+
+# -- feedback, audit, outbox ----------------------------------------------------------------
+
+
+class SqlFeedbackRepository(_Repo):
+    async def add_complaint(self, complaint: Complaint) -> int:
+        new_id = await self._s.scalar(insert(ComplaintRow).values(
+            customer=complaint.customer, ref=complaint.ref, text=complaint.text, user_id=complaint.user_id,
+            created=complaint.created).returning(ComplaintRow.id))
+        assert new_id is not None
+        return int(new_id)
+
+    async def complaints(self, since: datetime | None = None) -> list[Complaint]:
+        stmt = select(ComplaintRow)
+        if since is not None:
+            stmt = stmt.where(ComplaintRow.created >= since)
+        rows = await self._all(stmt.order_by(ComplaintRow.created, ComplaintRow.id))
+        return [Complaint(r.id, r.customer, r.ref, r.text, r.user_id, r.created) for r in rows]
+
+    async def add_survey(self, survey: Survey) -> bool:
+        _check_score(survey.score)
+        stmt = self._insert(SurveyRow).values(
+            ref=survey.ref, customer=survey.customer, sent=survey.sent, score=survey.score,
+            comment=survey.comment, answered=survey.answered)
+        inserted = await self._s.scalar(stmt.on_conflict_do_nothing(index_elements=["ref"]).returning(SurveyRow.id))
+        return inserted is not None
+
+    async def answer_survey(self, ref: str, score: int, comment: str | None, at: datetime) -> bool:
+        """Record the first answer to the survey of ``ref``; False if none is open."""
+        _check_score(score)
+        n = await self._rowcount(update(SurveyRow).where(SurveyRow.ref == ref, SurveyRow.answered.is_(None))
+                                 .values(score=score, comment=comment, answered=at))
+        return n == 1
+
+    async def surveys(self, since: datetime | None = None) -> list[Survey]:
+        stmt = select(SurveyRow)
+        if since is not None:
+            stmt = stmt.where(SurveyRow.sent >= since)
+        rows = await self._all(stmt.order_by(SurveyRow.sent, SurveyRow.id))
+        return [Survey(r.ref, r.customer, r.sent, r.score, r.comment, r.answered) for r in rows]
+
+
+def _check_score(score: int | None) -> None:
+    if score is not None and not 1 <= score <= 5:
+        raise ValueError(f"survey score {score} is not 1..5")
+
+
+class SqlAuditRepository(_Repo):
+    async def add(self, entry: AuditEntry) -> None:
+        await self._s.execute(insert(AuditRow).values(
+            at=entry.at, actor_id=entry.actor_id, action=entry.action, subject=entry.subject,
+            before=entry.before, after=entry.after))
+
+    async def list(self, *, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+        stmt = select(AuditRow)
+        if subject is not None:
+            stmt = stmt.where(AuditRow.subject == subject)
+        rows = await self._all(stmt.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit))
+        return [AuditEntry(r.at, r.actor_id, r.action, r.subject, r.before, r.after) for r in rows]
+
+
+class SqlOutboxRepository(_Repo):
+    async def add(self, notification: Notification) -> bool:
+        n = notification
+        stmt = self._insert(OutboxRow).values(
+            dedup_key=n.dedup_key, channel=n.channel, recipient=n.recipient, kind=n.kind, payload=n.payload,
+            status="pending", attempts=0, next_attempt=n.created, created=n.created, urgent=n.urgent)
+        inserted = await self._s.scalar(
+            stmt.on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OutboxRow.id))
+        return inserted is not None
+
+    async def pending(self, limit: int = 100) -> list[Notification]:
+        """Pending notifications, urgent first, then oldest first."""
+        rows = await self._all(select(OutboxRow).where(OutboxRow.status == "pending")
+                               .order_by(OutboxRow.urgent.desc(), OutboxRow.id).limit(limit))
+        return [Notification(r.dedup_key, r.channel, r.recipient, r.kind, dict(r.payload), r.created, r.urgent)
+                for r in rows]
+
+    async def count(self) -> int:
+        return int(await self._s.scalar(select(func.count()).select_from(OutboxRow)) or 0)

@@ -1,0 +1,137 @@
+"""The SQL unit of work: one AsyncSession, one transaction, every repository.
+
+Usage::
+
+    engine = db.engine.create_engine("sqlite+aiosqlite:///paichan.db")
+    uow = SqlUnitOfWorkFactory(engine)
+    async with uow(write=True) as tx:   # SQLite: BEGIN IMMEDIATE, waits for the write lock
+        n = await tx.plans.publish(schedule, "rush SO-1042", expected=base, created=now, metrics={})
+        await tx.audit.add(...)
+        await tx.commit()               # leaving without commit() rolls back
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from scheduler_core.services.ports import (
+    AuditRepository,
+    ChangeRepository,
+    FeedbackRepository,
+    IdentityRepository,
+    LinkRepository,
+    MasterDataRepository,
+    OrderRepository,
+    OutboxRepository,
+    PlanRepository,
+    ShopFloorRepository,
+    UnitOfWorkFactory,
+    UserRepository,
+)
+
+from .engine import WRITE
+from .repositories import (
+    SqlAuditRepository,
+    SqlChangeRepository,
+    SqlFeedbackRepository,
+    SqlIdentityRepository,
+    SqlLinkRepository,
+    SqlMasterDataRepository,
+    SqlOrderRepository,
+    SqlOutboxRepository,
+    SqlPlanRepository,
+    SqlShopFloorRepository,
+    SqlUserRepository,
+)
+
+__all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
+
+
+class SqlUnitOfWork:
+    """One transaction over every repository; only :meth:`commit` makes changes durable.
+
+    The transaction begins on entry (for ``write=True`` that is when the write lock is taken).
+    After a commit the unit of work may be used again: the next statement opens a new
+    transaction of the same kind.
+    """
+
+    master: MasterDataRepository
+    orders: OrderRepository
+    shopfloor: ShopFloorRepository
+    plans: PlanRepository
+    changes: ChangeRepository
+    users: UserRepository
+    identities: IdentityRepository
+    links: LinkRepository
+    feedback: FeedbackRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
+
+    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+        self._engine = engine
+        self.write = write
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("a unit of work is entered once")
+        s = self._session = AsyncSession(self._engine, expire_on_commit=False)
+        try:
+            await s.connection()  # BEGIN now, not at the first statement
+        except BaseException:
+            await s.close()
+            self._session = None
+            raise
+        self.master = SqlMasterDataRepository(s)
+        self.orders = SqlOrderRepository(s)
+        self.shopfloor = SqlShopFloorRepository(s)
+        self.plans = SqlPlanRepository(s)
+        self.changes = SqlChangeRepository(s)
+        self.users = SqlUserRepository(s)
+        self.identities = SqlIdentityRepository(s)
+        self.links = SqlLinkRepository(s)
+        self.feedback = SqlFeedbackRepository(s)
+        self.audit = SqlAuditRepository(s)
+        self.outbox = SqlOutboxRepository(s)
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        s = self._session
+        if s is None:
+            return
+        try:
+            await s.rollback()  # no-op after commit(); otherwise discards the work
+        finally:
+            await s.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        """The underlying session (for adapters beyond the ports, e.g. inbox or job runs)."""
+        if self._session is None:
+            raise RuntimeError("unit of work not entered")
+        return self._session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """``factory(write=True)`` -> a unit of work whose transaction takes the write lock up front."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._write_engine = engine.execution_options(**{WRITE: True})
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._write_engine if write else self.engine, write=write)
+
+
+def _conforms(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+    return factory  # mypy proves the adapter implements the port

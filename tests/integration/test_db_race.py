@@ -1,0 +1,183 @@
+"""P4 at the storage level: of two simultaneous confirmations on the same plan, exactly one wins.
+
+Each trial runs two contenders concurrently (separate units of work, hence separate database
+connections). On SQLite the database is a file, so the two connections really compete.
+Run ``pytest -s`` to see the one-line summaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.services.ports import (
+    AuditEntry,
+    ChangeRecord,
+    ChangeStatus,
+    Notification,
+    StalePlan,
+    UnitOfWorkFactory,
+)
+from tests.fakes import FakeBusy
+
+TRIALS = 50
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _backend(request: pytest.FixtureRequest) -> str:
+    return str(request.node.callspec.params["uow_factory"])
+
+
+def _schedule(trial: int, who: int) -> Schedule:
+    op = PlannedOp(f"SO-{trial}", 0, "cut", f"M{who}", NOW, NOW + timedelta(hours=1), 10, 60)
+    return Schedule((op,), NOW)
+
+
+async def _publish_and_record(uow_factory: UnitOfWorkFactory, trial: int, who: int, base: int) -> str:
+    """Confirm: publish on ``base``, with its audit row and notification, in one transaction."""
+    try:
+        async with uow_factory(write=True) as uow:
+            n = await uow.plans.publish(_schedule(trial, who), f"trial {trial} by {who}", expected=base,
+                                        created=NOW, metrics={"who": who})
+            await uow.audit.add(AuditEntry(NOW, who, "plan.publish", f"plan:{n}"))
+            await uow.outbox.add(Notification(f"plan:{n}", "telegram", f"user:{who}", "plan", {"n": n}, NOW))
+            await uow.commit()
+            return "win"
+    except StalePlan:
+        return "stale"
+
+
+async def _check_published(uow_factory: UnitOfWorkFactory, versions: int) -> None:
+    """Only winners left a trace: one plan, one audit row and one notification per version."""
+    async with uow_factory() as uow:
+        cur = await uow.plans.current()
+        assert cur is not None and cur.number == versions
+        assert await uow.outbox.count() == versions
+        assert len(await uow.audit.list(limit=1000)) == versions
+        history = await uow.plans.history(limit=1000)
+        assert [v.number for v in history] == list(range(versions, 0, -1))
+        for v in history:  # each version holds exactly its winner's schedule
+            assert [op.machine for op in v.schedule.ops] == [f"M{v.metrics['who']}"]
+
+
+async def test_two_confirmations_on_the_same_plan_exactly_one_wins(
+        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
+    """Both read the current version (their proposals), then both publish on it at once."""
+    outcomes: Counter[str] = Counter()
+    for trial in range(TRIALS):
+        barrier = asyncio.Barrier(2)
+
+        async def contender(who: int, trial: int = trial, barrier: asyncio.Barrier = barrier) -> str:
+            async with uow_factory() as uow:
+                cur = await uow.plans.current()
+            base = cur.number if cur else 0
+            await barrier.wait()
+            return await _publish_and_record(uow_factory, trial, who, base)
+
+        results = await asyncio.gather(contender(1), contender(2))
+        assert sorted(results) == ["stale", "win"], f"trial {trial}: {results}"
+        outcomes.update(results)
+    await _check_published(uow_factory, TRIALS)
+    print(f"\n[race publish/{_backend(request)}] trials={TRIALS} wins={outcomes['win']} "
+          f"stale={outcomes['stale']}")
+
+
+async def test_two_publishers_inside_open_transactions_never_both_win(
+        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
+    """Both read the version INSIDE their (non-locking) transactions, then both publish.
+
+    PostgreSQL: the loser's INSERT waits for the winner's UNIQUE number and fails -> StalePlan.
+    SQLite (and the fake): a read transaction cannot turn into a write after another commit
+    -> "database is locked" (this is why read-modify-write uses ``write=True``). Never two wins.
+    """
+    backend = _backend(request)
+    outcomes: Counter[str] = Counter()
+    for trial in range(TRIALS):
+        barrier = asyncio.Barrier(2)
+
+        async def contender(who: int, trial: int = trial, barrier: asyncio.Barrier = barrier) -> str:
+            try:
+                async with uow_factory() as uow:
+                    cur = await uow.plans.current()
+                    await barrier.wait()
+                    await uow.plans.publish(_schedule(trial, who), "x", expected=cur.number if cur else 0,
+                                            created=NOW, metrics={"who": who})
+                    await uow.audit.add(AuditEntry(NOW, who, "plan.publish", "x"))
+                    await uow.outbox.add(Notification(f"n:{trial}", "telegram", "user:1", "plan", {}, NOW))
+                    await uow.commit()
+                    return "win"
+            except StalePlan as e:
+                return "stale_unique" if "concurrently" in str(e) else "stale"
+            except (OperationalError, FakeBusy) as e:
+                assert "locked" in str(e)
+                return "busy"
+
+        results = await asyncio.gather(contender(1), contender(2))
+        assert results.count("win") == 1, f"trial {trial}: {results}"
+        outcomes.update(results)
+    if backend == "postgresql":  # the losers waited on the winner's UNIQUE version number
+        assert outcomes["busy"] == 0 and outcomes["stale_unique"] == TRIALS
+    async with uow_factory() as uow:
+        assert await uow.outbox.count() == TRIALS
+    print(f"\n[race publish-in-transaction/{backend}] trials={TRIALS} wins={outcomes['win']} "
+          f"stale={outcomes['stale'] + outcomes['stale_unique']} (unique-key={outcomes['stale_unique']}) "
+          f"busy={outcomes['busy']}")
+
+
+async def test_two_clicks_on_the_same_confirm_token_claim_it_once(
+        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
+    async with uow_factory(write=True) as uow:
+        for trial in range(TRIALS):
+            await uow.changes.add(ChangeRecord(0, "insert", {"trial": trial}, 0, {}, ChangeStatus.PROPOSED,
+                                               f"token-{trial}", NOW, NOW + timedelta(minutes=30), 1))
+        await uow.commit()
+    outcomes: Counter[str] = Counter()
+    for trial in range(TRIALS):
+        barrier = asyncio.Barrier(2)
+
+        async def click(who: int, trial: int = trial, barrier: asyncio.Barrier = barrier) -> str:
+            await barrier.wait()
+            async with uow_factory(write=True) as uow:
+                got = await uow.changes.claim(f"token-{trial}", NOW + timedelta(minutes=1), ChangeStatus.CONFIRMED)
+                if got is None:
+                    return "stale"
+                await uow.audit.add(AuditEntry(NOW, who, "change.confirm", f"change:{got.id}"))
+                await uow.commit()
+                return "win"
+
+        results = await asyncio.gather(click(1), click(2))
+        assert sorted(results) == ["stale", "win"], f"trial {trial}: {results}"
+        outcomes.update(results)
+    async with uow_factory() as uow:
+        assert len(await uow.changes.list(status=ChangeStatus.CONFIRMED)) == TRIALS
+        assert len(await uow.audit.list(limit=1000)) == TRIALS
+    print(f"\n[race claim/{_backend(request)}] trials={TRIALS} wins={outcomes['win']} stale={outcomes['stale']}")
+
+
+async def test_a_write_unit_of_work_takes_the_write_lock_on_entry(
+        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
+    """SQLite (and the fake): ``write=True`` begins with the write lock (BEGIN IMMEDIATE), so a
+    second writer waits at its ``async with`` until the first one finishes."""
+    if _backend(request) == "postgresql":
+        pytest.skip("PostgreSQL write transactions take row locks as they go, not one database lock")
+    entered = asyncio.Event()
+
+    async def second() -> None:
+        async with uow_factory(write=True) as uow:
+            entered.set()
+            await uow.rollback()
+
+    async with uow_factory(write=True) as first:
+        await first.orders.next_ref()
+        task = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        assert not entered.is_set(), "the second writer got in while the first held the lock"
+        await first.commit()
+    await asyncio.wait_for(task, 5)
+    assert entered.is_set()

@@ -1,0 +1,229 @@
+"""One test per CP-SAT rule, each on a 1-4 operation instance where that rule binds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scheduler_core.planning.cpsat import solve, solve_plain
+from scheduler_core.planning.cpsat.data import prepare
+from scheduler_core.planning.cpsat.model import build
+from scheduler_core.planning.evaluate import score
+from scheduler_core.planning.problem import (
+    Assignment,
+    Fixed,
+    Job,
+    Mode,
+    Objective,
+    Op,
+    Previous,
+    Problem,
+    Solution,
+    SolveStatus,
+)
+from scheduler_core.planning.validate import violations
+
+OpSpec = dict[int, int]  # machine -> duration
+
+
+def problem(
+    jobs: Sequence[Sequence[OpSpec]],
+    *,
+    machines: int = 1,
+    objective: Objective = "makespan",
+    release: Sequence[int] = (),
+    due: Sequence[int | None] = (),
+    weight: Sequence[int] = (),
+    blocked: Sequence[Sequence[tuple[int, int]]] = (),
+    fixed: dict[tuple[int, int], Fixed] | None = None,
+    previous: dict[tuple[int, int], Previous] | None = None,
+    now: int = 0,
+    move_tolerance: int = 30,
+) -> Problem:
+    fixed, previous = fixed or {}, previous or {}
+    js = tuple(
+        Job(
+            f"SO-{1040 + j}",
+            tuple(
+                Op(j, k, tuple(Mode(m, d) for m, d in spec.items()), fixed.get((j, k)), previous.get((j, k)))
+                for k, spec in enumerate(ops)
+            ),
+            release[j] if release else 0,
+            due[j] if due else None,
+            weight[j] if weight else 1,
+        )
+        for j, ops in enumerate(jobs)
+    )
+    return Problem(
+        js,
+        tuple(f"M{i + 1}" for i in range(machines)),
+        tuple(tuple(b) for b in blocked) if blocked else (),
+        objective,
+        now,
+        "rule",
+        move_tolerance,
+    )
+
+
+def plan(p: Problem, **kw: object) -> Solution:
+    sol = solve(p, time_limit=5, workers=1, seed=0, **kw)  # type: ignore[arg-type]
+    assert sol.assignments, sol.method
+    assert violations(p, sol) == []
+    return sol
+
+
+def placed(sol: Solution, job: int, op: int = 0) -> Assignment:
+    return sol.by_op()[(job, op)]
+
+
+def test_release_delays_the_first_operation() -> None:
+    sol = plan(problem([[{0: 3}]], release=[5]))
+    assert placed(sol, 0).start == 5
+    assert sol.status is SolveStatus.OPTIMAL and sol.lower_bound == 8
+
+
+def test_no_free_operation_starts_before_now() -> None:
+    sol = plan(problem([[{0: 3}], [{0: 2}]], now=7))
+    assert min(a.start for a in sol.assignments) == 7
+    assert score(problem([[{0: 3}], [{0: 2}]], now=7), sol).makespan == 12
+
+
+def test_precedence_orders_the_operations_of_a_job() -> None:
+    sol = plan(problem([[{0: 4}, {1: 3}]], machines=2))
+    assert placed(sol, 0, 1).start == placed(sol, 0, 0).end == 4
+
+
+def test_machine_runs_one_operation_at_a_time() -> None:
+    sol = plan(problem([[{0: 4}], [{0: 3}]]))
+    a, b = sorted(sol.assignments, key=lambda x: x.start)
+    assert b.start >= a.end and b.end == 7
+
+
+def test_operation_avoids_a_blocked_window_it_does_not_fit_before() -> None:
+    # 3 minutes of work, machine blocked in [2, 10): it cannot run in [0, 2)
+    sol = plan(problem([[{0: 3}]], blocked=[[(2, 10)]]))
+    assert placed(sol, 0).start == 10
+    # 2 minutes fit before the window
+    assert placed(plan(problem([[{0: 2}]], blocked=[[(2, 10)]])), 0).start == 0
+
+
+def test_fixed_operation_stays_and_free_work_goes_around_it() -> None:
+    # fixed work in the past (before now) and inside a blocked window is a fact, not a conflict
+    p = problem(
+        [[{0: 5}], [{0: 3}], [{0: 4}]],
+        fixed={(0, 0): Fixed(0, 1, 6), (2, 0): Fixed(0, 8, 12)},
+        blocked=[[(9, 11)]],
+        now=3,
+    )
+    sol = plan(p)
+    assert placed(sol, 0) == Assignment(0, 0, 0, 1, 6)
+    assert placed(sol, 2) == Assignment(2, 0, 0, 8, 12)
+    assert placed(sol, 1).start == 12  # the gap [6, 8) is too short for 3 minutes
+
+
+def test_free_operation_fills_the_gap_between_fixed_work() -> None:
+    p = problem([[{0: 5}], [{0: 3}], [{0: 4}], [{0: 1}]], fixed={(0, 0): Fixed(0, 0, 5), (2, 0): Fixed(0, 8, 12)})
+    sol = plan(p)
+    assert score(p, sol).makespan == 13  # 3 in [5, 8), 1 in [12, 13)
+    assert placed(sol, 1).start == 5
+
+
+def test_overlapping_fixed_work_is_reported_infeasible() -> None:
+    p = problem([[{0: 5}], [{0: 5}]], fixed={(0, 0): Fixed(0, 0, 5), (1, 0): Fixed(0, 3, 8)})
+    sol = solve(p, time_limit=1)
+    assert sol.status is SolveStatus.INFEASIBLE and sol.assignments == ()
+
+
+def test_flexible_operation_chooses_the_machine_that_finishes_first() -> None:
+    # two jobs, both can run on M1 (5) or M2 (6): one per machine beats 10 on the fast one
+    sol = plan(problem([[{0: 5, 1: 6}], [{0: 5, 1: 6}]], machines=2))
+    assert {a.machine for a in sol.assignments} == {0, 1}
+    assert max(a.end for a in sol.assignments) == 6
+    # a single operation takes its faster machine
+    assert placed(plan(problem([[{0: 10, 1: 3}]], machines=2)), 0).machine == 1
+
+
+def test_heavier_tardy_job_goes_first() -> None:
+    p = problem([[{0: 5}], [{0: 5}]], objective="weighted_tardiness", due=[5, 5], weight=[1, 3])
+    sol = plan(p)
+    assert placed(sol, 1).end == 5
+    assert score(p, sol).weighted_tardiness == 5 and sol.lower_bound == 5
+
+
+def test_job_without_due_date_adds_no_tardiness() -> None:
+    p = problem([[{0: 5}], [{0: 5}]], objective="weighted_tardiness", due=[None, 5], weight=[9, 1])
+    sol = plan(p)
+    assert placed(sol, 1).end == 5 and score(p, sol).weighted_tardiness == 0
+
+
+def factory_pair(tolerance: int) -> Problem:
+    """A (10 min) then B (2 min) were published; flow time prefers B first."""
+    return problem(
+        [[{0: 10}], [{0: 2}]],
+        objective="factory",
+        previous={(0, 0): Previous(0, 0), (1, 0): Previous(0, 10)},
+        move_tolerance=tolerance,
+    )
+
+
+def test_factory_keeps_published_plan_within_tolerance_and_then_minimises_flow() -> None:
+    # tolerance 30: B at 0 and A at 2 are both within 30 of their published starts
+    p = factory_pair(30)
+    sol = plan(p)
+    assert (placed(sol, 1).start, placed(sol, 0).start) == (0, 2)
+    assert score(p, sol).moved == 0 and sol.status is SolveStatus.OPTIMAL
+
+
+def test_factory_prefers_not_moving_over_flow_time_when_tolerance_is_tight() -> None:
+    # tolerance 5: B first would move B by 10 minutes; keeping the plan costs flow time only
+    p = factory_pair(5)
+    sol = plan(p)
+    assert (placed(sol, 0).start, placed(sol, 1).start) == (0, 10)
+    assert score(p, sol).moved == 0 and score(p, sol).flow_time == 22
+
+
+def test_factory_puts_tardiness_before_stability() -> None:
+    p = problem(
+        [[{0: 10}], [{0: 2}]],
+        objective="factory",
+        due=[None, 2],
+        previous={(0, 0): Previous(0, 0), (1, 0): Previous(0, 10)},
+        move_tolerance=5,
+    )
+    sol = plan(p)
+    assert placed(sol, 1).start == 0 and score(p, sol).weighted_tardiness == 0 and score(p, sol).moved == 1
+
+
+def test_returned_plan_is_never_worse_than_a_valid_hint() -> None:
+    p = problem([[{0: 4, 1: 4}, {1: 3}], [{1: 2}, {0: 5}], [{0: 3, 1: 1}]], machines=2)
+    hint = Solution(
+        (Assignment(0, 0, 0, 0, 4), Assignment(0, 1, 1, 4, 7), Assignment(1, 0, 1, 0, 2),
+         Assignment(1, 1, 0, 4, 9), Assignment(2, 0, 1, 2, 3)),
+        SolveStatus.HEURISTIC,
+    )  # fmt: skip
+    assert violations(p, hint) == []
+    sol = solve(p, time_limit=0.0, hint=hint)  # no time at all: the hint comes back
+    assert score(p, sol).key("makespan") <= score(p, hint).key("makespan")
+    assert sol.assignments and violations(p, sol) == []
+    full = solve(p, time_limit=5, hint=hint)
+    assert score(p, full).key("makespan") <= score(p, hint).key("makespan")
+
+
+def test_invalid_hint_is_ignored() -> None:
+    p = problem([[{0: 4}], [{0: 3}]])
+    bad = Solution((Assignment(0, 0, 0, 0, 4), Assignment(1, 0, 0, 1, 4)), SolveStatus.HEURISTIC)
+    sol = plan(p, hint=bad)
+    assert score(p, sol).makespan == 7
+
+
+def test_plain_model_follows_the_same_rules() -> None:
+    p = problem([[{0: 3}, {1: 2}], [{1: 4}]], machines=2, release=[0, 1], blocked=[[], [(0, 1)]])
+    sol = solve_plain(p, time_limit=5)
+    assert violations(p, sol) == [] and sol.status is SolveStatus.OPTIMAL
+    assert score(p, sol).makespan == 7
+
+
+def test_variable_names_carry_job_op_and_machine() -> None:
+    p = problem([[{0: 3, 1: 4}, {1: 2}]], machines=2)
+    built = build(prepare(p), redundant=False)
+    names = {v.name for v in built.model.proto.variables}
+    assert {"start[SO-1040/0]", "end[SO-1040/1]", "on[SO-1040/0@M1]", "on[SO-1040/0@M2]"} <= names
