@@ -184,7 +184,7 @@ def _best_valid(problem: Problem, plans: tuple[Solution, ...]) -> Solution:
             continue
         found = violations(problem, s, limit=1)
         if found:
-            log.error("discarding invalid %s plan: %s", s.method, found[0])
+            log.debug("discarding invalid %s plan: %s", s.method, found[0])
             continue
         key = score(problem, s).key(problem.objective)
         if best_key is None or key < best_key:
