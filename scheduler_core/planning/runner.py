@@ -117,6 +117,9 @@ def plan(
                 result = solver(problem, remaining, settings.workers, settings.seed, fallback)
             except Exception:  # the in-process path is for benchmarks; still answer
                 log.exception("solver failed")
+    if result is not None and result.assignments and (bad := violations(problem, result, limit=1)):
+        log.error("solver returned an invalid plan (%s); using the heuristic plan", bad[0])
+        result = None
     chosen = fallback if result is None else _best_valid(problem, (result, fallback))
     if chosen is fallback and result is None:
         chosen = replace(fallback, status=SolveStatus.FALLBACK)
