@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from db import migrate
+from db.engine import create_engine
+from db.uow import SqlUnitOfWorkFactory
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.services.ports import (
     AuditEntry,
@@ -24,7 +29,7 @@ from scheduler_core.services.ports import (
     StalePlan,
     UnitOfWorkFactory,
 )
-from tests.fakes import FakeBusy
+from tests.fakes import FakeBusy, FakeUnitOfWorkFactory
 
 TRIALS = 50
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -160,12 +165,25 @@ async def test_two_clicks_on_the_same_confirm_token_claim_it_once(
     print(f"\n[race claim/{_backend(request)}] trials={TRIALS} wins={outcomes['win']} stale={outcomes['stale']}")
 
 
-async def test_a_write_unit_of_work_takes_the_write_lock_on_entry(
-        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
+@pytest.fixture(params=["fake", "sqlite"])
+async def locking_uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    """The stores with one database-wide write lock (PostgreSQL locks rows as it goes)."""
+    if request.param == "fake":
+        yield FakeUnitOfWorkFactory()
+        return
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lock.db'}"
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_unit_of_work_takes_the_write_lock_on_entry(locking_uow_factory: UnitOfWorkFactory) -> None:
     """SQLite (and the fake): ``write=True`` begins with the write lock (BEGIN IMMEDIATE), so a
     second writer waits at its ``async with`` until the first one finishes."""
-    if _backend(request) == "postgresql":
-        pytest.skip("PostgreSQL write transactions take row locks as they go, not one database lock")
+    uow_factory = locking_uow_factory
     entered = asyncio.Event()
 
     async def second() -> None:
