@@ -1,25 +1,29 @@
 """``paichan plan``: plan the factory now, print every order's ETA and draw the Gantt chart.
 
-Until the database exists only the generated demo factory can be planned (``--demo``).
+``--demo`` plans a generated demo factory in memory (no database); without it the factory
+in the database is re-planned and the new plan version published.
 "Now" comes from the clock given to :func:`run` (the real one by default) or ``--now``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.generate import FactorySpec, demo_factory
+from scheduler_core.domain.model import Factory
+from scheduler_core.domain.schedule import Schedule
 from scheduler_core.reports.gantt import find_cjk_font, gantt_png
-from scheduler_core.reports.i18n import Lang, resolve_lang, translator
+from scheduler_core.reports.i18n import Lang, Tr, resolve_lang, translator
 from scheduler_core.reports.text import render_plan_table, render_plan_totals
-from scheduler_core.services.planning import PlanSettings, replan
+from scheduler_core.services.planning import OrderEta, PlanSettings, replan
 
 __all__ = ["register", "run", "utc_now"]
 
@@ -70,7 +74,9 @@ def register(subparsers: Any) -> None:
         description="Plan every open order now, print when each will be ready (late ones first) "
         "and write a Gantt chart.",
     )
-    p.add_argument("--demo", action="store_true", help="plan the generated demo factory (120 orders, 12 machines)")
+    p.add_argument("--demo", action="store_true",
+                   help="plan the generated demo factory in memory (120 orders, 12 machines); "
+                        "without it: re-plan the factory in the database and publish the plan")
     p.add_argument("--lang", type=_lang, default=None, help="zh or en (default: from LC_ALL / LC_MESSAGES / LANG)")
     p.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
     p.add_argument("--deadline", type=_positive, default=2.0, help="solver time budget in seconds (default 2.0)")
@@ -99,27 +105,69 @@ def run(
     lang: Lang = args.lang or resolve_lang(None, os.environ if env is None else env)
     tr = translator(lang)
     if not args.demo:
-        print(
-            tr.gettext("Only the demo factory can be planned until the database exists: run `paichan plan --demo`."),
-            file=sys.stderr,
-        )
-        return 2
+        return _plan_database(args, tr, clock=clock, env=env, out=out)
 
     tz = ZoneInfo(_DEMO_TZ)
     now = (args.now or clock()).astimezone(tz)
     factory = demo_factory(now)
     result = replan(factory, now, settings=PlanSettings(deadline=args.deadline, seed=args.seed))
-
     title = tr.gettext("Production plan: demo factory, {when}", when=tr.datetime(now))
+    return _report(args, tr, out, title, factory, result.schedule, result.etas,
+                   render_plan_totals(result.etas, tr, result.status, result.method, result.seconds), tz, lang)
+
+
+def _plan_database(args: argparse.Namespace, tr: Tr, *, clock: Clock, env: Mapping[str, str] | None,
+                   out: TextIO) -> int:
+    """Re-plan the factory in the database now, publish the new version and report it."""
+    from dataclasses import replace
+
+    from scheduler_core.reports.errors import error_message
+    from scheduler_core.services.errors import ServiceError
+    from scheduler_core.services.ports import SYSTEM
+    from scheduler_core.services.shopfloor import replan_now
+    from scheduler_core.services.status import PlanView, current_plan
+
+    from ..settings import SettingsError, load_settings
+    from ..wiring import open_services
+
+    try:
+        settings = load_settings(env)
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    async def job() -> PlanView:
+        async with open_services(settings, clock=clock) as svc:
+            svc = replace(svc, planning=replace(svc.planning, deadline=args.deadline, seed=args.seed))
+            await replan_now(svc, SYSTEM, "manual replan")
+            return await current_plan(svc, SYSTEM)
+
+    try:
+        view = asyncio.run(job())
+    except ServiceError as exc:
+        print(error_message(tr, exc), file=sys.stderr)
+        return 1
+    tz = ZoneInfo(view.factory.timezone)
+    title = tr.gettext("Production plan version {version}, {when}", version=view.version,
+                       when=tr.datetime(view.created.astimezone(tz)))
+    m = view.metrics
+    totals = render_plan_totals(view.etas, tr, str(m.get("status", "")), str(m.get("method", "")),
+                                float(m.get("seconds", 0.0)))
+    lang: Lang = args.lang or resolve_lang(None, os.environ if env is None else env)
+    return _report(args, tr, out, title, view.factory, view.schedule, view.etas, totals, tz, lang)
+
+
+def _report(args: argparse.Namespace, tr: Tr, out: TextIO, title: str, factory: Factory, schedule: Schedule,
+            etas: Sequence[OrderEta], totals: str, tz: ZoneInfo, lang: Lang) -> int:
     print(title, file=out)
     print("", file=out)
-    print(render_plan_table(result.etas, tr, limit=args.limit, tz=tz), file=out)
+    print(render_plan_table(etas, tr, limit=args.limit, tz=tz), file=out)
     print("", file=out)
-    print(render_plan_totals(result.etas, tr, result.status, result.method, result.seconds), file=out)
+    print(totals, file=out)
 
     png = gantt_png(
-        result.schedule,
-        result.etas,
+        schedule,
+        etas,
         tr=tr,
         machines=[m.id for m in factory.machines],
         groups={m.id: m.group for m in factory.machines},

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from scheduler_core.domain.model import OrderStatus, Progress, Step
+from scheduler_core.domain.model import Factory, OrderStatus, Progress, Step
 from scheduler_core.domain.schedule import Schedule
 
 from .codec import cause_from_dict
-from .context import Services
-from .errors import NotFound
+from .context import Services, load_factory
+from .errors import Conflict, NotFound
+from .planning import OrderEta
 from .policy import require, require_order_visible
 from .ports import Actor, OrderRecord, PlanVersion, Role
 from .refs import normalise_ref
 from .views import OrderLine, OrderStatusView, StepView
 
-__all__ = ["get_order_status", "list_orders"]
+__all__ = ["PlanView", "current_plan", "get_order_status", "list_orders"]
 
 _ZERO = timedelta(0)
 
@@ -115,3 +118,38 @@ def _line(record: OrderRecord, plan: PlanVersion | None) -> OrderLine:
     late = max(_ZERO, eta - o.due) if eta else _ZERO
     return OrderLine(o.ref, o.customer, o.product, o.quantity, o.status, o.due, eta, late, o.vip)
 
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The published plan with every active order's ETA (and why late), for tables and charts."""
+
+    version: int
+    created: datetime
+    reason: str
+    metrics: dict[str, Any]
+    factory: Factory
+    schedule: Schedule
+    etas: tuple[OrderEta, ...]
+
+
+async def current_plan(svc: Services, actor: Actor) -> PlanView:
+    """The published plan as staff see it. Raises :class:`Conflict` when nothing is planned yet."""
+    require(actor, "view_plan")
+    async with svc.uow() as uow:
+        factory, records = await load_factory(uow)
+        plan = await uow.plans.current()
+    if plan is None:
+        raise Conflict("no_plan")
+    causes = plan.metrics.get("causes", {})
+    etas = []
+    for ref, eta in plan.schedule.etas().items():
+        rec = records.get(ref)
+        if rec is None:
+            continue
+        o = rec.order
+        late = max(_ZERO, eta - o.due)
+        cause = cause_from_dict(causes[ref]) if late > _ZERO and ref in causes else None
+        etas.append(OrderEta(ref, o.customer, o.product, o.quantity, o.due, eta, late, o.vip, o.rush, cause))
+    etas.sort(key=lambda e: (-e.late_by.total_seconds(), e.due, e.ref))
+    return PlanView(plan.number, plan.created, plan.reason, dict(plan.metrics), factory, plan.schedule, tuple(etas))

@@ -44,17 +44,19 @@ def test_plan_uses_the_injected_clock_and_the_limit(tmp_path: Path, capsys: pyte
     assert (tmp_path / "out" / "g.png").read_bytes().startswith(PNG_MAGIC)
 
 
-def test_plan_without_demo_explains_and_exits_2(
+def test_plan_without_demo_replans_the_database_and_publishes_a_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
-    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(var, raising=False)
-    assert main(["plan"]) == 2
-    err = capsys.readouterr().err
-    assert "数据库" in err and "paichan plan --demo" in err
-    assert not (tmp_path / "gantt.png").exists()
+    monkeypatch.setenv("PAICHAN_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
+    assert main(["demo-data", "--seed", "3", "--lang", "en"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--lang", "zh", "--deadline", "1", "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "生产计划第 2 版" in out  # demo-data published version 1
+    assert (tmp_path / "gantt.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plan", "--lang", "en", "--deadline", "1", "--limit", "5"]) == 0
+    assert "Production plan version 3" in capsys.readouterr().out
 
 
 def test_plan_rejects_an_unknown_language(capsys: pytest.CaptureFixture[str]) -> None:
