@@ -155,6 +155,21 @@ class SqlMasterDataRepository(_Repo):
             for product, by_pos in steps.items()
         }
 
+    async def routing(self, product: str) -> Routing | None:
+        rows = await self._s.execute(
+            select(RoutingStepRow.position, RoutingStepRow.name, RoutingAlternativeRow.machine,
+                   RoutingAlternativeRow.setup, RoutingAlternativeRow.per_unit)
+            .join(ProductRow, RoutingStepRow.product_id == ProductRow.id)
+            .join(RoutingAlternativeRow, RoutingAlternativeRow.step_id == RoutingStepRow.id)
+            .where(ProductRow.name == product)
+            .order_by(RoutingStepRow.position, RoutingAlternativeRow.position))
+        by_pos: dict[int, tuple[str, list[Alternative]]] = {}
+        for pos, step_name, machine, setup, per_unit in rows.all():
+            by_pos.setdefault(pos, (step_name, []))[1].append(Alternative(machine, float(setup), float(per_unit)))
+        if not by_pos:
+            return None
+        return Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())))
+
     async def timezone(self) -> str:
         value = await self._s.scalar(select(SettingRow.value).where(SettingRow.key == "timezone"))
         return value or DEFAULT_TIMEZONE
@@ -268,10 +283,12 @@ class SqlOrderRepository(_Repo):
 
 
 class SqlShopFloorRepository(_Repo):
-    async def progress(self) -> dict[tuple[str, int], Progress]:
-        rows = await self._s.execute(
-            select(ProgressRow.ref, ProgressRow.step, ProgressRow.good, ProgressRow.machine, ProgressRow.at,
-                   ProgressRow.finished).order_by(ProgressRow.at, ProgressRow.id))
+    async def progress(self, ref: str | None = None) -> dict[tuple[str, int], Progress]:
+        stmt = select(ProgressRow.ref, ProgressRow.step, ProgressRow.good, ProgressRow.machine, ProgressRow.at,
+                      ProgressRow.finished).order_by(ProgressRow.at, ProgressRow.id)
+        if ref is not None:
+            stmt = stmt.where(ProgressRow.ref == ref)
+        rows = await self._s.execute(stmt)
         reports = [tuple(r) for r in rows.all()]
         refs = {r[0] for r in reports}
         quantities: dict[str, int] = {}
@@ -305,6 +322,10 @@ class SqlPlanRepository(_Repo):
         row = await self._one(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(1))
         return await self._version(row) if row is not None else None
 
+    async def current_for(self, ref: str) -> PlanVersion | None:
+        row = await self._one(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(1))
+        return await self._version(row, ref) if row is not None else None
+
     async def history(self, limit: int = 30) -> list[PlanVersion]:
         """The latest ``limit`` versions, newest first."""
         rows = await self._all(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(limit))
@@ -335,13 +356,16 @@ class SqlPlanRepository(_Repo):
             raise StalePlan(f"version {number} was published concurrently") from e
         return number
 
-    async def _version(self, row: PlanVersionRow) -> PlanVersion:
-        ops = await self._all(select(PlannedOpRow).where(PlannedOpRow.version_id == row.id)
-                              .order_by(PlannedOpRow.start, PlannedOpRow.ref, PlannedOpRow.step, PlannedOpRow.id))
+    async def _version(self, row: PlanVersionRow, ref: str | None = None) -> PlanVersion:
+        stmt = select(PlannedOpRow).where(PlannedOpRow.version_id == row.id)
+        if ref is not None:
+            stmt = stmt.where(PlannedOpRow.ref == ref)
+        ops = await self._all(stmt.order_by(PlannedOpRow.start, PlannedOpRow.ref, PlannedOpRow.step, PlannedOpRow.id))
         schedule = Schedule(
             tuple(PlannedOp(o.ref, o.step, o.step_name, o.machine, o.start, o.end, o.quantity, o.work_minutes,
                             o.fixed) for o in ops),
-            row.planned_at, row.number, row.method, row.status, finished_from_json(row.finished))
+            row.planned_at, row.number, row.method, row.status,
+            {k: v for k, v in finished_from_json(row.finished).items() if ref is None or k == ref})
         return PlanVersion(row.number, schedule, row.reason, row.created, dict(row.metrics))
 
 

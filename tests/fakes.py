@@ -153,6 +153,9 @@ class FakeMasterData(_FakeRepo):
         d = await self._r()
         return {k: d.routings[k] for k in sorted(d.routings)}
 
+    async def routing(self, product: str) -> Routing | None:
+        return (await self._r()).routings.get(product)
+
     async def timezone(self) -> str:
         return (await self._r()).timezone or DEFAULT_TIMEZONE
 
@@ -214,9 +217,10 @@ class FakeOrders(_FakeRepo):
 
 
 class FakeShopFloor(_FakeRepo):
-    async def progress(self) -> dict[tuple[str, int], Progress]:
+    async def progress(self, ref: str | None = None) -> dict[tuple[str, int], Progress]:
         d = await self._r()
-        events = sorted(enumerate(d.progress), key=lambda ie: (ie[1].at, ie[0]))
+        events = sorted(((i, e) for i, e in enumerate(d.progress) if ref is None or e.ref == ref),
+                        key=lambda ie: (ie[1].at, ie[0]))
         quantities = {ref: r.order.quantity for ref, r in d.orders.items()}
         return aggregate_progress(((e.ref, e.step, e.good, e.machine, e.at, e.finished) for _, e in events),
                                   quantities)
@@ -236,6 +240,15 @@ class FakePlans(_FakeRepo):
     async def current(self) -> PlanVersion | None:
         d = await self._r()
         return d.plans[-1] if d.plans else None
+
+    async def current_for(self, ref: str) -> PlanVersion | None:
+        plan = await self.current()
+        if plan is None:
+            return None
+        s = plan.schedule
+        only = Schedule(tuple(o for o in s.ops if o.ref == ref), s.created, s.version, s.method, s.status,
+                        {k: v for k, v in s.finished.items() if k == ref})
+        return replace(plan, schedule=only)
 
     async def publish(self, schedule: Schedule, reason: str, expected: int, created: datetime,
                       metrics: dict[str, Any]) -> int:

@@ -167,6 +167,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true", help="print one JSON document at the end")
     s.set_defaults(func=run_solver)
-    from bot.benchmarks import replan
+    from bot.benchmarks import db, replan
 
     replan.add_parser(sub)
+    db.add_parser(sub)

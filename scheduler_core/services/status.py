@@ -35,9 +35,9 @@ async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderS
         raise NotFound("order_not_found", ref=ref_text[:40]) from exc
     async with svc.uow() as uow:
         record = require_order_visible(actor, await uow.orders.get(ref), ref)
-        plan = await uow.plans.current()
-        progress = await uow.shopfloor.progress()
-        routing = (await uow.master.routings()).get(record.order.product)
+        plan = await uow.plans.current_for(ref)
+        progress = await uow.shopfloor.progress(ref)
+        routing = await uow.master.routing(record.order.product)
     if routing is None:
         raise NotFound("order_not_found", ref=ref)
     return _status_view(record, plan, progress, routing.steps)

@@ -117,6 +117,8 @@ async def test_master_data_round_trips(uow_factory: UnitOfWorkFactory) -> None:
                                                Machine("PNT-1", "Paint", "PAINT", "two-shifts")]
         assert await uow.master.calendars() == {"night": night, "two-shifts": TWO_SHIFTS}
         assert await uow.master.routings() == {"P": routing}
+        assert await uow.master.routing("P") == routing
+        assert await uow.master.routing("nope") is None
         assert await uow.master.timezone() == "Europe/Berlin"
         # saving again replaces
         await uow.master.save_machine(Machine("CNC-1", "CNC one", "MILL", "two-shifts"))
@@ -220,6 +222,9 @@ async def test_progress_aggregates_reports_per_step(uow_factory: UnitOfWorkFacto
         ("SO-9999", 0): Progress("SO-9999", 0, 5, "CNC-1", at(hours=7), None),
     }
     assert all(is_aware_utc(p.started) for p in progress.values())
+    async with uow_factory() as uow:
+        assert await uow.shopfloor.progress("SO-1001") == {k: v for k, v in progress.items() if k[0] == "SO-1001"}
+        assert await uow.shopfloor.progress("SO-4040") == {}
 
 
 async def test_downtime_is_replaced_as_a_whole(uow_factory: UnitOfWorkFactory) -> None:
@@ -253,6 +258,10 @@ async def test_publish_is_compare_and_set(uow_factory: UnitOfWorkFactory) -> Non
         assert [(o.ref, o.step) for o in cur.schedule.ops] == [("SO-1001", 0), ("SO-1001", 1), ("SO-1002", 0)]
         assert cur.schedule.version == 1 and cur.schedule.method == "cpsat" and cur.schedule.status == "optimal"
         assert cur.schedule.created == NOW and set(cur.schedule.ops) == set(s1.ops)
+        only = await uow.plans.current_for("SO-1001")
+        assert only is not None and only.number == 1 and only.metrics == cur.metrics
+        assert {(o.ref, o.step) for o in only.schedule.ops} == {("SO-1001", 0), ("SO-1001", 1)}
+        assert only.schedule.eta("SO-1001") == cur.schedule.eta("SO-1001")
         with pytest.raises(StalePlan):
             await uow.plans.publish(s1, "stale", expected=0, created=NOW, metrics={})
         # StalePlan leaves the transaction usable: the caller may record the outcome and commit
