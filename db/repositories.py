@@ -30,6 +30,7 @@ from scheduler_core.services.ports import (
     LinkCode,
     Notification,
     OrderRecord,
+    OutboxItem,
     PlanVersion,
     ProgressEvent,
     Role,
@@ -55,6 +56,8 @@ from .tables import (
     ComplaintRow,
     CustomerRow,
     DowntimeRow,
+    InboxRow,
+    JobRunRow,
     LinkCodeRow,
     MachineGroupRow,
     MachineRow,
@@ -578,11 +581,11 @@ class SqlAuditRepository(_Repo):
 
 
 class SqlOutboxRepository(_Repo):
-    async def add(self, notification: Notification) -> bool:
+    async def add(self, notification: Notification, not_before: datetime | None = None) -> bool:
         n = notification
         stmt = self._insert(OutboxRow).values(
             dedup_key=n.dedup_key, channel=n.channel, recipient=n.recipient, kind=n.kind, payload=n.payload,
-            status="pending", attempts=0, next_attempt=n.created, created=n.created, urgent=n.urgent)
+            status="pending", attempts=0, next_attempt=not_before or n.created, created=n.created, urgent=n.urgent)
         inserted = await self._s.scalar(
             stmt.on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OutboxRow.id))
         return inserted is not None
@@ -591,8 +594,66 @@ class SqlOutboxRepository(_Repo):
         """Pending notifications, urgent first, then oldest first."""
         rows = await self._all(select(OutboxRow).where(OutboxRow.status == "pending")
                                .order_by(OutboxRow.urgent.desc(), OutboxRow.id).limit(limit))
-        return [Notification(r.dedup_key, r.channel, r.recipient, r.kind, dict(r.payload), r.created, r.urgent)
-                for r in rows]
+        return [_notification(r) for r in rows]
 
-    async def count(self) -> int:
-        return int(await self._s.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+    async def count(self, status: str | None = None) -> int:
+        stmt = select(func.count()).select_from(OutboxRow)
+        if status is not None:
+            stmt = stmt.where(OutboxRow.status == status)
+        return int(await self._s.scalar(stmt) or 0)
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        rows = await self._all(select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.next_attempt <= now)
+                               .order_by(OutboxRow.urgent.desc(), OutboxRow.id).limit(limit))
+        return [_outbox_item(r) for r in rows]
+
+    async def get(self, dedup_key: str) -> OutboxItem | None:
+        row = await self._one(select(OutboxRow).where(OutboxRow.dedup_key == dedup_key))
+        return _outbox_item(row) if row is not None else None
+
+    async def mark_sent(self, dedup_key: str, at: datetime) -> None:
+        await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key).values(
+            status="sent", attempts=OutboxRow.attempts + 1, next_attempt=None, last_error=None))
+
+    async def mark_failed(self, dedup_key: str, error: str, next_attempt: datetime | None) -> None:
+        await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key).values(
+            status="pending" if next_attempt is not None else "dead", attempts=OutboxRow.attempts + 1,
+            next_attempt=next_attempt, last_error=error[:2000]))
+
+
+def _notification(r: OutboxRow) -> Notification:
+    return Notification(r.dedup_key, r.channel, r.recipient, r.kind, dict(r.payload), r.created, r.urgent)
+
+
+def _outbox_item(r: OutboxRow) -> OutboxItem:
+    return OutboxItem(_notification(r), r.status, r.attempts, r.next_attempt, r.last_error)
+
+
+class SqlInboxRepository(_Repo):
+    async def add(self, update_id: int, payload: dict[str, Any], received: datetime) -> bool:
+        stmt = self._insert(InboxRow).values(update_id=update_id, payload=payload, received=received)
+        inserted = await self._s.scalar(stmt.on_conflict_do_nothing(index_elements=["update_id"]).returning(InboxRow.id))
+        return inserted is not None
+
+    async def unprocessed(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        rows = await self._all(select(InboxRow).where(InboxRow.processed.is_(None)).order_by(InboxRow.id).limit(limit))
+        return [(r.update_id, dict(r.payload)) for r in rows]
+
+    async def mark_processed(self, update_id: int, at: datetime) -> bool:
+        return await self._rowcount(update(InboxRow).where(InboxRow.update_id == update_id,
+                                                           InboxRow.processed.is_(None)).values(processed=at)) == 1
+
+    async def prune(self, before: datetime) -> int:
+        return await self._rowcount(delete(InboxRow).where(InboxRow.processed.is_not(None), InboxRow.received < before))
+
+
+class SqlJobRunRepository(_Repo):
+    async def claim(self, job: str, period: str, started: datetime) -> bool:
+        stmt = self._insert(JobRunRow).values(job=job, period=period, started=started)
+        inserted = await self._s.scalar(stmt.on_conflict_do_nothing(index_elements=["job", "period"])
+                                        .returning(JobRunRow.id))
+        return inserted is not None
+
+    async def finish(self, job: str, period: str, at: datetime) -> None:
+        await self._rowcount(update(JobRunRow).where(JobRunRow.job == job, JobRunRow.period == period)
+                             .values(finished=at))

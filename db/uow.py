@@ -22,6 +22,8 @@ from scheduler_core.services.ports import (
     ChangeRepository,
     FeedbackRepository,
     IdentityRepository,
+    InboxRepository,
+    JobRunRepository,
     LinkRepository,
     MasterDataRepository,
     OrderRepository,
@@ -38,6 +40,8 @@ from .repositories import (
     SqlChangeRepository,
     SqlFeedbackRepository,
     SqlIdentityRepository,
+    SqlInboxRepository,
+    SqlJobRunRepository,
     SqlLinkRepository,
     SqlMasterDataRepository,
     SqlOrderRepository,
@@ -69,6 +73,8 @@ class SqlUnitOfWork:
     feedback: FeedbackRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
+    jobs: JobRunRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -96,6 +102,8 @@ class SqlUnitOfWork:
         self.feedback = SqlFeedbackRepository(s)
         self.audit = SqlAuditRepository(s)
         self.outbox = SqlOutboxRepository(s)
+        self.inbox = SqlInboxRepository(s)
+        self.jobs = SqlJobRunRepository(s)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

@@ -39,12 +39,15 @@ from scheduler_core.services.ports import (
     Complaint,
     FeedbackRepository,
     IdentityRepository,
+    InboxRepository,
+    JobRunRepository,
     LinkCode,
     LinkRepository,
     MasterDataRepository,
     Notification,
     OrderRecord,
     OrderRepository,
+    OutboxItem,
     OutboxRepository,
     PlanRepository,
     PlanVersion,
@@ -112,7 +115,9 @@ class _Data:
     complaints: list[Complaint] = field(default_factory=list)
     surveys: dict[str, Survey] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
-    outbox: dict[str, tuple[Notification, str]] = field(default_factory=dict)  # key -> (n, status)
+    outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    inbox: dict[int, tuple[dict[str, Any], datetime, datetime | None]] = field(default_factory=dict)
+    job_runs: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -431,22 +436,88 @@ class FakeAudit(_FakeRepo):
 
 
 class FakeOutbox(_FakeRepo):
-    async def add(self, notification: Notification) -> bool:
+    async def add(self, notification: Notification, not_before: datetime | None = None) -> bool:
         d = await self._w()
         if notification.dedup_key in d.outbox:
             return False
-        d.outbox[notification.dedup_key] = (_norm(replace(notification, payload=_json(notification.payload))),
-                                            "pending")
+        n = _norm(replace(notification, payload=_json(notification.payload)))
+        d.outbox[notification.dedup_key] = OutboxItem(n, "pending", 0, utc(not_before or n.created), None)
         return True
 
     async def pending(self, limit: int = 100) -> list[Notification]:
         d = await self._r()
-        rows = [(i, n) for i, (n, status) in enumerate(d.outbox.values()) if status == "pending"]
+        rows = [(i, x.notification) for i, x in enumerate(d.outbox.values()) if x.status == "pending"]
         rows.sort(key=lambda x: (not x[1].urgent, x[0]))
         return [n for _, n in rows[:limit]]
 
-    async def count(self) -> int:
-        return len((await self._r()).outbox)
+    async def count(self, status: str | None = None) -> int:
+        return sum(1 for x in (await self._r()).outbox.values() if status is None or x.status == status)
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        d = await self._r()
+        rows = [(i, x) for i, x in enumerate(d.outbox.values())
+                if x.status == "pending" and x.next_attempt is not None and x.next_attempt <= utc(now)]
+        rows.sort(key=lambda r: (not r[1].notification.urgent, r[0]))
+        return [x for _, x in rows[:limit]]
+
+    async def get(self, dedup_key: str) -> OutboxItem | None:
+        return (await self._r()).outbox.get(dedup_key)
+
+    async def mark_sent(self, dedup_key: str, at: datetime) -> None:
+        d = await self._w()
+        x = d.outbox.get(dedup_key)
+        if x is not None:
+            d.outbox[dedup_key] = replace(x, status="sent", attempts=x.attempts + 1, next_attempt=None, last_error=None)
+
+    async def mark_failed(self, dedup_key: str, error: str, next_attempt: datetime | None) -> None:
+        d = await self._w()
+        x = d.outbox.get(dedup_key)
+        if x is not None:
+            d.outbox[dedup_key] = replace(x, status="pending" if next_attempt else "dead", attempts=x.attempts + 1,
+                                          next_attempt=utc(next_attempt) if next_attempt else None,
+                                          last_error=error[:2000])
+
+
+class FakeInbox(_FakeRepo):
+    async def add(self, update_id: int, payload: dict[str, Any], received: datetime) -> bool:
+        d = await self._w()
+        if update_id in d.inbox:
+            return False
+        d.inbox[update_id] = (_json(payload), utc(received), None)
+        return True
+
+    async def unprocessed(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        d = await self._r()
+        return [(k, v[0]) for k, v in d.inbox.items() if v[2] is None][:limit]
+
+    async def mark_processed(self, update_id: int, at: datetime) -> bool:
+        d = await self._w()
+        row = d.inbox.get(update_id)
+        if row is None or row[2] is not None:
+            return False
+        d.inbox[update_id] = (row[0], row[1], utc(at))
+        return True
+
+    async def prune(self, before: datetime) -> int:
+        d = await self._w()
+        gone = [k for k, v in d.inbox.items() if v[2] is not None and v[1] < utc(before)]
+        for k in gone:
+            del d.inbox[k]
+        return len(gone)
+
+
+class FakeJobRuns(_FakeRepo):
+    async def claim(self, job: str, period: str, started: datetime) -> bool:
+        d = await self._w()
+        if (job, period) in d.job_runs:
+            return False
+        d.job_runs[(job, period)] = (utc(started), None)
+        return True
+
+    async def finish(self, job: str, period: str, at: datetime) -> None:
+        d = await self._w()
+        if (job, period) in d.job_runs:
+            d.job_runs[(job, period)] = (d.job_runs[(job, period)][0], utc(at))
 
 
 class FakeUnitOfWork:
@@ -463,6 +534,8 @@ class FakeUnitOfWork:
     feedback: FeedbackRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
+    jobs: JobRunRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -481,6 +554,8 @@ class FakeUnitOfWork:
         self.feedback = FakeFeedback(self)
         self.audit = FakeAudit(self)
         self.outbox = FakeOutbox(self)
+        self.inbox = FakeInbox(self)
+        self.jobs = FakeJobRuns(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:

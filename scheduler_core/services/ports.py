@@ -36,12 +36,15 @@ __all__ = [
     "Complaint",
     "FeedbackRepository",
     "IdentityRepository",
+    "InboxRepository",
+    "JobRunRepository",
     "LinkCode",
     "LinkRepository",
     "MasterDataRepository",
     "Notification",
     "OrderRecord",
     "OrderRepository",
+    "OutboxItem",
     "OutboxRepository",
     "PlanRepository",
     "PlanVersion",
@@ -224,6 +227,17 @@ class Notification:
     urgent: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """An outbox row with its delivery state (pending / sent / dead)."""
+
+    notification: Notification
+    status: str
+    attempts: int
+    next_attempt: datetime | None
+    last_error: str | None = None
+
+
 class StalePlan(Exception):
     """The plan changed since this proposal was made."""
 
@@ -332,11 +346,44 @@ class AuditRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    async def add(self, notification: Notification) -> bool:
-        """False when the dedup key exists (nothing written)."""
+    async def add(self, notification: Notification, not_before: datetime | None = None) -> bool:
+        """False when the dedup key exists (nothing written). ``not_before``: first delivery
+        attempt (quiet hours); default ``notification.created``."""
         ...
     async def pending(self, limit: int = 100) -> list[Notification]: ...
-    async def count(self) -> int: ...
+    async def count(self, status: str | None = None) -> int: ...
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        """Pending rows whose next attempt is due, urgent first, then oldest."""
+        ...
+    async def get(self, dedup_key: str) -> OutboxItem | None: ...
+    async def mark_sent(self, dedup_key: str, at: datetime) -> None: ...
+    async def mark_failed(self, dedup_key: str, error: str, next_attempt: datetime | None) -> None:
+        """One more failed attempt; ``next_attempt`` None makes the row dead (dead letter)."""
+        ...
+
+
+class InboxRepository(Protocol):
+    """Raw webhook updates, stored before they are acknowledged (P3)."""
+
+    async def add(self, update_id: int, payload: dict[str, Any], received: datetime) -> bool:
+        """False when this update id was stored before (a redelivery)."""
+        ...
+    async def unprocessed(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        """Stored, not yet processed updates, oldest first."""
+        ...
+    async def mark_processed(self, update_id: int, at: datetime) -> bool:
+        """False when it was already marked (someone else processed it)."""
+        ...
+    async def prune(self, before: datetime) -> int:
+        """Delete processed updates received before ``before``."""
+        ...
+
+
+class JobRunRepository(Protocol):
+    async def claim(self, job: str, period: str, started: datetime) -> bool:
+        """True for the first claim of ``(job, period)``; False for every later one."""
+        ...
+    async def finish(self, job: str, period: str, at: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -353,6 +400,8 @@ class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
+    jobs: JobRunRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

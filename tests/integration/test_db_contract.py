@@ -468,3 +468,66 @@ async def test_times_come_back_as_the_same_instants_in_utc(uow_factory: UnitOfWo
         (entry,) = await uow.audit.list()
     assert entry.at == berlin and entry.at.tzinfo is not None and entry.at.utcoffset() == timedelta(0)
     assert entry.at == berlin.astimezone(UTC)
+
+
+# -- delivery state, inbox, job runs ---------------------------------------------------------
+
+
+async def test_outbox_delivery_states(uow_factory: UnitOfWorkFactory) -> None:
+    def note(key: str, urgent: bool = False) -> Notification:
+        return Notification(key, "chat", "user:1", "delay", {"ref": key}, NOW, urgent)
+
+    async with uow_factory(write=True) as uow:
+        assert await uow.outbox.add(note("a"))
+        assert await uow.outbox.add(note("b", urgent=True))
+        assert await uow.outbox.add(note("later"), not_before=at(hours=8))  # quiet hours
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        due = await uow.outbox.due(at(hours=1))
+        assert [x.notification.dedup_key for x in due] == ["b", "a"]
+        assert all(x.status == "pending" and x.attempts == 0 for x in due)
+        await uow.outbox.mark_sent("b", at(hours=1))
+        await uow.outbox.mark_failed("a", "429 retry after 3", at(hours=2))
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert [x.notification.dedup_key for x in await uow.outbox.due(at(hours=1, days=0))] == []
+        assert [x.notification.dedup_key for x in await uow.outbox.due(at(hours=9))] == ["a", "later"]
+        a = await uow.outbox.get("a")
+        assert a is not None and a.attempts == 1 and a.last_error == "429 retry after 3"
+        await uow.outbox.mark_failed("a", "400 chat not found", None)  # dead letter
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.outbox.get("a")).status == "dead"  # type: ignore[union-attr]
+        assert (await uow.outbox.get("b")).status == "sent"  # type: ignore[union-attr]
+        assert await uow.outbox.count("pending") == 1 and await uow.outbox.count() == 3
+        assert await uow.outbox.get("nope") is None
+
+
+async def test_inbox_keeps_each_update_once(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        assert await uow.inbox.add(7, {"update_id": 7, "message": {"text": "hi"}}, NOW)
+        assert not await uow.inbox.add(7, {"update_id": 7}, NOW)  # redelivery
+        assert await uow.inbox.add(3, {"update_id": 3}, at(hours=1))
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert [u for u, _ in await uow.inbox.unprocessed()] == [7, 3]  # arrival order
+        assert await uow.inbox.mark_processed(7, at(hours=2))
+        assert not await uow.inbox.mark_processed(7, at(hours=3))
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert [u for u, _ in await uow.inbox.unprocessed()] == [3]
+        assert await uow.inbox.prune(at(hours=5)) == 1  # only processed rows go
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [u for u, p in await uow.inbox.unprocessed()] == [3]
+
+
+async def test_a_job_period_is_claimed_once(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        assert await uow.jobs.claim("daily_summary", "2026-11-25", NOW)
+        assert not await uow.jobs.claim("daily_summary", "2026-11-25", at(hours=1))
+        assert await uow.jobs.claim("daily_summary", "2026-11-26", NOW)
+        await uow.jobs.finish("daily_summary", "2026-11-25", at(hours=1))
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert not await uow.jobs.claim("daily_summary", "2026-11-25", at(hours=2))
