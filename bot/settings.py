@@ -39,6 +39,16 @@ class Settings:
     change_ttl: timedelta = timedelta(minutes=10)
     link_ttl: timedelta = timedelta(hours=24)
     telegram_bot_name: str | None = None
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    notify_config: str | None = None
+    quiet_hours: tuple[str, str] = ("22:00", "08:00")
+    survey_delay: timedelta = timedelta(hours=24)
+    summary_time: str = "08:00"
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -53,6 +63,22 @@ def _num(env: Mapping[str, str], name: str, default: float, kind: type, lo: floa
     if not lo <= value <= hi:
         raise SettingsError(f"{name}={raw!r} must be between {lo:g} and {hi:g}")
     return float(value)
+
+
+def _hhmm(name: str, raw: str) -> str:
+    parts = raw.strip().split(":")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not (0 <= int(parts[0]) <= 23 and 0 <= int(parts[1]) <= 59):
+        raise SettingsError(f"{name}={raw!r} must be a time like 08:00")
+    return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+
+def _window(raw: str) -> tuple[str, str]:
+    if raw.strip().lower() in ("", "off", "none"):
+        return ("00:00", "00:00")
+    a, sep, b = raw.partition("-")
+    if not sep:
+        raise SettingsError(f"PAICHAN_QUIET_HOURS={raw!r} must look like 22:00-08:00 (or off)")
+    return (_hhmm("PAICHAN_QUIET_HOURS", a), _hhmm("PAICHAN_QUIET_HOURS", b))
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -75,5 +101,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         change_ttl=timedelta(minutes=_num(env, "PAICHAN_CHANGE_TTL_MINUTES", 10, float, 1, 1440)),
         link_ttl=timedelta(hours=_num(env, "PAICHAN_LINK_TTL_HOURS", 24, float, 0.1, 720)),
         telegram_bot_name=(env.get("PAICHAN_TELEGRAM_BOT_NAME") or "").strip().lstrip("@") or None,
+        telegram_token=env.get("PAICHAN_TELEGRAM_TOKEN") or None,
+        telegram_base_url=env.get("PAICHAN_TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
+        telegram_webhook_url=env.get("PAICHAN_TELEGRAM_WEBHOOK_URL") or None,
+        telegram_webhook_secret=env.get("PAICHAN_TELEGRAM_WEBHOOK_SECRET") or None,
+        host=env.get("PAICHAN_HOST") or "127.0.0.1",
+        port=int(_num(env, "PAICHAN_PORT", 8080, int, 1, 65535)),
+        notify_config=env.get("PAICHAN_NOTIFY_CONFIG") or None,
+        quiet_hours=_window(env.get("PAICHAN_QUIET_HOURS") or "22:00-08:00"),
+        survey_delay=timedelta(hours=_num(env, "PAICHAN_SURVEY_DELAY_HOURS", 24, float, 0, 720)),
+        summary_time=_hhmm("PAICHAN_SUMMARY_TIME", env.get("PAICHAN_SUMMARY_TIME") or "08:00"),
         env=env,
     )
