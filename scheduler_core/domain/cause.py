@@ -8,7 +8,7 @@ from typing import Literal
 
 __all__ = ["CauseKind", "LateCause"]
 
-CauseKind = Literal["bottleneck", "machine_down", "inserted_order", "released_late", "not_enough_time"]
+CauseKind = Literal["bottleneck", "machine_down", "inserted_order", "released_late", "not_enough_time", "past_due"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,8 @@ class LateCause:
     * ``machine_down``: ``machine`` is stopped until ``until`` while the order waits for it;
     * ``inserted_order``: rush orders ``orders`` were put ahead of it on ``machine``;
     * ``released_late``: material arrives (``until``) too late to finish even alone;
-    * ``not_enough_time``: its remaining work alone does not fit before the promised date.
+    * ``not_enough_time``: its remaining work alone does not fit before the promised date;
+    * ``past_due``: the promised date has already passed (the ETA is the earliest it can be).
     """
 
     kind: CauseKind

@@ -60,9 +60,14 @@ class FactorySpec:
     ref_start: int = 1001
 
 
+DEMO_TIGHTNESS = 0.9
+"""Promised dates in the demos: a little tighter than the bottleneck's load, as in a busy
+shop, so that some orders are late for the reasons a planner meets (a queue, a stop)."""
+
+
 def demo_factory(now: datetime, seed: int = 7) -> Factory:
     """The README's demo: 12 machines in 5 groups, 2 shifts, 120 open orders."""
-    return generate_factory(FactorySpec(seed=seed), now)
+    return generate_factory(FactorySpec(seed=seed, tightness=DEMO_TIGHTNESS), now)
 
 
 def generate_factory(spec: FactorySpec, now: datetime) -> Factory:

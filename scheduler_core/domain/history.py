@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .generate import FactorySpec, generate_factory
+from .generate import DEMO_TIGHTNESS, FactorySpec, generate_factory
 from .model import Factory, Order, OrderStatus, Routing
 from .timegrid import ensure_aware, floor_minute
 
@@ -152,7 +152,7 @@ def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delive
     """The demo factory at ``now`` (aware) and its delivered past (see the module doc)."""
     now = floor_minute(ensure_aware(now))
     spec = FactorySpec(seed=seed, orders=open_orders, machines=12, groups=5, products=len(_PRODUCT_NAMES),
-                       ref_start=1001 + delivered)
+                       ref_start=1001 + delivered, tightness=DEMO_TIGHTNESS)
     base = generate_factory(spec, now)
     tz = ZoneInfo(base.timezone)
     rng = random.Random(seed * 7919 + 17)

@@ -158,6 +158,8 @@ def render_cause(cause: LateCause | None, tr: Tr) -> str:
         return tr.gettext("Material is released late")
     if kind == "not_enough_time":
         return tr.gettext("Not enough working time before the promised date even if it ran alone")
+    if kind == "past_due":
+        return tr.gettext("The promised date has already passed; this is the earliest it can be ready")
     return tr.gettext("Late for another reason ({kind})", kind=kind)
 
 
@@ -178,6 +180,8 @@ def render_cause_short(cause: LateCause | None, tr: Tr) -> str:
         return tr.gettext("Material late")
     if kind == "not_enough_time":
         return tr.gettext("Too little time")
+    if kind == "past_due":
+        return tr.gettext("Already overdue")
     return kind
 
 

@@ -164,7 +164,8 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     job = problem.jobs[j]
     alone = job.release + sum(op.min_duration for op in job.ops if op.fixed is None)
     alone = max([alone] + [op.fixed.end for op in job.ops if op.fixed is not None])
-    if job.due is not None and alone > job.due:
+    past_due = order.due <= built.now
+    if not past_due and job.due is not None and alone > job.due:
         release = order.release
         if release is not None and release > built.now:
             return LateCause("released_late", until=release)
@@ -176,8 +177,8 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
         if wait > worst[0] and not op.fixed:
             worst = (wait, i)
         ready = op.end
-    if worst[1] < 0:
-        return LateCause("not_enough_time")
+    if worst[1] < 0 or (past_due and worst[0] < timedelta(hours=1)):
+        return LateCause("past_due" if past_due else "not_enough_time")
     op = ops[worst[1]]
     ready = ops[worst[1] - 1].end if worst[1] > 0 else max(built.now, order.release or built.now)
     for d in factory.downtime:
