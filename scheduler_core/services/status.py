@@ -108,7 +108,7 @@ async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = Fal
             records = await uow.orders.list(statuses=statuses)
         plan = await uow.plans.current()
     lines = [_line(r, plan) for r in records]
-    lines.sort(key=lambda x: (-x.late_by.total_seconds(), x.due, x.ref))
+    lines.sort(key=lambda x: (-x.late_by.total_seconds(), not x.at_risk, x.due, x.ref))  # late, at risk, rest
     return lines[:limit]
 
 

@@ -10,6 +10,7 @@ from scheduler_core.domain.impact import ImpactReport
 from scheduler_core.domain.model import OrderStatus
 
 __all__ = [
+    "AT_RISK_SLACK",
     "ChangeOutcome",
     "ChangeProposal",
     "KpiView",
@@ -58,6 +59,10 @@ class OrderStatusView:
         return self.late_by <= timedelta(0)
 
 
+AT_RISK_SLACK = timedelta(hours=24)
+"""An open order finishing less than this before its promise is at risk."""
+
+
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     ref: str
@@ -69,6 +74,12 @@ class OrderLine:
     eta: datetime | None
     late_by: timedelta
     vip: bool
+
+    @property
+    def at_risk(self) -> bool:
+        """On time in the plan, but with less than a day to spare."""
+        return (self.eta is not None and self.late_by <= timedelta(0) and self.status.is_active
+                and self.due - self.eta < AT_RISK_SLACK)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,19 @@ async def test_lists_follow_roles(shop):
     assert len(await list_orders(shop.svc, shop.manager)) == 6
 
 
+async def test_managers_see_late_then_at_risk_orders_first(uow_factory):
+    orders = [make_order("SO-1", quantity=600, due=at(5)),  # late: 10 h of work on M1, then on M2
+              make_order("SO-2", quantity=60, due=at(72)),  # days to spare
+              make_order("SO-3", quantity=60, due=at(30))]  # finishes within a day of its promise
+    s = await seed_shop(uow_factory, orders)
+    await replan_now(s.svc)
+    lines = await list_orders(s.svc, s.manager)
+    by_ref = {line.ref: line for line in lines}
+    assert by_ref["SO-1"].late_by > timedelta(0) and not by_ref["SO-1"].at_risk
+    assert by_ref["SO-3"].at_risk and not by_ref["SO-2"].at_risk
+    assert [line.ref for line in lines] == ["SO-1", "SO-3", "SO-2"]
+
+
 async def test_customers_cannot_assess_changes(shop):
     with pytest.raises(PermissionDenied):
         await assess(shop.svc, shop.alice, CancelOrder("SO-100"))
@@ -249,5 +262,3 @@ async def test_cancel_frees_capacity(shop):
     with pytest.raises(NotFound):
         await assess(shop.svc, shop.manager, CancelOrder("SO-100"))
 
-
-_ = timedelta
