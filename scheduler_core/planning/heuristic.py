@@ -26,6 +26,7 @@ import math
 import random
 import time
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from typing import Literal
 
 from .evaluate import score
@@ -33,7 +34,7 @@ from .heuristics.single_machine import ils_weighted_tardiness
 from .problem import Assignment, Fixed, Problem, Solution, SolveStatus
 from .validate import violations
 
-__all__ = ["ATC_K", "RULES", "Rule", "best_plan", "dispatch", "improve", "repair"]
+__all__ = ["ATC_K", "ATC_K_MORE", "RULES", "Rule", "best_plan", "dispatch", "improve", "repair"]
 
 Rule = Literal["fifo", "edd", "atc"]
 """Dispatching rule: first in first out, earliest due date, apparent tardiness cost."""
@@ -42,6 +43,10 @@ RULES: tuple[Rule, ...] = ("fifo", "edd", "atc")
 
 ATC_K = 2.0
 """Look-ahead parameter k of the ATC rule (Vepsalainen & Morton 1987)."""
+
+ATC_K_MORE: tuple[float, ...] = (1.0, 0.5, 1.5, 3.0)
+"""Further look-ahead values :func:`best_plan` tries while its budget allows: the best k
+depends on how tight the due dates are (tighter: smaller k), which a plan cannot know."""
 
 _NO_DUE = 1 << 60
 _MIN_TIME = -(1 << 62)
@@ -276,8 +281,9 @@ def _key_of(shop: _Shop, start: list[int], end: list[int], mach: list[int]) -> K
 # --------------------------------------------------------------------------- dispatching
 
 
-def _run_gt(shop: _Shop, state: _State, rule: str) -> None:
-    """Schedule every free operation not yet placed (``state.ptr`` onwards) by ``rule``."""
+def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None:
+    """Schedule every free operation not yet placed (``state.ptr`` onwards) by ``rule``
+    (``atc_k``: the ATC look-ahead)."""
     n_jobs = shop.n_jobs
     starts, ends = state.starts, state.ends
     free_ops, modes = shop.free_ops, shop.modes
@@ -314,7 +320,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str) -> None:
         if ptr[j] < len(free_ops[j]):
             load(j)
 
-    k_pbar = ATC_K * shop.pbar
+    k_pbar = atc_k * shop.pbar
     release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
     while heap:
         cstar, j, v = heap[0]
@@ -366,10 +372,10 @@ def _run_gt(shop: _Shop, state: _State, rule: str) -> None:
             load(pick)
 
 
-def _dispatch(shop: _Shop, rule: str) -> Solution:
+def _dispatch(shop: _Shop, rule: str, atc_k: float = ATC_K) -> Solution:
     state = _State(shop)
-    _run_gt(shop, state, rule)
-    return _solution(shop, state, rule)
+    _run_gt(shop, state, rule, atc_k)
+    return _solution(shop, state, rule if atc_k == ATC_K else f"{rule}(k={atc_k:g})")
 
 
 def dispatch(problem: Problem, rule: Rule) -> Solution:
@@ -402,11 +408,16 @@ def repair(
     order: Solution | None = None,
     priority_jobs: frozenset[int] = frozenset(),
     rule: Rule = "atc",
+    *,
+    pinned: Mapping[tuple[int, int], tuple[int, int]] | None = None,
 ) -> Solution:
     """Re-plan keeping the machine and sequence of ``order`` (insertion heuristic, 插单).
 
     1. Operations of ``priority_jobs`` (earliest due first) are placed first, each on its
-       mode with the earliest completion: a rush job finishes as early as possible.
+       mode with the earliest completion: a rush job finishes as early as possible. An
+       operation listed in ``pinned`` as ``(job, op) -> (machine, start)`` goes to that
+       machine instead, at the earliest start from that time on (e.g. a rush job placed as
+       late as its due date allows, to displace as little as possible).
     2. Every other free operation present in ``order`` (or, when ``order`` is None, having a
        ``previous`` place) keeps its machine if that mode still exists and is placed in
        increasing order of its old start, at its earliest feasible time after the previous
@@ -441,12 +452,19 @@ def repair(
             target[o] = (pm, ps)
     prio = sorted((j for j in priority_jobs if 0 <= j < shop.n_jobs), key=lambda j: (shop.due[j], j))
     prio_set = set(prio)
+    pins = {shop.offset[j] + k: at for (j, k), at in (pinned or {}).items() if 0 <= j < shop.n_jobs}
     best: tuple[Key, Solution] | None = None
     for anchored, strict in itertools.product((False, True), (True, False)):
         state = _State(shop)
         for j in prio:
             for o in shop.free_ops[j]:
-                m, s, e = state.best_mode(shop, o, state.ready(shop, o))
+                at = pins.get(o)
+                if at is not None and at[0] in shop.dur_on[o]:
+                    m, d = at[0], shop.dur_on[o][at[0]]
+                    s = _fit(state.starts[m], state.ends[m], max(state.ready(shop, o), at[1]), d)
+                    e = s + d
+                else:
+                    m, s, e = state.best_mode(shop, o, state.ready(shop, o))
                 state.place(o, m, s, e)
             state.ptr[j] = len(shop.free_ops[j])
         heap: list[tuple[int, int, int, int]] = []
@@ -756,10 +774,15 @@ def improve(
     )
 
 
+_DISPATCH_SHARE = 0.6
+
+
 def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     """Best of the dispatching rules, then :func:`improve` with the remaining time.
 
-    The rules are FIFO, EDD and ATC (plus most-work-remaining for makespan). The result
+    The rules are FIFO, EDD and ATC (plus most-work-remaining for makespan); for due-date
+    objectives, ATC is also tried with the look-aheads of :data:`ATC_K_MORE` while the
+    dispatching has used less than 60 % of ``time_limit``. The result
     warm-starts CP-SAT and is the fallback plan when the solver fails.
 
     Args:
@@ -779,6 +802,16 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
         key = score(problem, sol).key(problem.objective)
         if best is None or key < best[0]:
             best = (key, sol)
+    if problem.objective != "makespan":
+        spent = time.perf_counter() - t0
+        per_rule = spent / len(rules)
+        for k in ATC_K_MORE:  # while at most half of the budget went to dispatching
+            if time.perf_counter() - t0 + per_rule > _DISPATCH_SHARE * time_limit:
+                break
+            sol = _dispatch(shop, "atc", k)
+            key = score(problem, sol).key(problem.objective)
+            if best is None or key < best[0]:
+                best = (key, sol)
     assert best is not None
     remaining = time_limit - (time.perf_counter() - t0)
     out = best[1]

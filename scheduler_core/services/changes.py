@@ -188,6 +188,9 @@ def assess_change(
             on_time = due is not None and end <= due
             if on_time and due is not None:
                 built = _with_deadline(built, j, due)
+                pins = _latest_placement(built.problem, j, due)
+                if pins is not None:  # as late as its date allows: displaces the fewest operations
+                    candidates.insert(0, heuristic.repair(built.problem, None, frozenset({j}), pinned=pins))
             candidates.insert(0, first)
     result = solve_built(new_factory, built, _rest(settings, t0), candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
@@ -275,6 +278,35 @@ def _fit_into_gaps(problem: Problem, j: int) -> int:
     """Earliest completion of job ``j`` when every other operation stays where the published
     plan has it (unplanned ones after it). Greedy earliest-end per operation is optimal for one
     chain against fixed busy time."""
+    return _gap_placement(problem, j)[1]
+
+
+def _gap_placement(problem: Problem, j: int) -> tuple[dict[tuple[int, int], tuple[int, int]], int]:
+    """Job ``j`` fitted into the gaps of the published plan, each operation as early as
+    possible (see :func:`_fit_into_gaps`): its ``(machine, start)`` per operation, and its
+    completion."""
+    busy = _published_busy(problem, j)
+    job: Job = problem.jobs[j]
+    t = max(job.release, problem.now)
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for k, op in enumerate(job.ops):
+        if op.fixed is not None:
+            t = op.fixed.end
+            continue
+        best: tuple[int, int, int] | None = None  # (end, machine, start)
+        for mode in op.modes:
+            start = _earliest_gap(busy[mode.machine], t, mode.duration)
+            if best is None or start + mode.duration < best[0]:
+                best = (start + mode.duration, mode.machine, start)
+        assert best is not None
+        out[(j, k)] = (best[1], best[2])
+        t = best[0]
+    return out, t
+
+
+def _published_busy(problem: Problem, j: int) -> list[list[tuple[int, int]]]:
+    """Per machine, sorted disjoint busy intervals of everything but job ``j``: blocked
+    windows, fixed work and every other operation at its published place."""
     busy: list[list[tuple[int, int]]] = [list(w) for w in problem.blocked]
     for other in problem.jobs:
         if other is problem.jobs[j]:
@@ -285,19 +317,68 @@ def _fit_into_gaps(problem: Problem, j: int) -> int:
             elif op.previous is not None:
                 d = op.duration_on(op.previous.machine) or op.min_duration
                 busy[op.previous.machine].append((op.previous.start, op.previous.start + d))
+    merged: list[list[tuple[int, int]]] = []
     for lst in busy:
-        lst.sort()
-    job: Job = problem.jobs[j]
+        out: list[tuple[int, int]] = []
+        for a, b in sorted(lst):
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            elif b > a:
+                out.append((a, b))
+        merged.append(out)
+    return merged
+
+
+def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int], tuple[int, int]] | None:
+    """Machine and start for each operation of job ``j`` (a rush order), scheduled backward
+    from ``due``: as late as possible, into a gap of the published plan where one exists,
+    else where it overlaps the least published work (which then shifts right). None when
+    the job cannot be placed that way (an operation is fixed, or the backward placement
+    would start before the job can)."""
+    job = problem.jobs[j]
+    if any(op.fixed is not None for op in job.ops):
+        return None
+    busy = _published_busy(problem, j)
+    floors: list[int] = []
     t = max(job.release, problem.now)
-    for op in job.ops:
-        best = None
+    for op in job.ops:  # earliest start of each operation, from the release on
+        floors.append(t)
+        t += op.min_duration
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    limit = due
+    for k in range(len(job.ops) - 1, -1, -1):
+        op = job.ops[k]
+        best: tuple[int, int, int, int] | None = None  # (overlap, -start, machine, start)
         for mode in op.modes:
-            start = _earliest_gap(busy[mode.machine], t, mode.duration)
-            if best is None or start + mode.duration < best:
-                best = start + mode.duration
-        assert best is not None
-        t = best
-    return t
+            s = _latest_gap(busy[mode.machine], limit, mode.duration, floors[k])
+            overlap = 0
+            if s is None:
+                s = limit - mode.duration
+                overlap = sum(max(0, min(b, s + mode.duration) - max(a, s)) for a, b in busy[mode.machine])
+            if s < floors[k]:
+                continue
+            cand = (overlap, -s, mode.machine, s)
+            if best is None or cand < best:
+                best = cand
+        if best is None:
+            return None
+        out[(j, k)] = (best[2], best[3])
+        limit = best[3]
+    return out
+
+
+def _latest_gap(busy: list[tuple[int, int]], limit: int, duration: int, floor: int) -> int | None:
+    """Latest start ``s >= floor`` with ``[s, s + duration)`` free and ending by ``limit``."""
+    s = limit - duration
+    for a, b in reversed(busy):
+        if s < floor:
+            return None
+        if a >= s + duration:
+            continue  # entirely after the candidate
+        if b <= s:
+            return s  # busy intervals are sorted and disjoint: the rest is earlier
+        s = a - duration
+    return s if s >= floor else None
 
 
 def _earliest_gap(busy: list[tuple[int, int]], t: int, duration: int) -> int:

@@ -302,3 +302,36 @@ def test_every_plan_is_valid(p: Problem, seed: int) -> None:
         best_plan(p, 0.02, seed=seed),
     ):
         assert violations(p, sol) == [], sol
+
+
+def test_repair_places_pinned_priority_operations_where_asked() -> None:
+    # the rush job pinned at 20 on M0 (as late as its due date allows) instead of first
+    jobs = (
+        one_op_job(0, 0, 10, due=100),
+        one_op_job(1, 0, 10, due=100),
+        one_op_job(2, 0, 10, due=100),
+        Job("RUSH", (Op(3, 0, (Mode(0, 5), Mode(1, 50))),), due=25, weight=10),
+    )
+    p = Problem(jobs, ("M0", "M1"), objective="factory")
+    order = Solution(
+        (Assignment(0, 0, 0, 0, 10), Assignment(1, 0, 0, 10, 20), Assignment(2, 0, 0, 20, 30)),
+        SolveStatus.HEURISTIC,
+    )
+    sol = repair(p, order, priority_jobs=frozenset({3}), pinned={(3, 0): (0, 20)})
+    assert violations(p, sol) == []
+    s = starts(sol)
+    assert s[(3, 0)] == 20 and sol.by_op()[(3, 0)].machine == 0
+    assert s[(0, 0)] == 0 and s[(1, 0)] == 10  # those before it do not move
+    assert s[(2, 0)] == 25
+
+
+def test_best_plan_tries_more_atc_look_aheads_on_due_date_problems() -> None:
+    rng = random.Random(11)
+    jobs = []
+    for j in range(30):
+        ops = tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3))
+        jobs.append(Job(f"J{j}", ops, due=rng.randint(10, 120), weight=rng.choice((1, 5))))
+    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    sol = best_plan(p, 1.0)
+    assert violations(p, sol) == []
+    assert all(key(p, sol) <= key(p, dispatch(p, r)) for r in RULES)

@@ -10,6 +10,13 @@ included):
   operations, then flow time, with weighted tardiness capped at the phase-1 value) the
   rest, including whatever phase 1 did not use; each phase splits its share as above and
   is hinted with the best plan so far.
+
+Large due-date problems (at least :data:`.local.LOCAL_MIN_OPS` free operations, objective
+``weighted_tardiness`` or ``factory``) skip the full model, which CP-SAT cannot even
+presolve in a few seconds at that size: the whole budget goes to the LNS on small
+sub-models of :func:`.local.local_lns`, from the hint (or, without one, the best
+dispatching rule). Its acceptance test is the full lexicographic key, so both levels of
+``factory`` are optimised at once.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import time
 
 from ortools.sat.python import cp_model
 
+from .. import heuristic
 from ..evaluate import score
 from ..problem import Problem, Solution, SolveStatus
 from ..validate import violations
 from .data import prepare
+from .local import LOCAL_MIN_OPS, local_lns
 from .model import build, phases
 from .search import ceil_bound, lns, run
 from .solution import add_hints
@@ -87,6 +96,8 @@ def solve(
     data = prepare(problem, upper_bound=ub, cover=cover)
     if data.conflicts:
         return Solution((), SolveStatus.INFEASIBLE, "cpsat: " + data.conflicts[0], seconds=time.monotonic() - t0)
+    if problem.objective != "makespan" and len(data.free) >= LOCAL_MIN_OPS:
+        return _solve_large(problem, given, t0=t0, deadline=deadline, workers=workers, seed=seed, log=log)
     built = build(data, redundant=True)
     plist = phases(built)
 
@@ -138,6 +149,24 @@ def solve(
     status = SolveStatus.OPTIMAL if len(proven) == len(plist) and all(proven) else SolveStatus.FEASIBLE
     method = "cpsat (hint kept)" if best is given else "cpsat"
     return Solution(best.assignments, status, method, lower_bound, seconds, stats)
+
+
+def _solve_large(
+    problem: Problem, given: Solution | None, *, t0: float, deadline: float, workers: int, seed: int, log: bool
+) -> Solution:
+    """Large due-date problems: LNS on small sub-models from the hint (see module doc)."""
+    start = given
+    if start is None:
+        # no plan to start from: the best dispatching rule, with a small share of the time
+        start = heuristic.best_plan(problem, min(1.0, 0.1 * max(0.0, deadline - t0)), seed=seed)
+    res = local_lns(problem, start, deadline=deadline, workers=workers, seed=seed, log=log)
+    stats = {"lns_iterations": float(res.iterations), "lns_improvements": float(res.improvements)}
+    kept = res.best is start
+    if kept and given is None:
+        method = f"cpsat-lns ({start.method})"
+    else:
+        method = "cpsat (hint kept)" if kept else "cpsat-lns"
+    return Solution(res.best.assignments, SolveStatus.FEASIBLE, method, None, time.monotonic() - t0, stats)
 
 
 def solve_plain(problem: Problem, *, time_limit: float, workers: int = 1, seed: int = 0) -> Solution:

@@ -1,0 +1,662 @@
+"""Large-neighbourhood search on SMALL sub-models, for instances too large for the full model.
+
+The full-model LNS of :mod:`.search` clones the whole model (every operation, every mode)
+for each neighbourhood, so on a shop of a thousand operations each sub-solve spends its
+time in presolve. Here each iteration builds a fresh model holding only the relaxed
+operations (a few dozen):
+
+* every other operation stays where the current plan has it and enters the model as a
+  fixed interval on its machine (merged with blocked windows and fixed work, and only
+  where a relaxed operation could run);
+* a relaxed operation whose job predecessor (successor) is not relaxed gets that
+  neighbour's current end (start) as a bound, so the rest of the plan stays valid;
+* the sub-objective is the problem's objective restricted to what the window can change:
+  weighted tardiness of the jobs whose last operation is relaxed, then (``factory``) moved
+  operations among the relaxed ones, then the jobs' completions plus the relaxed
+  operations' end times of the other jobs (weighted by the job's weight when it is late),
+  so that capacity is freed early;
+* an accepted sub-plan is followed by a left-shift compaction (every machine keeps its
+  sequence and every operation its machine; operations are re-timed as early as possible,
+  optionally never earlier than the tolerance of a published place they still hold), so
+  freed time propagates to the rest of the plan; the plan is accepted when the full
+  objective key is not worse.
+
+Neighbourhoods: time windows (operations consecutive in start order, possibly of one
+machine group, around the critical operations of late jobs), late-job-centric (the
+operations of a few late jobs and those queued before them on their machines) and machine
+pairs of a group in a time window. Each kind adapts its size to how fast its sub-problems
+solve. Sub-solves are limited in CP-SAT's deterministic time, so one worker with a seed and
+an iteration cap repeats exactly.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from ..problem import Assignment, Problem, Solution, SolveStatus
+from .search import LnsResult
+
+__all__ = ["LOCAL_MIN_OPS", "compact", "local_lns"]
+
+LOCAL_MIN_OPS = 300
+"""From this many free operations on, :func:`~.api.solve` uses :func:`local_lns`."""
+
+_NONE = -1
+_MIN_TIME = -(1 << 62)
+_SUB_DET_TIME = 0.0004  # deterministic-time budget per sub-solve
+_SUB_WALL = 0.5  # wall-clock guard per sub-solve (seconds)
+_MIN_SIZE, _MAX_SIZE, _START_SIZE = 8, 40, 12
+_GROW = 1.15
+
+Key = tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- static data
+
+
+class _Shop:
+    """The problem flattened: operation ``o = offset[j] + k``."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.objective = problem.objective
+        self.tol = problem.move_tolerance
+        n_m = len(problem.machines)
+        self.n_machines = n_m
+        self.offset: list[int] = []
+        self.job: list[int] = []
+        self.modes: list[tuple[tuple[int, int], ...]] = []
+        self.dur_on: list[dict[int, int]] = []
+        self.fixed: list[bool] = []
+        self.lo0: list[int] = []  # now, release, fixed predecessor's end
+        self.pred: list[int] = []  # free job predecessor or -1
+        self.succ: list[int] = []  # job successor (free) or -1
+        self.prev: list[tuple[int, int] | None] = []
+        self.deadline_of: list[int | None] = []  # hard bound on the end (last op of a job)
+        busy: list[list[tuple[int, int]]] = [list(problem.blocked[m]) for m in range(n_m)]
+        self.last: list[int] = []
+        self.release: list[int] = []
+        self.due: list[int | None] = []
+        self.weight: list[int] = []
+        for j, job in enumerate(problem.jobs):
+            self.offset.append(len(self.job))
+            self.release.append(job.release)
+            self.due.append(job.due)
+            self.weight.append(job.weight)
+            floor = max(problem.now, job.release)
+            for k, op in enumerate(job.ops):
+                o = len(self.job)
+                self.job.append(j)
+                dur: dict[int, int] = {}
+                for md in op.modes:
+                    dur.setdefault(md.machine, md.duration)
+                self.dur_on.append(dur)
+                self.modes.append(tuple(dur.items()))
+                self.fixed.append(op.fixed is not None)
+                if op.fixed is not None and op.fixed.end > op.fixed.start:
+                    busy[op.fixed.machine].append((op.fixed.start, op.fixed.end))
+                lo = problem.now if k > 0 else floor
+                pred = -1
+                if k > 0:
+                    before = job.ops[k - 1].fixed
+                    if before is None:
+                        pred = o - 1
+                    else:
+                        lo = max(lo, before.end)
+                self.lo0.append(lo)
+                self.pred.append(pred)
+                self.succ.append(o + 1 if k + 1 < len(job.ops) else -1)
+                self.prev.append(
+                    (op.previous.machine, op.previous.start)
+                    if op.previous is not None and op.fixed is None
+                    else None
+                )
+                self.deadline_of.append(job.deadline if k + 1 == len(job.ops) else None)
+            self.last.append(len(self.job) - 1 if job.ops else -1)
+        self.offset.append(len(self.job))
+        self.n_ops = len(self.job)
+        self.free = [o for o in range(self.n_ops) if not self.fixed[o]]
+        self.has_prev = self.objective == "factory" and any(self.prev[o] is not None for o in self.free)
+        self.busy_s: list[list[int]] = []
+        self.busy_e: list[list[int]] = []
+        for m in range(n_m):
+            ss: list[int] = []
+            ee: list[int] = []
+            for s, e in sorted(busy[m]):
+                if e <= s:
+                    continue
+                if ee and s <= ee[-1]:
+                    ee[-1] = max(ee[-1], e)
+                else:
+                    ss.append(s)
+                    ee.append(e)
+            self.busy_s.append(ss)
+            self.busy_e.append(ee)
+        # machine groups: machines linked by an operation that may run on either
+        parent = list(range(n_m))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for o in self.free:
+            ms = [m for m, _ in self.modes[o]]
+            for m in ms[1:]:
+                parent[find(m)] = find(ms[0])
+        self.group = [find(m) for m in range(n_m)]
+        members: dict[int, list[int]] = {}
+        for m in range(n_m):
+            members.setdefault(self.group[m], []).append(m)
+        self.members = members
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A complete plan as arrays (machine, start, end per operation)."""
+
+    mach: list[int]
+    start: list[int]
+    end: list[int]
+
+    def copy(self) -> _Plan:
+        return _Plan(self.mach.copy(), self.start.copy(), self.end.copy())
+
+
+def _plan_of(shop: _Shop, solution: Solution) -> _Plan:
+    n = shop.n_ops
+    plan = _Plan([0] * n, [0] * n, [0] * n)
+    for a in solution.assignments:
+        o = shop.offset[a.job] + a.op
+        plan.mach[o], plan.start[o], plan.end[o] = a.machine, a.start, a.end
+    return plan
+
+
+def _solution_of(shop: _Shop, plan: _Plan, method: str) -> Solution:
+    out = tuple(
+        Assignment(shop.job[o], o - shop.offset[shop.job[o]], plan.mach[o], plan.start[o], plan.end[o])
+        for o in range(shop.n_ops)
+    )
+    return Solution(out, SolveStatus.FEASIBLE, method)
+
+
+def _kept(shop: _Shop, plan: _Plan, o: int) -> bool:
+    p = shop.prev[o]
+    return p is not None and plan.mach[o] == p[0] and abs(plan.start[o] - p[1]) <= shop.tol
+
+
+def _key(shop: _Shop, plan: _Plan) -> Key:
+    """``score(problem, solution).key(problem.objective)`` from the arrays."""
+    wt = flow = 0
+    off, end = shop.offset, plan.end
+    for j in range(len(shop.release)):
+        a, b = off[j], off[j + 1]
+        if a == b:
+            continue
+        c = max(end[a:b])
+        flow += c - shop.release[j]
+        d = shop.due[j]
+        if d is not None and c > d:
+            wt += shop.weight[j] * (c - d)
+    if shop.objective == "makespan":
+        return (max(end, default=0), flow)
+    if shop.objective == "weighted_tardiness":
+        return (wt, flow)
+    moved = sum(1 for o in shop.free if shop.prev[o] is not None and not _kept(shop, plan, o))
+    return (wt, moved, flow)
+
+
+def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
+    """Earliest start ``>= t`` of a gap of length ``d`` between sorted busy intervals."""
+    i = bisect_right(en, t)
+    n = len(st)
+    while i < n:
+        if st[i] >= t + d:
+            return t
+        if en[i] > t:
+            t = en[i]
+        i += 1
+    return t
+
+
+def _compact(
+    shop: _Shop, plan: _Plan, hold: bool, since: int | None = None, index: _Index | None = None
+) -> _Plan:
+    """Left-shift: same machine and machine sequence per operation, each as early as possible.
+
+    Never delays an operation (so never breaks a deadline). With ``hold``, an operation that
+    holds its published place keeps it (it moves earlier only down to the tolerance), so the
+    moved count cannot grow. With ``since`` and the ``index`` of a plan that differs from
+    ``plan`` only in operations starting at or after ``since`` (in both), only those are
+    re-timed.
+    """
+    out = plan.copy()
+    seq_end = [_MIN_TIME] * shop.n_machines
+    if since is None or index is None:
+        order = sorted(shop.free, key=lambda o: (plan.start[o], o))
+    else:
+        order = sorted(index.order[bisect_left(index.starts, since) :], key=lambda o: (plan.start[o], o))
+        for m in range(shop.n_machines):
+            i = bisect_left(index.on_start[m], since)
+            if i > 0:
+                seq_end[m] = plan.end[index.on[m][i - 1]]
+    lo0, pred, busy_s, busy_e, dur_on = shop.lo0, shop.pred, shop.busy_s, shop.busy_e, shop.dur_on
+    start, end, mach = out.start, out.end, plan.mach
+    for o in order:
+        r = lo0[o]
+        p = pred[o]
+        if p >= 0 and end[p] > r:
+            r = end[p]
+        m = mach[o]
+        if seq_end[m] > r:
+            r = seq_end[m]
+        if hold and shop.prev[o] is not None and _kept(shop, plan, o):
+            r = max(r, shop.prev[o][1] - shop.tol)  # type: ignore[index]
+        d = dur_on[o][m]
+        s = _fit(busy_s[m], busy_e[m], r, d)
+        start[o], end[o] = s, s + d
+        seq_end[m] = s + d
+    return out
+
+
+def compact(problem: Problem, solution: Solution, *, hold: bool = True) -> Solution:
+    """Left-shift compaction of a valid, complete plan (see :func:`_compact`); the result is
+    never worse on any objective component (with ``hold``, moved operations included)."""
+    shop = _Shop(problem)
+    plan = _compact(shop, _plan_of(shop, solution), hold)
+    return Solution(_solution_of(shop, plan, solution.method).assignments, solution.status, solution.method)
+
+
+# --------------------------------------------------------------------------- neighbourhoods
+
+
+class _Index:
+    """Where things are in the current plan: free operations in start order, per machine."""
+
+    def __init__(self, shop: _Shop, plan: _Plan) -> None:
+        self.order = sorted(shop.free, key=lambda o: (plan.start[o], plan.mach[o], o))
+        self.starts = [plan.start[o] for o in self.order]
+        self.pos = {o: i for i, o in enumerate(self.order)}
+        self.on: list[list[int]] = [[] for _ in range(shop.n_machines)]
+        for o in self.order:
+            self.on[plan.mach[o]].append(o)
+        self.on_start = [[plan.start[o] for o in lst] for lst in self.on]
+        self.late: list[tuple[int, int]] = []  # (job, weight * tardiness)
+        for j, last in enumerate(shop.last):
+            d = shop.due[j]
+            if last >= 0 and d is not None and not shop.fixed[last] and plan.end[last] > d:
+                self.late.append((j, shop.weight[j] * (plan.end[last] - d)))
+
+
+def _pick_late_job(index: _Index, rng: random.Random) -> int | None:
+    if not index.late:
+        return None
+    total = sum(w for _, w in index.late)
+    x = rng.random() * total
+    for j, w in index.late:
+        x -= w
+        if x <= 0:
+            return j
+    return index.late[-1][0]
+
+
+def _anchor(shop: _Shop, plan: _Plan, index: _Index, rng: random.Random) -> int:
+    """An operation to centre a neighbourhood on: mostly one of a late job's operations."""
+    j = _pick_late_job(index, rng) if rng.random() < 0.8 else None
+    if j is not None:
+        ops = [o for o in range(shop.offset[j], shop.offset[j + 1]) if not shop.fixed[o]]
+        if ops:
+            return rng.choice(ops)
+    return rng.choice(index.order)
+
+
+def _window(
+    shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random, grouped: bool
+) -> list[int]:
+    a = _anchor(shop, plan, index, rng)
+    order = index.order
+    if grouped:
+        g = shop.group[plan.mach[a]]
+        order = [o for m in shop.members[g] for o in index.on[m]]
+        order.sort(key=lambda o: (plan.start[o], o))
+    i = order.index(a) if grouped else index.pos[a]
+    before = int(size * rng.uniform(0.5, 0.9))  # mostly what sits before the anchor
+    lo = max(0, min(i - before, len(order) - size))
+    return order[lo : lo + size]
+
+
+def _late_jobs(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random) -> list[int]:
+    chosen: dict[int, None] = {}
+    for _ in range(3):
+        j = _pick_late_job(index, rng)
+        if j is None:
+            break
+        for o in range(shop.offset[j], shop.offset[j + 1]):
+            if not shop.fixed[o]:
+                chosen[o] = None
+        if len(chosen) * 3 >= size:
+            break
+    if not chosen:
+        return _window(shop, plan, index, size, rng, False)
+    job_ops = list(chosen)
+    per = max(1, (size - len(job_ops)) // max(1, len(job_ops)))
+    for o in job_ops:  # operations queued before it on its machine (and its group)
+        ms = [plan.mach[o]] if rng.random() < 0.5 else shop.members[shop.group[plan.mach[o]]]
+        for m in ms:
+            lst = index.on[m]
+            i = bisect_left(index.on_start[m], plan.start[o])
+            take = per if m == plan.mach[o] else max(1, per // len(ms))
+            for o2 in lst[max(0, i - take) : i]:
+                chosen[o2] = None
+    return list(chosen)[: max(size, len(job_ops))]
+
+
+def _machine_pair(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random) -> list[int]:
+    a = _anchor(shop, plan, index, rng)
+    m1 = plan.mach[a]
+    others = [m for m in shop.members[shop.group[m1]] if m != m1]
+    ms = [m1, rng.choice(others)] if others else [m1]
+    t = plan.start[a]
+    out: list[int] = []
+    half = max(1, size // (2 * len(ms)))
+    for m in ms:
+        i = bisect_left(index.on_start[m], t)
+        out.extend(index.on[m][max(0, i - 2 * half + half // 2) : i + half // 2 + 1])
+    return out
+
+
+# --------------------------------------------------------------------------- sub-model
+
+
+@dataclass(slots=True)
+class _SubVars:
+    ops: list[int]
+    start: dict[int, cp_model.IntVar]
+    on: dict[int, list[tuple[int, int, cp_model.IntVar | None]]]  # (machine, duration, literal)
+
+
+def _sub_model(
+    shop: _Shop, plan: _Plan, index: _Index, relaxed: list[int]
+) -> tuple[cp_model.CpModel, _SubVars, int] | None:
+    """The model of the relaxed operations with everything else fixed; None if trivial.
+
+    Returns the model, its variables and the current plan's sub-objective value.
+    """
+    rset = set(relaxed)
+    model = cp_model.CpModel()
+    lo_of: dict[int, int] = {}
+    hi_of: dict[int, int] = {}
+    max_d = max(max(d for _, d in shop.modes[o]) for o in relaxed)
+    horizon = max(plan.end[o] for o in relaxed) + max_d
+    window_start = min(plan.start[o] for o in relaxed)
+    load: dict[int, int] = {}
+    for o in relaxed:
+        load[plan.mach[o]] = load.get(plan.mach[o], 0) + plan.end[o] - plan.start[o]
+    for o in relaxed:
+        reach = load[plan.mach[o]] + max_d  # how far it can travel: past the relaxed work around it
+        lo = max(shop.lo0[o], window_start, plan.start[o] - reach)
+        p = shop.pred[o]
+        if p >= 0 and p not in rset and plan.end[p] > lo:
+            lo = plan.end[p]
+        hi = min(horizon, plan.end[o] + reach)
+        s = shop.succ[o]
+        if s >= 0 and s not in rset:
+            hi = min(hi, plan.start[s])
+        dl = shop.deadline_of[o]
+        if dl is not None:
+            hi = min(hi, dl)
+        lo_of[o], hi_of[o] = lo, max(hi, plan.end[o])
+    low = min(lo_of.values())
+    span: dict[int, tuple[int, int]] = {}  # per machine: where relaxed operations may run
+    for o in relaxed:
+        for m, _ in shop.modes[o]:
+            a, b = span.get(m, (lo_of[o], hi_of[o]))
+            span[m] = (min(a, lo_of[o]), max(b, hi_of[o]))
+    starts: dict[int, cp_model.IntVar] = {}
+    ends: dict[int, cp_model.LinearExprT] = {}
+    on: dict[int, list[tuple[int, int, cp_model.IntVar | None]]] = {}
+    per_machine: dict[int, list[cp_model.IntervalVar]] = {}
+    hint_vals: list[tuple[cp_model.IntVar, int]] = []
+    for o in relaxed:
+        lo, hi = lo_of[o], hi_of[o]
+        modes = [(m, d) for m, d in shop.modes[o] if lo + d <= hi]
+        dmin = min(d for _, d in modes)
+        start = model.new_int_var(lo, hi - dmin, f"s{o}")
+        starts[o] = start
+        hint_vals.append((start, plan.start[o]))
+        lits: list[tuple[int, int, cp_model.IntVar | None]] = []
+        if len(modes) == 1:
+            m, d = modes[0]
+            per_machine.setdefault(m, []).append(model.new_fixed_size_interval_var(start, d, f"i{o}"))
+            lits.append((m, d, None))
+            ends[o] = start + d
+        else:
+            for m, d in modes:
+                lit = model.new_bool_var(f"on{o}@{m}")
+                hint_vals.append((lit, int(plan.mach[o] == m)))
+                per_machine.setdefault(m, []).append(
+                    model.new_optional_fixed_size_interval_var(start, d, lit, f"i{o}@{m}")
+                )
+                lits.append((m, d, lit))
+            model.add_exactly_one(lit for _, _, lit in lits if lit is not None)
+            durs = {d for _, d, _ in lits}
+            if len(durs) == 1:
+                ends[o] = start + durs.pop()
+            else:
+                ends[o] = start + sum(d * lit for _, d, lit in lits if lit is not None)
+        on[o] = lits
+    for o in relaxed:
+        p = shop.pred[o]
+        if p in rset:
+            model.add(ends[p] <= starts[o])
+        model.add(ends[o] <= hi_of[o])  # the start's domain alone allows the longest mode past it
+    # everything else on the machines the relaxed operations may use: fixed intervals
+    for m, intervals in per_machine.items():
+        busy: list[tuple[int, int]] = []
+        m_lo, m_hi = span[m]
+        st, en = shop.busy_s[m], shop.busy_e[m]
+        for i in range(bisect_right(en, m_lo), bisect_left(st, m_hi)):
+            busy.append((st[i], en[i]))
+        lst, lst_s = index.on[m], index.on_start[m]
+        for i in range(max(0, bisect_left(lst_s, m_lo) - 1), bisect_left(lst_s, m_hi)):
+            o2 = lst[i]
+            if o2 not in rset and plan.end[o2] > m_lo:
+                busy.append((plan.start[o2], plan.end[o2]))
+        busy.sort()
+        merged: list[list[int]] = []
+        for s, e in busy:
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        for s, e in merged:
+            intervals.append(model.new_fixed_size_interval_var(s, e - s, f"b{m}@{s}"))
+        if len(intervals) > 1:
+            model.add_no_overlap(intervals)
+
+    # objective: (weighted tardiness, moved, weighted ends) restricted to the window
+    wt_terms: list[cp_model.LinearExprT] = []
+    cur_wt = 0
+    sec_terms: list[cp_model.LinearExprT] = []
+    sec_range = 0
+    cur_sec = 0
+    late_jobs = {j for j, _ in index.late}
+    last_relaxed: dict[int, int] = {}
+    for o in relaxed:
+        j = shop.job[o]
+        if o > last_relaxed.get(j, -1):
+            last_relaxed[j] = o
+    for j, o in last_relaxed.items():
+        due = shop.due[j]
+        if due is None:
+            continue
+        # the job's completion, estimated as if the rest of the job shifted rigidly with o
+        q = plan.end[shop.last[j]] - plan.end[o]
+        if hi_of[o] + q <= due:
+            continue
+        w = shop.weight[j]
+        t = model.new_int_var(0, hi_of[o] + q - due, f"t{j}")
+        model.add(t >= ends[o] + (q - due))
+        wt_terms.append(w * t)
+        cur_wt += w * max(0, plan.end[o] + q - due)
+        hint_vals.append((t, max(0, plan.end[o] + q - due)))
+    for o in relaxed:
+        j = shop.job[o]
+        coef = 1 if shop.last[j] == o or j not in late_jobs else shop.weight[j]
+        sec_terms.append(coef * (ends[o] - low))
+        sec_range += coef * (hi_of[o] - low)
+        cur_sec += coef * (plan.end[o] - low)
+    moved_terms: list[cp_model.LinearExprT] = []
+    n_moved = 0
+    cur_moved = 0
+    if shop.objective == "factory":
+        for o in relaxed:
+            prev = shop.prev[o]
+            if prev is None:
+                continue
+            n_moved += 1
+            cur_moved += 0 if _kept(shop, plan, o) else 1
+            pm, ps = prev
+            mode = next((x for x in on[o] if x[0] == pm), None)
+            if mode is None or ps - shop.tol > hi_of[o] or ps + shop.tol < lo_of[o]:
+                moved_terms.append(1)  # its published place is out of reach here
+                continue
+            kept = model.new_bool_var(f"k{o}")
+            if mode[2] is not None:
+                model.add_implication(kept, mode[2])
+            model.add(starts[o] >= ps - shop.tol).only_enforce_if(kept)
+            model.add(starts[o] <= ps + shop.tol).only_enforce_if(kept)
+            hint_vals.append((kept, int(_kept(shop, plan, o))))
+            moved_terms.append(1 - kept)
+    s_scale = sec_range + 1
+    m_scale = (n_moved + 1) * s_scale
+    total = cp_model.LinearExpr.sum
+    objective = total(wt_terms) * m_scale + total(moved_terms) * s_scale + total(sec_terms)
+    current = cur_wt * m_scale + cur_moved * s_scale + cur_sec
+    model.add(objective <= current)
+    model.minimize(objective)
+    for var, val in hint_vals:
+        model.add_hint(var, val)
+    return model, _SubVars(relaxed, starts, on), current
+
+
+def _new_solver(det_time: float, workers: int) -> cp_model.CpSolver:
+    """One solver for all sub-problems: no presolve, no LP (the sub-models are small and
+    their time is better spent searching), a deterministic time limit."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_deterministic_time = det_time
+    p.num_workers = max(1, workers)
+    p.cp_model_presolve = False
+    p.linearization_level = 0
+    return solver
+
+
+def _solve_sub(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, sub: _SubVars, plan: _Plan, *, wall: float, seed: int
+) -> tuple[_Plan | None, bool]:
+    """Solve a sub-model; returns (the plan with the sub-solution, solved to optimality)."""
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.001, wall)
+    p.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, status == cp_model.INFEASIBLE
+    out = plan.copy()
+    for o in sub.ops:
+        s = int(solver.value(sub.start[o]))
+        lits = sub.on[o]
+        m, d = lits[0][0], lits[0][1]
+        for mm, dd, lit in lits:
+            if lit is not None and solver.boolean_value(lit):
+                m, d = mm, dd
+                break
+        out.mach[o], out.start[o], out.end[o] = m, s, s + d
+    return out, status == cp_model.OPTIMAL
+
+
+# --------------------------------------------------------------------------- search
+
+
+def local_lns(
+    problem: Problem,
+    start: Solution,
+    *,
+    deadline: float,
+    workers: int = 1,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    log: bool = False,
+) -> LnsResult:
+    """Improve ``start`` (complete and valid) until ``deadline`` (``time.monotonic``).
+
+    Returns the best plan by ``score(...).key(problem.objective)``: ``start`` itself when
+    nothing better was found (never worse). With one worker, a seed and
+    ``max_iterations``, the result is deterministic unless the deadline cuts it short.
+    """
+    shop = _Shop(problem)
+    rng = random.Random(seed)
+    current = _plan_of(shop, start)
+    cur_key = start_key = _key(shop, current)
+    best, best_key = current, cur_key
+    kinds = ["window", "group", "late"]
+    if any(len(v) > 1 for v in shop.members.values()):
+        kinds.append("pair")
+    size = dict.fromkeys(kinds, float(_START_SIZE))
+    iterations = improvements = 0
+    current = _compact(shop, current, True)
+    cur_key = _key(shop, current)
+    best, best_key = current, cur_key
+    index = _Index(shop, current)
+    solver = _new_solver(_SUB_DET_TIME, workers)
+    n_free = len(shop.free)
+    while n_free > 1:
+        remaining = deadline - time.monotonic()
+        if remaining < 0.01 or (max_iterations is not None and iterations >= max_iterations):
+            break
+        kind = kinds[iterations % len(kinds)]
+        iterations += 1
+        k = max(2, min(n_free, round(size[kind])))
+        if kind == "window":
+            relaxed = _window(shop, current, index, k, rng, False)
+        elif kind == "group":
+            relaxed = _window(shop, current, index, k, rng, True)
+        elif kind == "late":
+            relaxed = _late_jobs(shop, current, index, k, rng)
+        else:
+            relaxed = _machine_pair(shop, current, index, k, rng)
+        if len(relaxed) < 2:
+            continue
+        built = _sub_model(shop, current, index, relaxed)
+        if built is None:
+            continue
+        model, sub, _ = built
+        cand, optimal = _solve_sub(
+            solver, model, sub, current, wall=min(_SUB_WALL, remaining), seed=seed + iterations
+        )
+        size[kind] = min(_MAX_SIZE, size[kind] * _GROW) if optimal else max(_MIN_SIZE, size[kind] / _GROW)
+        if cand is None:
+            continue
+        since = min(min(current.start[o], cand.start[o]) for o in relaxed)
+        options = [_compact(shop, cand, True, since, index)]
+        if shop.has_prev:
+            options.append(_compact(shop, cand, False, since, index))
+        keyed = [(_key(shop, c), i) for i, c in enumerate(options)]
+        new_key, i = min(keyed)
+        if new_key <= cur_key:
+            if new_key < cur_key:
+                improvements += 1
+                if log:
+                    print(f"local lns: {cur_key} -> {new_key} ({kind}, {len(relaxed)} ops)")
+            current, cur_key = options[i], new_key
+            index = _Index(shop, current)
+            if cur_key < best_key:
+                best, best_key = current, cur_key
+    out = _solution_of(shop, best, "cpsat-lns") if best_key < start_key else start
+    return LnsResult(out, iterations, improvements)

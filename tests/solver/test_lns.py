@@ -1,0 +1,153 @@
+"""The LNS on small sub-models (scheduler_core.planning.cpsat.local) and its use in solve()."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler_core.planning.cpsat import api, local
+from scheduler_core.planning.cpsat.local import compact, local_lns
+from scheduler_core.planning.evaluate import score
+from scheduler_core.planning.heuristic import dispatch
+from scheduler_core.planning.problem import (
+    Assignment,
+    Job,
+    Mode,
+    Objective,
+    Op,
+    Previous,
+    Problem,
+    Solution,
+    SolveStatus,
+)
+from scheduler_core.planning.validate import violations
+
+from .test_heuristic import problems
+
+
+def key(problem: Problem, sol: Solution) -> tuple[int, ...]:
+    return score(problem, sol).key(problem.objective)
+
+
+def shop(n_jobs: int, seed: int, objective: Objective = "weighted_tardiness", previous: bool = False) -> Problem:
+    """A flexible job shop with tight due dates: 4 machines in 2 groups."""
+    rng = random.Random(seed)
+    jobs = []
+    for j in range(n_jobs):
+        ops = []
+        for k in range(3):
+            group = (j + k) % 2
+            modes = tuple(Mode(2 * group + i, rng.randint(3, 12)) for i in range(2))
+            prev = Previous(modes[0].machine, 10 * j + 5 * k) if previous else None
+            ops.append(Op(j, k, modes, previous=prev))
+        jobs.append(Job(f"J{j}", tuple(ops), due=rng.randint(10, 6 * n_jobs), weight=rng.choice((1, 1, 5))))
+    return Problem(tuple(jobs), ("A1", "A2", "B1", "B2"), objective=objective)
+
+
+def test_window_swap_fixes_a_late_heavy_job() -> None:
+    """One machine, a light long job planned before a heavy short one that is then late: the
+    only improvement is swapping the two, which the window neighbourhood finds."""
+    jobs = (
+        Job("light", (Op(0, 0, (Mode(0, 50),)),), due=100, weight=1),
+        Job("heavy", (Op(1, 0, (Mode(0, 10),)),), due=10, weight=5),
+    )
+    p = Problem(jobs, ("M",), objective="weighted_tardiness")
+    start = Solution((Assignment(0, 0, 0, 0, 50), Assignment(1, 0, 0, 50, 60)), SolveStatus.HEURISTIC)
+    assert score(p, start).weighted_tardiness == 250
+    res = local_lns(p, start, deadline=time.monotonic() + 5, seed=0, max_iterations=10)
+    assert violations(p, res.best) == []
+    assert score(p, res.best).weighted_tardiness == 0
+    assert res.improvements >= 1
+
+
+def test_improves_a_generated_shop_and_is_deterministic() -> None:
+    p = shop(40, seed=3)
+    start = dispatch(p, "fifo")
+    res = local_lns(p, start, deadline=time.monotonic() + 30, seed=1, max_iterations=60)
+    assert violations(p, res.best) == []
+    assert key(p, res.best) < key(p, start)
+    again = local_lns(p, start, deadline=time.monotonic() + 30, seed=1, max_iterations=60)
+    assert again.best.assignments == res.best.assignments
+
+
+@pytest.mark.parametrize("objective", ["weighted_tardiness", "factory", "makespan"])
+def test_never_worse_than_the_start(objective: Objective) -> None:
+    p = shop(30, seed=5, objective=objective, previous=objective == "factory")
+    for rule in ("fifo", "atc"):
+        start = dispatch(p, rule)  # type: ignore[arg-type]
+        res = local_lns(p, start, deadline=time.monotonic() + 10, seed=2, max_iterations=30)
+        assert violations(p, res.best) == []
+        assert key(p, res.best) <= key(p, start)
+        if key(p, res.best) == key(p, start):
+            assert res.best is start
+
+
+def test_hard_deadline_is_kept() -> None:
+    p = shop(20, seed=9)
+    start = dispatch(p, "edd")
+    done = start.completion(len(p.jobs))
+    jobs = tuple(
+        Job(j.key, j.ops, j.release, j.due, j.weight, deadline=done[i]) if i % 3 == 0 else j
+        for i, j in enumerate(p.jobs)
+    )
+    q = Problem(jobs, p.machines, objective="weighted_tardiness")
+    res = local_lns(q, start, deadline=time.monotonic() + 10, seed=0, max_iterations=40)
+    assert violations(q, res.best) == []
+
+
+def test_compact_left_shifts_and_holds_published_places() -> None:
+    jobs = (
+        Job("a", (Op(0, 0, (Mode(0, 10),), previous=Previous(0, 40)),), due=0),
+        Job("b", (Op(1, 0, (Mode(0, 10),), previous=Previous(0, 0)),), due=0),
+    )
+    p = Problem(jobs, ("M",), objective="factory", move_tolerance=5)
+    plan = Solution((Assignment(0, 0, 0, 38, 48), Assignment(1, 0, 0, 60, 70)), SolveStatus.HEURISTIC)
+    held = compact(p, plan)
+    assert violations(p, held) == []
+    # "a" holds its published place (within 5 of 40) so it moves down to 35 only; "b" was
+    # moved anyway and goes right after it
+    assert [(a.start, a.end) for a in held.assignments] == [(35, 45), (45, 55)]
+    free = compact(p, plan, hold=False)
+    assert [(a.start, a.end) for a in free.assignments] == [(0, 10), (10, 20)]
+    assert score(p, held).moved <= score(p, plan).moved
+
+
+def test_solve_uses_the_small_model_lns_on_large_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "LOCAL_MIN_OPS", 50)
+    p = shop(40, seed=4, objective="factory", previous=True)
+    hint = dispatch(p, "atc")
+    sol = api.solve(p, time_limit=1.0, seed=0, hint=hint)
+    assert violations(p, sol) == []
+    assert sol.method in ("cpsat-lns", "cpsat (hint kept)")
+    assert sol.stats["lns_iterations"] > 0
+    assert key(p, sol) <= key(p, hint)
+    no_hint = api.solve(p, time_limit=1.0, seed=0)
+    assert violations(p, no_hint) == []
+    assert no_hint.status is SolveStatus.FEASIBLE
+
+
+def test_small_problems_keep_the_full_model() -> None:
+    assert local.LOCAL_MIN_OPS >= 100
+    p = shop(6, seed=1)
+    sol = api.solve(p, time_limit=5.0, seed=0)
+    assert sol.status is SolveStatus.OPTIMAL
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 3))
+def test_every_lns_plan_is_valid(p: Problem, seed: int) -> None:
+    start = dispatch(p, ("fifo", "edd", "atc")[seed % 3])  # type: ignore[arg-type]
+    res = local_lns(p, start, deadline=time.monotonic() + 5, seed=seed, max_iterations=12)
+    assert violations(p, res.best) == []
+    assert key(p, res.best) <= key(p, start)
+    for hold in (True, False):
+        c = compact(p, start, hold=hold)
+        assert violations(p, c) == []
+        sc, ss = score(p, c), score(p, start)
+        assert sc.weighted_tardiness <= ss.weighted_tardiness and sc.makespan <= ss.makespan
+        if hold:
+            assert sc.moved <= ss.moved
