@@ -774,7 +774,7 @@ def improve(
     )
 
 
-_DISPATCH_SHARE = 0.6
+_DISPATCH_SHARE = 1.0  # look-ahead variants are cheap and often the best start: try them while the budget lasts
 
 
 def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:

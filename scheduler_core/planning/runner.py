@@ -50,7 +50,7 @@ class RunSettings:
     deadline: float = 2.0
     workers: int = 1
     seed: int = 0
-    heuristic_share: float = 0.2
+    heuristic_share: float = 0.15
     heuristic_cap: float = 1.0
     isolate: bool = True  # solve in a child process (False: in this process, for benchmarks)
 
