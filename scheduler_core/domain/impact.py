@@ -5,6 +5,7 @@ The same :class:`ImpactReport` feeds chat, REST and the dashboard.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,9 @@ class ImpactReport:
     moved_ops: int
     conflict_machine: str | None
     threshold: timedelta
+    resequenced_ops: int = 0
+    """Operations that changed machine or place in their machine's sequence: the fewest that
+    must be re-slotted in the shop floor's dispatch lists (time shifts alone do not count)."""
 
     @property
     def delayed(self) -> tuple[OrderImpact, ...]:
@@ -139,4 +143,37 @@ def compare_plans(
         if shift > 0 and op.ref in {i.ref for i in impacts}:
             pushed[op.machine] = pushed.get(op.machine, 0.0) + shift
     conflict = max(pushed, key=lambda m: pushed[m]) if pushed else None
-    return ImpactReport(tuple(subj), tuple(impacts), moved, conflict, threshold)
+    return ImpactReport(tuple(subj), tuple(impacts), moved, conflict, threshold, _resequenced(old, new, subject))
+
+
+def _resequenced(old: Schedule, new: Schedule, subject: frozenset[str]) -> int:
+    """Operations of both plans that changed machine, plus, per machine, those outside the
+    longest run kept in the same relative order (longest increasing subsequence)."""
+    old_at = {(op.ref, op.step): op for op in old.ops if op.ref not in subject}
+    changed = 0
+    per_machine: dict[str, list[tuple[datetime, tuple[str, int]]]] = {}
+    for op in new.ops:
+        key = (op.ref, op.step)
+        was = old_at.get(key)
+        if was is None:
+            continue
+        if was.machine != op.machine:
+            changed += 1
+            continue
+        per_machine.setdefault(op.machine, []).append((op.start, key))
+    old_rank = {k: i for i, k in enumerate(sorted(old_at, key=lambda k: (old_at[k].start, k)))}
+    for ops in per_machine.values():
+        seq = [old_rank[k] for _, k in sorted(ops)]
+        changed += len(seq) - _lis_length(seq)
+    return changed
+
+
+def _lis_length(seq: list[int]) -> int:
+    tails: list[int] = []
+    for x in seq:
+        i = bisect.bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails)

@@ -114,6 +114,7 @@ def impact_to_dict(r: ImpactReport) -> dict[str, Any]:
         "improved": [one(i) for i in r.improved],
         "newly_late": [i.ref for i in r.newly_late],
         "moved_ops": r.moved_ops,
+        "resequenced_ops": r.resequenced_ops,
         "conflict_machine": r.conflict_machine,
         "tardiness_added_minutes": round(r.tardiness_added.total_seconds() / 60),
     }
