@@ -76,8 +76,11 @@ def warm_up() -> None:
         forkserver.ensure_running()
 
 
-def _child(conn: Connection, solver: SolverFn, problem: Problem, limit: float, workers: int, seed: int,
+def _child(conn: Connection, solver: SolverFn, problem: Problem, until: float, workers: int, seed: int,
            hint: Solution | None) -> None:
+    # ``until`` is on the system-wide monotonic clock: the time this process took to start
+    # (the fork server's first start imports OR-Tools) comes off the solver's budget
+    limit = max(0.05, until - time.monotonic())
     try:
         conn.send(("ok", solver(problem, limit, workers, seed, hint)))
     except BaseException as exc:  # report, never hang the parent
@@ -154,8 +157,9 @@ def _solve_isolated(problem: Problem, settings: RunSettings, limit: float, hint:
                     t0: float) -> Solution | None:
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
+    until = time.monotonic() + limit
     proc = ctx.Process(
-        target=_child, args=(child, solver, problem, limit, settings.workers, settings.seed, hint), daemon=True
+        target=_child, args=(child, solver, problem, until, settings.workers, settings.seed, hint), daemon=True
     )
     with _main_not_reimported():
         proc.start()
