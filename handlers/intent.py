@@ -1,0 +1,595 @@
+"""Understanding free text: one chat message -> one :class:`Intent` with its slots.
+
+Deterministic rules, bilingual (Chinese / English, mixed in one message), tolerant of typos
+(English keywords are corrected by edit distance against a small vocabulary; known products
+and customers are matched fuzzily). No model, no I/O: tens of microseconds per message.
+
+The pipeline: clean (length cap, markup, NFKC, traditional -> simplified for the few characters
+that matter) -> correct English typos -> find dates, order references and quantities, masking
+each span so that the 12 of "12月5日" is never a quantity -> decide the intent from keyword
+families and the slots found -> give bare numbers their role (order or quantity) by intent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from scheduler_core.services.errors import InvalidInput
+from scheduler_core.services.refs import MAX_TEXT, normalise_ref
+
+from .intent_dates import find_dates
+from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_value, number_value
+
+__all__ = ["INTENTS", "Intent", "IntentName", "parse"]
+
+IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
+                     "cancel", "complaint", "human", "help", "language", "unknown"]
+INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
+                                   "change_quantity", "cancel", "complaint", "human", "help", "language",
+                                   "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What a message asks for, with the slots that were found in it (None when absent)."""
+
+    intent: IntentName
+    order: str | None = None
+    quantity: int | None = None
+    product: str | None = None
+    date: date | None = None
+    customer: str | None = None
+    language: str | None = None
+    priority: bool = False
+
+
+UNKNOWN = Intent("unknown")
+MAX_QUANTITY = 10_000_000
+
+# --- cleaning -------------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"<[^<>]{0,200}>|&[a-z]{2,8};|&#\d{1,7};|```|\*\*|__")
+_T2S = str.maketrans("訂單貨數號幫轉進達時間麼這週將發確認預計產組標準價錢戶筆過請問賬態務聯繫變減額內團齒輪體換點種語講說話撤銷還與為個臺",
+                     "订单货数号帮转进达时间么这周将发确认预计产组标准价钱户笔过请问账态务联系变减额内团齿轮体换点种语讲说话撤销还与为个台")
+_SPACES = re.compile(r"\s+")
+
+
+def _clean(text: str) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = _MARKUP.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text).translate(_T2S).lower()
+    text = text.replace("’", "'").replace("‘", "'")
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- English typo correction -----------------------------------------------------------------
+
+_VOCAB = (
+    "where", "order", "orders", "status", "delivery", "deliver", "delivered", "shipping", "shipped",
+    "update", "tracking", "cancel", "cancelled", "canceled", "change", "quantity", "rush", "urgent",
+    "promise", "earliest", "soonest", "complaint", "complain", "unacceptable", "ridiculous", "terrible",
+    "disappointed", "disappointing", "useless", "horrible", "awful", "english", "chinese", "language",
+    "human", "person", "someone", "somebody", "agent", "representative", "salesperson", "help",
+    "please", "tomorrow", "today", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december", "reschedule", "postpone", "insert", "squeeze", "expedite",
+    "schedule", "progress", "talk", "contact", "cancel", "person", "available", "pieces", "units", "instead", "finished", "customer", "speak", "switch",
+    "commands", "options", "quote", "possible", "deadline", "orders", "unhappy", "pathetic",
+    "waiting", "date", "due", "week", "month", "next", "list", "show", "when", "what", "soon",
+)
+_VOCAB_SET = frozenset(_VOCAB)
+# Ordinary words one edit away from a keyword, never to be "corrected".
+_KEEP = frozenset((
+    "were", "here", "there", "other", "older", "odder", "border", "ordered", "hoe", "sure", "than",
+    "then", "them", "they", "this", "that", "those", "these", "whom", "went", "want", "wants",
+    "data", "dale", "dude", "rash", "rest", "rust", "push", "list", "lost", "last", "just", "must",
+    "most", "post", "past", "test", "best", "next", "text", "week", "weak", "seek", "peek", "meek",
+    "date", "late", "rate", "gate", "mate", "fate", "hate", "dare", "done", "gone", "none", "some",
+    "come", "home", "shoe", "show", "snow", "slow", "blow", "flow", "glow", "grow", "know", "now",
+    "soon", "moon", "noon", "soup", "when", "then", "what", "that", "chat", "hat", "wheat",
+    "units", "unit", "change", "chance", "charge", "changes", "person", "persons", "prison",
+    "order", "orders", "folder", "holder", "answer", "forward", "before", "update", "date",
+    "today", "monday", "sunday", "friday", "march", "month", "months", "mouth", "match", "catch",
+    "speak", "speaks", "steak", "shift", "ship", "shop", "stop", "step", "help", "held", "hell",
+    "hello", "helps", "quote", "quota", "quite", "quiet", "human", "humor", "agent", "agents",
+    "urgent", "argent", "cancer", "lancer", "dancer", "canal", "insert", "invert", "desert",
+    "switch", "twitch", "stitch", "promise", "premise", "soonest", "honest", "earnest",
+    "insteed", "plan", "plans", "pleased", "pleas", "lease", "please", "paste", "taste",
+    "deliver", "deliverd", "liver", "delivery", "shipping", "shopping", "skipping",
+))
+
+
+@lru_cache(maxsize=4096)
+def _correct_word(word: str) -> str:
+    if len(word) < 4 or word in _VOCAB_SET or word in _KEEP or not word.isascii() or not word.isalpha():
+        return word
+    # Two edits only for long words: "current" must not become "urgent".
+    limit = 1 if len(word) < 8 else 2
+    best = process.extractOne(word, _VOCAB, scorer=OSA.distance, score_cutoff=limit)
+    if best is None:
+        return word
+    candidate: str = best[0]
+    if candidate[0] != word[0] and len(word) < 6:
+        return word
+    return candidate
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def _correct(text: str) -> str:
+    return _WORD.sub(lambda m: _correct_word(m[0]), text)
+
+
+# --- keyword families ------------------------------------------------------------------------
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(parts))
+
+
+_LANG_EN = _rx(r"english", r"英文", r"英语", r"(?<![a-z])en(?![a-z])")
+_LANG_ZH = _rx(r"chinese", r"mandarin", r"中文", r"汉语", r"普通话", r"国语", r"华语",
+               r"(?<![a-z])(?:zh|cn)(?:[-_]?hans|[-_]cn)?(?![a-z])")
+_LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answer|language|lang(?![a-z])|use|"
+                   r"in (?:english|chinese)|thanks|thank you|thx|only",
+                   r"说|讲|用|切换|换|改成|改为|回复|回答|语言|显示|界面|可以吗|吗|谢谢|请|版|模式|看不懂|只会|繁体|简体")
+_LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
+_HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
+             r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)",
+             r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
+             r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
+             r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
+             r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
+_COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
+                 r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了",
+                 r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
+                 r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
+                 r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
+                 r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience")
+_CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
+              r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
+              r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that)|"
+              r"kill (?:the|this|that) order|kill order|kill (?:the |this |that )?order")
+_RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单",
+                   r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order")
+_RUSH_WEAK = _rx(r"加急", r"urgent")
+_PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
+               r"做得出|能做|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
+               r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
+               r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
+               r"could (?:we|you|u) (?:do|make|deliver|produce|ship|have|get)|is it possible|possible to|capable to|ctp|"
+               r"capacity for|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
+_CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|变成|加到|减到|增加到|减少到|增至|减至|加至|挪到|调到|延到|延至|推到|推后|拉到|只要|只需要|"
+              r"多做|少做|再加|减少|增加",
+              r"change|move|(?<![a-z])push|postpone|reschedule|update|instead|modify|bring .{0,12}forward|pull .{0,12}in(?![a-z])|"
+              r"delay (?:it |this |that )?(?:to|until|till)|(?<![a-z])delay \S+ (?:to|until|till)|shift|amend|adjust|increase|decrease|"
+              r"reduce|raise|bump|set (?:it |the )?(?:to|qty|quantity|date|due)|(?<![a-z])now(?![a-z])|rather than|should be|shd be|"
+              r"->|=>|wants? it on|new date|date change|moved to")
+_QTY_WORD = _rx(r"数量|(?<![质流])量|件数|个数|多做|少做|再加|qty|quantity|quantities|amount|(?<![a-z])(?:pcs|pieces|units|volume)(?![a-z])")
+_DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟|提前|往后|延期|推到|推后|延到|挪到|拉到|改期",
+                 r"(?<![a-z])(?:due|date|deadline|postpone|reschedule|delay|move|moved|push)|deliver|ship|bring .{0,12}forward|"
+                 r"pull .{0,12}in(?![a-z])")
+_LIST = _rx(r"订单列表|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:订单|单子|单)|哪些(?:订单|单子|单)|单子都有|订单都有|有什么(?:订单|单子)|"
+            r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
+            r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|what orders|which orders|orders\?|"
+            r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
+            r"current orders|what (?:have|did) (?:i|we) order")
+_MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
+_STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
+              r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
+              r"晚了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流",
+              r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
+              r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
+              r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
+_HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|菜单|指令|命令|教程|不会用|怎么查|"
+            r"^帮忙$|^求助$",
+            r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how (?:do|does|can) (?:i|this|it|you) (?:use|work)|how to use|commands?\b|"
+            r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
+            r"what (?:should|can|do) i (?:type|say|ask|write)")
+_PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
+
+_SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
+_SLASH_INTENTS: dict[str, IntentName] = {
+    "status": "order_status", "where": "order_status", "track": "order_status", "orders": "list_orders",
+    "list": "list_orders", "promise": "promise", "ctp": "promise", "rush": "rush", "cancel": "cancel",
+    "complain": "complaint", "complaint": "complaint", "human": "human", "contact": "human",
+    "help": "help", "start": "help", "language": "language", "lang": "language",
+}  # fmt: skip
+
+# --- slots -----------------------------------------------------------------------------------
+
+_REF = re.compile(
+    r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
+    r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})(?![\d]|,\d{3})"
+)
+_UNIT = r"(?:件(?!数)|个(?!数|单|订单)|套|台|只(?!要|需|是|有|能)|支|片|条|pcs|pc|pieces|piece|units|unit|sets|ea|nos)(?![a-z])"
+_UNIT_AFTER = re.compile(r"^\s*" + _UNIT)
+_MULT_AFTER = re.compile(r"^\s*(?:k|千|万|w)(?![a-z])")
+_STRONG_REF_PREFIX = re.compile(r"so|s\.o\.|订单|单号|编号|#|no\.")
+_QTY_CONTEXT = re.compile(
+    r"(?:数量|件数|量|qty|quantity|amount|改成|改为|改到|加到|减到|增加到|减少到|增至|减至|变成|换成|调到|to|for|make it|need|needs|"
+    r"want|wants|要|做|be|->|=>)\s*[:：=]?\s*$"
+)
+_OLD_VALUE = re.compile(r"(?:instead of|from|rather than|not|原来|原先|原本|从|而不是|不是)\s*$")
+_NOT_QTY_AFTER = re.compile(
+    r"\s*(?:点|:|h(?![a-z])|小时|hours?|hrs?|mins?|分钟|天|days?|周|weeks?|个月|months?|%|号|年|月|次|遍|层|楼|元|块|rmb|usd|yuan|\$|(?:st|nd|rd|th)(?![a-z]))"
+)
+_OF_PRODUCT = re.compile(r"(?<![a-z])of\s+(?:the\s+)?(?!(?:to|for|by|before|until|on|at|in)\b)([a-z0-9][a-z0-9\-_ ]{0,30}?)(?=\s+(?:for|by|to|before|until|till|on|at|due|from|in|asap|please|pls)\b|[,.?!;:，。？！]|$)")
+_CN_PRODUCT = re.compile(r"产品\s*[:：]?\s*(?:是|为)?\s*([a-z0-9\-_]+|[\u4e00-\u9fff]{1,6}?)(?=[\s,，。.?？!！0-9\-]|的|要|$)")
+_CN_QTY_PRODUCT = re.compile(r"\d\s*" + _UNIT + r"\s*([a-z][a-z0-9\-_]{0,20}|[\u4e00-\u9fff]{2,5}?)(?=[\s,，。.?？!！]|最快|最早|要|能|的|下|什么|几|多久|$)")
+_PROMISE_PRODUCT = re.compile(r"^/?(?:promise|ctp)\s+([a-z\u4e00-\u9fff][\w\- ]{0,30}?)\s+\d")
+_RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|more|stock|pcs|units|pieces|orders?|"
+                       r"(?:so|order|#)?[\s\-#]*\d+)$")
+
+
+def _norm_key(text: str) -> str:
+    return re.sub(r"[\s\-_.·]+", "", text.casefold())
+
+
+@lru_cache(maxsize=256)
+def _known_patterns(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """One loose pattern per known name: case-insensitive, any spacing/hyphens, plural s."""
+    out = []
+    for name in names:
+        folded = unicodedata.normalize("NFKC", name).translate(_T2S).lower()
+        parts = [re.escape(p) for p in re.split(r"[\s\-_.·]+", folded) if p]
+        if not parts:
+            continue
+        body = r"[\s\-_.·]*".join(parts)
+        ascii_start = parts[0][0].isascii() and parts[0][0].isalnum()
+        ascii_end = folded[-1:].isascii() and folded[-1:].isalnum()
+        pre = r"(?<![a-z0-9])" if ascii_start else ""
+        post = r"(?:e?s)?(?![a-z0-9])" if ascii_end else ""
+        out.append((name, re.compile(pre + body + post)))
+    # Longest names first so that "Gear Housing XL" wins over "Gear Housing".
+    out.sort(key=lambda item: -len(item[0]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _fuzzy_names(names: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
+    """Latin names of >= 4 letters, for fuzzy matching: (name, key, words)."""
+    out = []
+    for name in names:
+        key = _norm_key(name)
+        if len(key) >= 4 and key.isascii():
+            out.append((name, key, len(name.split())))
+    return tuple(out)
+
+
+def _match_known(text: str, names: Collection[str]) -> tuple[str, int, int] | None:
+    """A known name in ``text``: exact (loose) first, then fuzzy on Latin word windows."""
+    if not names:
+        return None
+    key = tuple(sorted({n for n in names if isinstance(n, str) and n.strip()}))
+    for name, pattern in _known_patterns(key):
+        m = pattern.search(text)
+        if m:
+            return name, m.start(), m.end()
+    fuzzy = _fuzzy_names(key)
+    if not fuzzy:
+        return None
+    words = list(re.finditer(r"[a-z0-9][a-z0-9\-]*", text))
+    best: tuple[float, str, int, int] | None = None
+    for name, plain, size in fuzzy:
+        for i in range(len(words) - size + 1):
+            window = words[i : i + size]
+            cand = _norm_key(text[window[0].start() : window[-1].end()])
+            if cand.endswith("s") and not plain.endswith("s") and len(cand) > len(plain):
+                cand = cand[:-1]
+            if abs(len(cand) - len(plain)) > 2 or cand[0] != plain[0]:
+                continue
+            score = fuzz.ratio(cand, plain)
+            if score >= 80 and (best is None or score > best[0]):
+                best = (score, name, window[0].start(), window[-1].end())
+    if best:
+        return best[1], best[2], best[3]
+    return None
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+@dataclass(slots=True)
+class _Number:
+    start: int
+    end: int
+    value: int
+    unit: bool  # a unit, a multiplier, grouping or a Chinese numeral: surely a quantity
+    context: bool  # after "qty", "改成", "to", "of": probably a quantity
+    digits: bool  # plain digits: could be an order number
+
+    @property
+    def strong(self) -> bool:
+        return self.unit or self.context
+
+
+def _numbers(text: str) -> list[_Number]:
+    """Numbers in the (masked) text, with how sure we are that each is a quantity."""
+    out: list[_Number] = []
+    for m in NUMBER.finditer(text):
+        value = number_value(m[1], m[2], m[3], m[4])
+        if value is None:
+            continue
+        before = text[: m.start()]
+        after = text[m.end() :]
+        if _OLD_VALUE.search(before[-14:]) or _NOT_QTY_AFTER.match(after):
+            continue
+        unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1]
+        context = not unit and bool(_QTY_CONTEXT.search(before[-16:]) or re.match(r"\s*of\s", after))
+        digits = not m[3] and not m[2] and "," not in m[1]
+        out.append(_Number(m.start(), m.end(), value, unit, context, digits))
+    for m in CN_NUMERAL.finditer(text):
+        raw = m[0].lstrip("一") if len(m[0]) > 1 and m[0][1] in "一二三四五六七八九两" else m[0]
+        after = text[m.end() :]
+        has_mag = any(ch in raw for ch in "十拾百佰千仟万萬亿")
+        unit_after = _UNIT_AFTER.match(after)
+        if not (unit_after or (has_mag and len(raw) >= 2)) or (raw in ("两", "俩") and not unit_after):
+            continue
+        if re.match(r"\s*(?:天|周|个?星期|个?礼拜|个?月|年|次|点|号|日|小时|分钟)", after):
+            continue
+        if _OLD_VALUE.search(text[: m.start()][-14:]):
+            continue
+        value = cn_to_int(raw)
+        if value:
+            out.append(_Number(m.start() + len(m[0]) - len(raw), m.end(), value, True, False, False))
+    for m in EN_NUMBER.finditer(text):
+        out.append(_Number(m.start(), m.end(), en_number_value(m), True, False, False))
+    out.sort(key=lambda n: n.start)
+    return out
+
+
+def _order_from(digits: str) -> str | None:
+    try:
+        return normalise_ref(digits)
+    except InvalidInput:  # pragma: no cover - digits always match
+        return None
+
+
+def _raw_product(text: str, intent: IntentName) -> str | None:
+    for pattern in (_CN_PRODUCT, _OF_PRODUCT, _PROMISE_PRODUCT, _CN_QTY_PRODUCT):
+        if pattern is _CN_QTY_PRODUCT and intent not in ("promise", "rush"):
+            continue
+        m = pattern.search(text)
+        if m:
+            raw = m[1].strip(" -_")
+            if raw and not _RAW_STOP.match(raw) and not _CHANGE.fullmatch(raw):
+                return raw.upper() if len(raw) <= 2 and raw.isascii() else raw
+    return None
+
+
+def _language_of(text: str) -> str | None:
+    zh = _LANG_ZH.search(text)
+    en = _LANG_EN.search(text)
+    if zh and en:
+        # "看不懂英文，换中文" / "switch from Chinese to English": the later one is the wish
+        return "en" if en.start() > zh.start() else "zh_Hans"
+    if en:
+        return "en"
+    if zh:
+        return "zh_Hans"
+    return None
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+_ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human"))
+_QTY_INTENTS = frozenset(("promise", "rush", "change_quantity"))
+_DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date"))
+
+
+@dataclass(slots=True)
+class _Features:
+    """What was found in a message before its intent is decided."""
+
+    text: str
+    refs: list[tuple[int, int, str, bool]]  # start, end, digits, strong prefix
+    numbers: list[_Number]
+    has_date: bool
+    has_product: bool
+    has_customer: bool
+
+    @property
+    def has_ref(self) -> bool:
+        return bool(self.refs)
+
+    @property
+    def bare_refs(self) -> list[_Number]:
+        """Plain numbers of 3+ digits that could be an order number."""
+        return [n for n in self.numbers if n.digits and not n.unit and n.value >= 100]
+
+    @property
+    def maybe_ref(self) -> bool:
+        return self.has_ref or bool(self.bare_refs)
+
+    @property
+    def quantities(self) -> list[_Number]:
+        """Numbers that would be quantities once the order number (if bare) is set aside."""
+        if self.has_ref:
+            return list(self.numbers)
+        bare = self.bare_refs
+        return [n for n in self.numbers if not bare or n is not bare[0]]
+
+    @property
+    def has_unit_qty(self) -> bool:
+        return any(n.unit for n in self.numbers)
+
+
+def parse(text: str, *, today: date, products: Collection[str] = (), customers: Collection[str] = ()) -> Intent:
+    """One chat message -> its :class:`Intent`.
+
+    Args:
+        text: the message as typed (any length; over :data:`MAX_TEXT` characters is ``unknown``).
+        today: the factory's local date; relative dates resolve to a date >= today.
+        products: the known product names (matched loosely and fuzzily); otherwise a raw product
+            token after "of" / 产品 is returned.
+        customers: the known customer names.
+
+    Returns:
+        The intent and its slots. Never raises for any string.
+    """
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        return UNKNOWN
+    clean = _clean(text)
+    if not clean:
+        return UNKNOWN
+    if re.fullmatch(r"[?？]+|h|帮助|help|/\?", clean):
+        return Intent("help")
+    t = _correct(clean)
+
+    # Slash commands: the command names the intent, the rest is parsed for slots.
+    slash_intent: IntentName | None = None
+    m = _SLASH.match(t)
+    if m:
+        command, rest = m[1], m[2] or ""
+        if command == "change":
+            t = "change " + rest
+        elif command in _SLASH_INTENTS:
+            slash_intent = _SLASH_INTENTS[command]
+            t = f"{command} {rest}".strip()
+
+    product_hit = _match_known(t, products)
+    customer_hit = _match_known(t, customers)
+    work = t
+    for hit in (product_hit, customer_hit):
+        if hit:
+            work = _mask(work, hit[1], hit[2])
+    dates = find_dates(work, today)
+    when = dates[-1][2] if dates else None
+    for start, end, _ in dates:
+        work = _mask(work, start, end)
+    refs: list[tuple[int, int, str, bool]] = []
+    for rm in _REF.finditer(work):
+        after = work[rm.end() :]
+        if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after):
+            continue  # "订单500件" / "order 2k": a quantity
+        refs.append((rm.start(), rm.end(), rm[1], bool(_STRONG_REF_PREFIX.match(rm[0].strip()))))
+    features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
+                         product_hit is not None, customer_hit is not None)
+    intent = slash_intent or _decide(t, features)
+
+    if intent in _QTY_INTENTS and intent != "change_quantity" and any(not r[3] for r in refs):
+        # "rush order 250 widgets": the weak "order N" was a quantity after all
+        refs = [r for r in refs if r[3]]
+        features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
+                             product_hit is not None, customer_hit is not None)
+    order, quantity = _roles(intent, features)
+
+    product = product_hit[0] if product_hit else None
+    if product is None and intent in _QTY_INTENTS:
+        product = _raw_product(_mask_refs(t, refs), intent)
+    language = None
+    if intent == "language":
+        language = _language_of(t)
+        if language is None and slash_intent:
+            arg = t.split(" ", 1)[1] if " " in t else ""
+            language = "en" if arg.startswith("en") else "zh_Hans" if arg.startswith(("zh", "cn", "中")) else None
+    if intent == "unknown":
+        return UNKNOWN
+    return Intent(
+        intent=intent,
+        order=order if intent in _ORDER_INTENTS else None,
+        quantity=quantity if intent in _QTY_INTENTS else None,
+        product=product,
+        date=when if intent in _DATE_INTENTS else None,
+        customer=customer_hit[0] if customer_hit else None,
+        language=language,
+        priority=bool(_PRIORITY.search(t)),
+    )
+
+
+def _roles(intent: IntentName, f: _Features) -> tuple[str | None, int | None]:
+    """The order reference and the quantity, given the intent."""
+    order: str | None = None
+    numbers = list(f.numbers)
+    if f.refs:
+        strong = [r for r in f.refs if r[3]]
+        order = _order_from((strong or f.refs)[0][2])
+    elif intent in _ORDER_INTENTS and f.bare_refs:
+        first = f.bare_refs[0]
+        if intent != "change_quantity" or len(numbers) >= 2 or not first.unit:
+            order = _order_from(str(first.value))
+            numbers = [n for n in numbers if n is not first]
+    quantity: int | None = None
+    if intent in _QTY_INTENTS and numbers:
+        sure = [n for n in numbers if n.strong]
+        pool = sure or numbers
+        pick = pool[-1] if intent == "change_quantity" else pool[0]
+        if 0 < pick.value <= MAX_QUANTITY:
+            quantity = pick.value
+    return order, quantity
+
+
+def _mask_refs(text: str, refs: list[tuple[int, int, str, bool]]) -> str:
+    for start, end, _, _ in refs:
+        text = _mask(text, start, end)
+    return text
+
+
+_QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
+_EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
+
+
+def _decide(t: str, f: _Features) -> IntentName:
+    """The intent from the keyword families found in ``t`` and the slots present."""
+    short = len(t) <= 40
+    if short and (_LANG_EN.search(t) or _LANG_ZH.search(t)):
+        bare_language = re.fullmatch(r"(?:in )?(?:english|chinese|中文|英文|英语|汉语|普通话|en|zh|zh[-_]hans|cn)[.!。！]?", t)
+        if bare_language or (_LANG_ACTION.search(t) and not f.maybe_ref and not f.numbers):
+            return "language"
+    if short and _LANG_ONLY.search(t):
+        return "language"
+    cancel = _CANCEL.search(t)
+    if cancel and (f.maybe_ref or short):
+        return "cancel"
+    if _COMPLAINT.search(t):
+        return "complaint"
+    if _HUMAN.search(t):
+        return "human"
+    if cancel:
+        return "cancel"
+    promise = _PROMISE.search(t)
+    rush = _RUSH_STRONG.search(t) or (_RUSH_WEAK.search(t) and not promise)
+    change = _CHANGE.search(t)
+    if rush and not (f.has_ref and change):
+        return "rush"
+    if f.maybe_ref and (change or f.has_ref or _QTY_WORD.search(t)):
+        qty_word = _QTY_WORD.search(t)
+        date_word = _DATE_WORD.search(t)
+        quantities = f.quantities
+        if (change or qty_word) and quantities and not f.has_date and (qty_word or change or f.has_unit_qty):
+            if change or (qty_word and (f.has_ref or len(f.numbers) >= 2)):
+                return "change_quantity"
+        if change and qty_word and not f.has_date:
+            return "change_quantity"
+        if f.has_date and (change or date_word):
+            return "change_date"
+        if change and date_word:
+            return "change_date"
+    has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
+    if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
+        return "promise"
+    if f.has_product and f.has_unit_qty and not f.has_ref and _QUESTION.search(t):
+        return "promise"
+    if _LIST.search(t) and not f.has_ref:
+        return "list_orders"
+    if _MY_ORDERS_ONLY.match(t):
+        return "list_orders"
+    if _STATUS.search(t) and (f.maybe_ref or re.search(r"订单|单子|单|货|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
+        return "order_status"
+    if _HELP.search(t):
+        return "help"
+    if f.has_ref or (f.bare_refs and re.fullmatch(r"[\d\s#.?？!]+", t)):
+        return "order_status"
+    return "unknown"

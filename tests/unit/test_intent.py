@@ -1,0 +1,344 @@
+"""The free-text parser: accuracy on our own corpora, specific cases, and properties.
+
+``pytest tests/unit/test_intent.py -s`` prints per-field accuracy on the main corpus and the
+held-out set, and the median parse time per utterance.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.intent import INTENTS, Intent, parse
+from handlers.intent_dates import find_date
+from handlers.intent_numbers import cn_to_int
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FIELDS = ("intent", "order", "quantity", "product", "date", "customer")
+
+
+@dataclass
+class Corpus:
+    today: date
+    products: list[str]
+    customers: list[str]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)  # batch number of each row
+
+
+def load(path: Path) -> Corpus:
+    meta: dict[str, str] = {}
+    rows: list[tuple[str, ...]] = []
+    batches: list[int] = []
+    batch = 1
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            if line.startswith("# ---"):
+                batch += 1
+            elif ":" in line:
+                key, value = line[1:].split(":", 1)
+                meta.setdefault(key.strip(), value.strip())
+            continue
+        if not line.strip("\t ") and not line.startswith("\t"):
+            continue
+        rows.append(tuple((line.split("\t") + [""] * 7)[:7]))
+        batches.append(batch)
+    return Corpus(date.fromisoformat(meta["today"].split()[0]), meta["products"].split("|"),
+                  meta["customers"].split("|"), rows, batches)
+
+
+def as_row(result: Intent) -> tuple[str, ...]:
+    return (result.intent, result.order or "", "" if result.quantity is None else str(result.quantity),
+            result.product or "", result.date.isoformat() if result.date else "", result.customer or "")
+
+
+def score(corpus: Corpus, only_batch: int | None = None) -> tuple[dict[str, float], list[str], int]:
+    hits = dict.fromkeys(FIELDS, 0)
+    misses: list[str] = []
+    n = 0
+    for row, batch in zip(corpus.rows, corpus.batches):
+        if only_batch is not None and batch != only_batch:
+            continue
+        n += 1
+        got = as_row(parse(row[0], today=corpus.today, products=corpus.products, customers=corpus.customers))
+        wrong = [f for f, g, e in zip(FIELDS, got, row[1:]) if g != e]
+        for f, g, e in zip(FIELDS, got, row[1:]):
+            hits[f] += g == e
+        if wrong:
+            misses.append(f"{row[0]!r}: {wrong} expected {row[1:]} got {got}")
+    return {f: hits[f] / max(n, 1) for f in FIELDS}, misses, n
+
+
+def report(name: str, acc: dict[str, float], n: int) -> None:
+    print(f"\n{name} ({n} utterances): " + ", ".join(f"{f} {acc[f]:.1%}" for f in FIELDS))
+
+
+MAIN = load(DATA / "intents.tsv")
+HELDOUT = load(DATA / "intents_heldout.tsv")
+
+
+def test_corpora_are_big_enough_and_well_formed() -> None:
+    assert len(MAIN.rows) >= 400
+    assert len(HELDOUT.rows) >= 100
+    for corpus in (MAIN, HELDOUT):
+        for row in corpus.rows:
+            assert row[1] in INTENTS, row
+            if row[5]:
+                date.fromisoformat(row[5])
+            if row[3]:
+                int(row[3])
+    texts = {row[0] for row in MAIN.rows}
+    assert not texts & {row[0] for row in HELDOUT.rows}, "held-out utterances leaked into the main corpus"
+
+
+def test_accuracy_on_the_main_corpus() -> None:
+    acc, misses, n = score(MAIN)
+    report("main corpus", acc, n)
+    for miss in misses:
+        print("  miss:", miss)
+    assert acc["intent"] >= 0.95
+    for f in ("order", "quantity", "product", "date", "customer"):
+        assert acc[f] >= 0.95, f
+
+
+def test_accuracy_on_the_held_out_set() -> None:
+    acc, misses, n = score(HELDOUT)
+    report("held-out set", acc, n)
+    for batch in sorted(set(HELDOUT.batches)):
+        sub, _, m = score(HELDOUT, batch)
+        report(f"  held-out batch {batch}", sub, m)
+    for miss in misses:
+        print("  miss:", miss)
+    assert acc["intent"] >= 0.85
+    for f in ("order", "quantity", "product", "date", "customer"):
+        assert acc[f] >= 0.90, f
+
+
+def test_latency_benchmark() -> None:
+    texts = [row[0] for row in MAIN.rows]
+    for text in texts:  # warm the caches
+        parse(text, today=MAIN.today, products=MAIN.products, customers=MAIN.customers)
+    samples = []
+    for text in texts * 3:
+        t0 = time.perf_counter_ns()
+        parse(text, today=MAIN.today, products=MAIN.products, customers=MAIN.customers)
+        samples.append(time.perf_counter_ns() - t0)
+    samples.sort()
+    print(f"\nparse latency: median {statistics.median(samples) / 1000:.0f} µs, "
+          f"p99 {samples[int(len(samples) * 0.99)] / 1000:.0f} µs over {len(samples)} parses")
+
+
+# --- specific cases -------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 20)  # a Friday
+PRODUCTS = ["Gear Housing", "Widget", "轴套", "PX-200"]
+CUSTOMERS = ["ACME", "宁波精工"]
+
+
+def p(text: str, today: date = TODAY) -> Intent:
+    return parse(text, today=today, products=PRODUCTS, customers=CUSTOMERS)
+
+
+@pytest.mark.parametrize(("text", "order"), [
+    ("where is my order SO-1042", "SO-1042"), ("so1042 status", "SO-1042"), ("SO 1042 到哪了", "SO-1042"),
+    ("订单1042到哪了", "SO-1042"), ("1042怎么样了", "SO-1042"), ("status #1042", "SO-1042"),
+    ("whre is my ordr 1042", "SO-1042"), ("订单 SO1042 到哪了 pls", "SO-1042"), ("訂單１０４２", "SO-1042"),
+])  # fmt: skip
+def test_order_references_are_normalised(text: str, order: str) -> None:
+    result = p(text)
+    assert (result.intent, result.order) == ("order_status", order)
+
+
+@pytest.mark.parametrize(("text", "quantity"), [
+    ("promise Widget 500", 500), ("promise Widget 500件", 500), ("五百个轴套最快什么时候", 500),
+    ("how soon 2k widgets", 2000), ("how soon 1,200 widgets", 1200), ("两千件轴套最早几号交", 2000),
+    ("1.5万件轴套最快多久", 15000), ("两千五个轴套多久能交", 2500), ("how soon two thousand widgets", 2000),
+])  # fmt: skip
+def test_quantities(text: str, quantity: int) -> None:
+    result = p(text)
+    assert (result.intent, result.quantity) == ("promise", quantity)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12月5日", date(2026, 12, 5)), ("下周一", date(2026, 11, 23)), ("Dec 5", date(2026, 12, 5)),
+    ("tomorrow", date(2026, 11, 21)), ("5号", date(2026, 12, 5)), ("25号", date(2026, 11, 25)),
+    ("2026-12-05", date(2026, 12, 5)), ("next friday", date(2026, 11, 27)), ("月底", date(2026, 11, 30)),
+    ("11月3日", date(2027, 11, 3)), ("jan 10", date(2027, 1, 10)), ("后天", date(2026, 11, 22)),
+    ("两周后", date(2026, 12, 4)), ("in 3 days", date(2026, 11, 23)), ("下个月底", date(2026, 12, 31)),
+    ("12/8", date(2026, 12, 8)), ("十二月九日", date(2026, 12, 9)), ("周三", date(2026, 11, 25)),
+    ("下下周一", date(2026, 11, 30)), ("christmas", date(2026, 12, 25)), ("2026年12月19日", date(2026, 12, 19)),
+])  # fmt: skip
+def test_dates(text: str, expected: date) -> None:
+    assert find_date(text.lower(), TODAY) == expected
+
+
+def test_dec_5_said_in_late_december_is_next_year() -> None:
+    assert find_date("dec 5", date(2026, 12, 28)) == date(2027, 12, 5)
+    assert find_date("1月3号", date(2026, 12, 28)) == date(2027, 1, 3)
+    assert find_date("5号", date(2026, 12, 28)) == date(2027, 1, 5)
+
+
+def test_a_written_out_past_date_is_kept_for_the_caller_to_refuse() -> None:
+    assert p("change SO-1042 to 2026-01-05").date == date(2026, 1, 5)
+
+
+def test_brief_examples() -> None:
+    assert p("插单 客户A 产品X 500件 12月5日前") == Intent("rush", quantity=500, product="X", date=date(2026, 12, 5))
+    assert p("rush 200 of X for ACME by Dec 5") == Intent("rush", quantity=200, product="X", date=date(2026, 12, 5),
+                                                          customer="ACME")
+    assert p("change SO-1042 to Dec 20") == Intent("change_date", order="SO-1042", date=date(2026, 12, 20))
+    assert p("1042交期改到12月20日") == Intent("change_date", order="SO-1042", date=date(2026, 12, 20))
+    assert p("1042数量改成800") == Intent("change_quantity", order="SO-1042", quantity=800)
+    assert p("how soon can we deliver 500 of Gear Housing") == Intent("promise", quantity=500, product="Gear Housing")
+    assert p("取消订单1042") == Intent("cancel", order="SO-1042")
+    for text, intent in [("我的订单", "list_orders"), ("my orders", "list_orders"), ("list", "list_orders"),
+                         ("投诉 发货太慢", "complaint"), ("this is unacceptable", "complaint"),
+                         ("太慢了，什么破服务", "complaint"), ("talk to a person", "human"), ("转人工", "human"),
+                         ("找销售", "human"), ("help", "help"), ("帮助", "help"), ("?", "help"),
+                         ("hello there", "unknown"), ("我的订单到哪了", "order_status")]:
+        assert p(text).intent == intent, text
+
+
+def test_language_requests() -> None:
+    assert p("English please") == Intent("language", language="en")
+    assert p("中文") == Intent("language", language="zh_Hans")
+    assert p("/language en") == Intent("language", language="en")
+    assert p("/language zh_Hans") == Intent("language", language="zh_Hans")
+
+
+def test_products_match_case_space_and_typo_insensitively() -> None:
+    for text in ("how soon 500 gear housing", "how soon 500 GearHousing", "how soon 500 gear housings",
+                 "how soon 500 gear housng", "how soon 500 gear-housing"):
+        assert p(text).product == "Gear Housing", text
+    assert p("how soon 500 px200").product == "PX-200"
+
+
+def test_priority_words() -> None:
+    assert p("插单 加急 轴套 500件").priority
+    assert p("VIP rush 200 widgets for ACME").priority
+    assert not p("rush 200 widgets for ACME").priority
+
+
+def test_typo_correction_leaves_ordinary_words_alone() -> None:
+    # "current" is two edits from "urgent": it must not turn a status question into a rush
+    assert p("could you tell me the current status of SO-1432").intent == "order_status"
+    assert p("were is 1042").intent == "order_status"
+
+
+def test_unknown_carries_no_slots() -> None:
+    assert p("明天下雨吗") == Intent("unknown")
+
+
+def test_over_long_text_and_markup_never_crash_nor_echo() -> None:
+    assert p("where is 1042 " * 300) == Intent("unknown")
+    result = p("<script>alert('SO-1042')</script> where is my order")
+    assert result.intent == "order_status"
+    for value in (result.product, result.customer):
+        assert value is None or "<" not in value
+    raw = p("rush 5 of <b>X</b> for ACME")
+    assert raw.product is None or "<" not in raw.product
+
+
+def test_quantities_beyond_reason_are_dropped() -> None:
+    assert p("how soon 99999999999 widgets").quantity is None
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300), st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 1)),
+       st.lists(st.text(max_size=20), max_size=4), st.lists(st.text(max_size=20), max_size=4))
+def test_arbitrary_text_never_raises_and_fields_are_typed(text: str, today: date, products: list[str],
+                                                          customers: list[str]) -> None:
+    result = parse(text, today=today, products=products, customers=customers)
+    assert result.intent in INTENTS
+    assert result.order is None or (result.order.startswith("SO-") and result.order[3:].isdigit())
+    assert result.quantity is None or (isinstance(result.quantity, int) and result.quantity > 0)
+    assert result.product is None or isinstance(result.product, str)
+    assert result.date is None or isinstance(result.date, date)
+    assert result.customer is None or result.customer in customers
+    assert result.language in (None, "en", "zh_Hans")
+    assert isinstance(result.priority, bool)
+
+
+words = st.sampled_from(["where", "is", "order", "订单", "1042", "插单", "rush", "500件", "of", "X", "for", "by",
+                         "dec", "5", "12月", "号", "改成", "取消", "下周", "一", "k", "?", " ", "<b>", "SO-", "，"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(words, max_size=25).map(" ".join))
+def test_keyword_soup_never_raises(text: str) -> None:
+    assert parse(text, today=TODAY, products=PRODUCTS, customers=CUSTOMERS).intent in INTENTS
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(min_value=1, max_value=999_999_999))
+def test_chinese_numerals_round_trip_with_cn2an(n: int) -> None:
+    cn2an = pytest.importorskip("cn2an")
+    assert cn_to_int(cn2an.an2cn(n)) == n
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=99_999))
+def test_quantities_round_trip_in_every_spelling(n: int) -> None:
+    spellings = [f"{n}", f"{n}件", f"{n} pcs", f"{n:,}"]
+    if n % 1000 == 0:
+        spellings += [f"{n // 1000}k", f"{n // 1000}千"]
+    cn2an = pytest.importorskip("cn2an")
+    spellings.append(cn2an.an2cn(n) + "件")
+    for spelled in spellings:
+        result = parse(f"promise Widget {spelled}", today=TODAY, products=PRODUCTS)
+        assert result.quantity == n, spelled
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 1, 1)), st.integers(min_value=0, max_value=360))
+def test_dates_round_trip_in_every_spelling(today: date, ahead: int) -> None:
+    target = today + timedelta(days=ahead)
+    month = target.strftime("%b").lower()
+    assert find_date(target.isoformat(), today) == target
+    assert find_date(f"{target.year}年{target.month}月{target.day}日", today) == target
+    assert find_date(f"{target.month}月{target.day}日", today) == target
+    assert find_date(f"{month} {target.day}", today) == target
+    assert find_date(f"{target.day} {month}", today) == target
+    assert find_date(f"{target.month}/{target.day}", today) == target
+    if ahead == 1:
+        assert find_date("明天", today) == find_date("tomorrow", today) == target
+    resolved = find_date(f"{target.month}月{target.day}号", today)
+    assert resolved is not None and resolved >= today
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_cli_prints_one_json_object_per_line() -> None:
+    from bot.cli.intent import run
+
+    out = StringIO()
+    args = SimpleNamespace(text=None, today=TODAY, products=["Widget"], customers=["ACME"], json=True)
+    run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\n"), out=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
+                        "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False}
+    assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
+    assert lines[2]["intent"] == "unknown"
+
+
+def test_cli_is_registered() -> None:
+    from bot.cli import build_parser
+
+    args = build_parser().parse_args(["intent", "where is 1042", "--today", "2026-11-20", "--json"])
+    out = StringIO()
+    args.func(args, out=out)
+    assert json.loads(out.getvalue())["order"] == "SO-1042"
