@@ -16,8 +16,12 @@ from .timegrid import TimeGrid
 __all__ = ["check_schedule"]
 
 
-def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20) -> list[str]:
+def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
+                   open_downtime: timedelta = timedelta(minutes=240)) -> list[str]:
     """Rule violations of ``schedule`` (empty: valid).
+
+    A stop without an end is assumed to last ``open_downtime`` from the plan's instant (or from
+    its start, if later), the same assumption the planner makes.
 
     Checked: each step on a machine its routing allows; a non-pinned step starts in working
     time and its working minutes between start and end (shifts minus holidays minus
@@ -38,7 +42,7 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20) -> lis
         down = []
         for d in factory.downtime:
             if d.machine == m.id:
-                stop = d.end or end
+                stop = d.end or (max(schedule.created, d.start) + open_downtime)
                 down.append((grid.minutes(d.start), grid.minutes(stop)))
         working[m.id] = subtract_intervals(w, merge_intervals(down))
 

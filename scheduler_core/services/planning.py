@@ -112,7 +112,8 @@ def solve_built(
     """Solve an already built problem and describe the result."""
     solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
     schedule = to_schedule(built, solution, version=version)
-    problems = check_schedule(factory, schedule, limit=1)
+    problems = check_schedule(factory, schedule, limit=1,
+                              open_downtime=timedelta(minutes=settings.open_downtime_minutes))
     if problems:  # the axis plan was valid, so this is a conversion bug: never publish it
         raise PlanViolation(f"plan breaks the calendar: {problems[0]}")
     etas = order_etas(factory, schedule, built)

@@ -7,7 +7,13 @@ from datetime import timedelta
 import pytest
 
 from scheduler_core.services.change_flow import assess, confirm_change, promise
-from scheduler_core.services.changes import CancelOrder, ChangeDue, ChangePriority, ChangeQuantity, InsertOrder
+from scheduler_core.services.changes import (
+    CancelOrder,
+    ChangeDue,
+    ChangePriority,
+    ChangeQuantity,
+    InsertOrder,
+)
 from scheduler_core.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from scheduler_core.services.feedback import record_complaint, record_delivery, record_survey_answer
 from scheduler_core.services.linking import create_link_code, redeem_link_code

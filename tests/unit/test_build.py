@@ -87,3 +87,14 @@ def test_past_due_date_keeps_counting_lateness():
     factory = make_factory([make_order("SO-1", due=at(-2))])
     built = build_problem(factory, NOW)
     assert built.problem.jobs[0].due == -120
+
+
+def test_plan_after_an_open_ended_stop_passes_the_calendar_check():
+    from scheduler_core.services.planning import PlanSettings, replan
+
+    orders = [make_order(f"SO-{i}", quantity=120) for i in range(4)]
+    factory = make_factory(orders, calendar=TWO_SHIFTS, downtime=[Downtime("M1", at(-1), None, "broken")])
+    result = replan(factory, NOW, None, PlanSettings(deadline=1.0, isolate=False, open_downtime_minutes=90))
+    m1 = [op for op in result.schedule.ops if op.machine == "M1"]
+    assert min(op.start for op in m1) == NOW + timedelta(minutes=90)
+    assert check_schedule(factory, result.schedule, open_downtime=timedelta(minutes=90)) == []
