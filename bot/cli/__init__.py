@@ -17,6 +17,9 @@ _SUBCOMMAND_MODULES = (
     "bot.cli.bench",
     "bot.cli.data",
     "bot.cli.admin",
+    "bot.cli.serve",
+    "bot.cli.intent",
+    "bot.cli.notify",
 )
 
 

@@ -167,7 +167,11 @@ def register(subparsers: Any) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true", help="print one JSON document at the end")
     s.set_defaults(func=run_solver)
-    from bot.benchmarks import db, replan
+    from bot.benchmarks import chat, db, replan
 
     replan.add_parser(sub)
     db.add_parser(sub)
+    from bot.benchmarks import notify as notify_bench
+
+    notify_bench.add_parser(sub)
+    chat.add_parser(sub)

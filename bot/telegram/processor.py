@@ -1,0 +1,195 @@
+"""The inbox between Telegram and the chat flows (P3: no acknowledged update is lost, none is
+processed twice).
+
+``ingest`` stores the raw update under its UNIQUE ``update_id`` and commits; only then does the
+webhook answer 200 (a redelivery finds the row and is not processed again). ``schedule`` then
+processes it in a task and marks it processed. Updates of one chat are processed one at a time,
+in arrival order; different chats in parallel, at most ``concurrency`` at once. On start-up
+``recover`` processes what a previous process stored but did not finish (a crash after the 200).
+
+What remains: a crash after an update's effects and before its row is marked processed makes it
+run again after the restart (the window is one short transaction); Telegram itself has no
+idempotency key for sends, so exactly-once to a person is impossible anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from scheduler_core.services.ports import UnitOfWorkFactory
+
+__all__ = ["UpdateProcessor", "chat_of", "poll"]
+
+log = logging.getLogger(__name__)
+
+
+def chat_of(payload: dict[str, Any]) -> int:
+    """The chat an update belongs to (0 when it has none), for per-chat ordering."""
+    for key in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member"):
+        part = payload.get(key)
+        if not isinstance(part, dict):
+            continue
+        if key == "callback_query":
+            msg = part.get("message")
+            chat = msg.get("chat") if isinstance(msg, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+            sender = part.get("from")
+            return int(sender["id"]) if isinstance(sender, dict) and isinstance(sender.get("id"), int) else 0
+        chat = part.get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+    return 0
+
+
+class UpdateProcessor:
+    """Stores, processes and marks Telegram updates. One per process."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: UnitOfWorkFactory,
+                 clock: Callable[[], datetime], *, concurrency: int = 12) -> None:
+        self.app = app
+        self.inbox = inbox
+        self.clock = clock
+        self._gate = asyncio.Semaphore(concurrency)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._inflight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._done: list[int] = []
+        self._incoming: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.processed = 0
+
+    # --- receiving -----------------------------------------------------------------------------------
+    async def ingest(self, payload: dict[str, Any]) -> bool:
+        """Store ``payload`` durably. True: new; False: a redelivery. Raises when the database fails.
+
+        Group commit: updates arriving while a write is in progress are stored together in the
+        next transaction (with the pending "processed" marks), so SQLite's single writer is
+        asked once per batch instead of once per update, and every caller still returns only
+        after ITS row is committed."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._incoming.append((payload, future))
+        self._wake_writer()
+        return await future
+
+    def _wake_writer(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop(), name="inbox-writer")
+
+    async def _write_loop(self) -> None:
+        while self._incoming or self._done:
+            batch, self._incoming = self._incoming, []
+            marks, self._done = self._done, []
+            try:
+                async with self.inbox(write=True) as uow:
+                    now = self.clock()
+                    added = [await uow.inbox.add(int(p["update_id"]), p, now) for p, _ in batch]
+                    for uid in marks:
+                        await uow.inbox.mark_processed(uid, now)
+                    await uow.commit()
+            except Exception as exc:  # each waiting webhook answers 503; marks stay for the recovery
+                if marks:
+                    log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
+                    self._inflight.difference_update(marks)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self._inflight.difference_update(marks)
+            for (_, future), was_added in zip(batch, added, strict=True):
+                if not future.done():
+                    future.set_result(was_added)
+
+    def schedule(self, payload: dict[str, Any]) -> None:
+        """Process a stored update in the background (the caller has answered already)."""
+        update_id = int(payload["update_id"])
+        if update_id in self._inflight:
+            return
+        self._inflight.add(update_id)
+        task = asyncio.create_task(self._run(update_id, payload), name=f"update-{update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def recover(self, batch: int = 200) -> int:
+        """Process every stored, unprocessed update (oldest first); returns how many were started."""
+        started = 0
+        while True:
+            async with self.inbox() as uow:
+                rows = await uow.inbox.unprocessed(limit=batch)
+            fresh = [(uid, p) for uid, p in rows if uid not in self._inflight]
+            for _uid, payload in fresh:
+                self.schedule(payload)
+                started += 1
+            if len(rows) < batch or not fresh:
+                break
+            await self.idle()
+        if started:
+            log.info("recovered %d stored updates", started)
+        return started
+
+    # --- processing ------------------------------------------------------------------------------------
+    async def _run(self, update_id: int, payload: dict[str, Any]) -> None:
+        chat = chat_of(payload)
+        lock, users = self._chats.get(chat, (asyncio.Lock(), 0))
+        self._chats[chat] = (lock, users + 1)
+        try:
+            async with lock, self._gate:
+                await self._process(update_id, payload)
+        finally:
+            lock, users = self._chats[chat]
+            if users <= 1:
+                del self._chats[chat]
+            else:
+                self._chats[chat] = (lock, users - 1)
+
+    async def _process(self, update_id: int, payload: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(payload, self.app.bot)
+        except (KeyError, TypeError, ValueError):
+            log.warning("update %s is not a Telegram update; skipped", update_id)
+            update = None
+        if update is not None:
+            await self.app.process_update(update)  # handler errors go to the error handler
+        self.processed += 1
+        self._done.append(update_id)
+        self._wake_writer()
+
+    async def flush(self) -> None:
+        """Wait until every processed update is marked (or the marking failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+        if self._done:
+            self._wake_writer()
+            assert self._writer is not None
+            await asyncio.wait({self._writer})
+
+    async def idle(self) -> None:
+        """Wait until every started update is processed and marked."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.flush()
+
+    async def close(self) -> None:
+        await self.idle()
+
+
+async def poll(processor: UpdateProcessor, *, timeout: int = 30, stop: asyncio.Event | None = None) -> None:
+    """``getUpdates`` long polling through the same inbox (for a developer without a public URL)."""
+    bot = processor.app.bot
+    await bot.delete_webhook(drop_pending_updates=False)
+    offset: int | None = None
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=["message", "callback_query"])
+        for update in updates:
+            payload = update.to_dict()
+            if await processor.ingest(payload):
+                processor.schedule(payload)
+            offset = update.update_id + 1

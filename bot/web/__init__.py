@@ -1,0 +1,5 @@
+"""The aiohttp server: the Telegram webhook, health checks (and later the web app)."""
+
+from .app import BOT_APP, JOB_CONTEXTS, PROCESSOR, SERVICES, SETTINGS, init_app
+
+__all__ = ["BOT_APP", "JOB_CONTEXTS", "PROCESSOR", "SERVICES", "SETTINGS", "init_app"]

@@ -1,0 +1,136 @@
+"""What every chat flow gets: the long-lived :class:`ChatDeps` and, per message, a :class:`Ctx`
+with the sender's identity, role and language."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler_core.reports.i18n import Lang, Tr, translator
+from scheduler_core.services.context import Services
+from scheduler_core.services.ports import Actor, ChatIdentity, Role
+
+from .buttons import ButtonStore
+from .session import Sessions
+from .types import Button, Incoming, Reply
+
+__all__ = ["ChatDeps", "Ctx", "lang_of"]
+
+
+def lang_of(code: str | None) -> Lang:
+    """A client's ``language_code`` (``zh-hans``, ``zh-CN``, ``en``, ``de`` ...) -> our language."""
+    return "zh_Hans" if (code or "").lower().startswith("zh") else "en"
+
+
+@dataclass
+class ChatDeps:
+    """Built once per process by the composition root."""
+
+    svc: Services
+    buttons: ButtonStore
+    sessions: Sessions
+    bot_name: str | None = None
+    cache_seconds: float = 60.0
+    _cache: dict[str, tuple[float, object]] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, svc: Services, *, bot_name: str | None = None) -> ChatDeps:
+        return cls(svc, ButtonStore(svc.clock), Sessions(svc.clock), bot_name)
+
+    async def _cached(self, key: str, load: object) -> object:
+        hit = self._cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.cache_seconds:
+            return hit[1]
+        value = await load()  # type: ignore[operator]
+        self._cache[key] = (time.monotonic(), value)
+        return value
+
+    async def timezone(self) -> ZoneInfo:
+        async def load() -> ZoneInfo:
+            async with self.svc.uow() as uow:
+                return ZoneInfo(await uow.master.timezone())
+        tz = await self._cached("tz", load)
+        assert isinstance(tz, ZoneInfo)
+        return tz
+
+    async def products(self) -> tuple[str, ...]:
+        async def load() -> tuple[str, ...]:
+            async with self.svc.uow() as uow:
+                return tuple(sorted(await uow.master.routings()))
+        value = await self._cached("products", load)
+        assert isinstance(value, tuple)
+        return value
+
+    async def machines(self) -> tuple[str, ...]:
+        async def load() -> tuple[str, ...]:
+            async with self.svc.uow() as uow:
+                return tuple(m.id for m in await uow.master.machines())
+        value = await self._cached("machines", load)
+        assert isinstance(value, tuple)
+        return value
+
+    async def customers(self) -> tuple[str, ...]:
+        async def load() -> tuple[str, ...]:
+            async with self.svc.uow() as uow:
+                records = await uow.orders.list()
+            return tuple(sorted({r.order.customer for r in records}))
+        value = await self._cached("customers", load)
+        assert isinstance(value, tuple)
+        return value
+
+    def forget(self) -> None:
+        """Drop cached master data (after a change that may have added a customer)."""
+        self._cache.clear()
+
+
+@dataclass
+class Ctx:
+    """One incoming message with who sent it. ``actor`` None: the account is not linked."""
+
+    deps: ChatDeps
+    msg: Incoming
+    lang: Lang
+    actor: Actor | None
+    identity: ChatIdentity | None
+    tz: ZoneInfo
+
+    @property
+    def tr(self) -> Tr:
+        return translator(self.lang)
+
+    @property
+    def svc(self) -> Services:
+        return self.deps.svc
+
+    @property
+    def role(self) -> Role | None:
+        return self.actor.role if self.actor else None
+
+    def now(self) -> datetime:
+        return self.deps.svc.now()
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+    def button(self, label: str, action: str, roles: Iterable[Role] | None = None, *, single_use: bool = False,
+               ttl: timedelta | None = None, **args: object) -> Button:
+        """A button whose token only this account, in ``roles`` (default: its current role), may press;
+        ``roles=()``: this account whatever its role, linked or not."""
+        allowed = tuple(roles) if roles is not None else ((self.role,) if self.role else ())
+        data = self.deps.buttons.make(self.msg.user_id, action, allowed, single_use=single_use, ttl=ttl, **args)
+        return Button(label, data)
+
+    def say(self, text: str, *rows: Iterable[Button], edit: bool = False) -> list[Reply]:
+        return [Reply(text, tuple(tuple(r) for r in rows if r), edit=edit)]
+
+    def session(self) -> dict[str, object] | None:
+        return self.deps.sessions.get(self.msg.channel, self.msg.user_id)
+
+    def start_session(self, state: dict[str, object]) -> None:
+        self.deps.sessions.set(self.msg.channel, self.msg.user_id, state)
+
+    def end_session(self) -> dict[str, object] | None:
+        return self.deps.sessions.clear(self.msg.channel, self.msg.user_id)

@@ -1,0 +1,186 @@
+"""Customer flows: where is my order, my orders, complaints, talk to a person, survey answers.
+
+Staff use ``status`` and ``orders`` too (they see every order; customers only their own, P1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from typing import Any
+
+from scheduler_core.reports.i18n import Tr
+from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
+from scheduler_core.services.feedback import record_complaint, record_survey_answer
+from scheduler_core.services.ports import Notification, Role
+from scheduler_core.services.refs import normalise_ref
+from scheduler_core.services.status import get_order_status, list_orders
+
+from . import render
+from .buttons import SURVEY_PREFIX
+from .context import Ctx
+from .types import Button, Reply
+
+__all__ = [
+    "complain",
+    "complain_command",
+    "human",
+    "orders",
+    "status",
+    "status_action",
+    "survey_click",
+    "survey_comment",
+    "survey_skip",
+]
+
+_PICK = 8  # order buttons offered at most
+
+
+def _actor(ctx: Ctx) -> Any:
+    if ctx.actor is None:
+        raise PermissionDenied("not_allowed")
+    return ctx.actor
+
+
+def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
+    buttons = [ctx.button(ref, "status", None, ref=ref) for ref in refs[:_PICK]]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def status(ctx: Ctx, args: str) -> list[Reply]:
+    """``/status [REF]``: one order's status; without a reference the only open order, or buttons."""
+    actor = _actor(ctx)
+    ref = args.strip()
+    if ref:
+        view = await get_order_status(ctx.svc, actor, ref)
+        return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+    lines = await list_orders(ctx.svc, actor, limit=50)
+    if len(lines) == 1:
+        view = await get_order_status(ctx.svc, actor, lines[0].ref)
+        return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+    if not lines:
+        return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
+    text = render.esc(ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(
+        ref=lines[0].ref))
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
+
+
+async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    view = await get_order_status(ctx.svc, _actor(ctx), str(args.get("ref", "")))
+    return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+
+
+async def orders(ctx: Ctx, args: str = "") -> list[Reply]:
+    actor = _actor(ctx)
+    lines = await list_orders(ctx.svc, actor, limit=20)
+    tr = ctx.tr
+    title = tr.gettext("Your open orders") if actor.role is Role.CUSTOMER else tr.gettext("Open orders")
+    text = render.order_lines(tr, ctx.tz, lines, title=title, show_customer=actor.role is not Role.CUSTOMER)
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
+
+
+async def complain(ctx: Ctx, text: str, ref: str | None = None) -> list[Reply]:
+    """Record a complaint; the use case alerts the sales owner and the managers."""
+    actor = _actor(ctx)
+    cid = await record_complaint(ctx.svc, actor, text, ref)
+    tr = ctx.tr
+    msg = tr.gettext("We are sorry. Your complaint #{id} is recorded and your sales contact and our managers have "
+                     "been told; someone will contact you soon.", id=cid)
+    return ctx.say("🙏 " + render.esc(msg))
+
+
+async def complain_command(ctx: Ctx, args: str) -> list[Reply]:
+    text = args.strip()
+    if not text:
+        return ctx.say(render.esc(ctx.tr.gettext("Please write what went wrong after the command, e.g. "
+                                                 "/complain SO-1042 arrived damaged")))
+    ref = _leading_ref(text)
+    return await complain(ctx, text, ref)
+
+
+def _leading_ref(text: str) -> str | None:
+    first = text.split(maxsplit=1)[0]
+    try:
+        return normalise_ref(first) if any(ch.isdigit() for ch in first) else None
+    except InvalidInput:
+        return None
+
+
+async def human(ctx: Ctx, args: str = "") -> list[Reply]:
+    """Hand the conversation over to the customer's sales owner (or the managers)."""
+    actor = _actor(ctx)
+    tr = ctx.tr
+    if actor.role is not Role.CUSTOMER:
+        return ctx.say(render.esc(tr.gettext("You are staff: write to your colleagues directly.")))
+    now = ctx.now()
+    async with ctx.svc.uow(write=True) as uow:
+        records = await uow.orders.list(customer=actor.customer) if actor.customer else []
+        owners = Counter(r.sales for r in records if r.sales)
+        targets = []
+        name = None
+        for username, _ in owners.most_common(1):
+            owner = await uow.users.by_username(username)
+            if owner is not None and owner.active:
+                targets.append(owner)
+                name = owner.display_name or owner.username
+        if not targets:
+            targets = list(await uow.users.with_role(Role.MANAGER))
+        payload = {"customer": actor.customer or "", "user": actor.user_id, "username": actor.username,
+                   "note": args.strip()[:500]}
+        for user in targets:
+            key = f"handover:{actor.user_id}:{user.id}:{now:%Y%m%d%H}"
+            await uow.outbox.add(Notification(key, "chat", f"user:{user.id}", "handover", payload, now, urgent=True))
+        await uow.commit()
+    if name:
+        text = tr.gettext("I have asked {name}, your sales contact, to get in touch with you.", name=name)
+    else:
+        text = tr.gettext("I have asked our managers to get in touch with you.")
+    return ctx.say("🙋 " + render.esc(text))
+
+
+# --- satisfaction survey -------------------------------------------------------------------------------
+
+
+def _survey_text(tr: Tr, score: int) -> str:
+    return tr.gettext("Thank you for your score {score}/5! Would you like to add a comment? Just write it, or "
+                      "press the button.", score=score)
+
+
+async def survey_click(ctx: Ctx, data: str) -> list[Reply]:
+    """``survey:REF:score`` from the survey message: keep the score, offer a comment."""
+    _actor(ctx)
+    ref_text, _, score_text = data[len(SURVEY_PREFIX):].rpartition(":")
+    ref = normalise_ref(ref_text)
+    if not score_text.isdigit() or not 1 <= int(score_text) <= 5:
+        raise InvalidInput("bad_score", score=score_text[:5])
+    # check now that it is this customer's open survey, so a forged button learns nothing new
+    await get_order_status(ctx.svc, ctx.actor, ref)  # type: ignore[arg-type]
+    score = int(score_text)
+    await flush_survey(ctx)
+    ctx.start_session({"flow": "survey", "ref": ref, "score": score})
+    skip = ctx.button(ctx.tr.gettext("No comment"), "survey_skip", None, single_use=True)
+    return [Reply(render.esc(_survey_text(ctx.tr, score)), ((skip,),), edit=True)]
+
+
+async def flush_survey(ctx: Ctx) -> None:
+    """A score waiting for its comment is recorded without one (the user moved on)."""
+    state = ctx.session()
+    if state and state.get("flow") == "survey":
+        ctx.end_session()
+        with contextlib.suppress(ServiceError):  # answered meanwhile: the new request goes on
+            await record_survey_answer(ctx.svc, _actor(ctx), str(state["ref"]), int(str(state["score"])), None)
+
+
+async def survey_comment(ctx: Ctx, text: str) -> list[Reply]:
+    state = ctx.end_session() or {}
+    await record_survey_answer(ctx.svc, _actor(ctx), str(state["ref"]), int(str(state["score"])), text)
+    return ctx.say("🙏 " + render.esc(ctx.tr.gettext("Thank you, your answer and comment are recorded.")))
+
+
+async def survey_skip(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    state = ctx.session()
+    if not state or state.get("flow") != "survey":
+        return [Reply(render.esc(ctx.tr.gettext("Thank you, your answer is recorded.")), edit=True)]
+    ctx.end_session()
+    await record_survey_answer(ctx.svc, _actor(ctx), str(state["ref"]), int(str(state["score"])), None)
+    return [Reply(render.esc(ctx.tr.gettext("Thank you, your answer is recorded.")), edit=True)]

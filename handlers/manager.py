@@ -1,0 +1,54 @@
+"""Manager flows: key figures, late orders, the plan as a picture, the plan summary."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scheduler_core.reports.gantt import gantt_png
+from scheduler_core.services.errors import PermissionDenied
+from scheduler_core.services.kpi import kpis
+from scheduler_core.services.policy import require
+from scheduler_core.services.ports import Actor
+from scheduler_core.services.status import current_plan
+
+from . import render
+from .context import Ctx
+from .types import Reply
+
+__all__ = ["gantt", "kpi", "summary"]
+
+
+def _actor(ctx: Ctx, action: str) -> Actor:
+    if ctx.actor is None:
+        raise PermissionDenied("not_allowed")
+    require(ctx.actor, action)
+    return ctx.actor
+
+
+async def kpi(ctx: Ctx, args: str = "") -> list[Reply]:
+    view = await kpis(ctx.svc, _actor(ctx, "kpis"))
+    return ctx.say(render.kpis(ctx.tr, view))
+
+
+async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
+    actor = _actor(ctx, "kpis")
+    plan = await current_plan(ctx.svc, actor)
+    return ctx.say(render.summary(ctx.tr, ctx.tz, plan))
+
+
+async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:
+    """The current plan as a PNG (drawn in a thread: matplotlib takes a moment)."""
+    actor = _actor(ctx, "kpis")
+    plan = await current_plan(ctx.svc, actor)
+    f = plan.factory
+    tr = ctx.tr
+    title = tr.gettext("Plan version {version}", version=plan.version)
+    png = await asyncio.to_thread(
+        gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines], downtime=f.downtime,
+        title=title, tz=ctx.tz, groups={m.id: m.group for m in f.machines},
+        calendars={m.id: f.calendars[m.calendar] for m in f.machines if m.calendar in f.calendars}, days=7,
+    )
+    late = sum(1 for e in plan.etas if e.late_by.total_seconds() > 0)
+    caption = render.fill(tr.gettext("Plan version {version}: {orders} open orders, {late} late."),
+                          version=plan.version, orders=len(plan.etas), late=late)
+    return [Reply(caption, photo=png)]

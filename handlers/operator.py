@@ -1,0 +1,163 @@
+"""Shop-floor flows: report finished units (报工), a machine stopped, a machine runs again.
+
+``/report`` without arguments offers today's operations on the operator's machine as buttons
+(the machine is asked once and remembered); each answer says which delivery dates moved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from scheduler_core.services.errors import InvalidInput, PermissionDenied
+from scheduler_core.services.policy import require
+from scheduler_core.services.ports import Actor, Role
+from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress
+from scheduler_core.services.status import current_plan, get_order_status
+
+from . import render
+from .context import Ctx
+from .types import Button, Reply
+
+__all__ = ["down_command", "machine_action", "op_pick_action", "report_action", "report_command", "up_command"]
+
+_FLOOR = (Role.OPERATOR, Role.MANAGER, Role.ADMIN)
+
+
+def _actor(ctx: Ctx, action: str) -> Actor:
+    if ctx.actor is None:
+        raise PermissionDenied("not_allowed")
+    require(ctx.actor, action)
+    return ctx.actor
+
+
+def _grid(buttons: list[Button], width: int = 3) -> list[list[Button]]:
+    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+
+
+async def _machine(ctx: Ctx, text: str) -> str:
+    known = await ctx.deps.machines()
+    for m in known:
+        if m.casefold() == text.strip().casefold():
+            return m
+    raise InvalidInput("unknown_machine", machine=text.strip()[:40])
+
+
+async def report_command(ctx: Ctx, args: str) -> list[Reply]:
+    """``/report REF QTY [STEP]``, or buttons for today's work."""
+    actor = _actor(ctx, "report_progress")
+    words = args.split()
+    if not words:
+        machine = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).get("machine")
+        if machine:
+            return await _todays_ops(ctx, str(machine))
+        return await _pick_machine(ctx, "report")
+    if len(words) < 2 or not words[1].lstrip("-").isdigit() or (len(words) > 2 and not words[2].isdigit()):
+        return ctx.say(render.esc(ctx.tr.gettext("Write e.g. /report SO-1042 120 (and the step number if needed: "
+                                                 "/report SO-1042 120 2)")))
+    step = int(words[2]) if len(words) > 2 else None
+    update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step)
+    done = ctx.tr.gettext("Recorded: {good} units of {ref}.", good=ctx.tr.number(int(words[1])), ref=words[0][:20].upper())
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done))
+
+
+async def _pick_machine(ctx: Ctx, purpose: str) -> list[Reply]:
+    machines = await ctx.deps.machines()
+    buttons = [ctx.button(m, "machine", _FLOOR, machine=m, purpose=purpose) for m in machines[:30]]
+    question = {"report": ctx.tr.gettext("Which machine are you on?"),
+                "down": ctx.tr.gettext("Which machine stopped?"),
+                "up": ctx.tr.gettext("Which machine runs again?")}[purpose]
+    return ctx.say(render.esc(question), *_grid(buttons))
+
+
+async def machine_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    machine = str(args["machine"])
+    purpose = args.get("purpose")
+    if purpose == "report":
+        ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)["machine"] = machine
+        return await _todays_ops(ctx, machine, edit=True)
+    if purpose == "down":
+        return await _down(ctx, machine, "", edit=True)
+    return await _up(ctx, machine, edit=True)
+
+
+async def _todays_ops(ctx: Ctx, machine: str, *, edit: bool = False) -> list[Reply]:
+    actor = _actor(ctx, "report_progress")
+    plan = await current_plan(ctx.svc, actor)
+    day = ctx.now().astimezone(ctx.tz).date()
+    start = datetime.combine(day, time(0), tzinfo=ctx.tz)
+    end = start + timedelta(days=1)
+    ops = [op for op in plan.schedule.on_machine(machine) if op.start < end and op.end > start]
+    ops.sort(key=lambda op: op.start)
+    tr = ctx.tr
+    other = ctx.button(tr.gettext("Another machine"), "machine_menu", _FLOOR)
+    if not ops:
+        return ctx.say(render.fill(tr.gettext("Nothing is planned on {machine} today."), machine=machine), [other],
+                       edit=edit)
+    buttons = [ctx.button(f"{op.ref} · {op.step_name} · {tr.time(op.start.astimezone(ctx.tz))}", "op_pick", _FLOOR,
+                          ref=op.ref, step=op.step + 1, machine=machine, quantity=op.quantity)
+               for op in ops[:10]]
+    text = render.fill(tr.gettext("Today on {machine}: which operation do you report?"), machine=machine)
+    return ctx.say(text, *_grid(buttons, 1), [other], edit=edit)
+
+
+async def machine_menu_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).pop("machine", None)
+    return await _pick_machine(ctx, "report")
+
+
+async def op_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    actor = _actor(ctx, "report_progress")
+    ref, step = str(args["ref"]), int(args["step"])
+    view = await get_order_status(ctx.svc, actor, ref)
+    done = view.steps[step - 1].done if 0 < step <= len(view.steps) else 0
+    left = max(1, view.quantity - done)
+    tr = ctx.tr
+    common = {"ref": ref, "step": step, "machine": args["machine"]}
+    buttons = [ctx.button(tr.gettext("All {n} done", n=tr.number(left)), "report", _FLOOR, single_use=True,
+                          good=left, finished=True, **common)]
+    half = left // 2
+    if half >= 1 and half != left:
+        buttons.append(ctx.button(tr.number(half), "report", _FLOOR, single_use=True, good=half, finished=False,
+                                  **common))
+    text = render.fill(tr.gettext("{ref} step {step}: {done} of {quantity} done. How many more good units? "
+                                  "(or write /report {ref} QTY {step})"), ref=ref, step=step, done=tr.number(done),
+                       quantity=tr.number(view.quantity))
+    return ctx.say(text, buttons, edit=True)
+
+
+async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    actor = _actor(ctx, "report_progress")
+    update = await report_progress(ctx.svc, actor, str(args["ref"]), int(args["good"]), step=int(args["step"]),
+                                   machine=str(args["machine"]), finished=bool(args.get("finished")))
+    tr = ctx.tr
+    done = tr.gettext("Recorded: {good} units of {ref}.", good=tr.number(int(args["good"])), ref=args["ref"])
+    return ctx.say(render.plan_update(tr, ctx.tz, update, done), edit=True)
+
+
+async def down_command(ctx: Ctx, args: str) -> list[Reply]:
+    """``/down MACHINE reason``."""
+    _actor(ctx, "machine_state")
+    machine, _, reason = args.strip().partition(" ")
+    if not machine:
+        return await _pick_machine(ctx, "down")
+    return await _down(ctx, await _machine(ctx, machine), reason.strip())
+
+
+async def _down(ctx: Ctx, machine: str, reason: str, *, edit: bool = False) -> list[Reply]:
+    update = await machine_down(ctx.svc, _actor(ctx, "machine_state"), machine, reason)
+    done = ctx.tr.gettext("Recorded: {machine} is down.", machine=machine)
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=edit)
+
+
+async def up_command(ctx: Ctx, args: str) -> list[Reply]:
+    _actor(ctx, "machine_state")
+    if not args.strip():
+        return await _pick_machine(ctx, "up")
+    return await _up(ctx, await _machine(ctx, args.split()[0]))
+
+
+async def _up(ctx: Ctx, machine: str, *, edit: bool = False) -> list[Reply]:
+    update = await machine_up(ctx.svc, _actor(ctx, "machine_state"), machine)
+    done = ctx.tr.gettext("Recorded: {machine} runs again.", machine=machine)
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=edit)

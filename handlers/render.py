@@ -1,0 +1,349 @@
+"""Views -> chat text (Telegram HTML) in the reader's language.
+
+Every piece of text a user could have written (order references typed in chat, customer and
+product names, complaint text, machine reasons) is escaped with :func:`html.escape`: the only
+markup in a message is the markup written here (P7). Times are shown in the factory's zone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from scheduler_core.domain.impact import ImpactReport, OrderImpact
+from scheduler_core.domain.model import OrderStatus
+from scheduler_core.reports.errors import CodedError, error_message
+from scheduler_core.reports.i18n import N_, Tr
+from scheduler_core.reports.text import render_cause, render_plan_table, render_plan_totals
+from scheduler_core.services.ports import Role
+from scheduler_core.services.status import PlanView
+from scheduler_core.services.views import (
+    ChangeOutcome,
+    ChangeProposal,
+    KpiView,
+    OrderLine,
+    OrderStatusView,
+    PlanUpdate,
+    PromiseView,
+)
+
+__all__ = [
+    "MAX_SLIPS",
+    "command_menu",
+    "error",
+    "esc",
+    "fill",
+    "help_text",
+    "kpis",
+    "late_orders",
+    "order_lines",
+    "order_status",
+    "outcome",
+    "plan_update",
+    "progress_bar",
+    "promise",
+    "proposal",
+    "summary",
+]
+
+MAX_SLIPS = 8
+"""Orders listed by name in an impact preview; the rest are counted."""
+
+_ZERO = timedelta(0)
+
+
+def esc(value: object) -> str:
+    """Any value as HTML text (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def fill(template: str, **params: object) -> str:
+    """A translated ``template`` as HTML, its named fields filled with escaped ``params``."""
+    return esc(template).format(**{k: esc(v) for k, v in params.items()})
+
+
+def error(tr: Tr, exc: CodedError) -> str:
+    """A use case's error as one polite sentence."""
+    return "⚠️ " + esc(error_message(tr, exc))
+
+
+def progress_bar(share: float, width: int = 10) -> str:
+    share = min(1.0, max(0.0, share))
+    full = round(share * width)
+    return "▓" * full + "░" * (width - full)
+
+
+def _when(tr: Tr, dt: datetime | None, tz: tzinfo) -> str:
+    return tr.datetime(dt.astimezone(tz)) if dt is not None else "?"
+
+
+def _short(tr: Tr, dt: datetime | None, tz: tzinfo) -> str:
+    return tr.short_datetime(dt.astimezone(tz)) if dt is not None else "?"
+
+
+_STATUS = {
+    OrderStatus.OPEN: N_("waiting to start"),
+    OrderStatus.IN_PROGRESS: N_("in production"),
+    OrderStatus.DONE: N_("finished, waiting for delivery"),
+    OrderStatus.DELIVERED: N_("delivered"),
+    OrderStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def _status_word(tr: Tr, status: OrderStatus) -> str:
+    return tr.gettext(_STATUS[status])
+
+
+def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
+    """Where an order is: progress bar, current step, ETA against the promise, why late."""
+    head = fill(tr.gettext("Order {ref}: {quantity} × {product}"), ref=v.ref, quantity=tr.number(v.quantity),
+                product=v.product)
+    lines = [f"<b>{head}</b>", f"{progress_bar(v.progress)} {esc(tr.percent(v.progress))} · "
+             f"{esc(_status_word(tr, v.status))}"]
+    if v.status is OrderStatus.DELIVERED:
+        lines.append(fill(tr.gettext("Delivered on {when}."), when=_when(tr, v.delivered, tz)))
+        return "\n".join(lines)
+    if v.status is OrderStatus.CANCELLED:
+        return "\n".join(lines)
+    if v.current is not None:
+        step = v.current
+        if step.state == "running":
+            lines.append(fill(tr.gettext("Now: {step} on {machine} ({done} of {quantity} done)"), step=step.name,
+                              machine=step.machine or "?", done=tr.number(step.done), quantity=tr.number(step.quantity)))
+        else:
+            lines.append(fill(tr.gettext("Next: {step} on {machine}, planned to start {when}"), step=step.name,
+                              machine=step.machine or "?", when=_short(tr, step.start, tz)))
+    lines.append(fill(tr.gettext("Expected: {eta} (promised {due})"), eta=_when(tr, v.eta, tz), due=_when(tr, v.due, tz)))
+    if v.eta is None:
+        lines.append(esc(tr.gettext("Not planned yet; we will tell you as soon as it is.")))
+    elif v.on_time:
+        early = v.due - v.eta
+        if early >= timedelta(hours=1):
+            lines.append("✅ " + fill(tr.gettext("On time, {early} ahead of the promise."),
+                                     early=tr.duration(early, parts=1)))
+        else:
+            lines.append("✅ " + esc(tr.gettext("On time.")))
+    else:
+        lines.append("⚠️ " + fill(tr.gettext("Late by {late}."), late=tr.duration(v.late_by, parts=2)))
+        if v.cause is not None:
+            lines.append(fill(tr.gettext("Why: {reason}"), reason=render_cause(v.cause, tr)))
+    return "\n".join(lines)
+
+
+def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool) -> str:
+    """A short list of orders: ref, (customer,) product and quantity, ETA, on time or late."""
+    out = [f"<b>{esc(title)}</b>"]
+    if not lines:
+        out.append(esc(tr.gettext("No open orders.")))
+        return "\n".join(out)
+    for o in lines:
+        who = f"{esc(o.customer)} · " if show_customer else ""
+        star = "★ " if o.vip and show_customer else ""
+        state = ("⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
+                 if o.late_by > _ZERO else "✅")
+        if o.status in (OrderStatus.DONE, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+            state = esc(_status_word(tr, o.status))
+        out.append(f"{star}<b>{esc(o.ref)}</b> {who}{esc(o.product)} × {esc(tr.number(o.quantity))} · "
+                   f"{esc(tr.gettext('ETA'))} {esc(_short(tr, o.eta, tz))} {state}")
+    return "\n".join(out)
+
+
+def _slip_line(tr: Tr, tz: tzinfo, imp: OrderImpact) -> str:
+    star = "★ " if imp.vip else ""
+    mark = " ⚠️ " + esc(tr.gettext("newly late")) if imp.newly_late else ""
+    return (f"• {star}<b>{esc(imp.ref)}</b> {esc(imp.customer)}: {esc(_short(tr, imp.old_eta, tz))} → "
+            f"{esc(_short(tr, imp.new_eta, tz))}{mark}")
+
+
+def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
+    delayed = list(impact.delayed)
+    out: list[str] = []
+    if not delayed:
+        out.append("✅ " + esc(tr.gettext("No other order is delayed.")))
+        return out
+    out.append(esc(tr.ngettext("{n} order finishes later:", "{n} orders finish later:", len(delayed))))
+    out.extend(_slip_line(tr, tz, i) for i in delayed[:MAX_SLIPS])
+    if len(delayed) > MAX_SLIPS:
+        out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(delayed) - MAX_SLIPS)))
+    late = len(impact.newly_late)
+    vip = len(impact.vip_delayed)
+    out.append(fill(tr.gettext("Totals: {late} newly late, {vip} VIP delayed, {added} more lateness in all."),
+                    late=tr.number(late), vip=tr.number(vip), added=tr.duration(impact.tardiness_added, parts=2)))
+    return out
+
+
+_KIND_TITLE = {
+    "insert": N_("Rush order {ref}: impact preview"),
+    "due": N_("New date for {ref}: impact preview"),
+    "quantity": N_("New quantity for {ref}: impact preview"),
+    "cancel": N_("Cancel {ref}: impact preview"),
+    "priority": N_("Priority for {ref}: impact preview"),
+}
+
+
+def proposal(tr: Tr, tz: tzinfo, p: ChangeProposal, *, minutes: int = 10) -> str:
+    """The impact preview: the subject's ETA against its date, who slips (VIP first), totals."""
+    out = []
+    if p.restated:
+        out.append("🔄 " + esc(tr.gettext("The plan changed meanwhile, so this is the impact on the new plan.")))
+    title = _KIND_TITLE.get(p.kind, _KIND_TITLE["insert"])
+    out.append("<b>" + fill(tr.gettext(title), ref=p.subject) + "</b>")
+    if p.kind != "cancel":
+        if p.subject_eta is not None and p.subject_due is not None:
+            out.append(fill(tr.gettext("Ready {eta}, needed by {due}."), eta=_when(tr, p.subject_eta, tz),
+                            due=_when(tr, p.subject_due, tz)))
+            if p.subject_eta <= p.subject_due:
+                out.append("✅ " + esc(tr.gettext("It makes its date.")))
+            else:
+                out.append("⚠️ " + fill(tr.gettext("It misses its date by {late}."),
+                                       late=tr.duration(p.subject_eta - p.subject_due, parts=2)))
+                if p.earliest is not None:
+                    out.append(fill(tr.gettext("Earliest possible: {when}."), when=_when(tr, p.earliest, tz)))
+    out.extend(_impact_lines(tr, tz, p.impact))
+    out.append(fill(tr.gettext("Confirm within {minutes} minutes to apply it."), minutes=tr.number(max(1, minutes))))
+    return "\n".join(out)
+
+
+def outcome(tr: Tr, tz: tzinfo, o: ChangeOutcome, subject: str) -> str:
+    """After Confirm: what was applied and who is told."""
+    out = ["✅ <b>" + fill(tr.gettext("Confirmed: {ref} is in plan version {version}."), ref=subject,
+                          version=o.version or 0) + "</b>"]
+    if o.impact is not None:
+        warned = sorted({i.customer for i in o.impact.newly_late})
+        if warned:
+            out.append(fill(tr.gettext("Delay warnings are on their way to {customers}."),
+                            customers=tr.listing(warned, limit=5)))
+        else:
+            out.append(esc(tr.gettext("No customer needs a delay warning.")))
+    return "\n".join(out)
+
+
+def promise(tr: Tr, tz: tzinfo, v: PromiseView) -> str:
+    out = ["<b>" + fill(tr.gettext("{quantity} × {product}: earliest delivery"), quantity=tr.number(v.quantity),
+                        product=v.product) + "</b>",
+           fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz)),
+           fill(tr.gettext("With priority: {when}"), when=_when(tr, v.with_priority, tz))]
+    if v.with_priority < v.undisturbed:
+        out.extend(_impact_lines(tr, tz, v.impact))
+    return "\n".join(out)
+
+
+def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
+    """After a shop-floor event: what was recorded and which ETAs moved."""
+    out = ["✅ " + esc(done), fill(tr.gettext("Plan version {version}."), version=u.version)]
+    moved: list[OrderImpact] = []
+    if u.impact is not None:
+        moved = [*u.impact.delayed, *u.impact.improved]
+    if not moved:
+        out.append(esc(tr.gettext("No delivery date moved.")))
+    else:
+        out.append(esc(tr.ngettext("{n} delivery date moved:", "{n} delivery dates moved:", len(moved))))
+        out.extend(_slip_line(tr, tz, i) for i in moved[:MAX_SLIPS])
+        if len(moved) > MAX_SLIPS:
+            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(moved) - MAX_SLIPS)))
+    out.append(esc(tr.ngettext("{n} order is late in the plan.", "{n} orders are late in the plan.", u.late_orders)))
+    return "\n".join(out)
+
+
+def _pct(tr: Tr, x: float | None) -> str:
+    return "–" if x is None else tr.percent(x)
+
+
+def kpis(tr: Tr, v: KpiView) -> str:
+    rows = [
+        (tr.gettext("Delivered"), tr.number(v.delivered)),
+        (tr.gettext("On time"), _pct(tr, v.on_time_rate)),
+        (tr.gettext("Delay rate"), _pct(tr, v.delay_rate)),
+        (tr.gettext("Average lead time"), "–" if v.avg_lead_time_days is None
+         else tr.gettext("{days} days", days=tr.number(v.avg_lead_time_days, decimals=1))),
+        (tr.gettext("Complaints"), f"{tr.number(v.complaints)} ({_pct(tr, v.complaint_rate)})"),
+        (tr.gettext("Satisfaction"), "–" if v.satisfaction_avg is None
+         else f"{tr.number(v.satisfaction_avg, decimals=1)}/5 ({tr.number(v.satisfaction_score or 0, decimals=0)})"),
+        (tr.gettext("Survey answers"), _pct(tr, v.survey_response_rate)),
+        (tr.gettext("Open orders"), f"{tr.number(v.open_orders)} ({tr.gettext('{n} late', n=tr.number(v.open_late))})"),
+        (tr.gettext("Bottleneck"), "–" if v.bottleneck is None
+         else f"{v.bottleneck} ({_pct(tr, v.bottleneck_load)})"),
+    ]
+    head = fill(tr.gettext("Key figures, {since} – {until}"), since=tr.date(v.since), until=tr.date(v.until))
+    return f"<b>{head}</b>\n" + "\n".join(f"{esc(k)}: <b>{esc(val)}</b>" for k, val in rows)
+
+
+def late_orders(tr: Tr, tz: tzinfo, etas: Iterable[object], title: str) -> str:
+    """Late orders with their reason, most late first (``OrderEta`` rows)."""
+    rows = [e for e in etas if getattr(e, "late_by", _ZERO) > _ZERO]
+    out = [f"<b>{esc(title)}</b>"]
+    if not rows:
+        out.append("✅ " + esc(tr.gettext("No order is late.")))
+        return "\n".join(out)
+    for e in rows[:15]:
+        star = "★ " if getattr(e, "vip", False) else ""
+        out.append(f"• {star}<b>{esc(e.ref)}</b> {esc(e.customer)} · "  # type: ignore[attr-defined]
+                   + fill(tr.gettext("late by {late}"), late=tr.duration(e.late_by, parts=1))  # type: ignore[attr-defined]
+                   + f" · {esc(_short(tr, e.eta, tz))}")  # type: ignore[attr-defined]
+        cause = getattr(e, "cause", None)
+        if cause is not None:
+            out.append("  " + esc(render_cause(cause, tr)))
+    if len(rows) > 15:
+        out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(rows) - 15)))
+    return "\n".join(out)
+
+
+def summary(tr: Tr, tz: tzinfo, plan: PlanView) -> str:
+    m = plan.metrics
+    head = fill(tr.gettext("Plan version {version} of {when}"), version=plan.version, when=_when(tr, plan.created, tz))
+    totals = render_plan_totals(plan.etas, tr, str(m.get("status", "")), str(m.get("method", "")),
+                                float(m.get("seconds", 0.0) or 0.0))
+    table = render_plan_table(plan.etas, tr, limit=10, tz=tz)
+    return f"<b>{head}</b>\n<pre>{esc(totals)}</pre>\n<pre>{esc(table)}</pre>"
+
+
+# --- help and menus ---------------------------------------------------------------------------------
+
+_COMMANDS: dict[Role | None, tuple[tuple[str, str], ...]] = {
+    None: (("start", N_("link this chat with your code")), ("help", N_("what I can do")),
+           ("language", N_("中文 / English"))),
+    Role.CUSTOMER: (("status", N_("where is my order")), ("orders", N_("my orders")),
+                    ("complain", N_("tell us what went wrong")), ("human", N_("talk to a person")),
+                    ("language", N_("中文 / English")), ("help", N_("what I can do"))),
+    Role.SALES: (("rush", N_("rush order with impact preview")), ("promise", N_("earliest delivery for a quantity")),
+                 ("change", N_("change an order's date or quantity")), ("cancel", N_("cancel an order")),
+                 ("late", N_("late orders")), ("status", N_("where is an order")), ("orders", N_("my customers' orders")),
+                 ("language", N_("中文 / English")), ("help", N_("what I can do"))),
+    Role.OPERATOR: (("report", N_("report finished units")), ("down", N_("a machine stopped")),
+                    ("up", N_("a machine runs again")), ("status", N_("where is an order")),
+                    ("language", N_("中文 / English")), ("help", N_("what I can do"))),
+    Role.MANAGER: (("kpi", N_("key figures")), ("late", N_("late orders")), ("gantt", N_("plan chart")),
+                   ("summary", N_("plan summary")), ("rush", N_("rush order with impact preview")),
+                   ("promise", N_("earliest delivery for a quantity")), ("status", N_("where is an order")),
+                   ("orders", N_("all open orders")), ("language", N_("中文 / English")), ("help", N_("what I can do"))),
+}
+_COMMANDS[Role.ADMIN] = _COMMANDS[Role.MANAGER]
+
+
+def command_menu(tr: Tr, role: Role | None) -> tuple[tuple[str, str], ...]:
+    """The command menu of ``role`` (None: not linked yet) in ``tr``'s language."""
+    return tuple((cmd, tr.gettext(desc)) for cmd, desc in _COMMANDS[role])
+
+
+_EXAMPLES: dict[Role | None, tuple[str, ...]] = {
+    None: (N_("Ask your contact at the factory for a link code, then send: /start CODE"),),
+    Role.CUSTOMER: (N_("where is my order SO-1042"), N_("/status SO-1042"), N_("/orders"),
+                    N_("complaint: the last delivery was damaged"), N_("talk to a person")),
+    Role.SALES: (N_("rush 200 of P-100 for ACME by Dec 5"), N_("/rush (I ask step by step)"),
+                 N_("/promise P-100 500"), N_("/change SO-1042 date 2026-12-05"), N_("/change SO-1042 qty 300"),
+                 N_("/cancel SO-1042"), N_("/late")),
+    Role.OPERATOR: (N_("/report (buttons for today's work on your machine)"), N_("/report SO-1042 120"),
+                    N_("/down CNC-2 spindle alarm"), N_("/up CNC-2")),
+    Role.MANAGER: (N_("/kpi"), N_("/late"), N_("/gantt"), N_("/summary"), N_("rush 200 of P-100 for ACME by Dec 5")),
+}
+_EXAMPLES[Role.ADMIN] = _EXAMPLES[Role.MANAGER]
+
+
+def help_text(tr: Tr, role: Role | None, *, intro: str | None = None) -> str:
+    out = [f"<b>{esc(intro)}</b>"] if intro else []
+    out.append(esc(tr.gettext("For example:")))
+    out.extend(f"• <code>{esc(tr.gettext(e))}</code>" for e in _EXAMPLES[role])
+    if role is not None:
+        out.append(esc(tr.gettext("Commands:")) + " " + " ".join(f"/{c}" for c, _ in _COMMANDS[role]))
+    return "\n".join(out)

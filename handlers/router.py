@@ -1,0 +1,183 @@
+"""One entry point for every chat message and button click: who is it (numeric account id ->
+linked user), which flow, and the ONE place a use case's error becomes a polite reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from scheduler_core.reports.i18n import Lang
+from scheduler_core.services.errors import InvalidInput, ServiceError
+from scheduler_core.services.ports import Actor
+from scheduler_core.services.refs import MAX_TEXT
+
+from . import customer, linking, manager, operator, render, sales
+from .buttons import PREFIX, SURVEY_PREFIX
+from .context import ChatDeps, Ctx, lang_of
+from .intent import Intent, parse
+from .types import MAX_INPUT, Incoming, Reply
+
+__all__ = ["COMMANDS", "ChatRouter"]
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[Ctx, str], Awaitable[list[Reply]]]
+Action = Callable[[Ctx, dict[str, Any]], Awaitable[list[Reply]]]
+
+COMMANDS: dict[str, Command] = {
+    "start": linking.start,
+    "help": linking.help_command,
+    "language": linking.language_command,
+    "lang": linking.language_command,
+    "status": customer.status,
+    "orders": customer.orders,
+    "complain": customer.complain_command,
+    "human": customer.human,
+    "rush": sales.rush_command,
+    "promise": sales.promise_command,
+    "change": sales.change_command,
+    "cancel": sales.cancel_command,
+    "late": sales.late,
+    "report": operator.report_command,
+    "down": operator.down_command,
+    "up": operator.up_command,
+    "kpi": manager.kpi,
+    "gantt": manager.gantt,
+    "summary": manager.summary,
+}
+_OPEN = frozenset({"start", "help", "language", "lang"})  # usable before linking
+
+ACTIONS: dict[str, Action] = {
+    "lang": linking.language_action,
+    "status": customer.status_action,
+    "survey_skip": customer.survey_skip,
+    "confirm": sales.confirm_action,
+    "reject": sales.reject_action,
+    "rush_set": sales.rush_set_action,
+    "rush_stop": sales.rush_stop_action,
+    "machine": operator.machine_action,
+    "machine_menu": operator.machine_menu_action,
+    "op_pick": operator.op_pick_action,
+    "report": operator.report_action,
+}
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
+
+
+class ChatRouter:
+    """``await router.handle(incoming)`` -> the replies to send."""
+
+    def __init__(self, deps: ChatDeps) -> None:
+        self.deps = deps
+
+    async def context(self, msg: Incoming) -> Ctx:
+        """Who sent ``msg``: the account's link (numeric id only, P2), user, role and language."""
+        svc = self.deps.svc
+        async with svc.uow() as uow:
+            ident = await uow.identities.get(msg.channel, msg.user_id)
+            user = await uow.users.get(ident.user_id) if ident is not None and ident.active else None
+        tz = await self.deps.timezone()
+        if ident is None or user is None or not user.active:
+            return Ctx(self.deps, msg, lang_of(msg.language_code), None, None, tz)
+        lang: Lang = "zh_Hans" if ident.lang == "zh_Hans" else "en"
+        actor = Actor(user.id, user.role, user.customer, user.username, lang)
+        return Ctx(self.deps, msg, lang, actor, ident, tz)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        try:
+            ctx = await self.context(msg)
+        except Exception:
+            log.exception("cannot resolve the sender of a chat message")
+            raise
+        try:
+            return await self._dispatch(ctx)
+        except ServiceError as exc:
+            return ctx.say(render.error(ctx.tr, exc))
+
+    async def _dispatch(self, ctx: Ctx) -> list[Reply]:
+        msg = ctx.msg
+        if msg.button is not None:
+            return await self._button(ctx, msg.button)
+        text = (msg.text or "").strip()
+        if not text:
+            return linking.not_linked(ctx) if ctx.actor is None else await linking.help_command(ctx)
+        if len(text) > min(MAX_INPUT, MAX_TEXT):
+            raise InvalidInput("text_too_long", limit=MAX_INPUT)
+        m = _COMMAND.match(text)
+        if m:
+            name, args = m.group(1).lower(), (m.group(2) or "").strip()
+            command = COMMANDS.get(name)
+            if command is None:
+                return await self._unknown(ctx)
+            if ctx.actor is None and name not in _OPEN:
+                return linking.not_linked(ctx)
+            if not msg.private and name not in ("start", "help"):
+                return ctx.say(render.esc(ctx.tr.gettext("Please talk to me in a private chat.")))
+            flow = (ctx.session() or {}).get("flow")
+            if flow == "survey":
+                await customer.flush_survey(ctx)
+            elif flow == "rush" and name not in ("cancel", "rush", "help", "language", "lang"):
+                ctx.end_session()  # another command ends the /rush questions
+            return await command(ctx, args)
+        if ctx.actor is None:
+            return linking.not_linked(ctx)
+        if not msg.private:
+            return []  # group chatter is not for us; order data is never shown in groups
+        state = ctx.session()
+        if state is not None:
+            if state.get("flow") == "rush":
+                return await sales.rush_text(ctx, text)
+            if state.get("flow") == "survey":
+                return await customer.survey_comment(ctx, text)
+        return await self._free_text(ctx, text)
+
+    async def _button(self, ctx: Ctx, data: str) -> list[Reply]:
+        if not ctx.msg.private:
+            return [Reply(render.esc(ctx.tr.gettext("Please talk to me in a private chat.")))]
+        if data.startswith(SURVEY_PREFIX) and len(data) <= 64:
+            if ctx.actor is None:
+                return linking.not_linked(ctx)
+            return await customer.survey_click(ctx, data)
+        click = self.deps.buttons.take(data, ctx.msg.user_id, ctx.role) if data.startswith(PREFIX) else None
+        if click is None or click.action not in ACTIONS:
+            return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
+                          toast=ctx.tr.gettext("This button has expired. Please ask again."))]
+        return await ACTIONS[click.action](ctx, click.args)
+
+    async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
+        intent = parse(text, today=ctx.today(), products=await self.deps.products(),
+                       customers=await self.deps.customers())
+        return await self.route_intent(ctx, intent, text)
+
+    async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
+        kind = intent.intent
+        if kind == "order_status":
+            return await customer.status(ctx, intent.order or "")
+        if kind == "list_orders":
+            return await customer.orders(ctx)
+        if kind == "complaint":
+            return await customer.complain(ctx, text, intent.order)
+        if kind == "human":
+            return await customer.human(ctx, text)
+        if kind == "rush":
+            return await sales.rush_message(ctx, intent)
+        if kind == "promise":
+            return await sales.promise_command(ctx, "", intent)
+        if kind in ("change_date", "change_quantity"):
+            return await sales.change_command(ctx, text, intent)
+        if kind == "cancel":
+            return await sales.cancel_command(ctx, "", intent)
+        if kind == "language":
+            lang = intent.language
+            if lang in ("zh_Hans", "zh", "en"):
+                return await linking.set_language(ctx, "en" if lang == "en" else "zh_Hans")
+            return await linking.language_command(ctx, "")
+        if kind == "help":
+            return await linking.help_command(ctx)
+        return await self._unknown(ctx)
+
+    async def _unknown(self, ctx: Ctx) -> list[Reply]:
+        tr = ctx.tr
+        return ctx.say(render.help_text(tr, ctx.role, intro=tr.gettext("Sorry, I did not understand that.")))

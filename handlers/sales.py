@@ -1,0 +1,360 @@
+"""Sales flows: rush orders (插单) as a conversation or in one message, capable-to-promise,
+date / quantity changes, cancellations and the late list.
+
+Every change is assessed first (nothing changes), shown as an impact preview with Confirm /
+Cancel buttons. Confirm carries the proposal's single-use token (expires with it); the click is
+re-checked (the clicker's account and role), and a plan that moved on meanwhile gives a fresh
+preview instead of a blind commit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from scheduler_core.domain.model import Order
+from scheduler_core.services.change_flow import assess, confirm_change, promise, reject_change
+from scheduler_core.services.changes import (
+    MAX_QUANTITY,
+    CancelOrder,
+    Change,
+    ChangeDue,
+    ChangeQuantity,
+    InsertOrder,
+)
+from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
+from scheduler_core.services.policy import can, require
+from scheduler_core.services.ports import Actor, Role
+from scheduler_core.services.refs import normalise_ref
+from scheduler_core.services.status import current_plan, list_orders
+from scheduler_core.services.views import ChangeProposal
+
+from . import render
+from .context import Ctx
+from .intent import Intent, parse
+from .types import Button, Reply
+
+__all__ = [
+    "DUE_TIME",
+    "cancel_command",
+    "change_command",
+    "confirm_action",
+    "late",
+    "promise_command",
+    "reject_action",
+    "run_change",
+    "rush_command",
+    "rush_message",
+    "rush_set_action",
+    "rush_text",
+]
+
+DUE_TIME = time(18, 0)
+"""A date without a time means the end of that day's day shift, factory time."""
+
+_SALES = (Role.SALES, Role.MANAGER, Role.ADMIN)
+_FIELDS = ("customer", "product", "quantity", "date", "priority")
+
+
+def _actor(ctx: Ctx, action: str) -> Actor:
+    if ctx.actor is None:
+        raise PermissionDenied("not_allowed")
+    require(ctx.actor, action)
+    return ctx.actor
+
+
+async def _intent(ctx: Ctx, text: str) -> Intent:
+    return parse(text, today=ctx.today(), products=await ctx.deps.products(), customers=await ctx.deps.customers())
+
+
+def _due(ctx: Ctx, day: date) -> datetime:
+    return datetime.combine(day, DUE_TIME, tzinfo=ctx.tz)
+
+
+# --- the preview ---------------------------------------------------------------------------------------
+
+
+def _preview(ctx: Ctx, p: ChangeProposal, *, edit: bool = False) -> list[Reply]:
+    ttl = p.expires - ctx.now()
+    minutes = max(1, round(ttl.total_seconds() / 60))
+    tr = ctx.tr
+    ok = ctx.button("✅ " + tr.gettext("Confirm"), "confirm", _SALES, single_use=True, ttl=ttl, token=p.token,
+                    subject=p.subject)
+    no = ctx.button("✖️ " + tr.gettext("Cancel"), "reject", _SALES, single_use=True, ttl=ttl, token=p.token,
+                    subject=p.subject)
+    return ctx.say(render.proposal(tr, ctx.tz, p, minutes=minutes), [ok, no], edit=edit)
+
+
+async def run_change(ctx: Ctx, change: Change) -> list[Reply]:
+    actor = _actor(ctx, "assess_change")
+    await_msg = await assess(ctx.svc, actor, change)
+    return _preview(ctx, await_msg)
+
+
+async def confirm_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    actor = _actor(ctx, "confirm_change")
+    result = await confirm_change(ctx.svc, actor, str(args["token"]))
+    if result.applied:
+        ctx.deps.forget()
+        return ctx.say(render.outcome(ctx.tr, ctx.tz, result, str(args.get("subject", ""))), edit=True)
+    assert result.proposal is not None
+    return _preview(ctx, result.proposal, edit=True)
+
+
+async def reject_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    actor = _actor(ctx, "assess_change")
+    await reject_change(ctx.svc, actor, str(args["token"]))
+    text = render.fill(ctx.tr.gettext("Cancelled: nothing was changed for {ref}."), ref=args.get("subject", ""))
+    return ctx.say("✖️ " + text, edit=True)
+
+
+# --- rush: one message or a short conversation ------------------------------------------------------------
+
+
+async def rush_command(ctx: Ctx, args: str) -> list[Reply]:
+    """``/rush`` asks step by step; ``/rush ACME P-100 500 12-05`` goes straight to the preview."""
+    _actor(ctx, "assess_change")
+    if not args.strip():
+        ctx.start_session({"flow": "rush"})
+        return await _ask(ctx)
+    return await rush_message(ctx, await _intent(ctx, "rush " + args))
+
+
+async def rush_message(ctx: Ctx, intent: Intent) -> list[Reply]:
+    """A rush asked in one message; what is missing is asked for."""
+    _actor(ctx, "assess_change")
+    state: dict[str, Any] = {"flow": "rush"}
+    customers = await ctx.deps.customers()
+    if intent.customer:
+        name = _match(intent.customer, customers)
+        if name:
+            state["customer"] = name
+    if intent.product:
+        name = _match(intent.product, await ctx.deps.products())
+        if name:
+            state["product"] = name
+    if intent.quantity is not None:
+        state["quantity"] = intent.quantity
+    if intent.date is not None:
+        state["date"] = intent.date.isoformat()
+    state["priority"] = True  # 插单 / rush: put first
+    problem = _check(ctx, state)
+    ctx.start_session(state)
+    if problem is not None:
+        return problem + await _ask(ctx)
+    return await _ask(ctx)
+
+
+def _match(value: str, known: tuple[str, ...]) -> str | None:
+    v = value.strip().casefold()
+    for k in known:
+        if k.casefold() == v:
+            return k
+    return None
+
+
+def _check(ctx: Ctx, state: dict[str, Any]) -> list[Reply] | None:
+    """Drop a bad answer from ``state`` and say why (P7: zero, negative, huge, past)."""
+    tr = ctx.tr
+    q = state.get("quantity")
+    if q is not None and not 1 <= int(q) <= MAX_QUANTITY:
+        state.pop("quantity")
+        exc: ServiceError = (InvalidInput("quantity_not_positive", quantity=q) if int(q) < 1
+                             else InvalidInput("quantity_too_large", quantity=q, limit=MAX_QUANTITY))
+        return ctx.say(render.error(tr, exc))
+    d = state.get("date")
+    if d is not None and date.fromisoformat(d) < ctx.today():
+        state.pop("date")
+        return ctx.say(render.error(tr, InvalidInput("due_in_past", due=date.fromisoformat(d))))
+    return None
+
+
+async def _ask(ctx: Ctx) -> list[Reply]:
+    """Ask for the first missing answer, or assess when all are there."""
+    state = ctx.session() or {"flow": "rush"}
+    tr = ctx.tr
+    stop = ctx.button(tr.gettext("Stop"), "rush_stop", _SALES)
+    missing = next((f for f in _FIELDS if f not in state), None)
+    if missing == "customer":
+        mine = await _my_customers(ctx)
+        rows = _grid([ctx.button(c, "rush_set", _SALES, field="customer", value=c) for c in mine[:8]])
+        return ctx.say("⚡ " + render.esc(tr.gettext("Rush order: for which customer? Pick one or write the name.")),
+                       *rows, [stop])
+    if missing == "product":
+        products = await ctx.deps.products()
+        rows = _grid([ctx.button(p, "rush_set", _SALES, field="product", value=p) for p in products[:8]])
+        return ctx.say(render.fill(tr.gettext("Which product for {customer}? Pick one or write it."),
+                                   customer=state["customer"]), *rows, [stop])
+    if missing == "quantity":
+        return ctx.say(render.fill(tr.gettext("How many {product}? (e.g. 500)"), product=state["product"]), [stop])
+    if missing == "date":
+        return ctx.say(render.esc(tr.gettext("Needed by which date? (e.g. 2026-12-05, Dec 5, 12月5日)")), [stop])
+    if missing == "priority":
+        yes = ctx.button(tr.gettext("Yes, put it first"), "rush_set", _SALES, field="priority", value=True)
+        no = ctx.button(tr.gettext("No, fit it in"), "rush_set", _SALES, field="priority", value=False)
+        return ctx.say(render.esc(tr.gettext("Put it ahead of other orders (rush)?")), [yes, no], [stop])
+    ctx.end_session()
+    return await _assess_rush(ctx, state)
+
+
+def _grid(buttons: list[Button], width: int = 2) -> list[list[Button]]:
+    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+
+
+async def _my_customers(ctx: Ctx) -> list[str]:
+    assert ctx.actor is not None
+    lines = await list_orders(ctx.svc, ctx.actor, include_closed=True, limit=200)
+    seen: dict[str, None] = {}
+    for line in lines:
+        seen.setdefault(line.customer, None)
+    return list(seen) or list(await ctx.deps.customers())
+
+
+async def _assess_rush(ctx: Ctx, state: dict[str, Any]) -> list[Reply]:
+    async with ctx.svc.uow() as uow:
+        ref = await uow.orders.next_ref()
+    order = Order(ref, str(state["customer"]), str(state["product"]), int(state["quantity"]),
+                  _due(ctx, date.fromisoformat(str(state["date"]))), rush=bool(state["priority"]), created=ctx.now())
+    return await run_change(ctx, InsertOrder(order))
+
+
+async def rush_set_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    _actor(ctx, "assess_change")
+    state = ctx.session()
+    if state is None or state.get("flow") != "rush":
+        return ctx.say(render.esc(ctx.tr.gettext("That question has expired; start again with /rush.")))
+    state[str(args["field"])] = args["value"]
+    ctx.start_session(state)
+    return await _ask(ctx)
+
+
+async def rush_stop_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    ctx.end_session()
+    return ctx.say(render.esc(ctx.tr.gettext("Stopped; nothing was changed.")), edit=True)
+
+
+_QTY = re.compile(r"^\s*(\d[\d,]*)\s*(k|千)?\s*(件|个|pcs|pieces|units|套|台)?\s*$", re.IGNORECASE)
+_NEG = re.compile(r"^\s*-\s*\d")
+
+
+def _quantity(text: str) -> int | None:
+    if _NEG.match(text):
+        return -int(re.sub(r"\D", "", text) or 0)
+    m = _QTY.match(text)
+    if not m:
+        return None
+    n = int(m.group(1).replace(",", ""))
+    return n * 1000 if m.group(2) else n
+
+
+async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
+    """An answer typed during the /rush conversation."""
+    state = ctx.session() or {"flow": "rush"}
+    tr = ctx.tr
+    missing = next((f for f in _FIELDS if f not in state), None)
+    if missing == "customer":
+        name = _match(text, await ctx.deps.customers())
+        if name is None:
+            return ctx.say(render.fill(tr.gettext("I do not know a customer called {name}."), name=text[:60])) \
+                + await _ask(ctx)
+        state["customer"] = name
+    elif missing == "product":
+        name = _match(text, await ctx.deps.products())
+        if name is None:
+            return ctx.say(render.error(tr, InvalidInput("unknown_product", product=text[:60]))) + await _ask(ctx)
+        state["product"] = name
+    elif missing == "quantity":
+        q = _quantity(text)
+        if q is None:
+            q = (await _intent(ctx, text)).quantity
+        if q is None:
+            return ctx.say(render.fill(tr.gettext("{text} is not a quantity."), text=text[:60])) + await _ask(ctx)
+        state["quantity"] = q
+    elif missing == "date":
+        day = _iso(text) or (await _intent(ctx, text)).date
+        if day is None:
+            return ctx.say(render.error(tr, InvalidInput("bad_date", value=text[:60]))) + await _ask(ctx)
+        state["date"] = day.isoformat()
+    elif missing == "priority":
+        answer = text.strip().casefold()
+        state["priority"] = answer in ("y", "yes", "是", "是的", "要", "对", "好", "ok")
+    problem = _check(ctx, state)
+    ctx.start_session(state)
+    return (problem or []) + await _ask(ctx)
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+# --- promise, change, cancel, late -------------------------------------------------------------------------
+
+
+async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:
+    """``/promise PRODUCT QTY``: two dates, without disturbing anyone and with priority."""
+    actor = _actor(ctx, "promise")
+    intent = intent or await _intent(ctx, "/promise " + args)
+    product = intent.product
+    if product is None:
+        words = args.split()
+        product = words[0] if words else None
+    nums = [w for w in args.split() if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
+    qty = int(nums[-1]) if nums else intent.quantity
+    if not product or qty is None:
+        return ctx.say(render.esc(ctx.tr.gettext("Write the product and the quantity, e.g. /promise {product} 500")
+                                  .format(product=(await ctx.deps.products() or ("P-100",))[0])))
+    known = _match(product, await ctx.deps.products())
+    view = await promise(ctx.svc, actor, known or product[:60], qty)
+    return ctx.say(render.promise(ctx.tr, ctx.tz, view))
+
+
+async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:
+    """``/change REF date 2026-12-05`` or ``/change REF qty 300``."""
+    _actor(ctx, "assess_change")
+    intent = intent or await _intent(ctx, "/change " + args)
+    words = args.split()
+    ref = intent.order or (words[0] if words else None)
+    usage = ctx.say(render.esc(ctx.tr.gettext("Write e.g. /change SO-1042 date 2026-12-05 or /change SO-1042 qty 300")))
+    if not ref:
+        return usage
+    ref = normalise_ref(ref)
+    lowered = args.casefold()
+    wants_qty = intent.intent == "change_quantity" or any(k in lowered for k in ("qty", "quantity", "数量", "件"))
+    if wants_qty:
+        nums = [w for w in words[1:] if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
+        qty = int(nums[-1]) if nums else intent.quantity
+        if qty is None:
+            return usage
+        return await run_change(ctx, ChangeQuantity(ref, qty))
+    day = intent.date or next((d for w in words[1:] if (d := _iso(w)) is not None), None)
+    if day is None:
+        return usage
+    return await run_change(ctx, ChangeDue(ref, _due(ctx, day)))
+
+
+async def cancel_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:
+    """``/cancel REF`` assesses the cancellation; ``/cancel`` alone stops a conversation."""
+    if not args.strip() and (intent is None or intent.order is None):
+        if ctx.end_session() is not None:
+            return ctx.say(render.esc(ctx.tr.gettext("Stopped; nothing was changed.")))
+        return ctx.say(render.esc(ctx.tr.gettext("Write the order to cancel, e.g. /cancel SO-1042")))
+    _actor(ctx, "assess_change")
+    ref = intent.order if intent is not None and intent.order else args.split()[0]
+    return await run_change(ctx, CancelOrder(normalise_ref(ref)))
+
+
+async def late(ctx: Ctx, args: str = "") -> list[Reply]:
+    """Late orders: a salesperson's customers', or all for managers."""
+    if ctx.actor is None:
+        raise PermissionDenied("not_allowed")
+    tr = ctx.tr
+    if can(ctx.actor, "view_plan") and ctx.actor.role is not Role.SALES:
+        plan = await current_plan(ctx.svc, ctx.actor)
+        return ctx.say(render.late_orders(tr, ctx.tz, plan.etas, tr.gettext("Late orders")))
+    lines = await list_orders(ctx.svc, ctx.actor, limit=200)
+    late_lines = [line for line in lines if line.late_by > timedelta(0)]
+    return ctx.say(render.late_orders(tr, ctx.tz, late_lines, tr.gettext("Late orders")))

@@ -1,0 +1,123 @@
+"""Customers: where is my order, my orders, complaints, a person, survey answers; P1 sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduler_core.services.ports import Survey
+from tests.e2e.conftest import TG, Chat, click_update
+
+
+async def test_status_with_a_reference_in_english(linked: Chat) -> None:
+    out = await linked.say(TG["bob"], "/status SO-101")
+    text = out[0].text
+    assert text.startswith("<b>Order SO-101: 60 × P</b>")
+    assert "Expected:" in text and "promised" in text and ("On time" in text or "Late by" in text)
+    assert out[0].params["parse_mode"] == "HTML"
+
+
+async def test_free_text_in_chinese_without_a_reference_offers_buttons_then_shows_the_order(linked: Chat) -> None:
+    out = await linked.say(TG["alice"], "我的订单到哪了")
+    assert "哪个订单" in out[0].text
+    labels = [b["text"] for row in out[0].buttons for b in row]
+    assert labels == ["SO-100", "SO-102", "SO-104"]  # only ACME's
+    out = await linked.click(TG["alice"], out[0].button("SO-102"))
+    assert "订单 SO-102" in out[0].text and "预计完工" in out[0].text
+
+
+async def test_free_text_with_a_reference(linked: Chat) -> None:
+    out = await linked.say(TG["alice"], "订单102到哪了")
+    assert "订单 SO-102" in out[0].text
+    out = await linked.say(TG["bob"], "where is my order so 103?")
+    assert "Order SO-103" in out[0].text
+
+
+async def test_orders_lists_only_my_orders(linked: Chat) -> None:
+    out = await linked.say(TG["bob"], "/orders")
+    text = out[0].text
+    assert "SO-101" in text and "SO-103" in text and "SO-105" in text
+    assert "SO-100" not in text and "ACME" not in text
+
+
+async def test_p1_unknown_and_foreign_orders_get_byte_identical_answers(linked: Chat) -> None:
+    """Across commands, free text and buttons: another customer's order looks exactly like none."""
+    for asker, foreign in ((TG["bob"], "SO-100"), (TG["alice"], "SO-101")):
+        for template in ("/status {ref}", "where is order {ref}", "/complain {ref} is broken"):
+            ghost = await linked.say(asker, template.format(ref="SO-999"))
+            theirs = await linked.say(asker, template.format(ref=foreign))
+            assert ghost[0].text.replace("SO-999", "REF") == theirs[0].text.replace(foreign, "REF")
+            assert foreign[3:] not in theirs[0].text.replace(foreign, "")
+        ghost = await linked.click(asker, "survey:SO-999:5")
+        theirs = await linked.click(asker, f"survey:{foreign}:5")
+        assert ghost[0].text.replace("SO-999", "REF") == theirs[0].text.replace(foreign, "REF")
+
+
+async def test_p1_buttons_cannot_be_forged_or_borrowed(linked: Chat) -> None:
+    out = await linked.say(TG["alice"], "/orders")
+    token = out[0].button("SO-100")
+    stolen = await linked.click(TG["bob"], token)  # bob replays alice's button
+    forged = await linked.click(TG["bob"], "b:AAAAAAAAAAAAAAAA")
+    garbage = await linked.click(TG["bob"], "status:SO-100")
+    assert stolen[0].text == forged[0].text == garbage[0].text
+    assert "expired" in stolen[0].text and "SO-100" not in stolen[0].text
+    mine = await linked.click(TG["alice"], token)  # still good for its owner
+    assert "SO-100" in mine[0].text
+
+
+async def test_a_complaint_is_recorded_and_alerts_sales_and_managers(linked: Chat) -> None:
+    out = await linked.say(TG["alice"], "投诉：SO-100 的货有划痕，太差了")
+    assert "投诉" in out[0].text and "已记录" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        complaints = await uow.feedback.complaints()
+        pending = await uow.outbox.pending()
+    assert complaints[-1].ref == "SO-100" and complaints[-1].customer == "ACME"
+    alerted = {n.recipient for n in pending if n.kind == "complaint"}
+    assert {f"user:{linked.shop.manager.user_id}", f"user:{linked.shop.sales.user_id}"} <= alerted
+
+
+async def test_talk_to_a_person_hands_over_to_the_sales_owner(linked: Chat) -> None:
+    out = await linked.say(TG["bob"], "I want to talk to a person")
+    assert "Sam" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        pending = await uow.outbox.pending()
+    assert any(n.kind == "handover" and n.recipient == f"user:{linked.shop.sales.user_id}" for n in pending)
+
+
+async def test_survey_score_with_a_comment_and_without(linked: Chat) -> None:
+    s = linked.shop
+    async with s.svc.uow(write=True) as uow:
+        await uow.feedback.add_survey(Survey("SO-101", "Bolt", s.clock.now - timedelta(hours=1)))
+        await uow.feedback.add_survey(Survey("SO-100", "ACME", s.clock.now - timedelta(hours=1)))
+        await uow.commit()
+    out = await linked.click(TG["bob"], "survey:SO-101:2")
+    assert "2/5" in out[0].text and out[0].method == "editMessageText"
+    out = await linked.say(TG["bob"], "the parts <b>were</b> late")
+    assert "comment are recorded" in out[0].text
+    out = await linked.click(TG["alice"], "survey:SO-100:5")
+    assert "5/5" in out[0].text
+    out = await linked.click(TG["alice"], out[0].button("不用了"))
+    assert "已记录" in out[0].text
+    async with s.svc.uow() as uow:
+        surveys = {x.ref: x for x in await uow.feedback.surveys()}
+        pending = await uow.outbox.pending()
+    assert surveys["SO-101"].score == 2 and surveys["SO-101"].comment == "the parts <b>were</b> late"
+    assert surveys["SO-100"].score == 5 and surveys["SO-100"].comment is None
+    assert any(n.kind == "low_score" for n in pending)
+    again = await linked.click(TG["alice"], "survey:SO-100:1")  # answered already
+    await linked.say(TG["alice"], "/orders")  # moves on: the pending score is recorded -> survey_gone
+    async with s.svc.uow() as uow:
+        assert {x.ref: x for x in await uow.feedback.surveys()}["SO-100"].score == 5
+    assert again
+
+
+async def test_unknown_text_gets_examples(linked: Chat) -> None:
+    out = await linked.say(TG["bob"], "blorp")
+    assert "did not understand" in out[0].text and "/status SO-1042" in out[0].text
+    out = await linked.say(TG["alice"], "嗯嗯")
+    assert "没有理解" in out[0].text and "例如" in out[0].text
+
+
+async def test_staff_see_any_order(linked: Chat) -> None:
+    out = await linked.say(TG["otto"], "/status SO-100")
+    assert "Order SO-100" in out[0].text
+    _ = click_update

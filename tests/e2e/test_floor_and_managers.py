@@ -1,0 +1,84 @@
+"""Operators (report with buttons, down, up) and managers (kpi, late, gantt, summary)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import TG, Chat
+
+OTTO, MIA = TG["otto"], TG["mia"]
+
+
+async def test_report_with_buttons_for_todays_work_on_my_machine(linked: Chat) -> None:
+    out = await linked.say(OTTO, "/report")
+    assert "Which machine" in out[0].text
+    out = await linked.click(OTTO, out[0].button("M1"))
+    assert "Today on M1" in out[0].text
+    out = await linked.click(OTTO, out[0].button("SO-100"))
+    assert "SO-100 step 1: 0 of 60 done" in out[0].text
+    report = out[0].button("All 60 done")
+    out = await linked.click(OTTO, report)
+    assert "Recorded: 60 units of SO-100." in out[0].text and "Plan version 2." in out[0].text
+    again = await linked.click(OTTO, report)  # single use: nothing reported twice
+    assert "expired" in again[0].text
+    out = await linked.say(OTTO, "/report")  # the machine is remembered
+    assert "Today on M1" in out[0].text
+    out = await linked.say(MIA, "/status SO-100")
+    assert "M2" in out[0].text
+
+
+async def test_report_by_command_and_its_bad_inputs(linked: Chat) -> None:
+    out = await linked.say(OTTO, "/report SO-101 30")
+    assert "Recorded: 30 units of SO-101." in out[0].text
+    for bad, expect in (("/report SO-101 0", "at least 1"), ("/report SO-101 -3", "at least 1"),
+                        ("/report SO-101 99999999", "more than the limit"), ("/report SO-999 5", "not found"),
+                        ("/report SO-101 5 9", "has no step 9"), ("/report SO-101 lots", "Write e.g.")):
+        out = await linked.say(OTTO, bad)
+        assert expect in out[0].text, (bad, out[0].text)
+
+
+async def test_down_and_up_say_which_dates_moved(linked: Chat) -> None:
+    out = await linked.say(OTTO, "/down M1 spindle <alarm>")
+    assert "Recorded: M1 is down." in out[0].text and "delivery date" in out[0].text
+    out = await linked.say(OTTO, "/up m1")
+    assert "Recorded: M1 runs again." in out[0].text
+    out = await linked.say(OTTO, "/down XX-9 broken")
+    assert "Unknown machine XX-9" in out[0].text
+    out = await linked.say(OTTO, "/up")
+    out = await linked.click(OTTO, out[0].button("M2"))
+    assert "M2 runs again" in out[0].text
+
+
+async def test_customers_and_sales_cannot_report(linked: Chat) -> None:
+    for who in (TG["bob"], TG["sam"]):
+        out = await linked.say(who, "/report SO-101 5")
+        assert "not allowed" in out[0].text
+        out = await linked.say(who, "/down M1 x")
+        assert "not allowed" in out[0].text
+
+
+async def test_manager_kpi_late_summary_and_gantt(linked: Chat) -> None:
+    out = await linked.say(MIA, "/kpi")
+    assert "Key figures" in out[0].text and "Bottleneck" in out[0].text
+    out = await linked.say(MIA, "/late")
+    assert "Late orders" in out[0].text
+    out = await linked.say(MIA, "/summary")
+    assert "Plan version 1" in out[0].text and "<pre>" in out[0].text
+    out = await linked.say(MIA, "/gantt")
+    assert out[0].method == "sendPhoto" and out[0].files["photo"][:8] == b"\x89PNG\r\n\x1a\n"
+    for who in (TG["bob"], TG["otto"], TG["sam"]):
+        assert "not allowed" in (await linked.say(who, "/kpi"))[0].text
+
+
+async def test_manager_in_chinese(linked: Chat) -> None:
+    await linked.say(MIA, "/language zh")
+    out = await linked.say(MIA, "/kpi")
+    assert "关键指标" in out[0].text
+    out = await linked.say(MIA, "/summary")
+    assert "第 1 版计划" in out[0].text
+
+
+async def test_help_per_role(linked: Chat) -> None:
+    texts = {name: (await linked.say(TG[name], "/help"))[0].text for name in ("bob", "sam", "otto", "mia")}
+    assert "/status" in texts["bob"] and "/rush" not in texts["bob"]
+    assert "/rush" in texts["sam"] and "/report" in texts["otto"] and "/gantt" in texts["mia"]
+    alice = (await linked.say(TG["alice"], "/help"))[0].text
+    assert "我的订单" in alice

@@ -1,0 +1,107 @@
+"""Sales: the rush conversation and one-message rush with the impact preview, Confirm (delay
+warnings queued), Cancel, the stale plan, promise, change, cancel, late."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import TG, Chat
+
+SAM = TG["sam"]
+
+
+async def _outbox(chat: Chat) -> list[object]:
+    async with chat.shop.svc.uow() as uow:
+        return list(await uow.outbox.pending(limit=1000))
+
+
+async def test_rush_conversation_end_to_end_confirm_queues_delay_warnings(linked: Chat) -> None:
+    out = await linked.say(SAM, "/rush")
+    assert "which customer" in out[0].text
+    out = await linked.click(SAM, out[0].button("ACME"))
+    assert "Which product for ACME" in out[0].text
+    out = await linked.click(SAM, out[0].button("P"))
+    assert "How many P" in out[0].text
+    out = await linked.say(SAM, "0")  # P7: zero is refused, the question repeated
+    assert "at least 1" in out[0].text and "How many" in out[-1].text
+    out = await linked.say(SAM, "300")
+    assert "Needed by" in out[0].text
+    out = await linked.say(SAM, "2026-11-01")  # in the past
+    assert "in the past" in out[0].text and "Needed by" in out[-1].text
+    out = await linked.say(SAM, "2026-11-23")
+    assert "ahead of other orders" in out[0].text
+    out = await linked.click(SAM, out[0].button("Yes"))
+    preview = out[-1]
+    assert "Rush order SO-106: impact preview" in preview.text
+    assert "finish later" in preview.text and "newly late" in preview.text
+    assert "SO-101" not in preview.text  # the VIP order is protected by the solver
+    before = len(await _outbox(linked))
+    out = await linked.click(SAM, preview.button("Confirm"))
+    assert out[0].method == "editMessageText" and "Confirmed: SO-106 is in plan version 2" in out[0].text
+    assert "Delay warnings are on their way" in out[0].text
+    warnings = [n for n in await _outbox(linked) if getattr(n, "kind", "") == "delay"]
+    assert len(await _outbox(linked)) > before and warnings
+    assert {n.payload["ref"] for n in warnings} <= {"SO-100", "SO-101", "SO-102", "SO-103", "SO-104", "SO-105"}
+    again = await linked.click(SAM, preview.button("Confirm"))  # single use
+    assert "expired" in again[0].text
+    out = await linked.say(TG["mia"], "/status SO-106")
+    assert "Order SO-106: 300 × P" in out[0].text
+
+
+async def test_one_message_rush_in_chinese_and_cancel(linked: Chat) -> None:
+    await linked.say(SAM, "/language zh")
+    out = await linked.say(SAM, "插单 ACME P 200件 12月5日前")
+    assert "插单 SO-106：影响预览" in out[-1].text
+    out = await linked.click(SAM, out[-1].button("取消"))
+    assert "没有任何改动" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        assert await uow.orders.get("SO-106") is None
+
+
+async def test_one_message_rush_in_english(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 200 of P for ACME by Dec 5")
+    assert "Rush order SO-106: impact preview" in out[-1].text and "It makes its date" in out[-1].text
+
+
+async def test_a_stale_plan_reassesses_and_says_so(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 300 of P for Bolt by Nov 23")
+    preview = out[-1]
+    other = await linked.say(TG["mia"], "/change SO-105 qty 100")  # a colleague's change moves the plan on
+    await linked.click(TG["mia"], other[-1].button("Confirm"))
+    out = await linked.click(SAM, preview.button("Confirm"))
+    assert "The plan changed meanwhile" in out[0].text and "Confirm" in str(out[0].buttons)
+    out = await linked.click(SAM, out[0].button("Confirm"))
+    assert "Confirmed: SO-106" in out[0].text
+
+
+async def test_customers_and_operators_cannot_rush_or_confirm(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 200 of P for ACME by Dec 5")
+    token = out[-1].button("Confirm")
+    for who in (TG["bob"], TG["otto"]):
+        out = await linked.say(who, "rush 200 of P for ACME by Dec 5")
+        assert "not allowed" in out[0].text
+        assert "expired" in (await linked.click(who, token))[0].text
+
+
+async def test_promise_gives_two_dates(linked: Chat) -> None:
+    out = await linked.say(SAM, "/promise P 100")
+    text = out[0].text
+    assert "100 × P: earliest delivery" in text and "Without moving anyone" in text and "With priority" in text
+
+
+async def test_change_date_quantity_and_cancel_previews(linked: Chat) -> None:
+    out = await linked.say(SAM, "/change SO-105 date 2026-11-24")
+    assert "New date for SO-105" in out[-1].text
+    out = await linked.say(SAM, "/change SO-105 qty 200")
+    assert "New quantity for SO-105" in out[-1].text
+    out = await linked.click(SAM, out[-1].button("Confirm"))
+    assert "Confirmed: SO-105" in out[0].text
+    out = await linked.say(SAM, "/cancel SO-104")
+    assert "Cancel SO-104: impact preview" in out[-1].text
+    out = await linked.say(SAM, "/change SO-105 qty -5")
+    assert "at least 1" in out[0].text
+
+
+async def test_late_lists_late_orders_with_reasons(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 400 of P for ACME by Nov 23")
+    await linked.click(SAM, out[-1].button("Confirm"))
+    out = await linked.say(SAM, "/late")
+    assert "Late orders" in out[0].text and "late by" in out[0].text
