@@ -8,7 +8,7 @@ conditional statement each (``claim``, ``redeem``) or an INSERT guarded by a UNI
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, insert, select, text, update
@@ -648,11 +648,17 @@ class SqlInboxRepository(_Repo):
 
 
 class SqlJobRunRepository(_Repo):
-    async def claim(self, job: str, period: str, started: datetime) -> bool:
+    async def claim(self, job: str, period: str, started: datetime, stale_after: timedelta | None = None) -> bool:
         stmt = self._insert(JobRunRow).values(job=job, period=period, started=started)
         inserted = await self._s.scalar(stmt.on_conflict_do_nothing(index_elements=["job", "period"])
                                         .returning(JobRunRow.id))
-        return inserted is not None
+        if inserted is not None:
+            return True
+        if stale_after is None:
+            return False
+        return await self._rowcount(update(JobRunRow).where(
+            JobRunRow.job == job, JobRunRow.period == period, JobRunRow.finished.is_(None),
+            JobRunRow.started < started - stale_after).values(started=started)) == 1
 
     async def finish(self, job: str, period: str, at: datetime) -> None:
         await self._rowcount(update(JobRunRow).where(JobRunRow.job == job, JobRunRow.period == period)

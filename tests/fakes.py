@@ -21,7 +21,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -507,9 +507,10 @@ class FakeInbox(_FakeRepo):
 
 
 class FakeJobRuns(_FakeRepo):
-    async def claim(self, job: str, period: str, started: datetime) -> bool:
+    async def claim(self, job: str, period: str, started: datetime, stale_after: timedelta | None = None) -> bool:
         d = await self._w()
-        if (job, period) in d.job_runs:
+        row = d.job_runs.get((job, period))
+        if row is not None and (stale_after is None or row[1] is not None or row[0] >= utc(started) - stale_after):
             return False
         d.job_runs[(job, period)] = (utc(started), None)
         return True

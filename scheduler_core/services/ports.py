@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -380,8 +380,10 @@ class InboxRepository(Protocol):
 
 
 class JobRunRepository(Protocol):
-    async def claim(self, job: str, period: str, started: datetime) -> bool:
-        """True for the first claim of ``(job, period)``; False for every later one."""
+    async def claim(self, job: str, period: str, started: datetime, stale_after: timedelta | None = None) -> bool:
+        """True for the first claim of ``(job, period)``; False for every later one, except
+        that a claim never finished and started more than ``stale_after`` ago (its process
+        died) is taken over: one conditional UPDATE, so of two takers only one wins."""
         ...
     async def finish(self, job: str, period: str, at: datetime) -> None: ...
 

@@ -531,3 +531,9 @@ async def test_a_job_period_is_claimed_once(uow_factory: UnitOfWorkFactory) -> N
         await uow.commit()
     async with uow_factory(write=True) as uow:
         assert not await uow.jobs.claim("daily_summary", "2026-11-25", at(hours=2))
+        # a finished period is never taken over; an unfinished one only once it is stale
+        assert not await uow.jobs.claim("daily_summary", "2026-11-25", at(hours=9), timedelta(minutes=15))
+        assert not await uow.jobs.claim("daily_summary", "2026-11-26", at(hours=1 / 6), timedelta(minutes=15))
+        assert await uow.jobs.claim("daily_summary", "2026-11-26", at(hours=1), timedelta(minutes=15))
+        assert not await uow.jobs.claim("daily_summary", "2026-11-26", at(hours=1), timedelta(minutes=15))
+        await uow.commit()
