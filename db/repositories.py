@@ -615,6 +615,10 @@ class SqlOutboxRepository(_Repo):
         await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key).values(
             status="sent", attempts=OutboxRow.attempts + 1, next_attempt=None, last_error=None))
 
+    async def defer(self, dedup_key: str, until: datetime) -> None:
+        await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key, OutboxRow.status == "pending")
+                             .values(next_attempt=until))
+
     async def mark_failed(self, dedup_key: str, error: str, next_attempt: datetime | None) -> None:
         await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key).values(
             status="pending" if next_attempt is not None else "dead", attempts=OutboxRow.attempts + 1,

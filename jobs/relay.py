@@ -15,8 +15,8 @@ mark repeats it once at most (at-least-once); a survey is marked BEFORE the send
 crash skips it rather than asking twice (at-most-once).
 
 Quiet hours: a non-urgent row due inside its recipient's quiet window is deferred to the end
-of it (this uses one of the row's attempts; rows queued by the jobs carry their quiet-hours
-``not_before`` already). Retries never land in quiet hours either.
+of it (no attempt is counted; rows queued by the jobs carry their quiet-hours ``not_before``
+already). Retries never land in quiet hours either.
 
 Only ONE relay may run per database (the scheduler process, see :mod:`jobs.registry`): rows
 are not leased, so two relays would send the same row twice.
@@ -325,10 +325,12 @@ class Relay:
             return
         now = self.svc.now()
         tz = ZoneInfo(d.tz)
-        if not n.urgent and job.item.attempts == 0:
+        if not n.urgent:
             until = quiet_until(now, tz, self.settings.quiet_for(d.user))
             if until is not None:
-                await self._mark_failed(key, "deferred: quiet hours", until)
+                async with self.svc.uow(write=True) as uow:
+                    await uow.outbox.defer(key, until)
+                    await uow.commit()
                 self.stats.deferred += 1
                 return
         lang = _lang(d.lang)

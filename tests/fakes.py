@@ -469,6 +469,12 @@ class FakeOutbox(_FakeRepo):
         if x is not None:
             d.outbox[dedup_key] = replace(x, status="sent", attempts=x.attempts + 1, next_attempt=None, last_error=None)
 
+    async def defer(self, dedup_key: str, until: datetime) -> None:
+        d = await self._w()
+        x = d.outbox.get(dedup_key)
+        if x is not None and x.status == "pending":
+            d.outbox[dedup_key] = replace(x, next_attempt=utc(until))
+
     async def mark_failed(self, dedup_key: str, error: str, next_attempt: datetime | None) -> None:
         d = await self._w()
         x = d.outbox.get(dedup_key)

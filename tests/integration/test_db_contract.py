@@ -494,6 +494,7 @@ async def test_outbox_delivery_states(uow_factory: UnitOfWorkFactory) -> None:
         assert [x.notification.dedup_key for x in await uow.outbox.due(at(hours=9))] == ["a", "later"]
         a = await uow.outbox.get("a")
         assert a is not None and a.attempts == 1 and a.last_error == "429 retry after 3"
+        await uow.outbox.defer("later", at(hours=12))  # quiet hours again: no attempt counted
         await uow.outbox.mark_failed("a", "400 chat not found", None)  # dead letter
         await uow.commit()
     async with uow_factory() as uow:
@@ -501,6 +502,8 @@ async def test_outbox_delivery_states(uow_factory: UnitOfWorkFactory) -> None:
         assert (await uow.outbox.get("b")).status == "sent"  # type: ignore[union-attr]
         assert await uow.outbox.count("pending") == 1 and await uow.outbox.count() == 3
         assert await uow.outbox.get("nope") is None
+        later = await uow.outbox.get("later")
+        assert later is not None and later.attempts == 0 and later.next_attempt == at(hours=12)
 
 
 async def test_inbox_keeps_each_update_once(uow_factory: UnitOfWorkFactory) -> None:
