@@ -95,7 +95,6 @@ def run(args: argparse.Namespace) -> int:
     moved_share: list[float] = []
     reseq_share: list[float] = []
     feasible = on_time = 0
-    rush_late_minutes: list[float] = []
     n_published = len([op for op in published.schedule.ops if not op.fixed])
     for i in range(args.rushes):
         due = now + timedelta(days=rng.uniform(1.5, 6.0))
@@ -106,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
         dt = time.perf_counter() - t0
         times.append(dt)
         late = a.subject.late_by.total_seconds() / 60 if a.subject else float("nan")
-        rush_late_minutes.append(late)
         if a.on_time_possible:
             feasible += 1
             on_time += late == 0

@@ -29,6 +29,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from typing import Literal
 
+from scheduler_core.domain.calendar import merge_intervals
+
 from .evaluate import score
 from .heuristics.single_machine import ils_weighted_tardiness
 from .problem import Assignment, Fixed, Problem, Solution, SolveStatus
@@ -158,21 +160,9 @@ class _Shop:
         self.log_wp = [
             math.log(max(self.weight[self.op_job[o]], 1e-9) / self.min_dur[o]) for o in range(self.n_ops)
         ]
-        self.busy_s: list[list[int]] = []
-        self.busy_e: list[list[int]] = []
-        for m in range(n_m):
-            ss: list[int] = []
-            ee: list[int] = []
-            for s, e in sorted(intervals[m]):
-                if e <= s:
-                    continue
-                if ee and s <= ee[-1]:
-                    ee[-1] = max(ee[-1], e)
-                else:
-                    ss.append(s)
-                    ee.append(e)
-            self.busy_s.append(ss)
-            self.busy_e.append(ee)
+        merged = [merge_intervals(intervals[m]) for m in range(n_m)]
+        self.busy_s: list[list[int]] = [[a for a, _ in windows] for windows in merged]
+        self.busy_e: list[list[int]] = [[b for _, b in windows] for windows in merged]
 
 
 class _State:

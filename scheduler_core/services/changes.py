@@ -15,11 +15,11 @@ from scheduler_core.domain.impact import ImpactReport, compare_plans
 from scheduler_core.domain.model import Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
-from scheduler_core.planning.build import Built, build_problem
+from scheduler_core.planning.build import Built
 from scheduler_core.planning.problem import Job, Problem, Solution
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
-from .planning import OrderEta, PlanResult, PlanSettings, solve_built
+from .planning import OrderEta, PlanResult, PlanSettings, build_with, solve_built
 
 __all__ = [
     "MAX_QUANTITY",
@@ -173,7 +173,7 @@ def assess_change(
     t0 = time.monotonic()
     new_factory = apply_change(factory, change, now)
     ref = _subject(change)
-    built = _build(new_factory, now, published, settings)
+    built = build_with(settings, new_factory, now, published)
     candidates: list[Solution] = [heuristic.repair(built.problem)]
     on_time: bool | None = None
     earliest: datetime | None = None
@@ -206,17 +206,6 @@ def _rest(settings: PlanSettings, t0: float) -> PlanSettings:
     whole call, not just the solve, answers within ``settings.deadline``."""
     left = settings.deadline - (time.monotonic() - t0) - _AFTER_SOLVE
     return replace(settings, deadline=max(0.3, left))
-
-
-def _build(factory: Factory, now: datetime, published: Schedule | None, settings: PlanSettings) -> Built:
-    return build_problem(
-        factory,
-        now,
-        published,
-        frozen_minutes=settings.frozen_minutes,
-        move_tolerance=settings.move_tolerance,
-        open_downtime_minutes=settings.open_downtime_minutes,
-    )
 
 
 def _with_deadline(built: Built, j: int, deadline: int) -> Built:
@@ -261,7 +250,7 @@ def promise_date(
     _check_quantity(quantity)
     probe = Order(ref=ref, customer=customer, product=product, quantity=quantity, due=now, rush=True)
     with_probe = replace(factory, orders=(*factory.orders, probe))
-    built = _build(with_probe, now, published, settings)
+    built = build_with(settings, with_probe, now, published)
     j = built.job_of(ref)
     undisturbed_end = _fit_into_gaps(built.problem, j)
     undisturbed = built.to_real(0, undisturbed_end)[1]

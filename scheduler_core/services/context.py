@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from scheduler_core.domain.impact import ImpactReport, compare_plans
 from scheduler_core.domain.model import Factory, Order
@@ -19,9 +19,38 @@ from .codec import cause_to_dict, impact_to_dict
 from .planning import PlanResult, PlanSettings, replan
 from .ports import Actor, AuditEntry, Notification, OrderRecord, Role, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["Services", "hash_token", "load_factory", "plan_in_thread", "publish"]
+__all__ = [
+    "Coalescer",
+    "Services",
+    "hash_token",
+    "load_factory",
+    "plan_in_thread",
+    "plan_metrics",
+    "publish",
+    "queue_delay_warnings",
+]
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+@dataclass
+class Coalescer:
+    """Runs at most one re-plan at a time; requests made while one runs share the next run,
+    which sees every event recorded before it started."""
+
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _pending: bool = False
+    _last: Any = None
+
+    async def run(self, job: Callable[[], Awaitable[T]]) -> T:
+        self._pending = True
+        async with self._lock:
+            if not self._pending and self._last is not None:
+                return self._last  # type: ignore[no-any-return]  # a run that started after our request covered it
+            self._pending = False
+            self._last = await job()
+            return self._last  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -35,6 +64,7 @@ class Services:
     change_ttl: timedelta = timedelta(minutes=10)
     link_ttl: timedelta = timedelta(hours=24)
     slip_threshold: timedelta = timedelta(hours=4)
+    replans: Coalescer = field(default_factory=Coalescer, compare=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,7 @@ from scheduler_core.planning.problem import Problem, Solution
 from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, plan
 from scheduler_core.planning.validate import PlanViolation
 
-__all__ = ["OrderEta", "PlanResult", "PlanSettings", "explain_late", "order_etas", "replan", "solve_built"]
+__all__ = ["OrderEta", "PlanResult", "PlanSettings", "build_with", "explain_late", "order_etas", "replan", "solve_built"]
 
 _ZERO = timedelta(0)
 
@@ -86,7 +86,16 @@ def replan(
 
     Returns within ``settings.deadline`` + 1 s with a validated plan (P6).
     """
-    built = build_problem(
+    built = build_with(settings, factory, now, published)
+    candidates: tuple[Solution, ...] = ()
+    if published is not None:
+        candidates = (heuristic.repair(built.problem),)
+    return solve_built(factory, built, settings, candidates=candidates, solver=solver)
+
+
+def build_with(settings: PlanSettings, factory: Factory, now: datetime, published: Schedule | None) -> Built:
+    """The planning problem under these settings (frozen horizon, move tolerance, open stops)."""
+    return build_problem(
         factory,
         now,
         published,
@@ -94,10 +103,6 @@ def replan(
         move_tolerance=settings.move_tolerance,
         open_downtime_minutes=settings.open_downtime_minutes,
     )
-    candidates: tuple[Solution, ...] = ()
-    if published is not None:
-        candidates = (heuristic.repair(built.problem),)
-    return solve_built(factory, built, settings, candidates=candidates, solver=solver)
 
 
 def solve_built(
@@ -197,6 +202,3 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
 def _unique(refs: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(refs))
 
-
-Clock = Callable[[], datetime]
-"""Where "now" comes from; injected so tests freeze time."""

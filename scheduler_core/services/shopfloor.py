@@ -8,9 +8,7 @@ more re-plan that sees all of them.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from .changes import MAX_QUANTITY, ChangeError
@@ -22,39 +20,14 @@ from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
 from .refs import clean_text, normalise_ref
 from .views import PlanUpdate
 
-__all__ = ["Coalescer", "machine_down", "machine_up", "replan_now", "report_progress"]
-
-
-@dataclass
-class Coalescer:
-    """Runs at most one job at a time; requests made while one runs share the next run."""
-
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _pending: bool = False
-    _last: PlanUpdate | None = None
-
-    async def run(self, job: Callable[[], Awaitable[PlanUpdate]]) -> PlanUpdate:
-        self._pending = True
-        async with self._lock:
-            if not self._pending and self._last is not None:
-                return self._last  # a run that started after our request covered it
-            self._pending = False
-            self._last = await job()
-            return self._last
-
-
-_coalescers: dict[int, Coalescer] = {}
-
-
-def _coalescer(svc: Services) -> Coalescer:
-    return _coalescers.setdefault(id(svc), Coalescer())
+__all__ = ["machine_down", "machine_up", "replan_now", "report_progress"]
 
 
 async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan") -> PlanUpdate:
     """Re-plan the factory and publish the result (coalesced with concurrent requests)."""
     if actor is not SYSTEM:
         require(actor, "replan")
-    return await _coalescer(svc).run(lambda: _replan(svc, actor, reason))
+    return await svc.replans.run(lambda: _replan(svc, actor, reason))
 
 
 async def _replan(svc: Services, actor: Actor, reason: str, attempts: int = 3) -> PlanUpdate:

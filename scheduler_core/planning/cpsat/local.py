@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from scheduler_core.domain.calendar import merge_intervals
+
 from ..problem import Assignment, Problem, Solution, SolveStatus
 from .search import LnsResult
 
@@ -122,21 +124,9 @@ class _Shop:
         self.n_ops = len(self.job)
         self.free = [o for o in range(self.n_ops) if not self.fixed[o]]
         self.has_prev = self.objective == "factory" and any(self.prev[o] is not None for o in self.free)
-        self.busy_s: list[list[int]] = []
-        self.busy_e: list[list[int]] = []
-        for m in range(n_m):
-            ss: list[int] = []
-            ee: list[int] = []
-            for s, e in sorted(busy[m]):
-                if e <= s:
-                    continue
-                if ee and s <= ee[-1]:
-                    ee[-1] = max(ee[-1], e)
-                else:
-                    ss.append(s)
-                    ee.append(e)
-            self.busy_s.append(ss)
-            self.busy_e.append(ee)
+        merged = [merge_intervals(busy[m]) for m in range(n_m)]
+        self.busy_s: list[list[int]] = [[a for a, _ in windows] for windows in merged]
+        self.busy_e: list[list[int]] = [[b for _, b in windows] for windows in merged]
         # machine groups: machines linked by an operation that may run on either
         parent = list(range(n_m))
 
