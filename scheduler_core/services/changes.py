@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from scheduler_core.domain.calendar import merge_intervals
 from scheduler_core.domain.impact import ImpactReport, compare_plans
 from scheduler_core.domain.model import Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
@@ -306,16 +307,7 @@ def _published_busy(problem: Problem, j: int) -> list[list[tuple[int, int]]]:
             elif op.previous is not None:
                 d = op.duration_on(op.previous.machine) or op.min_duration
                 busy[op.previous.machine].append((op.previous.start, op.previous.start + d))
-    merged: list[list[tuple[int, int]]] = []
-    for lst in busy:
-        out: list[tuple[int, int]] = []
-        for a, b in sorted(lst):
-            if out and a <= out[-1][1]:
-                out[-1] = (out[-1][0], max(out[-1][1], b))
-            elif b > a:
-                out.append((a, b))
-        merged.append(out)
-    return merged
+    return [merge_intervals(lst) for lst in busy]
 
 
 def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int], tuple[int, int]] | None:
