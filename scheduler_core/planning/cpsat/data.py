@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler_core.domain.calendar import merge_intervals
+
 from ..problem import Op, Problem
 
 __all__ = ["ModelData", "prepare"]
@@ -38,16 +40,6 @@ class ModelData:
     horizon: int
     forbidden: tuple[tuple[tuple[int, int], ...], ...]
     conflicts: tuple[str, ...]
-
-
-def _merge(windows: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(w for w in windows if w[1] > w[0]):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return tuple(out)
 
 
 def _fixed_conflicts(problem: Problem) -> tuple[str, ...]:
@@ -116,6 +108,6 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
     for m in range(len(problem.machines)):
         windows = list(problem.blocked[m])
         windows += [(op.fixed.start, op.fixed.end) for op in fixed if op.fixed is not None and op.fixed.machine == m]
-        forbidden.append(_merge(windows))
+        forbidden.append(tuple(merge_intervals(windows)))
 
     return ModelData(problem, free, fixed, head, tail, horizon, tuple(forbidden), _fixed_conflicts(problem))
