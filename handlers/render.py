@@ -179,6 +179,7 @@ _KIND_TITLE = {
     "quantity": N_("New quantity for {ref}: impact preview"),
     "cancel": N_("Cancel {ref}: impact preview"),
     "priority": N_("Priority for {ref}: impact preview"),
+    "move": N_("Moving a step of {ref}: impact preview"),
 }
 
 

@@ -136,7 +136,7 @@ class _Shop:
                     free.append(o)
                     if op.previous is not None:
                         self.prev.append((o, op.previous.machine, op.previous.start))
-                ready = floor
+                ready = max(floor, op.earliest)
                 pred = -1
                 if k > 0:
                     before = job.ops[k - 1].fixed
@@ -548,7 +548,8 @@ def _single_machine(shop: _Shop) -> int | None:
         if machine not in (-1, m):
             return None
         machine = m
-    if p.blocked[machine] or any(job.release > p.now for job in p.jobs):
+    if p.blocked[machine] or any(job.release > p.now or any(op.earliest > p.now for op in job.ops)
+                                 for job in p.jobs):
         return None
     return machine
 

@@ -10,7 +10,8 @@ Rules every plan must satisfy (checked independently by :mod:`.validate`):
 
 * each operation runs once, on one of its modes' machines, for that mode's duration;
 * operation ``k`` of a job starts no earlier than operation ``k-1`` ends, and the first
-  operation no earlier than the job's release;
+  operation no earlier than the job's release, and every free operation no earlier
+  than its own ``earliest``;
 * a machine runs one operation at a time and none inside its blocked windows;
 * a fixed operation (finished, running or frozen work) keeps its machine, start and end;
   only a job's leading operations can be fixed (a fixed operation's predecessor is fixed);
@@ -84,6 +85,7 @@ class Op:
     fixed: Fixed | None = None
     previous: Previous | None = None
     name: str = ""
+    earliest: int = 0  # no earlier start than this (an operation moved by hand: "not before T")
 
     def duration_on(self, machine: int) -> int | None:
         for mode in self.modes:

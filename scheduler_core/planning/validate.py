@@ -65,6 +65,9 @@ def violations(problem: Problem, solution: Solution, limit: int = 20) -> list[st
             if s is None:
                 continue
             if op.fixed is None:
+                if s[1] < op.earliest:
+                    if bad(f"operation {(j, k)} starts at {s[1]} before its earliest start {op.earliest}"):
+                        return out
                 if k == 0 and s[1] < job.release:
                     if bad(f"job {j} starts at {s[1]} before its release {job.release}"):
                         return out

@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "machine_not_for_step": N_("Machine {machine} cannot do step {step}."),
     "step_already_finished": N_("Step {step} of {ref} is already finished."),
     "unknown_step": N_("Order {ref} has no step {step}."),
+    "step_fixed": N_("Step {step} of {ref} is running or about to start, so it stays where it is."),
     "bad_priority": N_("The priority must be 1 to 100 (got {priority})."),
     "bad_window": N_("The end {end} must be after the start {start}."),
     "already_delivered": N_("Order {ref} has already been delivered."),

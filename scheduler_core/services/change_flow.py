@@ -26,6 +26,7 @@ from .changes import (
     ChangeError,
     ChangeQuantity,
     InsertOrder,
+    MoveOperation,
     promise_date,
 )
 from .changes import (
@@ -186,6 +187,8 @@ async def _apply_order_change(uow: UnitOfWork, actor: Actor, change: Change, now
     rec = await uow.orders.get(change.ref)
     if rec is None:
         raise NotFound("order_not_found", ref=change.ref)
+    if isinstance(change, MoveOperation):  # only the plan changes
+        return None
     o: Order = rec.order
     if isinstance(change, CancelOrder):
         o = replace(o, status=OrderStatus.CANCELLED)

@@ -32,6 +32,7 @@ __all__ = [
     "ChangePriority",
     "ChangeQuantity",
     "InsertOrder",
+    "MoveOperation",
     "Promise",
     "apply_change",
     "assess_change",
@@ -83,7 +84,19 @@ class ChangePriority:
     rush: bool | None = None
 
 
-Change = InsertOrder | ChangeDue | ChangeQuantity | CancelOrder | ChangePriority
+@dataclass(frozen=True, slots=True)
+class MoveOperation:
+    """Run step ``step`` (0-based) of order ``ref`` on ``machine``, not before ``not_before``
+    (a Gantt drag). A restriction, not a pin: the planner puts the step at the earliest place
+    the rules allow there, and the plan shows where it really lands."""
+
+    ref: str
+    step: int
+    machine: str
+    not_before: datetime
+
+
+Change = InsertOrder | ChangeDue | ChangeQuantity | CancelOrder | ChangePriority | MoveOperation
 
 
 def _check_quantity(quantity: int) -> None:
@@ -122,6 +135,18 @@ def apply_change(factory: Factory, change: Change, now: datetime) -> Factory:
         new = replace(cur, quantity=change.quantity)
     elif isinstance(change, CancelOrder):
         new = replace(cur, status=OrderStatus.CANCELLED)
+    elif isinstance(change, MoveOperation):
+        routing = factory.routings.get(cur.product)
+        if routing is None or not 0 <= change.step < len(routing.steps):
+            raise ChangeError("unknown_step", ref=ref, step=change.step + 1)
+        if change.machine not in {m.id for m in factory.machines}:
+            raise ChangeError("unknown_machine", machine=change.machine)
+        if change.machine not in {a.machine for a in routing.steps[change.step].alternatives}:
+            raise ChangeError("machine_not_for_step", machine=change.machine, step=change.step + 1)
+        p = factory.progress.get((ref, change.step))
+        if p is not None and (p.finished is not None or p.done >= cur.quantity):
+            raise ChangeError("step_already_finished", ref=ref, step=change.step + 1)
+        return factory  # the order itself does not change; see restrict_move
     else:
         if change.priority is not None and not 1 <= change.priority <= 100:
             raise ChangeError("bad_priority", priority=change.priority)
@@ -175,6 +200,8 @@ def assess_change(
     new_factory = apply_change(factory, change, now)
     ref = _subject(change)
     built = build_with(settings, new_factory, now, published)
+    if isinstance(change, MoveOperation):
+        built = restrict_move(built, change)
     candidates: list[Solution] = [heuristic.repair(built.problem)]
     on_time: bool | None = None
     earliest: datetime | None = None
@@ -207,6 +234,35 @@ def _rest(settings: PlanSettings, t0: float) -> PlanSettings:
     whole call, not just the solve, answers within ``settings.deadline``."""
     left = settings.deadline - (time.monotonic() - t0) - _AFTER_SOLVE
     return replace(settings, deadline=max(0.3, left))
+
+
+def restrict_move(built: Built, move: MoveOperation) -> Built:
+    """The problem with step ``move.step`` of ``move.ref`` allowed only on ``move.machine`` and
+    not before ``move.not_before`` (its published place no longer counts as the stable one).
+
+    Raises:
+        ChangeError: the step is finished, running or frozen (it cannot move), or the machine
+            cannot do it.
+    """
+    try:
+        j = built.job_of(move.ref)
+        k = built.steps[j].index(move.step)
+    except ValueError:
+        raise ChangeError("step_already_finished", ref=move.ref, step=move.step + 1) from None
+    job = built.problem.jobs[j]
+    op = job.ops[k]
+    if op.fixed is not None:
+        raise ChangeError("step_fixed", ref=move.ref, step=move.step + 1)
+    m = built.machine_ids.index(move.machine)
+    modes = tuple(md for md in op.modes if md.machine == m)
+    if not modes:
+        raise ChangeError("machine_not_for_step", machine=move.machine, step=move.step + 1)
+    earliest = built.axis.to_axis(max(0, built.grid.minutes(move.not_before)))
+    ops = list(job.ops)
+    ops[k] = replace(op, modes=modes, earliest=max(op.earliest, earliest), previous=None)
+    jobs = list(built.problem.jobs)
+    jobs[j] = replace(job, ops=tuple(ops))
+    return replace(built, problem=replace(built.problem, jobs=tuple(jobs)))
 
 
 def _with_deadline(built: Built, j: int, deadline: int) -> Built:

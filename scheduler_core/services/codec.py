@@ -10,7 +10,15 @@ from scheduler_core.domain.impact import ImpactReport
 from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 
-from .changes import CancelOrder, Change, ChangeDue, ChangePriority, ChangeQuantity, InsertOrder
+from .changes import (
+    CancelOrder,
+    Change,
+    ChangeDue,
+    ChangePriority,
+    ChangeQuantity,
+    InsertOrder,
+    MoveOperation,
+)
 
 __all__ = [
     "cause_from_dict",
@@ -60,6 +68,8 @@ def change_to_dict(c: Change) -> dict[str, Any]:
         return {"kind": "quantity", "ref": c.ref, "quantity": c.quantity}
     if isinstance(c, CancelOrder):
         return {"kind": "cancel", "ref": c.ref}
+    if isinstance(c, MoveOperation):
+        return {"kind": "move", "ref": c.ref, "step": c.step, "machine": c.machine, "not_before": _dt(c.not_before)}
     return {"kind": "priority", "ref": c.ref, "priority": c.priority, "vip": c.vip, "rush": c.rush}
 
 
@@ -75,6 +85,10 @@ def change_from_dict(d: dict[str, Any]) -> Change:
         return ChangeQuantity(d["ref"], int(d["quantity"]))
     if kind == "cancel":
         return CancelOrder(d["ref"])
+    if kind == "move":
+        when = _pdt(d["not_before"])
+        assert when is not None
+        return MoveOperation(d["ref"], int(d["step"]), d["machine"], when)
     return ChangePriority(d["ref"], d.get("priority"), d.get("vip"), d.get("rush"))
 
 

@@ -61,11 +61,12 @@ def add_precedence(model: cp_model.CpModel, data: ModelData, variables: Variable
 
 
 def add_release_and_now(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
-    """A job's first operation starts at or after the job's release, and no free operation
-    starts before ``problem.now`` (fixed operations may lie in the past)."""
+    """A job's first operation starts at or after the job's release, no free operation
+    starts before ``problem.now`` (fixed operations may lie in the past), and none before its
+    own ``earliest`` (an operation moved by hand)."""
     problem = data.problem
     for ov in variables.ops.values():
-        bound = problem.now
+        bound = max(problem.now, ov.op.earliest)
         if ov.op.index == 0:
             bound = max(bound, problem.jobs[ov.op.job].release)
         model.add(ov.start >= bound)

@@ -77,7 +77,7 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
             if op.fixed is not None:
                 ready = op.fixed.end
                 continue
-            lo = max(problem.now, job.release if op.index == 0 else 0)
+            lo = max(problem.now, job.release if op.index == 0 else 0, op.earliest)
             if ready is not None:
                 lo = max(lo, ready)
             head[(op.job, op.index)] = lo
@@ -94,6 +94,7 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
 
     constants = [problem.now, 0]
     constants += [job.release for job in problem.jobs]
+    constants += [op.earliest for op in free]
     constants += [op.fixed.end for op in fixed if op.fixed is not None]
     constants += [w[1] for windows in problem.blocked for w in windows]
     constants += [op.previous.start + problem.move_tolerance for op in free if op.previous is not None]

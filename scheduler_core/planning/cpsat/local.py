@@ -102,7 +102,7 @@ class _Shop:
                 self.fixed.append(op.fixed is not None)
                 if op.fixed is not None and op.fixed.end > op.fixed.start:
                     busy[op.fixed.machine].append((op.fixed.start, op.fixed.end))
-                lo = problem.now if k > 0 else floor
+                lo = max(problem.now if k > 0 else floor, op.earliest)
                 pred = -1
                 if k > 0:
                     before = job.ops[k - 1].fixed
