@@ -12,6 +12,7 @@ the environment. Read once by the composition root and passed down.
 | PAICHAN_CHANGE_TTL_MINUTES | 10 | how long a Confirm button stays valid |
 | PAICHAN_LINK_TTL_HOURS | 24 | how long a link code stays valid |
 | PAICHAN_TELEGRAM_BOT_NAME | (none) | the bot's @username, for ``https://t.me/<bot>?start=<code>`` links |
+| PAICHAN_SECRET_KEY | (random per process) | key of the web app's encrypted session cookie (any text, 16+ characters) |
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Settings:
     quiet_hours: tuple[str, str] = ("22:00", "08:00")
     survey_delay: timedelta = timedelta(hours=24)
     summary_time: str = "08:00"
+    secret_key: str | None = field(default=None, repr=False)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -81,6 +83,12 @@ def _window(raw: str) -> tuple[str, str]:
     return (_hhmm("PAICHAN_QUIET_HOURS", a), _hhmm("PAICHAN_QUIET_HOURS", b))
 
 
+def _secret(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 16:
+        raise SettingsError("PAICHAN_SECRET_KEY must have at least 16 characters")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -111,5 +119,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quiet_hours=_window(env.get("PAICHAN_QUIET_HOURS") or "22:00-08:00"),
         survey_delay=timedelta(hours=_num(env, "PAICHAN_SURVEY_DELAY_HOURS", 24, float, 0, 720)),
         summary_time=_hhmm("PAICHAN_SUMMARY_TIME", env.get("PAICHAN_SUMMARY_TIME") or "08:00"),
+        secret_key=_secret(env.get("PAICHAN_SECRET_KEY") or None),
         env=env,
     )

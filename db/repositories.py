@@ -470,6 +470,13 @@ class SqlUserRepository(_Repo):
         rows = await self._all(select(UserRow).where(UserRow.customer == customer).order_by(UserRow.id))
         return [_user(r) for r in rows]
 
+    async def password_hash(self, user_id: int) -> str | None:
+        value = await self._s.scalar(select(UserRow.password_hash).where(UserRow.id == user_id))
+        return str(value) if value is not None else None
+
+    async def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
+        await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+
 
 def _identity(row: ChatIdentityRow) -> ChatIdentity:
     return ChatIdentity(row.channel, row.external_id, row.user_id, row.lang, row.active)

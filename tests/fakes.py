@@ -110,6 +110,7 @@ class _Data:
     plans: list[PlanVersion] = field(default_factory=list)
     changes: dict[int, ChangeRecord] = field(default_factory=dict)
     users: dict[int, User] = field(default_factory=dict)
+    passwords: dict[int, str | None] = field(default_factory=dict)
     identities: dict[tuple[str, int], ChatIdentity] = field(default_factory=dict)
     links: dict[str, LinkCode] = field(default_factory=dict)
     complaints: list[Complaint] = field(default_factory=list)
@@ -344,6 +345,14 @@ class FakeUsers(_FakeRepo):
 
     async def of_customer(self, customer: str) -> list[User]:
         return sorted((u for u in (await self._r()).users.values() if u.customer == customer), key=lambda u: u.id)
+
+    async def password_hash(self, user_id: int) -> str | None:
+        return (await self._r()).passwords.get(user_id)
+
+    async def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
+        d = await self._w()
+        if user_id in d.users:
+            d.passwords[user_id] = password_hash
 
 
 class FakeIdentities(_FakeRepo):

@@ -1,7 +1,7 @@
 """Administration from the command line, as the system admin actor:
 
 ``paichan db upgrade``, ``paichan user add``, ``paichan link-code``, ``paichan orders list``,
-``paichan status REF``, ``paichan kpi``.
+``paichan status REF``, ``paichan kpi``, ``paichan admin passwd USERNAME`` (the web login password).
 
 The database is ``PAICHAN_DATABASE_URL`` (default ``sqlite+aiosqlite:///paichan.db`` in the
 working directory); messages are in the language of ``--lang`` or ``PAICHAN_LANG`` or the
@@ -26,6 +26,7 @@ from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.i18n import N_, Lang, Tr, resolve_lang, translator
 from scheduler_core.reports.text import display_width, pad, render_cause
+from scheduler_core.services.accounts import set_password
 from scheduler_core.services.admin import create_user
 from scheduler_core.services.codec import cause_to_dict
 from scheduler_core.services.context import Services
@@ -163,6 +164,28 @@ def _user_add(args: argparse.Namespace, cli: Cli) -> int:
     cli.say(cli.tr.gettext("Created user {username} ({role}).", username=user.username,
                            role=cli.tr.gettext(ROLE_LABELS[user.role])))
     cli.say(cli.tr.gettext("Give them a link code: paichan link-code --user {username}", username=user.username))
+    return 0
+
+
+def _read_password(args: argparse.Namespace, cli: Cli) -> str | None:
+    """From standard input with ``--password-stdin`` (first line), else asked twice on the terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(cli.tr.gettext("New password: "))
+    if getpass.getpass(cli.tr.gettext("Repeat the password: ")) != first:
+        return None
+    return first
+
+
+def _passwd(args: argparse.Namespace, cli: Cli) -> int:
+    password = _read_password(args, cli)
+    if password is None:
+        return cli.fail(cli.tr.gettext("The two passwords differ; nothing was changed."))
+    user = run_with_services(cli, lambda svc: set_password(svc, SYSTEM, args.username, password))
+    cli.say(cli.tr.gettext("Password set for {username}: they can log in to the web app now.",
+                           username=user.username))
     return 0
 
 
@@ -420,6 +443,14 @@ def register(subparsers: Any) -> None:
     add.add_argument("--lang", dest="user_lang", type=lang_option, default=None,
                      help="the user's chat language, zh or en (default zh)")
     add.set_defaults(func=guarded(_user_add))
+
+    admin = subparsers.add_parser("admin", help="administration: web login passwords")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    pw = admin_sub.add_parser("passwd", help="set a user's web login password")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _add_lang(pw)
+    pw.set_defaults(func=guarded(_passwd))
 
     link = subparsers.add_parser("link-code", help="a one-time code that links a chat account to a user")
     link.add_argument("--user", required=True, metavar="USERNAME")

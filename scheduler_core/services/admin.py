@@ -15,6 +15,7 @@ from scheduler_core.domain.history import DemoHistory, demo_history
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, resolve_lang
 
+from .accounts import hash_password
 from .context import Services
 from .errors import Conflict, InvalidInput
 from .importing import FieldError, parse_name
@@ -33,7 +34,19 @@ from .ports import (
 )
 from .shopfloor import replan_now
 
-__all__ = ["DemoSummary", "DemoUser", "create_user", "load_demo", "parse_role", "validate_username"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoSummary",
+    "DemoUser",
+    "create_user",
+    "demo_logins",
+    "load_demo",
+    "parse_role",
+    "validate_username",
+]
+
+DEMO_PASSWORD = "paichan-demo"
+"""The web login password of every demo user (documented in the README; a demo, not a secret)."""
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
 
@@ -168,6 +181,11 @@ def demo_users(history: DemoHistory) -> tuple[DemoUser, ...]:
     return tuple(users)
 
 
+def demo_logins(users: tuple[User, ...]) -> tuple[tuple[str, str, Role], ...]:
+    """``(username, password, role)`` of each demo user, for ``paichan demo`` to print."""
+    return tuple((u.username, DEMO_PASSWORD, u.role) for u in users)
+
+
 def sales_owner(history: DemoHistory, customer: str) -> str:
     """The demo's sales owner of ``customer``: customers alternate between the two."""
     return _SALES[history.customers.index(customer) % len(_SALES)]
@@ -198,6 +216,7 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     factory = history.factory
     tz = factory.timezone
     users_spec = demo_users(history)
+    password = hash_password(DEMO_PASSWORD)  # one hash for all: they share the documented password
     async with svc.uow(write=True) as uow:
         if not await _is_empty(uow):
             raise Conflict("database_not_empty")
@@ -212,6 +231,7 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
         users: list[User] = []
         for u in users_spec:
             users.append(await uow.users.add(User(0, u.username, u.role, u.display_name, u.customer, "zh_Hans")))
+            await uow.users.set_password_hash(users[-1].id, password)
         customer_user = {u.customer: u.id for u in users if u.customer}
         operators = [u.id for u in users if u.role is Role.OPERATOR]
         for d in history.delivered:

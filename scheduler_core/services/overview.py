@@ -1,0 +1,145 @@
+"""Use cases for the web app's pages: machine load per day (capacity), an order's history, the
+change log, the KPI trend, and the web chat's identity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler_core.domain.timegrid import TimeGrid
+
+from .context import Services
+from .errors import Conflict, InvalidInput, NotFound
+from .kpi import kpis
+from .policy import require, require_order_visible
+from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
+from .refs import normalise_ref
+from .views import KpiView
+
+__all__ = [
+    "CapacityView",
+    "MachineLoad",
+    "capacity",
+    "change_log",
+    "kpi_trend",
+    "link_web_chat",
+    "order_history",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MachineLoad:
+    """Planned work against working time, per day: ``load[d]`` = work / open minutes (None: closed)."""
+
+    machine: str
+    group: str
+    load: tuple[float | None, ...]
+    total: float
+
+
+@dataclass(frozen=True)
+class CapacityView:
+    days: tuple[datetime, ...]
+    machines: tuple[MachineLoad, ...]
+    groups: tuple[MachineLoad, ...]
+    bottleneck: str | None
+    plan_version: int
+
+
+async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
+    """Load per machine and per machine group for each of the next ``days`` days of the current
+    plan; the bottleneck is the machine with the highest load over the whole period."""
+    require(actor, "view_plan")
+    days = max(1, min(days, 31))
+    async with svc.uow() as uow:
+        machines = await uow.master.machines()
+        calendars = await uow.master.calendars()
+        tz = ZoneInfo(await uow.master.timezone())
+        downtime = await uow.shopfloor.downtime()
+        plan = await uow.plans.current()
+    if plan is None:
+        raise Conflict("no_plan")
+    now = svc.now().astimezone(tz)
+    start = datetime.combine(now.date(), time(0), tzinfo=tz)
+    bounds = [start + timedelta(days=d) for d in range(days + 1)]
+    grid = TimeGrid.starting(start, tz)
+    work: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
+    for op in plan.schedule.ops:
+        span = max(1.0, (op.end - op.start).total_seconds() / 60)
+        for d in range(days):
+            overlap = (min(op.end, bounds[d + 1]) - max(op.start, bounds[d])).total_seconds() / 60
+            if overlap > 0:
+                work[op.machine][d] += op.work_minutes * overlap / span
+    rows: list[MachineLoad] = []
+    per_group: dict[str, tuple[list[float], list[float]]] = {}
+    for m in machines:
+        cal = calendars.get(m.calendar)
+        open_min: list[float] = []
+        for d in range(days):
+            windows = cal.working_intervals(grid, bounds[d], bounds[d + 1]) if cal else []
+            minutes = float(sum(b - a for a, b in windows))
+            for stop in downtime:
+                if stop.machine == m.id:
+                    end = stop.end or bounds[d + 1]
+                    minutes -= max(0.0, (min(end, bounds[d + 1]) - max(stop.start, bounds[d])).total_seconds() / 60)
+            open_min.append(max(0.0, minutes))
+        w = work[m.id]
+        load = tuple((w[d] / open_min[d]) if open_min[d] > 0 else (None if w[d] == 0 else 1.0) for d in range(days))
+        total = sum(w) / sum(open_min) if sum(open_min) > 0 else 0.0
+        rows.append(MachineLoad(m.id, m.group, load, total))
+        g = per_group.setdefault(m.group, ([0.0] * days, [0.0] * days))
+        for d in range(days):
+            g[0][d] += w[d]
+            g[1][d] += open_min[d]
+    groups = tuple(
+        MachineLoad(name, name, tuple((w / o) if o > 0 else None for w, o in zip(gw, go, strict=True)),
+                    sum(gw) / sum(go) if sum(go) > 0 else 0.0)
+        for name, (gw, go) in sorted(per_group.items()))
+    bottleneck = max(rows, key=lambda r: r.total).machine if rows and max(r.total for r in rows) > 0 else None
+    return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
+
+
+async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int = 50) -> list[AuditEntry]:
+    """The audit entries about one order, newest first (same NotFound for unknown and foreign, P1)."""
+    require(actor, "view_order")
+    try:
+        ref = normalise_ref(ref_text)
+    except InvalidInput as exc:
+        raise NotFound("order_not_found", ref=(ref_text or "")[:40]) from exc
+    async with svc.uow() as uow:
+        require_order_visible(actor, await uow.orders.get(ref), ref)
+        entries = await uow.audit.list(subject=ref, limit=limit)
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+async def change_log(svc: Services, actor: Actor, limit: int = 50) -> tuple[list[ChangeRecord], list[AuditEntry]]:
+    """Proposed and decided changes of the last 30 days, and the latest audit entries."""
+    require(actor, "view_plan")
+    async with svc.uow() as uow:
+        changes = await uow.changes.list(since=svc.now() - timedelta(days=30))
+        audit = await uow.audit.list(limit=limit)
+    changes.sort(key=lambda c: c.created, reverse=True)
+    return changes[:limit], sorted(audit, key=lambda e: e.at, reverse=True)
+
+
+async def kpi_trend(svc: Services, actor: Actor, weeks: int = 8) -> list[KpiView]:
+    """The KPIs of each of the last ``weeks`` 7-day windows, oldest first."""
+    require(actor, "kpis")
+    now = svc.now()
+    out = []
+    for k in range(max(1, min(weeks, 26)), 0, -1):
+        until = now - timedelta(days=7 * (k - 1))
+        out.append(await kpis(svc, actor, until - timedelta(days=7), until))
+    return out
+
+
+async def link_web_chat(svc: Services, actor: Actor, lang: str) -> None:
+    """The logged-in user's web chat account (channel ``web``, id = user id), in ``lang``."""
+    async with svc.uow(write=True) as uow:
+        cur = await uow.identities.get("web", actor.user_id)
+        if cur is not None and cur.lang == lang and cur.active:
+            return
+        await uow.identities.save(ChatIdentity("web", actor.user_id, actor.user_id, lang))
+        await uow.commit()
