@@ -33,7 +33,7 @@ from scheduler_core.services.planning import OrderEta
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PACKAGES = ("scheduler_core", "bot", "handlers", "jobs", "db")
-KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None, "_": None}  # _: the web app's templates
 TZ = ZoneInfo("Asia/Shanghai")
 WED_2PM = datetime(2025, 3, 5, 14, 0, tzinfo=TZ)
 
@@ -59,7 +59,8 @@ def messages_in_code() -> dict[Message, str]:
         if not folder.is_dir():
             continue
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+            folder, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")], keywords=KEYWORDS,
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
         ):
             found.setdefault(message if isinstance(message, str) else tuple(message), f"{package}/{filename}:{lineno}")
     return found
@@ -102,6 +103,8 @@ def test_the_extraction_sees_the_messages_of_reports_and_cli() -> None:
     assert ("{n} order", "{n} orders") in used
     assert "optimal" in used  # marked with N_ and translated later
     assert any(where.startswith("bot/") for where in used.values())
+    assert "Wrong username or password." in used  # the web app's Python
+    assert "Log in" in used  # ... and its templates
 
 
 def test_every_message_in_code_has_a_chinese_translation() -> None:

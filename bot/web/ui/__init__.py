@@ -1,0 +1,31 @@
+"""The web app (dashboard, orders, Gantt, capacity, changes, web chat) in the server's aiohttp
+application: ``setup_web(app)`` adds its routes, sessions, templates and static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from .pages import ROUTES, WebChat
+from .security import setup_sessions
+
+__all__ = ["STATIC", "TEMPLATES", "WEB_CHAT", "setup_web"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+WEB_CHAT = web.AppKey("web_chat", WebChat)
+
+
+def setup_web(app: web.Application, secret_key: str | None = None) -> None:
+    """Sessions (encrypted cookie keyed by ``secret_key``), Jinja2 templates with Babel's i18n
+    extension, the static files (vendored libraries included) and the pages' routes."""
+    setup_sessions(app, secret_key)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    app.router.add_static("/static/", STATIC, name="static")
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

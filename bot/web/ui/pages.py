@@ -1,0 +1,665 @@
+"""The web app's pages: each handler parses the request, calls a use case and renders a template.
+
+A use case's error becomes ONE localized page (or JSON ``{"error": ...}`` for the Gantt's
+requests) with the error's HTTP status, here in :func:`_page` / :func:`_json_call`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+from urllib.parse import quote, urlparse
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from handlers import render
+from handlers.context import ChatDeps
+from handlers.router import ChatRouter
+from handlers.types import Incoming, Reply
+from scheduler_core.domain.model import Order, OrderStatus
+from scheduler_core.reports.errors import error_message
+from scheduler_core.reports.i18n import N_, Tr, translator
+from scheduler_core.reports.text import render_cause
+from scheduler_core.services.accounts import verify_login
+from scheduler_core.services.change_flow import assess, confirm_change, reject_change
+from scheduler_core.services.changes import MAX_QUANTITY, InsertOrder, MoveOperation
+from scheduler_core.services.context import Services
+from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
+from scheduler_core.services.kpi import kpis
+from scheduler_core.services.overview import capacity, change_log, kpi_trend, link_web_chat, order_history
+from scheduler_core.services.policy import can
+from scheduler_core.services.ports import Role, User
+from scheduler_core.services.status import current_plan, get_order_status, list_orders
+from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
+
+from .security import Who, check_csrf, current, login_session, logout_session
+
+__all__ = ["ROUTES", "WebChat"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+DUE_TIME = time(18, 0)
+MAX_FIELD = 200
+_ZERO = timedelta(0)
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: N_("admin"),
+    Role.MANAGER: N_("manager"),
+    Role.SALES: N_("sales"),
+    Role.OPERATOR: N_("operator"),
+    Role.CUSTOMER: N_("customer"),
+}
+STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.OPEN: N_("not started"),
+    OrderStatus.IN_PROGRESS: N_("in production"),
+    OrderStatus.DONE: N_("finished, awaiting delivery"),
+    OrderStatus.DELIVERED: N_("delivered"),
+    OrderStatus.CANCELLED: N_("cancelled"),
+}
+STEP_LABELS: dict[str, str] = {"done": N_("done"), "running": N_("running"), "planned": N_("planned")}
+
+
+# --- plumbing --------------------------------------------------------------------------------------------
+
+
+def _svc(request: web.Request) -> Services:
+    from ..app import SERVICES
+
+    return request.app[SERVICES]
+
+
+async def _who(request: web.Request) -> Who:
+    svc = _svc(request)
+
+    async def load(uid: int) -> User | None:
+        async with svc.uow() as uow:
+            return await uow.users.get(uid)
+
+    return await current(request, load)
+
+
+async def _tz(svc: Services) -> ZoneInfo:
+    async with svc.uow() as uow:
+        return ZoneInfo(await uow.master.timezone())
+
+
+class View:
+    """What every template gets: the translator, formatters, the person and the CSRF token."""
+
+    def __init__(self, who: Who, tz: tzinfo, path: str) -> None:
+        self.who = who
+        self.tr: Tr = translator(who.lang)
+        self.tz = tz
+        self.path = path
+
+    def _(self, message: str, **params: object) -> str:
+        return self.tr.gettext(message, **params)
+
+    def when(self, dt: datetime | None) -> str:
+        return self.tr.short_datetime(dt.astimezone(self.tz)) if dt is not None else "–"
+
+    def dur(self, delta: timedelta) -> str:
+        return self.tr.duration(delta, style="narrow") if delta > _ZERO else ""
+
+    def pct(self, x: float | None) -> str:
+        return "–" if x is None else self.tr.percent(x)
+
+    def num(self, x: float | None, decimals: int | None = None) -> str:
+        return "–" if x is None else self.tr.number(x, decimals=decimals)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        actor = self.who.actor
+        nav = []
+        if actor is not None:
+            if actor.role is not Role.CUSTOMER:
+                nav.append(("/", self._("Dashboard")))
+            nav.append(("/orders", self._("Orders")))
+            if can(actor, "view_plan"):
+                nav += [("/gantt", self._("Gantt")), ("/capacity", self._("Capacity")), ("/changes", self._("Changes"))]
+            nav.append(("/chat", self._("Chat")))
+        return {"v": self, "_": self._, "static": lambda name: "/static/" + name, "who": self.who, "nav": nav, "csrf": self.who.csrf,
+                "lang": "zh" if self.who.lang == "zh_Hans" else "en",
+                "role_label": self._(ROLE_LABELS[actor.role]) if actor else "", **extra}
+
+
+def _headers(resp: web.StreamResponse) -> web.StreamResponse:
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "same-origin"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _render(request: web.Request, template: str, view: View, status: int = 200, **extra: Any) -> web.StreamResponse:
+    resp = aiohttp_jinja2.render_template(template, request, view.context(**extra), status=status)
+    return _headers(resp)
+
+
+def _error_page(request: web.Request, view: View, status: int, message: str) -> web.StreamResponse:
+    return _render(request, "error.html", view, status=status, message=message)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parsed = urlparse(target)
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+
+def page(action: str | None = None, *, post: bool = False) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Handler]:
+    """A page for logged-in users allowed ``action``; POSTs need the CSRF token. Errors of the
+    use cases become a localized page with their status."""
+
+    def wrap(body: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            who = await _who(request)
+            svc = _svc(request)
+            view = View(who, await _tz(svc), request.path)
+            if who.actor is None:
+                if post:
+                    return _error_page(request, view, 401, view._("Please log in."))
+                raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe="/"))
+            form: dict[str, str] = {}
+            if post:
+                data = await request.post()
+                form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+                given = form.get("_csrf") or request.headers.get("X-CSRF-Token")
+                if not await check_csrf(request, given):
+                    return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
+            if action is not None and not can(who.actor, action):
+                return _error_page(request, view, 403, error_message(view.tr, PermissionDenied("not_allowed")))
+            try:
+                return await body(request, view, svc, form)
+            except ServiceError as exc:
+                return _error_page(request, view, exc.status, error_message(view.tr, exc))
+
+        return handler
+
+    return wrap
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.StreamResponse:
+    return _headers(web.json_response(data, status=status))
+
+
+def json_call(action: str) -> Callable[[Callable[..., Awaitable[dict[str, Any]]]], Handler]:
+    """A JSON POST of the Gantt (CSRF header required): errors as ``{"error": message}``."""
+
+    def wrap(body: Callable[..., Awaitable[dict[str, Any]]]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            who = await _who(request)
+            svc = _svc(request)
+            view = View(who, await _tz(svc), request.path)
+            if who.actor is None:
+                return _json({"error": view._("Please log in.")}, 401)
+            if not await check_csrf(request, request.headers.get("X-CSRF-Token")):
+                return _json({"error": view._("The form has expired. Please reload the page and try again.")}, 403)
+            if not can(who.actor, action):
+                return _json({"error": error_message(view.tr, PermissionDenied("not_allowed"))}, 403)
+            try:
+                payload = await request.json()
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                return _json({"error": view._("The request is not valid JSON.")}, 400)
+            try:
+                return _json(await body(request, view, svc, payload))
+            except ServiceError as exc:
+                return _json({"error": error_message(view.tr, exc)}, exc.status)
+
+        return handler
+
+    return wrap
+
+
+# --- login -----------------------------------------------------------------------------------------------
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    who = await _who(request)
+    view = View(who, await _tz(_svc(request)), request.path)
+    if who.actor is not None:
+        raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
+    return _render(request, "login.html", view, next=_safe_next(request.query.get("next")), error=None, username="")
+
+
+async def login_post(request: web.Request) -> web.StreamResponse:
+    who = await _who(request)
+    svc = _svc(request)
+    view = View(who, await _tz(svc), request.path)
+    data = await request.post()
+    form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    nxt = _safe_next(form.get("next"))
+    if not await check_csrf(request, form.get("_csrf")):
+        return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
+    username = form.get("username", "")[:MAX_FIELD]
+    user = await verify_login(svc, username, form.get("password", "")[:1000])
+    if user is None:
+        return _render(request, "login.html", view, status=401, next=nxt, username=username,
+                       error=view._("Wrong username or password."))
+    await login_session(request, user, who.lang)
+    if user.role is Role.CUSTOMER and nxt == "/":
+        nxt = "/orders"
+    raise web.HTTPSeeOther(nxt)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    data = await request.post()
+    if not await check_csrf(request, str(data.get("_csrf", ""))):
+        who = await _who(request)
+        view = View(who, await _tz(_svc(request)), request.path)
+        return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
+    await logout_session(request)
+    raise web.HTTPSeeOther("/login")
+
+
+async def switch_lang(request: web.Request) -> web.StreamResponse:
+    """``/lang?to=en&next=/orders``: only the display language changes (no data)."""
+    import aiohttp_session
+
+    to = request.query.get("to")
+    if to in ("zh", "en"):
+        session = await aiohttp_session.get_session(request)
+        session["lang"] = "zh_Hans" if to == "zh" else "en"
+    raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
+
+
+# --- dashboard -------------------------------------------------------------------------------------------
+
+
+@page()
+async def dashboard(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    if actor.role is Role.CUSTOMER:
+        raise web.HTTPSeeOther("/orders")
+    lines = await list_orders(svc, actor, limit=10_000)
+    late = [x for x in lines if x.late_by > _ZERO]
+    risk = [x for x in lines if x.at_risk]
+    kpi = trend = None
+    if can(actor, "kpis"):
+        kpi = await kpis(svc, actor)
+        weeks = await kpi_trend(svc, actor, weeks=8)
+        trend = {
+            "labels": [view.tr.date(w.until.astimezone(view.tz), year=False) for w in weeks],
+            "lead": [w.avg_lead_time_days for w in weeks],
+            "complaints": [None if w.complaint_rate is None else round(w.complaint_rate * 100, 1) for w in weeks],
+            "delay": [None if w.delay_rate is None else round(w.delay_rate * 100, 1) for w in weeks],
+            "satisfaction": [w.satisfaction_score for w in weeks],
+            "names": {"lead": view._("Lead time (days)"), "complaints": view._("Complaint rate (%)"),
+                      "delay": view._("Delay rate (%)"), "satisfaction": view._("Satisfaction (0-100)")},
+        }
+        previous = weeks[-2] if len(weeks) > 1 else None
+        trend["previous"] = previous
+    causes = await _causes(svc, actor, view, [x.ref for x in late[:10]])
+    return _render(request, "dashboard.html", view, kpi=kpi, trend=trend, late=late[:10], n_late=len(late),
+                   risk=risk[:10], n_risk=len(risk), n_open=len(lines), causes=causes,
+                   status_label=lambda s: view._(STATUS_LABELS[s]))
+
+
+async def _causes(svc: Services, actor: Any, view: View, refs: list[str]) -> dict[str, str]:
+    if not refs or not can(actor, "view_plan"):
+        return {}
+    plan = await current_plan(svc, actor)
+    out = {}
+    for e in plan.etas:
+        if e.ref in refs and e.cause is not None:
+            out[e.ref] = render_cause(e.cause, view.tr)
+    return out
+
+
+# --- orders ----------------------------------------------------------------------------------------------
+
+
+def _filter(lines: list[OrderLine], q: str, show: str) -> list[OrderLine]:
+    q = q.strip().lower()[:MAX_FIELD]
+    if q:
+        lines = [x for x in lines if q in x.ref.lower() or q in x.customer.lower() or q in x.product.lower()]
+    if show == "late":
+        lines = [x for x in lines if x.late_by > _ZERO]
+    elif show == "risk":
+        lines = [x for x in lines if x.at_risk]
+    elif show == "vip":
+        lines = [x for x in lines if x.vip]
+    return lines
+
+
+@page()
+async def orders(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    q = request.query.get("q", "")[:MAX_FIELD]
+    show = request.query.get("show", "all")
+    closed = request.query.get("closed") == "1"
+    lines = await list_orders(svc, actor, include_closed=closed, limit=10_000)
+    shown = _filter(lines, q, show)
+    progress = await _progress(svc, [x.ref for x in shown[:300]])
+    return _render(request, "orders.html", view, lines=shown[:300], total=len(shown), q=q, show=show,
+                   closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]))
+
+
+async def _progress(svc: Services, refs: list[str]) -> dict[str, float]:
+    """Share of routing steps finished per order (a cheap figure for the table)."""
+    out: dict[str, float] = {}
+    async with svc.uow() as uow:
+        routings = await uow.master.routings()
+        done = await uow.shopfloor.progress()
+        for ref in refs:
+            rec = await uow.orders.get(ref)
+            if rec is None:
+                continue
+            routing = routings.get(rec.order.product)
+            n = len(routing.steps) if routing else 0
+            if rec.order.status in (OrderStatus.DONE, OrderStatus.DELIVERED):
+                out[ref] = 1.0
+                continue
+            finished = sum(1 for k in range(n) if (p := done.get((ref, k))) is not None
+                           and (p.finished is not None or p.done >= rec.order.quantity))
+            out[ref] = finished / n if n else 0.0
+    return out
+
+
+@page()
+async def order_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    ref = request.match_info["ref"][:40]
+    status = await get_order_status(svc, actor, ref)
+    history = await order_history(svc, actor, status.ref)
+    cause = render_cause(status.cause, view.tr) if status.cause is not None else None
+    return _render(request, "order.html", view, o=status, history=history, cause=cause,
+                   status_label=view._(STATUS_LABELS[status.status]),
+                   step_label=lambda s: view._(STEP_LABELS[s]) if s in STEP_LABELS else s)
+
+
+# --- Gantt -----------------------------------------------------------------------------------------------
+
+
+@page("view_plan")
+async def gantt(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    return _render(request, "gantt.html", view, editable=can(actor, "assess_change"))
+
+
+@page("view_plan")
+async def gantt_data(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    plan = await current_plan(svc, actor)
+    etas = {e.ref: e for e in plan.etas}
+    orders = {o.ref: o for o in plan.factory.orders}
+    editable = can(actor, "assess_change")
+    groups = [{"id": m.id, "content": f"{m.id} · {m.group}"} for m in plan.factory.machines]
+    items: list[dict[str, Any]] = []
+    now = svc.now()
+    for op in plan.schedule.ops:
+        e = etas.get(op.ref)
+        o = orders.get(op.ref)
+        state = "late" if e is not None and e.late_by > _ZERO else (
+            "risk" if e is not None and e.due - e.eta < timedelta(hours=24) else "ok")
+        vip = bool(o and o.vip)
+        title = (f"{op.ref} · {op.step + 1}. {op.step_name} · {op.machine}\n"
+                 f"{view.when(op.start)} – {view.when(op.end)}\n"
+                 + view._("Due {due}, ETA {eta}", due=view.when(e.due if e else None), eta=view.when(e.eta if e else None)))
+        items.append({
+            "id": f"{op.ref}|{op.step}", "group": op.machine, "start": op.start.isoformat(), "end": op.end.isoformat(),
+            "content": ("★ " if vip else "") + op.ref, "title": title,
+            "className": f"op-{state}" + (" op-vip" if vip else "") + (" op-fixed" if op.fixed else ""),
+            "editable": editable and not op.fixed and op.end > now,
+            "ref": op.ref, "step": op.step,
+        })
+    for k, d in enumerate(plan.factory.downtime):
+        end = d.end or (now + timedelta(hours=4))
+        items.append({"id": f"down|{k}", "group": d.machine, "start": d.start.isoformat(), "end": end.isoformat(),
+                      "type": "background", "className": "down", "title": view._("Machine stop") + f": {d.reason}"})
+    return _json({"version": plan.version, "now": now.isoformat(), "groups": groups, "items": items,
+                  "late": sum(1 for e in plan.etas if e.late_by > _ZERO)})
+
+
+def _proposal_payload(view: View, p: ChangeProposal, svc: Services) -> dict[str, Any]:
+    """The same preview text as the chat (``handlers.render.proposal``), and the impact as rows."""
+    text = render.proposal(view.tr, view.tz, p, minutes=max(1, int(svc.change_ttl.total_seconds() // 60)))
+    rows = [{"ref": i.ref, "customer": i.customer, "vip": i.vip, "old": view.when(i.old_eta), "new": view.when(i.new_eta),
+             "change": ("+" if i.change > _ZERO else "−") + view.tr.duration(abs(i.change), style="narrow")
+             if i.change != _ZERO else "0", "late": view.dur(i.late_by)}
+            for i in (*p.impact.subject, *p.impact.delayed, *p.impact.improved)]
+    return {"token": p.token, "html": text.replace("\n", "<br>"), "rows": rows, "subject": p.subject,
+            "eta": view.when(p.subject_eta), "due": view.when(p.subject_due)}
+
+
+@json_call("assess_change")
+async def gantt_move(request: web.Request, view: View, svc: Services, data: dict[str, Any]) -> dict[str, Any]:
+    actor = view.who.actor
+    assert actor is not None
+    ref, step, machine, start = data.get("ref"), data.get("step"), data.get("machine"), data.get("start")
+    if not isinstance(ref, str) or not isinstance(machine, str) or not isinstance(start, str) \
+            or not isinstance(step, int) or isinstance(step, bool) or not 0 <= step < 1000:
+        raise InvalidInput("bad_move")
+    try:
+        when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("bad_move") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=view.tz)
+    p = await assess(svc, actor, MoveOperation(ref[:40], step, machine[:100], when))
+    return _proposal_payload(view, p, svc)
+
+
+@json_call("confirm_change")
+async def change_confirm_json(request: web.Request, view: View, svc: Services, data: dict[str, Any]) -> dict[str, Any]:
+    actor = view.who.actor
+    assert actor is not None
+    token = data.get("token")
+    if not isinstance(token, str) or len(token) > 100:
+        raise InvalidInput("bad_move")
+    if data.get("cancel"):
+        await reject_change(svc, actor, token)
+        return {"cancelled": True, "html": html.escape(view._("Cancelled; nothing was changed."))}
+    out: ChangeOutcome = await confirm_change(svc, actor, token)
+    if out.applied:
+        subject = data.get("subject")
+        text = render.outcome(view.tr, view.tz, out, subject[:40] if isinstance(subject, str) else "")
+        return {"applied": True, "version": out.version, "html": text.replace("\n", "<br>")}
+    assert out.proposal is not None
+    return {"applied": False, **_proposal_payload(view, out.proposal, svc)}
+
+
+# --- capacity --------------------------------------------------------------------------------------------
+
+
+@page("view_plan")
+async def capacity_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    try:
+        days = int(request.query.get("days", "7"))
+    except ValueError:
+        days = 7
+    cap = await capacity(svc, actor, days)
+    return _render(request, "capacity.html", view, cap=cap,
+                   day_labels=[view.tr.date(d, year=False) for d in cap.days])
+
+
+# --- changes ---------------------------------------------------------------------------------------------
+
+
+async def _rush_choices(svc: Services) -> tuple[list[str], list[str]]:
+    async with svc.uow() as uow:
+        products = sorted(await uow.master.routings())
+        customers = sorted({r.order.customer for r in await uow.orders.list()})
+    return customers, products
+
+
+async def _changes_page(request: web.Request, view: View, svc: Services, *, status: int = 200,
+                        error: str | None = None, proposal: dict[str, Any] | None = None,
+                        outcome: str | None = None, values: dict[str, str] | None = None) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    changes, audit = await change_log(svc, actor)
+    customers, products = await _rush_choices(svc)
+    return _render(request, "changes.html", view, status=status, changes=changes, audit=audit, customers=customers,
+                   products=products, error=error, proposal=proposal, outcome=outcome, values=values or {},
+                   can_change=can(actor, "assess_change"), min_date=svc.now().astimezone(view.tz).date().isoformat())
+
+
+@page("view_plan")
+async def changes(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    return await _changes_page(request, view, svc)
+
+
+def _rush_order(form: dict[str, str], tz: tzinfo, ref: str, now: datetime) -> Order:
+    customer = form.get("customer", "").strip()[:MAX_FIELD]
+    product = form.get("product", "").strip()[:MAX_FIELD]
+    if not customer:
+        raise InvalidInput("customer_missing")
+    raw_qty = form.get("quantity", "").strip()
+    if not re.fullmatch(r"-?\d{1,9}", raw_qty):
+        raise InvalidInput("quantity_not_positive", quantity=raw_qty[:20] or "–")
+    quantity = int(raw_qty)
+    if quantity <= 0:
+        raise InvalidInput("quantity_not_positive", quantity=quantity)
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput("quantity_too_large", quantity=quantity, limit=MAX_QUANTITY)
+    try:
+        day = date.fromisoformat(form.get("due", "").strip()[:10])
+    except ValueError:
+        raise InvalidInput("bad_due_date", due=form.get("due", "")[:20]) from None
+    due = datetime.combine(day, DUE_TIME, tzinfo=tz)
+    return Order(ref, customer, product, quantity, due, vip=form.get("vip") == "1", rush=True, created=now)
+
+
+@page("assess_change", post=True)
+async def rush_post(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    try:
+        async with svc.uow() as uow:
+            ref = await uow.orders.next_ref()
+        order = _rush_order(form, view.tz, ref, svc.now())
+        p = await assess(svc, actor, InsertOrder(order))
+    except ServiceError as exc:
+        return await _changes_page(request, view, svc, status=exc.status, error=error_message(view.tr, exc),
+                                   values=form)
+    return await _changes_page(request, view, svc, proposal=_proposal_payload(view, p, svc), values=form)
+
+
+@page("confirm_change", post=True)
+async def change_decide(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    token = form.get("token", "")[:100]
+    try:
+        if form.get("decision") == "cancel":
+            await reject_change(svc, actor, token)
+            return await _changes_page(request, view, svc, outcome=html.escape(view._("Cancelled; nothing was changed.")))
+        out = await confirm_change(svc, actor, token)
+    except ServiceError as exc:
+        return await _changes_page(request, view, svc, status=exc.status, error=error_message(view.tr, exc))
+    if out.applied:
+        text = render.outcome(view.tr, view.tz, out, form.get("subject", "")[:40]).replace("\n", "<br>")
+        return await _changes_page(request, view, svc, outcome=text)
+    assert out.proposal is not None
+    return await _changes_page(request, view, svc, proposal=_proposal_payload(view, out.proposal, svc))
+
+
+# --- web chat --------------------------------------------------------------------------------------------
+
+
+class WebChat:
+    """The chat for the web: the SAME :class:`ChatRouter` as Telegram, channel ``web``, the logged-in
+    user as the account (id = user id). The last messages of each user are kept in memory."""
+
+    KEEP = 40
+
+    def __init__(self, svc: Services) -> None:
+        self.router = ChatRouter(ChatDeps.make(svc))
+        self.svc = svc
+        self.log: dict[int, deque[dict[str, Any]]] = {}
+
+    async def say(self, who: Who, text: str | None, button: str | None) -> None:
+        actor = who.actor
+        assert actor is not None
+        await link_web_chat(self.svc, actor, who.lang)
+        lines = self.log.setdefault(actor.user_id, deque(maxlen=self.KEEP))
+        if text:
+            lines.append({"me": True, "html": html.escape(text).replace("\n", "<br>"), "buttons": []})
+        msg = Incoming("web", actor.user_id, actor.user_id, True, text=text, button=button,
+                       language_code="zh" if who.lang == "zh_Hans" else "en")
+        for reply in await self.router.handle(msg):
+            lines.append(_reply_view(reply))
+
+    def messages(self, user_id: int) -> list[dict[str, Any]]:
+        return list(self.log.get(user_id, ()))
+
+
+def _reply_view(reply: Reply) -> dict[str, Any]:
+    """Reply text is the chat's HTML (every user-supplied piece already escaped by handlers.render)."""
+    rows = [[{"label": b.label, "data": b.data, "url": b.url if b.url and b.url.startswith("https://") else None}
+             for b in row] for row in reply.buttons]
+    photo = base64.b64encode(reply.photo).decode() if reply.photo else None
+    return {"me": False, "html": reply.text.replace("\n", "<br>"), "buttons": rows, "photo": photo}
+
+
+def _chat(request: web.Request) -> WebChat:
+    from . import WEB_CHAT
+
+    chat = request.app.get(WEB_CHAT)
+    if chat is None:
+        chat = WebChat(_svc(request))
+        request.app[WEB_CHAT] = chat
+    return chat
+
+
+@page()
+async def chat_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    return _render(request, "chat.html", view, messages=_chat(request).messages(actor.user_id))
+
+
+@page(post=True)
+async def chat_post(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    text = form.get("text") or None
+    button = form.get("button") or None
+    if text is not None:
+        text = text[:4000]
+    if button is not None:
+        button = button[:64]
+    if text or button:
+        await _chat(request).say(view.who, text, button)
+    raise web.HTTPSeeOther("/chat#end")
+
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/login", login_form),
+    ("POST", "/login", login_post),
+    ("POST", "/logout", logout),
+    ("GET", "/lang", switch_lang),
+    ("GET", "/", dashboard),
+    ("GET", "/orders", orders),
+    ("GET", "/orders/{ref}", order_page),
+    ("GET", "/gantt", gantt),
+    ("GET", "/gantt/data", gantt_data),
+    ("POST", "/gantt/move", gantt_move),
+    ("POST", "/gantt/confirm", change_confirm_json),
+    ("GET", "/capacity", capacity_page),
+    ("GET", "/changes", changes),
+    ("POST", "/changes/rush", rush_post),
+    ("POST", "/changes/decide", change_decide),
+    ("GET", "/chat", chat_page),
+    ("POST", "/chat", chat_post),
+]

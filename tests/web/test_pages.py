@@ -1,0 +1,255 @@
+"""The web app through HTTP: login and sessions, CSRF, who may open which page, P1 on order
+pages, and bad input on forms (a localized error, nothing changed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from scheduler_core.services.ports import ChangeStatus
+from tests.web.conftest import PASSWORD, Web
+
+
+async def test_pages_need_a_login_and_send_you_back_after_it(web: Web) -> None:
+    status, _ = await web.text("/orders?show=late")
+    assert status == 303
+    async with web.client.get("/orders?show=late", allow_redirects=False) as resp:
+        assert resp.headers["Location"].startswith("/login?next=/orders")
+    token = await web.csrf("/login")
+    async with web.client.post("/login", data={"username": "mia", "password": PASSWORD, "_csrf": token,
+                                               "next": "/orders?show=late"}, allow_redirects=False) as resp:
+        assert resp.status == 303 and resp.headers["Location"] == "/orders?show=late"
+    status, body = await web.text("/orders")
+    assert status == 200 and "SO-100" in body
+
+
+async def test_wrong_password_and_unknown_user_get_the_same_answer(web: Web) -> None:
+    token = await web.csrf()
+    bodies = []
+    for username, password in [("mia", "wrong-password"), ("nobody", "wrong-password"), ("mia", "x" * 500)]:
+        async with web.client.post("/login", data={"username": username, "password": password, "_csrf": token}) as resp:
+            assert resp.status == 401
+            bodies.append((await resp.text()).replace(f'value="{username}"', 'value="?"'))
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert "Wrong username or password." in bodies[0] or "用户名或密码错误" in bodies[0]
+    assert (await web.text("/orders"))[0] == 303  # still logged out
+
+
+async def test_logout_ends_the_session(web: Web) -> None:
+    assert await web.login("mia") == 303
+    assert (await web.text("/"))[0] == 200
+    token = await web.csrf("/")
+    async with web.client.post("/logout", data={"_csrf": token}, allow_redirects=False) as resp:
+        assert resp.status == 303
+    assert (await web.text("/"))[0] == 303
+
+
+async def test_the_session_cookie_is_encrypted_and_http_only(web: Web) -> None:
+    await web.login("mia")
+    cookie = next(c for c in web.client.session.cookie_jar if c.key == "paichan_session")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert "mia" not in cookie.value and '"uid"' not in cookie.value
+
+
+async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(web: Web) -> None:
+    # login itself needs the token
+    async with web.client.post("/login", data={"username": "mia", "password": PASSWORD}) as resp:
+        assert resp.status == 403
+    assert await web.login("sam") == 303
+    async with web.client.post("/changes/rush", data={"customer": "ACME", "product": "P", "quantity": "10",
+                                                      "due": "2026-12-01", "_csrf": "forged"}) as resp:
+        assert resp.status == 403
+        assert "The form has expired" in await resp.text()
+    async with web.client.post("/gantt/move", json={"ref": "SO-105", "step": 1, "machine": "M2",
+                                                    "start": "2026-11-24T10:00:00+08:00"}) as resp:
+        assert resp.status == 403
+    async with web.shop.svc.uow() as uow:
+        assert await uow.changes.list() == []
+
+
+@pytest.mark.parametrize(("user", "allowed", "forbidden"), [
+    ("alice", ["/orders", "/chat"], ["/gantt", "/capacity", "/changes", "/gantt/data"]),
+    ("otto", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], []),
+    ("sam", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], []),
+    ("mia", ["/", "/orders", "/gantt", "/gantt/data", "/capacity", "/changes", "/chat"], []),
+])
+async def test_role_access_per_page(web: Web, user: str, allowed: list[str], forbidden: list[str]) -> None:
+    assert await web.login(user) == 303
+    for path in allowed:
+        status, _ = await web.text(path)
+        assert status == 200, (user, path, status)
+    for path in forbidden:
+        status, body = await web.text(path)
+        assert status == 403, (user, path)
+        assert "You are not allowed to do this." in body
+
+
+async def test_a_customer_is_sent_from_the_dashboard_to_their_orders(web: Web) -> None:
+    await web.login("alice")
+    status, _ = await web.text("/")
+    assert status == 303
+    _, body = await web.text("/orders")
+    assert "SO-100" in body and "SO-102" in body  # ACME's
+    assert "SO-101" not in body and "SO-103" not in body  # Bolt's
+
+
+async def test_unknown_and_foreign_orders_get_the_same_page(web: Web) -> None:
+    """P1: alice (ACME) asking for Bolt's SO-101 sees exactly what an unknown order shows."""
+    await web.login("alice")
+    foreign = await web.text("/orders/SO-101")
+    unknown = await web.text("/orders/SO-999")
+    assert foreign[0] == unknown[0] == 404
+    assert foreign[1].replace("SO-101", "SO-X") == unknown[1].replace("SO-999", "SO-X")
+    assert "Bolt" not in foreign[1]
+    own = await web.text("/orders/SO-100")
+    assert own[0] == 200 and "ACME" in own[1]
+
+
+async def test_the_order_page_shows_operations_eta_and_why_late(web: Web) -> None:
+    await web.login("mia")
+    _, listing = await web.text("/orders?show=late")
+    late = re.findall(r'<tr class="late" data-ref="([^"]+)"', listing)
+    assert late, "the seeded shop has late orders"
+    status, body = await web.text(f"/orders/{late[0]}")
+    assert status == 200
+    assert 'id="steps"' in body and "step1" in body and "step2" in body
+    assert 'id="late-by"' in body and 'id="why-late"' in body
+    _, on_time = await web.text("/orders/SO-100")
+    assert 'id="why-late"' not in on_time
+
+
+async def test_pages_switch_language(web: Web) -> None:
+    await web.login("mia", lang="zh")
+    _, body = await web.text("/orders")
+    assert "订单" in body and 'lang="zh-Hans"' in body
+    async with web.client.get("/lang?to=en&next=/orders") as resp:
+        body = await resp.text()
+    assert 'lang="en"' in body and "Orders" in body
+
+
+async def test_a_bad_rush_form_gets_a_localized_error_and_changes_nothing(web: Web) -> None:
+    await web.login("sam", lang="zh")
+    token = await web.csrf("/changes")
+    cases = [
+        ({"quantity": "0", "due": "2026-12-01"}, "数量"),
+        ({"quantity": "-5", "due": "2026-12-01"}, "数量"),
+        ({"quantity": "abc", "due": "2026-12-01"}, "数量"),
+        ({"quantity": "99999999", "due": "2026-12-01"}, "上限"),
+        ({"quantity": "10", "due": "2020-01-01"}, "过去"),
+        ({"quantity": "10", "due": "tomorrow"}, "不是日期"),
+    ]
+    for fields, word in cases:
+        data = {"customer": "ACME", "product": "P", "_csrf": token, **fields}
+        async with web.client.post("/changes/rush", data=data) as resp:
+            body = await resp.text()
+            assert resp.status == 400, fields
+            assert 'id="error"' in body and word in body, (fields, body[body.find('id="error"'):][:200])
+    data = {"customer": "ACME", "product": "NOPE", "quantity": "5", "due": "2026-12-01", "_csrf": token}
+    async with web.client.post("/changes/rush", data=data) as resp:
+        assert resp.status == 400 and "NOPE" in await resp.text()
+    async with web.shop.svc.uow() as uow:
+        assert await uow.changes.list() == []
+        assert len(await uow.orders.list()) == 6
+
+
+async def test_rush_order_preview_then_confirm_adds_the_order_and_a_new_plan(web: Web) -> None:
+    await web.login("sam")
+    token = await web.csrf("/changes")
+    data = {"customer": "ACME", "product": "P", "quantity": "30", "due": "2026-11-24", "_csrf": token}
+    async with web.client.post("/changes/rush", data=data) as resp:
+        body = await resp.text()
+    assert resp.status == 200 and 'id="proposal"' in body and "impact preview" in body
+    async with web.shop.svc.uow() as uow:
+        (change,) = await uow.changes.list()
+        before = (await uow.plans.current()).number
+    change_token = re.search(r'name="token" value="([^"]+)"', body).group(1)
+    async with web.client.post("/changes/decide", data={"_csrf": token, "token": change_token,
+                                                        "decision": "confirm", "subject": change.subject}) as resp:
+        body = await resp.text()
+    assert resp.status == 200 and 'id="outcome"' in body
+    async with web.shop.svc.uow() as uow:
+        assert (await uow.plans.current()).number == before + 1
+        assert await uow.orders.get(change.subject) is not None
+        assert (await uow.changes.get(change.id)).status is ChangeStatus.CONFIRMED
+    # the same token again: refused, nothing more happens
+    async with web.client.post("/changes/decide", data={"_csrf": token, "token": change_token,
+                                                        "decision": "confirm"}) as resp:
+        assert resp.status == 409
+
+
+async def test_a_gantt_move_previews_then_confirms_and_the_eta_changes(web: Web) -> None:
+    await web.login("mia")
+    token = await web.csrf("/gantt")
+    async with web.client.get("/gantt/data") as resp:
+        data = await resp.json()
+    movable = [i for i in data["items"] if i.get("editable")]
+    item = max(movable, key=lambda i: i["start"])
+    ref, step = item["ref"], item["step"]
+    async with web.shop.svc.uow() as uow:
+        old_eta = (await uow.plans.current()).schedule.eta(ref)
+    later = "2026-11-26T10:00:00+08:00"
+    headers = {"X-CSRF-Token": token}
+    async with web.client.post("/gantt/move", json={"ref": ref, "step": step, "machine": item["group"],
+                                                    "start": later}, headers=headers) as resp:
+        preview = await resp.json()
+    assert resp.status == 200, preview
+    assert preview["token"] and "impact preview" in preview["html"]
+    assert any(r["ref"] == ref for r in preview["rows"])
+    async with web.client.post("/gantt/confirm", json={"token": preview["token"], "subject": ref},
+                               headers=headers) as resp:
+        done = await resp.json()
+    assert resp.status == 200 and done["applied"] is True
+    async with web.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan.schedule.eta(ref) > old_eta
+    assert plan.schedule.place(ref, step).start >= datetime.fromisoformat(later)
+
+
+async def test_a_bad_gantt_move_is_refused_with_a_message(web: Web) -> None:
+    await web.login("mia")
+    token = await web.csrf("/gantt")
+    headers = {"X-CSRF-Token": token}
+    for body in [{"ref": "SO-105", "step": "x", "machine": "M1", "start": "2026-11-26T10:00"},
+                 {"ref": "SO-105", "step": 0, "machine": "M1", "start": "not a time"},
+                 {"ref": "SO-105", "step": 0, "machine": "M2", "start": "2026-11-26T10:00:00+08:00"},
+                 {"ref": "SO-999", "step": 0, "machine": "M1", "start": "2026-11-26T10:00:00+08:00"}]:
+        async with web.client.post("/gantt/move", json=body, headers=headers) as resp:
+            assert resp.status in (400, 404), body
+            assert (await resp.json())["error"]
+    async with web.client.post("/gantt/move", data=b"{not json", headers=headers) as resp:
+        assert resp.status == 400
+    async with web.shop.svc.uow() as uow:
+        assert await uow.changes.list() == []
+
+
+async def test_an_operator_cannot_move_operations(web: Web) -> None:
+    await web.login("otto")
+    token = await web.csrf("/gantt")
+    async with web.client.post("/gantt/move", json={"ref": "SO-105", "step": 1, "machine": "M2",
+                                                    "start": "2026-11-26T10:00:00+08:00"},
+                               headers={"X-CSRF-Token": token}) as resp:
+        assert resp.status == 403
+
+
+async def test_web_chat_answers_where_is_my_order_in_both_languages(web: Web) -> None:
+    await web.login("alice", lang="en")
+    token = await web.csrf("/chat")
+    async with web.client.post("/chat", data={"text": "where is my order SO-100", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert resp.status == 200 and "Order SO-100" in body and "Expected:" in body
+    async with web.client.get("/lang?to=zh&next=/chat"):
+        pass
+    async with web.client.post("/chat", data={"text": "我的订单SO-102到哪了", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert "SO-102" in body and "预计" in body
+    async with web.client.post("/chat", data={"text": "SO-101 到哪了", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert "Bolt" not in body  # P1 in the web chat too
+
+
+async def test_capacity_highlights_the_bottleneck(web: Web) -> None:
+    await web.login("mia")
+    status, body = await web.text("/capacity")
+    assert status == 200 and 'id="bottleneck"' in body and 'class="bottleneck"' in body
