@@ -4,10 +4,12 @@ pages, and bad input on forms (a localized error, nothing changed)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
+from scheduler_core.services.change_flow import assess, confirm_change
+from scheduler_core.services.changes import ChangeDue
 from scheduler_core.services.ports import ChangeStatus
 from tests.web.conftest import PASSWORD, Web
 
@@ -108,6 +110,9 @@ async def test_unknown_and_foreign_orders_get_the_same_page(web: Web) -> None:
 
 
 async def test_the_order_page_shows_operations_eta_and_why_late(web: Web) -> None:
+    shop = web.shop  # SO-105 is promised for in an hour: it cannot make it
+    p = await assess(shop.svc, shop.sales, ChangeDue("SO-105", shop.clock() + timedelta(hours=1)))
+    assert (await confirm_change(shop.svc, shop.sales, p.token)).applied
     await web.login("mia")
     _, listing = await web.text("/orders?show=late")
     late = re.findall(r'<tr class="late" data-ref="([^"]+)"', listing)
