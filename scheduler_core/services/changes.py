@@ -17,7 +17,7 @@ from scheduler_core.domain.model import Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built
-from scheduler_core.planning.problem import Job, Problem, Solution
+from scheduler_core.planning.problem import Job, Previous, Problem, Solution
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
 from .planning import OrderEta, PlanResult, PlanSettings, build_with, solve_built
@@ -238,7 +238,7 @@ def _rest(settings: PlanSettings, t0: float) -> PlanSettings:
 
 def restrict_move(built: Built, move: MoveOperation) -> Built:
     """The problem with step ``move.step`` of ``move.ref`` allowed only on ``move.machine`` and
-    not before ``move.not_before`` (its published place no longer counts as the stable one).
+    not before ``move.not_before``; its reference place (for stability) is the drop point.
 
     Raises:
         ChangeError: the step is finished, running or frozen (it cannot move), or the machine
@@ -259,7 +259,10 @@ def restrict_move(built: Built, move: MoveOperation) -> Built:
         raise ChangeError("machine_not_for_step", machine=move.machine, step=move.step + 1)
     earliest = built.axis.to_axis(max(0, built.grid.minutes(move.not_before)))
     ops = list(job.ops)
-    ops[k] = replace(op, modes=modes, earliest=max(op.earliest, earliest), previous=None)
+    start = max(op.earliest, earliest)
+    # the drop point becomes the step's reference place: the stable plan keeps it there and the
+    # other operations keep their sequence around it
+    ops[k] = replace(op, modes=modes, earliest=start, previous=Previous(m, start))
     jobs = list(built.problem.jobs)
     jobs[j] = replace(job, ops=tuple(ops))
     return replace(built, problem=replace(built.problem, jobs=tuple(jobs)))

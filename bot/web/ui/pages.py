@@ -418,7 +418,7 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
         items.append({
             "id": f"{op.ref}|{op.step}", "group": op.machine, "start": op.start.isoformat(), "end": op.end.isoformat(),
             "content": ("★ " if vip else "") + op.ref, "title": title,
-            "className": f"op-{state}" + (" op-vip" if vip else "") + (" op-fixed" if op.fixed else ""),
+            "className": f"op-{state} op-{op.ref}-{op.step}" + (" op-vip" if vip else "") + (" op-fixed" if op.fixed else ""),
             "editable": editable and not op.fixed and op.end > now,
             "ref": op.ref, "step": op.step,
         })

@@ -37,6 +37,7 @@
           onMove: onMove
         });
         timeline.addCustomTime(now, "now");
+        window.paichanGantt = { timeline: timeline, items: items };
       }
       box.setAttribute("data-loaded", String(d.version));
     });
