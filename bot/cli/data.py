@@ -19,7 +19,7 @@ from typing import Any
 
 from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_
-from scheduler_core.services.admin import DemoSummary, load_demo
+from scheduler_core.services.admin import DEMO_PASSWORD, DemoSummary, load_demo
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import Conflict
 from scheduler_core.services.importing import (
@@ -263,6 +263,9 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     if expires is not None:
         cli.say(tr.gettext("The codes are valid until {when}; make new ones with: paichan link-code --user USERNAME",
                            when=tr.datetime(expires.astimezone(tz))))
+    cli.say(tr.gettext("Web app (paichan serve, then http://{host}:{port}/): every demo user logs in with the "
+                       "password {password}.", host=cli.settings.host, port=cli.settings.port,
+                       password=DEMO_PASSWORD))
     return 0
 
 

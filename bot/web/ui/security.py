@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from scheduler_core.services.ports import Actor, User
 __all__ = ["COOKIE", "Who", "check_csrf", "csrf_token", "current", "lang_of_request", "login_session",
            "logout_session", "setup_sessions"]
 
+log = logging.getLogger(__name__)
+
 COOKIE = "paichan_session"
 SESSION_HOURS = 12
 
@@ -35,6 +38,9 @@ def _fernet_key(secret: str | None) -> bytes:
 
 
 def setup_sessions(app: web.Application, secret: str | None) -> None:
+    if not secret:
+        log.warning("PAICHAN_SECRET_KEY is not set: a random session key is used, so web logins end when the "
+                    "server restarts")
     storage = EncryptedCookieStorage(_fernet_key(secret), cookie_name=COOKIE, httponly=True, samesite="Lax",
                                      max_age=SESSION_HOURS * 3600, secure=None)
     aiohttp_session.setup(app, storage)
