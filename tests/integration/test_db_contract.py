@@ -376,6 +376,21 @@ async def test_users_identities_and_allocation(uow_factory: UnitOfWorkFactory) -
         assert len(await uow.identities.for_user(boss.id)) == 2
 
 
+async def test_password_hashes_are_stored_per_user(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        a = await uow.users.add(User(0, "pw.a", Role.SALES))
+        b = await uow.users.add(User(0, "pw.b", Role.SALES))
+        await uow.users.set_password_hash(a.id, "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert await uow.users.password_hash(a.id) == "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
+        assert await uow.users.password_hash(b.id) is None
+        assert await uow.users.password_hash(999_999) is None
+        await uow.users.set_password_hash(a.id, None)  # rolled back: no commit
+    async with uow_factory() as uow:
+        assert await uow.users.password_hash(a.id) is not None
+
+
 async def test_a_link_code_is_redeemed_once_and_expires(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory(write=True) as uow:
         user = await uow.users.add(User(0, "buyer", Role.CUSTOMER, customer="ACME"))

@@ -29,11 +29,21 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=TZ)
 
 
+SALTED = {("users", "password_hash")}  # argon2 hashes carry a random salt by design (checked by login tests)
+
+
 def dump(db: Path, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
     con = sqlite3.connect(db)
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in skip}
+        out = {}
+        for t in tables:
+            if t in skip:
+                continue
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")') if (t, r[1]) not in SALTED]
+            names = ", ".join(f'"{c}"' for c in cols)
+            out[t] = sorted(con.execute(f'SELECT {names} FROM "{t}"').fetchall(), key=repr)
+        return out
     finally:
         con.close()
 
