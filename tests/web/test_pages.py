@@ -258,3 +258,30 @@ async def test_capacity_highlights_the_bottleneck(web: Web) -> None:
     await web.login("mia")
     status, body = await web.text("/capacity")
     assert status == 200 and 'id="bottleneck"' in body and 'class="bottleneck"' in body
+
+
+async def test_repeated_failed_logins_are_throttled_for_known_and_unknown_users_alike(web: Web) -> None:
+    token = await web.csrf()
+    for username in ("mia", "nobody"):
+        statuses = []
+        for _ in range(11):
+            async with web.client.post("/login", data={"username": username, "password": "guess-guess",
+                                                       "_csrf": token}) as resp:
+                statuses.append(resp.status)
+        assert statuses == [401] * 10 + [429], (username, statuses)
+    async with web.client.post("/login", data={"username": "mia", "password": PASSWORD, "_csrf": token},
+                               allow_redirects=False) as resp:
+        assert resp.status == 429  # even the right password waits out the window
+    assert await web.login("sam") == 303  # other users are not affected
+
+
+def test_the_throttle_forgets_after_its_window() -> None:
+    from bot.web.ui.pages import LoginThrottle
+
+    now = [0.0]
+    t = LoginThrottle(clock=lambda: now[0])
+    for _ in range(LoginThrottle.LIMIT):
+        t.failed("mia")
+    assert t.blocked("mia") and not t.blocked("sam")
+    now[0] += LoginThrottle.WINDOW_MINUTES * 60 + 1
+    assert not t.blocked("mia")

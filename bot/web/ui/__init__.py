@@ -9,15 +9,16 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from .pages import ROUTES, WebChat
+from .pages import ROUTES, LoginThrottle, WebChat
 from .security import setup_sessions
 
-__all__ = ["STATIC", "TEMPLATES", "WEB_CHAT", "setup_web"]
+__all__ = ["LOGIN_THROTTLE", "STATIC", "TEMPLATES", "WEB_CHAT", "setup_web"]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 WEB_CHAT = web.AppKey("web_chat", WebChat)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 
 def setup_web(app: web.Application, secret_key: str | None = None) -> None:

@@ -13,6 +13,7 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, tzinfo
+from time import monotonic
 from typing import Any
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLi
 
 from .security import Who, check_csrf, current, login_session, logout_session
 
-__all__ = ["ROUTES", "WebChat"]
+__all__ = ["ROUTES", "LoginThrottle", "WebChat"]
 
 log = logging.getLogger(__name__)
 
@@ -246,14 +247,65 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     if not await check_csrf(request, form.get("_csrf")):
         return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
     username = form.get("username", "")[:MAX_FIELD]
+    throttle = _throttle(request)
+    key = username.strip().lower()
+    if throttle.blocked(key):
+        return _render(request, "login.html", view, status=429, next=nxt, username=username,
+                       error=view._("Too many failed logins for this user; try again in {minutes} minutes.",
+                                    minutes=LoginThrottle.WINDOW_MINUTES))
     user = await verify_login(svc, username, form.get("password", "")[:1000])
     if user is None:
+        throttle.failed(key)
         return _render(request, "login.html", view, status=401, next=nxt, username=username,
                        error=view._("Wrong username or password."))
+    throttle.clear(key)
     await login_session(request, user, who.lang)
     if user.role is Role.CUSTOMER and nxt == "/":
         nxt = "/orders"
     raise web.HTTPSeeOther(nxt)
+
+
+class LoginThrottle:
+    """At most ``LIMIT`` failed logins per username in ``WINDOW_MINUTES`` (per server process); the
+    same for existing and unknown usernames, so it tells nothing about which exist."""
+
+    LIMIT = 10
+    WINDOW_MINUTES = 15
+    MAX_KEYS = 10_000
+
+    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+        self.clock = clock
+        self.fails: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        q = self.fails.get(key, deque())
+        cutoff = self.clock() - self.WINDOW_MINUTES * 60
+        while q and q[0] < cutoff:
+            q.popleft()
+        return q
+
+    def blocked(self, key: str) -> bool:
+        return len(self._recent(key)) >= self.LIMIT
+
+    def failed(self, key: str) -> None:
+        if len(self.fails) >= self.MAX_KEYS:
+            self.fails.clear()  # bounded memory; a flood only resets the counts
+        q = self._recent(key)
+        q.append(self.clock())
+        self.fails[key] = q
+
+    def clear(self, key: str) -> None:
+        self.fails.pop(key, None)
+
+
+def _throttle(request: web.Request) -> LoginThrottle:
+    from . import LOGIN_THROTTLE
+
+    throttle = request.app.get(LOGIN_THROTTLE)
+    if throttle is None:
+        throttle = LoginThrottle()
+        request.app[LOGIN_THROTTLE] = throttle
+    return throttle
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
