@@ -8,10 +8,10 @@ datetimes must carry a timezone. Responses give datetimes in ISO 8601 with their
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from scheduler_core.domain.calendar import Downtime
 from scheduler_core.domain.cause import LateCause
@@ -32,15 +32,29 @@ from scheduler_core.services.views import (
 )
 
 MAX_ID = 64  # order refs, machine ids, product names, customers as typed
+
+
 Text = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
-Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema's ``integer`` includes ``5.0``, strict pydantic does not: a whole float becomes
+    an int; ``5.5``, ``"5"`` and ``true`` stay wrong. (Constraints go BEFORE this validator, so
+    the JSON schema keeps ``minimum``/``maximum``.)"""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+_Whole = BeforeValidator(_integral)
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY), _Whole]
+Count = Annotated[int, Field(ge=0, le=MAX_QUANTITY), _Whole]
+Priority = Annotated[int, Field(ge=1, le=100), _Whole]
+StepNo = Annotated[int, Field(ge=1, le=100), _Whole]
 StatusName = Literal["open", "in_progress", "done", "delivered", "cancelled"]
 
 
-def _minutes(delta: object) -> int:
-    from datetime import timedelta
-
-    assert isinstance(delta, timedelta)
+def _minutes(delta: timedelta) -> int:
     return round(delta.total_seconds() / 60)
 
 
@@ -318,7 +332,7 @@ class InsertIn(_In):
     due: AwareDatetime
     rush: bool = False
     vip: bool = False
-    priority: int = Field(default=1, ge=1, le=100)
+    priority: Priority = 1
 
 
 class DueIn(_In):
@@ -341,7 +355,7 @@ class CancelIn(_In):
 class PriorityIn(_In):
     kind: Literal["priority"]
     ref: Text
-    priority: int | None = Field(default=None, ge=1, le=100)
+    priority: Priority | None = None
     vip: bool | None = None
     rush: bool | None = None
 
@@ -420,9 +434,9 @@ class ProgressIn(_In):
     """报工: ``good`` (and ``scrap``) units of a step; ``step`` 1-based, default the current one."""
 
     ref: Text
-    good: int = Field(ge=0, le=MAX_QUANTITY)
-    scrap: int = Field(default=0, ge=0, le=MAX_QUANTITY)
-    step: int | None = Field(default=None, ge=1, le=100)
+    good: Count
+    scrap: Count = 0
+    step: StepNo | None = None
     machine: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
     finished: bool = False
 
