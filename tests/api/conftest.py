@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.web.app import init_app
-from scheduler_core.services.api_tokens import issue_token
+from scheduler_core.services.api_tokens import authenticate, issue_token
 from scheduler_core.services.ports import UnitOfWorkFactory
 from scheduler_core.services.shopfloor import replan_now
 from tests.fakes import FakeUnitOfWorkFactory
@@ -80,7 +80,12 @@ async def planned_shop(uow: UnitOfWorkFactory | None = None) -> Shop:
 
 
 async def role_tokens(shop: Shop) -> dict[str, str]:
-    return {name: (await issue_token(shop.svc, shop.admin, name, name="tests")).token for name in ROLES}
+    """A token per role, each used once (its first use records ``last_used``, a commit; while the
+    test clock stands still no later request writes anything)."""
+    tokens = {name: (await issue_token(shop.svc, shop.admin, name, name="tests")).token for name in ROLES}
+    for token in tokens.values():
+        await authenticate(shop.svc, token)
+    return tokens
 
 
 @pytest.fixture

@@ -115,10 +115,10 @@ class Route:
 # --- language --------------------------------------------------------------------------------------------
 
 
-def request_lang(request: web.Request, actor: Actor | None = None) -> Lang:
+def request_lang(request: web.Request, actor: Actor | None = None, *, query: bool = True) -> Lang:
     """``?lang=`` wins, then the first supported Accept-Language tag, then the user's language,
-    then English. Raises ApiError for an unsupported ``?lang``."""
-    explicit = request.query.get("lang")
+    then English. Raises ApiError for an unsupported ``?lang`` (unless ``query`` is False)."""
+    explicit = request.query.get("lang") if query else None
     if explicit is not None:
         try:
             return resolve_lang(explicit, {})
@@ -154,10 +154,11 @@ def _accept_language(header: str) -> list[str]:
 
 
 def _safe_lang(request: web.Request) -> Lang:
+    """The language to explain an error in, even when ``?lang`` itself is the error."""
     try:
         return request_lang(request)
     except ApiError:
-        return "en"
+        return request_lang(request, query=False)
 
 
 # --- errors ----------------------------------------------------------------------------------------------
