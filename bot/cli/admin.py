@@ -33,7 +33,7 @@ from scheduler_core.services.context import Services
 from scheduler_core.services.errors import ServiceError
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.linking import create_link_code
-from scheduler_core.services.ports import SYSTEM, Role
+from scheduler_core.services.ports import SYSTEM, ApiToken, Role
 from scheduler_core.services.status import get_order_status, list_orders
 from scheduler_core.services.views import KpiView, OrderLine, OrderStatusView
 
@@ -406,15 +406,20 @@ def _token_issue(args: argparse.Namespace, cli: Cli) -> int:
 
 
 def _token_list(args: argparse.Namespace, cli: Cli) -> int:
-    tokens = run_with_services(cli, lambda svc: list_tokens(svc, SYSTEM, args.username))
+    async def job(svc: Services) -> tuple[list[ApiToken], tzinfo]:
+        return await list_tokens(svc, SYSTEM, args.username), await factory_zone(svc)
+
+    tokens, tz = run_with_services(cli, job)
     if args.json:
         cli.say(json.dumps([{"id": t.id, "name": t.name, "created": _iso(t.created), "expires": _iso(t.expires),
                              "revoked": _iso(t.revoked), "last_used": _iso(t.last_used)} for t in tokens]))
         return 0
     tr = cli.tr
     header = ["id", tr.gettext("Name"), tr.gettext("Created"), tr.gettext("Last used"), tr.gettext("Revoked")]
-    rows = [[str(t.id), t.name or "-", tr.short_datetime(t.created), tr.short_datetime(t.last_used) if t.last_used
-             else "-", tr.short_datetime(t.revoked) if t.revoked else "-"] for t in tokens]
+    def when(dt: datetime | None) -> str:
+        return tr.short_datetime(dt.astimezone(tz)) if dt is not None else "-"
+
+    rows = [[str(t.id), t.name or "-", when(t.created), when(t.last_used), when(t.revoked)] for t in tokens]
     for text in _table(header, rows):
         cli.say(text)
     return 0

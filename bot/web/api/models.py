@@ -3,15 +3,24 @@ cases' views to them. These classes ARE the OpenAPI document's schemas (``model_
 so the document cannot drift from what the handlers accept and return.
 
 Requests are strict (``5`` is not ``"5"``, ``true`` is not ``1``) and reject unknown fields;
-datetimes must carry a timezone. Responses give datetimes in ISO 8601 with their offset.
+datetimes must carry a timezone. Responses give datetimes in ISO 8601, in UTC (``Z``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, RootModel
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+)
 
 from scheduler_core.domain.calendar import Downtime
 from scheduler_core.domain.cause import LateCause
@@ -64,6 +73,11 @@ class _In(BaseModel):
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _utc(self, value: Any, handler: SerializerFunctionWrapHandler) -> Any:
+        """Every datetime out in UTC (``...Z``), whatever zone the view carried."""
+        return handler(value.astimezone(UTC) if isinstance(value, datetime) else value)
 
 
 # --- errors ----------------------------------------------------------------------------------------------
