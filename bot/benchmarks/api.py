@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["add_parser", "run"]
 
@@ -87,8 +87,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        assert site._server is not None and site._server.sockets
-        base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/v1"
+        server = cast(asyncio.Server, site._server)
+        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api/v1"
         rng = random.Random(1)
         probes: dict[str, tuple[str, Callable[[], str], int]] = {
             "GET /orders/{ref}/status (customer)": (ctoken, lambda: f"/orders/{rng.choice(own)}/status", 200),
