@@ -12,7 +12,7 @@ trap 'rm -rf "$TMP"' EXIT
 (cd "$TMP" && npm pack --silent "swagger-ui-dist@$VERSION" >/dev/null && tar -xzf swagger-ui-dist-*.tgz)
 rm -rf "$DEST"
 mkdir -p "$DEST"
-for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js favicon-32x32.png LICENSE; do
+for f in swagger-ui.css swagger-ui-bundle.js favicon-32x32.png LICENSE; do
   cp "$TMP/package/$f" "$DEST/"
 done
 INTEGRITY="$(cd "$TMP" && sha256sum swagger-ui-dist-*.tgz | cut -d' ' -f1)"
