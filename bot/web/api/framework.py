@@ -52,6 +52,7 @@ API_MESSAGES: dict[str, str] = {
     "body_too_large": N_("The request body is larger than {limit} bytes."),
     "no_such_endpoint": N_("There is no such API endpoint."),
     "method_not_allowed": N_("This endpoint does not accept {method}."),
+    "internal_error": N_("Something went wrong on our side. Please try again later."),
 }
 
 FIELD_MESSAGES: dict[str, str] = {
@@ -237,6 +238,12 @@ async def json_errors(request: web.Request, handler: Callable[[web.Request], Awa
     except web.HTTPRequestEntityTooLarge:
         tr = translator(_safe_lang(request))
         return error_response(tr, 413, "body_too_large", _api_text(tr, "body_too_large", limit=MAX_API_BODY))
+    except web.HTTPException:
+        raise
+    except Exception:  # a bug or an outage, not the caller's fault: logged with its traceback, JSON 500
+        log.exception("API %s %s failed", request.method, request.path)
+        tr = translator(_safe_lang(request))
+        return error_response(tr, 500, "internal_error", _api_text(tr, "internal_error"))
 
 
 # --- the endpoint wrapper --------------------------------------------------------------------------------
@@ -307,6 +314,7 @@ _ERROR_STATUSES = {
     "409": "the state moved on (no plan yet, change already confirmed or expired)",
     "413": "body too large",
     "422": "a field is missing, of the wrong type or out of range; nothing was changed",
+    "500": "a fault on the server's side (logged with its traceback)",
 }
 
 
