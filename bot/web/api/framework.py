@@ -165,8 +165,9 @@ def _safe_lang(request: web.Request) -> Lang:
 # --- errors ----------------------------------------------------------------------------------------------
 
 
-def error_response(tr: Tr, status: int, code: str, message: str, details: list[FieldProblem] | None = None,
+def error_response(status: int, code: str, message: str, details: list[FieldProblem] | None = None,
                    headers: Mapping[str, str] | None = None) -> web.Response:
+    """The ONE shape of every API error: ``{"error": {"code", "message", "status", "details"}}``."""
     body = Error(error=ErrorBody(code=code, message=message, status=status, details=details or []))
     return web.Response(status=status, body=body.model_dump_json().encode(), content_type="application/json",
                         headers=headers)
@@ -174,7 +175,7 @@ def error_response(tr: Tr, status: int, code: str, message: str, details: list[F
 
 def _service_error(tr: Tr, exc: ServiceError) -> web.Response:
     headers = {"WWW-Authenticate": 'Bearer realm="paichan"'} if isinstance(exc, NotAuthenticated) else None
-    return error_response(tr, exc.status, exc.code, error_message(tr, exc), headers=headers)
+    return error_response(exc.status, exc.code, error_message(tr, exc), headers=headers)
 
 
 def _api_error(tr: Tr, exc: ApiError) -> web.Response:
@@ -184,7 +185,7 @@ def _api_error(tr: Tr, exc: ApiError) -> web.Response:
         message = _api_text(tr, exc.code, **exc.params)
     else:
         message = error_message(tr, exc)  # a use-case code (bad_lang ...)
-    return error_response(tr, exc.status, exc.code, message, exc.details)
+    return error_response(exc.status, exc.code, message, exc.details)
 
 
 def _api_text(tr: Tr, code: str, **params: object) -> str:
@@ -230,20 +231,20 @@ async def json_errors(request: web.Request, handler: Callable[[web.Request], Awa
         return await handler(request)
     except web.HTTPMethodNotAllowed as exc:
         tr = translator(_safe_lang(request))
-        return error_response(tr, 405, "method_not_allowed", _api_text(tr, "method_not_allowed", method=request.method[:10]),
+        return error_response(405, "method_not_allowed", _api_text(tr, "method_not_allowed", method=request.method[:10]),
                               headers={"Allow": ",".join(sorted(exc.allowed_methods))})
     except web.HTTPNotFound:
         tr = translator(_safe_lang(request))
-        return error_response(tr, 404, "no_such_endpoint", _api_text(tr, "no_such_endpoint"))
+        return error_response(404, "no_such_endpoint", _api_text(tr, "no_such_endpoint"))
     except web.HTTPRequestEntityTooLarge:
         tr = translator(_safe_lang(request))
-        return error_response(tr, 413, "body_too_large", _api_text(tr, "body_too_large", limit=MAX_API_BODY))
+        return error_response(413, "body_too_large", _api_text(tr, "body_too_large", limit=MAX_API_BODY))
     except web.HTTPException:
         raise
     except Exception:  # a bug or an outage, not the caller's fault: logged with its traceback, JSON 500
         log.exception("API %s %s failed", request.method, request.path)
         tr = translator(_safe_lang(request))
-        return error_response(tr, 500, "internal_error", _api_text(tr, "internal_error"))
+        return error_response(500, "internal_error", _api_text(tr, "internal_error"))
 
 
 # --- the endpoint wrapper --------------------------------------------------------------------------------
