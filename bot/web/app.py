@@ -29,6 +29,7 @@ from ..settings import Settings
 from ..telegram.app import PaichanApp, build_application, set_default_commands
 from ..telegram.processor import UpdateProcessor
 from ..wiring import open_services, system_clock
+from .api import setup_api
 
 __all__ = ["BOT_APP", "JOB_CONTEXTS", "MAX_BODY", "PROCESSOR", "SERVICES", "SETTINGS", "WEBHOOK_PATH", "init_app"]
 
@@ -87,6 +88,7 @@ def init_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post(WEBHOOK_PATH, webhook)
+    setup_api(app, SERVICES)  # REST API, OpenAPI document and docs page under /api
     return app
 
 

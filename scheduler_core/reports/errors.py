@@ -66,6 +66,8 @@ MESSAGES: dict[str, str] = {
     "link_invalid": N_("This link code is invalid, used or expired; ask for a new one."),
     "link_private_only": N_("Link your account in a private chat with the bot."),
     "unknown_user": N_("Unknown user {username}."),
+    "token_invalid": N_("The API token is missing, invalid, expired or revoked."),
+    "unknown_token": N_("There is no live API token {id}."),
     "not_allowed": N_("You are not allowed to do this."),
     "database_not_empty": N_("The database already holds data."),
     "bad_username": N_("{username} is not a valid username: 3-32 letters, digits, '.', '_' or '-', starting with a letter."),
