@@ -17,5 +17,7 @@ RUN pip install . && useradd --create-home paichan
 USER paichan
 WORKDIR /home/paichan
 
-# the main job: plan the demo factory, print the table, write gantt.png
-CMD ["paichan", "plan", "--demo"]
+EXPOSE 8080
+# the main job: the demo (web app, jobs, simulated shop floor) on http://localhost:8080/ with
+# `docker run -p 8080:8080 paichan`; production: `paichan serve` with PAICHAN_DATABASE_URL set
+CMD ["paichan", "demo", "--host", "0.0.0.0"]

@@ -22,6 +22,7 @@ from scheduler_core.domain.calendar import Downtime, WorkCalendar
 from scheduler_core.domain.model import Alternative, Machine, Order, OrderStatus, Progress, Routing, Step
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.services.ports import (
+    ApiToken,
     AuditEntry,
     ChangeRecord,
     ChangeStatus,
@@ -49,6 +50,7 @@ from .serialize import (
     next_ref,
 )
 from .tables import (
+    ApiTokenRow,
     AuditRow,
     CalendarRow,
     ChangeRow,
@@ -75,6 +77,7 @@ from .tables import (
 )
 
 __all__ = [
+    "SqlApiTokenRepository",
     "SqlAuditRepository",
     "SqlChangeRepository",
     "SqlFeedbackRepository",
@@ -524,6 +527,36 @@ class SqlLinkRepository(_Repo):
         """Delete unused codes whose time is up; returns how many."""
         return await self._rowcount(
             delete(LinkCodeRow).where(LinkCodeRow.used.is_(None), LinkCodeRow.expires <= now))
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(row.id, row.user_id, row.token_hash, row.name, row.created, row.expires, row.revoked,
+                    row.last_used)
+
+
+class SqlApiTokenRepository(_Repo):
+    async def add(self, token: ApiToken) -> int:
+        new_id = await self._s.scalar(insert(ApiTokenRow).values(
+            token_hash=token.token_hash, user_id=token.user_id, name=token.name, created=token.created,
+            expires=token.expires, revoked=token.revoked, last_used=token.last_used).returning(ApiTokenRow.id))
+        assert new_id is not None
+        return int(new_id)
+
+    async def by_hash(self, token_hash: str) -> ApiToken | None:
+        row = await self._one(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
+        return _token(row) if row is not None else None
+
+    async def for_user(self, user_id: int) -> list[ApiToken]:
+        rows = await self._all(select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id))
+        return [_token(r) for r in rows]
+
+    async def revoke(self, token_id: int, at: datetime) -> bool:
+        n = await self._rowcount(
+            update(ApiTokenRow).where(ApiTokenRow.id == token_id, ApiTokenRow.revoked.is_(None)).values(revoked=at))
+        return n == 1
+
+    async def touch(self, token_id: int, at: datetime) -> None:
+        await self._s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used=at))
 
 
 # -- feedback, audit, outbox ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from scheduler_core.services.ports import (
+    ApiTokenRepository,
     AuditRepository,
     ChangeRepository,
     FeedbackRepository,
@@ -36,6 +37,7 @@ from scheduler_core.services.ports import (
 
 from .engine import WRITE
 from .repositories import (
+    SqlApiTokenRepository,
     SqlAuditRepository,
     SqlChangeRepository,
     SqlFeedbackRepository,
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     inbox: InboxRepository
     jobs: JobRunRepository
+    tokens: ApiTokenRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(s)
         self.inbox = SqlInboxRepository(s)
         self.jobs = SqlJobRunRepository(s)
+        self.tokens = SqlApiTokenRepository(s)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

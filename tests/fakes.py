@@ -30,6 +30,8 @@ from scheduler_core.domain.calendar import Downtime, WorkCalendar
 from scheduler_core.domain.model import Machine, OrderStatus, Progress, Routing
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.services.ports import (
+    ApiToken,
+    ApiTokenRepository,
     AuditEntry,
     AuditRepository,
     ChangeRecord,
@@ -119,6 +121,7 @@ class _Data:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     inbox: dict[int, tuple[dict[str, Any], datetime, datetime | None]] = field(default_factory=dict)
     job_runs: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
+    tokens: dict[int, ApiToken] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -394,6 +397,38 @@ class FakeLinks(_FakeRepo):
         return len(gone)
 
 
+class FakeApiTokens(_FakeRepo):
+    async def add(self, token: ApiToken) -> int:
+        d = await self._w()
+        if any(t.token_hash == token.token_hash for t in d.tokens.values()):
+            raise FakeIntegrityError("token_hash exists")
+        if token.user_id not in d.users:
+            raise FakeIntegrityError(f"no user {token.user_id}")
+        new_id = d.new_id("api_tokens")
+        d.tokens[new_id] = _norm(replace(token, id=new_id))
+        return new_id
+
+    async def by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((t for t in (await self._r()).tokens.values() if t.token_hash == token_hash), None)
+
+    async def for_user(self, user_id: int) -> list[ApiToken]:
+        return sorted((t for t in (await self._r()).tokens.values() if t.user_id == user_id), key=lambda t: t.id)
+
+    async def revoke(self, token_id: int, at: datetime) -> bool:
+        d = await self._w()
+        t = d.tokens.get(token_id)
+        if t is None or t.revoked is not None:
+            return False
+        d.tokens[token_id] = replace(t, revoked=utc(at))
+        return True
+
+    async def touch(self, token_id: int, at: datetime) -> None:
+        d = await self._w()
+        t = d.tokens.get(token_id)
+        if t is not None:
+            d.tokens[token_id] = replace(t, last_used=utc(at))
+
+
 def _check_score(score: int | None) -> None:
     if score is not None and not 1 <= score <= 5:
         raise ValueError(f"survey score {score} is not 1..5")
@@ -552,6 +587,7 @@ class FakeUnitOfWork:
     outbox: OutboxRepository
     inbox: InboxRepository
     jobs: JobRunRepository
+    tokens: ApiTokenRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -572,6 +608,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self)
         self.inbox = FakeInbox(self)
         self.jobs = FakeJobRuns(self)
+        self.tokens = FakeApiTokens(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:

@@ -28,12 +28,13 @@ from scheduler_core.reports.i18n import N_, Lang, Tr, resolve_lang, translator
 from scheduler_core.reports.text import display_width, pad, render_cause
 from scheduler_core.services.accounts import set_password
 from scheduler_core.services.admin import create_user
+from scheduler_core.services.api_tokens import IssuedToken, issue_token, list_tokens, revoke_token
 from scheduler_core.services.codec import cause_to_dict
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import ServiceError
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.linking import create_link_code
-from scheduler_core.services.ports import SYSTEM, Role
+from scheduler_core.services.ports import SYSTEM, ApiToken, Role
 from scheduler_core.services.status import get_order_status, list_orders
 from scheduler_core.services.views import KpiView, OrderLine, OrderStatusView
 
@@ -407,6 +408,91 @@ def _kpi(args: argparse.Namespace, cli: Cli) -> int:
     return 0
 
 
+# --- REST API tokens ----------------------------------------------------------------------
+
+
+def _token_issue(args: argparse.Namespace, cli: Cli) -> int:
+    ttl = timedelta(days=args.days) if args.days else None
+    issued: IssuedToken = run_with_services(cli, lambda svc: issue_token(svc, SYSTEM, args.username, name=args.name,
+                                                                          ttl=ttl))
+    tr = cli.tr
+    if args.json:
+        cli.say(json.dumps({"id": issued.record.id, "user": issued.user.username, "role": issued.user.role.value,
+                            "token": issued.token, "expires": _iso(issued.record.expires)}, ensure_ascii=False))
+        return 0
+    cli.say(tr.gettext("API token {id} for {username} ({role}); it is shown only now:", id=issued.record.id,
+                       username=issued.user.username, role=tr.gettext(ROLE_LABELS[issued.user.role])))
+    cli.say(issued.token)
+    cli.say(tr.gettext("Use it as: Authorization: Bearer <token>. Revoke it with: paichan token revoke {id}",
+                       id=issued.record.id))
+    return 0
+
+
+def _token_list(args: argparse.Namespace, cli: Cli) -> int:
+    async def job(svc: Services) -> tuple[list[ApiToken], tzinfo]:
+        return await list_tokens(svc, SYSTEM, args.username), await factory_zone(svc)
+
+    tokens, tz = run_with_services(cli, job)
+    if args.json:
+        cli.say(json.dumps([{"id": t.id, "name": t.name, "created": _iso(t.created), "expires": _iso(t.expires),
+                             "revoked": _iso(t.revoked), "last_used": _iso(t.last_used)} for t in tokens]))
+        return 0
+    tr = cli.tr
+    header = ["id", tr.gettext("Name"), tr.gettext("Created"), tr.gettext("Last used"), tr.gettext("Revoked")]
+    def when(dt: datetime | None) -> str:
+        return tr.short_datetime(dt.astimezone(tz)) if dt is not None else "-"
+
+    rows = [[str(t.id), t.name or "-", when(t.created), when(t.last_used), when(t.revoked)] for t in tokens]
+    for text in _table(header, rows):
+        cli.say(text)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace, cli: Cli) -> int:
+    run_with_services(cli, lambda svc: revoke_token(svc, SYSTEM, args.id))
+    cli.say(cli.tr.gettext("API token {id} is revoked.", id=args.id))
+    return 0
+
+
+def _token_days(value: str) -> int:
+    try:
+        x = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if not 1 <= x <= 3660:
+        raise argparse.ArgumentTypeError("must be between 1 and 3660")
+    return x
+
+
+def _token_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a token id: {value!r}") from exc
+
+
+def register_tokens(subparsers: Any) -> None:
+    """``paichan token issue|list|revoke``: per-user REST API tokens."""
+    token = subparsers.add_parser("token", help="REST API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    issue = token_sub.add_parser("issue", help="a new API token for a user (shown once)")
+    issue.add_argument("username")
+    issue.add_argument("--name", default="", help="what the token is for (shown in the list)")
+    issue.add_argument("--days", type=_token_days, default=None, help="expires after this many days (default: never)")
+    issue.add_argument("--json", action="store_true")
+    _add_lang(issue)
+    issue.set_defaults(func=guarded(_token_issue))
+    ls = token_sub.add_parser("list", help="a user's tokens (never the secrets)")
+    ls.add_argument("username")
+    ls.add_argument("--json", action="store_true")
+    _add_lang(ls)
+    ls.set_defaults(func=guarded(_token_list))
+    revoke = token_sub.add_parser("revoke", help="end a token at once")
+    revoke.add_argument("id", type=_token_id)
+    _add_lang(revoke)
+    revoke.set_defaults(func=guarded(_token_revoke))
+
+
 # --- registration ---------------------------------------------------------------------------
 
 
@@ -479,3 +565,5 @@ def register(subparsers: Any) -> None:
     kpi.add_argument("--json", action="store_true")
     _add_lang(kpi)
     kpi.set_defaults(func=guarded(_kpi))
+
+    register_tokens(subparsers)

@@ -175,3 +175,6 @@ def register(subparsers: Any) -> None:
 
     notify_bench.add_parser(sub)
     chat.add_parser(sub)
+    from bot.benchmarks import api as api_bench
+
+    api_bench.add_parser(sub)

@@ -29,6 +29,7 @@ from ..settings import Settings
 from ..telegram.app import PaichanApp, build_application, set_default_commands
 from ..telegram.processor import UpdateProcessor
 from ..wiring import open_services, system_clock
+from .api import setup_api
 from .ui import setup_web
 
 __all__ = ["BOT_APP", "JOB_CONTEXTS", "MAX_BODY", "PROCESSOR", "SERVICES", "SETTINGS", "WEBHOOK_PATH", "init_app"]
@@ -89,6 +90,7 @@ def init_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_post(WEBHOOK_PATH, webhook)
     setup_web(app, settings.secret_key)  # the web app: pages, sessions, static files
+    setup_api(app, SERVICES)  # REST API, OpenAPI document and docs page under /api
     return app
 
 

@@ -72,6 +72,8 @@ MESSAGES: dict[str, str] = {
     "bad_move": N_("That move is not understood: drop the step on a machine row at a time."),
     "password_too_short": N_("The password must have at least {minimum} characters."),
     "password_too_long": N_("The password is longer than {limit} characters."),
+    "token_invalid": N_("The API token is missing, invalid, expired or revoked."),
+    "unknown_token": N_("There is no live API token {id}."),
     "not_allowed": N_("You are not allowed to do this."),
     "database_not_empty": N_("The database already holds data."),
     "bad_username": N_("{username} is not a valid username: 3-32 letters, digits, '.', '_' or '-', starting with a letter."),

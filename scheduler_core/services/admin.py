@@ -35,6 +35,7 @@ from .ports import (
 from .shopfloor import replan_now
 
 __all__ = [
+    "DEMO_LOGINS",
     "DEMO_PASSWORD",
     "DemoSummary",
     "DemoUser",
@@ -159,6 +160,14 @@ class DemoSummary:
 
 _SALES = ("sales.li", "sales.wang")
 _OPERATORS = ("op.zhang", "op.chen")
+_CUSTOMERS = 3
+
+DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
+    ("admin", Role.ADMIN), ("manager", Role.MANAGER),
+    *((name, Role.SALES) for name in _SALES), *((name, Role.OPERATOR) for name in _OPERATORS),
+    *((f"customer{k}", Role.CUSTOMER) for k in range(1, _CUSTOMERS + 1)),
+)
+"""Every demo user's username and role; each logs in to the web app with :data:`DEMO_PASSWORD`."""
 
 
 def demo_users(history: DemoHistory) -> tuple[DemoUser, ...]:
@@ -167,7 +176,7 @@ def demo_users(history: DemoHistory) -> tuple[DemoUser, ...]:
     counts: dict[str, int] = {}
     for o in history.factory.orders:
         counts[o.customer] = counts.get(o.customer, 0) + 1
-    top = sorted(counts, key=lambda c: (-counts[c], history.customers.index(c)))[:3]
+    top = sorted(counts, key=lambda c: (-counts[c], history.customers.index(c)))[:_CUSTOMERS]
     users = [
         DemoUser("admin", Role.ADMIN, "系统管理员 Admin"),
         DemoUser("manager", Role.MANAGER, "周经理 Manager Zhou"),

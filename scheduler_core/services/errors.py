@@ -5,7 +5,7 @@ Every error carries a stable ``code`` (the key of its localized message) and ``p
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InvalidInput", "NotFound", "PermissionDenied", "ServiceError"]
+__all__ = ["Conflict", "InvalidInput", "NotAuthenticated", "NotFound", "PermissionDenied", "ServiceError"]
 
 
 class ServiceError(Exception):
@@ -27,6 +27,12 @@ class NotFound(ServiceError):
     """Unknown — or not yours: the two are indistinguishable on purpose (P1)."""
 
     status = 404
+
+
+class NotAuthenticated(ServiceError):
+    """No credentials, or ones that are unknown, expired or revoked (one answer for all)."""
+
+    status = 401
 
 
 class PermissionDenied(ServiceError):

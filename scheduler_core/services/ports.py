@@ -27,6 +27,8 @@ from scheduler_core.domain.schedule import Schedule
 
 __all__ = [
     "Actor",
+    "ApiToken",
+    "ApiTokenRepository",
     "AuditEntry",
     "AuditRepository",
     "ChangeRecord",
@@ -143,6 +145,20 @@ class PlanVersion:
     reason: str
     created: datetime
     metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A REST API token of a user; only its hash is stored. ``revoked`` ends it for good."""
+
+    id: int
+    user_id: int
+    token_hash: str
+    name: str
+    created: datetime
+    expires: datetime | None = None
+    revoked: datetime | None = None
+    last_used: datetime | None = None
 
 
 class ChangeStatus(str, enum.Enum):
@@ -334,6 +350,22 @@ class LinkRepository(Protocol):
     async def expire(self, now: datetime) -> int: ...
 
 
+class ApiTokenRepository(Protocol):
+    async def add(self, token: ApiToken) -> int:
+        """Insert (``id`` is allocated) and return the new id."""
+        ...
+    async def by_hash(self, token_hash: str) -> ApiToken | None: ...
+    async def for_user(self, user_id: int) -> list[ApiToken]:
+        """Every token of the user, revoked ones included, oldest first."""
+        ...
+    async def revoke(self, token_id: int, at: datetime) -> bool:
+        """Mark a live token revoked (one conditional UPDATE); False if unknown or already revoked."""
+        ...
+    async def touch(self, token_id: int, at: datetime) -> None:
+        """Record a use (at most once a minute is enough; callers may skip it)."""
+        ...
+
+
 class FeedbackRepository(Protocol):
     async def add_complaint(self, complaint: Complaint) -> int: ...
     async def complaints(self, since: datetime | None = None) -> list[Complaint]: ...
@@ -411,6 +443,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     inbox: InboxRepository
     jobs: JobRunRepository
+    tokens: ApiTokenRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import build_parser
 from scheduler_core.services.accounts import set_password, verify_login
-from scheduler_core.services.admin import DEMO_PASSWORD, demo_logins, load_demo
+from scheduler_core.services.admin import DEMO_LOGINS, DEMO_PASSWORD, demo_logins, load_demo
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import InvalidInput, NotFound, PermissionDenied
 from scheduler_core.services.ports import Role
@@ -54,6 +54,7 @@ async def test_demo_users_log_in_with_the_documented_password() -> None:
     summary = await load_demo(svc, seed=3, publish=False)
     logins = demo_logins(summary.users)
     assert {role for _, _, role in logins} == set(Role)
+    assert [(u, r) for u, _, r in logins] == list(DEMO_LOGINS)  # what `paichan demo` prints
     for username, password, role in logins:
         assert password == DEMO_PASSWORD
         user = await verify_login(svc, username, password)

@@ -1,0 +1,165 @@
+"""``paichan demo``: the whole product on one machine, in one command.
+
+Creates the SQLite demo database when it does not exist yet (the demo factory of
+``paichan demo-data``), starts the server on 127.0.0.1:8080 (web app, REST API, Telegram
+webhook when ``PAICHAN_TELEGRAM_TOKEN`` is set), the scheduled jobs, and a shop-floor
+simulator on a faster factory clock (``--speed 60``: a factory hour per real minute) that
+reports progress, stops a machine now and then, and brings new orders and rush requests, so
+that ETAs, warnings and the dashboard move while you watch. Ctrl-C stops it cleanly; the next
+run continues with the same database. ``paichan serve`` is the production server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import signal
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduler_core.reports.errors import error_message
+from scheduler_core.services.errors import ServiceError
+from scheduler_core.services.ports import Role
+
+from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
+from .admin import ROLE_LABELS, Cli, guarded, lang_option
+
+__all__ = ["register"]
+
+DEFAULT_DB = "paichan-demo.db"
+
+
+def _demo(args: argparse.Namespace, cli: Cli) -> int:
+    from ..jobs_wiring import jobs_context
+    from ..web.app import init_app
+    from .notify import notify_config
+    from .serve import _logging
+
+    tr = cli.tr
+    url = args.database or cli.settings.env.get("PAICHAN_DATABASE_URL") or f"sqlite+aiosqlite:///{DEFAULT_DB}"
+    speed = args.speed
+    # Times a person waits on (a rush proposal's validity, a link code's) stay in real minutes.
+    settings = dataclasses.replace(cli.settings, database_url=url, change_ttl=cli.settings.change_ttl * speed,
+                                   link_ttl=cli.settings.link_ttl * speed)
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    _logging(args.verbose)
+    try:
+        db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock))
+    except ServiceError as exc:
+        return cli.fail(error_message(tr, exc))
+    clock = AcceleratedClock(db.resume_at, speed, cli.clock)
+    cli.say(tr.gettext("Demo database: {url} ({state}).", url=url,
+                       state=tr.gettext("created") if db.created else tr.gettext("existing, continued")))
+    from jobs.config import ConfigError
+
+    try:
+        config = notify_config(settings)
+    except ConfigError as exc:
+        return cli.fail(str(exc))
+    contexts = [jobs_context(settings.database_url, config)]
+    if not args.no_simulator:
+        make = _shop_floor(args.seed)
+        contexts.append(simulator_context(make, timedelta(seconds=args.tick), _printer(cli)))
+    app = init_app(settings, clock=clock, job_contexts=contexts)
+    try:
+        return asyncio.run(_serve(app, cli, host, port, speed, settings.telegram_token is not None,
+                                  simulated=not args.no_simulator))
+    except OSError as exc:
+        return cli.fail(tr.gettext("Cannot listen on {host}:{port} ({error}); choose another with --port.",
+                                   host=host, port=port, error=exc.strerror or str(exc)))
+
+
+async def _serve(app: Any, cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool) -> int:
+    """Start, print where to go, run until SIGINT/SIGTERM, stop cleanly."""
+    from aiohttp import web
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the one the system chose
+        _banner(cli, host, bound, speed, telegram, simulated=simulated)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    cli.say(cli.tr.gettext("paichan demo stopped."))
+    return 0
+
+
+def _shop_floor(seed: int) -> Any:
+    from scheduler_core.simulation.live import ShopFloorDriver
+
+    def make(svc: Any) -> Any:
+        return ShopFloorDriver(svc, seed=seed)
+
+    return make
+
+
+def _printer(cli: Cli) -> Any:
+    def show(now: datetime, event: str) -> None:
+        print(f"  [{now:%m-%d %H:%M}] {event}", file=cli.out, flush=True)
+
+    return show
+
+
+def _banner(cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool) -> None:
+    tr = cli.tr
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    cli.say()
+    cli.say(tr.gettext("paichan demo is running at http://{host}:{port}/", host=shown, port=port))
+    logins = _logins()
+    if logins:
+        cli.say(tr.gettext("Log in as (user / password):"))
+        for username, password, role in logins:
+            cli.say(f"  {username:<12} {password:<14} {tr.gettext(ROLE_LABELS[role])}")
+    if simulated:
+        cli.say(tr.gettext("The shop floor is simulated: one real minute is {minutes:g} factory minutes.",
+                           minutes=speed))
+    cli.say(tr.gettext("Telegram bot: on.") if telegram else
+            tr.gettext("Telegram bot: off (set PAICHAN_TELEGRAM_TOKEN to chat on Telegram)."))
+    cli.say(tr.gettext("Ctrl-C stops the demo."))
+    cli.say()
+    sys.stdout.flush()
+
+
+def _logins() -> list[tuple[str, str, Role]]:
+    """The demo users' web logins (the same for a new and a continued demo database)."""
+    from scheduler_core.services.admin import DEMO_LOGINS, DEMO_PASSWORD
+
+    return [(username, DEMO_PASSWORD, role) for username, role in DEMO_LOGINS]
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+    if not 0 < number <= 10_000:
+        raise argparse.ArgumentTypeError(f"{value!r} must be above 0 and at most 10000")
+    return number
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("demo", help="run the whole product on demo data (web, jobs, simulated shop floor)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default=None, help="default PAICHAN_HOST or 127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default PAICHAN_PORT or 8080; 0 picks a free one")
+    p.add_argument("--database", default=None,
+                   help=f"SQLAlchemy URL (default PAICHAN_DATABASE_URL or sqlite+aiosqlite:///{DEFAULT_DB})")
+    p.add_argument("--speed", type=_positive, default=60.0, help="factory minutes per real minute (default 60)")
+    p.add_argument("--tick", type=_positive, default=5.0, help="real seconds between simulator steps (default 5)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-simulator", action="store_true", help="serve the demo data without the simulated shop floor")
+    p.add_argument("--lang", type=lang_option, default=None, help="zh or en (default: PAICHAN_LANG or the locale)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=guarded(_demo))

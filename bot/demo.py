@@ -1,0 +1,123 @@
+"""The demo runtime behind ``paichan demo``: a factory clock that runs faster than the wall
+clock, a demo database prepared on first use, and the shop-floor simulator that moves the
+demo factory (progress reports, breakdowns, new and rush orders) while the server runs.
+
+Everything here only wires: the simulator calls the same use cases as people in chat do, and
+the server is the production ``init_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from aiohttp import web
+
+from scheduler_core.services.context import Services
+from scheduler_core.services.errors import Conflict
+
+from .settings import Settings
+from .web.app import SERVICES
+from .wiring import open_services, system_clock
+
+__all__ = ["AcceleratedClock", "DemoDatabase", "ShopFloor", "prepare_demo_database", "simulator_context"]
+
+log = logging.getLogger(__name__)
+
+
+class AcceleratedClock:
+    """Factory time that starts at ``start`` and runs ``speed`` times faster than ``real``.
+
+    ``speed=60``: one real minute is one factory hour. Monotone as long as ``real`` is.
+    """
+
+    def __init__(self, start: datetime, speed: float, real: Callable[[], datetime] = system_clock) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.start = start
+        self.speed = speed
+        self._real = real
+        self._real0 = real()
+
+    def __call__(self) -> datetime:
+        return self.start + (self._real() - self._real0) * self.speed
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    """What :func:`prepare_demo_database` found or made."""
+
+    created: bool
+    resume_at: datetime
+    """Factory time to continue from: now, or later when an earlier demo run went ahead of it."""
+
+
+async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[], datetime] = system_clock
+                                ) -> DemoDatabase:
+    """Migrate the database; load the demo factory into it when it is empty. An earlier demo
+    run's factory clock may be ahead of the real one: continue from its newest plan."""
+    from scheduler_core.services.admin import load_demo
+
+    async with open_services(settings, migrate=True, clock=clock) as svc:
+        created = True
+        try:
+            await load_demo(svc, seed)
+        except Conflict as exc:
+            if exc.code != "database_not_empty":
+                raise
+            created = False
+        async with svc.uow() as uow:
+            plan = await uow.plans.current()
+    now = clock()
+    return DemoDatabase(created, max(now, plan.created) if plan is not None else now)
+
+
+class ShopFloor(Protocol):
+    """Something that moves the factory up to ``now`` through the use cases and says what it did."""
+
+    async def step(self, now: datetime) -> list[str]: ...
+
+
+def simulator_context(make: Callable[[Services], ShopFloor], tick: timedelta,
+                      on_event: Callable[[datetime, str], Awaitable[None] | None] | None = None,
+                      ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """An aiohttp cleanup context that steps the shop floor every ``tick`` of real time."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        svc = app[SERVICES]
+        floor = make(svc)
+        task = asyncio.create_task(_run(svc, floor, tick.total_seconds(), on_event), name="demo-shop-floor")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return ctx
+
+
+async def _run(svc: Services, floor: ShopFloor, every: float,
+               on_event: Callable[[datetime, str], Awaitable[None] | None] | None) -> None:
+    while True:
+        await asyncio.sleep(every)
+        now = svc.now()
+        try:
+            events = await floor.step(now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a background loop: one bad step must not stop the demo; it is logged whole
+            log.exception("shop-floor simulator step failed at %s", now.isoformat())
+            continue
+        for event in events:
+            if on_event is None:
+                log.info("%s", event)
+                continue
+            result = on_event(now, event)
+            if result is not None:
+                await result
