@@ -168,8 +168,11 @@ def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
         out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(delayed) - MAX_SLIPS)))
     late = len(impact.newly_late)
     vip = len(impact.vip_delayed)
-    out.append(fill(tr.gettext("Totals: {late} newly late, {vip} VIP delayed, {added} more lateness in all."),
-                    late=tr.number(late), vip=tr.number(vip), added=tr.duration(impact.tardiness_added, parts=2)))
+    added = impact.tardiness_added
+    total = (tr.gettext("Totals: {late} newly late, {vip} VIP delayed, {added} more lateness in all.")
+             if added >= timedelta(0) else
+             tr.gettext("Totals: {late} newly late, {vip} VIP delayed, {added} less lateness in all."))
+    out.append(fill(total, late=tr.number(late), vip=tr.number(vip), added=tr.duration(abs(added), parts=2)))
     return out
 
 
