@@ -1,0 +1,35 @@
+"""Machine load per day: an operation's work falls on the days its machine is open, because it
+pauses over nights and Sundays; a closed day shows no load, never a made-up 100 %."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduler_core.domain.calendar import TWO_SHIFTS
+from scheduler_core.domain.model import Machine
+from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.services.overview import capacity
+from tests.builders import NOW, TZ
+from tests.fakes import FakeUnitOfWorkFactory
+from tests.seed import seed_shop
+
+
+async def test_work_over_a_sunday_counts_on_the_open_days_only() -> None:
+    uow = FakeUnitOfWorkFactory()
+    shop = await seed_shop(uow)
+    async with uow(write=True) as tx:
+        await tx.master.save_calendar(TWO_SHIFTS)
+        await tx.master.save_machine(Machine("M1", "M1", "G1", TWO_SHIFTS.name))
+        # Saturday 20:00 to Monday 12:00: 4 working hours on Saturday, none on Sunday, 4 on Monday
+        op = PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 28, 20, tzinfo=TZ),
+                       datetime(2026, 11, 30, 12, tzinfo=TZ), 60, 480)
+        await tx.plans.publish(Schedule((op,), NOW), "test", 0, NOW, {})
+        await tx.commit()
+    view = await capacity(shop.svc, shop.manager, days=8)
+    days = [d.date().isoformat() for d in view.days]
+    m1 = next(r for r in view.machines if r.machine == "M1")
+    load = dict(zip(days, m1.load, strict=True))
+    assert load["2026-11-28"] == 240 / 960
+    assert load["2026-11-29"] is None  # Sunday: closed, and nothing planned on it
+    assert load["2026-11-30"] == 240 / 960
+    assert all(v is None or v <= 1.0 for v in m1.load)
