@@ -25,7 +25,9 @@ from handlers import render
 from handlers.context import ChatDeps
 from handlers.router import ChatRouter
 from handlers.types import Incoming, Reply
+from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.model import Order, OrderStatus
+from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
 from scheduler_core.reports.text import render_cause
@@ -478,8 +480,28 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
         end = d.end or (now + timedelta(hours=4))
         items.append({"id": f"down|{k}", "group": d.machine, "start": d.start.isoformat(), "end": end.isoformat(),
                       "type": "background", "className": "down", "title": view._("Machine stop") + f": {d.reason}"})
+    items.extend(_closed_time(plan.factory, now))
+    offset = now.astimezone(view.tz).utcoffset() or timedelta(0)
     return _json({"version": plan.version, "now": now.isoformat(), "groups": groups, "items": items,
+                  "tz": str(view.tz), "utc_offset_minutes": int(offset.total_seconds() // 60),
                   "late": sum(1 for e in plan.etas if e.late_by > _ZERO)})
+
+
+def _closed_time(factory: Any, now: datetime, before: timedelta = timedelta(days=2),
+                 after: timedelta = timedelta(days=28)) -> list[dict[str, Any]]:
+    """Each machine's non-working time (nights, Sundays, holidays) around now, shaded grey."""
+    start, end = now - before, now + after
+    grid = TimeGrid.starting(start, factory.timezone)
+    out: list[dict[str, Any]] = []
+    for m in factory.machines:
+        calendar = factory.calendars.get(m.calendar)
+        if calendar is None:
+            continue
+        open_ = calendar.working_intervals(grid, start, end)
+        for k, (a, b) in enumerate(subtract_intervals([(0, grid.minutes(end))], open_)):
+            out.append({"id": f"closed|{m.id}|{k}", "group": m.id, "start": grid.at(a).isoformat(),
+                        "end": grid.at(b).isoformat(), "type": "background", "className": "closed"})
+    return out
 
 
 def _proposal_payload(view: View, p: ChangeProposal, svc: Services) -> dict[str, Any]:

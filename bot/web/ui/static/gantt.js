@@ -30,6 +30,9 @@
       if (!timeline) {
         var now = new Date(d.now);
         timeline = new vis.Timeline(box, items, groups, {
+          // the factory's time zone and the page's language, not the browser's
+          moment: function (date) { return vis.moment(date).utcOffset(d.utc_offset_minutes); },
+          format: axisFormat(d.tz),
           stack: false, editable: editable ? { updateTime: true, updateGroup: true, add: false, remove: false } : false,
           start: new Date(now.getTime() - 6 * 3600e3), end: new Date(now.getTime() + 3 * 86400e3),
           zoomMin: 3600e3, zoomMax: 60 * 86400e3, orientation: "top", margin: { item: 2 },
@@ -41,6 +44,28 @@
       }
       box.setAttribute("data-loaded", String(d.version));
     });
+  }
+
+  // Axis labels with the browser's Intl in the page's language (zh-Hans / en) and the factory's zone.
+  function axisFormat(tz) {
+    var lang = document.documentElement.lang || "en";
+    function fmt(opts) {
+      var f = new Intl.DateTimeFormat(lang, Object.assign({ timeZone: tz }, opts));
+      return function (m) { return f.format(m.toDate ? m.toDate() : m); };
+    }
+    var time = fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    var date = fmt({ month: "short", day: "numeric", weekday: "short" });
+    var month = fmt({ year: "numeric", month: "long" });
+    var year = fmt({ year: "numeric" });
+    var minor = { millisecond: time, second: time, minute: time, hour: time, weekday: date,
+                  day: fmt({ day: "numeric" }), week: fmt({ month: "short", day: "numeric" }),
+                  month: fmt({ month: "short" }), year: year };
+    var major = { millisecond: date, second: date, minute: date, hour: date, weekday: month, day: month,
+                  week: month, month: year, year: function () { return ""; } };
+    return {
+      minorLabels: function (m, scale) { return (minor[scale] || time)(m); },
+      majorLabels: function (m, scale) { return (major[scale] || month)(m); }
+    };
   }
 
   function showPreview(d) {
