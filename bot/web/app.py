@@ -70,7 +70,7 @@ def init_app(
             app[INBOX] = services.uow
             yield
             return
-        async with open_services(settings, migrate=True, clock=clock) as svc:
+        async with open_services(settings, migrate=True, clock=clock, planner_processes=2) as svc:
             app[SERVICES] = svc
             app[INBOX] = await _inbox_uow(settings)
             try:
