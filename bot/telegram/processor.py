@@ -29,6 +29,11 @@ __all__ = ["UpdateProcessor", "chat_of", "poll"]
 
 log = logging.getLogger(__name__)
 
+MAX_BATCH = 256
+"""Updates (and, separately, processed marks) written in one inbox transaction at most."""
+MARK_RETRY_S = 1.0
+"""After a failed inbox transaction, processed marks are written again this much later."""
+
 
 def chat_of(payload: dict[str, Any]) -> int:
     """The chat an update belongs to (0 when it has none), for per-chat ordering."""
@@ -64,7 +69,9 @@ class UpdateProcessor:
         self._done: list[int] = []
         self._incoming: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._marks_retry: asyncio.TimerHandle | None = None
         self.processed = 0
+        self.batches = 0  # inbox transactions committed
 
     # --- receiving -----------------------------------------------------------------------------------
     async def ingest(self, payload: dict[str, Any]) -> bool:
@@ -83,26 +90,37 @@ class UpdateProcessor:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="inbox-writer")
 
+    def _retry_marks_later(self) -> None:
+        def wake() -> None:
+            self._marks_retry = None
+            self._wake_writer()
+
+        if self._marks_retry is None:
+            self._marks_retry = asyncio.get_running_loop().call_later(MARK_RETRY_S, wake)
+
     async def _write_loop(self) -> None:
-        while self._incoming or self._done:
-            batch, self._incoming = self._incoming, []
-            marks, self._done = self._done, []
+        while self._incoming or (self._done and self._marks_retry is None):
+            batch, self._incoming = self._incoming[:MAX_BATCH], self._incoming[MAX_BATCH:]
+            marks: list[int] = []
+            if self._marks_retry is None:
+                marks, self._done = self._done[:MAX_BATCH], self._done[MAX_BATCH:]
             try:
                 async with self.inbox(write=True) as uow:
                     now = self.clock()
-                    added = [await uow.inbox.add(int(p["update_id"]), p, now) for p, _ in batch]
-                    for uid in marks:
-                        await uow.inbox.mark_processed(uid, now)
+                    added = await uow.inbox.add_many([(int(p["update_id"]), p) for p, _ in batch], now)
+                    await uow.inbox.mark_many(marks, now)
                     await uow.commit()
-            except Exception as exc:  # each waiting webhook answers 503; marks stay for the recovery
+            except Exception as exc:  # every webhook waiting on this batch answers 503; marks are retried
+                log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
                 if marks:
-                    log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
-                    self._inflight.difference_update(marks)
+                    self._done[:0] = marks
+                    self._retry_marks_later()
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             self._inflight.difference_update(marks)
+            self.batches += 1
             for (_, future), was_added in zip(batch, added, strict=True):
                 if not future.done():
                     future.set_result(was_added)
@@ -178,6 +196,9 @@ class UpdateProcessor:
 
     async def close(self) -> None:
         await self.idle()
+        if self._marks_retry is not None:  # left for the next process's recovery
+            self._marks_retry.cancel()
+            self._marks_retry = None
 
 
 async def poll(processor: UpdateProcessor, *, timeout: int = 30, stop: asyncio.Event | None = None) -> None:
