@@ -152,6 +152,13 @@ class UpdateProcessor:
             log.info("recovered %d stored updates", started)
         return started
 
+    async def prune(self, before: datetime) -> int:
+        """Delete processed updates received before ``before``."""
+        async with self.inbox(write=True) as uow:
+            pruned = await uow.inbox.prune(before)
+            await uow.commit()
+        return pruned
+
     # --- processing ------------------------------------------------------------------------------------
     async def _run(self, update_id: int, payload: dict[str, Any]) -> None:
         chat = chat_of(payload)

@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -73,6 +73,10 @@ def init_app(
         async with open_services(settings, migrate=True, clock=clock, planner_processes=2) as svc:
             app[SERVICES] = svc
             app[INBOX] = await _inbox_uow(settings)
+            from db.inbox import adopt_main_inbox, separate_inbox
+
+            if separate_inbox(settings.database_url):  # updates a version with the inbox inside left behind
+                await adopt_main_inbox(svc.uow, app[INBOX], svc.clock)
             try:
                 yield
             finally:
@@ -92,11 +96,11 @@ def init_app(
 
 async def _inbox_uow(settings: Settings) -> UnitOfWorkFactory:
     """A connection pool of its own for the webhook's inbox writes: acknowledging an update never
-    waits behind the chat flows' queries for a pooled connection."""
-    from db.engine import create_engine
-    from db.uow import SqlUnitOfWorkFactory
+    waits behind the chat flows' queries for a pooled connection; on SQLite a database file of
+    its own, so it never waits for another transaction's write lock either (``db.inbox``)."""
+    from db.inbox import open_inbox
 
-    return SqlUnitOfWorkFactory(create_engine(settings.database_url, pool_size=4, max_overflow=4))
+    return await open_inbox(settings.database_url)
 
 
 async def _close_inbox(uow: UnitOfWorkFactory) -> None:
@@ -136,16 +140,29 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
             log.info("Telegram is ON; no PAICHAN_TELEGRAM_WEBHOOK_URL, so no setWebhook call "
                      "(use `paichan bot --polling` without a public URL)")
         recovery = asyncio.create_task(processor.recover(), name="inbox-recovery")
+        pruning = asyncio.create_task(_prune_hourly(processor), name="inbox-pruning")
         try:
             yield
         finally:
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recovery
+            for task in (recovery, pruning):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await processor.close()
             await ptb.shutdown()
 
     return telegram_ctx
+
+
+async def _prune_hourly(processor: UpdateProcessor, keep: timedelta = timedelta(days=7)) -> None:
+    """Processed updates older than ``keep`` are deleted (the inbox may be a database of its own,
+    which the housekeeping job does not see)."""
+    while True:
+        try:
+            await processor.prune(processor.clock() - keep)
+        except Exception:  # the next hour tries again; the webhook is unaffected
+            log.exception("pruning the inbox failed")
+        await asyncio.sleep(3600)
 
 
 # --- routes -----------------------------------------------------------------------------------------------

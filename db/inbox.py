@@ -1,0 +1,75 @@
+"""The webhook inbox's storage (P3: stored and committed before the 200).
+
+On PostgreSQL the inbox is the ``webhook_inbox`` table of the main database (row locks: its
+INSERTs never wait for other transactions). SQLite has ONE writer per database file, so there
+the inbox lives in a file of its own beside the main one (``paichan.db`` ->
+``paichan.inbox.db``, same table): acknowledging an update then never waits for the write
+lock held by a re-plan's publication, the delay watch or the outbox relay (P9). An in-memory
+SQLite database keeps its inbox inside.
+
+The update's effects (main database) and its "processed" mark (inbox) were separate
+transactions before as well; nothing about P3 changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+from scheduler_core.services.ports import UnitOfWorkFactory
+
+from .engine import create_engine, is_sqlite
+from .tables import InboxRow
+from .uow import SqlUnitOfWorkFactory
+
+__all__ = ["adopt_main_inbox", "inbox_url", "open_inbox", "separate_inbox"]
+
+
+def separate_inbox(url: str | URL) -> bool:
+    """Whether the inbox of the database at ``url`` is a file of its own (SQLite files)."""
+    u = make_url(url)
+    db = u.database or ""
+    return is_sqlite(u) and db not in ("", ":memory:") and not db.startswith("file:") and "mode" not in u.query
+
+
+def inbox_url(url: str | URL) -> URL:
+    """Where the inbox of the database at ``url`` is stored."""
+    u = make_url(url)
+    if not separate_inbox(u):
+        return u
+    path = Path(u.database or "")
+    return u.set(database=str(path.with_name(f"{path.stem}.inbox{path.suffix or '.db'}")))
+
+
+async def open_inbox(url: str | URL, *, pool_size: int = 4) -> SqlUnitOfWorkFactory:
+    """A unit-of-work factory over the inbox (its table created when it is a file of its own),
+    with a connection pool of its own. Close with ``await factory.engine.dispose()``."""
+    engine = create_engine(inbox_url(url), pool_size=pool_size, max_overflow=pool_size)
+    if separate_inbox(url):
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: InboxRow.metadata.create_all(sync, tables=[InboxRow.__table__]))
+    return SqlUnitOfWorkFactory(engine)
+
+
+async def adopt_main_inbox(main: UnitOfWorkFactory, inbox: UnitOfWorkFactory, clock: Callable[[], datetime],
+                           *, batch: int = 500) -> int:
+    """Move updates stored but not processed in the main database's inbox (by a version that
+    kept its inbox there) into ``inbox``: stored there first, then marked in the main one, so a
+    crash in between stores them again, which the UNIQUE update id makes harmless."""
+    moved = 0
+    while True:
+        async with main() as uow:
+            rows = await uow.inbox.unprocessed(limit=batch)
+        if not rows:
+            return moved
+        now = clock()
+        async with inbox(write=True) as uow:
+            await uow.inbox.add_many(rows, now)
+            await uow.commit()
+        async with main(write=True) as uow:
+            await uow.inbox.mark_many([uid for uid, _ in rows], now)
+            await uow.commit()
+        moved += len(rows)
