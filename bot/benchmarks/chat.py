@@ -159,13 +159,15 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
            "PAICHAN_PLAN_DEADLINE": str(args.deadline)}
     env.pop("PAICHAN_TELEGRAM_WEBHOOK_URL", None)
     root = Path(__file__).resolve().parents[2]
+    log_path = workdir / "server.log"  # a file, not a pipe: a pipe nobody reads would block the server
+    log_file = log_path.open("wb")
     server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--send-rate", "0"],
-                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     hook = f"http://127.0.0.1:{port}/telegram/webhook"
     try:
         connector = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(connector=connector) as http:
-            await _wait_ready(http, port, server)
+            await _wait_ready(http, port, server, log_path)
             _say(f"sending {args.rate:g} updates/s for {args.seconds:g} s ...")
             result = await _drive(http, hook, args, chats, sales, products, customers, tally)
             _say("waiting for the last replies ...")
@@ -179,7 +181,11 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             server.wait(timeout=15)
         if server.poll() is None:
             server.kill()
+        log_file.close()
         await fake.close()
+        if os.environ.get("PAICHAN_BENCH_SERVER_LOG"):  # keep the server's log for a look afterwards
+            with contextlib.suppress(OSError):
+                Path(os.environ["PAICHAN_BENCH_SERVER_LOG"]).write_bytes(log_path.read_bytes())
     lost = sum(max(0, tally.expected[c] - tally.received[c]) for c in tally.expected)
     duplicated = sum(max(0, tally.received[c] - tally.expected[c]) for c in tally.received)
     status_ms = tally.reply_ms["status"]
@@ -194,11 +200,11 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return result
 
 
-async def _wait_ready(http: Any, port: int, server: subprocess.Popen[bytes]) -> None:
+async def _wait_ready(http: Any, port: int, server: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError("the server exited: " + (server.stderr.read().decode()[-2000:] if server.stderr else ""))
+            raise RuntimeError("the server exited: " + log_path.read_text(errors="replace")[-2000:])
         with contextlib.suppress(OSError):
             async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
                 if r.status == 200 and (await r.json()).get("telegram"):
@@ -211,6 +217,7 @@ async def _drive(http: Any, hook: str, args: argparse.Namespace, chats: list[tup
                  products: list[str], customers: list[str], tally: _Tally) -> dict[str, Any]:
     total = int(args.rate * args.seconds)
     acks: list[float] = []
+    by_second: dict[int, list[float]] = defaultdict(list)  # second of sending -> ack latencies
     failures = 0
     redelivered = 0
     rush_sent = 0
@@ -227,6 +234,7 @@ async def _drive(http: Any, hook: str, args: argparse.Namespace, chats: list[tup
             if r.status != 200:
                 failures += 1
         acks.append((time.monotonic() - t0) * 1000)
+        by_second[int(t0 - start)].append(acks[-1])
 
     tasks = []
     start = time.monotonic()
@@ -256,4 +264,5 @@ async def _drive(http: Any, hook: str, args: argparse.Namespace, chats: list[tup
     return {"rate": args.rate, "seconds": args.seconds, "sent": total, "redelivered": redelivered,
             "rush_sent": rush_sent, "not_acknowledged": failures,
             "updates_per_s": round(ok / elapsed, 1) if elapsed else None,
-            "p50_ack_ms": _pct(acks, 0.5), "p99_ack_ms": _pct(acks, 0.99), "max_ack_ms": round(max(acks), 1) if acks else None}
+            "p50_ack_ms": _pct(acks, 0.5), "p99_ack_ms": _pct(acks, 0.99), "max_ack_ms": round(max(acks), 1) if acks else None,
+            "p99_ack_ms_by_second": [_pct(by_second[s], 0.99) for s in sorted(by_second)]}
