@@ -50,7 +50,8 @@ async def open_inbox(url: str | URL, *, pool_size: int = 4) -> SqlUnitOfWorkFact
     engine = create_engine(inbox_url(url), pool_size=pool_size, max_overflow=pool_size)
     if separate_inbox(url):
         async with engine.begin() as conn:
-            await conn.run_sync(lambda sync: InboxRow.metadata.create_all(sync, tables=[InboxRow.__table__]))
+            table = InboxRow.metadata.tables[InboxRow.__tablename__]
+            await conn.run_sync(lambda sync: InboxRow.metadata.create_all(sync, tables=[table]))
     return SqlUnitOfWorkFactory(engine)
 
 
