@@ -58,8 +58,9 @@ class UpdateProcessor:
     """Stores, processes and marks Telegram updates. One per process."""
 
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: UnitOfWorkFactory,
-                 clock: Callable[[], datetime], *, concurrency: int = 12) -> None:
+                 clock: Callable[[], datetime], *, concurrency: int = 12, mark_retry: float = MARK_RETRY_S) -> None:
         self.app = app
+        self.mark_retry = mark_retry
         self.inbox = inbox
         self.clock = clock
         self._gate = asyncio.Semaphore(concurrency)
@@ -96,7 +97,7 @@ class UpdateProcessor:
             self._wake_writer()
 
         if self._marks_retry is None:
-            self._marks_retry = asyncio.get_running_loop().call_later(MARK_RETRY_S, wake)
+            self._marks_retry = asyncio.get_running_loop().call_later(self.mark_retry, wake)
 
     async def _write_loop(self) -> None:
         while self._incoming or (self._done and self._marks_retry is None):
