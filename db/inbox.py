@@ -13,19 +13,22 @@ transactions before as well; nothing about P3 changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 
 from scheduler_core.services.ports import UnitOfWorkFactory
 
-from .engine import create_engine, is_sqlite
+from .engine import WRITE, create_engine, create_sync_sqlite_engine, is_sqlite
 from .tables import InboxRow
 from .uow import SqlUnitOfWorkFactory
 
-__all__ = ["adopt_main_inbox", "inbox_url", "open_inbox", "separate_inbox"]
+__all__ = ["SqliteBatchWriter", "adopt_main_inbox", "inbox_url", "open_inbox", "separate_inbox"]
 
 
 def separate_inbox(url: str | URL) -> bool:
@@ -74,3 +77,34 @@ async def adopt_main_inbox(main: UnitOfWorkFactory, inbox: UnitOfWorkFactory, cl
             await uow.inbox.mark_many([uid for uid, _ in rows], now)
             await uow.commit()
         moved += len(rows)
+
+
+class SqliteBatchWriter:
+    """One inbox transaction (store a batch of updates, mark a batch processed) on the SQLite
+    inbox file, synchronously: called from ONE dedicated thread, so a batch is a few ``sqlite3``
+    calls instead of one event-loop round trip per statement (a busy loop made each of those
+    wait for the chat flows' callbacks). Same table, same types as :class:`SqlInboxRepository`."""
+
+    def __init__(self, url: str | URL) -> None:
+        self.engine = create_sync_sqlite_engine(inbox_url(url), pool_size=1, max_overflow=0)
+        self._write = self.engine.execution_options(**{WRITE: True})
+
+    def __call__(self, updates: Sequence[tuple[int, dict[str, Any]]], marks: Sequence[int],
+                 now: datetime) -> list[bool]:
+        """Per update: True when stored now, False for a redelivery (as ``add_many``)."""
+        first: dict[int, int] = {}
+        for i, (uid, _) in enumerate(updates):
+            first.setdefault(uid, i)
+        with self._write.connect() as conn, conn.begin():  # BEGIN IMMEDIATE
+            stored: set[int] = set()
+            if first:
+                rows = [{"update_id": uid, "payload": updates[i][1], "received": now} for uid, i in first.items()]
+                stmt = sqlite_insert(InboxRow).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+                stored = set(conn.scalars(stmt.returning(InboxRow.update_id)).all())
+            if marks:
+                conn.execute(update(InboxRow).where(InboxRow.update_id.in_(list(marks)), InboxRow.processed.is_(None))
+                             .values(processed=now))
+        return [first[uid] == i and uid in stored for i, (uid, _) in enumerate(updates)]
+
+    def close(self) -> None:
+        self.engine.dispose()

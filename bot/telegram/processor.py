@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 """Updates (and, separately, processed marks) written in one inbox transaction at most."""
+BatchWriter = Callable[[Sequence[tuple[int, dict[str, Any]]], Sequence[int], datetime], list[bool]]
+"""``(updates, marks, now) -> stored?`` per update: one inbox transaction, synchronously (run in
+a thread of its own); e.g. :class:`db.inbox.SqliteBatchWriter`. Without one, the unit of work is used."""
 MARK_RETRY_S = 1.0
 """After a failed inbox transaction, processed marks are written again this much later."""
 
@@ -58,9 +62,13 @@ class UpdateProcessor:
     """Stores, processes and marks Telegram updates. One per process."""
 
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: UnitOfWorkFactory,
-                 clock: Callable[[], datetime], *, concurrency: int = 12, mark_retry: float = MARK_RETRY_S) -> None:
+                 clock: Callable[[], datetime], *, concurrency: int = 12, mark_retry: float = MARK_RETRY_S,
+                 batch_writer: BatchWriter | None = None) -> None:
         self.app = app
         self.mark_retry = mark_retry
+        self.batch_writer = batch_writer
+        self._writer_thread = (ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
+                               if batch_writer is not None else None)
         self.inbox = inbox
         self.clock = clock
         self._gate = asyncio.Semaphore(concurrency)
@@ -106,11 +114,7 @@ class UpdateProcessor:
             if self._marks_retry is None:
                 marks, self._done = self._done[:MAX_BATCH], self._done[MAX_BATCH:]
             try:
-                async with self.inbox(write=True) as uow:
-                    now = self.clock()
-                    added = await uow.inbox.add_many([(int(p["update_id"]), p) for p, _ in batch], now)
-                    await uow.inbox.mark_many(marks, now)
-                    await uow.commit()
+                added = await self._write(batch, marks)
             except Exception as exc:  # every webhook waiting on this batch answers 503; marks are retried
                 log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
                 if marks:
@@ -125,6 +129,18 @@ class UpdateProcessor:
             for (_, future), was_added in zip(batch, added, strict=True):
                 if not future.done():
                     future.set_result(was_added)
+
+    async def _write(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], marks: list[int]) -> list[bool]:
+        now = self.clock()
+        updates = [(int(p["update_id"]), p) for p, _ in batch]
+        if self.batch_writer is not None and self._writer_thread is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread, self.batch_writer, updates, marks, now)
+        async with self.inbox(write=True) as uow:
+            added = await uow.inbox.add_many(updates, now)
+            await uow.inbox.mark_many(marks, now)
+            await uow.commit()
+        return added
 
     def schedule(self, payload: dict[str, Any]) -> None:
         """Process a stored update in the background (the caller has answered already)."""
@@ -207,6 +223,8 @@ class UpdateProcessor:
         if self._marks_retry is not None:  # left for the next process's recovery
             self._marks_retry.cancel()
             self._marks_retry = None
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
 
 
 async def poll(processor: UpdateProcessor, *, timeout: int = 30, stop: asyncio.Event | None = None) -> None:

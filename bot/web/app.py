@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ from scheduler_core.services.ports import UnitOfWorkFactory
 
 from ..settings import Settings
 from ..telegram.app import PaichanApp, build_application, set_default_commands
-from ..telegram.processor import UpdateProcessor
+from ..telegram.processor import BatchWriter, UpdateProcessor
 from ..wiring import open_services, system_clock
 
 __all__ = ["BOT_APP", "JOB_CONTEXTS", "MAX_BODY", "PROCESSOR", "SERVICES", "SETTINGS", "WEBHOOK_PATH", "init_app"]
@@ -41,6 +41,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 INBOX = web.AppKey("inbox", UnitOfWorkFactory)
+INBOX_WRITER = web.AppKey("inbox_writer", object)  # SQLite: the inbox's batches in a thread of their own
 BOT_APP = web.AppKey("bot_app", object)  # the PTB Application, or None when Telegram is off
 PROCESSOR = web.AppKey("processor", UpdateProcessor)
 SECRET = web.AppKey("webhook_secret", str)
@@ -73,13 +74,18 @@ def init_app(
         async with open_services(settings, migrate=True, clock=clock, planner_processes=2) as svc:
             app[SERVICES] = svc
             app[INBOX] = await _inbox_uow(settings)
-            from db.inbox import adopt_main_inbox, separate_inbox
+            from db.inbox import SqliteBatchWriter, adopt_main_inbox, separate_inbox
 
-            if separate_inbox(settings.database_url):  # updates a version with the inbox inside left behind
-                await adopt_main_inbox(svc.uow, app[INBOX], svc.clock)
+            writer: SqliteBatchWriter | None = None
+            if separate_inbox(settings.database_url):
+                await adopt_main_inbox(svc.uow, app[INBOX], svc.clock)  # left by a version with the inbox inside
+                writer = SqliteBatchWriter(settings.database_url)
+                app[INBOX_WRITER] = writer
             try:
                 yield
             finally:
+                if writer is not None:
+                    writer.close()
                 await _close_inbox(app[INBOX])
 
     app.cleanup_ctx.append(services_ctx)
@@ -125,7 +131,7 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
         await ptb.initialize()
         secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
         app[SECRET] = secret
-        processor = UpdateProcessor(ptb, app[INBOX], svc.clock)
+        processor = UpdateProcessor(ptb, app[INBOX], svc.clock, batch_writer=cast("BatchWriter | None", app.get(INBOX_WRITER)))
         app[BOT_APP] = ptb
         app[PROCESSOR] = processor
         try:
