@@ -39,6 +39,7 @@ async def open_services(
     engine = create_engine(settings.database_url)
     planner: PlannerExecutor = ProcessPlanner(planner_processes) if planner_processes > 0 else ThreadPlanner()
     try:
+        await asyncio.to_thread(planner.start)  # the workers exist before the first request
         yield Services(
             uow=SqlUnitOfWorkFactory(engine),
             clock=clock,

@@ -15,11 +15,13 @@ The function and its arguments must be picklable (module-level functions, frozen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing as mp
+import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
@@ -44,6 +46,8 @@ class PlannerExecutor(Protocol):
 
     async def __call__(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
 
+    def start(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -53,18 +57,31 @@ class ThreadPlanner:
     async def __call__(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    def start(self) -> None:
+        return None
+
     def close(self) -> None:
         return None
 
 
-def _worker_init() -> None:
-    """Start the worker's own solver fork server now, so its first plan does not pay for it."""
+def _worker_init(nice: int) -> None:
+    """Lower the worker's CPU priority (its solver children inherit it): on a small machine the
+    server's event loop, which acknowledges updates, comes first (P9); planning takes what is
+    left and still answers within its deadline (P6: the deadline is wall time). Then start the
+    worker's own solver fork server, so its first plan does not pay for it."""
     from .runner import warm_up
 
+    if nice > 0:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     try:
         warm_up()
     except Exception:  # the first plan starts it instead
         log.exception("solver warm-up failed in a planner worker")
+
+
+def _ready() -> bool:
+    return True
 
 
 class ProcessPlanner:
@@ -73,8 +90,9 @@ class ProcessPlanner:
     A worker that dies (killed, out of memory) breaks the pool: the pool is replaced and that
     call runs in a thread instead, so a caller always gets its plan (P6)."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, *, nice: int = 10) -> None:
         self.workers = max(1, workers)
+        self.nice = nice
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -83,14 +101,27 @@ class ProcessPlanner:
             if self._pool is None:
                 ctx = mp.get_context("forkserver")
                 ctx.set_forkserver_preload(_PRELOAD)
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                                 initargs=(self.nice,))
             return self._pool
+
+    def _submit(self, pool: ProcessPoolExecutor, fn: Callable[..., T], args: Any, kwargs: Any) -> Future[T]:
+        # starting a worker (and, the first time, the fork server, which imports the planner)
+        # blocks for up to seconds: done in a thread, never on the event loop
+        with main_not_reimported():
+            return pool.submit(fn, *args, **kwargs)
+
+    def start(self) -> None:
+        """Start every worker now (blocking; call it in a thread at server start-up)."""
+        pool = self._executor()
+        futures = [self._submit(pool, _ready, (), {}) for _ in range(self.workers)]
+        for f in futures:
+            f.result()
 
     async def __call__(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         pool = self._executor()
         try:
-            with main_not_reimported():  # a worker may be started by this submit
-                future = pool.submit(fn, *args, **kwargs)
+            future = await asyncio.to_thread(self._submit, pool, fn, args, kwargs)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.error("a planner worker died; replacing the pool and planning in a thread this time")
