@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 
@@ -88,6 +88,11 @@ class SqliteBatchWriter:
     def __init__(self, url: str | URL) -> None:
         self.engine = create_sync_sqlite_engine(inbox_url(url), pool_size=1, max_overflow=0)
         self._write = self.engine.execution_options(**{WRITE: True})
+        # the same three statements for every batch size (compiled once, cached)
+        self._known = select(InboxRow.update_id).where(InboxRow.update_id.in_(bindparam("ids", expanding=True)))
+        self._insert = sqlite_insert(InboxRow).on_conflict_do_nothing(index_elements=["update_id"])
+        self._mark = (update(InboxRow).where(InboxRow.update_id.in_(bindparam("ids", expanding=True)),
+                                             InboxRow.processed.is_(None)).values(processed=bindparam("at", type_=InboxRow.processed.type)))
 
     def __call__(self, updates: Sequence[tuple[int, dict[str, Any]]], marks: Sequence[int],
                  now: datetime) -> list[bool]:
@@ -95,16 +100,17 @@ class SqliteBatchWriter:
         first: dict[int, int] = {}
         for i, (uid, _) in enumerate(updates):
             first.setdefault(uid, i)
-        with self._write.connect() as conn, conn.begin():  # BEGIN IMMEDIATE
-            stored: set[int] = set()
+        with self._write.connect() as conn, conn.begin():  # BEGIN IMMEDIATE: nobody inserts in between
+            known: set[int] = set()
             if first:
-                rows = [{"update_id": uid, "payload": updates[i][1], "received": now} for uid, i in first.items()]
-                stmt = sqlite_insert(InboxRow).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-                stored = set(conn.scalars(stmt.returning(InboxRow.update_id)).all())
+                known = set(conn.scalars(self._known, {"ids": list(first)}).all())
+                rows = [{"update_id": uid, "payload": updates[i][1], "received": now}
+                        for uid, i in first.items() if uid not in known]
+                if rows:
+                    conn.execute(self._insert, rows)
             if marks:
-                conn.execute(update(InboxRow).where(InboxRow.update_id.in_(list(marks)), InboxRow.processed.is_(None))
-                             .values(processed=now))
-        return [first[uid] == i and uid in stored for i, (uid, _) in enumerate(updates)]
+                conn.execute(self._mark, {"ids": list(marks), "at": now})
+        return [first[uid] == i and uid not in known for i, (uid, _) in enumerate(updates)]
 
     def close(self) -> None:
         self.engine.dispose()
