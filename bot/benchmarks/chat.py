@@ -6,7 +6,8 @@ process. Updates are POSTed to the webhook at a constant rate: order-status ques
 customers, every ``--rush-every``-th a rush insertion from sales (a solver run, assessed while
 the status traffic goes on), and every ``--dup-every``-th update is delivered twice.
 
-Reported: ``updates_per_s`` (acknowledged updates per second of sending), ``p99_ack_ms``
+Reported: ``updates_per_s`` (acknowledged POSTs, redeliveries included, per second of sending),
+``replied_per_s`` (replies per second from the first POST to the last reply), ``p99_ack_ms``
 (POST to 200), ``p99_reply_ms`` (POST to the reply arriving at the fake Bot API, status
 queries), ``lost`` (updates without a reply) and ``duplicated`` (replies beyond one per update).
 """
@@ -64,9 +65,12 @@ class _Tally:
     reply_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     expected: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     received: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    start: float = 0.0
+    last_reply: float = 0.0
 
     def on_send(self, chat: int, at: float) -> None:
         self.received[chat] += 1
+        self.last_reply = at
         queue = self.pending.get(chat)
         if queue:
             sent, kind = queue.popleft()
@@ -134,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
     else:
-        print(f"updates_per_s={result['updates_per_s']} p99_ack_ms={result['p99_ack_ms']} "
+        print(f"updates_per_s={result['updates_per_s']} replied_per_s={result['replied_per_s']} "
+              f"p99_ack_ms={result['p99_ack_ms']} "
               f"p99_reply_ms={result['p99_reply_ms']} lost={result['lost']} duplicated={result['duplicated']} "
               f"(sent {result['sent']}, rush {result['rush_sent']} with p50 reply {result['p50_rush_reply_ms']} ms, "
               f"redelivered {result['redelivered']}, p50 ack {result['p50_ack_ms']} ms, "
@@ -193,6 +198,8 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     result.update({
         "p50_reply_ms": _pct(status_ms, 0.5), "p99_reply_ms": _pct(status_ms, 0.99),
         "p50_rush_reply_ms": _pct(rush_ms, 0.5), "max_rush_reply_ms": round(max(rush_ms), 1) if rush_ms else None,
+        "replied_per_s": (round(sum(tally.received.values()) / (tally.last_reply - tally.start), 1)
+                          if tally.last_reply > tally.start else None),
         "lost": lost, "duplicated": duplicated,
         "targets": {"updates_per_s": ">= 150", "p99_ack_ms": "< 50", "p99_reply_ms": "<= 250", "lost": 0,
                     "duplicated": 0},
@@ -237,7 +244,7 @@ async def _drive(http: Any, hook: str, args: argparse.Namespace, chats: list[tup
         by_second[int(t0 - start)].append(acks[-1])
 
     tasks = []
-    start = time.monotonic()
+    start = tally.start = time.monotonic()
     for i in range(total):
         at = start + i / args.rate
         delay = at - time.monotonic()
