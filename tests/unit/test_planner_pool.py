@@ -4,11 +4,10 @@ GIL for itself, P9), a thread elsewhere; a worker that dies costs a re-start, ne
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 from scheduler_core.planning.pool import ProcessPlanner, ThreadPlanner
 from scheduler_core.services.planning import PlanSettings, replan
-from tests.builders import make_factory
+from tests.builders import at, make_factory, make_order
 
 
 def where(parent: int) -> tuple[bool, int]:
@@ -28,8 +27,8 @@ async def test_a_process_planner_plans_in_a_niced_worker_and_gives_the_same_plan
         planner.start()
         elsewhere, nice = await planner(where, os.getpid())
         assert elsewhere and nice >= os.nice(0) + 5
-        factory = make_factory()
-        now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+        factory = make_factory([make_order(f"SO-{i}", quantity=30 + 10 * i, due=at(hours=4 + i)) for i in range(6)])
+        now = at()
         settings = PlanSettings(deadline=1.0, isolate=False)
         there = await planner(replan, factory, now, None, settings)
         here = await ThreadPlanner()(replan, factory, now, None, settings)
