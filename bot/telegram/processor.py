@@ -7,9 +7,15 @@ processes it in a task and marks it processed. Updates of one chat are processed
 in arrival order; different chats in parallel, at most ``concurrency`` at once. On start-up
 ``recover`` processes what a previous process stored but did not finish (a crash after the 200).
 
+Storing is a group commit kept apart from processing (P9): one writer task takes everything
+that arrived meanwhile (and the pending "processed" marks) into one transaction, through a
+``BatchWriter`` in a thread of its own when there is one (SQLite), else the unit of work.
+Processing never holds a transaction the acknowledgement waits for.
+
 What remains: a crash after an update's effects and before its row is marked processed makes it
-run again after the restart (the window is one short transaction); Telegram itself has no
-idempotency key for sends, so exactly-once to a person is impossible anyway.
+run again after the restart (the window is one batch commit; a mark that fails is retried
+while the process lives); Telegram itself has no idempotency key for sends, so exactly-once to
+a person is impossible anyway.
 """
 
 from __future__ import annotations
