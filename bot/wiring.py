@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
+from scheduler_core.planning.pool import PlannerExecutor, ProcessPlanner, ThreadPlanner
 from scheduler_core.services.context import Services
 from scheduler_core.services.planning import PlanSettings
 
@@ -21,9 +23,13 @@ def system_clock() -> datetime:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = system_clock
+    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = system_clock,
+    planner_processes: int = 0,
 ) -> AsyncIterator[Services]:
-    """Services on the configured database (migrated to the latest schema first)."""
+    """Services on the configured database (migrated to the latest schema first).
+
+    ``planner_processes``: run planner calls in that many worker processes (servers: the event
+    loop stays free while a change is assessed, P9); 0 runs them in a thread (one-shot commands)."""
     from db.engine import create_engine
     from db.migrate import upgrade
     from db.uow import SqlUnitOfWorkFactory
@@ -31,7 +37,9 @@ async def open_services(
     if migrate:
         await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    planner: PlannerExecutor = ProcessPlanner(planner_processes) if planner_processes > 0 else ThreadPlanner()
     try:
+        await asyncio.to_thread(planner.start)  # the workers exist before the first request
         yield Services(
             uow=SqlUnitOfWorkFactory(engine),
             clock=clock,
@@ -39,6 +47,8 @@ async def open_services(
                                   frozen_minutes=settings.frozen_minutes),
             change_ttl=settings.change_ttl,
             link_ttl=settings.link_ttl,
+            planner=planner,
         )
     finally:
+        await asyncio.to_thread(planner.close)
         await engine.dispose()

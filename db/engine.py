@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["BUSY_TIMEOUT_MS", "WRITE", "create_engine", "is_sqlite"]
+__all__ = ["BUSY_TIMEOUT_MS", "WRITE", "create_engine", "create_sync_sqlite_engine", "is_sqlite"]
 
 WRITE = "paichan_write"
 """Execution option marking a connection whose transactions must take the write lock."""
@@ -44,8 +44,10 @@ def create_engine(url: str | URL, *, echo: bool = False, sqlite_foreign_keys: bo
     return create_async_engine(u, echo=echo, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: AsyncEngine | Engine, *, foreign_keys: bool) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN; _on_begin does
         cursor = dbapi_connection.cursor()
@@ -57,7 +59,18 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def create_sync_sqlite_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """A synchronous engine (the standard ``sqlite3`` driver) on the SQLite database at ``url``
+    (written for the async driver or not), with the same pragmas and ``BEGIN`` rules."""
+    from sqlalchemy import create_engine as create_sync_engine
+
+    u = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_sync_engine(u, **kwargs)
+    _configure_sqlite(engine, foreign_keys=True)
+    return engine

@@ -687,6 +687,23 @@ class SqlInboxRepository(_Repo):
         return await self._rowcount(update(InboxRow).where(InboxRow.update_id == update_id,
                                                            InboxRow.processed.is_(None)).values(processed=at)) == 1
 
+    async def add_many(self, updates: Sequence[tuple[int, dict[str, Any]]], received: datetime) -> list[bool]:
+        first: dict[int, int] = {}
+        for i, (uid, _) in enumerate(updates):
+            first.setdefault(uid, i)
+        if not first:
+            return []
+        rows = [{"update_id": uid, "payload": updates[i][1], "received": received} for uid, i in first.items()]
+        stmt = self._insert(InboxRow).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        stored = set((await self._s.scalars(stmt.returning(InboxRow.update_id))).all())
+        return [first[uid] == i and uid in stored for i, (uid, _) in enumerate(updates)]
+
+    async def mark_many(self, update_ids: Sequence[int], at: datetime) -> int:
+        if not update_ids:
+            return 0
+        return await self._rowcount(update(InboxRow).where(InboxRow.update_id.in_(list(update_ids)),
+                                                           InboxRow.processed.is_(None)).values(processed=at))
+
     async def prune(self, before: datetime) -> int:
         return await self._rowcount(delete(InboxRow).where(InboxRow.processed.is_not(None), InboxRow.received < before))
 

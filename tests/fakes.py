@@ -548,6 +548,12 @@ class FakeInbox(_FakeRepo):
         d.inbox[update_id] = (row[0], row[1], utc(at))
         return True
 
+    async def add_many(self, updates: Sequence[tuple[int, dict[str, Any]]], received: datetime) -> list[bool]:
+        return [await self.add(uid, payload, received) for uid, payload in updates]
+
+    async def mark_many(self, update_ids: Sequence[int], at: datetime) -> int:
+        return sum([await self.mark_processed(uid, at) for uid in update_ids])
+
     async def prune(self, before: datetime) -> int:
         d = await self._w()
         gone = [k for k, v in d.inbox.items() if v[2] is not None and v[1] < utc(before)]

@@ -92,7 +92,7 @@ async def _polling(settings: Any, send_rate: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings, migrate=True) as svc:
+    async with open_services(settings, migrate=True, planner_processes=2) as svc:
         router = ChatRouter(ChatDeps.make(svc, bot_name=settings.telegram_bot_name))
         ptb = build_application(settings.telegram_token, settings.telegram_base_url, router, send_rate=send_rate)
         await ptb.initialize()

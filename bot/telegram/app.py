@@ -40,6 +40,8 @@ from handlers.router import COMMANDS, ChatRouter
 from handlers.types import Incoming, Reply
 from scheduler_core.reports.i18n import LANGS, translator
 
+from .aiohttp_request import AiohttpRequest
+
 __all__ = ["ROUTER", "PaichanContext", "build_application", "send_replies", "set_default_commands"]
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,7 @@ def build_application(token: str, base_url: str, router: ChatRouter, *, send_rat
         .job_queue(None)
         .rate_limiter(AIORateLimiter(overall_max_rate=send_rate, overall_time_period=1, max_retries=2))
         .context_types(ContextTypes(context=PaichanContext))
-        .connection_pool_size(64)
-        .pool_timeout(10.0)
+        .request(AiohttpRequest(pool_size=64))
     )
     app: PaichanApp = builder.build()  # type: ignore[assignment]
     app.bot_data[ROUTER] = router

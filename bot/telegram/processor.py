@@ -7,16 +7,23 @@ processes it in a task and marks it processed. Updates of one chat are processed
 in arrival order; different chats in parallel, at most ``concurrency`` at once. On start-up
 ``recover`` processes what a previous process stored but did not finish (a crash after the 200).
 
+Storing is a group commit kept apart from processing (P9): one writer task takes everything
+that arrived meanwhile (and the pending "processed" marks) into one transaction, through a
+``BatchWriter`` in a thread of its own when there is one (SQLite), else the unit of work.
+Processing never holds a transaction the acknowledgement waits for.
+
 What remains: a crash after an update's effects and before its row is marked processed makes it
-run again after the restart (the window is one short transaction); Telegram itself has no
-idempotency key for sends, so exactly-once to a person is impossible anyway.
+run again after the restart (the window is one batch commit; a mark that fails is retried
+while the process lives); Telegram itself has no idempotency key for sends, so exactly-once to
+a person is impossible anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +35,14 @@ from scheduler_core.services.ports import UnitOfWorkFactory
 __all__ = ["UpdateProcessor", "chat_of", "poll"]
 
 log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+"""Updates (and, separately, processed marks) written in one inbox transaction at most."""
+BatchWriter = Callable[[Sequence[tuple[int, dict[str, Any]]], Sequence[int], datetime], list[bool]]
+"""``(updates, marks, now) -> stored?`` per update: one inbox transaction, synchronously (run in
+a thread of its own); e.g. :class:`db.inbox.SqliteBatchWriter`. Without one, the unit of work is used."""
+MARK_RETRY_S = 1.0
+"""After a failed inbox transaction, processed marks are written again this much later."""
 
 
 def chat_of(payload: dict[str, Any]) -> int:
@@ -53,8 +68,13 @@ class UpdateProcessor:
     """Stores, processes and marks Telegram updates. One per process."""
 
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: UnitOfWorkFactory,
-                 clock: Callable[[], datetime], *, concurrency: int = 12) -> None:
+                 clock: Callable[[], datetime], *, concurrency: int = 12, mark_retry: float = MARK_RETRY_S,
+                 batch_writer: BatchWriter | None = None) -> None:
         self.app = app
+        self.mark_retry = mark_retry
+        self.batch_writer = batch_writer
+        self._writer_thread = (ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
+                               if batch_writer is not None else None)
         self.inbox = inbox
         self.clock = clock
         self._gate = asyncio.Semaphore(concurrency)
@@ -64,7 +84,9 @@ class UpdateProcessor:
         self._done: list[int] = []
         self._incoming: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._marks_retry: asyncio.TimerHandle | None = None
         self.processed = 0
+        self.batches = 0  # inbox transactions committed
 
     # --- receiving -----------------------------------------------------------------------------------
     async def ingest(self, payload: dict[str, Any]) -> bool:
@@ -83,29 +105,48 @@ class UpdateProcessor:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="inbox-writer")
 
+    def _retry_marks_later(self) -> None:
+        def wake() -> None:
+            self._marks_retry = None
+            self._wake_writer()
+
+        if self._marks_retry is None:
+            self._marks_retry = asyncio.get_running_loop().call_later(self.mark_retry, wake)
+
     async def _write_loop(self) -> None:
-        while self._incoming or self._done:
-            batch, self._incoming = self._incoming, []
-            marks, self._done = self._done, []
+        while self._incoming or (self._done and self._marks_retry is None):
+            batch, self._incoming = self._incoming[:MAX_BATCH], self._incoming[MAX_BATCH:]
+            marks: list[int] = []
+            if self._marks_retry is None:
+                marks, self._done = self._done[:MAX_BATCH], self._done[MAX_BATCH:]
             try:
-                async with self.inbox(write=True) as uow:
-                    now = self.clock()
-                    added = [await uow.inbox.add(int(p["update_id"]), p, now) for p, _ in batch]
-                    for uid in marks:
-                        await uow.inbox.mark_processed(uid, now)
-                    await uow.commit()
-            except Exception as exc:  # each waiting webhook answers 503; marks stay for the recovery
+                added = await self._write(batch, marks)
+            except Exception as exc:  # every webhook waiting on this batch answers 503; marks are retried
+                log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
                 if marks:
-                    log.exception("could not store %d updates / mark %d processed", len(batch), len(marks))
-                    self._inflight.difference_update(marks)
+                    self._done[:0] = marks
+                    self._retry_marks_later()
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             self._inflight.difference_update(marks)
+            self.batches += 1
             for (_, future), was_added in zip(batch, added, strict=True):
                 if not future.done():
                     future.set_result(was_added)
+
+    async def _write(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], marks: list[int]) -> list[bool]:
+        now = self.clock()
+        updates = [(int(p["update_id"]), p) for p, _ in batch]
+        if self.batch_writer is not None and self._writer_thread is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread, self.batch_writer, updates, marks, now)
+        async with self.inbox(write=True) as uow:
+            added = await uow.inbox.add_many(updates, now)
+            await uow.inbox.mark_many(marks, now)
+            await uow.commit()
+        return added
 
     def schedule(self, payload: dict[str, Any]) -> None:
         """Process a stored update in the background (the caller has answered already)."""
@@ -133,6 +174,13 @@ class UpdateProcessor:
         if started:
             log.info("recovered %d stored updates", started)
         return started
+
+    async def prune(self, before: datetime) -> int:
+        """Delete processed updates received before ``before``."""
+        async with self.inbox(write=True) as uow:
+            pruned = await uow.inbox.prune(before)
+            await uow.commit()
+        return pruned
 
     # --- processing ------------------------------------------------------------------------------------
     async def _run(self, update_id: int, payload: dict[str, Any]) -> None:
@@ -178,6 +226,11 @@ class UpdateProcessor:
 
     async def close(self) -> None:
         await self.idle()
+        if self._marks_retry is not None:  # left for the next process's recovery
+            self._marks_retry.cancel()
+            self._marks_retry = None
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
 
 
 async def poll(processor: UpdateProcessor, *, timeout: int = 30, stop: asyncio.Event | None = None) -> None:

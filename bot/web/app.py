@@ -15,8 +15,8 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ from scheduler_core.services.ports import UnitOfWorkFactory
 
 from ..settings import Settings
 from ..telegram.app import PaichanApp, build_application, set_default_commands
-from ..telegram.processor import UpdateProcessor
+from ..telegram.processor import BatchWriter, UpdateProcessor
 from ..wiring import open_services, system_clock
 from .api import setup_api
 from .ui import setup_web
@@ -43,6 +43,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 INBOX = web.AppKey("inbox", UnitOfWorkFactory)
+INBOX_WRITER = web.AppKey("inbox_writer", object)  # SQLite: the inbox's batches in a thread of their own
 BOT_APP = web.AppKey("bot_app", object)  # the PTB Application, or None when Telegram is off
 PROCESSOR = web.AppKey("processor", UpdateProcessor)
 SECRET = web.AppKey("webhook_secret", str)
@@ -72,12 +73,21 @@ def init_app(
             app[INBOX] = services.uow
             yield
             return
-        async with open_services(settings, migrate=True, clock=clock) as svc:
+        async with open_services(settings, migrate=True, clock=clock, planner_processes=2) as svc:
             app[SERVICES] = svc
             app[INBOX] = await _inbox_uow(settings)
+            from db.inbox import SqliteBatchWriter, adopt_main_inbox, separate_inbox
+
+            writer: SqliteBatchWriter | None = None
+            if separate_inbox(settings.database_url):
+                await adopt_main_inbox(svc.uow, app[INBOX], svc.clock)  # left by a version with the inbox inside
+                writer = SqliteBatchWriter(settings.database_url)
+                app[INBOX_WRITER] = writer
             try:
                 yield
             finally:
+                if writer is not None:
+                    writer.close()
                 await _close_inbox(app[INBOX])
 
     app.cleanup_ctx.append(services_ctx)
@@ -96,11 +106,11 @@ def init_app(
 
 async def _inbox_uow(settings: Settings) -> UnitOfWorkFactory:
     """A connection pool of its own for the webhook's inbox writes: acknowledging an update never
-    waits behind the chat flows' queries for a pooled connection."""
-    from db.engine import create_engine
-    from db.uow import SqlUnitOfWorkFactory
+    waits behind the chat flows' queries for a pooled connection; on SQLite a database file of
+    its own, so it never waits for another transaction's write lock either (``db.inbox``)."""
+    from db.inbox import open_inbox
 
-    return SqlUnitOfWorkFactory(create_engine(settings.database_url, pool_size=4, max_overflow=4))
+    return await open_inbox(settings.database_url)
 
 
 async def _close_inbox(uow: UnitOfWorkFactory) -> None:
@@ -125,7 +135,7 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
         await ptb.initialize()
         secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
         app[SECRET] = secret
-        processor = UpdateProcessor(ptb, app[INBOX], svc.clock)
+        processor = UpdateProcessor(ptb, app[INBOX], svc.clock, batch_writer=cast("BatchWriter | None", app.get(INBOX_WRITER)))
         app[BOT_APP] = ptb
         app[PROCESSOR] = processor
         try:
@@ -140,16 +150,29 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
             log.info("Telegram is ON; no PAICHAN_TELEGRAM_WEBHOOK_URL, so no setWebhook call "
                      "(use `paichan bot --polling` without a public URL)")
         recovery = asyncio.create_task(processor.recover(), name="inbox-recovery")
+        pruning = asyncio.create_task(_prune_hourly(processor), name="inbox-pruning")
         try:
             yield
         finally:
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recovery
+            for task in (recovery, pruning):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await processor.close()
             await ptb.shutdown()
 
     return telegram_ctx
+
+
+async def _prune_hourly(processor: UpdateProcessor, keep: timedelta = timedelta(days=7)) -> None:
+    """Processed updates older than ``keep`` are deleted (the inbox may be a database of its own,
+    which the housekeeping job does not see)."""
+    while True:
+        try:
+            await processor.prune(processor.clock() - keep)
+        except Exception:  # the next hour tries again; the webhook is unaffected
+            log.exception("pruning the inbox failed")
+        await asyncio.sleep(3600)
 
 
 # --- routes -----------------------------------------------------------------------------------------------

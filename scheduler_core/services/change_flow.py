@@ -9,7 +9,6 @@ A stale proposal is never applied blindly: it is assessed again and shown again.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import replace
 from datetime import datetime
@@ -60,7 +59,7 @@ async def promise(svc: Services, actor: Actor, product: str, quantity: int) -> P
     if published is None:
         raise Conflict("no_plan")
     try:
-        quote = await asyncio.to_thread(promise_date, factory, now, published, product, quantity, svc.planning,
+        quote = await svc.planner(promise_date, factory, now, published, product, quantity, svc.planning,
                                         solver=svc.solver)
     except ChangeError as exc:
         raise InvalidInput(exc.code, **exc.params) from exc
@@ -81,7 +80,7 @@ async def assess(svc: Services, actor: Actor, change: Change) -> ChangeProposal:
     if plan is None:
         raise Conflict("no_plan")
     try:
-        a = await asyncio.to_thread(assess_in_core, factory, now, plan.schedule, change, svc.planning,
+        a = await svc.planner(assess_in_core, factory, now, plan.schedule, change, svc.planning,
                                     solver=svc.solver)
     except ChangeError as exc:
         raise InvalidInput(exc.code, **exc.params) from exc

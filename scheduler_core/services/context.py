@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from scheduler_core.domain.impact import ImpactReport, compare_plans
 from scheduler_core.domain.model import Factory, Order
 from scheduler_core.domain.schedule import Schedule
+from scheduler_core.planning.pool import PlannerExecutor, ThreadPlanner
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
 from .codec import cause_to_dict, impact_to_dict
@@ -65,6 +66,8 @@ class Services:
     link_ttl: timedelta = timedelta(hours=24)
     slip_threshold: timedelta = timedelta(hours=4)
     replans: Coalescer = field(default_factory=Coalescer, compare=False, repr=False)
+    planner: PlannerExecutor = field(default_factory=ThreadPlanner, compare=False, repr=False)
+    """Where planner calls run: a thread here, or worker processes in the server (P9)."""
 
     def now(self) -> datetime:
         return self.clock()
@@ -91,8 +94,9 @@ async def load_factory(uow: UnitOfWork) -> tuple[Factory, dict[str, OrderRecord]
 
 
 async def plan_in_thread(svc: Services, factory: Factory, now: datetime, published: Schedule | None) -> PlanResult:
-    """Plan without blocking the event loop (the solver runs in its own process)."""
-    return await asyncio.to_thread(replan, factory, now, published, svc.planning, solver=svc.solver)
+    """Plan without blocking the event loop: in ``svc.planner`` (worker processes in the server;
+    the solver itself always runs in a process of its own)."""
+    return await svc.planner(replan, factory, now, published, svc.planning, solver=svc.solver)
 
 
 def plan_metrics(result: PlanResult) -> dict[str, Any]:

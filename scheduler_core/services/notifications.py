@@ -186,13 +186,18 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
 
     What was told is remembered as audit rows (subject ``delay-watch:{ref}``), written in the
     same transaction as the notifications.
+
+    The comparison reads in a read transaction; only the notifications and audit rows are
+    written in a short write transaction (SQLite has one writer: a long one would hold up the
+    webhook's inbox, P9). An order whose last audit row changed in between (a concurrent
+    watch) is left to that watch.
     """
     now = svc.now()
     warned: list[str] = []
     back: list[str] = []
     already: list[str] = []
-    queued = 0
-    async with svc.uow(write=True) as uow:
+    todo: list[tuple[str, dict[str, Any], list[tuple[Notification, User]], AuditEntry]] = []
+    async with svc.uow() as uow:
         plan = await uow.plans.current()
         if plan is None:
             return WatchResult(0, (), (), (), 0)
@@ -211,6 +216,7 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
             late = max(eta, now) > order.due
             customers = await _customers(uow, rec)
             sales = await _sales(uow, rec)
+            sends: list[tuple[Notification, User]] = []
             if late:
                 told_eta = datetime.fromisoformat(state["eta"]) if was_late and state.get("eta") else None
                 if told_eta is not None and eta <= told_eta + svc.slip_threshold:
@@ -226,26 +232,37 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
                         "cause": causes.get(rec.ref), "vip": order.vip,
                     }
                     for user in customers:
-                        n = Notification(f"delay:{rec.ref}:{plan.number}:{user.id}", "chat", f"user:{user.id}", "delay",
-                                         payload, now)
-                        queued += await _queue(uow, settings, n, user, factory_tz)
+                        sends.append((Notification(f"delay:{rec.ref}:{plan.number}:{user.id}", "chat",
+                                                   f"user:{user.id}", "delay", payload, now), user))
                     if sales is not None:
-                        n = Notification(f"delay-sales:{rec.ref}:{plan.number}:{sales.id}", "chat", f"user:{sales.id}",
-                                         "delay_sales", {**payload, "customer": order.customer}, now)
-                        queued += await _queue(uow, settings, n, sales, factory_tz)
+                        sends.append((Notification(f"delay-sales:{rec.ref}:{plan.number}:{sales.id}", "chat",
+                                                   f"user:{sales.id}", "delay_sales",
+                                                   {**payload, "customer": order.customer}, now), sales))
                     warned.append(rec.ref)
-                await uow.audit.add(AuditEntry(now, 0, "delay_watch", subject, state or None,
-                                               {"state": "late", "eta": eta.isoformat(), "version": plan.number}))
+                todo.append((subject, state, sends, AuditEntry(
+                    now, 0, "delay_watch", subject, state or None,
+                    {"state": "late", "eta": eta.isoformat(), "version": plan.number})))
             elif was_late:
                 payload = {"ref": rec.ref, "due": _iso(order.due), "new_eta": _iso(eta), "version": plan.number}
                 for user in [*customers, *([sales] if sales else [])]:
-                    n = Notification(f"ontrack:{rec.ref}:{plan.number}:{user.id}", "chat", f"user:{user.id}", "on_track",
-                                     {**payload, "customer": order.customer}, now)
-                    queued += await _queue(uow, settings, n, user, factory_tz)
+                    sends.append((Notification(f"ontrack:{rec.ref}:{plan.number}:{user.id}", "chat",
+                                               f"user:{user.id}", "on_track", {**payload, "customer": order.customer},
+                                               now), user))
                 back.append(rec.ref)
-                await uow.audit.add(AuditEntry(now, 0, "delay_watch", subject, state,
-                                               {"state": "on_time", "eta": eta.isoformat(), "version": plan.number}))
-        await uow.commit()
+                todo.append((subject, state, sends, AuditEntry(
+                    now, 0, "delay_watch", subject, state,
+                    {"state": "on_time", "eta": eta.isoformat(), "version": plan.number})))
+    queued = 0
+    if todo:
+        async with svc.uow(write=True) as uow:
+            for subject, state, sends, entry in todo:
+                last = await uow.audit.list(subject=subject, limit=1)
+                if (dict(last[0].after or {}) if last else {}) != state:
+                    continue  # a concurrent watch got there first
+                for n, user in sends:
+                    queued += await _queue(uow, settings, n, user, factory_tz)
+                await uow.audit.add(entry)
+            await uow.commit()
     return WatchResult(plan.number, tuple(warned), tuple(back), tuple(already), queued)
 
 

@@ -413,6 +413,13 @@ class InboxRepository(Protocol):
     async def mark_processed(self, update_id: int, at: datetime) -> bool:
         """False when it was already marked (someone else processed it)."""
         ...
+    async def add_many(self, updates: Sequence[tuple[int, dict[str, Any]]], received: datetime) -> list[bool]:
+        """Store several updates in one statement; per update: True when new, False for a
+        redelivery (an id stored before, or earlier in ``updates``)."""
+        ...
+    async def mark_many(self, update_ids: Sequence[int], at: datetime) -> int:
+        """Mark several updates processed in one statement; how many were not marked before."""
+        ...
     async def prune(self, before: datetime) -> int:
         """Delete processed updates received before ``before``."""
         ...

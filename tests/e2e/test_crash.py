@@ -13,9 +13,12 @@ import time
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import func, select
 
 from db import migrate
 from db.engine import create_engine
+from db.inbox import inbox_url, open_inbox
+from db.tables import InboxRow
 from db.uow import SqlUnitOfWorkFactory
 from scheduler_core.services.linking import create_link_code, redeem_link_code
 from tests.e2e.conftest import SECRET, TG, TOKEN, message_update, planned_shop
@@ -91,12 +94,15 @@ async def test_kill_9_after_the_200_loses_nothing_and_repeats_nothing(tmp_path: 
         await asyncio.sleep(0.5)
         replies = tg.sent(TG["bob"])
         assert len(replies) == 1 and "SO-103" in replies[0].text
-        engine = create_engine(url)
+        inbox = await open_inbox(url)  # on SQLite a database file of its own
         try:
-            async with SqlUnitOfWorkFactory(engine)() as uow:
+            assert Path(str(inbox_url(url).database)).exists()
+            async with inbox() as uow:
                 assert await uow.inbox.unprocessed() == []
+                stored = await uow.session.scalar(select(func.count()).select_from(InboxRow))
+                assert stored == 1  # the update, stored once, processed once
         finally:
-            await engine.dispose()
+            await inbox.engine.dispose()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)

@@ -540,6 +540,27 @@ async def test_inbox_keeps_each_update_once(uow_factory: UnitOfWorkFactory) -> N
         assert [u for u, p in await uow.inbox.unprocessed()] == [3]
 
 
+async def test_inbox_batches_store_each_update_once_and_mark_in_one_go(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        assert await uow.inbox.add(5, {"update_id": 5}, NOW)
+        await uow.commit()
+    batch = [(8, {"update_id": 8, "n": 1}), (5, {"update_id": 5}), (9, {"update_id": 9}), (8, {"update_id": 8, "n": 2})]
+    async with uow_factory(write=True) as uow:
+        # new, stored before, new, and a second delivery of 8 in the same batch
+        assert await uow.inbox.add_many(batch, at(hours=1)) == [True, False, True, False]
+        assert await uow.inbox.add_many([], at(hours=1)) == []
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        pending = dict(await uow.inbox.unprocessed())
+        assert sorted(pending) == [5, 8, 9] and pending[8] == {"update_id": 8, "n": 1}  # the first delivery kept
+        assert await uow.inbox.mark_many([8, 9, 404], at(hours=2)) == 2
+        assert await uow.inbox.mark_many([8, 5], at(hours=3)) == 1  # 8 was marked already
+        assert await uow.inbox.mark_many([], at(hours=3)) == 0
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inbox.unprocessed() == []
+
+
 async def test_a_job_period_is_claimed_once(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory(write=True) as uow:
         assert await uow.jobs.claim("daily_summary", "2026-11-25", NOW)
