@@ -20,6 +20,7 @@ _SUBCOMMAND_MODULES = (
     "bot.cli.serve",
     "bot.cli.intent",
     "bot.cli.notify",
+    "bot.cli.simulate",
 )
 
 
