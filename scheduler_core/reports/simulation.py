@@ -140,7 +140,8 @@ def comparison_png(tr: Tr, policies: Mapping[str, Mapping[str, Any]],
     ax.set_xlabel(tr.gettext("Week of the promised date"), family=family)
     ax.set_ylabel(tr.gettext("Delay rate (%)"), family=family)
     ax.set_title(tr.gettext("Delay rate over time"), family=family)
-    ax.legend(prop={"family": family})
+    if ax.get_lines():
+        ax.legend(prop={"family": family})
     fig.suptitle(title, family=family)
     fig.tight_layout()
     buf = io.BytesIO()
