@@ -93,6 +93,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chart", type=Path, default=None, metavar="PNG", help="write a comparison chart")
     p.add_argument("--lang", type=_lang, default=None, help="zh or en")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--from-json", type=Path, nargs="+", default=None, metavar="FILE",
+                   help="do not simulate: combine results saved with --json (e.g. seeds run in parallel)")
     p.set_defaults(func=run)
 
 
@@ -141,7 +143,8 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
     weekly: dict[str, dict[int, list[float]]] = {n: {} for n in names}
     open_store = store or sqlite_store
 
-    bar = _Progress(len(seeds) * len(names), enabled=not args.no_progress and not args.json)
+    bar = _Progress(len(seeds) * len(names),
+                    enabled=not args.no_progress and not args.json and not args.from_json)
 
     async def job() -> None:
         for seed in seeds:
@@ -156,16 +159,26 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
                     if v is not None:
                         weekly[n].setdefault(w, []).append(v)
 
-    try:
-        asyncio.run(job())
-    finally:
-        bar.close()
+    if args.from_json:
+        try:
+            seeds, args.days = _load_saved(args.from_json, per_seed, weekly)
+        except (OSError, ValueError, KeyError) as exc:
+            print(tr.gettext("Cannot read saved results: {error}", error=str(exc)), file=sys.stderr)
+            return 1
+        names = list(per_seed)
+    else:
+        try:
+            asyncio.run(job())
+        finally:
+            bar.close()
     medians = {n: {k: _median([r[k] for r in rows]) for k in rows[0] if k != "seed"}
                for n, rows in per_seed.items()}
     model = CustomerModel()
     if args.json:
         doc = {"days": args.days, "seeds": seeds, "quote": args.quote, "policies": medians,
-               "per_seed": per_seed, "assumptions": _assumptions(settings, spec, model)}
+               "per_seed": per_seed, "weekly_delay_rate": {n: {str(w): v for w, v in sorted(weekly[n].items())}
+                                                           for n in names},
+               "assumptions": _assumptions(settings, spec, model)}
         print(json.dumps(doc, ensure_ascii=False, indent=1), file=out)
     else:
         what = tr.gettext("median of {n} seeds", n=len(seeds)) if len(seeds) > 1 else tr.gettext("seed {seed}",
@@ -188,6 +201,27 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
             print("", file=out)
             print(tr.gettext("Chart written to {path}", path=args.chart), file=out)
     return 0
+
+
+def _load_saved(paths: list[Path], per_seed: dict[str, list[dict[str, Any]]],
+                weekly: dict[str, dict[int, list[float]]]) -> tuple[list[int], float]:
+    """Merge saved ``--json`` outputs into ``per_seed`` and ``weekly``; returns the seeds and days."""
+    per_seed.clear()
+    weekly.clear()
+    seeds: list[int] = []
+    days = 0.0
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        days = float(doc["days"])
+        seeds += [int(x) for x in doc["seeds"]]
+        for n, rows in doc["per_seed"].items():
+            per_seed.setdefault(n, []).extend(rows)
+        for n, series in doc.get("weekly_delay_rate", {}).items():
+            for w, values in series.items():
+                weekly.setdefault(n, {}).setdefault(int(w), []).extend(float(v) for v in values)
+    for n in per_seed:
+        weekly.setdefault(n, {})
+    return seeds, days
 
 
 def _assumptions(s: SimSettings, spec: ScenarioSpec, model: CustomerModel) -> list[str]:
