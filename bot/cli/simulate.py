@@ -1,8 +1,9 @@
 """``paichan simulate``: a factory simulated over days under several policies, side by side.
 
 Every policy runs through the same scenario (arrivals, rush requests, noise, breakdowns drawn
-from per-source seeds) on its own throw-away SQLite database, driving the product's use cases
-and planner on a simulated clock (see :mod:`scheduler_core.simulation`).
+from per-source seeds) on its own throw-away store (in memory, or SQLite with ``--store
+sqlite``), driving the product's use cases and planner on a simulated clock (see
+:mod:`scheduler_core.simulation`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--plan-seconds", type=_positive, default=1.0, help="paichan's time limit per plan (default 1)")
     p.add_argument("--replan-hours", type=_positive, default=4.0,
                    help="re-plan every this many simulated hours when events happened (default 4)")
+    p.add_argument("--store", choices=["memory", "sqlite"], default="memory",
+                   help="storage behind the use cases: the in-memory adapter (default, fast) or a throw-away "
+                        "SQLite database")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--chart", type=Path, default=None, metavar="PNG", help="write a comparison chart")
     p.add_argument("--lang", type=_lang, default=None, help="zh or en")
@@ -96,6 +100,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--from-json", type=Path, nargs="+", default=None, metavar="FILE",
                    help="do not simulate: combine results saved with --json (e.g. seeds run in parallel)")
     p.set_defaults(func=run)
+
+
+@contextlib.asynccontextmanager
+async def memory_store() -> AsyncIterator[UnitOfWorkFactory]:
+    """A fresh in-memory store (the database adapter's in-memory twin)."""
+    from db.memory import MemoryUnitOfWorkFactory
+
+    yield MemoryUnitOfWorkFactory()
 
 
 @contextlib.asynccontextmanager
@@ -141,7 +153,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
     seeds = list(range(args.seed, args.seed + args.seeds))
     per_seed: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     weekly: dict[str, dict[int, list[float]]] = {n: {} for n in names}
-    open_store = store or sqlite_store
+    open_store = store or (sqlite_store if getattr(args, "store", "memory") == "sqlite" else memory_store)
 
     bar = _Progress(len(seeds) * len(names),
                     enabled=not args.no_progress and not args.json and not args.from_json)
