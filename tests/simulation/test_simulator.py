@@ -153,7 +153,8 @@ def test_the_customer_model_is_monotone(d1: float, d2: float, warned: bool) -> N
 
 def _cli_args(**kw: object) -> argparse.Namespace:
     base = dict(days=2.0, policy="fifo", seed=3, seeds=1, factory="demo", quote="own", lead_days=10.0,
-                plan_seconds=0.5, replan_hours=4.0, json=True, chart=None, lang="en", no_progress=True)
+                plan_seconds=0.5, replan_hours=4.0, json=True, chart=None, lang="en", no_progress=True,
+                from_json=None, store="memory")
     base.update(kw)
     return argparse.Namespace(**base)
 
@@ -173,7 +174,7 @@ def test_cli_json_has_the_measures_per_policy(capsys: pytest.CaptureFixture[str]
 
     out = io.StringIO()
     chart = tmp_path / "sim.png"
-    assert cli.run(_cli_args(policy="edd", chart=chart), out=out, store=_fake_store()) == 0
+    assert cli.run(_cli_args(policy="edd", chart=chart), out=out) == 0  # the product's in-memory store
     doc = json.loads(out.getvalue())
     edd = doc["policies"]["edd"]
     for key in ("delay_rate", "on_time_rate", "avg_lead_time_days", "p90_lead_time_days", "weighted_tardiness",
@@ -210,3 +211,24 @@ async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None
     assert any(p.finished is not None and p.finished > START for p in progress.values())
     assert any(s.startswith("new order") for s in said) and len(orders) > len(sc.factory.orders)
     assert plan is not None and plan.number > 1 and check_schedule(factory, plan.schedule) == []
+
+
+def test_cli_combines_saved_runs_into_medians(tmp_path) -> None:
+    import io
+
+    files = []
+    for seed in (3, 4):
+        out = io.StringIO()
+        assert cli.run(_cli_args(days=1.0, seed=seed), out=out) == 0
+        path = tmp_path / f"seed{seed}.json"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        files.append(path)
+    rows = [json.loads(p.read_text())["policies"]["fifo"]["orders_arrived"] for p in files]
+    out = io.StringIO()
+    assert cli.run(_cli_args(from_json=files), out=out) == 0
+    doc = json.loads(out.getvalue())
+    assert doc["seeds"] == [3, 4]
+    assert doc["policies"]["fifo"]["orders_arrived"] == sum(rows) / 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert cli.run(_cli_args(from_json=[bad])) == 1
