@@ -124,7 +124,7 @@ def comparison_png(tr: Tr, policies: Mapping[str, Mapping[str, Any]],
     ax = axes[1][0]
     comp = [(policies[n].get("complaint_rate") or 0.0) * 100 for n in names]
     sat = [policies[n].get("satisfaction_score") or 0.0 for n in names]
-    ax.bar([i - 0.2 for i in x], comp, width=0.4, color=colors)
+    ax.bar(list(x), comp, width=0.6, color=colors)
     ax.set_ylabel(tr.gettext("Complaint rate (%)"), family=family)
     ax2 = ax.twinx()
     ax2.plot(list(x), sat, "o-", color="#333333")
