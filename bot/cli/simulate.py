@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -174,6 +175,9 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
     if args.from_json:
         try:
             seeds, args.days = _load_saved(args.from_json, per_seed, weekly)
+            saved = json.loads(args.from_json[0].read_text(encoding="utf-8"))
+            settings = replace(settings, quote_same=saved.get("quote") == "same")
+            args.quote = saved.get("quote", args.quote)
         except (OSError, ValueError, KeyError) as exc:
             print(tr.gettext("Cannot read saved results: {error}", error=str(exc)), file=sys.stderr)
             return 1
