@@ -21,6 +21,7 @@ _SUBCOMMAND_MODULES = (
     "bot.cli.intent",
     "bot.cli.notify",
     "bot.cli.demo",
+    "bot.cli.simulate",
 )
 
 

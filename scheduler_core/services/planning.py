@@ -24,7 +24,8 @@ _ZERO = timedelta(0)
 
 @dataclass(frozen=True, slots=True)
 class PlanSettings:
-    """Planning knobs. ``deadline`` wall seconds per plan; ``frozen_minutes`` the frozen horizon."""
+    """Planning knobs. ``deadline`` wall seconds per plan; ``frozen_minutes`` the frozen horizon;
+    ``rule`` replaces the optimiser by one dispatching rule (the simulator's baselines)."""
 
     deadline: float = 2.0
     workers: int = 1
@@ -33,6 +34,7 @@ class PlanSettings:
     move_tolerance: int = 30
     open_downtime_minutes: int = 240
     isolate: bool = True
+    rule: heuristic.Rule | None = None  # plan with this dispatching rule alone (no search, no CP-SAT)
 
     def run(self) -> RunSettings:
         return RunSettings(deadline=self.deadline, workers=self.workers, seed=self.seed, isolate=self.isolate)
@@ -114,8 +116,12 @@ def solve_built(
     solver: SolverFn = cpsat_solver,
     version: int = 0,
 ) -> PlanResult:
-    """Solve an already built problem and describe the result."""
-    solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
+    """Solve an already built problem and describe the result (with ``settings.rule``: that
+    dispatching rule's plan, as a factory without an optimiser would make it)."""
+    if settings.rule is not None:
+        solution = heuristic.dispatch(built.problem, settings.rule)
+    else:
+        solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
     schedule = to_schedule(built, solution, version=version)
     problems = check_schedule(factory, schedule, limit=1,
                               open_downtime=timedelta(minutes=settings.open_downtime_minutes))

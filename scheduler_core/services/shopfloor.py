@@ -20,7 +20,15 @@ from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
 from .refs import clean_text, normalise_ref
 from .views import PlanUpdate
 
-__all__ = ["machine_down", "machine_up", "replan_now", "report_progress"]
+__all__ = [
+    "machine_down",
+    "machine_up",
+    "record_machine_down",
+    "record_machine_up",
+    "record_progress",
+    "replan_now",
+    "report_progress",
+]
 
 
 async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan") -> PlanUpdate:
@@ -67,6 +75,24 @@ async def report_progress(
     ``step`` is 1-based as people count; default: the step in progress or the next one.
     ``machine`` defaults to where the plan has that step.
     """
+    ref, k = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
+                                   finished=finished)
+    return await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+
+
+async def record_progress(
+    svc: Services,
+    actor: Actor,
+    ref_text: str,
+    good: int,
+    *,
+    step: int | None = None,
+    scrap: int = 0,
+    machine: str | None = None,
+    finished: bool = False,
+) -> tuple[str, int]:
+    """:func:`report_progress` without the re-plan, for a caller that batches events (the
+    simulator) and re-plans once with :func:`replan_now`. Returns the order and 0-based step."""
     require(actor, "report_progress")
     ref = normalise_ref(ref_text)
     if good < 0 or scrap < 0 or good + scrap == 0:
@@ -105,23 +131,33 @@ async def report_progress(
         await uow.audit.add(AuditEntry(now, actor.user_id, "report_progress", ref, None,
                                        {"step": k + 1, "good": good, "scrap": scrap, "machine": machine}))
         await uow.commit()
-    return await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+    return ref, k
 
 
 async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",
                        until: datetime | None = None) -> PlanUpdate:
     """A machine stopped (now); ``until`` if the repair time is known. Then re-plan."""
-    require(actor, "machine_state")
-    reason = clean_text(reason, limit=200)
-    now = svc.now()
-    await _machine_event(svc, actor, MachineDown(machine, now, until, reason), "machine_down", machine)
+    await record_machine_down(svc, actor, machine, reason, until)
     return await replan_now(svc, SYSTEM, f"down {machine}")
 
 
 async def machine_up(svc: Services, actor: Actor, machine: str) -> PlanUpdate:
+    await record_machine_up(svc, actor, machine)
+    return await replan_now(svc, SYSTEM, f"up {machine}")
+
+
+async def record_machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",
+                              until: datetime | None = None) -> None:
+    """:func:`machine_down` without the re-plan (for callers that batch events)."""
+    require(actor, "machine_state")
+    reason = clean_text(reason, limit=200)
+    await _machine_event(svc, actor, MachineDown(machine, svc.now(), until, reason), "machine_down", machine)
+
+
+async def record_machine_up(svc: Services, actor: Actor, machine: str) -> None:
+    """:func:`machine_up` without the re-plan (for callers that batch events)."""
     require(actor, "machine_state")
     await _machine_event(svc, actor, MachineUp(machine, svc.now()), "machine_up", machine)
-    return await replan_now(svc, SYSTEM, f"up {machine}")
 
 
 async def _machine_event(svc: Services, actor: Actor, event: MachineDown | MachineUp, action: str,

@@ -68,7 +68,7 @@ def messages_in_code() -> dict[Message, str]:
 
 def load_catalog(lang: Lang) -> Catalog:
     with catalog_path(lang).open("rb") as f:
-        return read_po(f, locale=lang, domain=DOMAIN)
+        return read_po(f, locale=lang, domain=DOMAIN, abort_invalid=True)  # a broken entry fails
 
 
 def untranslated(used: Iterable[Message], catalog: Catalog) -> list[str]:
