@@ -18,6 +18,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+from scheduler_core.domain.calendar import WorkCalendar
+from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import Conflict
 
@@ -54,7 +56,9 @@ class DemoDatabase:
 
     created: bool
     resume_at: datetime
-    """Factory time to continue from: now, or later when an earlier demo run went ahead of it."""
+    """Factory time to start from: now, or later when an earlier demo run went ahead of it or
+    the factory is closed now."""
+    timezone: str
 
 
 async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[], datetime] = system_clock
@@ -73,8 +77,21 @@ async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[
             created = False
         async with svc.uow() as uow:
             plan = await uow.plans.current()
+            machines = await uow.master.machines()
+            calendars = await uow.master.calendars()
+            tz = await uow.master.timezone()
     now = clock()
-    return DemoDatabase(created, max(now, plan.created) if plan is not None else now)
+    start = max(now, plan.created) if plan is not None else now
+    return DemoDatabase(created, _next_working(start, [calendars[m.calendar] for m in machines
+                                                       if m.calendar in calendars], tz), tz)
+
+
+def _next_working(at: datetime, calendars: list[WorkCalendar], tz: str) -> datetime:
+    """``at``, or when the factory is closed then (a night, a Sunday), the next shift's start:
+    a demo started at midnight shows a working floor at once instead of hours of night."""
+    grid = TimeGrid.starting(at, tz)
+    starts = [iv[0] for cal in calendars for iv in cal.working_intervals(grid, at, at + timedelta(days=7))[:1]]
+    return grid.at(min(starts)) if starts else at
 
 
 class ShopFloor(Protocol):
@@ -84,9 +101,10 @@ class ShopFloor(Protocol):
 
 
 def simulator_context(make: Callable[[Services], ShopFloor], tick: timedelta,
-                      on_event: Callable[[datetime, str], Awaitable[None] | None] | None = None,
+                      on_event: Callable[[datetime, list[str]], Awaitable[None] | None] | None = None,
                       ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """An aiohttp cleanup context that steps the shop floor every ``tick`` of real time."""
+    """An aiohttp cleanup context that steps the shop floor every ``tick`` of real time;
+    ``on_event`` gets what each step did (default: logged)."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         svc = app[SERVICES]
@@ -103,7 +121,7 @@ def simulator_context(make: Callable[[Services], ShopFloor], tick: timedelta,
 
 
 async def _run(svc: Services, floor: ShopFloor, every: float,
-               on_event: Callable[[datetime, str], Awaitable[None] | None] | None) -> None:
+               on_event: Callable[[datetime, list[str]], Awaitable[None] | None] | None) -> None:
     while True:
         await asyncio.sleep(every)
         now = svc.now()
@@ -114,10 +132,12 @@ async def _run(svc: Services, floor: ShopFloor, every: float,
         except Exception:  # a background loop: one bad step must not stop the demo; it is logged whole
             log.exception("shop-floor simulator step failed at %s", now.isoformat())
             continue
-        for event in events:
-            if on_event is None:
+        if not events:
+            continue
+        if on_event is None:
+            for event in events:
                 log.info("%s", event)
-                continue
-            result = on_event(now, event)
-            if result is not None:
-                await result
+            continue
+        result = on_event(now, events)
+        if result is not None:
+            await result

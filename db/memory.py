@@ -1,8 +1,7 @@
 """In-memory adapters behind the storage ports: ``MemoryUnitOfWorkFactory``, for runs that
 need no database (``paichan simulate``: one throw-away store per simulated policy).
 
-The same adapter as the tests' ``tests/fakes.py`` (``FakeUnitOfWorkFactory``), kept in the
-product so that production code never imports the tests.
+The tests use it too (``tests/fakes.py`` re-exports it under the ``Fake*`` names).
 
 Behaves like the SQL adapter (``db.uow.SqlUnitOfWorkFactory``) on SQLite, which the
 contract tests in ``tests/integration/test_db_contract.py`` check on all three:
@@ -34,6 +33,8 @@ from scheduler_core.domain.calendar import Downtime, WorkCalendar
 from scheduler_core.domain.model import Machine, OrderStatus, Progress, Routing
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.services.ports import (
+    ApiToken,
+    ApiTokenRepository,
     AuditEntry,
     AuditRepository,
     ChangeRecord,
@@ -114,6 +115,7 @@ class _Data:
     plans: list[PlanVersion] = field(default_factory=list)
     changes: dict[int, ChangeRecord] = field(default_factory=dict)
     users: dict[int, User] = field(default_factory=dict)
+    passwords: dict[int, str | None] = field(default_factory=dict)
     identities: dict[tuple[str, int], ChatIdentity] = field(default_factory=dict)
     links: dict[str, LinkCode] = field(default_factory=dict)
     complaints: list[Complaint] = field(default_factory=list)
@@ -122,6 +124,7 @@ class _Data:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     inbox: dict[int, tuple[dict[str, Any], datetime, datetime | None]] = field(default_factory=dict)
     job_runs: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
+    tokens: dict[int, ApiToken] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -349,6 +352,14 @@ class MemoryUsers(_MemoryRepo):
     async def of_customer(self, customer: str) -> list[User]:
         return sorted((u for u in (await self._r()).users.values() if u.customer == customer), key=lambda u: u.id)
 
+    async def password_hash(self, user_id: int) -> str | None:
+        return (await self._r()).passwords.get(user_id)
+
+    async def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
+        d = await self._w()
+        if user_id in d.users:
+            d.passwords[user_id] = password_hash
+
 
 class MemoryIdentities(_MemoryRepo):
     async def get(self, channel: str, external_id: int) -> ChatIdentity | None:
@@ -387,6 +398,38 @@ class MemoryLinks(_MemoryRepo):
         for h in gone:
             del d.links[h]
         return len(gone)
+
+
+class MemoryApiTokens(_MemoryRepo):
+    async def add(self, token: ApiToken) -> int:
+        d = await self._w()
+        if any(t.token_hash == token.token_hash for t in d.tokens.values()):
+            raise MemoryIntegrityError("token_hash exists")
+        if token.user_id not in d.users:
+            raise MemoryIntegrityError(f"no user {token.user_id}")
+        new_id = d.new_id("api_tokens")
+        d.tokens[new_id] = _norm(replace(token, id=new_id))
+        return new_id
+
+    async def by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((t for t in (await self._r()).tokens.values() if t.token_hash == token_hash), None)
+
+    async def for_user(self, user_id: int) -> list[ApiToken]:
+        return sorted((t for t in (await self._r()).tokens.values() if t.user_id == user_id), key=lambda t: t.id)
+
+    async def revoke(self, token_id: int, at: datetime) -> bool:
+        d = await self._w()
+        t = d.tokens.get(token_id)
+        if t is None or t.revoked is not None:
+            return False
+        d.tokens[token_id] = replace(t, revoked=utc(at))
+        return True
+
+    async def touch(self, token_id: int, at: datetime) -> None:
+        d = await self._w()
+        t = d.tokens.get(token_id)
+        if t is not None:
+            d.tokens[token_id] = replace(t, last_used=utc(at))
 
 
 def _check_score(score: int | None) -> None:
@@ -508,6 +551,12 @@ class MemoryInbox(_MemoryRepo):
         d.inbox[update_id] = (row[0], row[1], utc(at))
         return True
 
+    async def add_many(self, updates: Sequence[tuple[int, dict[str, Any]]], received: datetime) -> list[bool]:
+        return [await self.add(uid, payload, received) for uid, payload in updates]
+
+    async def mark_many(self, update_ids: Sequence[int], at: datetime) -> int:
+        return sum([await self.mark_processed(uid, at) for uid in update_ids])
+
     async def prune(self, before: datetime) -> int:
         d = await self._w()
         gone = [k for k, v in d.inbox.items() if v[2] is not None and v[1] < utc(before)]
@@ -547,6 +596,7 @@ class MemoryUnitOfWork:
     outbox: OutboxRepository
     inbox: InboxRepository
     jobs: JobRunRepository
+    tokens: ApiTokenRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -567,6 +617,7 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutbox(self)
         self.inbox = MemoryInbox(self)
         self.jobs = MemoryJobRuns(self)
+        self.tokens = MemoryApiTokens(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:
@@ -647,4 +698,4 @@ class MemoryUnitOfWorkFactory:
 
 
 def _conforms(factory: MemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
-    return factory  # mypy proves the fake implements the port
+    return factory  # mypy proves the adapter implements the port

@@ -15,10 +15,12 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import re
 import signal
 import sys
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler_core.reports.errors import error_message
 from scheduler_core.services.errors import ServiceError
@@ -62,18 +64,20 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
         return cli.fail(str(exc))
     contexts = [jobs_context(settings.database_url, config)]
     if not args.no_simulator:
-        make = _shop_floor(args.seed)
-        contexts.append(simulator_context(make, timedelta(seconds=args.tick), _printer(cli)))
+        make = _shop_floor(args.seed, timedelta(seconds=args.tick * speed))
+        contexts.append(simulator_context(make, timedelta(seconds=args.tick), _printer(cli, ZoneInfo(db.timezone))))
     app = init_app(settings, clock=clock, job_contexts=contexts)
     try:
         return asyncio.run(_serve(app, cli, host, port, speed, settings.telegram_token is not None,
-                                  simulated=not args.no_simulator))
+                                  simulated=not args.no_simulator,
+                                  start=db.resume_at.astimezone(ZoneInfo(db.timezone))))
     except OSError as exc:
         return cli.fail(tr.gettext("Cannot listen on {host}:{port} ({error}); choose another with --port.",
                                    host=host, port=port, error=exc.strerror or str(exc)))
 
 
-async def _serve(app: Any, cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool) -> int:
+async def _serve(app: Any, cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool,
+                 start: datetime) -> int:
     """Start, print where to go, run until SIGINT/SIGTERM, stop cleanly."""
     from aiohttp import web
 
@@ -88,7 +92,7 @@ async def _serve(app: Any, cli: Cli, host: str, port: int, speed: float, telegra
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the one the system chose
-        _banner(cli, host, bound, speed, telegram, simulated=simulated)
+        _banner(cli, host, bound, speed, telegram, simulated=simulated, start=start)
         await stop.wait()
     finally:
         await runner.cleanup()
@@ -96,23 +100,51 @@ async def _serve(app: Any, cli: Cli, host: str, port: int, speed: float, telegra
     return 0
 
 
-def _shop_floor(seed: int) -> Any:
-    from scheduler_core.simulation.live import ShopFloorDriver
+# What the simulated floor does per factory hour (a lively demo, not a calibrated factory:
+# ``paichan simulate`` is the calibrated one).
+ORDERS_PER_HOUR = 0.5
+RUSH_PER_HOUR = 0.125
+BREAKDOWNS_PER_HOUR = 0.1
+
+
+def _shop_floor(seed: int, step: timedelta) -> Any:
+    """The shop floor of the demo: chances per step from the rates above and the factory time a
+    step covers (``--speed`` x ``--tick``)."""
+    import random
+
+    from scheduler_core.simulation import DriverSettings, ShopFloorDriver
+
+    hours = step.total_seconds() / 3600
+    settings = DriverSettings(breakdown_chance=min(1.0, BREAKDOWNS_PER_HOUR * hours),
+                              order_chance=min(1.0, ORDERS_PER_HOUR * hours),
+                              rush_chance=min(1.0, RUSH_PER_HOUR * hours))
 
     def make(svc: Any) -> Any:
-        return ShopFloorDriver(svc, seed=seed)
+        return ShopFloorDriver(svc, random.Random(seed), settings)
 
     return make
 
 
-def _printer(cli: Cli) -> Any:
-    def show(now: datetime, event: str) -> None:
-        print(f"  [{now:%m-%d %H:%M}] {event}", file=cli.out, flush=True)
+def _printer(cli: Cli, tz: ZoneInfo) -> Any:
+    """One console line per thing that happened; the routine progress reports of a step as a count."""
+    progress = re.compile(r": \d+/\d+ units$")
+
+    def show(now: datetime, events: list[str]) -> None:
+        routine = [e for e in events if progress.search(e)]
+        stamp = f"  [{now.astimezone(tz):%m-%d %H:%M}]"
+        for event in events:
+            if event not in routine:
+                print(f"{stamp} {event}", file=cli.out, flush=True)
+        if routine:
+            print(f"{stamp} " + cli.tr.ngettext("progress reported on {n} running step",
+                                                 "progress reported on {n} running steps", len(routine)),
+                  file=cli.out, flush=True)
 
     return show
 
 
-def _banner(cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool) -> None:
+def _banner(cli: Cli, host: str, port: int, speed: float, telegram: bool, *, simulated: bool,
+            start: datetime) -> None:
     tr = cli.tr
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     cli.say()
@@ -123,8 +155,8 @@ def _banner(cli: Cli, host: str, port: int, speed: float, telegram: bool, *, sim
         for username, password, role in logins:
             cli.say(f"  {username:<12} {password:<14} {tr.gettext(ROLE_LABELS[role])}")
     if simulated:
-        cli.say(tr.gettext("The shop floor is simulated: one real minute is {minutes:g} factory minutes.",
-                           minutes=speed))
+        cli.say(tr.gettext("The shop floor is simulated from {when} (factory time): one real minute is {minutes:g} "
+                           "factory minutes.", when=tr.datetime(start), minutes=speed))
     cli.say(tr.gettext("Telegram bot: on.") if telegram else
             tr.gettext("Telegram bot: off (set PAICHAN_TELEGRAM_TOKEN to chat on Telegram)."))
     cli.say(tr.gettext("Ctrl-C stops the demo."))

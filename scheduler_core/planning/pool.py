@@ -19,6 +19,7 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -71,6 +72,8 @@ def _worker_init(nice: int) -> None:
     worker's own solver fork server, so its first plan does not pay for it."""
     from .runner import warm_up
 
+    # Ctrl-C reaches the whole process group; the server owns the shutdown and closes this pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice > 0:
         with contextlib.suppress(OSError):
             os.nice(nice)

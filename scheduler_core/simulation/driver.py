@@ -100,8 +100,11 @@ class ShopFloorDriver:
                                       finished=True)
                 lines.append(f"{op.ref} step {op.step + 1} finished on {machine} ({good} units)")
                 continue
+            # A running step is re-planned from each plan's instant with what is left of it, so
+            # the pace is that of the planned quantity over the planned span.
             share = (now - op.start) / (op.end - op.start) if op.end > op.start else 1.0
-            target = min(order.quantity - 1, int(order.quantity * share))
+            before = max(0, order.quantity - op.quantity)
+            target = min(order.quantity - 1, before + int(op.quantity * share))
             if target - done >= 1:
                 await record_progress(self.services, self.actor, op.ref, target - done, step=op.step + 1,
                                       machine=machine)

@@ -44,11 +44,12 @@ def _stop(proc: subprocess.Popen[str], lines: list[str]) -> float:
     began = time.monotonic()
     proc.send_signal(signal.SIGINT)
     try:
-        rest, _ = proc.communicate(timeout=STOP_TIMEOUT)
+        proc.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
         proc.kill()
         pytest.fail(f"paichan demo did not stop within {STOP_TIMEOUT} s of SIGINT")
-    lines.append(rest)
+    assert proc.stdout is not None
+    lines.append(proc.stdout.read())  # through the same buffered reader as the lines before
     return time.monotonic() - began
 
 
@@ -94,3 +95,27 @@ def test_demo_refuses_a_busy_port_with_a_clear_message(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr + done.stdout
     assert "--port" in done.stderr + done.stdout
+
+
+def test_the_simulated_shop_floor_reports_progress_while_the_demo_runs(tmp_path: Path) -> None:
+    proc, url, lines = _start(tmp_path, "--speed", "600", "--tick", "1")
+    assert proc.stdout is not None
+    moved = None
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline and moved is None:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if re.search(r"\] (progress reported on \d+ running step|.* finished on )", line):
+                moved = line
+    finally:
+        _stop(proc, lines)
+    assert moved is not None, "".join(lines)
+    assert "factory minutes" in "".join(lines)
+    # what the floor reported is in the database, behind the web app and the API alike
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "demo.db") as db:
+        reports = db.execute("SELECT count(*) FROM audit_log WHERE action = 'report_progress'").fetchone()[0]
+        plans = db.execute("SELECT count(*) FROM plan_versions").fetchone()[0]
+    assert reports > 0 and plans > 1
