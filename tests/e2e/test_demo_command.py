@@ -98,7 +98,7 @@ def test_demo_refuses_a_busy_port_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_the_simulated_shop_floor_reports_progress_while_the_demo_runs(tmp_path: Path) -> None:
-    proc, url, lines = _start(tmp_path, "--speed", "600", "--tick", "1")
+    proc, _url, lines = _start(tmp_path, "--speed", "600", "--tick", "1")
     assert proc.stdout is not None
     moved = None
     deadline = time.monotonic() + 90
