@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scheduler_core.domain.generate import DEMO_TIGHTNESS, FactorySpec, generate_factory
+from scheduler_core.domain.model import Factory
+from scheduler_core.domain.timegrid import floor_minute
 from scheduler_core.reports.i18n import Lang, resolve_lang, translator
 from scheduler_core.reports.simulation import comparison_png, render_comparison
+from scheduler_core.services.context import load_factory
 from scheduler_core.services.ports import UnitOfWorkFactory
 from scheduler_core.simulation import (
     POLICIES,
@@ -84,7 +87,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=1, help="scenario seed (default 1)")
     p.add_argument("--seeds", type=_count, default=1, metavar="N",
                    help="run seeds S .. S+N-1 and report medians (default 1)")
-    p.add_argument("--factory", default="demo", help="demo (the only factory available so far)")
+    p.add_argument("--factory", default="demo", help="demo, or a paichan database to start from (a SQLite file such as paichan.db, or a database URL); it is only read")
     p.add_argument("--quote", choices=["own", "same"], default="own",
                    help="own: paichan quotes by capable-to-promise; same: every policy quotes the fixed lead time")
     p.add_argument("--lead-days", type=_positive, default=10.0, help="the fixed quoted lead time (default 10 days)")
@@ -136,21 +139,54 @@ def _median(values: list[Any]) -> Any:
     return round(m, 4) if isinstance(m, float) else m
 
 
+async def load_factory_file(name: str) -> tuple[Factory, datetime] | None:
+    """The factory in a paichan database (``paichan.db``, or a database URL), with the instant to
+    start from (its newest plan's, else now); None when there is no usable factory there. The
+    database is only read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import create_engine
+    from db.uow import SqlUnitOfWorkFactory
+
+    url = name if "://" in name else f"sqlite+aiosqlite:///{name}"
+    if "://" not in name and not Path(name).is_file():
+        return None
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            factory, _ = await load_factory(uow)
+            plan = await uow.plans.current()
+    except (SQLAlchemyError, OSError, ValueError):
+        return None
+    finally:
+        await engine.dispose()
+    if not factory.machines or not factory.routings:
+        return None
+    start = plan.created if plan is not None else datetime.now(UTC)
+    return factory, floor_minute(start)
+
+
 def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: TextIO | None = None,
         store: Callable[[], contextlib.AbstractAsyncContextManager[UnitOfWorkFactory]] | None = None) -> int:
     out = out or sys.stdout
     lang: Lang = args.lang or resolve_lang(None, os.environ if env is None else env)
     tr = translator(lang)
-    if args.factory != "demo":
-        print(tr.gettext("Unknown factory {name}: only the demo factory can be simulated so far.",
-                         name=args.factory), file=sys.stderr)
-        return 1
+    if args.factory == "demo":
+        factory = generate_factory(FactorySpec(seed=7, tightness=DEMO_TIGHTNESS, machine_down=False,
+                                               orders=DEMO_OPEN_ORDERS), START)
+        start, title = START, tr.gettext("demo factory")
+    else:
+        loaded = asyncio.run(load_factory_file(args.factory))
+        if loaded is None:
+            print(tr.gettext("Unknown factory {name}: give demo, or a paichan database (a SQLite file or a "
+                             "database URL) with machines, routings and orders.", name=args.factory), file=sys.stderr)
+            return 1
+        factory, start = loaded
+        title = args.factory
     names = list(POLICIES) if args.policy == "all" else [args.policy]
     settings = SimSettings(lead_days=args.lead_days, quote_same=args.quote == "same",
                            plan_seconds=args.plan_seconds, replan_hours=args.replan_hours)
     spec = ScenarioSpec()
-    factory = generate_factory(FactorySpec(seed=7, tightness=DEMO_TIGHTNESS, machine_down=False,
-                                           orders=DEMO_OPEN_ORDERS), START)
     seeds = list(range(args.seed, args.seed + args.seeds))
     per_seed: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     weekly: dict[str, dict[int, list[float]]] = {n: {} for n in names}
@@ -161,7 +197,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
 
     async def job() -> None:
         for seed in seeds:
-            scenario = make_scenario(factory, START, args.days, seed, spec)
+            scenario = make_scenario(factory, start, args.days, seed, spec)
             for n in names:
                 bar.label(f"seed {seed} {n}")
                 async with open_store() as uow:
@@ -194,23 +230,24 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
         doc = {"days": args.days, "seeds": seeds, "quote": args.quote, "policies": medians,
                "per_seed": per_seed, "weekly_delay_rate": {n: {str(w): v for w, v in sorted(weekly[n].items())}
                                                            for n in names},
-               "assumptions": _assumptions(settings, spec, model)}
+               "assumptions": _assumptions(settings, spec, model, factory, args.factory)}
         print(json.dumps(doc, ensure_ascii=False, indent=1), file=out)
     else:
         what = tr.gettext("median of {n} seeds", n=len(seeds)) if len(seeds) > 1 else tr.gettext("seed {seed}",
                                                                                                    seed=args.seed)
-        print(tr.gettext("Factory simulation: demo factory, {days} days, {what}", days=f"{args.days:g}", what=what),
+        print(tr.gettext("Factory simulation: {factory}, {days} days, {what}", factory=title, days=f"{args.days:g}",
+                         what=what),
               file=out)
         print("", file=out)
         print(render_comparison(tr, medians), file=out)
         print("", file=out)
         print(tr.gettext("Assumptions"), file=out)
-        for line in _assumptions(settings, spec, model):
+        for line in _assumptions(settings, spec, model, factory, args.factory):
             print(f"  - {line}", file=out)
     if args.chart is not None:
         series = {n: [(w, statistics.median(v)) for w, v in sorted(weekly[n].items())] for n in names}
         png = comparison_png(tr, medians, series, title=tr.gettext(
-            "paichan simulate: demo factory, {days} days", days=f"{args.days:g}"))
+            "paichan simulate: {factory}, {days} days", factory=title, days=f"{args.days:g}"))
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         args.chart.write_bytes(png)
         if not args.json:
@@ -240,10 +277,15 @@ def _load_saved(paths: list[Path], per_seed: dict[str, list[dict[str, Any]]],
     return seeds, days
 
 
-def _assumptions(s: SimSettings, spec: ScenarioSpec, model: CustomerModel) -> list[str]:
+def _assumptions(s: SimSettings, spec: ScenarioSpec, model: CustomerModel, factory: Factory | None = None,
+                 name: str = "demo") -> list[str]:
     """The model in words (English, as the figures it names)."""
+    where = (f"factory: the demo factory's 12 machines, products and customers; {DEMO_OPEN_ORDERS} open orders at the start"
+             if factory is None or name == "demo" else
+             f"factory: {name}: {len(factory.machines)} machines, {len(factory.routings)} products, "
+             f"{len(factory.orders)} open orders at the start, its calendars, downtime and progress")
     return [
-        f"factory: the demo factory's 12 machines, products and customers; {DEMO_OPEN_ORDERS} open orders at the start",
+        where,
         f"arrivals: Poisson in office hours (Mon-Sat {spec.office_hours[0]}-{spec.office_hours[1]} h) at"
         f" {spec.utilisation:.0%} of the bottleneck's capacity; {spec.rush_share:.0%} rush requests (插单,"
         f" wanted in {spec.rush_days[0]:g}-{spec.rush_days[1]:g} days), others wanted in"

@@ -232,3 +232,31 @@ def test_cli_combines_saved_runs_into_medians(tmp_path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
     assert cli.run(_cli_args(from_json=[bad])) == 1
+
+
+def test_cli_simulates_the_factory_of_a_paichan_database(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--factory FILE``: the machines, routings, open orders and progress of a database the
+    factory already runs on (here the demo data loaded into a SQLite file); the file is only read."""
+    import asyncio
+
+    from bot.settings import load_settings
+    from bot.wiring import open_services
+    from scheduler_core.services.admin import load_demo
+
+    path = tmp_path / "factory.db"
+
+    async def make() -> int:
+        settings = replace(load_settings({}), database_url=f"sqlite+aiosqlite:///{path}")
+        async with open_services(settings, migrate=True,
+                                 clock=lambda: datetime(2026, 11, 23, 0, 0, tzinfo=UTC)) as svc:
+            summary = await load_demo(svc, publish=False)
+        return summary.open_orders
+
+    open_orders = asyncio.run(make())
+    before = path.read_bytes()
+    assert cli.run(_cli_args(factory=str(path), days=1.0), store=_fake_store()) == 0
+    doc = json.loads(capsys.readouterr().out)
+    fifo = doc["policies"]["fifo"]
+    assert fifo["orders_arrived"] > 0 and fifo["utilisation"] > 0  # the floor worked on the database's orders
+    assert f"{open_orders} open orders at the start" in doc["assumptions"][0]
+    assert path.read_bytes() == before  # only read
