@@ -125,14 +125,21 @@ async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int =
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
-async def change_log(svc: Services, actor: Actor, limit: int = 50) -> tuple[list[ChangeRecord], list[AuditEntry]]:
-    """Proposed and decided changes of the last 30 days, and the latest audit entries."""
+async def change_log(svc: Services, actor: Actor, limit: int = 50
+                     ) -> tuple[list[ChangeRecord], list[AuditEntry], dict[int, str]]:
+    """Proposed and decided changes of the last 30 days, the latest audit entries, and the
+    display name of each person in them (the system, id 0, has none)."""
     require(actor, "view_plan")
     async with svc.uow() as uow:
         changes = await uow.changes.list(since=svc.now() - timedelta(days=30))
         audit = await uow.audit.list(limit=limit)
+        names: dict[int, str] = {}
+        for user_id in {e.actor_id for e in audit if e.actor_id}:
+            user = await uow.users.get(user_id)
+            if user is not None:
+                names[user_id] = user.display_name or user.username
     changes.sort(key=lambda c: c.created, reverse=True)
-    return changes[:limit], sorted(audit, key=lambda e: e.at, reverse=True)
+    return changes[:limit], sorted(audit, key=lambda e: e.at, reverse=True), names
 
 
 async def kpi_trend(svc: Services, actor: Actor, weeks: int = 8) -> list[KpiView]:

@@ -285,3 +285,18 @@ def test_the_throttle_forgets_after_its_window() -> None:
     assert t.blocked("mia") and not t.blocked("sam")
     now[0] += LoginThrottle.WINDOW_MINUTES * 60 + 1
     assert not t.blocked("mia")
+
+
+async def test_the_audit_log_says_what_happened_and_who_did_it(web: Web) -> None:
+    from scheduler_core.services.ports import SYSTEM
+    from scheduler_core.services.shopfloor import report_progress
+
+    await report_progress(web.shop.svc, web.shop.operator, "SO-100", 10)
+    await report_progress(web.shop.svc, SYSTEM, "SO-102", 5)  # e.g. a shop-floor terminal
+    await web.login("mia", lang="zh")
+    status, body = await web.text("/changes")
+    audit = body[body.index('id="audit"'):]
+    assert status == 200
+    assert "报工" in audit and "report_progress" not in audit
+    assert "Otto" in audit  # the operator's name, not a number
+    assert "系统" in audit  # what the system itself did

@@ -95,6 +95,35 @@ async def _tz(svc: Services) -> ZoneInfo:
         return ZoneInfo(await uow.master.timezone())
 
 
+AUDIT_ACTIONS: dict[str, str] = {
+    "report_progress": N_("progress reported"),
+    "machine_down": N_("machine stopped"),
+    "machine_up": N_("machine running again"),
+    "record_order": N_("order taken"),
+    "record_delivery": N_("delivered"),
+    "complaint": N_("complaint"),
+    "confirm_insert": N_("rush order confirmed"),
+    "confirm_due": N_("new date confirmed"),
+    "confirm_quantity": N_("new quantity confirmed"),
+    "confirm_cancel": N_("cancellation confirmed"),
+    "confirm_priority": N_("priority confirmed"),
+    "confirm_move": N_("step move confirmed"),
+    "load_demo": N_("demo data loaded"),
+    "create_user": N_("user created"),
+    "set_password": N_("password set"),
+    "link_code": N_("link code made"),
+    "link": N_("chat linked"),
+    "chat_blocked": N_("chat stopped receiving"),
+    "api_token_issue": N_("API token issued"),
+    "api_token_revoke": N_("API token revoked"),
+    "import_orders": N_("orders imported"),
+    "import_routings": N_("routings imported"),
+    "import_machines": N_("machines imported"),
+    "import_calendars": N_("calendars imported"),
+}
+"""Audit actions in words; an action not listed shows its code."""
+
+
 class View:
     """What every template gets: the translator, formatters, the person and the CSRF token."""
 
@@ -106,6 +135,10 @@ class View:
 
     def _(self, message: str, **params: object) -> str:
         return self.tr.gettext(message, **params)
+
+    def action(self, code: str) -> str:
+        """An audit action in words."""
+        return self._(AUDIT_ACTIONS[code]) if code in AUDIT_ACTIONS else code
 
     def when(self, dt: datetime | None) -> str:
         return self.tr.short_datetime(dt.astimezone(self.tz)) if dt is not None else "–"
@@ -583,9 +616,9 @@ async def _changes_page(request: web.Request, view: View, svc: Services, *, stat
                         outcome: str | None = None, values: dict[str, str] | None = None) -> web.StreamResponse:
     actor = view.who.actor
     assert actor is not None
-    changes, audit = await change_log(svc, actor)
+    changes, audit, names = await change_log(svc, actor)
     customers, products = await _rush_choices(svc)
-    return _render(request, "changes.html", view, status=status, changes=changes, audit=audit, customers=customers,
+    return _render(request, "changes.html", view, status=status, changes=changes, audit=audit, names=names, customers=customers,
                    products=products, error=error, proposal=proposal, outcome=outcome, values=values or {},
                    can_change=can(actor, "assess_change"), min_date=svc.now().astimezone(view.tz).date().isoformat())
 
