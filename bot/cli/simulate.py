@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from scheduler_core.domain.generate import DEMO_TIGHTNESS, FactorySpec, generate_factory
 from scheduler_core.domain.model import Factory
 from scheduler_core.domain.timegrid import floor_minute
-from scheduler_core.reports.i18n import Lang, resolve_lang, translator
+from scheduler_core.reports.i18n import Lang, Tr, resolve_lang, translator
 from scheduler_core.reports.simulation import comparison_png, render_comparison
 from scheduler_core.services.context import load_factory
 from scheduler_core.services.ports import UnitOfWorkFactory
@@ -242,7 +242,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
         print(render_comparison(tr, medians), file=out)
         print("", file=out)
         print(tr.gettext("Assumptions"), file=out)
-        for line in _assumptions(settings, spec, model, factory, args.factory):
+        for line in _assumptions(settings, spec, model, factory, args.factory, tr):
             print(f"  - {line}", file=out)
     if args.chart is not None:
         series = {n: [(w, statistics.median(v)) for w, v in sorted(weekly[n].items())] for n in names}
@@ -278,31 +278,52 @@ def _load_saved(paths: list[Path], per_seed: dict[str, list[dict[str, Any]]],
 
 
 def _assumptions(s: SimSettings, spec: ScenarioSpec, model: CustomerModel, factory: Factory | None = None,
-                 name: str = "demo") -> list[str]:
-    """The model in words (English, as the figures it names)."""
-    where = (f"factory: the demo factory's 12 machines, products and customers; {DEMO_OPEN_ORDERS} open orders at the start"
+                 name: str = "demo", tr: Tr | None = None) -> list[str]:
+    """The model in words, in ``tr``'s language (English without one: the ``--json`` copy)."""
+    t = tr or translator("en")
+    m = model
+    where = (t.gettext("factory: the demo factory's 12 machines, products and customers; {n} open orders at the start",
+                       n=DEMO_OPEN_ORDERS)
              if factory is None or name == "demo" else
-             f"factory: {name}: {len(factory.machines)} machines, {len(factory.routings)} products, "
-             f"{len(factory.orders)} open orders at the start, its calendars, downtime and progress")
+             t.gettext("factory: {name}: {machines} machines, {products} products, {n} open orders at the start, "
+                       "its calendars, downtime and progress", name=name, machines=len(factory.machines),
+                       products=len(factory.routings), n=len(factory.orders)))
+    quotes = t.gettext(
+        "quotes: FIFO/EDD/ATC promise max(requested date, {lead} days) and accept every rush request as asked; "
+        "paichan promises max(requested date, capable-to-promise date + {margin} h) and accepts a rush request as "
+        "asked only when it can make it", lead=f"{s.lead_days:g}", margin=f"{s.margin_hours:g}")
+    if s.quote_same:
+        quotes += " " + t.gettext("(--quote same: every policy quotes the fixed lead time)")
     return [
         where,
-        f"arrivals: Poisson in office hours (Mon-Sat {spec.office_hours[0]}-{spec.office_hours[1]} h) at"
-        f" {spec.utilisation:.0%} of the bottleneck's capacity; {spec.rush_share:.0%} rush requests (插单,"
-        f" wanted in {spec.rush_days[0]:g}-{spec.rush_days[1]:g} days), others wanted in"
-        f" {spec.request_days[0]:g}-{spec.request_days[1]:g} days; VIP customers as in the demo",
-        f"processing times: routing time x lognormal noise (mean 1, sigma {spec.noise_sigma:g});"
-        f" breakdowns: MTBF {spec.mtbf_hours:g} h, MTTR {spec.mttr_hours:g} h (exponential)",
-        "shop floor: each machine takes the first startable step of the published plan's sequence on it;"
-        " progress reported at completion and at every re-plan; delivered when finished",
-        f"quotes: FIFO/EDD/ATC promise max(requested date, {s.lead_days:g} days) and accept every rush"
-        " request as asked; paichan promises max(requested date, capable-to-promise date +"
-        f" {s.margin_hours:g} h) and accepts a rush request as asked only when it can make it"
-        + (" (--quote same: every policy quotes the fixed lead time)" if s.quote_same else ""),
-        f"planning: every {s.replan_hours:g} simulated hours when anything happened; paichan: CP-SAT"
-        f" {s.plan_seconds:g} s per plan, 1 worker; baselines: their dispatching rule alone",
-        "delay warnings: paichan's own (queued when a plan makes an order late); the baselines send none",
-        "an order is judged when finished or when its promise has passed by the end; lead time over finished orders",
-        *[f"customers: {line}" for line in model.assumptions()],
+        t.gettext("arrivals: Poisson in office hours (Mon-Sat {open}-{close} h) at {load} of the bottleneck's "
+                  "capacity; {rush} rush requests (插单, wanted in {rush_min}-{rush_max} days), others wanted in "
+                  "{min}-{max} days; VIP customers as in the demo", open=spec.office_hours[0],
+                  close=spec.office_hours[1], load=f"{spec.utilisation:.0%}", rush=f"{spec.rush_share:.0%}",
+                  rush_min=f"{spec.rush_days[0]:g}", rush_max=f"{spec.rush_days[1]:g}",
+                  min=f"{spec.request_days[0]:g}", max=f"{spec.request_days[1]:g}"),
+        t.gettext("processing times: routing time x lognormal noise (mean 1, sigma {sigma}); breakdowns: MTBF {mtbf} h, "
+                  "MTTR {mttr} h (exponential)", sigma=f"{spec.noise_sigma:g}", mtbf=f"{spec.mtbf_hours:g}",
+                  mttr=f"{spec.mttr_hours:g}"),
+        t.gettext("shop floor: each machine takes the first startable step of the published plan's sequence on it; "
+                  "progress reported at completion and at every re-plan; delivered when finished"),
+        quotes,
+        t.gettext("planning: every {hours} simulated hours when anything happened; paichan: CP-SAT {seconds} s per "
+                  "plan, 1 worker; baselines: their dispatching rule alone", hours=f"{s.replan_hours:g}",
+                  seconds=f"{s.plan_seconds:g}"),
+        t.gettext("delay warnings: paichan's own (queued when a plan makes an order late); the baselines send none"),
+        t.gettext("an order is judged when finished or when its promise has passed by the end; lead time over "
+                  "finished orders"),
+        t.gettext("customers on time: complaint probability {p}, satisfaction {score}/5",
+                  p=f"{m.on_time_complaint:.0%}", score=f"{m.on_time_score:.1f}"),
+        t.gettext("customers late by d days: complaint probability {p} + {late} + {per_day} x d (at most {top}); "
+                  "satisfaction {score} - {penalty} - {per_day_penalty} x d (at least 1)",
+                  p=f"{m.on_time_complaint:.0%}", late=f"{m.late_complaint:.0%}", per_day=f"{m.per_day_complaint:.0%}",
+                  top=f"{m.max_complaint:.0%}", score=f"{m.on_time_score:.1f}", penalty=f"{m.late_penalty:.1f}",
+                  per_day_penalty=f"{m.per_day_penalty:.2f}"),
+        t.gettext("customers warned before the promised date: the lateness part of both is x {factor}",
+                  factor=f"{m.warned_factor:g}"),
+        t.gettext("customer rates are expected values over the orders (no sampling)"),
     ]
 
 

@@ -260,3 +260,11 @@ def test_cli_simulates_the_factory_of_a_paichan_database(tmp_path, capsys: pytes
     assert fifo["orders_arrived"] > 0 and fifo["utilisation"] > 0  # the floor worked on the database's orders
     assert f"{open_orders} open orders at the start" in doc["assumptions"][0]
     assert path.read_bytes() == before  # only read
+
+
+def test_the_printed_assumptions_speak_the_chosen_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(_cli_args(json=False, lang="zh_Hans", days=1.0), store=_fake_store()) == 0
+    out = capsys.readouterr().out
+    assumptions = out[out.index("假设"):]
+    assert "投诉概率" in assumptions and "泊松" in assumptions
+    assert "complaint probability" not in assumptions and "arrivals:" not in assumptions
