@@ -22,9 +22,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
-from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.errors import error_message
-from scheduler_core.reports.i18n import N_, Lang, Tr, resolve_lang, translator
+from scheduler_core.reports.i18n import Lang, Tr, resolve_lang, translator
+from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
 from scheduler_core.reports.text import display_width, pad, render_cause
 from scheduler_core.services.accounts import set_password
 from scheduler_core.services.admin import create_user
@@ -190,13 +190,6 @@ def _passwd(args: argparse.Namespace, cli: Cli) -> int:
     return 0
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: N_("admin"),
-    Role.MANAGER: N_("manager"),
-    Role.SALES: N_("sales"),
-    Role.OPERATOR: N_("operator"),
-    Role.CUSTOMER: N_("customer"),
-}
 
 
 def _link_code(args: argparse.Namespace, cli: Cli) -> int:
@@ -222,14 +215,6 @@ def _link_code(args: argparse.Namespace, cli: Cli) -> int:
 
 # --- orders, status, KPIs -------------------------------------------------------------------
 
-STATUS_LABELS: dict[OrderStatus, str] = {
-    OrderStatus.OPEN: N_("not started"),
-    OrderStatus.IN_PROGRESS: N_("in production"),
-    OrderStatus.DONE: N_("finished, awaiting delivery"),
-    OrderStatus.DELIVERED: N_("delivered"),
-    OrderStatus.CANCELLED: N_("cancelled"),
-}
-STEP_LABELS: dict[str, str] = {"done": N_("done"), "running": N_("running"), "planned": N_("planned")}
 
 
 def _line_json(line: OrderLine) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_
+from scheduler_core.reports.labels import ROLE_LABELS
 from scheduler_core.services.admin import DEMO_PASSWORD, DemoSummary, load_demo
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import Conflict
@@ -35,7 +36,7 @@ from scheduler_core.services.importing import (
 from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import SYSTEM
 
-from .admin import ROLE_LABELS, Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
+from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
 
 __all__ = ["read_table", "register", "write_xlsx"]
 

@@ -23,11 +23,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler_core.reports.errors import error_message
+from scheduler_core.reports.labels import ROLE_LABELS
 from scheduler_core.services.errors import ServiceError
 from scheduler_core.services.ports import Role
 
 from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
-from .admin import ROLE_LABELS, Cli, guarded, lang_option
+from .admin import Cli, guarded, lang_option
 
 __all__ = ["register"]
 

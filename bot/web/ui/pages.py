@@ -30,6 +30,7 @@ from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
+from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
 from scheduler_core.reports.text import render_cause
 from scheduler_core.services.accounts import verify_login
 from scheduler_core.services.change_flow import assess, confirm_change, reject_change
@@ -54,21 +55,6 @@ DUE_TIME = time(18, 0)
 MAX_FIELD = 200
 _ZERO = timedelta(0)
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: N_("admin"),
-    Role.MANAGER: N_("manager"),
-    Role.SALES: N_("sales"),
-    Role.OPERATOR: N_("operator"),
-    Role.CUSTOMER: N_("customer"),
-}
-STATUS_LABELS: dict[OrderStatus, str] = {
-    OrderStatus.OPEN: N_("not started"),
-    OrderStatus.IN_PROGRESS: N_("in production"),
-    OrderStatus.DONE: N_("finished, awaiting delivery"),
-    OrderStatus.DELIVERED: N_("delivered"),
-    OrderStatus.CANCELLED: N_("cancelled"),
-}
-STEP_LABELS: dict[str, str] = {"done": N_("done"), "running": N_("running"), "planned": N_("planned")}
 
 
 # --- plumbing --------------------------------------------------------------------------------------------
