@@ -365,6 +365,11 @@ class MemoryIdentities(_MemoryRepo):
     async def get(self, channel: str, external_id: int) -> ChatIdentity | None:
         return (await self._r()).identities.get((channel, external_id))
 
+    async def get_with_user(self, channel: str, external_id: int) -> tuple[ChatIdentity, User | None] | None:
+        d = await self._r()
+        ident = d.identities.get((channel, external_id))
+        return (ident, d.users.get(ident.user_id)) if ident is not None else None
+
     async def for_user(self, user_id: int) -> list[ChatIdentity]:
         return [i for i in (await self._r()).identities.values() if i.user_id == user_id]
 

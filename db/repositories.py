@@ -294,6 +294,12 @@ class SqlShopFloorRepository(_Repo):
                       ProgressRow.finished).order_by(ProgressRow.at, ProgressRow.id)
         if ref is not None:
             stmt = stmt.where(ProgressRow.ref == ref)
+        if ref is not None:  # one statement: the order's quantity joined to its reports
+            joined = await self._s.execute(stmt.add_columns(OrderRow.quantity)
+                                           .outerjoin(OrderRow, OrderRow.ref == ProgressRow.ref))
+            rows_q = joined.all()
+            qty = {r[0]: r[6] for r in rows_q if r[6] is not None}
+            return aggregate_progress([tuple(r[:6]) for r in rows_q], qty)
         rows = await self._s.execute(stmt)
         reports = [tuple(r) for r in rows.all()]
         refs = {r[0] for r in reports}
@@ -329,8 +335,19 @@ class SqlPlanRepository(_Repo):
         return await self._version(row) if row is not None else None
 
     async def current_for(self, ref: str) -> PlanVersion | None:
-        row = await self._one(select(PlanVersionRow).order_by(PlanVersionRow.number.desc()).limit(1))
-        return await self._version(row, ref) if row is not None else None
+        """The current version with only ``ref``'s operations: one statement (the newest version
+        LEFT JOIN its operations of ``ref``)."""
+        newest = select(PlanVersionRow.id).order_by(PlanVersionRow.number.desc()).limit(1).scalar_subquery()
+        result = await self._s.execute(
+            select(PlanVersionRow, PlannedOpRow)
+            .outerjoin(PlannedOpRow, (PlannedOpRow.version_id == PlanVersionRow.id) & (PlannedOpRow.ref == ref))
+            .where(PlanVersionRow.id == newest)
+            .order_by(PlannedOpRow.start, PlannedOpRow.step, PlannedOpRow.id)
+            .execution_options(populate_existing=True))
+        rows = result.all()
+        if not rows:
+            return None
+        return self._assemble(rows[0][0], [op for _, op in rows if op is not None], ref)
 
     async def history(self, limit: int = 30) -> list[PlanVersion]:
         """The latest ``limit`` versions, newest first."""
@@ -367,6 +384,10 @@ class SqlPlanRepository(_Repo):
         if ref is not None:
             stmt = stmt.where(PlannedOpRow.ref == ref)
         ops = await self._all(stmt.order_by(PlannedOpRow.start, PlannedOpRow.ref, PlannedOpRow.step, PlannedOpRow.id))
+        return self._assemble(row, ops, ref)
+
+    @staticmethod
+    def _assemble(row: PlanVersionRow, ops: Sequence[PlannedOpRow], ref: str | None) -> PlanVersion:
         schedule = Schedule(
             tuple(PlannedOp(o.ref, o.step, o.step_name, o.machine, o.start, o.end, o.quantity, o.work_minutes,
                             o.fixed) for o in ops),
@@ -490,6 +511,18 @@ class SqlIdentityRepository(_Repo):
         row = await self._one(select(ChatIdentityRow).where(ChatIdentityRow.channel == channel,
                                                             ChatIdentityRow.external_id == external_id))
         return _identity(row) if row is not None else None
+
+    async def get_with_user(self, channel: str, external_id: int) -> tuple[ChatIdentity, User | None] | None:
+        result = await self._s.execute(
+            select(ChatIdentityRow, UserRow)
+            .outerjoin(UserRow, UserRow.id == ChatIdentityRow.user_id)
+            .where(ChatIdentityRow.channel == channel, ChatIdentityRow.external_id == external_id)
+            .execution_options(populate_existing=True))
+        row = result.first()
+        if row is None:
+            return None
+        ident, user = row
+        return _identity(ident), (_user(user) if user is not None else None)
 
     async def for_user(self, user_id: int) -> list[ChatIdentity]:
         rows = await self._all(select(ChatIdentityRow).where(ChatIdentityRow.user_id == user_id)

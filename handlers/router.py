@@ -76,8 +76,10 @@ class ChatRouter:
         """Who sent ``msg``: the account's link (numeric id only, P2), user, role and language."""
         svc = self.deps.svc
         async with svc.uow() as uow:
-            ident = await uow.identities.get(msg.channel, msg.user_id)
-            user = await uow.users.get(ident.user_id) if ident is not None and ident.active else None
+            found = await uow.identities.get_with_user(msg.channel, msg.user_id)  # one statement
+        ident, user = found if found is not None else (None, None)
+        if ident is not None and not ident.active:
+            user = None
         tz = await self.deps.timezone()
         if ident is None or user is None or not user.active:
             return Ctx(self.deps, msg, lang_of(msg.language_code), None, None, tz)

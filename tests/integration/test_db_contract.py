@@ -225,6 +225,9 @@ async def test_progress_aggregates_reports_per_step(uow_factory: UnitOfWorkFacto
     async with uow_factory() as uow:
         assert await uow.shopfloor.progress("SO-1001") == {k: v for k, v in progress.items() if k[0] == "SO-1001"}
         assert await uow.shopfloor.progress("SO-4040") == {}
+        # one order read alone: its quantity still closes the step; an unknown order only by the flag
+        for ref in ("SO-1002", "SO-9999"):
+            assert await uow.shopfloor.progress(ref) == {k: v for k, v in progress.items() if k[0] == ref}
 
 
 async def test_downtime_is_replaced_as_a_whole(uow_factory: UnitOfWorkFactory) -> None:
@@ -247,6 +250,7 @@ async def test_publish_is_compare_and_set(uow_factory: UnitOfWorkFactory) -> Non
     s1 = schedule(("SO-1001", 1, "M2", 2, 3), ("SO-1001", 0, "M1", 0, 2), ("SO-1002", 0, "M1", 2, 4))
     async with uow_factory(write=True) as uow:
         assert await uow.plans.current() is None
+        assert await uow.plans.current_for("SO-1001") is None
         with pytest.raises(StalePlan):
             await uow.plans.publish(s1, "initial", expected=1, created=NOW, metrics={})
         assert await uow.plans.publish(s1, "initial", expected=0, created=NOW, metrics={"tardiness": 0}) == 1
@@ -262,6 +266,9 @@ async def test_publish_is_compare_and_set(uow_factory: UnitOfWorkFactory) -> Non
         assert only is not None and only.number == 1 and only.metrics == cur.metrics
         assert {(o.ref, o.step) for o in only.schedule.ops} == {("SO-1001", 0), ("SO-1001", 1)}
         assert only.schedule.eta("SO-1001") == cur.schedule.eta("SO-1001")
+        unplanned = await uow.plans.current_for("SO-4040")  # the version, without operations
+        assert unplanned is not None and unplanned.number == 1 and unplanned.schedule.ops == ()
+        assert unplanned.metrics == cur.metrics and unplanned.schedule.eta("SO-4040") is None
         with pytest.raises(StalePlan):
             await uow.plans.publish(s1, "stale", expected=0, created=NOW, metrics={})
         # StalePlan leaves the transaction usable: the caller may record the outcome and commit
@@ -373,6 +380,11 @@ async def test_users_identities_and_allocation(uow_factory: UnitOfWorkFactory) -
         assert await uow.identities.get("telegram", 7_000_000_001) == ChatIdentity(
             "telegram", 7_000_000_001, boss.id, "zh_Hans", False)
         assert [i.channel for i in await uow.identities.for_user(buyer.id)] == ["web"]
+        # the identity and its user in one read, as the chat resolves every sender
+        assert await uow.identities.get_with_user("telegram", 7_000_000_001) == (
+            ChatIdentity("telegram", 7_000_000_001, boss.id, "zh_Hans", False), boss)
+        assert await uow.identities.get_with_user("web", 1) == (ChatIdentity("web", 1, buyer.id), buyer)
+        assert await uow.identities.get_with_user("telegram", 7_000_000_003) is None
         assert len(await uow.identities.for_user(boss.id)) == 2
 
 
