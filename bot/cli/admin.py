@@ -40,6 +40,7 @@ from scheduler_core.services.views import KpiView, OrderLine, OrderStatusView
 
 from ..settings import Settings, SettingsError, load_settings
 from ..wiring import open_services, system_clock
+from .options import number
 
 __all__ = [
     "Cli",
@@ -439,16 +440,6 @@ def _token_revoke(args: argparse.Namespace, cli: Cli) -> int:
     return 0
 
 
-def _token_days(value: str) -> int:
-    try:
-        x = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
-    if not 1 <= x <= 3660:
-        raise argparse.ArgumentTypeError("must be between 1 and 3660")
-    return x
-
-
 def _token_id(value: str) -> int:
     try:
         return int(value)
@@ -463,7 +454,7 @@ def register_tokens(subparsers: Any) -> None:
     issue = token_sub.add_parser("issue", help="a new API token for a user (shown once)")
     issue.add_argument("username")
     issue.add_argument("--name", default="", help="what the token is for (shown in the list)")
-    issue.add_argument("--days", type=_token_days, default=None, help="expires after this many days (default: never)")
+    issue.add_argument("--days", type=number(int, at_least=1, at_most=3660), default=None, help="expires after this many days (default: never)")
     issue.add_argument("--json", action="store_true")
     _add_lang(issue)
     issue.set_defaults(func=guarded(_token_issue))
@@ -479,16 +470,6 @@ def register_tokens(subparsers: Any) -> None:
 
 
 # --- registration ---------------------------------------------------------------------------
-
-
-def _days(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
-    if not 0 < x <= 3660:
-        raise argparse.ArgumentTypeError("must be between 0 and 3660")
-    return x
 
 
 def _add_lang(p: argparse.ArgumentParser) -> None:
@@ -546,7 +527,7 @@ def register(subparsers: Any) -> None:
     st.set_defaults(func=guarded(_status))
 
     kpi = subparsers.add_parser("kpi", help="lead time, on-time rate, complaints, satisfaction")
-    kpi.add_argument("--days", type=_days, default=30.0, help="period up to now (default 30)")
+    kpi.add_argument("--days", type=number(float, above=0, at_most=3660), default=30.0, help="period up to now (default 30)")
     kpi.add_argument("--json", action="store_true")
     _add_lang(kpi)
     kpi.set_defaults(func=guarded(_kpi))

@@ -29,6 +29,7 @@ from scheduler_core.services.ports import Role
 
 from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
 from .admin import Cli, guarded, lang_option
+from .options import number
 
 __all__ = ["register"]
 
@@ -172,16 +173,6 @@ def _logins() -> list[tuple[str, str, Role]]:
     return [(username, DEMO_PASSWORD, role) for username, role in DEMO_LOGINS]
 
 
-def _positive(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
-    if not 0 < number <= 10_000:
-        raise argparse.ArgumentTypeError(f"{value!r} must be above 0 and at most 10000")
-    return number
-
-
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("demo", help="run the whole product on demo data (web, jobs, simulated shop floor)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -189,8 +180,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=None, help="default PAICHAN_PORT or 8080; 0 picks a free one")
     p.add_argument("--database", default=None,
                    help=f"SQLAlchemy URL (default PAICHAN_DATABASE_URL or sqlite+aiosqlite:///{DEFAULT_DB})")
-    p.add_argument("--speed", type=_positive, default=60.0, help="factory minutes per real minute (default 60)")
-    p.add_argument("--tick", type=_positive, default=5.0, help="real seconds between simulator steps (default 5)")
+    p.add_argument("--speed", type=number(float, above=0, at_most=10_000), default=60.0, help="factory minutes per real minute (default 60)")
+    p.add_argument("--tick", type=number(float, above=0, at_most=10_000), default=5.0, help="real seconds between simulator steps (default 5)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--no-simulator", action="store_true", help="serve the demo data without the simulated shop floor")
     p.add_argument("--lang", type=lang_option, default=None, help="zh or en (default: PAICHAN_LANG or the locale)")

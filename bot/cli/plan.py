@@ -25,6 +25,8 @@ from scheduler_core.reports.i18n import Lang, Tr, resolve_lang, translator
 from scheduler_core.reports.text import render_plan_table, render_plan_totals
 from scheduler_core.services.planning import OrderEta, PlanSettings, replan
 
+from .options import lang_choice, number
+
 __all__ = ["register", "run", "utc_now"]
 
 Clock = Callable[[], datetime]
@@ -37,33 +39,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _lang(value: str) -> Lang:
-    try:
-        return resolve_lang(value, {})
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
 def _instant(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not an ISO date-time: {value!r}") from exc
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=ZoneInfo(_DEMO_TZ))
-
-
-def _positive(value: str) -> float:
-    x = float(value)
-    if x <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return x
-
-
-def _count(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return n
 
 
 def register(subparsers: Any) -> None:
@@ -77,15 +58,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--demo", action="store_true",
                    help="plan the generated demo factory in memory (120 orders, 12 machines); "
                         "without it: re-plan the factory in the database and publish the plan")
-    p.add_argument("--lang", type=_lang, default=None, help="zh or en (default: from LC_ALL / LC_MESSAGES / LANG)")
+    p.add_argument("--lang", type=lang_choice, default=None, help="zh or en (default: from LC_ALL / LC_MESSAGES / LANG)")
     p.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
-    p.add_argument("--deadline", type=_positive, default=2.0, help="solver time budget in seconds (default 2.0)")
+    p.add_argument("--deadline", type=number(float, above=0), default=2.0, help="solver time budget in seconds (default 2.0)")
     p.add_argument("--gantt", type=Path, default=Path("gantt.png"), metavar="PATH", help="chart file (default gantt.png)")
     p.add_argument(
         "--days", type=float, default=7.0, metavar="D",
         help="days of plan the chart shows from now (default 7; 0 = the whole plan)",
     )
-    p.add_argument("--limit", type=_count, default=None, metavar="N", help="show at most N orders (default all)")
+    p.add_argument("--limit", type=number(int, at_least=0), default=None, metavar="N", help="show at most N orders (default all)")
     p.add_argument(
         "--now", type=_instant, default=None, metavar="ISO",
         help="plan as of this instant, e.g. 2025-03-05T08:00+08:00 (no offset: factory time)",

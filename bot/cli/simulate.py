@@ -40,39 +40,14 @@ from scheduler_core.simulation import (
     weekly_delay_rate,
 )
 
+from .options import lang_choice, number
+
 __all__ = ["register", "run"]
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a fixed Monday 08:00 in Shanghai: runs repeat per seed
 DEMO_OPEN_ORDERS = 40
 """The simulation starts with the demo factory's machines, routings and customers and its
 first 40 open orders (the full demo book of 120 is a month of the bottleneck's work)."""
-
-
-def _lang(value: str) -> Lang:
-    try:
-        return resolve_lang(value, {})
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def _positive(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {value}") from exc
-    if not x > 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return x
-
-
-def _count(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value}") from exc
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return n
 
 
 def register(subparsers: Any) -> None:
@@ -82,24 +57,24 @@ def register(subparsers: Any) -> None:
         description="Discrete-event simulation of the factory through paichan's own use cases and planner, "
                     "every policy on the same arrivals, noise and breakdowns.",
     )
-    p.add_argument("--days", type=_positive, default=90.0, help="simulated days (default 90)")
+    p.add_argument("--days", type=number(float, above=0), default=90.0, help="simulated days (default 90)")
     p.add_argument("--policy", choices=[*POLICIES, "all"], default="all")
     p.add_argument("--seed", type=int, default=1, help="scenario seed (default 1)")
-    p.add_argument("--seeds", type=_count, default=1, metavar="N",
+    p.add_argument("--seeds", type=number(int, at_least=1), default=1, metavar="N",
                    help="run seeds S .. S+N-1 and report medians (default 1)")
     p.add_argument("--factory", default="demo", help="demo, or a paichan database to start from (a SQLite file such as paichan.db, or a database URL); it is only read")
     p.add_argument("--quote", choices=["own", "same"], default="own",
                    help="own: paichan quotes by capable-to-promise; same: every policy quotes the fixed lead time")
-    p.add_argument("--lead-days", type=_positive, default=10.0, help="the fixed quoted lead time (default 10 days)")
-    p.add_argument("--plan-seconds", type=_positive, default=1.0, help="paichan's time limit per plan (default 1)")
-    p.add_argument("--replan-hours", type=_positive, default=4.0,
+    p.add_argument("--lead-days", type=number(float, above=0), default=10.0, help="the fixed quoted lead time (default 10 days)")
+    p.add_argument("--plan-seconds", type=number(float, above=0), default=1.0, help="paichan's time limit per plan (default 1)")
+    p.add_argument("--replan-hours", type=number(float, above=0), default=4.0,
                    help="re-plan every this many simulated hours when events happened (default 4)")
     p.add_argument("--store", choices=["memory", "sqlite"], default="memory",
                    help="storage behind the use cases: the in-memory adapter (default, fast) or a throw-away "
                         "SQLite database")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--chart", type=Path, default=None, metavar="PNG", help="write a comparison chart")
-    p.add_argument("--lang", type=_lang, default=None, help="zh or en")
+    p.add_argument("--lang", type=lang_choice, default=None, help="zh or en")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--from-json", type=Path, nargs="+", default=None, metavar="FILE",
                    help="do not simulate: combine results saved with --json (e.g. seeds run in parallel)")
