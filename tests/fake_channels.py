@@ -30,6 +30,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web.local import serve_locally
+
 __all__ = ["FakeServices", "FakeSmtp", "Received", "free_port"]
 
 Fault = tuple[Any, ...]
@@ -108,13 +110,7 @@ class FakeServices:
         app.router.add_post("/cgi-bin/webhook/send", self._wecom)
         app.router.add_post("/robot/send", self._dingtalk)
         app.router.add_post("/open-apis/bot/v2/hook/{name}", self._feishu)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server: Any = site._server
-        assert server is not None
-        self.port = int(server.sockets[0].getsockname()[1])
+        self._runner, self.port = await serve_locally(app)
         return self
 
     async def stop(self) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web.local import serve_locally
+
 __all__ = ["BOT_ID", "BOT_USERNAME", "Call", "FakeTelegram"]
 
 BOT_ID = 700_000_001
@@ -78,13 +80,7 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_locally(app)
         return self
 
     async def close(self) -> None:

@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
+
+from ..web.local import serve_locally
 
 __all__ = ["add_parser", "run"]
 
@@ -82,13 +84,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         foreign = [r.ref for r in active if r.order.customer != customer.customer]
         ctoken = (await issue_token(svc, SYSTEM, customer.username)).token
         mtoken = (await issue_token(svc, SYSTEM, manager.username)).token
-        runner = web.AppRunner(init_app(Settings(database_url=url, telegram_token=None), services=svc),
-                               access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        server = cast(asyncio.Server, site._server)
-        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api/v1"
+        runner, port = await serve_locally(init_app(Settings(database_url=url, telegram_token=None), services=svc))
+        base = f"http://127.0.0.1:{port}/api/v1"
         rng = random.Random(1)
         probes: dict[str, tuple[str, Callable[[], str], int]] = {
             "GET /orders/{ref}/status (customer)": (ctoken, lambda: f"/orders/{rng.choice(own)}/status", 200),

@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ..web.local import serve_locally
+
 __all__ = ["FakeBotApi"]
 
 _SENDS = frozenset({"sendMessage", "editMessageText", "sendPhoto"})
@@ -30,13 +32,7 @@ class FakeBotApi:
     async def start(self) -> None:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None)
-        assert sockets
-        self.port = int(sockets[0].getsockname()[1])
+        self._runner, self.port = await serve_locally(app)
 
     async def close(self) -> None:
         if self._runner is not None:

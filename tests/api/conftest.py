@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.web.app import init_app
+from bot.web.local import serve_locally
 from scheduler_core.services.api_tokens import authenticate, issue_token
 from scheduler_core.services.ports import UnitOfWorkFactory
 from scheduler_core.services.shopfloor import replan_now
@@ -64,13 +65,8 @@ class Api:
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None and server.sockets
-    return runner, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    runner, port = await serve_locally(app)
+    return runner, f"http://127.0.0.1:{port}"
 
 
 async def planned_shop(uow: UnitOfWorkFactory | None = None) -> Shop:

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.settings import load_settings
 from bot.web.app import init_app
+from bot.web.local import serve_locally
 from bot.wiring import open_services
 from scheduler_core.services.admin import DEMO_PASSWORD, load_demo
 
@@ -58,13 +59,7 @@ class _Thread(threading.Thread):
         async with open_services(load_settings(self.env), migrate=True) as svc:
             await load_demo(svc, seed=7)
         app = init_app(load_settings(self.env))
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        self.runner, self.port = await serve_locally(app)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.web.app import PROCESSOR, init_app
+from bot.web.local import serve_locally
 from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import Actor, UnitOfWorkFactory
 from scheduler_core.services.shopfloor import replan_now
@@ -108,13 +109,7 @@ async def start_chat(shop: Shop, tg: FakeTelegram) -> tuple[web.AppRunner, web.A
     settings = Settings(telegram_token=TOKEN, telegram_base_url=tg.base_url, telegram_webhook_secret=SECRET,
                         telegram_webhook_url=None)
     app = init_app(settings, services=shop.svc, send_rate=0)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None and server.sockets
-    port = server.sockets[0].getsockname()[1]
+    runner, port = await serve_locally(app)
     return runner, app, f"http://127.0.0.1:{port}/telegram/webhook"
 
 
