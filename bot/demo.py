@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -26,6 +26,9 @@ from scheduler_core.services.errors import Conflict
 from .settings import Settings
 from .web.app import SERVICES
 from .wiring import open_services, system_clock
+
+if TYPE_CHECKING:
+    from scheduler_core.simulation import FloorEvent
 
 __all__ = ["AcceleratedClock", "DemoDatabase", "ShopFloor", "prepare_demo_database", "simulator_context"]
 
@@ -97,11 +100,11 @@ def _next_working(at: datetime, calendars: list[WorkCalendar], tz: str) -> datet
 class ShopFloor(Protocol):
     """Something that moves the factory up to ``now`` through the use cases and says what it did."""
 
-    async def step(self, now: datetime) -> list[str]: ...
+    async def step(self, now: datetime) -> list[FloorEvent]: ...
 
 
 def simulator_context(make: Callable[[Services], ShopFloor], tick: timedelta,
-                      on_event: Callable[[datetime, list[str]], Awaitable[None] | None] | None = None,
+                      on_event: Callable[[datetime, list[FloorEvent]], Awaitable[None] | None] | None = None,
                       ) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context that steps the shop floor every ``tick`` of real time;
     ``on_event`` gets what each step did (default: logged)."""
@@ -121,7 +124,7 @@ def simulator_context(make: Callable[[Services], ShopFloor], tick: timedelta,
 
 
 async def _run(svc: Services, floor: ShopFloor, every: float,
-               on_event: Callable[[datetime, list[str]], Awaitable[None] | None] | None) -> None:
+               on_event: Callable[[datetime, list[FloorEvent]], Awaitable[None] | None] | None) -> None:
     while True:
         await asyncio.sleep(every)
         now = svc.now()

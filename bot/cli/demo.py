@@ -15,11 +15,10 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import re
 import signal
 import sys
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from scheduler_core.reports.errors import error_message
@@ -30,6 +29,9 @@ from scheduler_core.services.ports import Role
 from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
 from .admin import Cli, guarded, lang_option
 from .options import number
+
+if TYPE_CHECKING:
+    from scheduler_core.simulation import FloorEvent
 
 __all__ = ["register"]
 
@@ -129,17 +131,16 @@ def _shop_floor(seed: int, step: timedelta) -> Any:
 
 def _printer(cli: Cli, tz: ZoneInfo) -> Any:
     """One console line per thing that happened; the routine progress reports of a step as a count."""
-    progress = re.compile(r": \d+/\d+ units$")
 
-    def show(now: datetime, events: list[str]) -> None:
-        routine = [e for e in events if progress.search(e)]
+    def show(now: datetime, events: list[FloorEvent]) -> None:
         stamp = f"  [{now.astimezone(tz):%m-%d %H:%M}]"
         for event in events:
-            if event not in routine:
-                print(f"{stamp} {event}", file=cli.out, flush=True)
+            if event.kind != "progress":
+                print(f"{stamp} {event.text}", file=cli.out, flush=True)
+        routine = sum(1 for e in events if e.kind == "progress")
         if routine:
             print(f"{stamp} " + cli.tr.ngettext("progress reported on {n} running step",
-                                                 "progress reported on {n} running steps", len(routine)),
+                                                 "progress reported on {n} running steps", routine),
                   file=cli.out, flush=True)
 
     return show

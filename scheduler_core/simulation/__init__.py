@@ -20,7 +20,7 @@ then breaks down or repairs a machine, and now and then adds a new order or a ru
 from __future__ import annotations
 
 from .customer import CustomerModel
-from .driver import DriverSettings, ShopFloorDriver
+from .driver import DriverSettings, FloorEvent, ShopFloorDriver
 from .engine import (
     POLICIES,
     OrderOutcome,
@@ -40,6 +40,7 @@ __all__ = [
     "Breakdown",
     "CustomerModel",
     "DriverSettings",
+    "FloorEvent",
     "OrderOutcome",
     "Policy",
     "RunResult",

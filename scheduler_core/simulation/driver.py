@@ -14,7 +14,8 @@ any clock (an accelerated one in a demo). Every ``step(now)``:
 
 All of it goes through the use cases (``record_progress``, ``record_machine_down`` /
 ``record_machine_up``, ``record_order``, ``assess`` / ``confirm_change`` / ``reject_change``,
-``replan_now``); ``step`` returns one English line per thing it did. Randomness comes only
+``replan_now``); ``step`` returns a :class:`FloorEvent` (kind and an English line) per thing
+it did. Randomness comes only
 from the ``random.Random`` it is given, so a seed repeats a demo.
 """
 
@@ -37,7 +38,19 @@ from scheduler_core.services.shopfloor import (
     replan_now,
 )
 
-__all__ = ["DriverSettings", "ShopFloorDriver"]
+__all__ = ["DriverSettings", "FloorEvent", "ShopFloorDriver"]
+
+
+@dataclass(frozen=True, slots=True)
+class FloorEvent:
+    """One thing the floor did. ``kind``: progress (a running step's routine report), finished,
+    repaired, breakdown, order, rush_accepted or rush_declined."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +76,9 @@ class ShopFloorDriver:
     actor: Actor = SYSTEM
     repairs: dict[str, datetime] = field(default_factory=dict)
 
-    async def step(self, now: datetime) -> list[str]:
+    async def step(self, now: datetime) -> list[FloorEvent]:
         """Advance the floor to ``now`` (the services' clock should read ``now`` too)."""
-        lines: list[str] = []
+        lines: list[FloorEvent] = []
         lines += await self._progress(now)
         lines += await self._machines(now)
         lines += await self._orders(now)
@@ -73,14 +86,14 @@ class ShopFloorDriver:
             await replan_now(self.services, SYSTEM, "shop floor")
         return lines
 
-    async def _progress(self, now: datetime) -> list[str]:
+    async def _progress(self, now: datetime) -> list[FloorEvent]:
         async with self.services.uow() as uow:
             plan = await uow.plans.current()
             progress = await uow.shopfloor.progress()
             orders = {r.ref: r.order for r in await uow.orders.active()}
         if plan is None:
             return []
-        lines = []
+        lines: list[FloorEvent] = []
         for op in sorted(plan.schedule.ops, key=lambda o: (o.start, o.ref, o.step)):
             order = orders.get(op.ref)
             if order is None or op.start > now or op.machine in self.repairs:
@@ -98,7 +111,7 @@ class ShopFloorDriver:
                 good = max(1, order.quantity - done)
                 await record_progress(self.services, self.actor, op.ref, good, step=op.step + 1, machine=machine,
                                       finished=True)
-                lines.append(f"{op.ref} step {op.step + 1} finished on {machine} ({good} units)")
+                lines.append(FloorEvent("finished", f"{op.ref} step {op.step + 1} finished on {machine} ({good} units)"))
                 continue
             # A running step is re-planned from each plan's instant with what is left of it, so
             # the pace is that of the planned quantity over the planned span.
@@ -108,16 +121,16 @@ class ShopFloorDriver:
             if target - done >= 1:
                 await record_progress(self.services, self.actor, op.ref, target - done, step=op.step + 1,
                                       machine=machine)
-                lines.append(f"{op.ref} step {op.step + 1} on {machine}: {target}/{order.quantity} units")
+                lines.append(FloorEvent("progress", f"{op.ref} step {op.step + 1} on {machine}: {target}/{order.quantity} units"))
         return lines
 
-    async def _machines(self, now: datetime) -> list[str]:
-        lines = []
+    async def _machines(self, now: datetime) -> list[FloorEvent]:
+        lines: list[FloorEvent] = []
         for machine, until in sorted(self.repairs.items()):
             if until <= now:
                 await record_machine_up(self.services, self.actor, machine)
                 del self.repairs[machine]
-                lines.append(f"{machine} repaired")
+                lines.append(FloorEvent("repaired", f"{machine} repaired"))
         if self.rng.random() < self.settings.breakdown_chance:
             async with self.services.uow() as uow:
                 machines = [m.id for m in await uow.master.machines() if m.id not in self.repairs]
@@ -126,11 +139,11 @@ class ShopFloorDriver:
                 hours = self.rng.expovariate(1.0 / self.settings.mttr_hours)
                 self.repairs[machine] = now + timedelta(hours=max(0.25, hours))
                 await record_machine_down(self.services, self.actor, machine, "breakdown")
-                lines.append(f"{machine} broke down (repair in about {hours:.1f} h)")
+                lines.append(FloorEvent("breakdown", f"{machine} broke down (repair in about {hours:.1f} h)"))
         return lines
 
-    async def _orders(self, now: datetime) -> list[str]:
-        lines = []
+    async def _orders(self, now: datetime) -> list[FloorEvent]:
+        lines: list[FloorEvent] = []
         s = self.settings
         for rush in (False, True):
             if self.rng.random() >= (s.rush_chance if rush else s.order_chance):
@@ -147,13 +160,13 @@ class ShopFloorDriver:
                           self.rng.randint(*s.quantity), due, rush=rush, created=now)
             if not rush:
                 await record_order(self.services, self.actor, order)
-                lines.append(f"new order {ref}: {order.quantity} x {order.product} for {order.customer}")
+                lines.append(FloorEvent("order", f"new order {ref}: {order.quantity} x {order.product} for {order.customer}"))
                 continue
             proposal = await assess(self.services, self.actor, InsertOrder(order))
             if proposal.on_time_possible:
                 await confirm_change(self.services, self.actor, proposal.token)
-                lines.append(f"rush order {ref} accepted: {order.quantity} x {order.product}")
+                lines.append(FloorEvent("rush_accepted", f"rush order {ref} accepted: {order.quantity} x {order.product}"))
             else:
                 await reject_change(self.services, self.actor, proposal.token)
-                lines.append(f"rush request {ref} declined: cannot make its date")
+                lines.append(FloorEvent("rush_declined", f"rush request {ref} declined: cannot make its date"))
         return lines

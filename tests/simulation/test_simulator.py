@@ -24,6 +24,7 @@ from scheduler_core.services.shopfloor import replan_now
 from scheduler_core.simulation import (
     POLICIES,
     CustomerModel,
+    FloorEvent,
     ScenarioSpec,
     ShopFloorDriver,
     SimClock,
@@ -198,7 +199,7 @@ async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None
     await seed_storage(uow, sc)
     await replan_now(svc, SYSTEM, "start")
     driver = ShopFloorDriver(svc, random.Random(4))
-    said: list[str] = []
+    said: list[FloorEvent] = []
     for hour in range(1, 49, 2):
         clock.now = START + timedelta(hours=hour)
         said += await driver.step(clock.now)
@@ -207,9 +208,10 @@ async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None
         plan = await u.plans.current()
         orders = await u.orders.list()
         factory, _ = await load_factory(u)
-    assert any("finished" in s for s in said)
+    assert any(e.kind == "finished" and "finished on" in e.text for e in said)
     assert any(p.finished is not None and p.finished > START for p in progress.values())
-    assert any(s.startswith("new order") for s in said) and len(orders) > len(sc.factory.orders)
+    assert any(e.kind == "order" and e.text.startswith("new order") for e in said)
+    assert len(orders) > len(sc.factory.orders)
     assert plan is not None and plan.number > 1 and check_schedule(factory, plan.schedule) == []
 
 
