@@ -30,18 +30,17 @@ async def open_services(
 
     ``planner_processes``: run planner calls in that many worker processes (servers: the event
     loop stays free while a change is assessed, P9); 0 runs them in a thread (one-shot commands)."""
-    from db.engine import create_engine
     from db.migrate import upgrade
     from db.uow import SqlUnitOfWorkFactory
 
     if migrate:
         await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    uow = SqlUnitOfWorkFactory.open(settings.database_url)
     planner: PlannerExecutor = ProcessPlanner(planner_processes) if planner_processes > 0 else ThreadPlanner()
     try:
         await asyncio.to_thread(planner.start)  # the workers exist before the first request
         yield Services(
-            uow=SqlUnitOfWorkFactory(engine),
+            uow=uow,
             clock=clock,
             planning=PlanSettings(deadline=settings.plan_deadline, workers=settings.solver_workers,
                                   frozen_minutes=settings.frozen_minutes),
@@ -51,4 +50,4 @@ async def open_services(
         )
     finally:
         await asyncio.to_thread(planner.close)
-        await engine.dispose()
+        await uow.dispose()

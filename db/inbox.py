@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, make_url
 
 from scheduler_core.services.ports import UnitOfWorkFactory
 
-from .engine import WRITE, create_engine, create_sync_sqlite_engine, is_sqlite
+from .engine import WRITE, create_engine, create_sync_sqlite_engine, is_sqlite_file
 from .tables import InboxRow
 from .uow import SqlUnitOfWorkFactory
 
@@ -33,9 +33,7 @@ __all__ = ["SqliteBatchWriter", "adopt_main_inbox", "inbox_url", "open_inbox", "
 
 def separate_inbox(url: str | URL) -> bool:
     """Whether the inbox of the database at ``url`` is a file of its own (SQLite files)."""
-    u = make_url(url)
-    db = u.database or ""
-    return is_sqlite(u) and db not in ("", ":memory:") and not db.startswith("file:") and "mode" not in u.query
+    return is_sqlite_file(url)
 
 
 def inbox_url(url: str | URL) -> URL:

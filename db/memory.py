@@ -8,9 +8,9 @@ contract tests in ``tests/integration/test_db_contract.py`` check on all three:
 
 * a unit of work sees a snapshot of the committed state; only ``commit()`` publishes its
   changes, leaving the ``async with`` block without it discards them;
-* ``write=True`` takes the (one) write lock on entry, so writers are serialised; a read unit
-  of work that starts writing takes the lock then, and fails with :class:`MemoryBusy` if
-  someone committed since it read (SQLite's ``SQLITE_BUSY_SNAPSHOT``);
+* ``write=True`` takes the (one) write lock on entry, so writers are serialised; a unit of
+  work opened without it is read-only: writing through it fails with :class:`MemoryReadOnly`
+  (SQLite: ``query_only``; PostgreSQL: ``READ ONLY`` transactions);
 * values come back as the database returns them: datetimes as aware UTC, JSON fields
   through a JSON round trip (so a datetime inside a payload fails here too);
 * UNIQUE keys raise :class:`MemoryIntegrityError`; compare-and-set and ON CONFLICT DO NOTHING
@@ -66,7 +66,7 @@ from scheduler_core.services.ports import (
     UserRepository,
 )
 
-__all__ = ["MemoryBusy", "MemoryIntegrityError", "MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
+__all__ = ["MemoryIntegrityError", "MemoryReadOnly", "MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
 
 T = TypeVar("T")
 
@@ -75,8 +75,8 @@ class MemoryIntegrityError(Exception):
     """A UNIQUE or foreign key constraint would be violated."""
 
 
-class MemoryBusy(Exception):
-    """A read unit of work tried to write after another one committed (use ``write=True``)."""
+class MemoryReadOnly(Exception):
+    """A unit of work opened without ``write=True`` tried to write."""
 
 
 def _json(value: T) -> T:
@@ -607,7 +607,6 @@ class MemoryUnitOfWork:
         self._factory = factory
         self.write = write
         self._work: _Data | None = None  # the transaction's copy, taken at its first statement
-        self._generation = -1
         self._locked = False
         self.master = MemoryMasterData(self)
         self.orders = MemoryOrders(self)
@@ -654,7 +653,6 @@ class MemoryUnitOfWork:
             await self._factory.lock.acquire()
             self._locked = True
         self._work = self._factory._store.copy()
-        self._generation = self._factory.generation
 
     def _end(self) -> None:
         self._work = None
@@ -673,13 +671,8 @@ class MemoryUnitOfWork:
     async def _write(self) -> _Data:
         if not self.entered:
             raise RuntimeError("unit of work not entered")
-        if not self._locked:
-            await self._factory.lock.acquire()
-            self._locked = True
-            if self._work is not None and self._factory.generation != self._generation:
-                self._end()
-                raise MemoryBusy("database is locked: a read transaction tried to write after another "
-                               "commit; open the unit of work with write=True")
+        if not self.write:
+            raise MemoryReadOnly("attempt to write a readonly database: open the unit of work with write=True")
         return await self._read()
 
 

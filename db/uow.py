@@ -13,8 +13,9 @@ Usage::
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from scheduler_core.services.ports import (
@@ -35,7 +36,7 @@ from scheduler_core.services.ports import (
     UserRepository,
 )
 
-from .engine import WRITE
+from .engine import WRITE, create_engine, create_read_engine, is_sqlite_file
 from .repositories import (
     SqlApiTokenRepository,
     SqlAuditRepository,
@@ -135,14 +136,33 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``factory(write=True)`` -> a unit of work whose transaction takes the write lock up front."""
+    """``factory(write=True)`` -> a unit of work whose transaction takes the write lock up front.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``reads``: an engine for read-only units of work (``db.engine.create_read_engine`` on a
+    SQLite file); :meth:`dispose` closes it with ``engine``. :meth:`open` builds both from a URL."""
+
+    def __init__(self, engine: AsyncEngine, *, reads: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.reads = reads
         self._write_engine = engine.execution_options(**{WRITE: True})
+        self._read_engine = reads or (engine.execution_options(postgresql_readonly=True)
+                                      if engine.dialect.name == "postgresql" else engine)
+
+    @classmethod
+    def open(cls, url: str | URL, **engine_kwargs: Any) -> SqlUnitOfWorkFactory:
+        """Engines for ``url``: the async driver, and inline reads when the database is a SQLite file."""
+        return cls(create_engine(url, **engine_kwargs),
+                   reads=create_read_engine(url) if is_sqlite_file(url) else None)
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._write_engine if write else self.engine, write=write)
+        if write:
+            return SqlUnitOfWork(self._write_engine, write=True)
+        return SqlUnitOfWork(self._read_engine, write=False)
+
+    async def dispose(self) -> None:
+        if self.reads is not None:
+            await self.reads.dispose()
+        await self.engine.dispose()
 
 
 def _conforms(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from db.memory import MemoryBusy as FakeBusy
 from db.memory import MemoryIntegrityError as FakeIntegrityError
+from db.memory import MemoryReadOnly as FakeReadOnly
 from db.memory import MemoryUnitOfWork as FakeUnitOfWork
 from db.memory import MemoryUnitOfWorkFactory as FakeUnitOfWorkFactory
 
-__all__ = ["FakeBusy", "FakeIntegrityError", "FakeUnitOfWork", "FakeUnitOfWorkFactory"]
+__all__ = ["FakeIntegrityError", "FakeReadOnly", "FakeUnitOfWork", "FakeUnitOfWorkFactory"]

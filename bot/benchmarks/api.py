@@ -60,7 +60,6 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from bot.settings import Settings
     from bot.web.app import init_app
     from db import migrate
-    from db.engine import create_engine
     from db.uow import SqlUnitOfWorkFactory
     from scheduler_core.services.admin import load_demo
     from scheduler_core.services.api_tokens import issue_token
@@ -69,9 +68,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from scheduler_core.services.ports import SYSTEM, Role
 
     await migrate.upgrade(url)
-    engine = create_engine(url)
+    factory = SqlUnitOfWorkFactory.open(url)
     now = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
-    svc = Services(uow=SqlUnitOfWorkFactory(engine), clock=lambda: now, planning=PlanSettings(deadline=2.0))
+    svc = Services(uow=factory, clock=lambda: now, planning=PlanSettings(deadline=2.0))
     runner: web.AppRunner | None = None
     try:
         print("loading the demo factory", file=sys.stderr, flush=True)
@@ -134,4 +133,4 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if runner is not None:
             await runner.cleanup()
-        await engine.dispose()
+        await factory.dispose()

@@ -76,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def _bench(url: str, args: argparse.Namespace, *, drop_pg: bool = False) -> dict[str, Any]:
     from db import migrate
-    from db.engine import create_engine
     from db.uow import SqlUnitOfWorkFactory
 
     if drop_pg:
@@ -89,9 +88,9 @@ async def _bench(url: str, args: argparse.Namespace, *, drop_pg: bool = False) -
             await conn.execute(text("CREATE SCHEMA public"))
         await eng.dispose()
     await migrate.upgrade(url)
-    engine = create_engine(url)
+    factory = SqlUnitOfWorkFactory.open(url)
     now = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
-    svc = Services(uow=SqlUnitOfWorkFactory(engine), clock=lambda: now,
+    svc = Services(uow=factory, clock=lambda: now,
                    planning=PlanSettings(deadline=args.deadline))
     try:
         _say(f"{url.split('://')[0]}: loading the demo factory")
@@ -144,4 +143,4 @@ async def _bench(url: str, args: argparse.Namespace, *, drop_pg: bool = False) -
             "replan_db_p50_s": round(statistics.median(db_parts), 3),
         }
     finally:
-        await engine.dispose()
+        await factory.dispose()

@@ -6,7 +6,9 @@ Rules every adapter keeps:
 * only the unit of work commits; repositories never do;
 * a unit of work opened with ``write=True`` takes the write lock up front (SQLite:
   ``BEGIN IMMEDIATE``; PostgreSQL: ordinary transaction + the row locks / conditional updates
-  below), so a read-modify-write never fails half-way with "database is locked";
+  below), so a read-modify-write never fails half-way with "database is locked"; one opened
+  without it is read-only (SQLite file: ``query_only`` connections; PostgreSQL: ``READ ONLY``
+  transactions; the in-memory adapter: ``MemoryReadOnly``), so writing through it fails at once;
 * compare-and-set operations (``plans.publish``, ``changes.claim``, ``links.redeem``) are one
   conditional UPDATE/INSERT each: of two concurrent callers exactly one wins;
 * ``outbox.add`` ignores a notification whose ``dedup_key`` exists already.

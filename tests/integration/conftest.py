@@ -16,7 +16,6 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db import migrate
-from db.engine import create_engine
 from db.uow import SqlUnitOfWorkFactory
 from scheduler_core.services.ports import UnitOfWorkFactory
 from tests.fakes import FakeUnitOfWorkFactory
@@ -74,8 +73,8 @@ async def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         return
     url = await empty_database(request.param, tmp_path)
     await migrate.upgrade(url)
-    engine = create_engine(url)
+    uow = SqlUnitOfWorkFactory.open(url)
     try:
-        yield SqlUnitOfWorkFactory(engine)
+        yield uow
     finally:
-        await engine.dispose()
+        await uow.dispose()
