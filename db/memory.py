@@ -486,6 +486,14 @@ class MemoryAudit(_MemoryRepo):
         out.sort(key=lambda x: (x[1].at, x[0]), reverse=True)
         return [e for _, e in out[:limit]]
 
+    async def latest(self, subjects: Sequence[str]) -> dict[str, AuditEntry]:
+        wanted = set(subjects)
+        newest: dict[str, tuple[datetime, int, AuditEntry]] = {}
+        for i, e in enumerate((await self._r()).audit):
+            if e.subject in wanted and (e.subject not in newest or (e.at, i) >= newest[e.subject][:2]):
+                newest[e.subject] = (e.at, i, e)
+        return {k: v[2] for k, v in newest.items()}
+
 
 class MemoryOutbox(_MemoryRepo):
     async def add(self, notification: Notification, not_before: datetime | None = None) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from scheduler_core.domain.calendar import Downtime, WorkCalendar
 from scheduler_core.domain.model import Alternative, Machine, Order, OrderStatus, Progress, Routing, Step
@@ -651,6 +652,16 @@ class SqlAuditRepository(_Repo):
             stmt = stmt.where(AuditRow.subject == subject)
         rows = await self._all(stmt.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit))
         return [AuditEntry(r.at, r.actor_id, r.action, r.subject, r.before, r.after) for r in rows]
+
+    async def latest(self, subjects: Sequence[str]) -> dict[str, AuditEntry]:
+        if not subjects:
+            return {}
+        newest = func.row_number().over(partition_by=AuditRow.subject,
+                                        order_by=(AuditRow.at.desc(), AuditRow.id.desc())).label("newest")
+        ranked = select(AuditRow, newest).where(AuditRow.subject.in_(sorted(set(subjects)))).subquery()
+        audit = aliased(AuditRow, ranked)
+        rows = await self._all(select(audit).where(ranked.c.newest == 1))
+        return {r.subject: AuditEntry(r.at, r.actor_id, r.action, r.subject, r.before, r.after) for r in rows}
 
 
 class SqlOutboxRepository(_Repo):

@@ -163,15 +163,28 @@ class WatchResult:
     queued: int
 
 
-async def _customers(uow: UnitOfWork, rec: OrderRecord) -> list[User]:
-    return [u for u in await uow.users.of_customer(rec.order.customer) if u.active and u.role is Role.CUSTOMER]
+class _Recipients:
+    """Who hears about an order, each customer's and salesperson's users read once per run."""
 
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._customers: dict[str, list[User]] = {}
+        self._sales: dict[str, User | None] = {}
 
-async def _sales(uow: UnitOfWork, rec: OrderRecord) -> User | None:
-    if not rec.sales:
-        return None
-    user = await uow.users.by_username(rec.sales)
-    return user if user is not None and user.active and user.role is not Role.CUSTOMER else None
+    async def customers(self, rec: OrderRecord) -> list[User]:
+        name = rec.order.customer
+        if name not in self._customers:
+            self._customers[name] = [u for u in await self._uow.users.of_customer(name)
+                                     if u.active and u.role is Role.CUSTOMER]
+        return self._customers[name]
+
+    async def sales(self, rec: OrderRecord) -> User | None:
+        if not rec.sales:
+            return None
+        if rec.sales not in self._sales:
+            user = await self._uow.users.by_username(rec.sales)
+            self._sales[rec.sales] = user if user is not None and user.active and user.role is not Role.CUSTOMER else None
+        return self._sales[rec.sales]
 
 
 async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings()) -> WatchResult:
@@ -204,18 +217,19 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
         factory_tz = await uow.master.timezone()
         etas = plan.schedule.etas()
         causes: dict[str, Any] = plan.metrics.get("causes", {})
-        for rec in await uow.orders.active():
+        active = [rec for rec in await uow.orders.active() if rec.ref in etas]
+        told = await uow.audit.latest([WATCH_SUBJECT.format(ref=rec.ref) for rec in active])
+        recipients = _Recipients(uow)
+        for rec in active:
             order = rec.order
-            eta = etas.get(rec.ref)
-            if eta is None:
-                continue
+            eta = etas[rec.ref]
             subject = WATCH_SUBJECT.format(ref=rec.ref)
-            last = await uow.audit.list(subject=subject, limit=1)
-            state: dict[str, Any] = dict(last[0].after or {}) if last else {}
+            last = told.get(subject)
+            state: dict[str, Any] = dict(last.after or {}) if last else {}
             was_late = state.get("state") == "late"
             late = max(eta, now) > order.due
-            customers = await _customers(uow, rec)
-            sales = await _sales(uow, rec)
+            customers = await recipients.customers(rec)
+            sales = await recipients.sales(rec)
             sends: list[tuple[Notification, User]] = []
             if late:
                 told_eta = datetime.fromisoformat(state["eta"]) if was_late and state.get("eta") else None
@@ -255,9 +269,10 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
     queued = 0
     if todo:
         async with svc.uow(write=True) as uow:
+            now_told = await uow.audit.latest([subject for subject, *_ in todo])
             for subject, state, sends, entry in todo:
-                last = await uow.audit.list(subject=subject, limit=1)
-                if (dict(last[0].after or {}) if last else {}) != state:
+                latest = now_told.get(subject)
+                if (dict(latest.after or {}) if latest else {}) != state:
                     continue  # a concurrent watch got there first
                 for n, user in sends:
                     queued += await _queue(uow, settings, n, user, factory_tz)
@@ -294,10 +309,11 @@ async def send_due_surveys(svc: Services, settings: NotifySettings = NotifySetti
         factory_tz = await uow.master.timezone()
         since = now - settings.survey_delay - settings.survey_window
         delivered = await uow.orders.list(statuses=[OrderStatus.DELIVERED], delivered_since=since)
+        recipients = _Recipients(uow)
         for rec in delivered:
             if rec.delivered is None or rec.delivered > now - settings.survey_delay:
                 continue
-            users = sorted(await _customers(uow, rec), key=lambda u: u.id)
+            users = sorted(await recipients.customers(rec), key=lambda u: u.id)
             if not users:
                 continue
             user = users[0]
@@ -594,7 +610,7 @@ async def _context(uow: UnitOfWork, n: Notification) -> dict[str, Any]:
         stored = plan.metrics.get("causes", {}).get(ref) if plan is not None else None
         if stored:
             ctx["cause"] = cause_to_dict(cause_from_dict(stored))
-    sales = await _sales(uow, rec)
+    sales = await _Recipients(uow).sales(rec)
     if sales is not None:
         ctx["contact"] = sales.display_name or sales.username
         if sales.email:

@@ -384,6 +384,9 @@ class FeedbackRepository(Protocol):
 class AuditRepository(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def list(self, *, subject: str | None = None, limit: int = 100) -> list[AuditEntry]: ...
+    async def latest(self, subjects: Sequence[str]) -> dict[str, AuditEntry]:
+        """The newest entry of each of ``subjects`` that has one (one query)."""
+        ...
 
 
 class OutboxRepository(Protocol):

@@ -462,6 +462,20 @@ async def test_audit_is_listed_newest_first(uow_factory: UnitOfWorkFactory) -> N
         assert entries[1] == AuditEntry(at(hours=1), 2, "order.due", "SO-1001", {"due": "a"}, {"due": "b"})
 
 
+async def test_audit_latest_gives_the_newest_entry_per_subject(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        await uow.audit.add(AuditEntry(at(hours=1), 2, "b", "SO-1001"))
+        await uow.audit.add(AuditEntry(NOW, 1, "a", "SO-1001"))  # older, written later
+        await uow.audit.add(AuditEntry(at(hours=3), 3, "c", "SO-1002"))
+        await uow.audit.add(AuditEntry(at(hours=3), 4, "d", "SO-1002"))  # same time: the later row
+        await uow.audit.add(AuditEntry(at(hours=9), 5, "e", "SO-1003"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        latest = await uow.audit.latest(["SO-1001", "SO-1002", "SO-1009", "SO-1001"])
+        assert {k: e.action for k, e in latest.items()} == {"SO-1001": "b", "SO-1002": "d"}
+        assert await uow.audit.latest([]) == {}
+
+
 async def test_outbox_ignores_duplicate_dedup_keys(uow_factory: UnitOfWorkFactory) -> None:
     def note(key: str, urgent: bool = False, hours: float = 0) -> Notification:
         return Notification(key, "telegram", "user:3", "delay", {"ref": "SO-1001", "days": 2}, at(hours), urgent)
