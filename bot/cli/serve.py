@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from ..settings import SettingsError, load_settings
+from .options import number
 
 __all__ = ["register"]
 
@@ -56,7 +57,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"paichan serve: {exc}", file=sys.stderr)
         return 2
-    app = init_app(settings, send_rate=args.send_rate,
+    app = init_app(settings, send_rate=args.send_rate, chat_workers=args.chat_workers,
                    job_contexts=[jobs_context(settings.database_url, config)])
     web.run_app(app, host=host, port=port, print=lambda msg: print(msg, file=sys.stderr, flush=True),
                 access_log=None, shutdown_timeout=10)
@@ -119,6 +120,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=None, help="default PAICHAN_PORT or 8080")
     p.add_argument("--send-rate", type=float, default=30.0,
                    help="messages per second to Telegram in all (its limit is 30; 0: unlimited, for a fake Bot API)")
+    p.add_argument("--chat-workers", type=number(int, at_least=0, at_most=32), default=1,
+                   help="worker processes for Telegram updates (default 1; 0: in the server process)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=run_serve)
     b = subparsers.add_parser("bot", help="run the bot with long polling (no public URL needed)",

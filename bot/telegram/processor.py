@@ -3,8 +3,9 @@ processed twice).
 
 ``ingest`` stores the raw update under its UNIQUE ``update_id`` and commits; only then does the
 webhook answer 200 (a redelivery finds the row and is not processed again). ``schedule`` then
-processes it in a task and marks it processed. Updates of one chat are processed one at a time,
-in arrival order; different chats in parallel, at most ``concurrency`` at once. On start-up
+processes it and marks it processed: in this process, or (``workers``) in the chat worker
+processes of ``workers.py``. Updates of one chat are processed one at a time, in arrival order;
+different chats in parallel, at most ``concurrency`` at once (per process). On start-up
 ``recover`` processes what a previous process stored but did not finish (a crash after the 200).
 
 Storing is a group commit kept apart from processing (P9): one writer task takes everything
@@ -32,6 +33,8 @@ from telegram.ext import Application
 
 from scheduler_core.services.ports import UnitOfWorkFactory
 
+from .workers import ChatLanes, WorkerPool, chat_of
+
 __all__ = ["UpdateProcessor", "chat_of", "poll"]
 
 log = logging.getLogger(__name__)
@@ -41,46 +44,35 @@ MAX_BATCH = 256
 BatchWriter = Callable[[Sequence[tuple[int, dict[str, Any]]], Sequence[int], datetime], list[bool]]
 """``(updates, marks, now) -> stored?`` per update: one inbox transaction, synchronously (run in
 a thread of its own); e.g. :class:`db.inbox.SqliteBatchWriter`. Without one, the unit of work is used."""
+CLOSE_GRACE_S = 8.0
+"""On shutdown, updates being processed get this long to finish (the server's own shutdown
+timeout is 10 s)."""
 MARK_RETRY_S = 1.0
 """After a failed inbox transaction, processed marks are written again this much later."""
-
-
-def chat_of(payload: dict[str, Any]) -> int:
-    """The chat an update belongs to (0 when it has none), for per-chat ordering."""
-    for key in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member"):
-        part = payload.get(key)
-        if not isinstance(part, dict):
-            continue
-        if key == "callback_query":
-            msg = part.get("message")
-            chat = msg.get("chat") if isinstance(msg, dict) else None
-            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-                return int(chat["id"])
-            sender = part.get("from")
-            return int(sender["id"]) if isinstance(sender, dict) and isinstance(sender.get("id"), int) else 0
-        chat = part.get("chat")
-        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-            return int(chat["id"])
-    return 0
 
 
 class UpdateProcessor:
     """Stores, processes and marks Telegram updates. One per process."""
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: UnitOfWorkFactory,
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any] | None, inbox: UnitOfWorkFactory,
                  clock: Callable[[], datetime], *, concurrency: int = 12, mark_retry: float = MARK_RETRY_S,
-                 batch_writer: BatchWriter | None = None) -> None:
+                 batch_writer: BatchWriter | None = None, workers: WorkerPool | None = None) -> None:
+        """``app``: the PTB application that processes updates here; None with ``workers``
+        (a pool whose ``on_done`` is :meth:`finished`)."""
+        if (app is None) == (workers is None):
+            raise ValueError("updates are processed here (app) or by worker processes (workers), one of them")
         self.app = app
+        self.workers = workers
+        if workers is not None:
+            workers.on_done, workers.on_failed = self.finished, self.failed
         self.mark_retry = mark_retry
         self.batch_writer = batch_writer
         self._writer_thread = (ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
                                if batch_writer is not None else None)
         self.inbox = inbox
         self.clock = clock
-        self._gate = asyncio.Semaphore(concurrency)
-        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._lanes = ChatLanes(self._process, concurrency=concurrency)
         self._inflight: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._done: list[int] = []
         self._incoming: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -154,9 +146,10 @@ class UpdateProcessor:
         if update_id in self._inflight:
             return
         self._inflight.add(update_id)
-        task = asyncio.create_task(self._run(update_id, payload), name=f"update-{update_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if self.workers is not None:
+            self.workers.submit(update_id, payload)
+        else:
+            self._lanes.start(update_id, payload)
 
     async def recover(self, batch: int = 200) -> int:
         """Process every stored, unprocessed update (oldest first); returns how many were started."""
@@ -183,21 +176,8 @@ class UpdateProcessor:
         return pruned
 
     # --- processing ------------------------------------------------------------------------------------
-    async def _run(self, update_id: int, payload: dict[str, Any]) -> None:
-        chat = chat_of(payload)
-        lock, users = self._chats.get(chat, (asyncio.Lock(), 0))
-        self._chats[chat] = (lock, users + 1)
-        try:
-            async with lock, self._gate:
-                await self._process(update_id, payload)
-        finally:
-            lock, users = self._chats[chat]
-            if users <= 1:
-                del self._chats[chat]
-            else:
-                self._chats[chat] = (lock, users - 1)
-
     async def _process(self, update_id: int, payload: dict[str, Any]) -> None:
+        assert self.app is not None
         try:
             update = Update.de_json(payload, self.app.bot)
         except (KeyError, TypeError, ValueError):
@@ -205,9 +185,18 @@ class UpdateProcessor:
             update = None
         if update is not None:
             await self.app.process_update(update)  # handler errors go to the error handler
+        self.finished(update_id)
+
+    def finished(self, update_id: int) -> None:
+        """``update_id`` is processed: marked in the next inbox transaction."""
         self.processed += 1
         self._done.append(update_id)
         self._wake_writer()
+
+    def failed(self, update_id: int) -> None:
+        """Processing ``update_id`` failed outside the flows' error handling: it stays unmarked
+        (the next start processes it again) and may be scheduled again meanwhile."""
+        self._inflight.discard(update_id)
 
     async def flush(self) -> None:
         """Wait until every processed update is marked (or the marking failed)."""
@@ -220,12 +209,19 @@ class UpdateProcessor:
 
     async def idle(self) -> None:
         """Wait until every started update is processed and marked."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._lanes.idle()
+        if self.workers is not None:
+            await self.workers.drained()
         await self.flush()
 
-    async def close(self) -> None:
-        await self.idle()
+    async def close(self, grace: float = CLOSE_GRACE_S) -> None:
+        """Finish what is being processed, for at most ``grace`` seconds; what is left stays
+        unmarked in the inbox and the next process's :meth:`recover` processes it."""
+        try:
+            await asyncio.wait_for(self.idle(), grace)
+        except TimeoutError:
+            log.warning("stopping with updates still being processed; the next start processes them")
+            await self.flush()
         if self._marks_retry is not None:  # left for the next process's recovery
             self._marks_retry.cancel()
             self._marks_retry = None
@@ -235,6 +231,7 @@ class UpdateProcessor:
 
 async def poll(processor: UpdateProcessor, *, timeout: int = 30, stop: asyncio.Event | None = None) -> None:
     """``getUpdates`` long polling through the same inbox (for a developer without a public URL)."""
+    assert processor.app is not None, "polling processes updates in this process"
     bot = processor.app.bot
     await bot.delete_webhook(drop_pending_updates=False)
     offset: int | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import json
 import logging
@@ -28,6 +29,7 @@ from scheduler_core.services.ports import UnitOfWorkFactory
 from ..settings import Settings
 from ..telegram.app import PaichanApp, build_application, set_default_commands
 from ..telegram.processor import BatchWriter, UpdateProcessor
+from ..telegram.workers import WorkerConfig, WorkerPool
 from ..wiring import open_services, system_clock
 from .api import setup_api
 from .ui import setup_web
@@ -58,11 +60,16 @@ def init_app(
     services: Services | None = None,
     clock: Callable[[], datetime] = system_clock,
     send_rate: float = 30.0,
+    chat_workers: int = 0,
     job_contexts: Sequence[Callable[[web.Application], AsyncIterator[None]]] = (),
 ) -> web.Application:
     """The server. ``services``: use these (tests: fake storage, frozen clock) instead of opening
-    the configured database. ``job_contexts``: cleanup contexts started after Telegram is up, e.g.
-    the scheduled jobs (``app[SERVICES]`` and ``app[BOT_APP]`` are available to them)."""
+    the configured database. ``chat_workers``: process Telegram updates in that many worker
+    processes (``bot.telegram.workers``; needs the configured database and a picklable
+    ``clock``), 0: in this process. ``job_contexts``: cleanup contexts started after Telegram is
+    up, e.g. the scheduled jobs (``app[SERVICES]`` and ``app[BOT_APP]`` are available to them)."""
+    if chat_workers and services is not None:
+        raise ValueError("chat worker processes open the configured database; they cannot use given services")
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[JOB_CONTEXTS] = tuple(job_contexts)
@@ -91,17 +98,27 @@ def init_app(
                 await _close_inbox(app[INBOX])
 
     app.cleanup_ctx.append(services_ctx)
-    app.cleanup_ctx.append(_telegram_ctx(send_rate))
+    app.cleanup_ctx.append(_telegram_ctx(send_rate, chat_workers, clock))
     # JOBS HOOK: the scheduled jobs and the outbox relay start here, after the database and the
     # bot exist (the composition root passes jobs.registry's cleanup context in ``job_contexts``).
     app.cleanup_ctx.extend(job_contexts)
 
+    app.on_startup.append(_freeze_startup_objects)  # runs after every cleanup context has started
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post(WEBHOOK_PATH, webhook)
     setup_web(app, settings.secret_key)  # the web app: pages, sessions, static files
     setup_api(app, SERVICES)  # REST API, OpenAPI document and docs page under /api
     return app
+
+
+async def _freeze_startup_objects(app: web.Application) -> None:
+    """Everything allocated while starting (modules, mappers, compiled statements, the demo's
+    caches) lives as long as the process: moved out of the collector's sight, so a full
+    collection scans only what requests allocate (measured: gen-2 pauses of 90-130 ms, which
+    stalled every acknowledgement waiting meanwhile, became a few ms)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _inbox_uow(settings: Settings) -> UnitOfWorkFactory:
@@ -119,7 +136,8 @@ async def _close_inbox(uow: UnitOfWorkFactory) -> None:
         await engine.dispose()
 
 
-def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator[None]]:
+def _telegram_ctx(send_rate: float, chat_workers: int, clock: Callable[[], datetime]
+                  ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         svc = app[SERVICES]
@@ -135,7 +153,14 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
         await ptb.initialize()
         secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
         app[SECRET] = secret
-        processor = UpdateProcessor(ptb, app[INBOX], svc.clock, batch_writer=cast("BatchWriter | None", app.get(INBOX_WRITER)))
+        pool: WorkerPool | None = None
+        if chat_workers:
+            pool = WorkerPool(WorkerConfig(settings, clock, send_rate / chat_workers), chat_workers)
+            await pool.start()
+            log.info("Telegram updates are processed in %d worker process(es): pid %s", chat_workers,
+                     ", ".join(map(str, pool.pids())))
+        processor = UpdateProcessor(None if pool else ptb, app[INBOX], svc.clock, workers=pool,
+                                    batch_writer=cast("BatchWriter | None", app.get(INBOX_WRITER)))
         app[BOT_APP] = ptb
         app[PROCESSOR] = processor
         try:
@@ -159,6 +184,8 @@ def _telegram_ctx(send_rate: float) -> Callable[[web.Application], AsyncIterator
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await processor.close()
+            if pool is not None:
+                await pool.close()
             await ptb.shutdown()
 
     return telegram_ctx

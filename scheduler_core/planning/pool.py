@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +34,8 @@ __all__ = ["PlannerExecutor", "ProcessPlanner", "ThreadPlanner"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+OWNER_CHECK_S = 2.0
+"""How often a planner worker checks that the process that started it is still there."""
 
 _PRELOAD = [
     "scheduler_core.planning.runner",
@@ -65,13 +68,16 @@ class ThreadPlanner:
         return None
 
 
-def _worker_init(nice: int) -> None:
+def _worker_init(nice: int, owner: int) -> None:
     """Lower the worker's CPU priority (its solver children inherit it): on a small machine the
     server's event loop, which acknowledges updates, comes first (P9); planning takes what is
     left and still answers within its deadline (P6: the deadline is wall time). Then start the
-    worker's own solver fork server, so its first plan does not pay for it."""
+    worker's own solver fork server, so its first plan does not pay for it, and watch the
+    ``owner`` process: a worker whose owner was killed (no clean shutdown) exits too, instead
+    of waiting for work forever."""
     from .runner import warm_up
 
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     # Ctrl-C reaches the whole process group; the server owns the shutdown and closes this pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice > 0:
@@ -81,6 +87,17 @@ def _worker_init(nice: int) -> None:
         warm_up()
     except Exception:  # the first plan starts it instead
         log.exception("solver warm-up failed in a planner worker")
+
+
+def _exit_with(owner: int, every: float = OWNER_CHECK_S) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, someone else's (pid reused): keep going
+            pass
 
 
 def _ready() -> bool:
@@ -105,7 +122,7 @@ class ProcessPlanner:
                 ctx = mp.get_context("forkserver")
                 ctx.set_forkserver_preload(_PRELOAD)
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                 initargs=(self.nice,))
+                                                 initargs=(self.nice, os.getpid()))
             return self._pool
 
     def _submit(self, pool: ProcessPoolExecutor, fn: Callable[..., T], args: Any, kwargs: Any) -> Future[T]:

@@ -106,3 +106,62 @@ async def test_kill_9_after_the_200_loses_nothing_and_repeats_nothing(tmp_path: 
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def _chat_workers(server_pid: int) -> list[int]:
+    """The chat worker processes of the server ``server_pid`` (its children running bot.telegram.workers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and b"bot.telegram.workers" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+async def test_a_killed_chat_worker_is_started_again_and_gets_its_unfinished_updates(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paichan.db'}"
+    await migrate.upgrade(url)
+    factory = SqlUnitOfWorkFactory.open(url)
+    try:
+        shop = await planned_shop(factory)
+        code, _ = await create_link_code(shop.svc, shop.admin, "bob")
+        await redeem_link_code(shop.svc, code, channel="telegram", external_id=TG["bob"], private_chat=True, lang="en")
+    finally:
+        await factory.dispose()
+
+    port = _free_port()
+    proc = await _serve(url, tg, port)
+    try:
+        workers = _chat_workers(proc.pid)
+        assert len(workers) == 1  # `paichan serve` processes updates in one worker process by default
+        tg.hold_sends()
+        assert await _post(port, message_update(TG["bob"], "/status SO-103", update_id=501)) == 200
+        await tg.wait_for(lambda: tg.held >= 1)  # the worker is answering right now ...
+        os.kill(workers[0], signal.SIGKILL)  # ... and dies
+        tg.release_sends()
+        await tg.wait_for(lambda: len(tg.sent(TG["bob"])) >= 1, timeout=30)  # a new worker answered it
+        assert await _post(port, message_update(TG["bob"], "/status SO-101", update_id=502)) == 200
+        await tg.wait_for(lambda: len(tg.sent(TG["bob"])) >= 2, timeout=20)
+        await asyncio.sleep(0.5)
+        replies = [m.text for m in tg.sent(TG["bob"])]
+        assert len(replies) == 2 and "SO-103" in replies[0] and "SO-101" in replies[1]
+        restarted = _chat_workers(proc.pid)
+        assert len(restarted) == 1 and restarted != workers
+        print(f"\n[chat worker killed] replies={len(replies)} restarted_as={restarted[0]}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert not Path(f"/proc/{restarted[0]}").exists()  # the server stopped its worker (not orphaned)
+    inbox = await open_inbox(url)
+    try:
+        async with inbox() as uow:
+            assert await uow.inbox.unprocessed() == []
+    finally:
+        await inbox.engine.dispose()
