@@ -42,6 +42,7 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     """``sqlite+inline://``: the standard ``sqlite3`` driver, usable by the asyncio extension.
     Its calls never await: they run inside SQLAlchemy's greenlet on the event loop."""
 
+    driver = "inline"
     is_async = True
     supports_statement_cache = True
 

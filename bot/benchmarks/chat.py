@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rush-every", type=int, default=50, help="every N-th update is a rush assessment (0: none)")
     p.add_argument("--dup-every", type=int, default=20, help="every N-th update is delivered twice (0: none)")
     p.add_argument("--deadline", type=float, default=2.0, help="solver seconds per assessment")
+    p.add_argument("--chat-workers", type=int, default=None,
+                   help="the server's chat worker processes (default: paichan serve's default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -175,7 +177,8 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[2]
     log_path = workdir / "server.log"  # a file, not a pipe: a pipe nobody reads would block the server
     log_file = log_path.open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--send-rate", "0"],
+    workers = [] if args.chat_workers is None else ["--chat-workers", str(args.chat_workers)]
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--send-rate", "0", *workers],
                               cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     hook = f"http://127.0.0.1:{port}/telegram/webhook"
     try:
