@@ -21,6 +21,12 @@ WEB_CHAT = web.AppKey("web_chat", WebChat)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 
+async def _start_web_chat(app: web.Application) -> None:
+    from ..app import SERVICES
+
+    app[WEB_CHAT] = WebChat(app[SERVICES])
+
+
 def setup_web(app: web.Application, secret_key: str | None = None) -> None:
     """Sessions (encrypted cookie keyed by ``secret_key``), Jinja2 templates with Babel's i18n
     extension, the static files (vendored libraries included) and the pages' routes."""
@@ -28,5 +34,7 @@ def setup_web(app: web.Application, secret_key: str | None = None) -> None:
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     app.router.add_static("/static/", STATIC, name="static")
+    app[LOGIN_THROTTLE] = LoginThrottle()
+    app.on_startup.append(_start_web_chat)  # after the cleanup contexts: the services exist then
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)

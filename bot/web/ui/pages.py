@@ -322,11 +322,7 @@ class LoginThrottle:
 def _throttle(request: web.Request) -> LoginThrottle:
     from . import LOGIN_THROTTLE
 
-    throttle = request.app.get(LOGIN_THROTTLE)
-    if throttle is None:
-        throttle = LoginThrottle()
-        request.app[LOGIN_THROTTLE] = throttle
-    return throttle
+    return request.app[LOGIN_THROTTLE]
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -710,11 +706,7 @@ def _reply_view(reply: Reply) -> dict[str, Any]:
 def _chat(request: web.Request) -> WebChat:
     from . import WEB_CHAT
 
-    chat = request.app.get(WEB_CHAT)
-    if chat is None:
-        chat = WebChat(_svc(request))
-        request.app[WEB_CHAT] = chat
-    return chat
+    return request.app[WEB_CHAT]
 
 
 @page()
