@@ -12,8 +12,10 @@ socket pair as one JSON object per line.
 
 A worker that dies is started again and gets the updates it had not finished (processed again
 when it died after their effects: the same window as a server crash, see ``processor.py``).
-Python spends one core per process; two cores: the acknowledgements in one process, the chat
-flows in another, the solver in a third.
+A Python process runs Python code on one core at a time: the acknowledgements, the chat flows
+and the solver each get a process of their own. Stopping: the server sends SIGTERM (the worker
+stops where it is; what it did not finish stays unmarked for the next start); a worker whose
+socket closes without that (the server was killed) stops at once, as nobody could mark its work.
 """
 
 from __future__ import annotations
