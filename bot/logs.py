@@ -1,0 +1,19 @@
+"""One logging set-up for the long-running commands (``paichan serve``, ``paichan demo``, the
+chat worker processes): time, level, logger and message on standard error; the chattiest
+libraries only from WARNING on."""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["QUIET", "configure"]
+
+QUIET = ("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic.runtime.plugins")
+"""Loggers that say too much at INFO (one line per request, per job run, per migration plugin)."""
+
+
+def configure(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
