@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["ChatLanes", "WorkerConfig", "WorkerPool"]
+__all__ = ["ChatLanes", "WorkerConfig", "WorkerPool", "chat_of"]
 
 log = logging.getLogger(__name__)
 
