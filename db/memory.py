@@ -647,7 +647,6 @@ class MemoryUnitOfWork:
     async def commit(self) -> None:
         if self._work is not None and self._locked:
             self._factory._store = self._work
-            self._factory.generation += 1
             self._factory.commits += 1
         self._end()
 
@@ -689,7 +688,6 @@ class MemoryUnitOfWorkFactory:
 
     def __init__(self) -> None:
         self._store = _Data()
-        self.generation = 0
         self.commits = 0
         self._lock: asyncio.Lock | None = None
 

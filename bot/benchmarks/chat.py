@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cli.options import number
+
 __all__ = ["add_parser", "run"]
 
 TOKEN = "123456:BENCH"
@@ -44,7 +46,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rush-every", type=int, default=50, help="every N-th update is a rush assessment (0: none)")
     p.add_argument("--dup-every", type=int, default=20, help="every N-th update is delivered twice (0: none)")
     p.add_argument("--deadline", type=float, default=2.0, help="solver seconds per assessment")
-    p.add_argument("--chat-workers", type=int, default=None,
+    p.add_argument("--chat-workers", type=number(int, at_least=0, at_most=32), default=None,
                    help="the server's chat worker processes (default: paichan serve's default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

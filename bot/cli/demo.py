@@ -40,9 +40,9 @@ DEFAULT_DB = "paichan-demo.db"
 
 def _demo(args: argparse.Namespace, cli: Cli) -> int:
     from ..jobs_wiring import jobs_context
+    from ..logs import configure as configure_logging
     from ..web.app import init_app
     from .notify import notify_config
-    from .serve import _logging
 
     tr = cli.tr
     url = args.database or cli.settings.env.get("PAICHAN_DATABASE_URL") or f"sqlite+aiosqlite:///{DEFAULT_DB}"
@@ -52,7 +52,7 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
                                    link_ttl=cli.settings.link_ttl * speed)
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
-    _logging(args.verbose)
+    configure_logging(args.verbose)
     try:
         db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock))
     except ServiceError as exc:

@@ -16,16 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ..logs import configure as configure_logging
 from ..settings import SettingsError, load_settings
 from .options import number
 
 __all__ = ["register"]
-
-
-def _logging(verbose: bool) -> None:
-    from ..logs import configure
-
-    configure(verbose)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -36,7 +31,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"paichan serve: {exc}", file=sys.stderr)
         return 2
-    _logging(args.verbose)
+    configure_logging(args.verbose)
     host = args.host or settings.host
     port = args.port or settings.port
     if not settings.telegram_token:
@@ -74,7 +69,7 @@ def run_polling(args: argparse.Namespace) -> int:
     if not settings.telegram_token:
         print("paichan bot: PAICHAN_TELEGRAM_TOKEN is not set, so there is no bot to run.", file=sys.stderr)
         return 2
-    _logging(args.verbose)
+    configure_logging(args.verbose)
     return asyncio.run(_polling(settings, args.send_rate))
 
 

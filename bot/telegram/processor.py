@@ -33,9 +33,9 @@ from telegram.ext import Application
 
 from scheduler_core.services.ports import UnitOfWorkFactory
 
-from .workers import ChatLanes, WorkerPool, chat_of
+from .workers import ChatLanes, WorkerPool
 
-__all__ = ["UpdateProcessor", "chat_of", "poll"]
+__all__ = ["UpdateProcessor", "poll"]
 
 log = logging.getLogger(__name__)
 

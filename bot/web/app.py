@@ -17,7 +17,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
 
@@ -33,6 +33,9 @@ from ..telegram.workers import WorkerConfig, WorkerPool
 from ..wiring import open_services, system_clock
 from .api import setup_api
 from .ui import setup_web
+
+if TYPE_CHECKING:
+    from db.uow import SqlUnitOfWorkFactory
 
 __all__ = ["BOT_APP", "JOB_CONTEXTS", "MAX_BODY", "PROCESSOR", "SERVICES", "SETTINGS", "WEBHOOK_PATH", "init_app"]
 
@@ -82,12 +85,13 @@ def init_app(
             return
         async with open_services(settings, migrate=True, clock=clock, planner_processes=2) as svc:
             app[SERVICES] = svc
-            app[INBOX] = await _inbox_uow(settings)
+            inbox = await _inbox_uow(settings)
+            app[INBOX] = inbox
             from db.inbox import SqliteBatchWriter, adopt_main_inbox, separate_inbox
 
             writer: SqliteBatchWriter | None = None
             if separate_inbox(settings.database_url):
-                await adopt_main_inbox(svc.uow, app[INBOX], svc.clock)  # left by a version with the inbox inside
+                await adopt_main_inbox(svc.uow, inbox, svc.clock)  # left by a version with the inbox inside
                 writer = SqliteBatchWriter(settings.database_url)
                 app[INBOX_WRITER] = writer
             try:
@@ -95,7 +99,7 @@ def init_app(
             finally:
                 if writer is not None:
                     writer.close()
-                await _close_inbox(app[INBOX])
+                await inbox.dispose()
 
     app.cleanup_ctx.append(services_ctx)
     app.cleanup_ctx.append(_telegram_ctx(send_rate, chat_workers, clock))
@@ -121,19 +125,13 @@ async def _freeze_startup_objects(app: web.Application) -> None:
     gc.freeze()
 
 
-async def _inbox_uow(settings: Settings) -> UnitOfWorkFactory:
+async def _inbox_uow(settings: Settings) -> SqlUnitOfWorkFactory:
     """A connection pool of its own for the webhook's inbox writes: acknowledging an update never
     waits behind the chat flows' queries for a pooled connection; on SQLite a database file of
     its own, so it never waits for another transaction's write lock either (``db.inbox``)."""
     from db.inbox import open_inbox
 
     return await open_inbox(settings.database_url)
-
-
-async def _close_inbox(uow: UnitOfWorkFactory) -> None:
-    engine = getattr(uow, "engine", None) or getattr(uow, "_engine", None)
-    if engine is not None:
-        await engine.dispose()
 
 
 def _telegram_ctx(send_rate: float, chat_workers: int, clock: Callable[[], datetime]
