@@ -163,6 +163,11 @@ class WatchResult:
     queued: int
 
 
+def _told_state(entry: AuditEntry | None) -> dict[str, Any]:
+    """What the delay watch last told about an order (its audit row's ``after``), or nothing."""
+    return dict(entry.after or {}) if entry is not None else {}
+
+
 class _Recipients:
     """Who hears about an order, each customer's and salesperson's users read once per run."""
 
@@ -224,8 +229,7 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
             order = rec.order
             eta = etas[rec.ref]
             subject = WATCH_SUBJECT.format(ref=rec.ref)
-            last = told.get(subject)
-            state: dict[str, Any] = dict(last.after or {}) if last else {}
+            state = _told_state(told.get(subject))
             was_late = state.get("state") == "late"
             late = max(eta, now) > order.due
             customers = await recipients.customers(rec)
@@ -271,8 +275,7 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
         async with svc.uow(write=True) as uow:
             now_told = await uow.audit.latest([subject for subject, *_ in todo])
             for subject, state, sends, entry in todo:
-                latest = now_told.get(subject)
-                if (dict(latest.after or {}) if latest else {}) != state:
+                if _told_state(now_told.get(subject)) != state:
                     continue  # a concurrent watch got there first
                 for n, user in sends:
                     queued += await _queue(uow, settings, n, user, factory_tz)
