@@ -148,11 +148,6 @@ class WorkerPool:
         self._closing = False
         self._drained = asyncio.Event()
         self._drained.set()
-        self.restarts = 0
-
-    @property
-    def size(self) -> int:
-        return len(self._workers)
 
     @property
     def pending(self) -> int:
@@ -233,7 +228,6 @@ class WorkerPool:
             return
         log.error("chat worker %d (pid %s) ended with %s; starting it again with %d unfinished updates",
                   worker.index, process.pid if process else None, code, len(worker.pending))
-        self.restarts += 1
         while not self._closing:
             await asyncio.sleep(RESTART_DELAY_S)
             try:
@@ -247,8 +241,8 @@ class WorkerPool:
         await self._drained.wait()
 
     async def close(self) -> None:
-        """Stop the workers: SIGTERM (a worker stops taking updates, lets the running ones end
-        and closes its database and planner), SIGKILL after :data:`STOP_GRACE_S`. What a worker
+        """Stop the workers: SIGTERM (a worker stops where it is, its running updates' transactions
+        roll back, and it closes its database and planner), SIGKILL after :data:`STOP_GRACE_S`. What a worker
         did not finish stays unmarked in the inbox for the next start (``UpdateProcessor.close``
         waited for it already)."""
         self._closing = True
