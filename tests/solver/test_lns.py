@@ -107,13 +107,64 @@ def test_compact_left_shifts_and_holds_published_places() -> None:
     p = Problem(jobs, ("M",), objective="factory", move_tolerance=5)
     plan = Solution((Assignment(0, 0, 0, 38, 48), Assignment(1, 0, 0, 60, 70)), SolveStatus.HEURISTIC)
     held = compact(p, plan)
+    assert held is not None
     assert violations(p, held) == []
     # "a" holds its published place (within 5 of 40) so it moves down to 35 only; "b" was
     # moved anyway and goes right after it
     assert [(a.start, a.end) for a in held.assignments] == [(35, 45), (45, 55)]
     free = compact(p, plan, hold=False)
+    assert free is not None
     assert [(a.start, a.end) for a in free.assignments] == [(0, 10), (10, 20)]
     assert score(p, held).moved <= score(p, plan).moved
+
+
+def _two_jobs(a: tuple[tuple[int, int, int], ...], b: tuple[tuple[int, int, int], ...],
+              deadline: int | None = None) -> tuple[Problem, Solution]:
+    """Two jobs on machines 0 and 1, and a plan given as (machine, start, end) per operation."""
+    jobs = tuple(
+        Job(name, tuple(Op(j, k, (Mode(m, e - s),)) for k, (m, s, e) in enumerate(ops)), due=1000,
+            deadline=deadline if j == 1 else None)
+        for j, (name, ops) in enumerate((("a", a), ("b", b)))
+    )
+    plan = tuple(Assignment(j, k, m, s, e) for j, ops in enumerate((a, b)) for k, (m, s, e) in enumerate(ops))
+    return Problem(jobs, ("M0", "M1"), objective="weighted_tardiness"), Solution(plan, SolveStatus.HEURISTIC)
+
+
+def test_compact_pushes_right_what_starts_before_its_job_predecessor_ends() -> None:
+    """a's second step starts even before its first (a sub-solution carried over to a plan that
+    changed meanwhile can look like this): it goes right after it, and b behind it on M1."""
+    p, plan = _two_jobs(((0, 20, 30), (1, 0, 10)), ((1, 10, 20),))
+    assert violations(p, plan) != []
+    out = compact(p, plan)
+    assert out is not None and violations(p, out) == []
+    assert [(a.machine, a.start, a.end) for a in out.assignments] == [(0, 0, 10), (1, 10, 20), (1, 20, 30)]
+
+
+def test_compact_refuses_contradicting_sequences_and_broken_deadlines() -> None:
+    # M0 runs b's second step before a's first, M1 runs a's second step before b's first:
+    # with the job orders that is a cycle, no re-timing keeps both sequences
+    p, plan = _two_jobs(((0, 20, 30), (1, 0, 10)), ((1, 10, 20), (0, 0, 10)))
+    assert compact(p, plan) is None
+    # b must end by 20 but queues behind a's second step, pushed right to 10-20
+    p, plan = _two_jobs(((0, 0, 10), (1, 5, 15)), ((1, 15, 20),), deadline=20)
+    assert compact(p, plan) is None
+
+
+@pytest.mark.parametrize("objective", ["weighted_tardiness", "factory"])
+def test_search_threads_share_one_plan(objective: Objective) -> None:
+    """Two search threads: every plan valid, hard deadlines kept, never worse than the start."""
+    p = shop(40, seed=7, objective=objective, previous=objective == "factory")
+    start = dispatch(p, "fifo")
+    done = start.completion(len(p.jobs))
+    jobs = tuple(
+        Job(j.key, j.ops, j.release, j.due, j.weight, deadline=done[i]) if i % 4 == 0 else j
+        for i, j in enumerate(p.jobs)
+    )
+    q = Problem(jobs, p.machines, objective=objective)
+    res = local_lns(q, start, deadline=time.monotonic() + 30, workers=2, seed=3, max_iterations=200)
+    assert res.iterations >= 200
+    assert violations(q, res.best) == []
+    assert key(q, res.best) < key(q, start)
 
 
 def test_solve_uses_the_small_model_lns_on_large_problems(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,6 +197,7 @@ def test_every_lns_plan_is_valid(p: Problem, seed: int) -> None:
     assert key(p, res.best) <= key(p, start)
     for hold in (True, False):
         c = compact(p, start, hold=hold)
+        assert c is not None
         assert violations(p, c) == []
         sc, ss = score(p, c), score(p, start)
         assert sc.weighted_tardiness <= ss.weighted_tardiness and sc.makespan <= ss.makespan

@@ -32,6 +32,7 @@ an iteration cap repeats exactly.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -217,49 +218,93 @@ def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
 
 def _compact(
     shop: _Shop, plan: _Plan, hold: bool, since: int | None = None, index: _Index | None = None
-) -> _Plan:
-    """Left-shift: same machine and machine sequence per operation, each as early as possible.
+) -> _Plan | None:
+    """Re-time: same machine and machine sequence per operation, each as early as possible.
 
-    Never delays an operation (so never breaks a deadline). With ``hold``, an operation that
-    holds its published place keeps it (it moves earlier only down to the tolerance), so the
-    moved count cannot grow. With ``since`` and the ``index`` of a plan that differs from
-    ``plan`` only in operations starting at or after ``since`` (in both), only those are
-    re-timed.
+    ``plan`` may break job precedences (an operation starting before its job predecessor
+    ends): operations are re-timed in an order that respects both the job and the machine
+    sequences, so such an operation is pushed right, with everything queued behind it.
+    Returns None when the two orders contradict each other (a cycle), or when a job with a
+    hard deadline would end after it. On a valid plan it never delays an operation. With
+    ``hold``, an operation that holds its published place keeps it (it moves earlier only
+    down to the tolerance). With ``since`` and the ``index`` of a valid plan that differs
+    from ``plan`` only in operations starting at or after ``since`` (in both), only those
+    are re-timed.
     """
     out = plan.copy()
     seq_end = [_MIN_TIME] * shop.n_machines
     if since is None or index is None:
-        order = sorted(shop.free, key=lambda o: (plan.start[o], o))
+        todo = shop.free
     else:
-        order = sorted(index.order[bisect_left(index.starts, since) :], key=lambda o: (plan.start[o], o))
+        todo = index.order[bisect_left(index.starts, since) :]
         for m in range(shop.n_machines):
             i = bisect_left(index.on_start[m], since)
             if i > 0:
                 seq_end[m] = plan.end[index.on[m][i - 1]]
-    lo0, pred, busy_s, busy_e, dur_on = shop.lo0, shop.pred, shop.busy_s, shop.busy_e, shop.dur_on
     start, end, mach = out.start, out.end, plan.mach
-    for o in order:
-        r = lo0[o]
-        p = pred[o]
-        if p >= 0 and end[p] > r:
-            r = end[p]
-        m = mach[o]
-        if seq_end[m] > r:
-            r = seq_end[m]
-        if hold and shop.prev[o] is not None and _kept(shop, plan, o):
-            r = max(r, shop.prev[o][1] - shop.tol)  # type: ignore[index]
-        d = dur_on[o][m]
-        s = _fit(busy_s[m], busy_e[m], r, d)
-        start[o], end[o] = s, s + d
-        seq_end[m] = s + d
+    pstart = plan.start
+    # per machine, the operations to re-time in the plan's start order; an operation can go
+    # once its machine predecessor and its job predecessor (if re-timed too) are done
+    n_m = shop.n_machines
+    seqs: list[list[int]] = [[] for _ in range(n_m)]
+    for o in sorted(todo, key=lambda o: (pstart[o], o)):
+        seqs[mach[o]].append(o)
+    pending = dict.fromkeys(todo, True)
+    nxt = [0] * n_m
+    lo0, pred, busy_s, busy_e, dur_on, prev = shop.lo0, shop.pred, shop.busy_s, shop.busy_e, shop.dur_on, shop.prev
+    waiting: dict[int, int] = {}  # job predecessor -> the machine head waiting for it
+    stack = [m for m in range(n_m) if seqs[m]]
+    done = 0
+    while stack:
+        m = stack.pop()
+        seq = seqs[m]
+        i = nxt[m]
+        while i < len(seq):
+            o = seq[i]
+            p = pred[o]
+            if p >= 0 and pending.get(p, False):
+                waiting[p] = m
+                break
+            r = lo0[o]
+            if p >= 0 and end[p] > r:
+                r = end[p]
+            if seq_end[m] > r:
+                r = seq_end[m]
+            if hold and prev[o] is not None and _kept(shop, plan, o):
+                r = max(r, prev[o][1] - shop.tol)  # type: ignore[index]
+            d = dur_on[o][m]
+            s = _fit(busy_s[m], busy_e[m], r, d)
+            start[o], end[o] = s, s + d
+            seq_end[m] = s + d
+            pending[o] = False
+            done += 1
+            i += 1
+            w = waiting.pop(o, None)
+            if w is not None:
+                stack.append(w)
+        nxt[m] = i
+    if done < len(pending):
+        return None  # job and machine sequences contradict each other
+    for o in todo:
+        dl = shop.deadline_of[o]
+        if dl is not None and end[o] > dl:
+            return None
     return out
 
 
-def compact(problem: Problem, solution: Solution, *, hold: bool = True) -> Solution:
-    """Left-shift compaction of a valid, complete plan (see :func:`_compact`); the result is
-    never worse on any objective component (with ``hold``, moved operations included)."""
+def compact(problem: Problem, solution: Solution, *, hold: bool = True) -> Solution | None:
+    """Re-time a complete plan keeping every machine and machine sequence (see
+    :func:`_compact`): each operation as early as its job and machine predecessors allow.
+
+    On a valid plan the result is never worse on any objective component (with ``hold``,
+    moved operations included). A plan that breaks job precedences is repaired by pushing
+    operations right; None when its machine sequences contradict its job sequences or a
+    job would end after its hard deadline.
+    """
     shop = _Shop(problem)
     plan = _compact(shop, _plan_of(shop, solution), hold)
+    if plan is None:
+        return None
     return Solution(_solution_of(shop, plan, solution.method).assignments, solution.status, solution.method)
 
 
@@ -582,6 +627,102 @@ def _solve_sub(
 # --------------------------------------------------------------------------- search
 
 
+class _Search:
+    """The state the search threads share: the current and best plans, the neighbourhood
+    sizes and the counters. Threads take a snapshot, build and solve a sub-model outside the
+    lock (CP-SAT releases the GIL while it solves), and bring the result back under it."""
+
+    def __init__(self, shop: _Shop, start: _Plan, *, deadline: float, seed: int,
+                 max_iterations: int | None, log: bool) -> None:
+        self.shop = shop
+        self.deadline = deadline
+        self.seed = seed
+        self.max_iterations = max_iterations
+        self.log = log
+        self.kinds = ["window", "group", "late"]
+        if any(len(v) > 1 for v in shop.members.values()):
+            self.kinds.append("pair")
+        self.size = dict.fromkeys(self.kinds, float(_START_SIZE))
+        self.current = _compact(shop, start, True) or start
+        self.cur_key = _key(shop, self.current)
+        self.best, self.best_key = self.current, self.cur_key
+        self.index = _Index(shop, self.current)
+        self.version = 0  # bumped whenever the current plan changes
+        self.iterations = self.improvements = 0
+        self.lock = threading.Lock()
+
+    def run(self, worker: int) -> None:
+        """One search thread (``worker`` numbers its random stream)."""
+        shop = self.shop
+        rng = random.Random(self.seed + 7919 * worker)
+        solver = _new_solver(_SUB_DET_TIME, 1)
+        n_free = len(shop.free)
+        while n_free > 1:
+            with self.lock:
+                remaining = self.deadline - time.monotonic()
+                if remaining < 0.01 or (self.max_iterations is not None and self.iterations >= self.max_iterations):
+                    return
+                kind = self.kinds[self.iterations % len(self.kinds)]
+                self.iterations += 1
+                it = self.iterations
+                k = max(2, min(n_free, round(self.size[kind])))
+                plan, index, version = self.current, self.index, self.version
+            if kind == "window":
+                relaxed = _window(shop, plan, index, k, rng, False)
+            elif kind == "group":
+                relaxed = _window(shop, plan, index, k, rng, True)
+            elif kind == "late":
+                relaxed = _late_jobs(shop, plan, index, k, rng)
+            else:
+                relaxed = _machine_pair(shop, plan, index, k, rng)
+            if len(relaxed) < 2:
+                continue
+            built = _sub_model(shop, plan, index, relaxed)
+            if built is None:
+                continue
+            model, sub, _ = built
+            cand, optimal = _solve_sub(
+                solver, model, sub, plan, wall=min(_SUB_WALL, remaining), seed=self.seed + it
+            )
+            with self.lock:
+                size = self.size[kind]
+                self.size[kind] = min(_MAX_SIZE, size * _GROW) if optimal else max(_MIN_SIZE, size / _GROW)
+                if cand is not None:
+                    self._offer(cand, relaxed, kind, version)
+
+    def _offer(self, cand: _Plan, relaxed: list[int], kind: str, version: int) -> None:
+        """Re-time a sub-solution into the current plan; keep it when the key is not worse.
+        Called under the lock. If another thread changed the plan since the snapshot, the
+        relaxed operations' new places are carried over to the plan as it is now."""
+        shop, current = self.shop, self.current
+        if version != self.version:
+            merged = current.copy()
+            for o in relaxed:
+                merged.mach[o], merged.start[o], merged.end[o] = cand.mach[o], cand.start[o], cand.end[o]
+            cand = merged
+        since = min(min(current.start[o], cand.start[o]) for o in relaxed)
+        options = [c for c in (_compact(shop, cand, True, since, self.index),) if c is not None]
+        if shop.has_prev:
+            options.extend(c for c in (_compact(shop, cand, False, since, self.index),) if c is not None)
+        if not options:
+            return
+        new_key, i = min((_key(shop, c), i) for i, c in enumerate(options))
+        if new_key > self.cur_key:
+            return
+        if new_key < self.cur_key:
+            self.improvements += 1
+            if self.log:
+                print(f"local lns: {self.cur_key} -> {new_key} ({kind}, {len(relaxed)} ops)")
+        chosen = options[i]
+        self.cur_key = new_key
+        if chosen.start != current.start or chosen.mach != current.mach:
+            # most sub-solves give the current plan back: keep its index then
+            self.current, self.index = chosen, _Index(shop, chosen)
+            self.version += 1
+        if new_key < self.best_key:
+            self.best, self.best_key = self.current, new_key
+
+
 def local_lns(
     problem: Problem,
     start: Solution,
@@ -594,69 +735,23 @@ def local_lns(
 ) -> LnsResult:
     """Improve ``start`` (complete and valid) until ``deadline`` (``time.monotonic``).
 
-    Returns the best plan by ``score(...).key(problem.objective)``: ``start`` itself when
-    nothing better was found (never worse). With one worker, a seed and
-    ``max_iterations``, the result is deterministic unless the deadline cuts it short.
+    ``workers`` search threads share the current plan, each solving its own sub-models
+    (one CP-SAT worker each: a sub-model is too small to split further). Returns the best
+    plan by ``score(...).key(problem.objective)``: ``start`` itself when nothing better was
+    found (never worse). With one worker, a seed and ``max_iterations``, the result is
+    deterministic unless the deadline cuts it short.
     """
     shop = _Shop(problem)
-    rng = random.Random(seed)
-    current = _plan_of(shop, start)
-    cur_key = start_key = _key(shop, current)
-    best, best_key = current, cur_key
-    kinds = ["window", "group", "late"]
-    if any(len(v) > 1 for v in shop.members.values()):
-        kinds.append("pair")
-    size = dict.fromkeys(kinds, float(_START_SIZE))
-    iterations = improvements = 0
-    current = _compact(shop, current, True)
-    cur_key = _key(shop, current)
-    best, best_key = current, cur_key
-    index = _Index(shop, current)
-    solver = _new_solver(_SUB_DET_TIME, workers)
-    n_free = len(shop.free)
-    while n_free > 1:
-        remaining = deadline - time.monotonic()
-        if remaining < 0.01 or (max_iterations is not None and iterations >= max_iterations):
-            break
-        kind = kinds[iterations % len(kinds)]
-        iterations += 1
-        k = max(2, min(n_free, round(size[kind])))
-        if kind == "window":
-            relaxed = _window(shop, current, index, k, rng, False)
-        elif kind == "group":
-            relaxed = _window(shop, current, index, k, rng, True)
-        elif kind == "late":
-            relaxed = _late_jobs(shop, current, index, k, rng)
-        else:
-            relaxed = _machine_pair(shop, current, index, k, rng)
-        if len(relaxed) < 2:
-            continue
-        built = _sub_model(shop, current, index, relaxed)
-        if built is None:
-            continue
-        model, sub, _ = built
-        cand, optimal = _solve_sub(
-            solver, model, sub, current, wall=min(_SUB_WALL, remaining), seed=seed + iterations
-        )
-        size[kind] = min(_MAX_SIZE, size[kind] * _GROW) if optimal else max(_MIN_SIZE, size[kind] / _GROW)
-        if cand is None:
-            continue
-        since = min(min(current.start[o], cand.start[o]) for o in relaxed)
-        options = [_compact(shop, cand, True, since, index)]
-        if shop.has_prev:
-            options.append(_compact(shop, cand, False, since, index))
-        keyed = [(_key(shop, c), i) for i, c in enumerate(options)]
-        new_key, i = min(keyed)
-        if new_key <= cur_key:
-            if new_key < cur_key:
-                improvements += 1
-                if log:
-                    print(f"local lns: {cur_key} -> {new_key} ({kind}, {len(relaxed)} ops)")
-            changed = options[i].start != current.start or options[i].mach != current.mach
-            current, cur_key = options[i], new_key
-            if changed:  # most sub-solves give the current plan back: keep its index
-                index = _Index(shop, current)
-            if cur_key < best_key:
-                best, best_key = current, cur_key
-    out = _solution_of(shop, best, "cpsat-lns") if best_key < start_key else start
-    return LnsResult(out, iterations, improvements)
+    first = _plan_of(shop, start)
+    start_key = _key(shop, first)
+    search = _Search(shop, first, deadline=deadline, seed=seed, max_iterations=max_iterations, log=log)
+    if workers <= 1:
+        search.run(0)
+    else:
+        threads = [threading.Thread(target=search.run, args=(w,), daemon=True) for w in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    out = _solution_of(shop, search.best, "cpsat-lns") if search.best_key < start_key else start
+    return LnsResult(out, search.iterations, search.improvements)
