@@ -33,7 +33,7 @@ SolverFn = Callable[[Problem, float, int, int, Solution | None], Solution]
 """``(problem, time_limit, workers, seed, hint) -> Solution``; must be picklable (module level)."""
 
 _KILL_GRACE = 0.5  # seconds past the deadline before the child is killed
-_OVERHEAD = 0.25  # seconds kept back for process start, pickling and validation
+_OVERHEAD = 0.1  # seconds kept back for process start, pickling and validation
 
 
 def cpsat_solver(problem: Problem, time_limit: float, workers: int, seed: int, hint: Solution | None) -> Solution:
