@@ -584,8 +584,9 @@ def _sub_model(
     current = cur_wt * m_scale + cur_moved * s_scale + cur_sec
     model.add(objective <= current)
     model.minimize(objective)
-    for var, val in hint_vals:
-        model.add_hint(var, val)
+    hint = model.proto.solution_hint  # in bulk: add_hint costs about 3 us per variable
+    hint.vars.extend(var.index for var, _ in hint_vals)
+    hint.values.extend(val for _, val in hint_vals)
     return model, _SubVars(relaxed, starts, on), current
 
 
