@@ -7,7 +7,7 @@ the environment. Read once by the composition root and passed down.
 | PAICHAN_TIMEZONE | Asia/Shanghai | the factory's timezone |
 | PAICHAN_LANG | (locale) | default language for CLI output: zh or en |
 | PAICHAN_PLAN_DEADLINE | 2.0 | seconds per plan / change assessment |
-| PAICHAN_SOLVER_WORKERS | 1 | CP-SAT workers |
+| PAICHAN_SOLVER_WORKERS | 1 | solver threads per plan (CP-SAT workers; search threads on a large factory) |
 | PAICHAN_FROZEN_MINUTES | 240 | frozen horizon: steps starting sooner stay put |
 | PAICHAN_CHANGE_TTL_MINUTES | 10 | how long a Confirm button stays valid |
 | PAICHAN_LINK_TTL_HOURS | 24 | how long a link code stays valid |
