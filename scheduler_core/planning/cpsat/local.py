@@ -27,6 +27,11 @@ operations of a few late jobs and those queued before them on their machines) an
 pairs of a group in a time window. Each kind adapts its size to how fast its sub-problems
 solve. Sub-solves are limited in CP-SAT's deterministic time, so one worker with a seed and
 an iteration cap repeats exactly.
+
+With ``workers >= 2``, that many threads share the current plan (:class:`_Search`): each
+builds and solves its own sub-models (CP-SAT releases the GIL while it solves) and brings the
+result back under a lock; a result computed on an older plan is carried over to the current
+one by the same re-timing, which follows job and machine sequences together.
 """
 
 from __future__ import annotations
