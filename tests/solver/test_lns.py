@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -165,6 +167,16 @@ def test_search_threads_share_one_plan(objective: Objective) -> None:
     assert res.iterations >= 200
     assert violations(q, res.best) == []
     assert key(q, res.best) < key(q, start)
+
+
+def test_late_jobs_that_gave_nothing_are_picked_less_often() -> None:
+    index = SimpleNamespace(late=[(0, 100), (1, 100), (2, 100)])
+    pick = local._Picker({0: 1 / 16})
+    rng = random.Random(0)
+    counts = Counter(pick.late_job(index, rng) for _ in range(3000))  # type: ignore[arg-type]
+    assert counts[1] > 5 * counts[0] and counts[2] > 5 * counts[0] and counts[0] > 0
+    assert len(pick.picked) == 3000
+    assert local._Picker({}).late_job(SimpleNamespace(late=[]), rng) is None  # type: ignore[arg-type]
 
 
 def test_solve_uses_the_small_model_lns_on_large_problems(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,8 +24,9 @@ operations (a few dozen):
 Neighbourhoods: time windows (operations consecutive in start order, possibly of one
 machine group, around the critical operations of late jobs), late-job-centric (the
 operations of a few late jobs and those queued before them on their machines) and machine
-pairs of a group in a time window. Each kind adapts its size to how fast its sub-problems
-solve. Sub-solves are limited in CP-SAT's deterministic time, so one worker with a seed and
+pairs of a group in a time window. Late jobs are picked by weighted tardiness, less often
+after neighbourhoods around them changed nothing (until their tardiness changes). Each kind
+adapts its size to how fast its sub-problems solve. Sub-solves are limited in CP-SAT's deterministic time, so one worker with a seed and
 an iteration cap repeats exactly.
 
 With ``workers >= 2``, that many threads share the current plan (:class:`_Search`): each
@@ -60,6 +61,8 @@ _SUB_DET_TIME = 0.0004  # deterministic-time budget per sub-solve
 _SUB_WALL = 0.5  # wall-clock guard per sub-solve (seconds)
 _MIN_SIZE, _MAX_SIZE, _START_SIZE = 8, 40, 12
 _GROW = 1.15
+_COOL = 0.7  # a late job's pick weight after a neighbourhood around it changed nothing
+_COLDEST = 1 / 16
 
 Key = tuple[int, ...]
 
@@ -334,21 +337,35 @@ class _Index:
                 self.late.append((j, shop.weight[j] * (plan.end[last] - d)))
 
 
-def _pick_late_job(index: _Index, rng: random.Random) -> int | None:
-    if not index.late:
-        return None
-    total = sum(w for _, w in index.late)
-    x = rng.random() * total
-    for j, w in index.late:
-        x -= w
-        if x <= 0:
-            return j
-    return index.late[-1][0]
+class _Picker:
+    """Chooses the late jobs neighbourhoods are centred on, in proportion to their weighted
+    tardiness times a "cold" factor: a job whose neighbourhoods gave nothing lately is picked
+    less often (x :data:`_COOL` per fruitless try, down to :data:`_COLDEST`) until its
+    tardiness changes. Remembers what it picked for the current neighbourhood."""
+
+    def __init__(self, cold: dict[int, float]) -> None:
+        self.cold = cold  # shared by the search threads (changed under the search lock)
+        self.picked: list[int] = []
+
+    def late_job(self, index: _Index, rng: random.Random) -> int | None:
+        if not index.late:
+            return None
+        cold = self.cold
+        total = sum(w * cold.get(j, 1.0) for j, w in index.late)
+        x = rng.random() * total
+        pick = index.late[-1][0]
+        for j, w in index.late:
+            x -= w * cold.get(j, 1.0)
+            if x <= 0:
+                pick = j
+                break
+        self.picked.append(pick)
+        return pick
 
 
-def _anchor(shop: _Shop, plan: _Plan, index: _Index, rng: random.Random) -> int:
+def _anchor(shop: _Shop, plan: _Plan, index: _Index, rng: random.Random, pick: _Picker) -> int:
     """An operation to centre a neighbourhood on: mostly one of a late job's operations."""
-    j = _pick_late_job(index, rng) if rng.random() < 0.8 else None
+    j = pick.late_job(index, rng) if rng.random() < 0.8 else None
     if j is not None:
         ops = [o for o in range(shop.offset[j], shop.offset[j + 1]) if not shop.fixed[o]]
         if ops:
@@ -357,9 +374,9 @@ def _anchor(shop: _Shop, plan: _Plan, index: _Index, rng: random.Random) -> int:
 
 
 def _window(
-    shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random, grouped: bool
+    shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random, pick: _Picker, grouped: bool
 ) -> list[int]:
-    a = _anchor(shop, plan, index, rng)
+    a = _anchor(shop, plan, index, rng, pick)
     order = index.order
     if grouped:
         g = shop.group[plan.mach[a]]
@@ -371,10 +388,10 @@ def _window(
     return order[lo : lo + size]
 
 
-def _late_jobs(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random) -> list[int]:
+def _late_jobs(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random, pick: _Picker) -> list[int]:
     chosen: dict[int, None] = {}
     for _ in range(3):
-        j = _pick_late_job(index, rng)
+        j = pick.late_job(index, rng)
         if j is None:
             break
         for o in range(shop.offset[j], shop.offset[j + 1]):
@@ -383,7 +400,7 @@ def _late_jobs(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.R
         if len(chosen) * 3 >= size:
             break
     if not chosen:
-        return _window(shop, plan, index, size, rng, False)
+        return _window(shop, plan, index, size, rng, pick, False)
     job_ops = list(chosen)
     per = max(1, (size - len(job_ops)) // max(1, len(job_ops)))
     for o in job_ops:  # operations queued before it on its machine (and its group)
@@ -397,8 +414,8 @@ def _late_jobs(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.R
     return list(chosen)[: max(size, len(job_ops))]
 
 
-def _machine_pair(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random) -> list[int]:
-    a = _anchor(shop, plan, index, rng)
+def _machine_pair(shop: _Shop, plan: _Plan, index: _Index, size: int, rng: random.Random, pick: _Picker) -> list[int]:
+    a = _anchor(shop, plan, index, rng, pick)
     m1 = plan.mach[a]
     others = [m for m in shop.members[shop.group[m1]] if m != m1]
     ms = [m1, rng.choice(others)] if others else [m1]
@@ -656,6 +673,7 @@ class _Search:
         self.version = 0  # bumped whenever the current plan changes
         self.iterations = self.improvements = 0
         self.lock = threading.Lock()
+        self.cold: dict[int, float] = {}  # late jobs whose neighbourhoods gave nothing lately
 
     def run(self, worker: int) -> None:
         """One search thread (``worker`` numbers its random stream)."""
@@ -673,14 +691,15 @@ class _Search:
                 it = self.iterations
                 k = max(2, min(n_free, round(self.size[kind])))
                 plan, index, version = self.current, self.index, self.version
+            pick = _Picker(self.cold)
             if kind == "window":
-                relaxed = _window(shop, plan, index, k, rng, False)
+                relaxed = _window(shop, plan, index, k, rng, pick, False)
             elif kind == "group":
-                relaxed = _window(shop, plan, index, k, rng, True)
+                relaxed = _window(shop, plan, index, k, rng, pick, True)
             elif kind == "late":
-                relaxed = _late_jobs(shop, plan, index, k, rng)
+                relaxed = _late_jobs(shop, plan, index, k, rng, pick)
             else:
-                relaxed = _machine_pair(shop, plan, index, k, rng)
+                relaxed = _machine_pair(shop, plan, index, k, rng, pick)
             if len(relaxed) < 2:
                 continue
             built = _sub_model(shop, plan, index, relaxed)
@@ -693,10 +712,12 @@ class _Search:
             with self.lock:
                 size = self.size[kind]
                 self.size[kind] = min(_MAX_SIZE, size * _GROW) if optimal else max(_MIN_SIZE, size / _GROW)
-                if cand is not None:
-                    self._offer(cand, relaxed, kind, version)
+                changed = cand is not None and self._offer(cand, relaxed, kind, version)
+                if not changed:
+                    for j in pick.picked:
+                        self.cold[j] = max(_COLDEST, self.cold.get(j, 1.0) * _COOL)
 
-    def _offer(self, cand: _Plan, relaxed: list[int], kind: str, version: int) -> None:
+    def _offer(self, cand: _Plan, relaxed: list[int], kind: str, version: int) -> bool:
         """Re-time a sub-solution into the current plan; keep it when the key is not worse.
         Called under the lock. If another thread changed the plan since the snapshot, the
         relaxed operations' new places are carried over to the plan as it is now."""
@@ -711,10 +732,10 @@ class _Search:
         if shop.has_prev:
             options.extend(c for c in (_compact(shop, cand, False, since, self.index),) if c is not None)
         if not options:
-            return
+            return False
         new_key, i = min((_key(shop, c), i) for i, c in enumerate(options))
         if new_key > self.cur_key:
-            return
+            return False
         if new_key < self.cur_key:
             self.improvements += 1
             if self.log:
@@ -723,10 +744,18 @@ class _Search:
         self.cur_key = new_key
         if chosen.start != current.start or chosen.mach != current.mach:
             # most sub-solves give the current plan back: keep its index then
+            old_late = dict(self.index.late)
             self.current, self.index = chosen, _Index(shop, chosen)
             self.version += 1
+            for j, w in self.index.late:
+                if old_late.get(j) != w:
+                    self.cold.pop(j, None)
+            changed = True
+        else:
+            changed = False
         if new_key < self.best_key:
             self.best, self.best_key = self.current, new_key
+        return changed
 
 
 def local_lns(
