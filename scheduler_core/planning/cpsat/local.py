@@ -625,15 +625,27 @@ def _new_solver(det_time: float, workers: int) -> cp_model.CpSolver:
 
 
 def _solve_sub(
-    solver: cp_model.CpSolver, model: cp_model.CpModel, sub: _SubVars, plan: _Plan, *, wall: float, seed: int
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    sub: _SubVars,
+    plan: _Plan,
+    current: int,
+    *,
+    wall: float,
+    seed: int,
 ) -> tuple[_Plan | None, bool]:
-    """Solve a sub-model; returns (the plan with the sub-solution, solved to optimality)."""
+    """Solve a sub-model whose current plan scores ``current``; returns (the plan with a
+    better sub-solution or None, solved to optimality). A sub-solution no better than the
+    current plan is the current plan (CP-SAT starts from the hint and only accepts strictly
+    better solutions after it), so it is not re-timed again."""
     p = solver.parameters
     p.max_time_in_seconds = max(0.001, wall)
     p.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status == cp_model.INFEASIBLE
+    if solver.objective_value >= current:
+        return None, status == cp_model.OPTIMAL
     out = plan.copy()
     for o in sub.ops:
         s = int(solver.value(sub.start[o]))
@@ -705,9 +717,9 @@ class _Search:
             built = _sub_model(shop, plan, index, relaxed)
             if built is None:
                 continue
-            model, sub, _ = built
+            model, sub, cur_sub = built
             cand, optimal = _solve_sub(
-                solver, model, sub, plan, wall=min(_SUB_WALL, remaining), seed=self.seed + it
+                solver, model, sub, plan, cur_sub, wall=min(_SUB_WALL, remaining), seed=self.seed + it
             )
             with self.lock:
                 size = self.size[kind]
