@@ -8,8 +8,9 @@ import logging
 
 __all__ = ["QUIET", "configure"]
 
-QUIET = ("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic.runtime.plugins")
-"""Loggers that say too much at INFO (one line per request, per job run, per migration plugin)."""
+QUIET = ("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration")
+"""Loggers that say too much at INFO (one line per request, per job run, per migration step and
+plugin; :func:`db.migrate.upgrade` says in one line what it upgraded)."""
 
 
 def configure(verbose: bool = False) -> None:

@@ -13,6 +13,7 @@ twins are for synchronous code (CLI, deployment scripts) with no loop running.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 
 def _url(url: str | URL) -> str:
@@ -85,8 +88,13 @@ def _revision(conn: Connection) -> str | None:
 
 
 async def upgrade(url: str | URL, rev: str = "head") -> None:
-    """Upgrade the database at ``url`` to ``rev`` (default: the newest)."""
+    """Upgrade the database at ``url`` to ``rev`` (default: the newest); one log line when
+    something was upgraded, nothing when the database is at the newest revision already."""
+    before = await _current(url)
+    if rev == "head" and before == head():
+        return
     await asyncio.to_thread(upgrade_sync, url, rev)
+    log.info("database upgraded: %s -> %s", before or "empty", await _current(url))
 
 
 async def downgrade(url: str | URL, rev: str) -> None:

@@ -60,3 +60,15 @@ def test_the_synchronous_api_works_outside_an_event_loop(tmp_path: Any) -> None:
     assert migrate.current_sync(url) == migrate.head()
     migrate.downgrade_sync(url, "base")
     assert migrate.current_sync(url) is None
+
+
+async def test_upgrade_says_what_it_did_once(empty_url: str, caplog: Any) -> None:
+    """An upgrade logs one line (from, to); at the newest revision already it does nothing."""
+    caplog.set_level("INFO", logger="db.migrate")
+    await migrate.upgrade(empty_url)
+    lines = [r.getMessage() for r in caplog.records if r.name == "db.migrate"]
+    assert lines == [f"database upgraded: empty -> {migrate.head()}"]
+    caplog.clear()
+    await migrate.upgrade(empty_url)
+    assert [r for r in caplog.records if r.name == "db.migrate"] == []
+    assert await migrate.current(empty_url) == migrate.head()
