@@ -215,3 +215,14 @@ def test_every_lns_plan_is_valid(p: Problem, seed: int) -> None:
         assert sc.weighted_tardiness <= ss.weighted_tardiness and sc.makespan <= ss.makespan
         if hold:
             assert sc.moved <= ss.moved
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 3))
+def test_every_plan_of_two_search_threads_is_valid(p: Problem, seed: int) -> None:
+    """Random small factories (fixed work, stops, releases, published places): sub-solutions carried
+    over between threads still give valid plans, never worse than the start."""
+    start = dispatch(p, ("fifo", "edd", "atc")[seed % 3])  # type: ignore[arg-type]
+    res = local_lns(p, start, deadline=time.monotonic() + 5, workers=2, seed=seed, max_iterations=30)
+    assert violations(p, res.best) == []
+    assert key(p, res.best) <= key(p, start)
