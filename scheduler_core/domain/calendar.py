@@ -94,19 +94,26 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def subtract_intervals(base: Iterable[Interval], cut: Iterable[Interval]) -> list[Interval]:
-    """``base`` minus ``cut``, both as interval sets; result sorted and disjoint."""
+    """``base`` minus ``cut``, both as interval sets; result sorted and disjoint (one pass over
+    both: linear after sorting)."""
     cuts = merge_intervals(cut)
+    n = len(cuts)
     out: list[Interval] = []
+    i = 0  # first cut that may still reach into the current base interval
     for a, b in merge_intervals(base):
+        while i < n and cuts[i][1] <= a:
+            i += 1
         cur = a
-        for c, d in cuts:
-            if d <= cur or c >= b:
-                continue
+        k = i
+        while k < n and cuts[k][0] < b:
+            c, d = cuts[k]
             if c > cur:
                 out.append((cur, c))
-            cur = max(cur, d)
+            if d > cur:
+                cur = d
             if cur >= b:
                 break
+            k += 1
         if cur < b:
             out.append((cur, b))
     return out

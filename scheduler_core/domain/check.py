@@ -36,9 +36,12 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
     machines = {m.id: m for m in factory.machines}
     orders = {o.ref: o for o in factory.orders}
     working: dict[str, list[tuple[int, int]]] = {}
+    per_calendar: dict[str, list[tuple[int, int]]] = {}  # machines mostly share a calendar
     for m in factory.machines:
-        cal = factory.calendars[m.calendar]
-        w = cal.working_intervals(grid, grid.origin - timedelta(days=1), end)
+        if m.calendar not in per_calendar:
+            cal = factory.calendars[m.calendar]
+            per_calendar[m.calendar] = cal.working_intervals(grid, grid.origin - timedelta(days=1), end)
+        w = per_calendar[m.calendar]
         down = []
         for d in factory.downtime:
             if d.machine == m.id:

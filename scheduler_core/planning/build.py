@@ -103,11 +103,14 @@ def build_problem(
     horizon_end = max(latest, now) + _WEEK
     while True:
         per_machine = {}
+        per_calendar: dict[str, list[tuple[int, int]]] = {}  # machines mostly share a calendar
         for m in factory.machines:
             cal = factory.calendars.get(m.calendar)
             if cal is None:
                 raise PlanningInputError(f"machine {m.id}: unknown calendar {m.calendar!r}")
-            per_machine[m.id] = cal.working_intervals(grid, now, horizon_end)
+            if m.calendar not in per_calendar:
+                per_calendar[m.calendar] = cal.working_intervals(grid, now, horizon_end)
+            per_machine[m.id] = per_calendar[m.calendar]
         union = merge_intervals(w for ws in per_machine.values() for w in ws)
         if union and sum(b - a for a, b in union) >= need and grid.at(union[-1][1]) >= latest:
             break
