@@ -284,6 +284,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
     best_m = [0] * n_jobs
     best_e = [0] * n_jobs
     ver = [0] * n_jobs
+    stale = [False] * n_jobs  # its best mode's fit got later: re-choose when it reaches the top
     heap: list[tuple[int, int, int]] = []
 
     def choose(j: int, o: int) -> None:
@@ -317,6 +318,10 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
         if v != ver[j]:
             heapq.heappop(heap)
             continue
+        if stale[j]:  # its key is a lower bound (fits only get later): refresh, then compare again
+            stale[j] = False
+            choose(j, free_ops[j][ptr[j]])
+            continue
         mstar = best_m[j]
         cands = [j2 for j2 in on_m[mstar] if fits[j2][pos[j2][mstar]] < cstar]
         if len(cands) == 1:
@@ -340,6 +345,9 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
                 if val > best_val or (val == best_val and x < pick):
                     best_val, pick = val, x
         o = free_ops[pick][ptr[pick]]
+        if stale[pick]:
+            stale[pick] = False
+            choose(pick, o)
         m = best_m[pick]
         e = best_e[pick]
         s = e - shop.dur_on[o][m]
@@ -357,7 +365,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
             if f < e and s < f + d2:
                 fits[j2][i2] = _fit(st_m, en_m, f, d2)
                 if best_m[j2] == m:
-                    choose(j2, o2)
+                    stale[j2] = True
         if ptr[pick] < len(free_ops[pick]):
             load(pick)
 
