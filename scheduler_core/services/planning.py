@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from scheduler_core.domain.cause import LateCause
@@ -17,7 +18,22 @@ from scheduler_core.planning.problem import Problem, Solution
 from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, plan
 from scheduler_core.planning.validate import PlanViolation
 
-__all__ = ["OrderEta", "PlanResult", "PlanSettings", "build_with", "explain_late", "order_etas", "replan", "solve_built"]
+__all__ = [
+    "AFTER_SOLVE",
+    "OrderEta",
+    "PlanResult",
+    "PlanSettings",
+    "build_with",
+    "explain_late",
+    "order_etas",
+    "replan",
+    "rest_of",
+    "solve_built",
+]
+
+AFTER_SOLVE = 0.1
+"""Seconds a re-plan keeps back for turning the plan into a schedule, checking it against the
+calendars and computing ETAs (0.04-0.07 s on 300 orders on a quiet machine)."""
 
 _ZERO = timedelta(0)
 
@@ -86,13 +102,23 @@ def replan(
 ) -> PlanResult:
     """Plan every active order at ``now``, keeping ``published`` stable where it costs nothing.
 
-    Returns within ``settings.deadline`` + 1 s with a validated plan (P6).
+    The whole call (building included) answers within ``settings.deadline``; with a
+    validated plan within ``settings.deadline`` + 1 s whatever the solver does (P6).
     """
+    t0 = time.monotonic()
     built = build_with(settings, factory, now, published)
     candidates: tuple[Solution, ...] = ()
     if published is not None:
         candidates = (heuristic.repair(built.problem),)
-    return solve_built(factory, built, settings, candidates=candidates, solver=solver)
+    return solve_built(factory, built, rest_of(settings, t0, AFTER_SOLVE), candidates=candidates, solver=solver)
+
+
+def rest_of(settings: PlanSettings, t0: float, after: float) -> PlanSettings:
+    """The settings with the deadline reduced by what a use case spent since ``t0`` and by the
+    ``after`` seconds it needs once the plan is there, so that the whole call, not only the
+    solve, answers within ``settings.deadline`` (at least 0.3 s are left to the solve)."""
+    left = settings.deadline - (time.monotonic() - t0) - after
+    return replace(settings, deadline=max(0.3, left))
 
 
 def build_with(settings: PlanSettings, factory: Factory, now: datetime, published: Schedule | None) -> Built:
