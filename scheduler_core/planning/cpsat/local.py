@@ -488,25 +488,26 @@ def _sub_model(
     on: dict[int, list[tuple[int, int, cp_model.IntVar | None]]] = {}
     per_machine: dict[int, list[cp_model.IntervalVar]] = {}
     hint_vals: list[tuple[cp_model.IntVar, int]] = []
+    late_mode: list[int] = []  # operations whose modes differ in duration
     for o in relaxed:
         lo, hi = lo_of[o], hi_of[o]
         modes = [(m, d) for m, d in shop.modes[o] if lo + d <= hi]
         dmin = min(d for _, d in modes)
-        start = model.new_int_var(lo, hi - dmin, f"s{o}")
+        start = model.new_int_var(lo, hi - dmin, "")
         starts[o] = start
         hint_vals.append((start, plan.start[o]))
         lits: list[tuple[int, int, cp_model.IntVar | None]] = []
         if len(modes) == 1:
             m, d = modes[0]
-            per_machine.setdefault(m, []).append(model.new_fixed_size_interval_var(start, d, f"i{o}"))
+            per_machine.setdefault(m, []).append(model.new_fixed_size_interval_var(start, d, ""))
             lits.append((m, d, None))
             ends[o] = start + d
         else:
             for m, d in modes:
-                lit = model.new_bool_var(f"on{o}@{m}")
+                lit = model.new_bool_var("")
                 hint_vals.append((lit, int(plan.mach[o] == m)))
                 per_machine.setdefault(m, []).append(
-                    model.new_optional_fixed_size_interval_var(start, d, lit, f"i{o}@{m}")
+                    model.new_optional_fixed_size_interval_var(start, d, lit, "")
                 )
                 lits.append((m, d, lit))
             model.add_exactly_one(lit for _, _, lit in lits if lit is not None)
@@ -514,13 +515,16 @@ def _sub_model(
             if len(durs) == 1:
                 ends[o] = start + durs.pop()
             else:
-                ends[o] = start + sum(d * lit for _, d, lit in lits if lit is not None)
+                chosen = [lit for _, _, lit in lits if lit is not None]
+                ends[o] = start + cp_model.LinearExpr.weighted_sum(chosen, [d for _, d, _ in lits])
+                late_mode.append(o)
         on[o] = lits
     for o in relaxed:
         p = shop.pred[o]
         if p in rset:
             model.add(ends[p] <= starts[o])
-        model.add(ends[o] <= hi_of[o])  # the start's domain alone allows the longest mode past it
+    for o in late_mode:  # the start's domain alone allows the longest mode past the bound
+        model.add(ends[o] <= hi_of[o])
     # everything else on the machines the relaxed operations may use: fixed intervals
     for m, intervals in per_machine.items():
         busy: list[tuple[int, int]] = []
@@ -541,7 +545,7 @@ def _sub_model(
             else:
                 merged.append([s, e])
         for s, e in merged:
-            intervals.append(model.new_fixed_size_interval_var(s, e - s, f"b{m}@{s}"))
+            intervals.append(model.new_fixed_size_interval_var(s, e - s, ""))
         if len(intervals) > 1:
             model.add_no_overlap(intervals)
 
@@ -566,7 +570,7 @@ def _sub_model(
         if hi_of[o] + q <= due:
             continue
         w = shop.weight[j]
-        t = model.new_int_var(0, hi_of[o] + q - due, f"t{j}")
+        t = model.new_int_var(0, hi_of[o] + q - due, "")
         model.add(t >= ends[o] + (q - due))
         wt_terms.append(w * t)
         cur_wt += w * max(0, plan.end[o] + q - due)
@@ -592,7 +596,7 @@ def _sub_model(
             if mode is None or ps - shop.tol > hi_of[o] or ps + shop.tol < lo_of[o]:
                 moved_terms.append(1)  # its published place is out of reach here
                 continue
-            kept = model.new_bool_var(f"k{o}")
+            kept = model.new_bool_var("")
             if mode[2] is not None:
                 model.add_implication(kept, mode[2])
             model.add(starts[o] >= ps - shop.tol).only_enforce_if(kept)
