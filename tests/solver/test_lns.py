@@ -169,6 +169,16 @@ def test_search_threads_share_one_plan(objective: Objective) -> None:
     assert key(q, res.best) < key(q, start)
 
 
+def test_an_error_in_a_search_thread_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("sub-model broke")
+
+    monkeypatch.setattr(local, "_sub_model", broken)
+    p = shop(20, seed=2)
+    with pytest.raises(RuntimeError, match="sub-model broke"):
+        local_lns(p, dispatch(p, "fifo"), deadline=time.monotonic() + 10, workers=2, seed=0)
+
+
 def test_late_jobs_that_gave_nothing_are_picked_less_often() -> None:
     index = SimpleNamespace(late=[(0, 100), (1, 100), (2, 100)])
     pick = local._Picker({0: 1 / 16})

@@ -799,10 +799,21 @@ def local_lns(
     if workers <= 1:
         search.run(0)
     else:
-        threads = [threading.Thread(target=search.run, args=(w,), daemon=True) for w in range(workers)]
+        errors: list[BaseException] = []
+
+        def thread(w: int) -> None:
+            try:
+                search.run(w)
+            except BaseException as exc:  # raised again below, as with one worker
+                errors.append(exc)
+                search.deadline = 0.0  # the others stop at their next step
+
+        threads = [threading.Thread(target=thread, args=(w,), daemon=True) for w in range(workers)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        if errors:
+            raise errors[0]
     out = _solution_of(shop, search.best, "cpsat-lns") if search.best_key < start_key else start
     return LnsResult(out, search.iterations, search.improvements)
