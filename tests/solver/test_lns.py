@@ -153,8 +153,9 @@ def test_compact_refuses_contradicting_sequences_and_broken_deadlines() -> None:
 
 
 @pytest.mark.parametrize("objective", ["weighted_tardiness", "factory"])
-def test_search_threads_share_one_plan(objective: Objective) -> None:
+def test_search_threads_share_one_plan(objective: Objective, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two search threads: every plan valid, hard deadlines kept, never worse than the start."""
+    monkeypatch.setattr(local.os, "cpu_count", lambda: 2)  # two threads even on one core
     p = shop(40, seed=7, objective=objective, previous=objective == "factory")
     start = dispatch(p, "fifo")
     done = start.completion(len(p.jobs))
@@ -174,6 +175,7 @@ def test_an_error_in_a_search_thread_is_raised_not_swallowed(monkeypatch: pytest
         raise RuntimeError("sub-model broke")
 
     monkeypatch.setattr(local, "_sub_model", broken)
+    monkeypatch.setattr(local.os, "cpu_count", lambda: 2)
     p = shop(20, seed=2)
     with pytest.raises(RuntimeError, match="sub-model broke"):
         local_lns(p, dispatch(p, "fifo"), deadline=time.monotonic() + 10, workers=2, seed=0)
@@ -227,11 +229,13 @@ def test_every_lns_plan_is_valid(p: Problem, seed: int) -> None:
             assert sc.moved <= ss.moved
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(problems(), st.integers(0, 3))
-def test_every_plan_of_two_search_threads_is_valid(p: Problem, seed: int) -> None:
+def test_every_plan_of_two_search_threads_is_valid(monkeypatch: pytest.MonkeyPatch, p: Problem, seed: int) -> None:
     """Random small factories (fixed work, stops, releases, published places): sub-solutions carried
     over between threads still give valid plans, never worse than the start."""
+    monkeypatch.setattr(local.os, "cpu_count", lambda: 2)  # two threads even on one core
     start = dispatch(p, ("fifo", "edd", "atc")[seed % 3])  # type: ignore[arg-type]
     res = local_lns(p, start, deadline=time.monotonic() + 5, workers=2, seed=seed, max_iterations=30)
     assert violations(p, res.best) == []

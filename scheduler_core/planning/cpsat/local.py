@@ -37,6 +37,7 @@ one by the same re-timing, which follows job and machine sequences together.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -786,8 +787,8 @@ def local_lns(
 ) -> LnsResult:
     """Improve ``start`` (complete and valid) until ``deadline`` (``time.monotonic``).
 
-    ``workers`` search threads share the current plan, each solving its own sub-models
-    (one CP-SAT worker each: a sub-model is too small to split further). Returns the best
+    ``workers`` search threads (at most one per core) share the current plan, each solving
+    its own sub-models (one CP-SAT worker each: a sub-model is too small to split further). Returns the best
     plan by ``score(...).key(problem.objective)``: ``start`` itself when nothing better was
     found (never worse). With one worker, a seed and ``max_iterations``, the result is
     deterministic unless the deadline cuts it short.
@@ -796,6 +797,7 @@ def local_lns(
     first = _plan_of(shop, start)
     start_key = _key(shop, first)
     search = _Search(shop, first, deadline=deadline, seed=seed, max_iterations=max_iterations, log=log)
+    workers = min(workers, os.cpu_count() or 1)  # more threads than cores only contend
     if workers <= 1:
         search.run(0)
     else:
