@@ -61,6 +61,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lang", type=lang_choice, default=None, help="zh or en (default: from LC_ALL / LC_MESSAGES / LANG)")
     p.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
     p.add_argument("--deadline", type=number(float, above=0), default=2.0, help="solver time budget in seconds (default 2.0)")
+    p.add_argument("--workers", type=number(int, at_least=1), default=None, metavar="N",
+                   help="solver threads (default: PAICHAN_SOLVER_WORKERS, 1); 2 on a machine with cores to spare")
     p.add_argument("--gantt", type=Path, default=Path("gantt.png"), metavar="PATH", help="chart file (default gantt.png)")
     p.add_argument(
         "--days", type=float, default=7.0, metavar="D",
@@ -91,7 +93,7 @@ def run(
     tz = ZoneInfo(_DEMO_TZ)
     now = (args.now or clock()).astimezone(tz)
     factory = demo_factory(now)
-    result = replan(factory, now, settings=PlanSettings(deadline=args.deadline, seed=args.seed))
+    result = replan(factory, now, settings=PlanSettings(deadline=args.deadline, seed=args.seed, workers=args.workers or 1))
     title = tr.gettext("Production plan: demo factory, {when}", when=tr.datetime(now))
     return _report(args, tr, out, title, factory, result.schedule, result.etas,
                    render_plan_totals(result.etas, tr, result.status, result.method, result.seconds), tz, lang)
@@ -119,7 +121,9 @@ def _plan_database(args: argparse.Namespace, tr: Tr, *, clock: Clock, env: Mappi
 
     async def job() -> PlanView:
         async with open_services(settings, clock=clock) as svc:
-            svc = replace(svc, planning=replace(svc.planning, deadline=args.deadline, seed=args.seed))
+            planning = replace(svc.planning, deadline=args.deadline, seed=args.seed,
+                               workers=args.workers or svc.planning.workers)
+            svc = replace(svc, planning=planning)
             await replan_now(svc, SYSTEM, "manual replan")
             return await current_plan(svc, SYSTEM)
 

@@ -64,3 +64,25 @@ def test_plan_rejects_an_unknown_language(capsys: pytest.CaptureFixture[str]) ->
         main(["plan", "--demo", "--lang", "fr"])
     assert exc.value.code == 2
     assert "unsupported language 'fr'" in capsys.readouterr().err
+
+
+def test_plan_workers_reach_the_solver_and_bad_values_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import plan as plan_cli
+
+    seen: list[int] = []
+    real = plan_cli.replan
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["settings"].workers)  # type: ignore[attr-defined]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan_cli, "replan", spy)
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--demo", "--lang", "en", "--deadline", "1", "--workers", "2", "--now", NOW]) == 0
+    assert seen == [2]
+    assert "Open orders      120" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", "--demo", "--workers", "0"])
+    assert exc.value.code == 2
