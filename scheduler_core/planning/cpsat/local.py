@@ -26,8 +26,8 @@ machine group, around the critical operations of late jobs), late-job-centric (t
 operations of a few late jobs and those queued before them on their machines) and machine
 pairs of a group in a time window. Late jobs are picked by weighted tardiness, less often
 after neighbourhoods around them changed nothing (until their tardiness changes). Each kind
-adapts its size to how fast its sub-problems solve. Sub-solves are limited in CP-SAT's deterministic time, so one worker with a seed and
-an iteration cap repeats exactly.
+adapts its size to how fast its sub-problems solve. Sub-solves are limited in CP-SAT's
+deterministic time, so one worker with a seed and an iteration cap repeats exactly.
 
 With ``workers >= 2``, that many threads share the current plan (:class:`_Search`): each
 builds and solves its own sub-models (CP-SAT releases the GIL while it solves) and brings the
@@ -745,9 +745,8 @@ class _Search:
                 merged.mach[o], merged.start[o], merged.end[o] = cand.mach[o], cand.start[o], cand.end[o]
             cand = merged
         since = min(min(current.start[o], cand.start[o]) for o in relaxed)
-        options = [c for c in (_compact(shop, cand, True, since, self.index),) if c is not None]
-        if shop.has_prev:
-            options.extend(c for c in (_compact(shop, cand, False, since, self.index),) if c is not None)
+        holds = (True, False) if shop.has_prev else (True,)
+        options = [c for hold in holds if (c := _compact(shop, cand, hold, since, self.index)) is not None]
         if not options:
             return False
         new_key, i = min((_key(shop, c), i) for i, c in enumerate(options))
@@ -759,8 +758,7 @@ class _Search:
                 print(f"local lns: {self.cur_key} -> {new_key} ({kind}, {len(relaxed)} ops)")
         chosen = options[i]
         self.cur_key = new_key
-        if chosen.start != current.start or chosen.mach != current.mach:
-            # most sub-solves give the current plan back: keep its index then
+        if chosen.start != current.start or chosen.mach != current.mach:  # else keep the index
             old_late = dict(self.index.late)
             self.current, self.index = chosen, _Index(shop, chosen)
             self.version += 1
