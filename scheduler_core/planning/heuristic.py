@@ -273,25 +273,36 @@ def _key_of(shop: _Shop, start: list[int], end: list[int], mach: list[int]) -> K
 
 def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None:
     """Schedule every free operation not yet placed (``state.ptr`` onwards) by ``rule``
-    (``atc_k``: the ATC look-ahead)."""
+    (``atc_k``: the ATC look-ahead).
+
+    Each job's current operation is waiting at every machine that can run it: ``fit_m[m][j]``
+    is its earliest start there (the first gap long enough from its ready time) and
+    ``dur_m[m][j]`` its duration. Placing an operation on ``m`` moves later the fit of the
+    jobs whose fit it overlaps, to the first gap from its end that is long enough for each.
+    """
     n_jobs = shop.n_jobs
     starts, ends = state.starts, state.ends
     free_ops, modes = shop.free_ops, shop.modes
     ptr = state.ptr
-    on_m: list[set[int]] = [set() for _ in range(shop.n_machines)]
-    fits: list[list[int]] = [[] for _ in range(n_jobs)]  # per job: start per mode of current op
-    pos: list[dict[int, int]] = [{} for _ in range(n_jobs)]  # machine -> mode position
+    fit_m: list[dict[int, int]] = [{} for _ in range(shop.n_machines)]  # machine -> job -> fit
+    dur_m: list[dict[int, int]] = [{} for _ in range(shop.n_machines)]  # machine -> job -> duration
     best_m = [0] * n_jobs
     best_e = [0] * n_jobs
     ver = [0] * n_jobs
     stale = [False] * n_jobs  # its best mode's fit got later: re-choose when it reaches the top
     heap: list[tuple[int, int, int]] = []
+    # the rule's view of each job's current operation: a key to minimise (fifo, edd, mwkr),
+    # or ATC's log(w/p) and slack time (due - remaining work), the priority being
+    # log(w/p) - max(0, slack time - t) / (k p̄)
+    rkey: list[tuple[int, ...]] = [()] * n_jobs
+    atc_a = [0.0] * n_jobs
+    atc_b = [0.0] * n_jobs
+    release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
 
     def choose(j: int, o: int) -> None:
-        f = fits[j]
         bm, be = -1, 0
-        for i, (m, d) in enumerate(modes[o]):
-            e = f[i] + d
+        for m, d in modes[o]:
+            e = fit_m[m][j] + d
             if bm < 0 or e < be:
                 bm, be = m, e
         best_m[j], best_e[j] = bm, be
@@ -301,10 +312,19 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
     def load(j: int) -> None:
         o = free_ops[j][ptr[j]]
         r = state.ready(shop, o)
-        fits[j] = [_fit(starts[m], ends[m], r, d) for m, d in modes[o]]
-        pos[j] = {m: i for i, (m, _) in enumerate(modes[o])}
-        for m, _ in modes[o]:
-            on_m[m].add(j)
+        for m, d in modes[o]:
+            fit_m[m][j] = _fit(starts[m], ends[m], r, d)
+            dur_m[m][j] = d
+        if rule == "fifo":
+            rkey[j] = (release[j], j)
+        elif rule == "edd":
+            rkey[j] = (due[j], release[j], j)
+        elif rule == "mwkr":
+            rkey[j] = (-rem[o], j)
+        elif has_due[j]:
+            atc_a[j], atc_b[j] = log_wp[o], due[j] - rem[o]
+        else:
+            atc_a[j], atc_b[j] = log_wp[o] - 1e15, -math.inf
         choose(j, o)
 
     for j in range(n_jobs):
@@ -312,7 +332,6 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
             load(j)
 
     k_pbar = atc_k * shop.pbar
-    release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
     while heap:
         cstar, j, v = heap[0]
         if v != ver[j]:
@@ -323,25 +342,19 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
             choose(j, free_ops[j][ptr[j]])
             continue
         mstar = best_m[j]
-        cands = [j2 for j2 in on_m[mstar] if fits[j2][pos[j2][mstar]] < cstar]
+        fs = fit_m[mstar]
+        cands = [j2 for j2, f in fs.items() if f < cstar]
         if len(cands) == 1:
             pick = cands[0]
-        elif rule == "fifo":
-            pick = min(cands, key=lambda x: (release[x], x))
-        elif rule == "edd":
-            pick = min(cands, key=lambda x: (due[x], release[x], x))
-        elif rule == "mwkr":
-            pick = min(cands, key=lambda x: (-rem[free_ops[x][ptr[x]]], x))
-        else:  # atc: maximise (w/p) exp(-max(0, d - p_rem - t) / (k p̄)), compared in logs
-            t = min(fits[x][pos[x][mstar]] for x in cands)
+        elif rule != "atc":
+            pick = min(cands, key=rkey.__getitem__)
+        else:  # atc: the largest priority, the smallest job number among equals
+            t = min(map(fs.__getitem__, cands))
             best_val = -math.inf
             pick = cands[0]
             for x in cands:
-                o2 = free_ops[x][ptr[x]]
-                if has_due[x]:
-                    val = log_wp[o2] - max(0, due[x] - rem[o2] - t) / k_pbar
-                else:
-                    val = log_wp[o2] - 1e15
+                b = atc_b[x] - t
+                val = atc_a[x] - b / k_pbar if b > 0 else atc_a[x]
                 if val > best_val or (val == best_val and x < pick):
                     best_val, pick = val, x
         o = free_ops[pick][ptr[pick]]
@@ -353,19 +366,27 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
         s = e - shop.dur_on[o][m]
         state.place(o, m, s, e)
         for mm, _ in modes[o]:
-            on_m[mm].discard(pick)
+            del fit_m[mm][pick]
+            del dur_m[mm][pick]
         ver[pick] += 1
         ptr[pick] += 1
+        # a waiting operation that [s, e) overlaps now fits at the first long enough gap
+        # from e: from ``base`` when it fits before the next busy interval, else searched
         st_m, en_m = starts[m], ends[m]
-        for j2 in on_m[m]:
-            i2 = pos[j2][m]
-            f = fits[j2][i2]
-            o2 = free_ops[j2][ptr[j2]]
-            d2 = modes[o2][i2][1]
-            if f < e and s < f + d2:
-                fits[j2][i2] = _fit(st_m, en_m, f, d2)
-                if best_m[j2] == m:
-                    stale[j2] = True
+        i = bisect_right(en_m, e)
+        base = e
+        if i < len(st_m) and st_m[i] <= e:
+            base = en_m[i]
+            i += 1
+        gap = st_m[i] - base if i < len(st_m) else math.inf
+        fm, dm = fit_m[m], dur_m[m]
+        for j2, f in fm.items():
+            if f < e:
+                d2 = dm[j2]
+                if s < f + d2:
+                    fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+                    if best_m[j2] == m:
+                        stale[j2] = True
         if ptr[pick] < len(free_ops[pick]):
             load(pick)
 
