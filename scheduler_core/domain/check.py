@@ -6,6 +6,7 @@ calendars and downtime directly.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
 
 from .calendar import merge_intervals, subtract_intervals
@@ -35,7 +36,7 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
     end = max(op.end for op in schedule.ops) + timedelta(days=1)
     machines = {m.id: m for m in factory.machines}
     orders = {o.ref: o for o in factory.orders}
-    working: dict[str, list[tuple[int, int]]] = {}
+    working: dict[str, _Windows] = {}
     per_calendar: dict[str, list[tuple[int, int]]] = {}  # machines mostly share a calendar
     for m in factory.machines:
         if m.calendar not in per_calendar:
@@ -47,11 +48,7 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
             if d.machine == m.id:
                 stop = d.end or (max(schedule.created, d.start) + open_downtime)
                 down.append((grid.minutes(d.start), grid.minutes(stop)))
-        working[m.id] = subtract_intervals(w, merge_intervals(down))
-
-    def work_between(machine: str, a: datetime, b: datetime) -> int:
-        lo, hi = grid.minutes(a), grid.minutes(b)
-        return sum(max(0, min(y, hi) - max(x, lo)) for x, y in working[machine])
+        working[m.id] = _Windows(subtract_intervals(w, merge_intervals(down)))
 
     for op in schedule.ops:
         order = orders.get(op.ref)
@@ -65,12 +62,12 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
         if op.fixed:
             continue
         s = grid.minutes(op.start)
-        if not any(x <= s < y for x, y in working[op.machine]):
+        if not working[op.machine].contains(s):
             out.append(f"{op.ref}/{op.step + 1}: starts outside working time on {op.machine} at {op.start}")
         alt = next(a for a in step.alternatives if a.machine == op.machine)
         if alt.minutes(op.quantity) != op.work_minutes:
             out.append(f"{op.ref}/{op.step + 1}: planned {op.work_minutes} min, routing says {alt.minutes(op.quantity)}")
-        got = work_between(op.machine, op.start, op.end)
+        got = working[op.machine].between(s, grid.minutes(op.end))
         if got != op.work_minutes:
             out.append(f"{op.ref}/{op.step + 1}: {got} working minutes between start and end, needs {op.work_minutes}")
         if len(out) >= limit:
@@ -91,3 +88,31 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
             if s2 < e1:
                 out.append(f"{n1} and {n2} overlap on {mid}")
     return out[:limit]
+
+
+class _Windows:
+    """Sorted, disjoint working windows (grid minutes) with running totals, so that a
+    membership test and the working minutes between two instants are binary searches."""
+
+    __slots__ = ("_before", "_ends", "_starts")
+
+    def __init__(self, windows: list[tuple[int, int]]) -> None:
+        self._starts = [a for a, _ in windows]
+        self._ends = [b for _, b in windows]
+        self._before = [0]  # working minutes before window i
+        for a, b in windows:
+            self._before.append(self._before[-1] + b - a)
+
+    def contains(self, t: int) -> bool:
+        i = bisect_right(self._starts, t) - 1
+        return i >= 0 and t < self._ends[i]
+
+    def _upto(self, t: int) -> int:
+        """Working minutes before ``t``."""
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0
+        return self._before[i] + min(t, self._ends[i]) - self._starts[i]
+
+    def between(self, a: int, b: int) -> int:
+        return max(0, self._upto(b) - self._upto(a))

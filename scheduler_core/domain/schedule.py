@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 __all__ = ["PlannedOp", "Schedule"]
 
@@ -51,22 +52,43 @@ class Schedule:
         return out
 
     def eta(self, ref: str) -> datetime | None:
-        ends = [op.end for op in self.ops if op.ref == ref]
-        if ends:
-            return max(ends)
+        ops = self._by_order.get(ref)
+        if ops:
+            return max(op.end for op in ops)
         return self.finished.get(ref)
 
     def for_order(self, ref: str) -> list[PlannedOp]:
-        return sorted((op for op in self.ops if op.ref == ref), key=lambda o: o.step)
+        """The order's planned steps in routing order."""
+        return list(self._by_order.get(ref, ()))
 
     def on_machine(self, machine: str) -> list[PlannedOp]:
-        return sorted((op for op in self.ops if op.machine == machine), key=lambda o: o.start)
+        """The machine's planned steps in start order."""
+        return list(self._by_machine.get(machine, ()))
 
     def place(self, ref: str, step: int) -> PlannedOp | None:
-        for op in self.ops:
-            if op.ref == ref and op.step == step:
+        for op in self._by_order.get(ref, ()):
+            if op.step == step:
                 return op
         return None
+
+    # indexes, built on first use (a schedule is immutable); a use case asks for many orders
+    @cached_property
+    def _by_order(self) -> dict[str, list[PlannedOp]]:
+        out: dict[str, list[PlannedOp]] = {}
+        for op in self.ops:
+            out.setdefault(op.ref, []).append(op)
+        for lst in out.values():
+            lst.sort(key=lambda o: o.step)
+        return out
+
+    @cached_property
+    def _by_machine(self) -> dict[str, list[PlannedOp]]:
+        out: dict[str, list[PlannedOp]] = {}
+        for op in self.ops:
+            out.setdefault(op.machine, []).append(op)
+        for lst in out.values():
+            lst.sort(key=lambda o: o.start)
+        return out
 
     def refs(self) -> set[str]:
         return {op.ref for op in self.ops} | set(self.finished)

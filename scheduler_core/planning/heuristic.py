@@ -299,10 +299,12 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
     atc_b = [0.0] * n_jobs
     release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
 
-    def choose(j: int, o: int) -> None:
+    waits: list[tuple[tuple[dict[int, int], int, int], ...]] = [()] * n_jobs  # (fits, duration, machine)
+
+    def choose(j: int) -> None:
         bm, be = -1, 0
-        for m, d in modes[o]:
-            e = fit_m[m][j] + d
+        for fm, d, m in waits[j]:
+            e = fm[j] + d
             if bm < 0 or e < be:
                 bm, be = m, e
         best_m[j], best_e[j] = bm, be
@@ -315,6 +317,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
         for m, d in modes[o]:
             fit_m[m][j] = _fit(starts[m], ends[m], r, d)
             dur_m[m][j] = d
+        waits[j] = tuple((fit_m[m], d, m) for m, d in modes[o])
         if rule == "fifo":
             rkey[j] = (release[j], j)
         elif rule == "edd":
@@ -325,7 +328,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
             atc_a[j], atc_b[j] = log_wp[o], due[j] - rem[o]
         else:
             atc_a[j], atc_b[j] = log_wp[o] - 1e15, -math.inf
-        choose(j, o)
+        choose(j)
 
     for j in range(n_jobs):
         if ptr[j] < len(free_ops[j]):
@@ -339,7 +342,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
             continue
         if stale[j]:  # its key is a lower bound (fits only get later): refresh, then compare again
             stale[j] = False
-            choose(j, free_ops[j][ptr[j]])
+            choose(j)
             continue
         mstar = best_m[j]
         fs = fit_m[mstar]
@@ -360,7 +363,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
         o = free_ops[pick][ptr[pick]]
         if stale[pick]:
             stale[pick] = False
-            choose(pick, o)
+            choose(pick)
         m = best_m[pick]
         e = best_e[pick]
         s = e - shop.dur_on[o][m]
@@ -794,16 +797,15 @@ def improve(
     )
 
 
-_DISPATCH_SHARE = 1.0  # look-ahead variants are cheap and often the best start: try them while the budget lasts
-
-
 def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     """Best of the dispatching rules, then :func:`improve` with the remaining time.
 
-    The rules are FIFO, EDD and ATC (plus most-work-remaining for makespan); for due-date
-    objectives, ATC is also tried with the look-aheads of :data:`ATC_K_MORE` while the
-    dispatching has used less than 60 % of ``time_limit``. The result
-    warm-starts CP-SAT and is the fallback plan when the solver fails.
+    For due-date objectives the rules are tried in the order ATC, EDD, FIFO, then ATC with
+    the look-aheads of :data:`ATC_K_MORE`; for makespan FIFO, EDD, ATC and
+    most-work-remaining. The first always runs; each further one only while the time spent
+    plus the longest dispatch so far stays within ``time_limit`` (on a large shop one rule
+    can take most of it). The result warm-starts CP-SAT and is the fallback plan when the
+    solver fails.
 
     Args:
         problem: the problem.
@@ -815,23 +817,22 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     """
     t0 = time.perf_counter()
     shop = _Shop(problem)
-    rules: list[str] = list(RULES) + (["mwkr"] if problem.objective == "makespan" else [])
+    tries: list[tuple[str, float]]
+    if problem.objective == "makespan":
+        tries = [(rule, ATC_K) for rule in (*RULES, "mwkr")]
+    else:
+        tries = [("atc", ATC_K), ("edd", ATC_K), ("fifo", ATC_K)] + [("atc", k) for k in ATC_K_MORE]
     best: tuple[Key, Solution] | None = None
-    for rule in rules:
-        sol = _dispatch(shop, rule)
+    longest = 0.0
+    for rule, k in tries:
+        t1 = time.perf_counter()
+        if best is not None and t1 - t0 + longest > time_limit:
+            break
+        sol = _dispatch(shop, rule, k)
         key = score(problem, sol).key(problem.objective)
+        longest = max(longest, time.perf_counter() - t1)
         if best is None or key < best[0]:
             best = (key, sol)
-    if problem.objective != "makespan":
-        spent = time.perf_counter() - t0
-        per_rule = spent / len(rules)
-        for k in ATC_K_MORE:  # while at most half of the budget went to dispatching
-            if time.perf_counter() - t0 + per_rule > _DISPATCH_SHARE * time_limit:
-                break
-            sol = _dispatch(shop, "atc", k)
-            key = score(problem, sol).key(problem.objective)
-            if best is None or key < best[0]:
-                best = (key, sol)
     assert best is not None
     remaining = time_limit - (time.perf_counter() - t0)
     out = best[1]

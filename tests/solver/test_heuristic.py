@@ -335,3 +335,18 @@ def test_best_plan_tries_more_atc_look_aheads_on_due_date_problems() -> None:
     sol = best_plan(p, 1.0)
     assert violations(p, sol) == []
     assert all(key(p, sol) <= key(p, dispatch(p, r)) for r in RULES)
+
+
+def test_best_plan_without_time_runs_only_the_first_rule() -> None:
+    # a large shop can spend the whole budget on one dispatch: ATC first for due dates
+    rng = random.Random(5)
+    jobs = [
+        Job(f"J{j}", tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3)),
+            due=rng.randint(10, 120), weight=rng.choice((1, 5)))
+        for j in range(20)
+    ]
+    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    sol = best_plan(p, 0.0)
+    assert sol.method == "atc" and sol.assignments == dispatch(p, "atc").assignments
+    mk = Problem(tuple(jobs), ("A", "B", "C"), objective="makespan")
+    assert best_plan(mk, 0.0).assignments == dispatch(mk, "fifo").assignments

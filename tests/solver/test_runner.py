@@ -71,3 +71,20 @@ def test_real_solver_answers_in_time_and_is_no_worse_than_the_heuristic():
     assert violations(PROBLEM, result) == []
     h = heuristic.best_plan(PROBLEM, 0.2)
     assert score(PROBLEM, result).key("weighted_tardiness") <= score(PROBLEM, h).key("weighted_tardiness")
+
+
+def test_problem_and_plan_cross_the_process_boundary_unchanged():
+    # they pickle as constructor calls: every field, including the optional ones, must survive
+    import pickle
+
+    from scheduler_core.planning.problem import Fixed, Job, Mode, Op, Previous, Problem
+
+    ops = (Op(0, 0, (Mode(0, 5), Mode(1, 7)), fixed=Fixed(1, 0, 7), name="cut"),
+           Op(0, 1, (Mode(1, 3),), previous=Previous(1, 9), name="weld", earliest=8))
+    p = Problem((Job("SO-1", ops, release=2, due=20, weight=5, deadline=40),), ("M0", "M1"),
+                blocked=((), ((30, 40),)), objective="factory", now=3, name="n", move_tolerance=15)
+    sol = Solution((Assignment(0, 0, 1, 0, 7), Assignment(0, 1, 1, 9, 12)), SolveStatus.FEASIBLE, "m",
+                   lower_bound=4, seconds=0.5, stats={"x": 1.0})
+    q, back = pickle.loads(pickle.dumps((p, sol)))
+    assert q == p and back == sol
+    assert q.jobs[0].ops[1].previous == Previous(1, 9) and q.jobs[0].ops[1].earliest == 8
