@@ -29,6 +29,7 @@ from .problem import Assignment, Fixed, Job, Mode, Objective, Op, Previous, Prob
 __all__ = ["Built", "PlanningInputError", "build_problem", "to_schedule"]
 
 _WEEK = timedelta(days=7)
+_MAX_SPAN = timedelta(days=36600)  # a century: past it, the calendars leave (next to) no working time
 
 
 class PlanningInputError(ValueError):
@@ -99,30 +100,37 @@ def build_problem(
         latest = max(latest, end)
     need += down_total + 24 * 60
 
-    # --- working windows: per machine, and their union = the axis -----------------------
+    # --- working windows: per calendar, and their union = the axis ----------------------
+    # The axis must hold ``need`` working minutes (any plan without needless idle time fits
+    # in the serial sum) and reach past the latest date. It grows from a week past that date,
+    # jumping to the span its working-time rate says is needed.
+    for m in factory.machines:
+        if m.calendar not in factory.calendars:
+            raise PlanningInputError(f"machine {m.id}: unknown calendar {m.calendar!r}")
     horizon_end = max(latest, now) + _WEEK
     while True:
-        per_machine = {}
-        per_calendar: dict[str, list[tuple[int, int]]] = {}  # machines mostly share a calendar
-        for m in factory.machines:
-            cal = factory.calendars.get(m.calendar)
-            if cal is None:
-                raise PlanningInputError(f"machine {m.id}: unknown calendar {m.calendar!r}")
-            if m.calendar not in per_calendar:
-                per_calendar[m.calendar] = cal.working_intervals(grid, now, horizon_end)
-            per_machine[m.id] = per_calendar[m.calendar]
-        union = merge_intervals(w for ws in per_machine.values() for w in ws)
-        if union and sum(b - a for a, b in union) >= need and grid.at(union[-1][1]) >= latest:
+        per_calendar = {  # machines mostly share a calendar
+            name: factory.calendars[name].working_intervals(grid, now, horizon_end)
+            for name in dict.fromkeys(m.calendar for m in factory.machines)
+        }
+        union = merge_intervals(w for ws in per_calendar.values() for w in ws)
+        have = sum(b - a for a, b in union)
+        if union and have >= need and grid.at(union[-1][1]) >= latest:
             break
-        if horizon_end - now > timedelta(days=3660):
+        span = horizon_end - now
+        if span > _MAX_SPAN:
             raise PlanningInputError("the calendars leave too little working time to plan")
-        horizon_end += (horizon_end - now) + _WEEK
+        if have == 0:
+            horizon_end += span + _WEEK
+        else:  # at the rate seen so far, with a tenth to spare
+            horizon_end = now + max(span * 1.1 * need / have, span + _WEEK)
     axis = Axis(union)
     grid_end = union[-1][1]
 
+    off_calendar = {name: subtract_intervals(union, ws) for name, ws in per_calendar.items()}
     blocked: list[tuple[tuple[int, int], ...]] = []
     for m in factory.machines:
-        off = subtract_intervals(union, per_machine[m.id])
+        off = list(off_calendar[m.calendar])
         for d in factory.downtime:
             if d.machine != m.id:
                 continue

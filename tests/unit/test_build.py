@@ -98,3 +98,29 @@ def test_plan_after_an_open_ended_stop_passes_the_calendar_check():
     m1 = [op for op in result.schedule.ops if op.machine == "M1"]
     assert min(op.start for op in m1) == NOW + timedelta(minutes=90)
     assert check_schedule(factory, result.schedule, open_downtime=timedelta(minutes=90)) == []
+
+
+def test_a_backlog_of_more_than_ten_years_of_serial_work_still_builds_and_plans():
+    # the axis must hold the serial sum of the work (here about 13 years of two shifts on one
+    # machine); it grows to it directly instead of giving up at ten years
+    orders = [make_order(f"SO-{i}", quantity=40_000, due=at(days=30)) for i in range(60)]
+    factory = make_factory(orders, machines=[f"M{i}" for i in range(1, 13)],
+                           routings={"P": [[(f"M{i}", 0, 1.0) for i in range(1, 7)],
+                                           [(f"M{i}", 0, 1.0) for i in range(7, 13)]]},
+                           calendar=TWO_SHIFTS)
+    built = build_problem(factory, NOW)
+    assert built.axis.length >= 60 * 2 * 40_000
+    plan = heuristic.dispatch(built.problem, "atc")
+    assert violations(built.problem, plan) == []
+    assert check_schedule(factory, to_schedule(built, plan)) == []
+
+
+def test_calendars_without_working_time_are_refused_with_a_clear_error():
+    import pytest
+
+    from scheduler_core.domain.calendar import WorkCalendar
+    from scheduler_core.planning.build import PlanningInputError
+
+    never = WorkCalendar("never", {})
+    with pytest.raises(PlanningInputError, match="too little working time"):
+        build_problem(make_factory([make_order()], calendar=never), NOW)
