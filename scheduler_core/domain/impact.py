@@ -133,6 +133,7 @@ def compare_plans(
 
     moved = 0
     pushed: dict[str, float] = {}
+    slipped = {i.ref for i in impacts}
     for op in new.ops:
         was = old.place(op.ref, op.step)
         if was is None or op.ref in subject:
@@ -140,7 +141,7 @@ def compare_plans(
         shift = (op.start - was.start).total_seconds()
         if was.machine != op.machine or abs(shift) > tolerance.total_seconds():
             moved += 1
-        if shift > 0 and op.ref in {i.ref for i in impacts}:
+        if shift > 0 and op.ref in slipped:
             pushed[op.machine] = pushed.get(op.machine, 0.0) + shift
     conflict = max(pushed, key=lambda m: pushed[m]) if pushed else None
     return ImpactReport(tuple(subj), tuple(impacts), moved, conflict, threshold, _resequenced(old, new, subject))

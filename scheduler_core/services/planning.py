@@ -168,6 +168,7 @@ def solve_built(
 def order_etas(factory: Factory, schedule: Schedule, built: Built) -> tuple[OrderEta, ...]:
     """ETA, lateness and cause for every planned or finished active order."""
     by_ref = {o.ref: o for o in factory.orders}
+    rush_refs = frozenset(o.ref for o in factory.orders if o.rush)
     etas = schedule.etas()
     out: list[OrderEta] = []
     for ref, eta in etas.items():
@@ -175,7 +176,7 @@ def order_etas(factory: Factory, schedule: Schedule, built: Built) -> tuple[Orde
         if order is None:
             continue
         late_by = max(_ZERO, eta - order.due)
-        cause = explain_late(order, schedule, built, factory) if late_by > _ZERO else None
+        cause = explain_late(order, schedule, built, factory, rush_refs) if late_by > _ZERO else None
         out.append(
             OrderEta(ref, order.customer, order.product, order.quantity, order.due, eta, late_by, order.vip,
                      order.rush, cause)
@@ -184,12 +185,14 @@ def order_etas(factory: Factory, schedule: Schedule, built: Built) -> tuple[Orde
     return tuple(out)
 
 
-def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factory) -> LateCause:
+def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factory,
+                 rush_refs: frozenset[str] | None = None) -> LateCause:
     """The main reason ``order`` is late in ``schedule``.
 
     Order of tests: could it make the date at all (alone, from its release or now)? If yes,
     find the step where it waits longest; the wait is explained by a machine stop in that
     window, a rush order ahead of it, or else the queue at that machine (the bottleneck).
+    ``rush_refs``: the factory's rush orders, when the caller explains many orders.
     """
     ops = schedule.for_order(order.ref)
     if not ops:
@@ -223,7 +226,8 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
         end = d.end or op.start
         if d.machine == op.machine and d.start < op.start and end > ready:
             return LateCause("machine_down", machine=op.machine, until=d.end, wait=worst[0])
-    rush_refs = {o.ref for o in factory.orders if o.rush}
+    if rush_refs is None:
+        rush_refs = frozenset(o.ref for o in factory.orders if o.rush)
     ahead = [p.ref for p in schedule.on_machine(op.machine) if ready <= p.end <= op.start and p.ref != order.ref]
     rush_ahead = tuple(r for r in ahead if r in rush_refs and not order.rush)
     if rush_ahead:
