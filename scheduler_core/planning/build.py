@@ -122,8 +122,9 @@ def build_problem(
             raise PlanningInputError("the calendars leave too little working time to plan")
         if have == 0:
             horizon_end += span + _WEEK
-        else:  # at the rate seen so far, with a tenth to spare
-            horizon_end = now + max(span * 1.1 * need / have, span + _WEEK)
+        else:  # at the rate seen so far, with a tenth to spare (past the limit: refused next)
+            seconds = min(span.total_seconds() * 1.1 * need / have, (_MAX_SPAN + _WEEK).total_seconds())
+            horizon_end = now + max(timedelta(seconds=seconds), span + _WEEK)
     axis = Axis(union)
     grid_end = union[-1][1]
 

@@ -124,3 +124,13 @@ def test_calendars_without_working_time_are_refused_with_a_clear_error():
     never = WorkCalendar("never", {})
     with pytest.raises(PlanningInputError, match="too little working time"):
         build_problem(make_factory([make_order()], calendar=never), NOW)
+
+
+def test_a_backlog_beyond_a_century_is_refused_not_overflowed():
+    import pytest
+
+    from scheduler_core.planning.build import PlanningInputError
+
+    factory = make_factory([make_order(quantity=10**9)], calendar=TWO_SHIFTS)
+    with pytest.raises(PlanningInputError, match="too little working time"):
+        build_problem(factory, NOW)
