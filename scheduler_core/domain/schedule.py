@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +72,14 @@ class Schedule:
                 return op
         return None
 
+    def ending_between(self, machine: str, lo: datetime, hi: datetime) -> list[PlannedOp]:
+        """The machine's planned steps that end in ``[lo, hi]``, in start order."""
+        ops = self._by_machine.get(machine, [])
+        ends = self._machine_ends.get(machine)
+        if ends is None:  # steps overlap (not a valid plan): look at each
+            return [op for op in ops if lo <= op.end <= hi]
+        return ops[bisect_left(ends, lo) : bisect_right(ends, hi)]
+
     # indexes, built on first use (a schedule is immutable); a use case asks for many orders
     @cached_property
     def _by_order(self) -> dict[str, list[PlannedOp]]:
@@ -99,3 +108,12 @@ class Schedule:
     @staticmethod
     def machines_of(ops: Iterable[PlannedOp]) -> list[str]:
         return sorted({op.machine for op in ops})
+
+    @cached_property
+    def _machine_ends(self) -> dict[str, list[datetime] | None]:
+        """Per machine, the ends of its steps in start order, where they are sorted too."""
+        out: dict[str, list[datetime] | None] = {}
+        for machine, ops in self._by_machine.items():
+            ends = [op.end for op in ops]
+            out[machine] = ends if all(a <= b for a, b in zip(ends, ends[1:])) else None
+        return out

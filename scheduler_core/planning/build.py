@@ -14,9 +14,11 @@ Rules applied here (not in the planners):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from scheduler_core.domain.calendar import merge_intervals, subtract_intervals
 from scheduler_core.domain.model import Factory, Order
@@ -50,9 +52,18 @@ class Built:
     quantities: tuple[tuple[int, ...], ...]  # job index -> quantity still to make per op
     finished: dict[str, datetime]
     now: datetime
+    seconds: float = 0.0  # how long building took (the work after a solve grows alike)
 
     def job_of(self, ref: str) -> int:
-        return self.refs.index(ref)
+        """The job number of order ``ref`` (ValueError: not planned)."""
+        j = self._job_index.get(ref)
+        if j is None:
+            raise ValueError(f"{ref!r} is not in the problem")
+        return j
+
+    @cached_property
+    def _job_index(self) -> dict[str, int]:
+        return {ref: j for j, ref in enumerate(self.refs)}
 
     def to_real(self, start: int, end: int) -> tuple[datetime, datetime]:
         return self.grid.at(self.axis.start_at(start)), self.grid.at(self.axis.end_at(end))
@@ -74,6 +85,7 @@ def build_problem(
     Raises:
         PlanningInputError: an order's product has no routing, or a step no existing machine.
     """
+    t_start = time.perf_counter()
     now = floor_minute(now)
     grid = TimeGrid.starting(now, factory.timezone)
     todo = [o for o in (orders if orders is not None else factory.active_orders())]
@@ -258,7 +270,8 @@ def build_problem(
         move_tolerance=move_tolerance,
     )
     return Built(
-        problem, grid, axis, tuple(refs), tuple(steps_of), tuple(names_of), machine_ids, tuple(qty_of), finished, now
+        problem, grid, axis, tuple(refs), tuple(steps_of), tuple(names_of), machine_ids, tuple(qty_of), finished, now,
+        time.perf_counter() - t_start,
     )
 
 

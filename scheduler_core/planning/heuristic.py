@@ -271,9 +271,10 @@ def _key_of(shop: _Shop, start: list[int], end: list[int], mach: list[int]) -> K
 # --------------------------------------------------------------------------- dispatching
 
 
-def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None:
+def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: float | None = None) -> bool:
     """Schedule every free operation not yet placed (``state.ptr`` onwards) by ``rule``
-    (``atc_k``: the ATC look-ahead).
+    (``atc_k``: the ATC look-ahead). Returns False when ``until`` (``time.perf_counter()``)
+    passed first: the rest was then placed by :func:`_finish`, without the rule.
 
     Each job's current operation is waiting at every machine that can run it: ``fit_m[m][j]``
     is its earliest start there (the first gap long enough from its ready time) and
@@ -336,6 +337,9 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
 
     k_pbar = atc_k * shop.pbar
     while heap:
+        if until is not None and time.perf_counter() > until:
+            _finish(shop, state)
+            return False
         cstar, j, v = heap[0]
         if v != ver[j]:
             heapq.heappop(heap)
@@ -392,12 +396,30 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K) -> None
                         stale[j2] = True
         if ptr[pick] < len(free_ops[pick]):
             load(pick)
+    return True
 
 
-def _dispatch(shop: _Shop, rule: str, atc_k: float = ATC_K) -> Solution:
+def _finish(shop: _Shop, state: _State) -> None:
+    """Place what is left in a bounded time: every remaining operation in order of its
+    operation due date (the job's due date less the work after it; a job's operations come
+    in routing order), each on the mode that completes it earliest, in the first gap long
+    enough. A sort and a few gap searches per operation, where the rule's cost grows with the
+    queues."""
+    free_ops, ptr, due, rem, min_dur, job = shop.free_ops, state.ptr, shop.due, shop.rem_work, shop.min_dur, shop.op_job
+    left = [o for j in range(shop.n_jobs) for o in free_ops[j][ptr[j]:]]
+    left.sort(key=lambda o: (due[job[o]] - rem[o] + min_dur[o], o))
+    for o in left:
+        m, s, e = state.best_mode(shop, o, state.ready(shop, o))
+        state.place(o, m, s, e)
+    for j in range(shop.n_jobs):
+        ptr[j] = len(free_ops[j])
+
+
+def _dispatch(shop: _Shop, rule: str, atc_k: float = ATC_K, until: float | None = None) -> Solution:
     state = _State(shop)
-    _run_gt(shop, state, rule, atc_k)
-    return _solution(shop, state, rule if atc_k == ATC_K else f"{rule}(k={atc_k:g})")
+    done = _run_gt(shop, state, rule, atc_k, until)
+    method = rule if atc_k == ATC_K else f"{rule}(k={atc_k:g})"
+    return _solution(shop, state, method if done else f"{method}, cut short")
 
 
 def dispatch(problem: Problem, rule: Rule) -> Solution:
@@ -797,7 +819,7 @@ def improve(
     )
 
 
-def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
+def best_plan(problem: Problem, time_limit: float, seed: int = 0, *, until: float | None = None) -> Solution:
     """Best of the dispatching rules, then :func:`improve` with the remaining time.
 
     For due-date objectives the rules are tried in the order ATC, EDD, FIFO, then ATC with
@@ -811,6 +833,9 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
         problem: the problem.
         time_limit: total seconds (dispatching included).
         seed: random seed of the local search.
+        until: a hard end (``time.perf_counter()``) for the first rule too: a dispatch
+            still running then places the rest without the rule (see :func:`_finish`),
+            so that a plan comes back in time on any size of shop.
 
     Returns:
         A valid plan with status ``HEURISTIC``.
@@ -828,13 +853,15 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
         t1 = time.perf_counter()
         if best is not None and t1 - t0 + longest > time_limit:
             break
-        sol = _dispatch(shop, rule, k)
+        sol = _dispatch(shop, rule, k, until)
         key = score(problem, sol).key(problem.objective)
         longest = max(longest, time.perf_counter() - t1)
         if best is None or key < best[0]:
             best = (key, sol)
     assert best is not None
     remaining = time_limit - (time.perf_counter() - t0)
+    if until is not None:
+        remaining = min(remaining, until - time.perf_counter())
     out = best[1]
     if remaining > 0.005:
         out = improve(problem, out, remaining, seed)

@@ -107,7 +107,10 @@ def plan(
     """
     t0 = time.monotonic()
     budget = min(settings.deadline * settings.heuristic_share, settings.heuristic_cap)
-    fallback = _best_valid(problem, (*candidates, heuristic.best_plan(problem, budget, seed=settings.seed)))
+    # the dispatching rules may not outlast the deadline either (their cost grows with the queues)
+    until = time.perf_counter() + settings.deadline - _OVERHEAD - (time.monotonic() - t0)
+    start = heuristic.best_plan(problem, budget, seed=settings.seed, until=until)
+    fallback = _best_valid(problem, (*candidates, start))
     if not problem.jobs:
         return replace(fallback, seconds=time.monotonic() - t0)
     remaining = settings.deadline - (time.monotonic() - t0) - _OVERHEAD

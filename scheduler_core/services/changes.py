@@ -224,7 +224,7 @@ def assess_change(
                 if pins is not None:  # as late as its date allows: displaces the fewest operations
                     candidates.insert(0, heuristic.repair(built.problem, None, frozenset({j}), pinned=pins))
             candidates.insert(0, first)
-    rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE)
+    rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(new_factory, built, rest, candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
     impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
@@ -310,7 +310,7 @@ def promise_date(
     undisturbed_end = _fit_into_gaps(built.problem, j)
     undisturbed = built.to_real(0, undisturbed_end)[1]
     first = heuristic.repair(built.problem, None, frozenset({j}))
-    rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE)
+    rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(with_probe, built, rest, candidates=(first,), solver=solver)
     eta = result.eta_of(ref)
     with_priority = eta.eta if eta is not None else undisturbed

@@ -19,6 +19,7 @@ from scheduler_core.planning.runner import RunSettings, SolverFn, cpsat_solver, 
 from scheduler_core.planning.validate import PlanViolation
 
 __all__ = [
+    "AFTER_PER_BUILD",
     "AFTER_SOLVE",
     "OrderEta",
     "PlanResult",
@@ -33,7 +34,12 @@ __all__ = [
 
 AFTER_SOLVE = 0.1
 """Seconds a re-plan keeps back for turning the plan into a schedule, checking it against the
-calendars and computing ETAs (0.04-0.07 s on 300 orders on a quiet machine)."""
+calendars and computing ETAs (0.04-0.07 s on 300 orders on a quiet machine); at least
+:data:`AFTER_PER_BUILD` times what building the problem took, on a large factory."""
+
+AFTER_PER_BUILD = 2.0
+"""The work after a solve walks every operation, as building does, and took 1.3-1.5 times as
+long on 300 to 5,000 orders."""
 
 _ZERO = timedelta(0)
 
@@ -110,13 +116,17 @@ def replan(
     candidates: tuple[Solution, ...] = ()
     if published is not None:
         candidates = (heuristic.repair(built.problem),)
-    return solve_built(factory, built, rest_of(settings, t0, AFTER_SOLVE), candidates=candidates, solver=solver)
+    return solve_built(factory, built, rest_of(settings, t0, AFTER_SOLVE, built), candidates=candidates,
+                       solver=solver)
 
 
-def rest_of(settings: PlanSettings, t0: float, after: float) -> PlanSettings:
+def rest_of(settings: PlanSettings, t0: float, after: float, built: Built | None = None) -> PlanSettings:
     """The settings with the deadline reduced by what a use case spent since ``t0`` and by the
-    ``after`` seconds it needs once the plan is there, so that the whole call, not only the
-    solve, answers within ``settings.deadline`` (at least 0.3 s are left to the solve)."""
+    ``after`` seconds it needs once the plan is there (at least :data:`AFTER_PER_BUILD` times
+    ``built``'s building time), so that the whole call, not only the solve, answers within
+    ``settings.deadline`` (at least 0.3 s are left to the solve)."""
+    if built is not None:
+        after = max(after, AFTER_PER_BUILD * built.seconds)
     left = settings.deadline - (time.monotonic() - t0) - after
     return replace(settings, deadline=max(0.3, left))
 
@@ -228,7 +238,7 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
             return LateCause("machine_down", machine=op.machine, until=d.end, wait=worst[0])
     if rush_refs is None:
         rush_refs = frozenset(o.ref for o in factory.orders if o.rush)
-    ahead = [p.ref for p in schedule.on_machine(op.machine) if ready <= p.end <= op.start and p.ref != order.ref]
+    ahead = [p.ref for p in schedule.ending_between(op.machine, ready, op.start) if p.ref != order.ref]
     rush_ahead = tuple(r for r in ahead if r in rush_refs and not order.rush)
     if rush_ahead:
         return LateCause("inserted_order", machine=op.machine, orders=_unique(rush_ahead), wait=worst[0])

@@ -350,3 +350,48 @@ def test_best_plan_without_time_runs_only_the_first_rule() -> None:
     assert sol.method == "atc" and sol.assignments == dispatch(p, "atc").assignments
     mk = Problem(tuple(jobs), ("A", "B", "C"), objective="makespan")
     assert best_plan(mk, 0.0).assignments == dispatch(mk, "fifo").assignments
+
+
+class _Ticks:
+    """A clock that advances one tick per reading: cuts a dispatch after a chosen number of steps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 40), st.sampled_from(["fifo", "edd", "atc"]))
+def test_a_dispatch_cut_short_at_any_step_still_gives_a_valid_plan(p: Problem, steps: int, rule: str) -> None:
+    # past ``until``, the rest is placed by operation due date without the rule (bounded time)
+    from scheduler_core.planning import heuristic as h
+
+    ticks = _Ticks()
+    old = h.time.perf_counter
+    h.time.perf_counter = ticks  # type: ignore[assignment]
+    try:
+        sol = h._dispatch(h._Shop(p), rule, until=float(steps))
+    finally:
+        h.time.perf_counter = old  # type: ignore[assignment]
+    assert violations(p, sol) == [], sol
+    assert len(sol.assignments) == p.n_ops
+    if sol.method.endswith("cut short"):
+        assert steps < p.n_ops * 4  # it was cut before the rule could place everything
+
+
+def test_best_plan_past_its_hard_end_answers_with_a_cut_dispatch() -> None:
+    rng = random.Random(3)
+    jobs = [
+        Job(f"J{j}", tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3)),
+            due=rng.randint(10, 120), weight=rng.choice((1, 5)))
+        for j in range(30)
+    ]
+    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    import time
+
+    sol = best_plan(p, 1.0, until=time.perf_counter() - 1)
+    assert violations(p, sol) == [] and sol.method.startswith("atc, cut short")
+    assert "cut" not in best_plan(p, 1.0).method

@@ -88,3 +88,22 @@ def test_problem_and_plan_cross_the_process_boundary_unchanged():
     q, back = pickle.loads(pickle.dumps((p, sol)))
     assert q == p and back == sol
     assert q.jobs[0].ops[1].previous == Previous(1, 9) and q.jobs[0].ops[1].earliest == 8
+
+
+def test_a_shop_too_large_to_dispatch_in_time_still_answers_within_deadline_plus_one_second():
+    # the dispatching rule itself is cut at the deadline (here at once) and the rest placed by
+    # operation due date, so P6 holds whatever the size
+    from datetime import UTC, datetime
+
+    from scheduler_core.domain.generate import FactorySpec, generate_factory
+    from scheduler_core.planning.build import build_problem
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    factory = generate_factory(FactorySpec(orders=300, seed=1, machine_down=False, late_share=0.0), now)
+    problem = build_problem(factory, now).problem
+    t0 = time.monotonic()
+    result = plan(problem, RunSettings(deadline=0.05))
+    elapsed = time.monotonic() - t0
+    print(f"cut: answered in {elapsed:.2f}s for deadline 0.05s, method={result.method}")
+    assert elapsed < 1.05
+    assert "cut short" in result.method and violations(problem, result) == []
