@@ -206,14 +206,17 @@ def assess_change(
     built = build_with(settings, new_factory, now, published)
     if isinstance(change, MoveOperation):
         built = restrict_move(built, change)
-    candidates: list[Solution] = [heuristic.repair(built.problem)]
+    candidates: list[Solution] = []
+    one_repair = 0.0  # how long an insertion took: the next one takes about as long
     on_time: bool | None = None
     earliest: datetime | None = None
     target = next((o for o in new_factory.orders if o.ref == ref), None)
     if target is not None and target.status.is_active and ref in built.refs:
         j = built.job_of(ref)
         if target.rush or isinstance(change, ChangePriority):
+            t1 = time.monotonic()
             first = heuristic.repair(built.problem, None, frozenset({j}))
+            one_repair = time.monotonic() - t1
             end = max(a.end for a in first.assignments if a.job == j)
             earliest = built.to_real(0, end)[1]
             due = built.problem.jobs[j].due
@@ -224,6 +227,10 @@ def assess_change(
                 if pins is not None:  # as late as its date allows: displaces the fewest operations
                     candidates.insert(0, heuristic.repair(built.problem, None, frozenset({j}), pinned=pins))
             candidates.insert(0, first)
+    # everybody keeping their sequence, the changed order dispatched where it fits: needed when
+    # there is no on-time insertion; beside one, only while half of the deadline is left
+    if not on_time or time.monotonic() - t0 + one_repair < settings.deadline / 2:
+        candidates.append(heuristic.repair(built.problem))
     rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(new_factory, built, rest, candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
