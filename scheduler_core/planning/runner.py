@@ -25,7 +25,7 @@ from .evaluate import score
 from .problem import Problem, Solution, SolveStatus
 from .validate import violations
 
-__all__ = ["RunSettings", "SolverFn", "plan", "warm_up"]
+__all__ = ["MIN_SEARCH", "RunSettings", "SolverFn", "plan", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ SolverFn = Callable[[Problem, float, int, int, Solution | None], Solution]
 """``(problem, time_limit, workers, seed, hint) -> Solution``; must be picklable (module level)."""
 
 _KILL_GRACE = 0.5  # seconds past the deadline before the child is killed
+MIN_SEARCH = 0.3
+"""With less than this many seconds and plans from the caller, the best of those is the answer:
+no dispatching, no solver (either would only overrun)."""
 _OVERHEAD = 0.1  # seconds kept back for process start, pickling and validation
 
 
@@ -106,6 +109,8 @@ def plan(
         solver: injectable for fault tests; must be a module-level function.
     """
     t0 = time.monotonic()
+    if candidates and settings.deadline < MIN_SEARCH and (given := _valid_or_none(problem, candidates)):
+        return replace(given, seconds=time.monotonic() - t0)
     budget = min(settings.deadline * settings.heuristic_share, settings.heuristic_cap)
     # the dispatching rules may not outlast the deadline either (their cost grows with the queues)
     until = time.perf_counter() + settings.deadline - _OVERHEAD - (time.monotonic() - t0)
@@ -187,6 +192,15 @@ def _solve_isolated(problem: Problem, settings: RunSettings, limit: float, hint:
 
 
 def _best_valid(problem: Problem, plans: tuple[Solution, ...]) -> Solution:
+    best = _valid_or_none(problem, plans)
+    if best is None:
+        # dispatching rules always produce a valid plan; reaching here is a bug
+        raise RuntimeError("no valid plan among candidates")
+    return best
+
+
+def _valid_or_none(problem: Problem, plans: tuple[Solution, ...]) -> Solution | None:
+    """The best of ``plans`` by the objective key that passes the validator (None: none does)."""
     best: Solution | None = None
     best_key: tuple[int, ...] | None = None
     for s in plans:
@@ -199,7 +213,4 @@ def _best_valid(problem: Problem, plans: tuple[Solution, ...]) -> Solution:
         key = score(problem, s).key(problem.objective)
         if best_key is None or key < best_key:
             best, best_key = s, key
-    if best is None:
-        # dispatching rules always produce a valid plan; reaching here is a bug
-        raise RuntimeError("no valid plan among candidates")
     return best

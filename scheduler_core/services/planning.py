@@ -124,11 +124,14 @@ def rest_of(settings: PlanSettings, t0: float, after: float, built: Built | None
     """The settings with the deadline reduced by what a use case spent since ``t0`` and by the
     ``after`` seconds it needs once the plan is there (at least :data:`AFTER_PER_BUILD` times
     ``built``'s building time), so that the whole call, not only the solve, answers within
-    ``settings.deadline`` (at least 0.3 s are left to the solve)."""
+    ``settings.deadline``. At least 0.05 s are left to the solve: with less than
+    :data:`~scheduler_core.planning.runner.MIN_SEARCH`, the runner answers with the best plan
+    the use case already has (on a very large factory, building and the insertions can take
+    the whole deadline)."""
     if built is not None:
         after = max(after, AFTER_PER_BUILD * built.seconds)
     left = settings.deadline - (time.monotonic() - t0) - after
-    return replace(settings, deadline=max(0.3, left))
+    return replace(settings, deadline=max(0.05, left))
 
 
 def build_with(settings: PlanSettings, factory: Factory, now: datetime, published: Schedule | None) -> Built:

@@ -107,3 +107,15 @@ def test_a_shop_too_large_to_dispatch_in_time_still_answers_within_deadline_plus
     print(f"cut: answered in {elapsed:.2f}s for deadline 0.05s, method={result.method}")
     assert elapsed < 1.05
     assert "cut short" in result.method and violations(problem, result) == []
+
+
+def test_without_time_to_search_the_callers_best_valid_plan_is_the_answer():
+    from scheduler_core.planning import heuristic
+
+    given = heuristic.dispatch(PROBLEM, "fifo")
+    liar = invalid_solver(PROBLEM, 0, 1, 0, None)
+    result = plan(PROBLEM, RunSettings(deadline=0.1), candidates=(liar, given), solver=hanging_solver)
+    assert result.assignments == given.assignments and result.method == "fifo"
+    # nothing valid from the caller: the rules answer as usual
+    result = plan(PROBLEM, RunSettings(deadline=0.1), candidates=(liar,), solver=hanging_solver)
+    assert violations(PROBLEM, result) == [] and result.method != "liar"
