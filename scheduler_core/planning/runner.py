@@ -37,6 +37,7 @@ MIN_SEARCH = 0.3
 """With less than this many seconds and plans from the caller, the best of those is the answer:
 no dispatching, no solver (either would only overrun)."""
 _OVERHEAD = 0.1  # seconds kept back for process start, pickling and validation
+_CUT_GRACE = 0.5  # seconds past the deadline a dispatching rule may run before it is cut short
 
 
 def cpsat_solver(problem: Problem, time_limit: float, workers: int, seed: int, hint: Solution | None) -> Solution:
@@ -112,8 +113,10 @@ def plan(
     if candidates and settings.deadline < MIN_SEARCH and (given := _valid_or_none(problem, candidates)):
         return replace(given, seconds=time.monotonic() - t0)
     budget = min(settings.deadline * settings.heuristic_share, settings.heuristic_cap)
-    # the dispatching rules may not outlast the deadline either (their cost grows with the queues)
-    until = time.perf_counter() + settings.deadline - _OVERHEAD - (time.monotonic() - t0)
+    # the dispatching rules may not outlast the deadline either (their cost grows with the
+    # queues): the first one may take half of P6's second past it, then the rest is placed
+    # by operation due date
+    until = time.perf_counter() + settings.deadline - _OVERHEAD + _CUT_GRACE - (time.monotonic() - t0)
     start = heuristic.best_plan(problem, budget, seed=settings.seed, until=until)
     fallback = _best_valid(problem, (*candidates, start))
     if not problem.jobs:

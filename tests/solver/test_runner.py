@@ -90,10 +90,14 @@ def test_problem_and_plan_cross_the_process_boundary_unchanged():
     assert q.jobs[0].ops[1].previous == Previous(1, 9) and q.jobs[0].ops[1].earliest == 8
 
 
-def test_a_shop_too_large_to_dispatch_in_time_still_answers_within_deadline_plus_one_second():
-    # the dispatching rule itself is cut at the deadline (here at once) and the rest placed by
-    # operation due date, so P6 holds whatever the size
+def test_a_shop_too_large_to_dispatch_in_time_still_answers_within_deadline_plus_one_second(monkeypatch):
+    # the dispatching rule itself is cut at the deadline plus a grace (here none: at once) and
+    # the rest placed by operation due date, so P6 holds whatever the size
     from datetime import UTC, datetime
+
+    from scheduler_core.planning import runner
+
+    monkeypatch.setattr(runner, "_CUT_GRACE", 0.0)
 
     from scheduler_core.domain.generate import FactorySpec, generate_factory
     from scheduler_core.planning.build import build_problem
