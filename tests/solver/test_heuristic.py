@@ -325,13 +325,19 @@ def test_repair_places_pinned_priority_operations_where_asked() -> None:
     assert s[(2, 0)] == 25
 
 
+def three_machine_shop(seed: int, n_jobs: int, objective: Objective = "weighted_tardiness") -> Problem:
+    """``n_jobs`` jobs of 3 operations on random machines of 3, due dates and weights random."""
+    rng = random.Random(seed)
+    jobs = [
+        Job(f"J{j}", tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3)),
+            due=rng.randint(10, 120), weight=rng.choice((1, 5)))
+        for j in range(n_jobs)
+    ]
+    return Problem(tuple(jobs), ("A", "B", "C"), objective=objective)
+
+
 def test_best_plan_tries_more_atc_look_aheads_on_due_date_problems() -> None:
-    rng = random.Random(11)
-    jobs = []
-    for j in range(30):
-        ops = tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3))
-        jobs.append(Job(f"J{j}", ops, due=rng.randint(10, 120), weight=rng.choice((1, 5))))
-    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    p = three_machine_shop(11, 30)
     sol = best_plan(p, 1.0)
     assert violations(p, sol) == []
     assert all(key(p, sol) <= key(p, dispatch(p, r)) for r in RULES)
@@ -339,16 +345,10 @@ def test_best_plan_tries_more_atc_look_aheads_on_due_date_problems() -> None:
 
 def test_best_plan_without_time_runs_only_the_first_rule() -> None:
     # a large shop can spend the whole budget on one dispatch: ATC first for due dates
-    rng = random.Random(5)
-    jobs = [
-        Job(f"J{j}", tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3)),
-            due=rng.randint(10, 120), weight=rng.choice((1, 5)))
-        for j in range(20)
-    ]
-    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    p = three_machine_shop(5, 20)
     sol = best_plan(p, 0.0)
     assert sol.method == "atc" and sol.assignments == dispatch(p, "atc").assignments
-    mk = Problem(tuple(jobs), ("A", "B", "C"), objective="makespan")
+    mk = three_machine_shop(5, 20, objective="makespan")
     assert best_plan(mk, 0.0).assignments == dispatch(mk, "fifo").assignments
 
 
@@ -378,18 +378,12 @@ def test_a_dispatch_cut_short_at_any_step_still_gives_a_valid_plan(p: Problem, s
         h.time.perf_counter = old  # type: ignore[assignment]
     assert violations(p, sol) == [], sol
     assert len(sol.assignments) == p.n_ops
-    if sol.method.endswith("cut short"):
-        assert steps < p.n_ops * 4  # it was cut before the rule could place everything
+    if steps == 0 and any(op.fixed is None for op in p.all_ops()):
+        assert sol.method.endswith("cut short")  # cut before the rule placed anything
 
 
 def test_best_plan_past_its_hard_end_answers_with_a_cut_dispatch() -> None:
-    rng = random.Random(3)
-    jobs = [
-        Job(f"J{j}", tuple(Op(j, k, (Mode(rng.randrange(3), rng.randint(2, 9)),)) for k in range(3)),
-            due=rng.randint(10, 120), weight=rng.choice((1, 5)))
-        for j in range(30)
-    ]
-    p = Problem(tuple(jobs), ("A", "B", "C"), objective="weighted_tardiness")
+    p = three_machine_shop(3, 30)
     import time
 
     sol = best_plan(p, 1.0, until=time.perf_counter() - 1)
