@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 __all__ = ["PlannedOp", "Schedule"]
 
@@ -83,21 +84,11 @@ class Schedule:
     # indexes, built on first use (a schedule is immutable); a use case asks for many orders
     @cached_property
     def _by_order(self) -> dict[str, list[PlannedOp]]:
-        out: dict[str, list[PlannedOp]] = {}
-        for op in self.ops:
-            out.setdefault(op.ref, []).append(op)
-        for lst in out.values():
-            lst.sort(key=lambda o: o.step)
-        return out
+        return _grouped(self.ops, lambda op: op.ref, lambda op: op.step)
 
     @cached_property
     def _by_machine(self) -> dict[str, list[PlannedOp]]:
-        out: dict[str, list[PlannedOp]] = {}
-        for op in self.ops:
-            out.setdefault(op.machine, []).append(op)
-        for lst in out.values():
-            lst.sort(key=lambda o: o.start)
-        return out
+        return _grouped(self.ops, lambda op: op.machine, lambda op: op.start)
 
     def refs(self) -> set[str]:
         return {op.ref for op in self.ops} | set(self.finished)
@@ -117,3 +108,13 @@ class Schedule:
             ends = [op.end for op in ops]
             out[machine] = ends if all(a <= b for a, b in zip(ends, ends[1:])) else None
         return out
+
+
+def _grouped(ops: Iterable[PlannedOp], group: Callable[[PlannedOp], str],
+             order: Callable[[PlannedOp], Any]) -> dict[str, list[PlannedOp]]:
+    out: dict[str, list[PlannedOp]] = {}
+    for op in ops:
+        out.setdefault(group(op), []).append(op)
+    for lst in out.values():
+        lst.sort(key=order)
+    return out
