@@ -81,15 +81,6 @@ class Schedule:
             return [op for op in ops if lo <= op.end <= hi]
         return ops[bisect_left(ends, lo) : bisect_right(ends, hi)]
 
-    # indexes, built on first use (a schedule is immutable); a use case asks for many orders
-    @cached_property
-    def _by_order(self) -> dict[str, list[PlannedOp]]:
-        return _grouped(self.ops, lambda op: op.ref, lambda op: op.step)
-
-    @cached_property
-    def _by_machine(self) -> dict[str, list[PlannedOp]]:
-        return _grouped(self.ops, lambda op: op.machine, lambda op: op.start)
-
     def refs(self) -> set[str]:
         return {op.ref for op in self.ops} | set(self.finished)
 
@@ -99,6 +90,15 @@ class Schedule:
     @staticmethod
     def machines_of(ops: Iterable[PlannedOp]) -> list[str]:
         return sorted({op.machine for op in ops})
+
+    # indexes, built on first use (a schedule is immutable); a use case asks for many orders
+    @cached_property
+    def _by_order(self) -> dict[str, list[PlannedOp]]:
+        return _grouped(self.ops, lambda op: op.ref, lambda op: op.step)
+
+    @cached_property
+    def _by_machine(self) -> dict[str, list[PlannedOp]]:
+        return _grouped(self.ops, lambda op: op.machine, lambda op: op.start)
 
     @cached_property
     def _machine_ends(self) -> dict[str, list[datetime] | None]:
