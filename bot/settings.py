@@ -9,6 +9,8 @@ the environment. Read once by the composition root and passed down.
 | PAICHAN_PLAN_DEADLINE | 2.0 | seconds per plan / change assessment |
 | PAICHAN_SOLVER_WORKERS | 1 | solver threads per plan (CP-SAT workers; search threads on a large factory) |
 | PAICHAN_FROZEN_MINUTES | 240 | frozen horizon: steps starting sooner stay put |
+| PAICHAN_DEEP_PLAN_TIME | 02:00 | when the nightly re-plan runs (factory time; ``off``: never) |
+| PAICHAN_DEEP_PLAN_SECONDS | 60 | its deadline in seconds |
 | PAICHAN_CHANGE_TTL_MINUTES | 10 | how long a Confirm button stays valid |
 | PAICHAN_LINK_TTL_HOURS | 24 | how long a link code stays valid |
 | PAICHAN_TELEGRAM_BOT_NAME | (none) | the bot's @username, for ``https://t.me/<bot>?start=<code>`` links |
@@ -50,6 +52,8 @@ class Settings:
     quiet_hours: tuple[str, str] = ("22:00", "08:00")
     survey_delay: timedelta = timedelta(hours=24)
     summary_time: str = "08:00"
+    deep_plan_time: str | None = "02:00"
+    deep_plan_seconds: float = 60.0
     secret_key: str | None = field(default=None, repr=False)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -72,6 +76,10 @@ def _hhmm(name: str, raw: str) -> str:
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or not (0 <= int(parts[0]) <= 23 and 0 <= int(parts[1]) <= 59):
         raise SettingsError(f"{name}={raw!r} must be a time like 08:00")
     return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+
+def _hhmm_or_off(name: str, raw: str) -> str | None:
+    return None if raw.strip().lower() in ("off", "none") else _hhmm(name, raw)
 
 
 def _window(raw: str) -> tuple[str, str]:
@@ -119,6 +127,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quiet_hours=_window(env.get("PAICHAN_QUIET_HOURS") or "22:00-08:00"),
         survey_delay=timedelta(hours=_num(env, "PAICHAN_SURVEY_DELAY_HOURS", 24, float, 0, 720)),
         summary_time=_hhmm("PAICHAN_SUMMARY_TIME", env.get("PAICHAN_SUMMARY_TIME") or "08:00"),
+        deep_plan_time=_hhmm_or_off("PAICHAN_DEEP_PLAN_TIME", env.get("PAICHAN_DEEP_PLAN_TIME") or "02:00"),
+        deep_plan_seconds=_num(env, "PAICHAN_DEEP_PLAN_SECONDS", 60.0, float, 1, 3600),
         secret_key=_secret(env.get("PAICHAN_SECRET_KEY") or None),
         env=env,
     )

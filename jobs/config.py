@@ -94,6 +94,8 @@ class JobSettings:
     quiet_hours: tuple[str, str] = ("22:00", "08:00")
     survey_delay: timedelta = timedelta(hours=24)
     summary_time: str = "08:00"
+    deep_plan_time: str | None = "02:00"  # None: no nightly re-plan
+    deep_plan_seconds: float = 60.0
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str = "https://api.telegram.org/bot"
 

@@ -11,7 +11,8 @@ restart or a catch-up run of a period that ran already does nothing. The choices
 * **misfire_grace_time** per job: APScheduler 3 silently SKIPS a run that starts later than
   this (default 1 s!). The delay watch may be up to 5 minutes late (the next slot comes
   anyway), surveys an hour, housekeeping an hour, the daily summary 4 hours (a summary at
-  10:00 is still useful; one at 15:00 is not);
+  10:00 is still useful; one at 15:00 is not), the nightly re-plan 3 hours (it is not caught
+  up at start: a long plan is for the quiet hours);
 * **max_instances=1**: a slow run is never overlapped by the next;
 * a memory job store only: jobs are re-created at every start from code, never shared
   between processes (APScheduler 3 must not share a store). Runs missed while the process was
@@ -44,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from scheduler_core.services.context import Services
 from scheduler_core.services.notifications import NotifySettings
 
-from . import daily_summary, delay_watch, housekeeping, surveys
+from . import daily_summary, deep_plan, delay_watch, housekeeping, surveys
 from .config import NotifyConfig
 from .relay import Relay
 
@@ -60,6 +61,7 @@ JOBS: dict[str, JobBody] = {
     "surveys": surveys.run,
     "daily_summary": daily_summary.run,
     "housekeeping": housekeeping.run,
+    "deep_plan": deep_plan.run,
 }
 
 
@@ -91,9 +93,10 @@ def build_scheduler(svc: Services, relay: Relay | None, config: NotifyConfig, *,
     hh, mm = (int(x) for x in config.jobs.summary_time.split(":"))
     args = [svc, settings]
 
-    def add(name: str, body: JobBody, trigger: Any, grace: int | None, job_id: str | None = None) -> None:
-        sched.add_job(_logged(name, body), trigger, args=args, id=job_id or name, misfire_grace_time=grace,
-                      coalesce=True, max_instances=1)
+    def add(name: str, body: JobBody, trigger: Any, grace: int | None, job_id: str | None = None,
+            kwargs: dict[str, Any] | None = None) -> None:
+        sched.add_job(_logged(name, body), trigger, args=args, kwargs=kwargs, id=job_id or name,
+                      misfire_grace_time=grace, coalesce=True, max_instances=1)
 
     add("delay_watch", delay_watch.run, IntervalTrigger(minutes=10, timezone=tz), 300)
     add("delay_watch", delay_watch.after_publication, IntervalTrigger(minutes=1, timezone=tz), 50,
@@ -101,6 +104,10 @@ def build_scheduler(svc: Services, relay: Relay | None, config: NotifyConfig, *,
     add("surveys", surveys.run, CronTrigger(minute=5, timezone=tz), 3600)
     add("daily_summary", daily_summary.run, CronTrigger(hour=hh, minute=mm, timezone=tz), 4 * 3600)
     add("housekeeping", housekeeping.run, CronTrigger(minute=35, timezone=tz), 3600)
+    if config.jobs.deep_plan_time:
+        dh, dm = (int(x) for x in config.jobs.deep_plan_time.split(":"))
+        add("deep_plan", deep_plan.run, CronTrigger(hour=dh, minute=dm, timezone=tz), 3 * 3600,
+            kwargs={"seconds": config.jobs.deep_plan_seconds})
     if relay is not None:
         # the dispatcher only hands rows to the lane workers; a slow lane never blocks it
         sched.add_job(relay.dispatch, IntervalTrigger(seconds=relay_every, timezone=tz), id="relay",

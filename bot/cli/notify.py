@@ -35,6 +35,7 @@ __all__ = ["job_settings", "notify_config", "register"]
 def job_settings(settings: Settings) -> JobSettings:
     return JobSettings(timezone=settings.timezone, quiet_hours=settings.quiet_hours,
                        survey_delay=settings.survey_delay, summary_time=settings.summary_time,
+                       deep_plan_time=settings.deep_plan_time, deep_plan_seconds=settings.deep_plan_seconds,
                        telegram_token=settings.telegram_token, telegram_base_url=settings.telegram_base_url)
 
 
@@ -149,7 +150,9 @@ def _run_job(args: argparse.Namespace) -> int:
 
     async def main() -> Any:
         async with open_services(settings) as svc:
-            kw = {"day": args.date} if args.name == "daily_summary" and args.date else {}
+            kw: dict[str, Any] = {"day": args.date} if args.name == "daily_summary" and args.date else {}
+            if args.name == "deep_plan":
+                kw["seconds"] = config.jobs.deep_plan_seconds
             return await run_job(args.name, svc, config.notify_settings(), **kw)
 
     result = asyncio.run(main())

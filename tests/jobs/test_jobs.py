@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs import daily_summary, delay_watch, housekeeping, surveys
+from jobs import daily_summary, deep_plan, delay_watch, housekeeping, surveys
 from jobs.config import JobSettings, NotifyConfig, parse_config
 from jobs.registry import acquire_scheduler_lock, build_scheduler
 from scheduler_core.services.change_flow import assess, confirm_change
@@ -195,6 +195,31 @@ async def test_housekeeping_expires_proposals(shop):
     assert await housekeeping.run(shop.svc, SETTINGS) is None
 
 
+# --- nightly re-plan ------------------------------------------------------------------------
+async def test_nightly_replan_publishes_a_plan_made_with_its_own_deadline_once_a_day(shop):
+    from dataclasses import replace
+
+    seen = []
+    inner = shop.svc.planner
+
+    async def spy(fn, *args, **kw):
+        seen.append(args[3].deadline)  # (factory, now, published, settings)
+        return await inner(fn, *args, **kw)
+
+    svc = replace(shop.svc, planner=spy)
+    async with svc.uow() as uow:
+        before = await uow.plans.current()
+    update = await deep_plan.run(svc, SETTINGS, seconds=1.5)
+    assert update is not None and seen == [1.5]
+    async with svc.uow() as uow:
+        now = await uow.plans.current()
+    assert now is not None and now.number == (before.number if before else 0) + 1
+    assert now.reason == "nightly re-plan (1.5 s)" and shop.svc.planning.deadline != 1.5
+    assert await deep_plan.run(svc, SETTINGS, seconds=1.5) is None  # once a day
+    shop.clock.advance(hours=24)
+    assert await deep_plan.run(svc, SETTINGS, seconds=1.5) is not None
+
+
 # --- the whole path, in the recipient's language ---------------------------------------------
 async def test_warnings_reach_the_right_chats_in_their_language(shop):
     async with FakeServices() as fakes:
@@ -233,6 +258,10 @@ async def test_scheduler_jobs_are_set_deliberately(shop, tmp_path):
     assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
     assert jobs["daily_summary"].misfire_grace_time == 4 * 3600
     assert str(jobs["daily_summary"].trigger.timezone) == "Asia/Shanghai"
+    assert jobs["deep_plan"].kwargs == {"seconds": 60.0} and jobs["deep_plan"].misfire_grace_time == 3 * 3600
+    assert str(jobs["deep_plan"].trigger) == "cron[hour='2', minute='0']"
+    off = build_scheduler(shop.svc, None, parse_config({}, {}, JobSettings(deep_plan_time=None)))
+    assert "deep_plan" not in {j.id for j in off.get_jobs()}
     from db.engine import create_engine
 
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")

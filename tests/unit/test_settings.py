@@ -28,8 +28,17 @@ def test_secrets_are_not_printed():
 @pytest.mark.parametrize(("name", "value"), [
     ("PAICHAN_PLAN_DEADLINE", "fast"), ("PAICHAN_PLAN_DEADLINE", "0"), ("PAICHAN_TIMEZONE", "Mars/Olympus"),
     ("PAICHAN_SUMMARY_TIME", "25:00"), ("PAICHAN_QUIET_HOURS", "late"), ("PAICHAN_PORT", "70000"),
-    ("PAICHAN_SOLVER_WORKERS", "1.5"),
+    ("PAICHAN_SOLVER_WORKERS", "1.5"), ("PAICHAN_DEEP_PLAN_TIME", "25:00"),
 ])
 def test_a_bad_value_names_the_variable(name, value):
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value})
+
+
+def test_the_nightly_replan_can_be_moved_lengthened_or_turned_off():
+    assert (load_settings({}).deep_plan_time, load_settings({}).deep_plan_seconds) == ("02:00", 60.0)
+    s = load_settings({"PAICHAN_DEEP_PLAN_TIME": "3:30", "PAICHAN_DEEP_PLAN_SECONDS": "300"})
+    assert (s.deep_plan_time, s.deep_plan_seconds) == ("03:30", 300.0)
+    assert load_settings({"PAICHAN_DEEP_PLAN_TIME": "off"}).deep_plan_time is None
+    with pytest.raises(SettingsError, match="PAICHAN_DEEP_PLAN_SECONDS"):
+        load_settings({"PAICHAN_DEEP_PLAN_SECONDS": "0"})
