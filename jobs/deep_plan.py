@@ -2,8 +2,8 @@
 factory is re-planned with ``PAICHAN_DEEP_PLAN_SECONDS`` instead of the few seconds an event
 gets, and published. The day's re-plans keep what it found: each has the published plan, every
 sequence kept, among its candidates (the insertion repair), and only replaces it by a better
-one. On the 300-order bench factory 60 s reach about half of the best dispatching rule's
-weighted tardiness where 2 s reach three quarters."""
+one. On the 300-order bench factory 60 s reach 0.47 of the best dispatching rule's weighted
+tardiness where 2 s reach 0.79."""
 
 from __future__ import annotations
 
