@@ -33,8 +33,8 @@ class DeepPlanResult:
     operations_moved: int
 
 
-async def run(svc: Services, settings: NotifySettings, period: str | None = None,
-              seconds: float = 60.0) -> DeepPlanResult | None:
+async def run(svc: Services, settings: NotifySettings, period: str | None = None, *,
+              seconds: float) -> DeepPlanResult | None:
     period = period or svc.now().astimezone(ZoneInfo(settings.timezone or "Asia/Shanghai")).date().isoformat()
     if not await claim(svc, JOB, period):
         return None

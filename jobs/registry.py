@@ -43,7 +43,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from scheduler_core.services.context import Services
-from scheduler_core.services.notifications import NotifySettings
 
 from . import daily_summary, deep_plan, delay_watch, housekeeping, surveys
 from .config import NotifyConfig
@@ -65,9 +64,14 @@ JOBS: dict[str, JobBody] = {
 }
 
 
-async def run_job(name: str, svc: Services, settings: NotifySettings, **kw: Any) -> Any:
+def _configured(config: NotifyConfig) -> dict[str, dict[str, Any]]:
+    """Per job, the arguments its body takes from the configuration (beside the settings)."""
+    return {"deep_plan": {"seconds": config.jobs.deep_plan_seconds}}
+
+
+async def run_job(name: str, svc: Services, config: NotifyConfig, **kw: Any) -> Any:
     """Run one job body now (``paichan jobs run NAME``); None when its period ran already."""
-    return await JOBS[name](svc, settings, **kw)
+    return await JOBS[name](svc, config.notify_settings(), **{**_configured(config).get(name, {}), **kw})
 
 
 def _logged(name: str, body: JobBody) -> JobBody:
@@ -107,7 +111,7 @@ def build_scheduler(svc: Services, relay: Relay | None, config: NotifyConfig, *,
     if config.jobs.deep_plan_time:
         dh, dm = (int(x) for x in config.jobs.deep_plan_time.split(":"))
         add("deep_plan", deep_plan.run, CronTrigger(hour=dh, minute=dm, timezone=tz), 3 * 3600,
-            kwargs={"seconds": config.jobs.deep_plan_seconds})
+            kwargs=_configured(config)["deep_plan"])
     if relay is not None:
         # the dispatcher only hands rows to the lane workers; a slow lane never blocks it
         sched.add_job(relay.dispatch, IntervalTrigger(seconds=relay_every, timezone=tz), id="relay",

@@ -150,10 +150,8 @@ def _run_job(args: argparse.Namespace) -> int:
 
     async def main() -> Any:
         async with open_services(settings) as svc:
-            kw: dict[str, Any] = {"day": args.date} if args.name == "daily_summary" and args.date else {}
-            if args.name == "deep_plan":
-                kw["seconds"] = config.jobs.deep_plan_seconds
-            return await run_job(args.name, svc, config.notify_settings(), **kw)
+            kw = {"day": args.date} if args.name == "daily_summary" and args.date else {}
+            return await run_job(args.name, svc, config, **kw)
 
     result = asyncio.run(main())
     print(result if result is not None else f"{args.name}: this period ran already; nothing done")
