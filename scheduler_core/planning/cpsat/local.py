@@ -786,10 +786,10 @@ def local_lns(
     """Improve ``start`` (complete and valid) until ``deadline`` (``time.monotonic``).
 
     ``workers`` search threads (at most one per core) share the current plan, each solving
-    its own sub-models (one CP-SAT worker each: a sub-model is too small to split further). Returns the best
-    plan by ``score(...).key(problem.objective)``: ``start`` itself when nothing better was
-    found (never worse). With one worker, a seed and ``max_iterations``, the result is
-    deterministic unless the deadline cuts it short.
+    its own sub-models (one CP-SAT worker each: a sub-model is too small to split further).
+    Returns the best plan by ``score(...).key(problem.objective)``: ``start`` itself when
+    nothing better was found (never worse). With one worker, a seed and ``max_iterations``,
+    the result is deterministic unless the deadline cuts it short.
     """
     shop = _Shop(problem)
     first = _plan_of(shop, start)
