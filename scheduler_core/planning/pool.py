@@ -29,13 +29,16 @@ from typing import Any, Protocol, TypeVar
 
 from .runner import _main_not_reimported as main_not_reimported  # the runner's guard for process starts
 
-__all__ = ["PlannerExecutor", "ProcessPlanner", "ThreadPlanner"]
+__all__ = ["PlannerExecutor", "PlannerStopped", "ProcessPlanner", "ThreadPlanner"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 OWNER_CHECK_S = 2.0
 """How often a planner worker checks that the process that started it is still there."""
+STOP_GRACE_S = 3.0
+"""On close, how long a call still running may take to finish (a change assessment's 2 s)
+before its worker is stopped (a long plan, such as the nightly one, is not waited for)."""
 
 _PRELOAD = [
     "scheduler_core.planning.runner",
@@ -80,6 +83,9 @@ def _worker_init(nice: int, owner: int) -> None:
     threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     # Ctrl-C reaches the whole process group; the server owns the shutdown and closes this pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the pool's close stops a busy worker with SIGTERM: unwind (the runner then kills its
+    # solver process) instead of vanishing and leaving that process behind
+    signal.signal(signal.SIGTERM, _stop)
     if nice > 0:
         with contextlib.suppress(OSError):
             os.nice(nice)
@@ -87,6 +93,28 @@ def _worker_init(nice: int, owner: int) -> None:
         warm_up()
     except Exception:  # the first plan starts it instead
         log.exception("solver warm-up failed in a planner worker")
+
+
+class PlannerStopped(RuntimeError):
+    """The planner was closed (the server is stopping) while this call was running."""
+
+
+_busy = False  # in a worker: a call is running
+
+
+def _call(fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+    global _busy
+    _busy = True
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _busy = False
+
+
+def _stop(signum: int, frame: Any) -> None:
+    if not _busy:
+        os._exit(0)
+    raise PlannerStopped("the planner was closed while this call was running")
 
 
 def _exit_with(owner: int, every: float = OWNER_CHECK_S) -> None:
@@ -129,7 +157,7 @@ class ProcessPlanner:
         # starting a worker (and, the first time, the fork server, which imports the planner)
         # blocks for up to seconds: done in a thread, never on the event loop
         with main_not_reimported():
-            return pool.submit(fn, *args, **kwargs)
+            return pool.submit(_call, fn, args, kwargs)
 
     def start(self) -> None:
         """Start every worker now (blocking; call it in a thread at server start-up)."""
@@ -151,8 +179,25 @@ class ProcessPlanner:
             pool.shutdown(wait=False, cancel_futures=True)
             return await asyncio.to_thread(fn, *args, **kwargs)
 
-    def close(self) -> None:
+    def close(self, grace: float = STOP_GRACE_S) -> None:
+        """Stop the workers: calls not started are cancelled, a running one gets ``grace``
+        seconds to finish, then its worker is stopped (its solver process with it)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        # the executor's own list of worker processes (Python 3.14 has terminate_workers())
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        until = time.monotonic() + grace
+        for proc in workers:
+            proc.join(max(0.0, until - time.monotonic()))
+        for proc in workers:
+            if proc.is_alive():
+                log.warning("a planner worker was still busy at shutdown; stopping it")
+                proc.terminate()
+        for proc in workers:
+            proc.join(5.0)
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=True)

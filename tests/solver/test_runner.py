@@ -123,3 +123,32 @@ def test_without_time_to_search_the_callers_best_valid_plan_is_the_answer():
     # nothing valid from the caller: the rules answer as usual
     result = plan(PROBLEM, RunSettings(deadline=0.1), candidates=(liar,), solver=hanging_solver)
     assert violations(PROBLEM, result) == [] and result.method != "liar"
+
+
+_IGNORES_CTRL_C = """
+import os, signal, time
+from scheduler_core.planning import heuristic
+from scheduler_core.planning.cpsat import solve
+from scheduler_core.planning.cpsat.local import local_lns
+from tests.solver.test_runner import PROBLEM
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as the planner's solver processes do
+solve(PROBLEM, time_limit=0.5)  # the full model and its LNS
+local_lns(PROBLEM, heuristic.dispatch(PROBLEM, "fifo"), deadline=time.monotonic() + 0.2)  # small sub-models
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(0.2)
+print("still running")
+"""
+
+
+def test_a_solver_process_that_ignores_ctrl_c_survives_it_after_solving():
+    # CP-SAT's own Ctrl-C handling would reset SIGINT to "terminate" after each solve: a
+    # Ctrl-C on the demo then killed a running solver process ("solver process died")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", _IGNORES_CTRL_C], cwd=root, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "still running"

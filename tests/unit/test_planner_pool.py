@@ -3,9 +3,16 @@ GIL for itself, P9), a thread elsewhere; a worker that dies costs a re-start, ne
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
+import time
+from pathlib import Path
 
-from scheduler_core.planning.pool import ProcessPlanner, ThreadPlanner
+import pytest
+
+from scheduler_core.planning.pool import PlannerStopped, ProcessPlanner, ThreadPlanner
+from scheduler_core.planning.runner import RunSettings, plan
 from scheduler_core.services.planning import PlanSettings, replan
 from tests.builders import at, make_factory, make_order
 
@@ -19,6 +26,25 @@ def dies_in_a_worker(parent: int) -> str:
     if os.getpid() != parent:
         os._exit(3)  # killed (out of memory, a native crash)
     return "answered in this process"
+
+
+def solve_forever(pidfile: str, problem, time_limit, workers, seed, hint):
+    Path(pidfile).write_text(str(os.getpid()))
+    time.sleep(3600)
+
+
+def long_plan(pidfile: str) -> object:
+    from tests.solver.test_runner import PROBLEM
+
+    return plan(PROBLEM, RunSettings(deadline=120), solver=functools.partial(solve_forever, pidfile))
+
+
+def gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # ended, not yet reaped by its new parent
 
 
 async def test_a_process_planner_plans_in_a_niced_worker_and_gives_the_same_plan() -> None:
@@ -49,3 +75,26 @@ async def test_a_dead_worker_is_replaced_and_the_call_still_answered() -> None:
         assert elsewhere
     finally:
         planner.close()
+
+
+async def test_closing_stops_a_long_plan_and_its_solver_process_instead_of_waiting_for_it(tmp_path) -> None:
+    pidfile = tmp_path / "solver.pid"
+    planner = ProcessPlanner(1)
+    planner.start()
+    call = asyncio.ensure_future(planner(long_plan, str(pidfile)))
+    for _ in range(200):  # the worker has started its solver process
+        if pidfile.exists() and pidfile.read_text():
+            break
+        await asyncio.sleep(0.05)
+    solver_pid = int(pidfile.read_text())
+    assert not gone(solver_pid)
+    t0 = time.monotonic()
+    await asyncio.to_thread(planner.close, 0.5)
+    assert time.monotonic() - t0 < 4.0  # not the plan's 120 s
+    for _ in range(50):
+        if gone(solver_pid):
+            break
+        await asyncio.sleep(0.1)
+    assert gone(solver_pid)
+    with pytest.raises(PlannerStopped):  # the caller learns why there is no plan
+        await call

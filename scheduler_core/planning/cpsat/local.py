@@ -49,7 +49,7 @@ from ortools.sat.python import cp_model
 from scheduler_core.domain.calendar import merge_intervals
 
 from ..problem import Assignment, Problem, Solution, SolveStatus
-from .search import LnsResult
+from .search import LnsResult, quiet_solver
 
 __all__ = ["LOCAL_MIN_OPS", "compact", "local_lns"]
 
@@ -620,7 +620,7 @@ def _sub_model(
 def _new_solver(det_time: float, workers: int) -> cp_model.CpSolver:
     """One solver for all sub-problems: no presolve, no LP (the sub-models are small and
     their time is better spent searching), a deterministic time limit."""
-    solver = cp_model.CpSolver()
+    solver = quiet_solver()
     p = solver.parameters
     p.max_deterministic_time = det_time
     p.num_workers = max(1, workers)

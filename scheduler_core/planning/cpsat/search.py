@@ -22,7 +22,7 @@ from ..problem import Assignment, Solution, SolveStatus
 from .model import Built, Phase
 from .solution import add_hints, extract
 
-__all__ = ["LnsResult", "Outcome", "lns", "new_solver", "run"]
+__all__ = ["LnsResult", "Outcome", "lns", "new_solver", "quiet_solver", "run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +39,26 @@ class Outcome:
         return self.status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
 
 
+def quiet_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C (SIGINT) to the process.
+
+    By default CP-SAT installs its own SIGINT handler for each solve and, when the solve
+    ends, resets SIGINT to the system default, which terminates the process. A solver
+    process that ignores Ctrl-C (its parent decides when it stops) would then die on the
+    next Ctrl-C, and a process that turns it into ``KeyboardInterrupt`` would lose that.
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
+
 def new_solver(*, time_limit: float, workers: int, seed: int, log: bool) -> cp_model.CpSolver:
     """A CP-SAT solver with our parameters.
 
     ``num_workers=workers`` and ``random_seed=seed``: one worker with a fixed seed searches
     deterministically (results vary only when the wall-clock limit cuts the search).
     """
-    solver = cp_model.CpSolver()
+    solver = quiet_solver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.001, time_limit)
     p.num_workers = max(1, workers)
