@@ -32,10 +32,12 @@ from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_
 __all__ = ["INTENTS", "Intent", "IntentName", "parse"]
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
-                     "cancel", "complaint", "human", "help", "language", "unknown"]
+                     "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
+                     "machine_up", "kpi", "late_orders", "summary", "gantt", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
-                                   "unknown")
+                                   "report_progress", "machine_down", "machine_up", "kpi", "late_orders",
+                                   "summary", "gantt", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Intent:
     customer: str | None = None
     language: str | None = None
     priority: bool = False
+    machine: str | None = None
 
 
 UNKNOWN = Intent("unknown")
@@ -197,6 +200,31 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
+
+# the shop floor and the managers
+_GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture")
+_KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率",
+           r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery )?rate|key figures|metrics|dashboard|satisfaction score")
+_SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况",
+               r"summary|overview|bottleneck|daily report|status report|how is the plan|how's the plan")
+_LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
+                 r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)",
+                 r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
+                 r"(?:which|what) orders (?:are|were|will be) (?:late|overdue|behind)|what'?s (?:late|overdue)")
+_REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
+              r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
+              r"(?<![a-z])report \d")
+_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了", r"finished|(?<![a-z])done|completed|produced|made|built")
+_DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|yet|has |have |is |are |was |were |did |when|how")
+_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
+            r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
+            r"jammed|crashed|alarm")
+_DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
+                   r"breakdown|broke down|machine (?:is )?(?:down|broken|stopped)|machine stopped|machine failure|out of order")
+_UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了",
+          r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again")
+_UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
+                 r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
 _SLASH_INTENTS: dict[str, IntentName] = {
@@ -384,8 +412,9 @@ def _language_of(text: str) -> str | None:
 
 # --- the parser ------------------------------------------------------------------------------
 
-_ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human"))
-_QTY_INTENTS = frozenset(("promise", "rush", "change_quantity"))
+_ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human",
+                            "report_progress"))
+_QTY_INTENTS = frozenset(("promise", "rush", "change_quantity", "report_progress"))
 _DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date"))
 
 
@@ -399,6 +428,7 @@ class _Features:
     has_date: bool
     has_product: bool
     has_customer: bool
+    has_machine: bool = False
 
     @property
     def has_ref(self) -> bool:
@@ -426,7 +456,8 @@ class _Features:
         return any(n.unit for n in self.numbers)
 
 
-def parse(text: str, *, today: date, products: Collection[str] = (), customers: Collection[str] = ()) -> Intent:
+def parse(text: str, *, today: date, products: Collection[str] = (), customers: Collection[str] = (),
+          machines: Collection[str] = ()) -> Intent:
     """One chat message -> its :class:`Intent`.
 
     Args:
@@ -435,6 +466,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         products: the known product names (matched loosely and fuzzily); otherwise a raw product
             token after "of" / 产品 is returned.
         customers: the known customer names.
+        machines: the known machine names (a machine stop or restart names one).
 
     Returns:
         The intent and its slots. Never raises for any string.
@@ -461,8 +493,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
 
     product_hit = _match_known(t, products)
     customer_hit = _match_known(t, customers)
+    machine_hit = _match_known(t, machines)
     work = t
-    for hit in (product_hit, customer_hit):
+    for hit in (product_hit, customer_hit, machine_hit):
         if hit:
             work = _mask(work, hit[1], hit[2])
     dates = find_dates(work, today)
@@ -476,18 +509,18 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             continue  # "订单500件" / "order 2k": a quantity
         refs.append((rm.start(), rm.end(), rm[1], bool(_STRONG_REF_PREFIX.match(rm[0].strip()))))
     features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
-                         product_hit is not None, customer_hit is not None)
+                         product_hit is not None, customer_hit is not None, machine_hit is not None)
     intent = slash_intent or _decide(t, features)
 
-    if intent in _QTY_INTENTS and intent != "change_quantity" and any(not r[3] for r in refs):
+    if intent in ("promise", "rush") and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
         refs = [r for r in refs if r[3]]
         features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
-                             product_hit is not None, customer_hit is not None)
+                             product_hit is not None, customer_hit is not None, machine_hit is not None)
     order, quantity = _roles(intent, features)
 
     product = product_hit[0] if product_hit else None
-    if product is None and intent in _QTY_INTENTS:
+    if product is None and intent in ("promise", "rush", "change_quantity"):
         product = _raw_product(_mask_refs(t, refs), intent)
     language = None
     if intent == "language":
@@ -506,6 +539,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
+        machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up") else None,
     )
 
 
@@ -541,6 +575,31 @@ _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
 
 
+def _floor(t: str, f: _Features) -> IntentName | None:
+    """The shop floor's and the managers' intents: a report of finished units, a machine that
+    stopped or runs again, the key figures, the late orders, the plan summary, the Gantt chart.
+    A machine stop or restart needs a machine name or an unmistakable phrase ("设备故障",
+    "machine is down"), and finished units need a number and no question: "SO-1042 完成了吗"
+    stays a status question."""
+    if _GANTT.search(t):
+        return "gantt"
+    if _KPI.search(t):
+        return "kpi"
+    if _LATE_LIST.search(t) and not f.has_ref:
+        return "late_orders"
+    if _SUMMARY.search(t) and not _LIST.search(t):  # "overview of my orders": a list
+        return "summary"
+    if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
+        return "machine_up"
+    if _DOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
+        return "machine_down"
+    if _REPORT.search(t):
+        return "report_progress"
+    if f.maybe_ref and f.quantities and _DONE.search(t) and not _DONE_QUESTION.search(t):
+        return "report_progress"
+    return None
+
+
 def _decide(t: str, f: _Features) -> IntentName:
     """The intent from the keyword families found in ``t`` and the slots present."""
     short = len(t) <= 40
@@ -550,6 +609,9 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "language"
     if short and _LANG_ONLY.search(t):
         return "language"
+    floor = _floor(t, f)
+    if floor is not None:
+        return floor
     cancel = _CANCEL.search(t)
     if cancel and (f.maybe_ref or short):
         return "cancel"

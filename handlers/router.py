@@ -10,6 +10,7 @@ from typing import Any
 
 from scheduler_core.reports.i18n import Lang
 from scheduler_core.services.errors import InvalidInput, ServiceError
+from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Actor
 from scheduler_core.services.refs import MAX_TEXT
 
@@ -62,6 +63,12 @@ ACTIONS: dict[str, Action] = {
     "op_pick": operator.op_pick_action,
     "report": operator.report_action,
 }
+
+# free-text intents of the staff -> the permission they need (others get the help text)
+_STAFF_INTENTS: dict[str, str] = {
+    "report_progress": "report_progress", "machine_down": "machine_state", "machine_up": "machine_state",
+    "kpi": "kpis", "summary": "kpis", "gantt": "kpis",
+}  # fmt: skip
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
 
@@ -150,15 +157,22 @@ class ChatRouter:
 
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
         intent = parse(text, today=ctx.today(), products=await self.deps.products(),
-                       customers=await self.deps.customers())
+                       customers=await self.deps.customers(), machines=await self.deps.machines())
         return await self.route_intent(ctx, intent, text)
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
         kind = intent.intent
+        staff = _STAFF_INTENTS.get(kind)
+        if staff is not None:
+            if ctx.actor is None or not can(ctx.actor, staff):
+                return await self._unknown(ctx)  # "停机" from a customer: not theirs to say
+            return await self._staff_intent(ctx, intent, text)
         if kind == "order_status":
             return await customer.status(ctx, intent.order or "")
         if kind == "list_orders":
             return await customer.orders(ctx)
+        if kind == "late_orders":
+            return await sales.late(ctx)
         if kind == "complaint":
             return await customer.complain(ctx, text, intent.order)
         if kind == "human":
@@ -179,6 +193,23 @@ class ChatRouter:
         if kind == "help":
             return await linking.help_command(ctx)
         return await self._unknown(ctx)
+
+    async def _staff_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
+        """The shop floor's and the managers' free text, as their commands would do it."""
+        kind = intent.intent
+        if kind == "report_progress":
+            args = f"{intent.order} {intent.quantity}" if intent.order and intent.quantity else ""
+            return await operator.report_command(ctx, args)
+        if kind == "machine_down":
+            # the operator's own words are the reason, as "/down CNC-2 主轴报警" records it
+            return await operator.down_command(ctx, f"{intent.machine} {text}" if intent.machine else "")
+        if kind == "machine_up":
+            return await operator.up_command(ctx, intent.machine or "")
+        if kind == "kpi":
+            return await manager.kpi(ctx)
+        if kind == "summary":
+            return await manager.summary(ctx)
+        return await manager.gantt(ctx)
 
     async def _unknown(self, ctx: Ctx) -> list[Reply]:
         tr = ctx.tr

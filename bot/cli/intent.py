@@ -1,4 +1,4 @@
-"""``paichan intent "TEXT" [--today YYYY-MM-DD] [--products a,b] [--customers a,b] --json``:
+"""``paichan intent "TEXT" [--today YYYY-MM-DD] [--products a,b] [--customers a,b] [--machines a,b] --json``:
 what the free-text parser makes of a message.
 
 Without TEXT, one utterance per line is read from standard input and one JSON object per line
@@ -30,6 +30,7 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "customer": intent.customer,
         "language": intent.language,
         "priority": intent.priority,
+        "machine": intent.machine,
     }
 
 
@@ -59,11 +60,13 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, out: TextIO | 
     today = args.today or date.today()
     products: list[str] = args.products or []
     customers: list[str] = args.customers or []
+    machines: list[str] = args.machines or []
     if args.text is not None:
-        _emit(parse(args.text, today=today, products=products, customers=customers), as_json=args.json, out=out)
+        _emit(parse(args.text, today=today, products=products, customers=customers, machines=machines),
+              as_json=args.json, out=out)
         return 0
     for line in stdin or sys.stdin:
-        result = parse(line.rstrip("\r\n"), today=today, products=products, customers=customers)
+        result = parse(line.rstrip("\r\n"), today=today, products=products, customers=customers, machines=machines)
         _emit(result, as_json=args.json, out=out)
         out.flush()
     return 0
@@ -76,5 +79,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--today", type=_iso_date, help="the factory's local date (default: today)")
     p.add_argument("--products", type=_names, help="known product names, comma-separated")
     p.add_argument("--customers", type=_names, help="known customer names, comma-separated")
+    p.add_argument("--machines", type=_names, help="known machine names, comma-separated")
     p.add_argument("--json", action="store_true", help="print one JSON object per message")
     p.set_defaults(func=run)

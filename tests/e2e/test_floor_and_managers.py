@@ -82,3 +82,38 @@ async def test_help_per_role(linked: Chat) -> None:
     assert "/rush" in texts["sam"] and "/report" in texts["otto"] and "/gantt" in texts["mia"]
     alice = (await linked.say(TG["alice"], "/help"))[0].text
     assert "我的订单" in alice
+
+
+async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
+    out = await linked.say(OTTO, "报工")
+    assert "Which machine" in out[0].text  # the buttons for today's work, as /report
+    out = await linked.say(OTTO, "SO-101 finished 30")
+    assert "Recorded: 30 units of SO-101." in out[0].text
+    out = await linked.say(OTTO, "SO-101 完成了吗")  # a question, not a report
+    assert "Recorded" not in out[0].text
+    out = await linked.say(OTTO, "m1 停机 主轴报警")
+    assert "Recorded: M1 is down." in out[0].text and "delivery date" in out[0].text
+    out = await linked.say(OTTO, "M1 is running again")
+    assert "Recorded: M1 runs again." in out[0].text
+    out = await linked.say(OTTO, "the machine is down")  # which one? the buttons ask
+    assert "Which machine stopped?" in out[0].text
+
+
+async def test_managers_in_their_own_words(linked: Chat) -> None:
+    out = await linked.say(MIA, "what's our on-time rate?")
+    assert "Key figures" in out[0].text
+    out = await linked.say(MIA, "which orders are late")
+    assert "Late orders" in out[0].text
+    out = await linked.say(MIA, "where is the bottleneck")
+    assert "Plan version 1" in out[0].text and "<pre>" in out[0].text
+    out = await linked.say(MIA, "发一下甘特图")
+    assert out[0].method == "sendPhoto"
+
+
+async def test_staff_words_from_a_customer_change_nothing(linked: Chat) -> None:
+    bob = TG["bob"]
+    for text in ("M1 停机", "SO-101 finished 30", "send the gantt chart", "准时率"):
+        out = await linked.say(bob, text)
+        assert "did not understand" in out[0].text and "Recorded" not in out[0].text, text
+    out = await linked.say(MIA, "/summary")
+    assert "Plan version 1" in out[0].text  # no stop, no report: the plan was not touched

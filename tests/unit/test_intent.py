@@ -24,7 +24,7 @@ from handlers.intent_dates import find_date
 from handlers.intent_numbers import cn_to_int
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-FIELDS = ("intent", "order", "quantity", "product", "date", "customer")
+FIELDS = ("intent", "order", "quantity", "product", "date", "customer", "machine")
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Corpus:
     today: date
     products: list[str]
     customers: list[str]
+    machines: list[str]
     rows: list[tuple[str, ...]] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)  # batch number of each row
 
@@ -51,15 +52,16 @@ def load(path: Path) -> Corpus:
             continue
         if not line.strip("\t ") and not line.startswith("\t"):
             continue
-        rows.append(tuple((line.split("\t") + [""] * 7)[:7]))
+        rows.append(tuple((line.split("\t") + [""] * 8)[:8]))
         batches.append(batch)
     return Corpus(date.fromisoformat(meta["today"].split()[0]), meta["products"].split("|"),
-                  meta["customers"].split("|"), rows, batches)
+                  meta["customers"].split("|"), meta["machines"].split("|"), rows, batches)
 
 
 def as_row(result: Intent) -> tuple[str, ...]:
     return (result.intent, result.order or "", "" if result.quantity is None else str(result.quantity),
-            result.product or "", result.date.isoformat() if result.date else "", result.customer or "")
+            result.product or "", result.date.isoformat() if result.date else "", result.customer or "",
+            result.machine or "")
 
 
 def score(corpus: Corpus, only_batch: int | None = None) -> tuple[dict[str, float], list[str], int]:
@@ -70,7 +72,8 @@ def score(corpus: Corpus, only_batch: int | None = None) -> tuple[dict[str, floa
         if only_batch is not None and batch != only_batch:
             continue
         n += 1
-        got = as_row(parse(row[0], today=corpus.today, products=corpus.products, customers=corpus.customers))
+        got = as_row(parse(row[0], today=corpus.today, products=corpus.products, customers=corpus.customers,
+                           machines=corpus.machines))
         wrong = [f for f, g, e in zip(FIELDS, got, row[1:]) if g != e]
         for f, g, e in zip(FIELDS, got, row[1:]):
             hits[f] += g == e
@@ -107,7 +110,7 @@ def test_accuracy_on_the_main_corpus() -> None:
     for miss in misses:
         print("  miss:", miss)
     assert acc["intent"] >= 0.95
-    for f in ("order", "quantity", "product", "date", "customer"):
+    for f in ("order", "quantity", "product", "date", "customer", "machine"):
         assert acc[f] >= 0.95, f
 
 
@@ -120,7 +123,7 @@ def test_accuracy_on_the_held_out_set() -> None:
     for miss in misses:
         print("  miss:", miss)
     assert acc["intent"] >= 0.85
-    for f in ("order", "quantity", "product", "date", "customer"):
+    for f in ("order", "quantity", "product", "date", "customer", "machine"):
         assert acc[f] >= 0.90, f
 
 
@@ -326,13 +329,16 @@ def test_cli_prints_one_json_object_per_line() -> None:
     from bot.cli.intent import run
 
     out = StringIO()
-    args = SimpleNamespace(text=None, today=TODAY, products=["Widget"], customers=["ACME"], json=True)
-    run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\n"), out=out)
+    args = SimpleNamespace(text=None, today=TODAY, products=["Widget"], customers=["ACME"], machines=["CNC-2"],
+                           json=True)
+    run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\ncnc2 停机\n"), out=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
-                        "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False}
+                        "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False,
+                        "machine": None}
     assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
     assert lines[2]["intent"] == "unknown"
+    assert lines[3]["intent"] == "machine_down" and lines[3]["machine"] == "CNC-2"
 
 
 def test_cli_is_registered() -> None:
