@@ -33,11 +33,11 @@ __all__ = ["INTENTS", "Intent", "IntentName", "parse"]
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
-                     "machine_up", "kpi", "late_orders", "summary", "gantt", "unknown"]
+                     "machine_up", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
                                    "report_progress", "machine_down", "machine_up", "kpi", "late_orders",
-                                   "summary", "gantt", "unknown")
+                                   "summary", "gantt", "greeting", "thanks", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +225,13 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
+
+# small talk: a message that is only a greeting or only thanks
+_GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
+                       r"早上好|早安|早|下午好|晚上好)(?: there| team| all|啊|呀|呢)?[\s!！.。,，~～?？]*")
+_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it)[\s,，!！.。]*)?"
+                     r"(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
+                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了)[\s!！.。,，~～]*(?:bye|再见|拜拜)?[\s!！.。]*")
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
 _SLASH_INTENTS: dict[str, IntentName] = {
@@ -654,4 +661,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "help"
     if f.has_ref or (f.bare_refs and re.fullmatch(r"[\d\s#.?？!]+", t)):
         return "order_status"
+    if _GREETING.fullmatch(t):
+        return "greeting"
+    if _THANKS.fullmatch(t):
+        return "thanks"
     return "unknown"

@@ -192,6 +192,11 @@ class ChatRouter:
             return await linking.language_command(ctx, "")
         if kind == "help":
             return await linking.help_command(ctx)
+        if kind == "greeting":
+            tr = ctx.tr
+            return ctx.say(render.help_text(tr, ctx.role, intro=tr.gettext("Hello! What can I do for you?")))
+        if kind == "thanks":
+            return ctx.say(render.esc(ctx.tr.gettext("You're welcome!")))
         return await self._unknown(ctx)
 
     async def _staff_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:

@@ -117,3 +117,15 @@ async def test_staff_words_from_a_customer_change_nothing(linked: Chat) -> None:
         assert "did not understand" in out[0].text and "Recorded" not in out[0].text, text
     out = await linked.say(MIA, "/summary")
     assert "Plan version 1" in out[0].text  # no stop, no report: the plan was not touched
+
+
+async def test_greetings_and_thanks_get_a_polite_answer(linked: Chat) -> None:
+    bob = TG["bob"]
+    out = await linked.say(bob, "hello")
+    assert "Hello! What can I do for you?" in out[0].text and "/status" in out[0].text
+    out = await linked.say(bob, "thanks!")
+    assert out[0].text == "You&#x27;re welcome!"  # Telegram HTML
+    out = await linked.say(bob, "thanks, where is SO-101?")  # not small talk: the question is answered
+    assert "SO-101" in out[0].text and "welcome" not in out[0].text
+    await linked.say(bob, "/language zh")
+    assert (await linked.say(bob, "谢谢"))[0].text == "不客气！"

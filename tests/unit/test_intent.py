@@ -208,7 +208,7 @@ def test_brief_examples() -> None:
                          ("投诉 发货太慢", "complaint"), ("this is unacceptable", "complaint"),
                          ("太慢了，什么破服务", "complaint"), ("talk to a person", "human"), ("转人工", "human"),
                          ("找销售", "human"), ("help", "help"), ("帮助", "help"), ("?", "help"),
-                         ("hello there", "unknown"), ("我的订单到哪了", "order_status")]:
+                         ("hello there", "greeting"), ("谢谢", "thanks"), ("ok", "unknown"), ("我的订单到哪了", "order_status")]:
         assert p(text).intent == intent, text
 
 
