@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 MAX_SLIPS = 8
+NOTABLE_SHIFT = timedelta(minutes=30)
+"""After a shop-floor event, a delivery date that moved less than this (work sliding with the
+clock, a small reshuffle) is counted, not listed, unless the order became late or on time."""
 """Orders listed by name in an impact preview; the rest are counted."""
 
 _ZERO = timedelta(0)
@@ -239,13 +242,23 @@ def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
     moved: list[OrderImpact] = []
     if u.impact is not None:
         moved = [*u.impact.delayed, *u.impact.improved]
-    if not moved:
-        out.append(esc(tr.gettext("No delivery date moved.")))
+    notable = [i for i in moved
+               if abs(i.change) >= NOTABLE_SHIFT or (i.late_by > timedelta(0)) != (i.was_late_by > timedelta(0))]
+    small = len(moved) - len(notable)
+    minutes = tr.number(int(NOTABLE_SHIFT.total_seconds() // 60))
+    if not notable:
+        out.append(esc(tr.gettext("No delivery date moved.") if not small else tr.ngettext(
+            "No delivery date moved by {minutes} minutes or more ({n} by less).",
+            "No delivery date moved by {minutes} minutes or more ({n} by less).", small, minutes=minutes)))
     else:
-        out.append(esc(tr.ngettext("{n} delivery date moved:", "{n} delivery dates moved:", len(moved))))
-        out.extend(_slip_line(tr, tz, i) for i in moved[:MAX_SLIPS])
-        if len(moved) > MAX_SLIPS:
-            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(moved) - MAX_SLIPS)))
+        out.append(esc(tr.ngettext("{n} delivery date moved:", "{n} delivery dates moved:", len(notable))))
+        out.extend(_slip_line(tr, tz, i) for i in notable[:MAX_SLIPS])
+        if len(notable) > MAX_SLIPS:
+            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(notable) - MAX_SLIPS)))
+        if small:
+            out.append(esc(tr.ngettext("{n} other date moved by less than {minutes} minutes.",
+                                       "{n} other dates moved by less than {minutes} minutes.", small,
+                                       minutes=minutes)))
     out.append(esc(tr.ngettext("{n} order is late in the plan.", "{n} orders are late in the plan.", u.late_orders)))
     return "\n".join(out)
 

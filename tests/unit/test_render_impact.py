@@ -31,3 +31,20 @@ def test_totals_say_less_lateness_when_the_change_helps_more_than_it_hurts() -> 
     assert "6 hours less lateness in all" in en
     assert "-" not in en.split("Totals:")[1]
     assert "总延期减少 6小时" in zh.replace(" ", "") or "总延期减少6小时" in zh.replace(" ", "")
+
+
+def test_after_a_floor_event_small_shifts_are_counted_not_listed() -> None:
+    from handlers.render import plan_update
+    from scheduler_core.services.views import PlanUpdate
+
+    minutes = timedelta(minutes=1)
+    report = _report(("SO-1", -10 * minutes, -8 * minutes),  # slid 2 minutes with the clock, still on time
+                     ("SO-2", -60 * minutes, 60 * minutes),  # two hours later: listed
+                     ("SO-3", -3 * minutes, 2 * minutes),  # five minutes, but now late: listed
+                     ("SO-4", 5 * minutes, -1 * minutes))  # six minutes, on time again: listed
+    en = plan_update(translator("en"), UTC, PlanUpdate(2, report, 1), "Recorded.")
+    assert "3 delivery dates moved:" in en and "1 other date moved by less than 30 minutes." in en
+    assert "SO-2" in en and "SO-3" in en and "SO-4" in en and "SO-1" not in en
+    quiet = plan_update(translator("zh_Hans"), UTC, PlanUpdate(3, _report(("SO-1", -10 * minutes, -8 * minutes)), 0),
+                        "已记录。")
+    assert "没有交期变动 30 分钟以上（1 个变动不足 30 分钟）" in quiet and "SO-1" not in quiet
