@@ -6,7 +6,7 @@ import asyncio
 
 from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.services.errors import PermissionDenied
-from scheduler_core.services.kpi import kpis
+from scheduler_core.services.kpi import busiest_machine, kpis
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor
 from scheduler_core.services.status import current_plan
@@ -33,7 +33,7 @@ async def kpi(ctx: Ctx, args: str = "") -> list[Reply]:
 async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
     actor = _actor(ctx, "kpis")
     plan = await current_plan(ctx.svc, actor)
-    return ctx.say(render.summary(ctx.tr, ctx.tz, plan))
+    return ctx.say(render.summary(ctx.tr, ctx.tz, plan, busiest_machine(plan.schedule, ctx.now())))
 
 
 async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:

@@ -306,13 +306,18 @@ def late_orders(tr: Tr, tz: tzinfo, etas: Iterable[object], title: str) -> str:
     return "\n".join(out)
 
 
-def summary(tr: Tr, tz: tzinfo, plan: PlanView) -> str:
+def summary(tr: Tr, tz: tzinfo, plan: PlanView, bottleneck: tuple[str, float] | None = None) -> str:
+    """The plan's totals, its bottleneck (busiest machine over the next 7 days) and the latest orders."""
     m = plan.metrics
     head = fill(tr.gettext("Plan version {version} of {when}"), version=plan.version, when=_when(tr, plan.created, tz))
     totals = render_plan_totals(plan.etas, tr, str(m.get("status", "")), str(m.get("method", "")),
                                 float(m.get("seconds", 0.0) or 0.0))
     table = render_plan_table(plan.etas, tr, limit=10, tz=tz)
-    return f"<b>{head}</b>\n<pre>{esc(totals)}</pre>\n<pre>{esc(table)}</pre>"
+    busiest = ""
+    if bottleneck is not None:
+        busiest = "\n" + esc(tr.gettext("Bottleneck")) + ": " + esc(tr.gettext(
+            "{machine}: {load} loaded over the next 7 days", machine=bottleneck[0], load=tr.percent(bottleneck[1])))
+    return f"<b>{head}</b>\n<pre>{esc(totals)}</pre>{busiest}\n<pre>{esc(table)}</pre>"
 
 
 # --- help and menus ---------------------------------------------------------------------------------

@@ -6,13 +6,31 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from scheduler_core.domain.model import OrderStatus
+from scheduler_core.domain.schedule import Schedule
 
 from .context import Services
 from .policy import require
 from .ports import Actor
 from .views import KpiView
 
-__all__ = ["kpis"]
+__all__ = ["busiest_machine", "kpis"]
+
+
+def busiest_machine(schedule: Schedule, now: datetime,
+                    horizon: timedelta = timedelta(days=7)) -> tuple[str, float] | None:
+    """The bottleneck: the machine with the most planned work in ``now`` .. ``now + horizon``,
+    and its load (planned work / horizon); None for an empty plan."""
+    busy: dict[str, float] = defaultdict(float)
+    end = now + horizon
+    for op in schedule.ops:
+        if op.end <= now or op.start >= end:
+            continue
+        share = op.work_minutes * _overlap(op.start, op.end, now, end) / max(1.0, (op.end - op.start).total_seconds() / 60)
+        busy[op.machine] += share
+    if not busy:
+        return None
+    machine = max(busy, key=lambda m: busy[m])
+    return machine, busy[machine] / (horizon.total_seconds() / 60)
 
 
 async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until: datetime | None = None,
@@ -44,16 +62,9 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
     if plan is not None:
         etas = plan.schedule.etas()
         open_late = sum(1 for r in active if (eta := etas.get(r.ref)) is not None and eta > r.order.due)
-        busy: dict[str, float] = defaultdict(float)
-        end = now + horizon
-        for op in plan.schedule.ops:
-            if op.end <= now or op.start >= end:
-                continue
-            share = op.work_minutes * _overlap(op.start, op.end, now, end) / max(1.0, (op.end - op.start).total_seconds() / 60)
-            busy[op.machine] += share
-        if busy:
-            bottleneck = max(busy, key=lambda m: busy[m])
-            load = busy[bottleneck] / (horizon.total_seconds() / 60)
+        busiest = busiest_machine(plan.schedule, now, horizon)
+        if busiest is not None:
+            bottleneck, load = busiest
     return KpiView(
         since=since, until=until, delivered=n,
         avg_lead_time_days=round(sum(lead) / len(lead), 2) if lead else None,

@@ -106,6 +106,7 @@ async def test_managers_in_their_own_words(linked: Chat) -> None:
     assert "Late orders" in out[0].text
     out = await linked.say(MIA, "where is the bottleneck")
     assert "Plan version 1" in out[0].text and "<pre>" in out[0].text
+    assert "Bottleneck: M" in out[0].text and "loaded over the next 7 days" in out[0].text
     out = await linked.say(MIA, "发一下甘特图")
     assert out[0].method == "sendPhoto"
 
