@@ -248,10 +248,20 @@ def _quantity(text: str) -> int | None:
     return n * 1000 if m.group(2) else n
 
 
+_STOP_WORDS = re.compile(r"(?:stop|quit|exit|abort|never ?mind|forget it|cancel|停|停止|退出|结束|算了|不用了|不要了|取消|不插了)"
+                         r"[\s!！.。]*", re.IGNORECASE)
+
+
 async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
-    """An answer typed during the /rush conversation."""
+    """An answer typed during the /rush conversation ("stop" / "算了" leaves it, "help" explains)."""
     state = ctx.session() or {"flow": "rush"}
     tr = ctx.tr
+    if _STOP_WORDS.fullmatch(text.strip()):
+        ctx.end_session()
+        return ctx.say(render.esc(tr.gettext("Stopped; nothing was changed.")))
+    if (await _intent(ctx, text)).intent == "help":
+        return ctx.say(render.esc(tr.gettext("I am asking for a rush order step by step: answer the question, "
+                                             "or press Stop (or write stop) to leave it."))) + await _ask(ctx)
     missing = next((f for f in _FIELDS if f not in state), None)
     if missing == "customer":
         name = _match(text, await ctx.deps.customers())

@@ -105,3 +105,18 @@ async def test_late_lists_late_orders_with_reasons(linked: Chat) -> None:
     await linked.click(SAM, out[-1].button("Confirm"))
     out = await linked.say(SAM, "/late")
     assert "Late orders" in out[0].text and "late by" in out[0].text
+
+
+async def test_the_rush_questions_explain_themselves_and_stop_on_a_word(linked: Chat) -> None:
+    out = await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "help")
+    assert "step by step" in out[0].text and "which customer" in out[-1].text  # the question again
+    out = await linked.click(SAM, out[-1].button("ACME"))
+    out = await linked.say(SAM, "never mind")
+    assert "Stopped; nothing was changed." in out[0].text
+    out = await linked.say(SAM, "ACME")  # the conversation is over: free text again
+    assert "which customer" not in out[0].text and "Which product" not in out[0].text
+    await linked.say(SAM, "/language zh")
+    await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "算了")
+    assert out[0].text == "已结束，没有任何改动。"
