@@ -53,6 +53,7 @@ class Intent:
     language: str | None = None
     priority: bool = False
     machine: str | None = None
+    step: int | None = None
 
 
 UNKNOWN = Intent("unknown")
@@ -206,11 +207,13 @@ _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gant
 _KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery )?rate|key figures|metrics|dashboard|satisfaction score")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况",
-               r"summary|overview|bottleneck|daily report|status report|how is the plan|how's the plan")
+               r"summary|overview|bottleneck|daily report|status report|how is the plan|how's the plan|plan status")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
-                 r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)",
+                 r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
+                 r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
                  r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
-                 r"(?:which|what) orders (?:are|were|will be) (?:late|overdue|behind)|what'?s (?:late|overdue)")
+                 r"(?:which|what) orders (?:are|were|will be) (?:late|overdue|behind)|what'?s (?:late|overdue)|"
+                 r"how many (?:orders )?(?:are |will be )?(?:late|overdue|behind)|any (?:late|overdue) orders")
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])report \d")
@@ -220,18 +223,23 @@ _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"jammed|crashed|alarm")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
-                   r"breakdown|broke down|machine (?:is )?(?:down|broken|stopped)|machine stopped|machine failure|out of order")
+                   r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了",
-          r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again")
+          r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
+          r"(?:ok|okay|fine|works|working|running) now")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
 
 # small talk: a message that is only a greeting or only thanks
 _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all|啊|呀|呢)?[\s!！.。,，~～?？]*")
-_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it)[\s,，!！.。]*)?"
-                     r"(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
-                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了)[\s!！.。,，~～]*(?:bye|再见|拜拜)?[\s!！.。]*")
+_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
+                     r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
+                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了|辛苦)[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
+
+# a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
+_STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
+                   r"(?:工序|工步)\s*(\d{1,2})|(?<![a-z])(?:step|op|operation)\s*#?\s*(\d{1,2})(?![\d])")
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
 _SLASH_INTENTS: dict[str, IntentName] = {
@@ -509,6 +517,12 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     when = dates[-1][2] if dates else None
     for start, end, _ in dates:
         work = _mask(work, start, end)
+    step: int | None = None
+    sm = _STEP.search(work)
+    if sm:  # a step number is never a quantity
+        raw = next(g for g in sm.groups() if g)
+        step = int(raw) if raw.isdigit() else cn_to_int(raw)
+        work = _mask(work, sm.start(), sm.end())
     refs: list[tuple[int, int, str, bool]] = []
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
@@ -547,6 +561,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         language=language,
         priority=bool(_PRIORITY.search(t)),
         machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up") else None,
+        step=step if intent == "report_progress" and step and step > 0 else None,
     )
 
 

@@ -203,7 +203,7 @@ class ChatRouter:
         """The shop floor's and the managers' free text, as their commands would do it."""
         kind = intent.intent
         if kind == "report_progress":
-            args = f"{intent.order} {intent.quantity}" if intent.order and intent.quantity else ""
+            args = f"{intent.order} {intent.quantity} {intent.step or ''}" if intent.order and intent.quantity else ""
             return await operator.report_command(ctx, args)
         if kind == "machine_down":
             # the operator's own words are the reason, as "/down CNC-2 主轴报警" records it

@@ -31,6 +31,7 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "language": intent.language,
         "priority": intent.priority,
         "machine": intent.machine,
+        "step": intent.step,
     }
 
 

@@ -89,6 +89,10 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     assert "Which machine" in out[0].text  # the buttons for today's work, as /report
     out = await linked.say(OTTO, "SO-101 finished 30")
     assert "Recorded: 30 units of SO-101." in out[0].text
+    out = await linked.say(OTTO, "SO-101 step 9 finished 5")  # the step is read, and checked
+    assert "has no step 9" in out[0].text
+    out = await linked.say(OTTO, "SO-101 第1道 完成 10件")
+    assert "Recorded: 10 units of SO-101." in out[0].text
     out = await linked.say(OTTO, "SO-101 完成了吗")  # a question, not a report
     assert "Recorded" not in out[0].text
     out = await linked.say(OTTO, "m1 停机 主轴报警")

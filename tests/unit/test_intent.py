@@ -212,6 +212,15 @@ def test_brief_examples() -> None:
         assert p(text).intent == intent, text
 
 
+def test_a_report_names_its_step_and_the_step_is_not_a_quantity() -> None:
+    for text, step, quantity in [("SO-1042 第3道工序完成了200件", 3, 200), ("SO-1042 第三道 完成 20", 3, 20),
+                                 ("finished 40 of SO-1042 step 2", 2, 40), ("工序2 SO-1042 做了 30 个", 2, 30),
+                                 ("SO-1042 完成 120 件", None, 120)]:
+        got = p(text)
+        assert (got.intent, got.order, got.step, got.quantity) == ("report_progress", "SO-1042", step, quantity), text
+    assert p("SO-1042 第3道完成了吗").step is None  # a question: no report, no step
+
+
 def test_language_requests() -> None:
     assert p("English please") == Intent("language", language="en")
     assert p("中文") == Intent("language", language="zh_Hans")
@@ -335,7 +344,7 @@ def test_cli_prints_one_json_object_per_line() -> None:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
                         "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False,
-                        "machine": None}
+                        "machine": None, "step": None}
     assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
     assert lines[2]["intent"] == "unknown"
     assert lines[3]["intent"] == "machine_down" and lines[3]["machine"] == "CNC-2"
