@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler_core.reports.errors import error_message, row_error_message
-from scheduler_core.reports.i18n import N_
+from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.reports.labels import ROLE_LABELS
 from scheduler_core.services.admin import DEMO_PASSWORD, DemoSummary, load_demo
 from scheduler_core.services.context import Services
@@ -41,12 +41,6 @@ from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_
 __all__ = ["read_table", "register", "write_xlsx"]
 
 KINDS = ("orders", "routings", "machines", "calendars")
-KIND_LABELS = {
-    "orders": N_("orders"),
-    "routings": N_("routings"),
-    "machines": N_("machines"),
-    "calendars": N_("calendars"),
-}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -159,6 +153,17 @@ def _problem(cli: Cli, exc: FileProblem) -> int:
     return cli.fail(cli.tr.gettext(exc.message, **params))
 
 
+def _what_was_imported(tr: Tr, kind: str, n: int) -> str:
+    """What an import wrote, counted (a calendar or a product's routing spans several rows)."""
+    if kind == "orders":
+        return tr.ngettext("{n} order", "{n} orders", n)
+    if kind == "routings":
+        return tr.ngettext("the routing of {n} product", "the routings of {n} products", n)
+    if kind == "machines":
+        return tr.ngettext("{n} machine", "{n} machines", n)
+    return tr.ngettext("{n} calendar", "{n} calendars", n)
+
+
 def _import(args: argparse.Namespace, cli: Cli) -> int:
     tr = cli.tr
     try:
@@ -171,9 +176,9 @@ def _import(args: argparse.Namespace, cli: Cli) -> int:
         result: ImportResult = run_with_services(cli, lambda svc: import_table(svc, SYSTEM, args.kind, table))
     except ImportRejected as exc:
         return _rejected(cli, exc)
-    kind = tr.gettext(KIND_LABELS[result.kind])
-    cli.say(tr.ngettext("Imported {n} row of {kind} from {path}.", "Imported {n} rows of {kind} from {path}.",
-                        result.count, kind=kind, path=args.file))
+    what = _what_was_imported(tr, result.kind, result.count)
+    cli.say(tr.ngettext("Imported {n} row from {path}: {what}.", "Imported {n} rows from {path}: {what}.",
+                        len(table.rows), path=args.file, what=what))
     if result.plan_version is not None:
         cli.say(tr.ngettext("Re-planned: plan version {version}, {n} order late.",
                             "Re-planned: plan version {version}, {n} orders late.",

@@ -67,9 +67,16 @@ def factory_db(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """A database with calendars, machines and routings imported through the CLI."""
     db = tmp_path / "paichan.db"
     env = make_env(db)
+    said = {}
     for kind, text in (("calendars", CALENDARS), ("machines", MACHINES), ("routings", ROUTINGS)):
-        rc, _out, err = run(env, "import", kind, str(write(tmp_path, f"{kind}.csv", text)), "--lang", "en")
+        rc, said[kind], err = run(env, "import", kind, str(write(tmp_path, f"{kind}.csv", text)), "--lang", "en")
         assert rc == 0, err
+    # rows read and what they made: a calendar or a product's routing spans several rows
+    rows = {kind: len([line for line in text.strip().splitlines()[1:] if line.strip()])
+            for kind, text in (("calendars", CALENDARS), ("routings", ROUTINGS))}
+    assert f"Imported {rows['calendars']} rows from " in said["calendars"] and ": 1 calendar." in said["calendars"]
+    assert f"Imported {rows['routings']} rows from " in said["routings"]
+    assert ": the routings of 2 products." in said["routings"]
     return env, db
 
 
@@ -79,12 +86,12 @@ def test_master_data_then_orders_import_and_replan(factory_db: tuple[dict[str, s
     assert (counts["calendars"], counts["machines"], counts["products"], counts["routing_alternatives"]) == (1, 3, 2, 4)
     rc, out, err = run(env, "import", "orders", str(write(tmp_path, "orders.csv", orders_csv())), "--lang", "en")
     assert rc == 0, err
-    assert "Imported 3 rows of orders" in out
+    assert "Imported 3 rows from " in out and ": 3 orders." in out
     assert "Re-planned: plan version 1, 0 orders late." in out
     assert row_counts(db)["orders"] == 3 and row_counts(db)["plan_versions"] == 1
     rc, out, _ = run(env, "import", "orders", str(write(tmp_path, "more.csv", orders_csv().replace("SO-20", "SO-30"))),
                      "--lang", "zh")
-    assert rc == 0 and "已从" in out and "导入 3 行订单" in out and "计划版本 2" in out
+    assert rc == 0 and "已从" in out and "导入 3 行：3 个订单。" in out and "计划版本 2" in out
 
 
 def test_orders_from_an_xlsx_sheet_with_chinese_headers(factory_db: tuple[dict[str, str], Path], tmp_path: Path) -> None:
