@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from typing import Literal
 
@@ -29,7 +29,7 @@ from scheduler_core.services.refs import MAX_TEXT, normalise_ref
 from .intent_dates import find_dates
 from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_value, number_value
 
-__all__ = ["INTENTS", "Intent", "IntentName", "parse"]
+__all__ = ["INTENTS", "Intent", "IntentName", "parse", "stop_length"]
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
@@ -54,6 +54,8 @@ class Intent:
     priority: bool = False
     machine: str | None = None
     step: int | None = None
+    minutes: int | None = None  # a machine stop's expected length ("停机半小时", "down for 2 hours")
+    until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30")
 
 
 UNKNOWN = Intent("unknown")
@@ -240,6 +242,48 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|p
 # a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
 _STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
                    r"(?:工序|工步)\s*(\d{1,2})|(?<![a-z])(?:step|op|operation)\s*#?\s*(\d{1,2})(?![\d])")
+
+# how long a machine stop lasts: "2小时", "半小时", "一个半小时", "45分钟", "1.5h", "for 2 hours", "30 min"
+_CN_SMALL = r"[一二两三四五六七八九十]{1,3}"
+_HOURS = re.compile(r"(?:(\d{1,3}(?:\.\d)?|" + _CN_SMALL + r")\s*(?:个)?\s*(半)?|(半))\s*(?:个)?\s*"
+                    r"(?:小时|钟头|(?<![a-z])(?:h|hrs?|hours?)(?![a-z]))")
+_MINUTES = re.compile(r"(\d{1,4}|" + _CN_SMALL + r")\s*(?:分钟|分(?!之)|(?<![a-z])(?:mins?|minutes?|m)(?![a-z]))")
+_UNTIL = re.compile(r"(?:到|至|until|till|(?<![a-z])to|back (?:at|by|around)|ready (?:at|by)|预计|估计|大概)\s*(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：](\d{2})|点(?:(\d{1,2})分?|半)?|时)?"
+                    r"\s*(am|pm)?(?![\d])")
+
+
+def _small_number(raw: str) -> float | None:
+    if raw[0].isdigit():
+        return float(raw)
+    value = cn_to_int(raw)
+    return float(value) if value is not None else None
+
+
+def stop_length(text: str) -> tuple[int | None, time | None]:
+    """How long a machine stop lasts, in minutes, or the clock time it runs again, from the
+    operator's words (either may be None): "停机2小时" (120, None), "到下午3点" (None, 15:00)."""
+    t = _clean(text) if isinstance(text, str) else ""
+    m = _UNTIL.search(t)
+    if m and (m[3] or "点" in m[0] or "时" in m[0] or m[5] or m[1]):  # "to 3" alone is not a time
+        hour, minute = int(m[2]), int(m[3] or m[4] or (30 if m[0].rstrip().endswith("半") else 0))
+        if (m[1] in ("下午", "晚上") or m[5] == "pm") and hour < 12:
+            hour += 12
+        if m[5] == "am" and hour == 12:
+            hour = 0
+        if hour <= 23 and minute <= 59:
+            return None, time(hour, minute)
+    minutes = 0.0
+    h = _HOURS.search(t)
+    if h:
+        whole = _small_number(h[1]) if h[1] else 0.0
+        minutes += 60 * ((whole or 0.0) + (0.5 if (h[2] or h[3]) else 0.0))
+        t = _mask(t, h.start(), h.end())
+    mm = _MINUTES.search(t)
+    if mm:
+        minutes += _small_number(mm[1]) or 0.0
+    total = round(minutes)
+    return (total if 0 < total <= 60 * 24 * 90 else None), None
+
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
 _SLASH_INTENTS: dict[str, IntentName] = {
@@ -551,6 +595,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             language = "en" if arg.startswith("en") else "zh_Hans" if arg.startswith(("zh", "cn", "中")) else None
     if intent == "unknown":
         return UNKNOWN
+    stop = stop_length(work) if intent == "machine_down" else (None, None)
     return Intent(
         intent=intent,
         order=order if intent in _ORDER_INTENTS else None,
@@ -562,6 +607,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         priority=bool(_PRIORITY.search(t)),
         machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up") else None,
         step=step if intent == "report_progress" and step and step > 0 else None,
+        minutes=stop[0],
+        until=stop[1],
     )
 
 

@@ -17,6 +17,7 @@ from scheduler_core.services.status import current_plan, get_order_status
 
 from . import render
 from .context import Ctx
+from .intent import stop_length
 from .types import Button, Reply
 
 __all__ = ["down_command", "machine_action", "op_pick_action", "report_action", "report_command", "up_command"]
@@ -136,18 +137,34 @@ async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
 
 
 async def down_command(ctx: Ctx, args: str) -> list[Reply]:
-    """``/down MACHINE reason``."""
+    """``/down MACHINE reason``; a length in the reason ("2小时", "for 30 min") or a time
+    ("到下午3点", "until 15:30") says when it runs again, else it is down until ``/up``."""
     _actor(ctx, "machine_state")
     machine, _, reason = args.strip().partition(" ")
     if not machine:
         return await _pick_machine(ctx, "down")
-    return await _down(ctx, await _machine(ctx, machine), reason.strip())
+    return await _down(ctx, await _machine(ctx, machine), reason.strip(), until=_back_at(ctx, reason))
 
 
-async def _down(ctx: Ctx, machine: str, reason: str, *, edit: bool = False) -> list[Reply]:
-    update = await machine_down(ctx.svc, _actor(ctx, "machine_state"), machine, reason)
-    done = ctx.tr.gettext("Recorded: {machine} is down.", machine=machine)
-    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=edit)
+def _back_at(ctx: Ctx, reason: str) -> datetime | None:
+    minutes, clock = stop_length(reason)
+    now = ctx.now().astimezone(ctx.tz)
+    if minutes is not None:
+        return now + timedelta(minutes=minutes)
+    if clock is not None:
+        at = datetime.combine(now.date(), clock, tzinfo=ctx.tz)
+        return at if at > now else at + timedelta(days=1)
+    return None
+
+
+async def _down(ctx: Ctx, machine: str, reason: str, *, until: datetime | None = None,
+                edit: bool = False) -> list[Reply]:
+    update = await machine_down(ctx.svc, _actor(ctx, "machine_state"), machine, reason, until)
+    tr = ctx.tr
+    done = (tr.gettext("Recorded: {machine} is down.", machine=machine) if until is None else
+            tr.gettext("Recorded: {machine} is down until {until}.", machine=machine,
+                       until=tr.weekday_time(until.astimezone(ctx.tz))))
+    return ctx.say(render.plan_update(tr, ctx.tz, update, done), edit=edit)
 
 
 async def up_command(ctx: Ctx, args: str) -> list[Reply]:

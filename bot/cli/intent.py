@@ -32,6 +32,8 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "priority": intent.priority,
         "machine": intent.machine,
         "step": intent.step,
+        "minutes": intent.minutes,
+        "until": intent.until.strftime("%H:%M") if intent.until else None,
     }
 
 

@@ -344,7 +344,7 @@ def test_cli_prints_one_json_object_per_line() -> None:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
                         "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False,
-                        "machine": None, "step": None}
+                        "machine": None, "step": None, "minutes": None, "until": None}
     assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
     assert lines[2]["intent"] == "unknown"
     assert lines[3]["intent"] == "machine_down" and lines[3]["machine"] == "CNC-2"
@@ -357,3 +357,18 @@ def test_cli_is_registered() -> None:
     out = StringIO()
     args.func(args, out=out)
     assert json.loads(out.getvalue())["order"] == "SO-1042"
+
+
+@pytest.mark.parametrize(("text", "minutes", "until"), [
+    ("CNC-2 停机2小时", 120, None), ("换刀，停机半小时", 30, None), ("一个半小时", 90, None), ("45分钟", 45, None),
+    ("停机 3个小时20分钟", 200, None), ("down for 2 hours", 120, None), ("1.5h", 90, None), ("30 min", 30, None),
+    ("到下午3点", None, (15, 0)), ("停到17点半", None, (17, 30)), ("until 15:30", None, (15, 30)),
+    ("until 3pm", None, (15, 0)), ("back at 14:00", None, (14, 0)),
+    ("主轴报警", None, None), ("to 3", None, None), ("down 3 days ago?", None, None),
+])
+def test_how_long_a_machine_stop_lasts(text: str, minutes: int | None, until: tuple[int, int] | None) -> None:
+    from datetime import time as clock
+
+    from handlers.intent import stop_length
+
+    assert stop_length(text) == (minutes, clock(*until) if until else None)
