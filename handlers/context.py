@@ -72,6 +72,17 @@ class ChatDeps:
         assert isinstance(value, tuple)
         return value
 
+    async def machine_names(self) -> dict[str, str]:
+        """Every name a machine goes by (its id, and its display name such as "激光切割1") -> id."""
+        async def load() -> dict[str, str]:
+            async with self.svc.uow() as uow:
+                machines = await uow.master.machines()
+            names = {m.name.strip(): m.id for m in machines if m.name and m.name.strip()}
+            return names | {m.id: m.id for m in machines}  # an id wins over another machine's name
+        value = await self._cached("machine_names", load)
+        assert isinstance(value, dict)
+        return value
+
     async def customers(self) -> tuple[str, ...]:
         async def load() -> tuple[str, ...]:
             async with self.svc.uow() as uow:

@@ -37,10 +37,10 @@ def _grid(buttons: list[Button], width: int = 3) -> list[list[Button]]:
 
 
 async def _machine(ctx: Ctx, text: str) -> str:
-    known = await ctx.deps.machines()
-    for m in known:
-        if m.casefold() == text.strip().casefold():
-            return m
+    wanted = text.strip().casefold()
+    for name, machine in (await ctx.deps.machine_names()).items():
+        if name.casefold() == wanted:
+            return machine
     raise InvalidInput("unknown_machine", machine=text.strip()[:40])
 
 

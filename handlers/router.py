@@ -157,7 +157,7 @@ class ChatRouter:
 
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
         intent = parse(text, today=ctx.today(), products=await self.deps.products(),
-                       customers=await self.deps.customers(), machines=await self.deps.machines())
+                       customers=await self.deps.customers(), machines=tuple(await self.deps.machine_names()))
         return await self.route_intent(ctx, intent, text)
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
@@ -205,11 +205,12 @@ class ChatRouter:
         if kind == "report_progress":
             args = f"{intent.order} {intent.quantity} {intent.step or ''}" if intent.order and intent.quantity else ""
             return await operator.report_command(ctx, args)
+        machine = (await self.deps.machine_names()).get(intent.machine or "")  # "激光切割1" -> LASER-1
         if kind == "machine_down":
             # the operator's own words are the reason, as "/down CNC-2 主轴报警" records it
-            return await operator.down_command(ctx, f"{intent.machine} {text}" if intent.machine else "")
+            return await operator.down_command(ctx, f"{machine} {text}" if machine else "")
         if kind == "machine_up":
-            return await operator.up_command(ctx, intent.machine or "")
+            return await operator.up_command(ctx, machine or "")
         if kind == "kpi":
             return await manager.kpi(ctx)
         if kind == "summary":

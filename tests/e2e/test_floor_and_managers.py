@@ -138,3 +138,16 @@ async def test_greetings_and_thanks_get_a_polite_answer(linked: Chat) -> None:
     assert "SO-101" in out[0].text and "welcome" not in out[0].text
     await linked.say(bob, "/language zh")
     assert (await linked.say(bob, "谢谢"))[0].text == "不客气！"
+
+
+async def test_a_machine_goes_by_its_display_name_too(linked: Chat) -> None:
+    from scheduler_core.domain.model import Machine
+
+    async with linked.shop.svc.uow(write=True) as tx:
+        m2 = next(m for m in await tx.master.machines() if m.id == "M2")
+        await tx.master.save_machine(Machine(m2.id, "折弯机2", m2.group, m2.calendar))
+        await tx.commit()
+    out = await linked.say(OTTO, "折弯机2 停机 液压漏油")
+    assert "Recorded: M2 is down." in out[0].text
+    out = await linked.say(OTTO, "/up 折弯机2")
+    assert "Recorded: M2 runs again." in out[0].text
