@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -29,7 +29,7 @@ from scheduler_core.services.refs import MAX_TEXT, normalise_ref
 from .intent_dates import find_dates
 from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_value, number_value
 
-__all__ = ["INTENTS", "Intent", "IntentName", "parse", "stop_length"]
+__all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "parse", "stop_length"]
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
@@ -55,7 +55,8 @@ class Intent:
     machine: str | None = None
     step: int | None = None
     minutes: int | None = None  # a machine stop's expected length ("停机半小时", "down for 2 hours")
-    until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30")
+    until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30"); the
+    # day it is back ("停机到12月5日") is ``date``
 
 
 UNKNOWN = Intent("unknown")
@@ -259,9 +260,20 @@ def _small_number(raw: str) -> float | None:
     return float(value) if value is not None else None
 
 
-def stop_length(text: str) -> tuple[int | None, time | None]:
-    """How long a machine stop lasts, in minutes, or the clock time it runs again, from the
-    operator's words (either may be None): "停机2小时" (120, None), "到下午3点" (None, 15:00)."""
+class StopLength(NamedTuple):
+    """When a stopped machine runs again, as the operator said it (all None: not said)."""
+
+    minutes: int | None = None  # "停机2小时", "for 45 min"
+    at: time | None = None  # "到下午3点", "until 15:30", "back at 14:00"
+    day: date | None = None  # "停机到12月5日", "down until Monday": back that day
+
+
+_UNTIL_DAY = re.compile(r"(?:到|至|until|till|through|back on|back)\s*$")
+
+
+def stop_length(text: str, today: date | None = None) -> StopLength:
+    """How long a machine stop lasts, from the operator's words: a length, a clock time or
+    (with ``today``) a day introduced by "到" / "until"; "3号线漏油" names no day."""
     t = _clean(text) if isinstance(text, str) else ""
     m = _UNTIL.search(t)
     if m and (m[3] or "点" in m[0] or "时" in m[0] or m[5] or m[1]):  # "to 3" alone is not a time
@@ -271,7 +283,11 @@ def stop_length(text: str) -> tuple[int | None, time | None]:
         if m[5] == "am" and hour == 12:
             hour = 0
         if hour <= 23 and minute <= 59:
-            return None, time(hour, minute)
+            return StopLength(at=time(hour, minute))
+    if today is not None:
+        for start, _end, day in find_dates(t, today):
+            if _UNTIL_DAY.search(t[:start]):
+                return StopLength(day=day)
     minutes = 0.0
     h = _HOURS.search(t)
     if h:
@@ -282,7 +298,7 @@ def stop_length(text: str) -> tuple[int | None, time | None]:
     if mm:
         minutes += _small_number(mm[1]) or 0.0
     total = round(minutes)
-    return (total if 0 < total <= 60 * 24 * 90 else None), None
+    return StopLength(minutes=total if 0 < total <= 60 * 24 * 90 else None)
 
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$")
@@ -595,20 +611,22 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             language = "en" if arg.startswith("en") else "zh_Hans" if arg.startswith(("zh", "cn", "中")) else None
     if intent == "unknown":
         return UNKNOWN
-    stop = stop_length(work) if intent == "machine_down" else (None, None)
+    stop = StopLength()
+    if intent == "machine_down":  # the machine's own name may hold digits: not a length
+        stop = stop_length(_mask(t, machine_hit[1], machine_hit[2]) if machine_hit else t, today)
     return Intent(
         intent=intent,
         order=order if intent in _ORDER_INTENTS else None,
         quantity=quantity if intent in _QTY_INTENTS else None,
         product=product,
-        date=when if intent in _DATE_INTENTS else None,
+        date=when if intent in _DATE_INTENTS else stop.day,
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
         machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up") else None,
         step=step if intent == "report_progress" and step and step > 0 else None,
-        minutes=stop[0],
-        until=stop[1],
+        minutes=stop.minutes,
+        until=stop.at,
     )
 
 

@@ -147,13 +147,16 @@ async def down_command(ctx: Ctx, args: str) -> list[Reply]:
 
 
 def _back_at(ctx: Ctx, reason: str) -> datetime | None:
-    minutes, clock = stop_length(reason)
+    """When the machine runs again, from the operator's words; None: until ``/up``."""
     now = ctx.now().astimezone(ctx.tz)
-    if minutes is not None:
-        return now + timedelta(minutes=minutes)
-    if clock is not None:
-        at = datetime.combine(now.date(), clock, tzinfo=ctx.tz)
+    stop = stop_length(reason, now.date())
+    if stop.minutes is not None:
+        return now + timedelta(minutes=stop.minutes)
+    if stop.at is not None:
+        at = datetime.combine(now.date(), stop.at, tzinfo=ctx.tz)
         return at if at > now else at + timedelta(days=1)
+    if stop.day is not None and stop.day > now.date():
+        return datetime.combine(stop.day, time(0), tzinfo=ctx.tz)  # back for that day's first shift
     return None
 
 

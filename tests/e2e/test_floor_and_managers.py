@@ -101,6 +101,8 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     assert "Recorded: M1 runs again." in out[0].text
     out = await linked.say(OTTO, "M2 停机 换刀 半小时")  # a known length: the plan has it back then
     assert "Recorded: M2 is down until " in out[0].text
+    out = await linked.say(OTTO, "M2 停机 等配件 到下周一")
+    assert "Recorded: M2 is down until Mon" in out[0].text
     out = await linked.say(OTTO, "/down M1 coolant leak, back at 23:30")
     assert "Recorded: M1 is down until " in out[0].text and "23:30" in out[0].text
     out = await linked.say(OTTO, "the machine is down")  # which one? the buttons ask

@@ -371,4 +371,14 @@ def test_how_long_a_machine_stop_lasts(text: str, minutes: int | None, until: tu
 
     from handlers.intent import stop_length
 
-    assert stop_length(text) == (minutes, clock(*until) if until else None)
+    assert stop_length(text, TODAY) == (minutes, clock(*until) if until else None, None)
+
+
+def test_a_machine_stop_until_a_day_needs_until_before_it() -> None:
+    from handlers.intent import stop_length
+
+    assert stop_length("CNC-2 停机到12月5日", TODAY).day == date(2026, 12, 5)
+    assert stop_length("down until monday, gearbox", TODAY).day == date(2026, 11, 23)
+    assert stop_length("3号线漏油 停机", TODAY) == (None, None, None)  # "3号" is not a day here
+    got = parse("cnc-2 停机 等配件 到12月5日", today=TODAY, machines=["CNC-2"])
+    assert (got.intent, got.machine, got.date) == ("machine_down", "CNC-2", date(2026, 12, 5))
