@@ -6,6 +6,7 @@ Staff use ``status`` and ``orders`` too (they see every order; customers only th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -106,8 +107,10 @@ def _leading_ref(text: str) -> str | None:
         return None
 
 
-async def human(ctx: Ctx, args: str = "") -> list[Reply]:
-    """Hand the conversation over to the customer's sales owner (or the managers)."""
+async def human(ctx: Ctx, args: str = "", *, request: bool = False) -> list[Reply]:
+    """Hand the conversation over to the customer's sales owner (or the managers). ``request``:
+    ``args`` is something only staff may do (expedite, change or cancel an order, a quote),
+    passed on as it was written."""
     actor = _actor(ctx)
     tr = ctx.tr
     if actor.role is not Role.CUSTOMER:
@@ -129,9 +132,17 @@ async def human(ctx: Ctx, args: str = "") -> list[Reply]:
                    "note": args.strip()[:500]}
         for user in targets:
             key = f"handover:{actor.user_id}:{user.id}:{now:%Y%m%d%H}"
+            if request:  # each request is passed on (the same words twice within the hour once)
+                key += ":" + hashlib.sha256(payload["note"].encode()).hexdigest()[:12]
             await uow.outbox.add(Notification(key, "chat", f"user:{user.id}", "handover", payload, now, urgent=True))
         await uow.commit()
-    if name:
+    if request and name:
+        text = tr.gettext("Your sales contact {name} decides on that: I have passed your message on, and "
+                          "{name} will get back to you.", name=name)
+    elif request:
+        text = tr.gettext("Our managers decide on that: I have passed your message on, and they will get back "
+                          "to you.")
+    elif name:
         text = tr.gettext("I have asked {name}, your sales contact, to get in touch with you.", name=name)
     else:
         text = tr.gettext("I have asked our managers to get in touch with you.")

@@ -33,11 +33,12 @@ __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "parse", "stop_lengt
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
-                     "machine_up", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks", "unknown"]
+                     "machine_up", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks", "expedite",
+                     "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
                                    "report_progress", "machine_down", "machine_up", "kpi", "late_orders",
-                                   "summary", "gantt", "greeting", "thanks", "unknown")
+                                   "summary", "gantt", "greeting", "thanks", "expedite", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,7 @@ _LIST = _rx(r"订单列表|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
-              r"晚了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流",
+              r"晚了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好",
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
@@ -203,6 +204,11 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how (?:do|does|can) (?:i|this|it|you) (?:use|work)|how to use|commands?\b|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
+# an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
+_EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
+                r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
+                r"expedite|prioriti[sz]e|bump (?:it |this |that )?up")
+_WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
 
 # the shop floor and the managers
@@ -488,7 +494,7 @@ def _language_of(text: str) -> str | None:
 # --- the parser ------------------------------------------------------------------------------
 
 _ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human",
-                            "report_progress"))
+                            "report_progress", "expedite"))
 _QTY_INTENTS = frozenset(("promise", "rush", "change_quantity", "report_progress"))
 _DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date"))
 
@@ -672,7 +678,7 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "gantt"
     if _KPI.search(t):
         return "kpi"
-    if _LATE_LIST.search(t) and not f.has_ref:
+    if _LATE_LIST.search(t) and not f.has_ref and not _WHY.search(t):  # "why is my order late": its status
         return "late_orders"
     if _SUMMARY.search(t) and not _LIST.search(t):  # "overview of my orders": a list
         return "summary"
@@ -711,6 +717,9 @@ def _decide(t: str, f: _Features) -> IntentName:
     promise = _PROMISE.search(t)
     rush = _RUSH_STRONG.search(t) or (_RUSH_WEAK.search(t) and not promise)
     change = _CHANGE.search(t)
+    new_order = f.has_product or any(n.unit or n.strong for n in f.numbers)
+    if (_EXPEDITE.search(t) or (rush and f.has_ref)) and not new_order and not f.has_date:
+        return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
     if f.maybe_ref and (change or f.has_ref or _QTY_WORD.search(t)):
@@ -735,7 +744,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "list_orders"
     if _MY_ORDERS_ONLY.match(t):
         return "list_orders"
-    if _STATUS.search(t) and (f.maybe_ref or re.search(r"订单|单子|单|货|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
+    if _STATUS.search(t) and (f.maybe_ref or _WHY.search(t)
+                              or re.search(r"订单|单子|单|货|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
         return "order_status"
     if _HELP.search(t):
         return "help"

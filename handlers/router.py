@@ -11,7 +11,7 @@ from typing import Any
 from scheduler_core.reports.i18n import Lang
 from scheduler_core.services.errors import InvalidInput, ServiceError
 from scheduler_core.services.policy import can
-from scheduler_core.services.ports import Actor
+from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.refs import MAX_TEXT
 
 from . import customer, linking, manager, operator, render, sales
@@ -63,6 +63,9 @@ ACTIONS: dict[str, Action] = {
     "op_pick": operator.op_pick_action,
     "report": operator.report_action,
 }
+
+# what a customer may ask for but only staff may do: passed on to their sales contact
+_REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "cancel", "expedite"})
 
 # free-text intents of the staff -> the permission they need (others get the help text)
 _STAFF_INTENTS: dict[str, str] = {
@@ -162,6 +165,11 @@ class ChatRouter:
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
         kind = intent.intent
+        if kind in _REQUESTS and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:
+            # a customer cannot change the plan: their sales contact gets the message as written
+            return await customer.human(ctx, text, request=True)
+        if kind == "expedite":
+            return await sales.expedite(ctx, intent)
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
             if ctx.actor is None or not can(ctx.actor, staff):

@@ -20,6 +20,7 @@ from scheduler_core.services.changes import (
     CancelOrder,
     Change,
     ChangeDue,
+    ChangePriority,
     ChangeQuantity,
     InsertOrder,
 )
@@ -355,6 +356,14 @@ async def cancel_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
     _actor(ctx, "assess_change")
     ref = intent.order if intent is not None and intent.order else args.split()[0]
     return await run_change(ctx, CancelOrder(normalise_ref(ref)))
+
+
+async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
+    """"SO-1042 加急" / "expedite 1042": the impact of putting that order first, to confirm."""
+    _actor(ctx, "assess_change")
+    if intent.order is None:
+        return ctx.say(render.esc(ctx.tr.gettext("Which order? For example: expedite SO-1042")))
+    return await run_change(ctx, ChangePriority(intent.order, rush=True))
 
 
 async def late(ctx: Ctx, args: str = "") -> list[Reply]:

@@ -75,9 +75,9 @@ async def test_a_stale_plan_reassesses_and_says_so(linked: Chat) -> None:
 async def test_customers_and_operators_cannot_rush_or_confirm(linked: Chat) -> None:
     out = await linked.say(SAM, "rush 200 of P for ACME by Dec 5")
     token = out[-1].button("Confirm")
-    for who in (TG["bob"], TG["otto"]):
-        out = await linked.say(who, "rush 200 of P for ACME by Dec 5")
-        assert "not allowed" in out[0].text
+    for who, answer in ((TG["bob"], "decides on that"), (TG["otto"], "not allowed")):
+        out = await linked.say(who, "rush 200 of P for ACME by Dec 5")  # a customer's goes to their sales contact
+        assert answer in out[0].text and "impact preview" not in out[0].text
         assert "expired" in (await linked.click(who, token))[0].text
 
 
@@ -120,3 +120,23 @@ async def test_the_rush_questions_explain_themselves_and_stop_on_a_word(linked: 
     await linked.say(SAM, "/rush")
     out = await linked.say(SAM, "算了")
     assert out[0].text == "已结束，没有任何改动。"
+
+
+async def test_expedite_an_order_shows_the_impact_first(linked: Chat) -> None:
+    out = await linked.say(SAM, "SO-104 加急")
+    preview = out[-1]
+    assert "Priority for SO-104: impact preview" in preview.text and preview.button("Confirm")
+    out = await linked.say(SAM, "can you speed it up?")  # which one?
+    assert "For example: expedite SO-1042" in out[0].text
+
+
+async def test_a_customers_change_request_goes_to_their_sales_contact_as_written(linked: Chat) -> None:
+    bob = TG["bob"]
+    for text in ("can you speed up SO-101?", "please cancel SO-103", "we need 300 more of P by Dec 5, possible?"):
+        out = await linked.say(bob, text)
+        assert "Your sales contact Sam decides on that" in out[0].text, (text, out[0].text)
+        assert "not allowed" not in out[0].text and "impact preview" not in out[0].text
+    notes = [n.payload["note"] for n in await _outbox(linked) if getattr(n, "kind", "") == "handover"]
+    assert "please cancel SO-103" in notes
+    out = await linked.say(TG["mia"], "/status SO-103")
+    assert "cancel" not in out[0].text.lower()  # nothing was changed
