@@ -200,6 +200,13 @@ def proposal(tr: Tr, tz: tzinfo, p: ChangeProposal, *, minutes: int = 10) -> str
         if p.subject_eta is not None and p.subject_due is not None:
             out.append(fill(tr.gettext("Ready {eta}, needed by {due}."), eta=_when(tr, p.subject_eta, tz),
                             due=_when(tr, p.subject_due, tz)))
+            before = next((i.old_eta for i in p.impact.subject if i.ref == p.subject), None)
+            if before is not None and abs(p.subject_eta - before) >= timedelta(minutes=1):
+                # an existing order: what the change does for it ("加急" that gains 24 minutes)
+                text = (tr.gettext("Until now: {when}; {delta} earlier with this change.") if p.subject_eta < before
+                        else tr.gettext("Until now: {when}; {delta} later with this change."))
+                out.append(fill(text, when=_when(tr, before, tz), delta=tr.duration(abs(p.subject_eta - before),
+                                                                                    parts=2)))
             if p.subject_eta <= p.subject_due:
                 out.append("✅ " + esc(tr.gettext("It makes its date.")))
             else:

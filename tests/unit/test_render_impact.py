@@ -48,3 +48,21 @@ def test_after_a_floor_event_small_shifts_are_counted_not_listed() -> None:
     quiet = plan_update(translator("zh_Hans"), UTC, PlanUpdate(3, _report(("SO-1", -10 * minutes, -8 * minutes)), 0),
                         "已记录。")
     assert "没有交期变动 30 分钟以上（1 个变动不足 30 分钟）" in quiet and "SO-1" not in quiet
+
+
+def test_a_change_to_an_existing_order_says_what_it_gains_for_that_order() -> None:
+    from handlers.render import proposal
+    from scheduler_core.services.views import ChangeProposal
+
+    subject = OrderImpact("SO-9", "Acme", False, DUE, DUE + timedelta(hours=3), DUE + timedelta(hours=2, minutes=36))
+    report = ImpactReport(subject=(subject,), orders=(), moved_ops=0, conflict_machine=None,
+                          threshold=timedelta(minutes=1))
+    p = ChangeProposal(1, "t", "priority", "SO-9", report, subject.new_eta, DUE, False, None, T0, 1)
+    en = proposal(translator("en"), UTC, p)
+    assert "24 minutes earlier with this change" in en and "Until now: " in en
+    zh = proposal(translator("zh_Hans"), UTC, p)
+    assert "此改动使其提前 24分钟" in zh.replace("24 分钟", "24分钟")
+    new_order = ChangeProposal(2, "t", "insert", "SO-9", ImpactReport(
+        subject=(OrderImpact("SO-9", "Acme", False, DUE, None, DUE),), orders=(), moved_ops=0, conflict_machine=None,
+        threshold=timedelta(minutes=1)), DUE, DUE, True, None, T0, 1)
+    assert "Until now" not in proposal(translator("en"), UTC, new_order)  # a new order had no plan
