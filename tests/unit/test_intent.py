@@ -11,6 +11,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from datetime import time as clock_time
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -270,10 +271,11 @@ def test_quantities_beyond_reason_are_dropped() -> None:
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=300), st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 1)),
-       st.lists(st.text(max_size=20), max_size=4), st.lists(st.text(max_size=20), max_size=4))
+       st.lists(st.text(max_size=20), max_size=4), st.lists(st.text(max_size=20), max_size=4),
+       st.lists(st.text(max_size=12), max_size=4))
 def test_arbitrary_text_never_raises_and_fields_are_typed(text: str, today: date, products: list[str],
-                                                          customers: list[str]) -> None:
-    result = parse(text, today=today, products=products, customers=customers)
+                                                          customers: list[str], machines: list[str]) -> None:
+    result = parse(text, today=today, products=products, customers=customers, machines=machines)
     assert result.intent in INTENTS
     assert result.order is None or (result.order.startswith("SO-") and result.order[3:].isdigit())
     assert result.quantity is None or (isinstance(result.quantity, int) and result.quantity > 0)
@@ -282,16 +284,21 @@ def test_arbitrary_text_never_raises_and_fields_are_typed(text: str, today: date
     assert result.customer is None or result.customer in customers
     assert result.language in (None, "en", "zh_Hans")
     assert isinstance(result.priority, bool)
+    assert result.machine is None or result.machine in machines
+    assert result.step is None or (isinstance(result.step, int) and result.step > 0)
+    assert result.minutes is None or (isinstance(result.minutes, int) and 0 < result.minutes <= 60 * 24 * 90)
+    assert result.until is None or isinstance(result.until, clock_time)
 
 
 words = st.sampled_from(["where", "is", "order", "订单", "1042", "插单", "rush", "500件", "of", "X", "for", "by",
-                         "dec", "5", "12月", "号", "改成", "取消", "下周", "一", "k", "?", " ", "<b>", "SO-", "，"])
+                         "dec", "5", "12月", "号", "改成", "取消", "下周", "一", "k", "?", " ", "<b>", "SO-", "，",
+                         "停机", "到", "下午", "点", "半", "小时", "第", "道", "完成", "加急", "CNC-2", "until", "pm"])
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(words, max_size=25).map(" ".join))
 def test_keyword_soup_never_raises(text: str) -> None:
-    assert parse(text, today=TODAY, products=PRODUCTS, customers=CUSTOMERS).intent in INTENTS
+    assert parse(text, today=TODAY, products=PRODUCTS, customers=CUSTOMERS, machines=["CNC-2"]).intent in INTENTS
 
 
 @settings(max_examples=500, deadline=None)
