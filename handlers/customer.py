@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from scheduler_core.reports.i18n import Tr
@@ -48,14 +49,21 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
-async def status(ctx: Ctx, args: str) -> list[Reply]:
-    """``/status [REF]``: one order's status; without a reference the only open order, or buttons."""
+async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]:
+    """``/status [REF]``: one order's status; without a reference the only open order, or buttons.
+    ``late_only`` ("why is my order late"): the late ones among them, when there are any."""
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
         view = await get_order_status(ctx.svc, actor, ref)
         return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
     lines = await list_orders(ctx.svc, actor, limit=50)
+    late = [line for line in lines if line.late_by > timedelta(0)]
+    if late_only and late:
+        lines = late
+    elif late_only and lines:
+        text = render.esc(ctx.tr.gettext("None of your open orders is late: each is planned to make its date."))
+        return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
     if len(lines) == 1:
         view = await get_order_status(ctx.svc, actor, lines[0].ref)
         return ctx.say(render.order_status(ctx.tr, ctx.tz, view))

@@ -56,6 +56,7 @@ class Intent:
     machine: str | None = None
     step: int | None = None
     minutes: int | None = None  # a machine stop's expected length ("停机半小时", "down for 2 hours")
+    late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
     until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30"); the
     # day it is back ("停机到12月5日") is ``date``
 
@@ -208,6 +209,7 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
                 r"expedite|prioriti[sz]e|bump (?:it |this |that )?up")
+_LATE_WORD = _rx(r"延期|延误|晚了|迟了|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
 _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
 
@@ -633,6 +635,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         step=step if intent == "report_progress" and step and step > 0 else None,
         minutes=stop.minutes,
         until=stop.at,
+        late=intent == "order_status" and bool(_LATE_WORD.search(t)),
     )
 
 

@@ -176,7 +176,7 @@ class ChatRouter:
                 return await self._unknown(ctx)  # "停机" from a customer: not theirs to say
             return await self._staff_intent(ctx, intent, text)
         if kind == "order_status":
-            return await customer.status(ctx, intent.order or "")
+            return await customer.status(ctx, intent.order or "", late_only=intent.late)
         if kind == "list_orders":
             return await customer.orders(ctx)
         if kind == "late_orders":

@@ -121,3 +121,17 @@ async def test_staff_see_any_order(linked: Chat) -> None:
     out = await linked.say(TG["otto"], "/status SO-100")
     assert "Order SO-100" in out[0].text
     _ = click_update
+
+
+async def test_why_is_my_order_late_offers_the_late_ones(linked: Chat) -> None:
+    bob = TG["bob"]
+    out = await linked.say(bob, "why is my order late?")
+    assert "None of your open orders is late" in out[0].text  # all of Bolt's make their dates here
+    # a rush for another customer that makes one of Bolt's late
+    sam = TG["sam"]
+    preview = (await linked.say(sam, "rush 400 of P for ACME by Nov 23"))[-1]
+    await linked.click(sam, preview.button("Confirm"))
+    out = await linked.say(bob, "为什么延期了")  # SO-105 alone is late now: shown at once, with its reason
+    assert "Order SO-105" in out[0].text and "Why: Rush order SO-106 was inserted ahead of it" in out[0].text
+    out = await linked.say(bob, "where is my order")  # not about lateness: all three to pick from
+    assert "Which order?" in out[0].text
