@@ -56,9 +56,9 @@ class Intent:
     machine: str | None = None
     step: int | None = None
     minutes: int | None = None  # a machine stop's expected length ("停机半小时", "down for 2 hours")
-    late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
     until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30"); the
     # day it is back ("停机到12月5日") is ``date``
+    late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
 
 
 UNKNOWN = Intent("unknown")
