@@ -229,7 +229,8 @@ _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上�
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])report \d")
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了", r"finished|(?<![a-z])done|completed|produced|made|built")
-_DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|yet|has |have |is |are |was |were |did |when|how")
+_DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
+                            r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"jammed|crashed|alarm")
