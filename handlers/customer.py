@@ -58,12 +58,12 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
         view = await get_order_status(ctx.svc, actor, ref)
         return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
     lines = await list_orders(ctx.svc, actor, limit=50)
-    late = [line for line in lines if line.late_by > timedelta(0)]
-    if late_only and late:
+    if late_only and lines:
+        late = [line for line in lines if line.late_by > timedelta(0)]
+        if not late:
+            text = render.esc(ctx.tr.gettext("None of your open orders is late: each is planned to make its date."))
+            return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
         lines = late
-    elif late_only and lines:
-        text = render.esc(ctx.tr.gettext("None of your open orders is late: each is planned to make its date."))
-        return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
     if len(lines) == 1:
         view = await get_order_status(ctx.svc, actor, lines[0].ref)
         return ctx.say(render.order_status(ctx.tr, ctx.tz, view))

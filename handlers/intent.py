@@ -471,7 +471,7 @@ def _order_from(digits: str) -> str | None:
 
 def _raw_product(text: str, intent: IntentName) -> str | None:
     for pattern in (_CN_PRODUCT, _OF_PRODUCT, _PROMISE_PRODUCT, _CN_QTY_PRODUCT):
-        if pattern is _CN_QTY_PRODUCT and intent not in ("promise", "rush"):
+        if pattern is _CN_QTY_PRODUCT and intent not in _NEW_ORDER_INTENTS:
             continue
         m = pattern.search(text)
         if m:
@@ -498,7 +498,9 @@ def _language_of(text: str) -> str | None:
 
 _ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human",
                             "report_progress", "expedite"))
-_QTY_INTENTS = frozenset(("promise", "rush", "change_quantity", "report_progress"))
+_NEW_ORDER_INTENTS = frozenset(("promise", "rush"))  # about an order not yet placed
+_PRODUCT_INTENTS = _NEW_ORDER_INTENTS | {"change_quantity"}  # a raw product word is read for these
+_QTY_INTENTS = _PRODUCT_INTENTS | {"report_progress"}
 _DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date"))
 
 
@@ -602,7 +604,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
                          product_hit is not None, customer_hit is not None, machine_hit is not None)
     intent = slash_intent or _decide(t, features)
 
-    if intent in ("promise", "rush") and any(not r[3] for r in refs):
+    if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
         refs = [r for r in refs if r[3]]
         features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
@@ -610,7 +612,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     order, quantity = _roles(intent, features)
 
     product = product_hit[0] if product_hit else None
-    if product is None and intent in ("promise", "rush", "change_quantity"):
+    if product is None and intent in _PRODUCT_INTENTS:
         product = _raw_product(_mask_refs(t, refs), intent)
     language = None
     if intent == "language":

@@ -48,10 +48,10 @@ __all__ = [
 ]
 
 MAX_SLIPS = 8
+"""Orders listed by name in an impact preview; the rest are counted."""
 NOTABLE_SHIFT = timedelta(minutes=30)
 """After a shop-floor event, a delivery date that moved less than this (work sliding with the
 clock, a small reshuffle) is counted, not listed, unless the order became late or on time."""
-"""Orders listed by name in an impact preview; the rest are counted."""
 
 _ZERO = timedelta(0)
 
@@ -249,8 +249,7 @@ def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
     moved: list[OrderImpact] = []
     if u.impact is not None:
         moved = [*u.impact.delayed, *u.impact.improved]
-    notable = [i for i in moved
-               if abs(i.change) >= NOTABLE_SHIFT or (i.late_by > timedelta(0)) != (i.was_late_by > timedelta(0))]
+    notable = [i for i in moved if abs(i.change) >= NOTABLE_SHIFT or (i.late_by > _ZERO) != (i.was_late_by > _ZERO)]
     small = len(moved) - len(notable)
     minutes = tr.number(int(NOTABLE_SHIFT.total_seconds() // 60))
     if not notable:

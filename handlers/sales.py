@@ -260,7 +260,8 @@ async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
     if _STOP_WORDS.fullmatch(text.strip()):
         ctx.end_session()
         return ctx.say(render.esc(tr.gettext("Stopped; nothing was changed.")))
-    if (await _intent(ctx, text)).intent == "help":
+    intent = await _intent(ctx, text)
+    if intent.intent == "help":
         return ctx.say(render.esc(tr.gettext("I am asking for a rush order step by step: answer the question, "
                                              "or press Stop (or write stop) to leave it."))) + await _ask(ctx)
     missing = next((f for f in _FIELDS if f not in state), None)
@@ -278,12 +279,12 @@ async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
     elif missing == "quantity":
         q = _quantity(text)
         if q is None:
-            q = (await _intent(ctx, text)).quantity
+            q = intent.quantity
         if q is None:
             return ctx.say(render.fill(tr.gettext("{text} is not a quantity."), text=text[:60])) + await _ask(ctx)
         state["quantity"] = q
     elif missing == "date":
-        day = _iso(text) or (await _intent(ctx, text)).date
+        day = _iso(text) or intent.date
         if day is None:
             return ctx.say(render.error(tr, InvalidInput("bad_date", value=text[:60]))) + await _ask(ctx)
         state["date"] = day.isoformat()
