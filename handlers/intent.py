@@ -188,7 +188,7 @@ _QTY_WORD = _rx(r"数量|(?<![质流])量|件数|个数|多做|少做|再加|qty
 _DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟|提前|往后|延期|推到|推后|延到|挪到|拉到|改期",
                  r"(?<![a-z])(?:due|date|deadline|postpone|reschedule|delay|move|moved|push)|deliver|ship|bring .{0,12}forward|"
                  r"pull .{0,12}in(?![a-z])")
-_LIST = _rx(r"订单列表|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:订单|单子|单)|哪些(?:订单|单子|单)|单子都有|订单都有|有什么(?:订单|单子)|"
+_LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:订单|单子|单)|哪些(?:订单|单子|单)|单子都有|订单都有|有什么(?:订单|单子)|"
             r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
             r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|what orders|which orders|orders\?|"
             r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
@@ -215,15 +215,21 @@ _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急�
 
 # the shop floor and the managers
 _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture")
-_KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率",
-           r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery )?rate|key figures|metrics|dashboard|satisfaction score")
-_SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况",
-               r"summary|overview|bottleneck|daily report|status report|how is the plan|how's the plan|plan status")
+_KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
+           r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
+           r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
+_SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|周报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况|"
+               r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)",
+               r"summary|overview|bottleneck|status report|how is the plan|how's the plan|plan status|"
+               r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
+               r"report (?:for|of) (?:today|the day|this week)")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
                  r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
-                 r"(?:which|what) orders (?:are|were|will be) (?:late|overdue|behind)|what'?s (?:late|overdue)|"
+                 r"(?:which|what) (?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
+                 r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
+                 r"anything (?:running )?(?:late|overdue|behind)|"
                  r"how many (?:orders )?(?:are |will be )?(?:late|overdue|behind)|any (?:late|overdue) orders")
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
@@ -682,7 +688,7 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     stays a status question."""
     if _GANTT.search(t):
         return "gantt"
-    if _KPI.search(t):
+    if _KPI.search(t) and not f.has_ref:  # "will SO-1042 be an on-time delivery?": its status
         return "kpi"
     if _LATE_LIST.search(t) and not f.has_ref and not _WHY.search(t):  # "why is my order late": its status
         return "late_orders"
