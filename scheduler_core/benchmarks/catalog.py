@@ -14,7 +14,6 @@ from .readers import count_taillard, count_wt, read_fjs, read_jsp, read_taillard
 __all__ = [
     "DATA_DIR",
     "FAMILIES",
-    "UNSUPPORTED",
     "BestKnown",
     "Instance",
     "bks",
@@ -67,13 +66,8 @@ def load(path: str | Path, fmt: str, index: int = 1) -> Problem:
     return readers[fmt]()
 
 
-UNSUPPORTED = frozenset({"orb07", "edata/orb7", "sdata/orb7"})
-"""Instances with a zero-length operation, which :class:`Problem` does not allow."""
-
-
 def _files(folder: Path, pattern: str, fmt: str, prefix: str, family: str) -> list[Instance]:
-    found = [Instance(prefix + p.stem, p, fmt, 1, family) for p in sorted(folder.glob(pattern))]
-    return [inst for inst in found if inst.name not in UNSUPPORTED]
+    return [Instance(prefix + p.stem, p, fmt, 1, family) for p in sorted(folder.glob(pattern))]
 
 
 def _jsp_named(prefix: str) -> Callable[[], list[Instance]]:

@@ -58,14 +58,19 @@ def _content_lines(path: str | Path) -> list[str]:
 def _problem(name: str, routes: list[list[list[tuple[int, int]]]], machines: list[str]) -> Problem:
     """Build a makespan problem from ``routes[job][op] = [(machine index, duration), ...]``.
 
+    A duration may be zero (orb07 and the Hurink orb7 copies have one): that operation
+    takes no time, but still may not sit strictly inside another one on its machine (as
+    the independent checker reads the file).
+
     Raises:
-        ValueError: an operation of zero duration (orb07 and the Hurink orb7 copies have
-            one); the planning :class:`Problem` requires positive durations.
+        ValueError: a negative duration or a machine outside the file's machine count.
     """
     for j, route in enumerate(routes):
         for k, alts in enumerate(route):
-            if any(d <= 0 for _, d in alts):
-                raise ValueError(f"{name}: operation {j}/{k} has a zero duration (not supported)")
+            if any(d < 0 for _, d in alts):
+                raise ValueError(f"{name}: operation {j}/{k} has a negative duration")
+            if any(not 0 <= m < len(machines) for m, _ in alts):
+                raise ValueError(f"{name}: operation {j}/{k} names a machine the file does not have")
     jobs = []
     for j, route in enumerate(routes):
         ops = tuple(

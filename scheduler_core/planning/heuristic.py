@@ -158,7 +158,8 @@ class _Shop:
         free_durs = [self.min_dur[o] for fl in self.free_ops for o in fl]
         self.pbar = max(1.0, sum(free_durs) / len(free_durs)) if free_durs else 1.0
         self.log_wp = [
-            math.log(max(self.weight[self.op_job[o]], 1e-9) / self.min_dur[o]) for o in range(self.n_ops)
+            math.log(max(self.weight[self.op_job[o]], 1e-9) / max(self.min_dur[o], 0.5))  # zero: benchmark files
+            for o in range(self.n_ops)
         ]
         merged = [merge_intervals(intervals[m]) for m in range(n_m)]
         self.busy_s: list[list[int]] = [[a for a, _ in windows] for windows in merged]
@@ -218,8 +219,14 @@ def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
 
 
 def _occupy(st: list[int], en: list[int], s: int, e: int) -> None:
-    """Mark ``[s, e)`` busy (it must be free); touching intervals are merged."""
+    """Mark ``[s, e)`` busy (it must be free); touching intervals are merged.
+
+    ``s == e`` (a zero-length operation) marks the point ``s``: an operation may start or
+    end there but not run across it. A later ``[s, e)`` covers the points at ``s``."""
     i = bisect_left(st, s)
+    while e > s and i < len(st) and st[i] == s == en[i]:
+        del st[i]
+        del en[i]
     join_prev = i > 0 and en[i - 1] == s
     join_next = i < len(st) and st[i] == e
     if join_prev and join_next:
@@ -350,7 +357,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
             continue
         mstar = best_m[j]
         fs = fit_m[mstar]
-        cands = [j2 for j2, f in fs.items() if f < cstar]
+        cands = [j2 for j2, f in fs.items() if f < cstar or j2 == j]  # j itself: a zero-length operation
         if len(cands) == 1:
             pick = cands[0]
         elif rule != "atc":
@@ -698,7 +705,7 @@ def _improve_general(
             break
         iterations += 1
         if stale:
-            at_end = {(mach[o], end[o]): o for o in free}
+            at_end = {(mach[o], end[o]): o for o in free if end[o] > start[o]}  # a zero-length one is no link
             pos = [0] * shop.n_ops
             for i, o in enumerate(op_at):
                 pos[o] = i

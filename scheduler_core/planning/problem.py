@@ -71,7 +71,8 @@ _FIELDS_OF: dict[type, attrgetter[Any]] = {}
 @dataclass(frozen=True, slots=True)
 class Mode(_Pickled):
     """One way to run an operation: on ``machine`` (index into ``Problem.machines``)
-    for ``duration`` axis minutes (> 0)."""
+    for ``duration`` axis minutes (>= 0; zero only in benchmark files such as orb07: a zero-length
+    operation takes no time but may not sit strictly inside another one on its machine)."""
 
     machine: int
     duration: int
@@ -169,7 +170,7 @@ class Problem:
                 if not op.modes:
                     raise ValueError(f"operation {j}/{k} has no machine")
                 for mode in op.modes:
-                    if not 0 <= mode.machine < len(self.machines) or mode.duration <= 0:
+                    if not 0 <= mode.machine < len(self.machines) or mode.duration < 0:
                         raise ValueError(f"operation {j}/{k} has a bad mode {mode}")
                 if op.fixed is not None and k > 0 and job.ops[k - 1].fixed is None:
                     raise ValueError(f"operation {j}/{k} is fixed but its predecessor is not")

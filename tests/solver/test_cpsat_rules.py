@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scheduler_core.planning import heuristic
 from scheduler_core.planning.cpsat import solve, solve_plain
 from scheduler_core.planning.cpsat.data import prepare
 from scheduler_core.planning.cpsat.model import build
@@ -96,6 +97,21 @@ def test_machine_runs_one_operation_at_a_time() -> None:
     sol = plan(problem([[{0: 4}], [{0: 3}]]))
     a, b = sorted(sol.assignments, key=lambda x: x.start)
     assert b.start >= a.end and b.end == 7
+
+
+def test_zero_length_operation_may_not_sit_inside_another_one() -> None:
+    # job 1 reaches M1 at 3 with an operation of no length; job 0 runs 10 minutes on M1.
+    # Inside [0, 10) is not allowed (the benchmark checker reads it so too): either job 0
+    # waits until 3 (makespan 13) or the empty operation waits until 10 (makespan 10).
+    p = problem([[{0: 10}], [{1: 3}, {0: 0}]], machines=2)
+    inside = Solution((Assignment(0, 0, 0, 0, 10), Assignment(1, 0, 1, 0, 3), Assignment(1, 1, 0, 5, 5)),
+                      SolveStatus.FEASIBLE, "hand")  # fmt: skip
+    assert any("overlap" in v for v in violations(p, inside))
+    sol = plan(p)
+    assert placed(sol, 1, 1) == Assignment(1, 1, 0, 10, 10) and score(p, sol).makespan == 10
+    for rule in ("fifo", "edd", "atc"):
+        assert violations(p, heuristic.dispatch(p, rule)) == []
+    assert violations(p, heuristic.best_plan(p, 0.2)) == []
 
 
 def test_operation_avoids_a_blocked_window_it_does_not_fit_before() -> None:

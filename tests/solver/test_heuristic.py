@@ -263,10 +263,10 @@ def problems(draw: st.DrawFn) -> Problem:
         ops = []
         for k in range(draw(st.integers(1, 4))):
             machines = draw(st.lists(st.integers(0, n_m - 1), min_size=1, max_size=n_m, unique=True))
-            modes = tuple(Mode(m, draw(st.integers(1, 8))) for m in machines)
+            modes = tuple(Mode(m, draw(st.integers(0, 8))) for m in machines)  # 0: as in benchmark files
             fixed = previous = None
             leading = k == 0 or ops[-1].fixed is not None  # only a job's leading ops are fixed
-            if leading and draw(st.integers(0, 4)) == 0:
+            if leading and modes[0].duration > 0 and draw(st.integers(0, 4)) == 0:
                 m = modes[0].machine
                 start = free_at[m] + draw(st.integers(0, 3))
                 fixed = Fixed(m, start, start + modes[0].duration)

@@ -240,3 +240,17 @@ def test_every_plan_of_two_search_threads_is_valid(monkeypatch: pytest.MonkeyPat
     res = local_lns(p, start, deadline=time.monotonic() + 5, workers=2, seed=seed, max_iterations=30)
     assert violations(p, res.best) == []
     assert key(p, res.best) <= key(p, start)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 3))
+def test_every_full_model_plan_is_valid_and_never_worse_than_its_hint(p: Problem, seed: int) -> None:
+    """Random small factories (every objective, fixed work, stops, releases, published places,
+    zero-length operations): the full CP-SAT model with its LNS returns a valid plan, never
+    worse than the dispatching plan it was hinted with, and finds a plan without a hint too."""
+    hint = dispatch(p, ("fifo", "edd", "atc")[seed % 3])  # type: ignore[arg-type]
+    sol = api.solve(p, time_limit=0.5, workers=1, seed=seed, hint=hint)
+    assert sol.assignments and violations(p, sol) == []
+    assert key(p, sol) <= key(p, hint)
+    alone = api.solve(p, time_limit=0.5, workers=1, seed=seed)
+    assert alone.assignments and violations(p, alone) == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scheduler_core.benchmarks.catalog import (
     DATA_DIR,
     FAMILIES,
-    UNSUPPORTED,
     bks,
     family_instances,
     load,
@@ -32,9 +33,9 @@ WT = DATA_DIR / "weighted-tardiness" / "orlib"
     [
         ("mk", 10, 1414),
         ("mk-all", 15, 2578),
-        ("edata", 65, 8704),
-        ("sdata", 65, 8704),
-        ("jsp", 121, 31086),
+        ("edata", 66, 8804),
+        ("sdata", 66, 8804),
+        ("jsp", 122, 31186),
         ("taillard", 40, 13750),
         ("wt40", 125, 125 * 40),
         ("wt50", 125, 125 * 50),
@@ -49,18 +50,28 @@ def test_every_vendored_instance_of_a_family_parses(family: str, count: int, ops
     assert all(inst.name in known for inst in insts)
 
 
-def test_every_vendored_file_is_reachable_or_known_unsupported() -> None:
+def test_every_vendored_file_is_reachable() -> None:
     files = {p.resolve() for p in DATA_DIR.rglob("*") if p.suffix in (".fjs", ".txt") and "orlib" not in p.parts}
     files -= {p.resolve() for p in (JSP / "taillard-original").glob("*.txt")}
     reached = {i.path.resolve() for fam in FAMILIES for i in family_instances(fam)}
-    assert {f for f in files - reached} == {JSP / "instances" / "orb07.txt", FJS / "hurink" / "edata" / "orb7.fjs",
-                                           FJS / "hurink" / "sdata" / "orb7.fjs"}  # fmt: skip
-    assert len(UNSUPPORTED) == 3
+    assert files - reached == set()
 
 
-def test_zero_duration_operation_is_rejected_clearly() -> None:
-    with pytest.raises(ValueError, match="zero duration"):
-        read_jsp(JSP / "instances" / "orb07.txt")
+def test_a_zero_length_operation_is_read_as_written() -> None:
+    p = read_jsp(JSP / "instances" / "orb07.txt")
+    zero = [(op.job, op.index) for job in p.jobs for op in job.ops if op.modes[0].duration == 0]
+    assert len(zero) == 1
+
+
+def test_negative_durations_and_unknown_machines_are_rejected_clearly(tmp_path: Path) -> None:
+    neg = tmp_path / "neg.txt"
+    neg.write_text("2 2\n0 3 1 -4\n1 2 0 5\n")
+    with pytest.raises(ValueError, match="negative duration"):
+        read_jsp(neg)
+    far = tmp_path / "far.fjs"
+    far.write_text("1 2\n1 1 3 5\n")
+    with pytest.raises(ValueError, match="machine the file does not have"):
+        read_fjs(far)
 
 
 def test_fjs_keeps_machine_numbers_as_written() -> None:

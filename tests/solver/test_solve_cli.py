@@ -41,6 +41,7 @@ def paichan(argv: list[str]) -> int:
         (DATA_DIR / "jobshop" / "instances" / "ft06.txt", "jsp", 55),
         (DATA_DIR / "flexible-jobshop" / "brandimarte" / "mk01.fjs", "fjs", 40),
         (DATA_DIR / "flexible-jobshop" / "hurink" / "edata" / "la01.fjs", "fjs", 609),
+        (DATA_DIR / "jobshop" / "instances" / "orb07.txt", "jsp", 397),  # has a zero-length operation
     ],
 )
 def test_solve_json_passes_the_independent_checker(

@@ -256,7 +256,7 @@ def _compact(
     # once its machine predecessor and its job predecessor (if re-timed too) are done
     n_m = shop.n_machines
     seqs: list[list[int]] = [[] for _ in range(n_m)]
-    for o in sorted(todo, key=lambda o: (pstart[o], o)):
+    for o in sorted(todo, key=lambda o: (pstart[o], plan.end[o], o)):  # a zero-length one first
         seqs[mach[o]].append(o)
     pending = dict.fromkeys(todo, True)
     nxt = [0] * n_m
@@ -324,7 +324,8 @@ class _Index:
     """Where things are in the current plan: free operations in start order, per machine."""
 
     def __init__(self, shop: _Shop, plan: _Plan) -> None:
-        self.order = sorted(shop.free, key=lambda o: (plan.start[o], plan.mach[o], o))
+        # (start, machine, end): on one machine a zero-length operation before one starting with it
+        self.order = sorted(shop.free, key=lambda o: (plan.start[o], plan.mach[o], plan.end[o], o))
         self.starts = [plan.start[o] for o in self.order]
         self.pos = {o: i for i, o in enumerate(self.order)}
         self.on: list[list[int]] = [[] for _ in range(shop.n_machines)]

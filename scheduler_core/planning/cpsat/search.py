@@ -128,7 +128,7 @@ def _neighbourhood(kind: str, built: Built, current: Solution, frac: float, rng:
 def _fix_rest(model: cp_model.CpModel, built: Built, current: Solution, relaxed: set[tuple[int, int]]) -> None:
     """Operations not relaxed keep their machine and their order on it."""
     placed = current.by_op()
-    per_machine: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    per_machine: dict[int, list[tuple[int, int, tuple[int, int]]]] = {}
     for key, ov in built.variables.ops.items():
         if key in relaxed:
             continue
@@ -136,10 +136,10 @@ def _fix_rest(model: cp_model.CpModel, built: Built, current: Solution, relaxed:
         if len(ov.modes) > 1:
             mode = next(m for m in ov.modes if m.machine == a.machine)
             model.add(mode.on == 1)
-        per_machine.setdefault(a.machine, []).append((a.start, key))
+        per_machine.setdefault(a.machine, []).append((a.start, a.end, key))  # a zero-length one first
     for seq in per_machine.values():
         seq.sort()
-        for (_, first), (_, then) in zip(seq, seq[1:], strict=False):
+        for (_, _, first), (_, _, then) in zip(seq, seq[1:], strict=False):
             model.add(built.variables.ops[first].end <= built.variables.ops[then].start)
 
 
