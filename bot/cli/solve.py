@@ -81,7 +81,9 @@ def solution_json(problem: Problem, planned: Planned) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        problem = load(args.file, args.format, args.instance)
+        if args.jobs is not None and args.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
+        problem = load(args.file, args.format, args.instance, args.jobs)
     except (OSError, ValueError) as exc:
         print(f"paichan solve: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
@@ -102,6 +104,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="instance file")
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--instance", type=int, default=1, help="1-based instance in a multi-instance file (taillard, wt)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="wt: jobs per instance (default: the number in the file name, as in wt40.txt)")
     p.add_argument("--time-limit", type=float, required=True, help="seconds, heuristic included")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)

@@ -53,13 +53,14 @@ class Instance:
         return load(self.path, self.fmt, self.index)
 
 
-def load(path: str | Path, fmt: str, index: int = 1) -> Problem:
-    """Read ``path`` in format ``fmt`` (``fjs``, ``jsp``, ``taillard``, ``wt``)."""
+def load(path: str | Path, fmt: str, index: int = 1, jobs: int | None = None) -> Problem:
+    """Read ``path`` in format ``fmt`` (``fjs``, ``jsp``, ``taillard``, ``wt``); ``jobs``: the
+    number of jobs per instance of a ``wt`` file (default: the number in its name)."""
     readers: dict[str, Callable[[], Problem]] = {
         "fjs": lambda: read_fjs(path),
         "jsp": lambda: read_jsp(path),
         "taillard": lambda: read_taillard(path, index),
-        "wt": lambda: read_wt(path, index),
+        "wt": lambda: read_wt(path, index, jobs),
     }
     if fmt not in readers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {sorted(readers)}")

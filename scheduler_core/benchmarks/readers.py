@@ -182,7 +182,8 @@ def _wt_size(path: str | Path, n: int | None) -> int:
         return n
     found = re.search(r"(\d+)", Path(path).stem)
     if not found:
-        raise ValueError(f"{path}: cannot infer the number of jobs from the name; pass n=")
+        raise ValueError(f"{path}: the number of jobs per instance is not in the file name (as in wt40.txt): "
+                         "give it (--jobs N)")
     return int(found.group(1))
 
 

@@ -67,6 +67,21 @@ def test_solve_weighted_tardiness_instance(capsys: pytest.CaptureFixture[str]) -
     assert {o["machine"] for o in doc["operations"]} == {1}
 
 
+def test_a_weighted_tardiness_file_of_another_name_needs_its_job_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = tmp_path / "instances.txt"
+    renamed.write_text((DATA_DIR / "weighted-tardiness" / "orlib" / "wt40.txt").read_text())
+    assert paichan(["solve", str(renamed), "--format", "wt", "--time-limit", "0.5"]) == 2
+    assert "--jobs N" in capsys.readouterr().err
+    assert paichan(["solve", str(renamed), "--format", "wt", "--jobs", "0", "--time-limit", "0.5"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+    assert paichan(["solve", str(renamed), "--format", "wt", "--jobs", "40", "--instance", "2",
+                    "--time-limit", "0.5", "--json"]) == 0  # fmt: skip
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["instance"] == "instances-002" and len(doc["operations"]) == 40 and doc["value"] >= 1225
+
+
 def test_solve_summary_and_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = DATA_DIR / "jobshop" / "instances" / "ft06.txt"
     assert paichan(["solve", str(path), "--format", "jsp", "--time-limit", "2"]) == 0
