@@ -154,23 +154,31 @@ _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answe
                    r"说|讲|用|切换|换|改成|改为|回复|回答|语言|显示|界面|可以吗|吗|谢谢|请|版|模式|看不懂|只会|繁体|简体")
 _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
 _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
-             r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)",
+             r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
+             r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)",
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
              r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
 _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
-                 r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了",
+                 r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
+                 r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
+                 r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发",
                  r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
                  r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
                  r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
-                 r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience")
+                 r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience|"
+                 r"not ok(?:ay)?(?![a-z])|had enough|keeps? (?:missing|slipping|being late|pushing)|"
+                 r"(?:late|delayed|behind|slipped|slipping) again|defect|damaged|cracked|cracks|broken (?:parts|pieces|units)|"
+                 r"wrong (?:parts|items|quantity|size|goods)|poor quality|bad quality|quality (?:issue|problem)s?")
+_ADDRESSED = _rx(r"你们|贵司|贵公司|贵厂|你家", r"(?<![a-z])your?(?![a-z])|you guys|you people|y'all")
 _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that)|"
               r"kill (?:the|this|that) order|kill order|kill (?:the |this |that )?order")
 _RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单",
-                   r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order")
+                   r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
+                   r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急", r"urgent")
 _PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
@@ -200,9 +208,10 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
-_HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|菜单|指令|命令|教程|不会用|怎么查|"
+_HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
-            r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how (?:do|does|can) (?:i|this|it|you) (?:use|work)|how to use|commands?\b|"
+            r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
+            r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
@@ -709,11 +718,14 @@ def _decide(t: str, f: _Features) -> IntentName:
     """The intent from the keyword families found in ``t`` and the slots present."""
     short = len(t) <= 40
     if short and (_LANG_EN.search(t) or _LANG_ZH.search(t)):
-        bare_language = re.fullmatch(r"(?:in )?(?:english|chinese|中文|英文|英语|汉语|普通话|en|zh|zh[-_]hans|cn)[.!。！]?", t)
+        bare_language = re.fullmatch(r"(?:in )?(?:english|chinese|中文|英文|英语|汉语|普通话|en|zh|zh[-_]hans|cn)"
+                                     r"(?:就好|就行|就可以|吧)?[.!。！?？]?", t)
         if bare_language or (_LANG_ACTION.search(t) and not f.maybe_ref and not f.numbers):
             return "language"
     if short and _LANG_ONLY.search(t):
         return "language"
+    if _COMPLAINT.search(t) and _ADDRESSED.search(t):  # "your delivery performance is terrible"
+        return "complaint"
     floor = _floor(t, f)
     if floor is not None:
         return floor

@@ -34,6 +34,7 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "step": intent.step,
         "minutes": intent.minutes,
         "until": intent.until.strftime("%H:%M") if intent.until else None,
+        "late": intent.late,
     }
 
 
