@@ -321,8 +321,8 @@ def summary(tr: Tr, tz: tzinfo, plan: PlanView, bottleneck: tuple[str, float] | 
     table = render_plan_table(plan.etas, tr, limit=10, tz=tz)
     busiest = ""
     if bottleneck is not None:
-        busiest = "\n" + esc(tr.gettext("Bottleneck")) + ": " + esc(tr.gettext(
-            "{machine}: {load} loaded over the next 7 days", machine=bottleneck[0], load=tr.percent(bottleneck[1])))
+        busiest = "\n" + esc(tr.gettext("Bottleneck: {machine}, {load} loaded over the next 7 days",
+                                        machine=bottleneck[0], load=tr.percent(bottleneck[1])))
     return f"<b>{head}</b>\n<pre>{esc(totals)}</pre>{busiest}\n<pre>{esc(table)}</pre>"
 
 
