@@ -3,10 +3,9 @@
 Time budget of :func:`solve` (all within ``time_limit`` wall seconds, model building
 included):
 
-* single-phase objectives (makespan, weighted tardiness): a full CP-SAT solve for at least
+* single-phase objectives (makespan, weighted tardiness): a full CP-SAT solve for
   ``FULL_SHARE`` of the budget (it often proves optimality on small instances and stops
-  early), longer while its plan is within :data:`.search.NEAR` of its lower bound and still
-  improving (see :func:`.search.run`), then LNS (:func:`.search.lns`) for the rest;
+  early), then LNS (:func:`.search.lns`) for the rest;
 * ``factory``: phase 1 (weighted tardiness) gets half of the budget, phase 2 (moved
   operations, then flow time, with weighted tardiness capped at the phase-1 value) the
   rest, including whatever phase 1 did not use; each phase splits its share as above and
@@ -116,8 +115,7 @@ def solve(
             add_hints(built.model, built, best)
         else:
             built.model.clear_hints()  # type: ignore[no-untyped-call]
-        out = run(built.model, built, time_limit=phase_end - now, workers=workers, seed=seed, log=log,
-                  min_time=(phase_end - now) * FULL_SHARE)
+        out = run(built.model, built, time_limit=(phase_end - now) * FULL_SHARE, workers=workers, seed=seed, log=log)
         if out.assignments is None and best is None and not out.complete:
             # nothing yet: keep searching for a first plan with the rest of the phase
             out = run(built.model, built, time_limit=phase_end - time.monotonic(), workers=workers, seed=seed, log=log)

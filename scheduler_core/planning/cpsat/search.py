@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import random
-import threading
 import time
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from ..problem import Assignment, Solution, SolveStatus
 from .model import Built, Phase
 from .solution import add_hints, extract
 
-__all__ = ["NEAR", "STALL", "LnsResult", "Outcome", "lns", "new_solver", "quiet_solver", "run", "should_stop"]
+__all__ = ["LnsResult", "Outcome", "lns", "new_solver", "quiet_solver", "run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,84 +67,15 @@ def new_solver(*, time_limit: float, workers: int, seed: int, log: bool) -> cp_m
     return solver
 
 
-STALL = 0.5
-""":func:`run` with ``min_time``: past it, the search stops once its last better plan is this
-share of its running time old (no better plan in the last half of the search so far)."""
-
-
-NEAR = 0.05
-""":func:`run` with ``min_time``: past it, the search goes on only while its plan is within
-this share of its own lower bound (it may still prove optimality)."""
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Remembers when the search last found a better plan (``time.monotonic()``) and how far
-    that plan was from the lower bound then."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.last = time.monotonic()
-        self.gap = math.inf
-
-    def on_solution_callback(self) -> None:
-        self.last = time.monotonic()
-        value, bound = self.objective_value, self.best_objective_bound
-        self.gap = (value - bound) / max(abs(value), 1e-9) if value > 0 else 0.0
-
-
 def run(
-    model: cp_model.CpModel,
-    built: Built,
-    *,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    log: bool,
-    min_time: float | None = None,
+    model: cp_model.CpModel, built: Built, *, time_limit: float, workers: int, seed: int, log: bool
 ) -> Outcome:
-    """Solve ``model`` (``built.model`` or a clone with extra constraints) once.
-
-    With ``min_time`` (< ``time_limit``) the search may end early: after ``min_time``
-    seconds it goes on only while its plan is within :data:`NEAR` of its lower bound and it
-    found a better plan in the last :data:`STALL` share of its running time. A small problem
-    that CP-SAT is about to solve is left to it; one where it is far from its bound, or
-    stalled, leaves the rest to the caller's neighbourhood search.
-    """
+    """Solve ``model`` (``built.model`` or a clone with extra constraints) once."""
     solver = new_solver(time_limit=time_limit, workers=workers, seed=seed, log=log)
-    if min_time is None or min_time >= time_limit:
-        status = solver.solve(model)
-    else:
-        status = _solve_until_stalled(solver, model, min_time)
+    status = solver.solve(model)
     found = extract(solver, built) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     bound = solver.best_objective_bound if found is not None else None
     return Outcome(found, status, bound)
-
-
-def should_stop(elapsed: float, since_better: float, gap: float, min_time: float) -> bool:
-    """The rule of :func:`run` with ``min_time``: ``elapsed`` seconds of search, the last
-    better plan ``since_better`` seconds ago, ``gap`` = (plan - bound) / plan then."""
-    return elapsed >= min_time and (gap > NEAR or since_better >= STALL * elapsed)
-
-
-def _solve_until_stalled(solver: cp_model.CpSolver, model: cp_model.CpModel, min_time: float) -> cp_model.CpSolverStatus:
-    progress = _Progress()
-    done = threading.Event()
-    t0 = time.monotonic()
-
-    def watch() -> None:  # CP-SAT releases the GIL while it searches; stop_search is thread-safe
-        while not done.wait(0.05):
-            now = time.monotonic()
-            if should_stop(now - t0, now - progress.last, progress.gap, min_time):
-                solver.stop_search()
-                return
-
-    watcher = threading.Thread(target=watch, name="cpsat-stall", daemon=True)
-    watcher.start()
-    try:
-        return solver.solve(model, progress)
-    finally:
-        done.set()
-        watcher.join()
 
 
 @dataclass(frozen=True, slots=True)
