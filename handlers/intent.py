@@ -214,6 +214,7 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
+_HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to ")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
@@ -764,6 +765,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "promise"
     if f.has_product and f.has_unit_qty and not f.has_ref and _QUESTION.search(t):
         return "promise"
+    if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
+        return "help"
     if _LIST.search(t) and not f.has_ref:
         return "list_orders"
     if _MY_ORDERS_ONLY.match(t):
