@@ -191,7 +191,7 @@ _CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|�
               r"change|move|(?<![a-z])push|postpone|reschedule|update|instead|modify|bring .{0,12}forward|pull .{0,12}in(?![a-z])|"
               r"delay (?:it |this |that )?(?:to|until|till)|(?<![a-z])delay \S+ (?:to|until|till)|shift|amend|adjust|increase|decrease|"
               r"reduce|raise|bump|set (?:it |the )?(?:to|qty|quantity|date|due)|(?<![a-z])now(?![a-z])|rather than|should be|shd be|"
-              r"->|=>|wants? it on|new date|date change|moved to")
+              r"->|=>|wants? it on|new date|date change|moved to|(?<![a-z])(?:later|earlier)(?![a-z])(?! than)")
 _QTY_WORD = _rx(r"数量|(?<![质流])量|件数|个数|多做|少做|再加|qty|quantity|quantities|amount|(?<![a-z])(?:pcs|pieces|units|volume)(?![a-z])")
 _DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟|提前|往后|延期|推到|推后|延到|挪到|拉到|改期",
                  r"(?<![a-z])(?:due|date|deadline|postpone|reschedule|delay|move|moved|push)|deliver|ship|bring .{0,12}forward|"
