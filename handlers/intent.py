@@ -214,6 +214,7 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
+_EARLIER = _rx(r"提前|早点|早一点|早些", r"earlier|sooner|bring .{0,12}forward|pull .{0,12}in(?![a-z])")
 _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to ")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
@@ -758,8 +759,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "change_quantity"
         if f.has_date and (change or date_word):
             return "change_date"
-        if change and date_word:
-            return "change_date"
+        if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
+            return "expedite" if _EARLIER.search(t) else "change_date"
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
