@@ -344,6 +344,9 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
         return await run_change(ctx, ChangeQuantity(ref, qty))
     day = intent.date or next((d for w in words[1:] if (d := _iso(w)) is not None), None)
     if day is None:
+        if intent.intent == "change_date":  # "1042 往后推": the order is known, the date is not
+            return ctx.say(render.esc(ctx.tr.gettext(
+                "To which date? For example: move {ref} to Dec 5", ref=ref)))
         return usage
     return await run_change(ctx, ChangeDue(ref, _due(ctx, day)))
 

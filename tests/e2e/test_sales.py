@@ -128,6 +128,13 @@ async def test_expedite_an_order_shows_the_impact_first(linked: Chat) -> None:
     assert "Priority for SO-104: impact preview" in preview.text and preview.button("Confirm")
     out = await linked.say(SAM, "can you speed it up?")  # which one?
     assert "For example: expedite SO-1042" in out[0].text
+    out = await linked.say(SAM, "ship SO-105 earlier if you can")  # earlier, no date: faster
+    assert "Priority for SO-105: impact preview" in out[-1].text
+    out = await linked.say(SAM, "push SO-105 back")  # later, no date: which date?
+    assert out[0].text == "To which date? For example: move SO-105 to Dec 5"
+    await linked.say(SAM, "/language zh")
+    out = await linked.say(SAM, "SO-105 往后推")
+    assert out[0].text == "改到哪一天？例如：SO-105 改到12月5日"
 
 
 async def test_a_customers_change_request_goes_to_their_sales_contact_as_written(linked: Chat) -> None:
