@@ -123,6 +123,13 @@ class Ctx:
     def now(self) -> datetime:
         return self.deps.svc.now()
 
+    def waiting_time(self, span: timedelta) -> timedelta:
+        """``span`` of factory time as a person waits it: the demo's factory clock runs
+        ``speed`` times faster than the wall clock (a rush proposal's 600 factory minutes are
+        10 real ones); a real clock has no ``speed``."""
+        speed = getattr(self.deps.svc.clock, "speed", 1.0)
+        return span / speed if isinstance(speed, int | float) and speed > 0 else span
+
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
 

@@ -78,7 +78,7 @@ def _due(ctx: Ctx, day: date) -> datetime:
 
 def _preview(ctx: Ctx, p: ChangeProposal, *, edit: bool = False) -> list[Reply]:
     ttl = p.expires - ctx.now()
-    minutes = max(1, round(ttl.total_seconds() / 60))
+    minutes = max(1, round(ctx.waiting_time(ttl).total_seconds() / 60))
     tr = ctx.tr
     ok = ctx.button("✅ " + tr.gettext("Confirm"), "confirm", _SALES, single_use=True, ttl=ttl, token=p.token,
                     subject=p.subject)

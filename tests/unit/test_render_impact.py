@@ -66,3 +66,18 @@ def test_a_change_to_an_existing_order_says_what_it_gains_for_that_order() -> No
         subject=(OrderImpact("SO-9", "Acme", False, DUE, None, DUE),), orders=(), moved_ops=0, conflict_machine=None,
         threshold=timedelta(minutes=1)), DUE, DUE, True, None, T0, 1)
     assert "Until now" not in proposal(translator("en"), UTC, new_order)  # a new order had no plan
+
+
+def test_a_proposal_shows_its_validity_in_the_time_a_person_waits() -> None:
+    from types import SimpleNamespace
+
+    from bot.demo import AcceleratedClock
+    from handlers.context import Ctx
+
+    def ctx_with(clock: object) -> object:
+        return SimpleNamespace(deps=SimpleNamespace(svc=SimpleNamespace(clock=clock)))
+
+    start = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    demo = AcceleratedClock(start, 60, lambda: start)  # the demo: a factory hour per real minute
+    assert Ctx.waiting_time(ctx_with(demo), timedelta(minutes=600)) == timedelta(minutes=10)  # type: ignore[arg-type]
+    assert Ctx.waiting_time(ctx_with(lambda: start), timedelta(minutes=10)) == timedelta(minutes=10)  # type: ignore[arg-type]
