@@ -172,8 +172,9 @@ class ChatRouter:
             return await sales.expedite(ctx, intent)
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
-            if ctx.actor is None or not can(ctx.actor, staff):
-                return await self._unknown(ctx)  # "停机" from a customer: not theirs to say
+            if ctx.actor is None or not can(ctx.actor, staff):  # "停机" from a customer: not theirs to say
+                return ctx.say(render.help_text(ctx.tr, ctx.role, intro=ctx.tr.gettext(
+                    "That is not part of your role here. This is what you can do.")))
             return await self._staff_intent(ctx, intent, text)
         if kind == "order_status":
             return await customer.status(ctx, intent.order or "", late_only=intent.late)
