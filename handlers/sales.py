@@ -319,7 +319,13 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
     if not product or qty is None:
         return ctx.say(render.esc(ctx.tr.gettext("Write the product and the quantity, e.g. /promise {product} 500")
                                   .format(product=(await ctx.deps.products() or ("P-100",))[0])))
-    known = _match(product, await ctx.deps.products())
+    products = await ctx.deps.products()
+    known = _match(product, products)
+    if known is None and products:  # say which products there are, rather than only "unknown"
+        shown = next((w for w in args.split() if w.casefold() == product.casefold()), product)  # as written
+        return ctx.say("⚠️ " + render.esc(ctx.tr.gettext(
+            "Unknown product {product}. The products are: {products}.", product=shown[:60],
+            products=ctx.tr.listing(products, limit=15))))
     view = await promise(ctx.svc, actor, known or product[:60], qty)
     return ctx.say(render.promise(ctx.tr, ctx.tz, view))
 
