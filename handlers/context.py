@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, Tr, translator
 from scheduler_core.services.context import Services
 from scheduler_core.services.ports import Actor, ChatIdentity, Role
 
+from . import render
 from .buttons import ButtonStore
 from .session import Sessions
 from .types import Button, Incoming, Reply
@@ -92,6 +94,26 @@ class ChatDeps:
         assert isinstance(value, tuple)
         return value
 
+    async def example_names(self, customer: str | None, *, staff: bool) -> dict[str, str]:
+        """This factory's names for the placeholders of the help examples (product P-100,
+        customer ACME, machine CNC-2, order SO-1042), so that an example works as written.
+        The order is one of ``customer``'s own, or any order for ``staff`` only (P1)."""
+        out: dict[str, str] = {}
+        products, machines, customers = await self.products(), await self.machines(), await self.customers()
+        if products:
+            out["P-100"] = products[0]
+        if machines:
+            out["CNC-2"] = machines[0]
+        if customers:
+            out["ACME"] = customer or customers[0]
+        if customer is None and not staff:
+            return out
+        async with self.svc.uow() as uow:
+            records = await uow.orders.list(customer=customer, statuses=(OrderStatus.OPEN, OrderStatus.IN_PROGRESS))
+        if records:
+            out["SO-1042"] = min(r.ref for r in records)
+        return out
+
     def forget(self) -> None:
         """Drop cached master data (after a change that may have added a customer)."""
         self._cache.clear()
@@ -122,6 +144,16 @@ class Ctx:
 
     def now(self) -> datetime:
         return self.deps.svc.now()
+
+    async def help_text(self, intro: str | None, *, user: Actor | None = None, tr: Tr | None = None) -> str:
+        """The help for ``user`` (default: the sender), its examples in this factory's names."""
+        who = self.actor if user is None else user
+        role = who.role if who is not None else None
+        names: dict[str, str] = {}
+        if who is not None:
+            customer = who.customer if role is Role.CUSTOMER else None
+            names = await self.deps.example_names(customer, staff=role is not Role.CUSTOMER)
+        return render.help_text(tr or self.tr, role, intro=intro, names=names)
 
     def waiting_time(self, span: timedelta) -> timedelta:
         """``span`` of factory time as a person waits it: the demo's factory clock runs

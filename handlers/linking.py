@@ -7,7 +7,7 @@ from typing import Any
 from scheduler_core.reports.i18n import Lang, translator
 from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.linking import redeem_link_code
-from scheduler_core.services.ports import ChatIdentity, Role
+from scheduler_core.services.ports import Actor, ChatIdentity, Role
 
 from . import render
 from .context import Ctx, lang_of
@@ -27,7 +27,7 @@ async def start(ctx: Ctx, args: str) -> list[Reply]:
         if ctx.actor is None:
             return [Reply(render.help_text(tr, None, intro=tr.gettext("Welcome to paichan 排产!")),
                           commands=_menu(ctx.lang, None))]
-        return [Reply(render.help_text(tr, ctx.role, intro=tr.gettext("Welcome back!")),
+        return [Reply(await ctx.help_text(tr.gettext("Welcome back!")),
                       commands=_menu(ctx.lang, ctx.role))]
     if ctx.msg.forwarded:
         raise InvalidInput("link_invalid")  # a forwarded /start is someone else's code
@@ -40,13 +40,13 @@ async def start(ctx: Ctx, args: str) -> list[Reply]:
     intro = tr.gettext("Hello {name}! This chat is now linked to paichan.", name=name)
     if user.role is Role.CUSTOMER and user.customer:
         intro += " " + tr.gettext("You see the orders of {customer}.", customer=user.customer)
-    return [Reply(render.help_text(tr, user.role, intro=intro), commands=_menu(render_lang, user.role))]
+    return [Reply(await ctx.help_text(intro, user=Actor.of(user), tr=tr), commands=_menu(render_lang, user.role))]
 
 
 async def help_command(ctx: Ctx, args: str = "") -> list[Reply]:
     tr = ctx.tr
     intro = tr.gettext("This is what I can do for you.") if ctx.actor else tr.gettext("This chat is not linked yet.")
-    return ctx.say(render.help_text(tr, ctx.role, intro=intro))
+    return ctx.say(await ctx.help_text(intro))
 
 
 def not_linked(ctx: Ctx) -> list[Reply]:

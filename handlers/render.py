@@ -8,7 +8,7 @@ markup in a message is the markup written here (P7). Times are shown in the fact
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from scheduler_core.domain.impact import ImpactReport, OrderImpact
@@ -369,10 +369,16 @@ _EXAMPLES: dict[Role | None, tuple[str, ...]] = {
 _EXAMPLES[Role.ADMIN] = _EXAMPLES[Role.MANAGER]
 
 
-def help_text(tr: Tr, role: Role | None, *, intro: str | None = None) -> str:
+def help_text(tr: Tr, role: Role | None, *, intro: str | None = None, names: Mapping[str, str] | None = None) -> str:
+    """Examples and commands for ``role``; ``names`` replaces the examples' placeholders (P-100,
+    ACME, CNC-2, SO-1042) with this factory's own."""
     out = [f"<b>{esc(intro)}</b>"] if intro else []
     out.append(esc(tr.gettext("For example:")))
-    out.extend(f"• <code>{esc(tr.gettext(e))}</code>" for e in _EXAMPLES[role])
+    for e in _EXAMPLES[role]:
+        text = tr.gettext(e)
+        for placeholder, name in (names or {}).items():
+            text = text.replace(placeholder, name)
+        out.append(f"• <code>{esc(text)}</code>")
     if role is not None:
         out.append(esc(tr.gettext("Commands:")) + " " + " ".join(f"/{c}" for c, _ in _COMMANDS[role]))
     return "\n".join(out)

@@ -173,7 +173,7 @@ class ChatRouter:
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
             if ctx.actor is None or not can(ctx.actor, staff):  # "停机" from a customer: not theirs to say
-                return ctx.say(render.help_text(ctx.tr, ctx.role, intro=ctx.tr.gettext(
+                return ctx.say(await ctx.help_text(ctx.tr.gettext(
                     "That is not part of your role here. This is what you can do.")))
             return await self._staff_intent(ctx, intent, text)
         if kind == "order_status":
@@ -203,7 +203,7 @@ class ChatRouter:
             return await linking.help_command(ctx)
         if kind == "greeting":
             tr = ctx.tr
-            return ctx.say(render.help_text(tr, ctx.role, intro=tr.gettext("Hello! What can I do for you?")))
+            return ctx.say(await ctx.help_text(tr.gettext("Hello! What can I do for you?")))
         if kind == "thanks":
             return ctx.say(render.esc(ctx.tr.gettext("You're welcome!")))
         return await self._unknown(ctx)
@@ -228,4 +228,4 @@ class ChatRouter:
 
     async def _unknown(self, ctx: Ctx) -> list[Reply]:
         tr = ctx.tr
-        return ctx.say(render.help_text(tr, ctx.role, intro=tr.gettext("Sorry, I did not understand that.")))
+        return ctx.say(await ctx.help_text(tr.gettext("Sorry, I did not understand that.")))

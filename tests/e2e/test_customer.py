@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from scheduler_core.services.ports import Survey
@@ -112,7 +113,13 @@ async def test_survey_score_with_a_comment_and_without(linked: Chat) -> None:
 
 async def test_unknown_text_gets_examples(linked: Chat) -> None:
     out = await linked.say(TG["bob"], "blorp")
-    assert "did not understand" in out[0].text and "/status SO-1042" in out[0].text
+    assert "did not understand" in out[0].text
+    # the examples name one of bob's own open orders (Bolt's), never another customer's (P1)
+    shown = re.search(r"/status (SO-\d+)", out[0].text)
+    assert shown is not None
+    async with linked.shop.svc.uow() as uow:
+        bolt = {r.ref for r in await uow.orders.list(customer="Bolt")}
+    assert shown.group(1) in bolt
     out = await linked.say(TG["alice"], "嗯嗯")
     assert "没有理解" in out[0].text and "例如" in out[0].text
 

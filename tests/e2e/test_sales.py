@@ -85,6 +85,8 @@ async def test_promise_gives_two_dates(linked: Chat) -> None:
     out = await linked.say(SAM, "/promise P 100")
     text = out[0].text
     assert "100 × P: earliest delivery" in text and "Without moving anyone" in text and "With priority" in text
+    out = await linked.say(SAM, "/help")  # the examples use this factory's product, so they work as written
+    assert "/promise P 500" in out[0].text and "P-100" not in out[0].text
     out = await linked.say(SAM, "/promise NOPE 100")  # an unknown product: which ones there are
     assert out[0].text.startswith("⚠️ Unknown product NOPE. The products are: ") and " P" in out[0].text
 
