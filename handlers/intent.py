@@ -33,11 +33,11 @@ __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "parse", "stop_lengt
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
-                     "machine_up", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks", "expedite",
-                     "unknown"]
+                     "machine_up", "machine_queue", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks",
+                     "expedite", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
-                                   "report_progress", "machine_down", "machine_up", "kpi", "late_orders",
+                                   "report_progress", "machine_down", "machine_up", "machine_queue", "kpi", "late_orders",
                                    "summary", "gantt", "greeting", "thanks", "expedite", "unknown")
 
 
@@ -256,6 +256,15 @@ _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
           r"(?:ok|okay|fine|works|working|running) now")
+# what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
+# only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
+             r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
+             r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next")
+_QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要做|做哪些|做什么)|派工|待加工|"
+                    r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$",
+                    r"what (?:should|do|shall) i (?:run|make|do|work on) next|my (?:jobs|work list)|dispatch list|"
+                    r"^(?:what'?s|what is) next[?？]?$|^next (?:job|jobs)[?？]?$")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
 
@@ -651,7 +660,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
-        machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up") else None,
+        machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up", "machine_queue") else None,
         step=step if intent == "report_progress" and step and step > 0 else None,
         minutes=stop.minutes,
         until=stop.at,
@@ -709,6 +718,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "machine_up"
     if _DOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
         return "machine_down"
+    if _QUEUE.search(t) and (f.has_machine or _QUEUE_STRONG.search(t)) and not f.has_ref:
+        return "machine_queue"
     if _REPORT.search(t):
         return "report_progress"
     if f.maybe_ref and f.quantities and _DONE.search(t) and not _DONE_QUESTION.search(t):

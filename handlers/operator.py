@@ -66,14 +66,50 @@ async def _pick_machine(ctx: Ctx, purpose: str) -> list[Reply]:
     machines = await ctx.deps.machines()
     buttons = [ctx.button(m, "machine", _FLOOR, machine=m, purpose=purpose) for m in machines[:30]]
     question = {"report": ctx.tr.gettext("Which machine are you on?"),
+                "queue": ctx.tr.gettext("Which machine are you on?"),
                 "down": ctx.tr.gettext("Which machine stopped?"),
                 "up": ctx.tr.gettext("Which machine runs again?")}[purpose]
     return ctx.say(render.esc(question), *_grid(buttons))
 
 
+QUEUE_LENGTH = 10
+
+
+async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Reply]:
+    """What ``machine`` runs next in the published plan ("CNC-2 接下来做什么"): the running and
+    the next :data:`QUEUE_LENGTH` operations with their times, orders, steps and quantities.
+    Without a machine: the one chosen for /report in this chat, else buttons ask which."""
+    actor = _actor(ctx, "report_progress")
+    memory = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)
+    machine = machine or memory.get("machine")
+    if not machine:
+        return await _pick_machine(ctx, "queue")
+    memory["machine"] = machine
+    plan = await current_plan(ctx.svc, actor)
+    now = ctx.now()
+    ops = sorted((op for op in plan.schedule.on_machine(machine) if op.end > now), key=lambda op: op.start)
+    tr = ctx.tr
+    if not ops:
+        return ctx.say(render.fill(tr.gettext("Nothing is planned on {machine}."), machine=machine), edit=edit)
+    lines = [render.fill(tr.gettext("Next on {machine}:"), machine=machine)]
+    for op in ops[:QUEUE_LENGTH]:
+        start, end = op.start.astimezone(ctx.tz), op.end.astimezone(ctx.tz)
+        running = op.start <= now
+        lines.append(render.esc(tr.gettext(
+            "{start} – {end} · {ref} step {step} ({name}) · {quantity} pcs", start=tr.weekday_time(start),
+            end=tr.time(end), ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity)))
+            + (" · " + render.esc(tr.gettext("running")) if running else ""))
+    if len(ops) > QUEUE_LENGTH:
+        lines.append(render.esc(tr.ngettext("… and {n} more operation", "… and {n} more operations",
+                                            len(ops) - QUEUE_LENGTH)))
+    return ctx.say("\n".join(lines), edit=edit)
+
+
 async def machine_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     machine = str(args["machine"])
     purpose = args.get("purpose")
+    if purpose == "queue":
+        return await queue(ctx, machine, edit=True)
     if purpose == "report":
         ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)["machine"] = machine
         return await _todays_ops(ctx, machine, edit=True)

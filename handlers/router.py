@@ -70,6 +70,7 @@ _REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "can
 # free-text intents of the staff -> the permission they need (others get the help text)
 _STAFF_INTENTS: dict[str, str] = {
     "report_progress": "report_progress", "machine_down": "machine_state", "machine_up": "machine_state",
+    "machine_queue": "report_progress",
     "kpi": "kpis", "summary": "kpis", "gantt": "kpis",
 }  # fmt: skip
 
@@ -220,6 +221,8 @@ class ChatRouter:
             return await operator.down_command(ctx, f"{machine} {text}" if machine else "")
         if kind == "machine_up":
             return await operator.up_command(ctx, machine or "")
+        if kind == "machine_queue":
+            return await operator.queue(ctx, machine)
         if kind == "kpi":
             return await manager.kpi(ctx)
         if kind == "summary":

@@ -154,3 +154,26 @@ async def test_a_machine_goes_by_its_display_name_too(linked: Chat) -> None:
     assert "Recorded: M2 is down." in out[0].text
     out = await linked.say(OTTO, "/up 折弯机2")
     assert "Recorded: M2 runs again." in out[0].text
+
+
+async def test_what_a_machine_runs_next(linked: Chat) -> None:
+    out = await linked.say(OTTO, "what should I run next")  # no machine named, none chosen yet: which one?
+    assert "Which machine are you on?" in out[0].text
+    out = await linked.click(OTTO, out[0].button("M1"))
+    lines = out[0].text.splitlines()
+    assert lines[0] == "Next on M1:" and len(lines) >= 2
+    assert all(" · SO-1" in line and " step " in line and " pcs" in line for line in lines[1:] if "more" not in line)
+    async with linked.shop.svc.uow() as uow:  # the same operations, in the plan's order
+        plan = await uow.plans.current()
+    assert plan is not None
+    first = min((op for op in plan.schedule.on_machine("M1") if op.end > linked.shop.clock.now), key=lambda op: op.start)
+    assert f" · {first.ref} step {first.step + 1} " in lines[1]
+    out = await linked.say(OTTO, "what's next")  # the machine is remembered
+    assert out[0].text.splitlines()[0] == "Next on M1:"
+    out = await linked.say(OTTO, "what's next on M2")
+    assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
+    await linked.say(OTTO, "/language zh")
+    out = await linked.say(OTTO, "M1 接下来做什么")
+    assert out[0].text.startswith("M1 接下来：") and "第" in out[0].text and "件" in out[0].text
+    out = await linked.say(TG["bob"], "what's next on M1")  # not a customer's to ask
+    assert "not part of your role" in out[0].text
