@@ -97,7 +97,7 @@ async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Re
         running = op.start <= now
         lines.append(render.esc(tr.gettext(
             "{start} – {end} · {ref} step {step} ({name}) · {quantity} pcs", start=tr.weekday_time(start),
-            end=tr.time(end), ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity)))
+            end=tr.time(end) if end.date() == start.date() else tr.weekday_time(end), ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity)))
             + (" · " + render.esc(tr.gettext("running")) if running else ""))
     if len(ops) > QUEUE_LENGTH:
         lines.append(render.esc(tr.ngettext("… and {n} more operation", "… and {n} more operations",
