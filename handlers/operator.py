@@ -94,11 +94,12 @@ async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Re
     lines = [render.fill(tr.gettext("Next on {machine}:"), machine=machine)]
     for op in ops[:QUEUE_LENGTH]:
         start, end = op.start.astimezone(ctx.tz), op.end.astimezone(ctx.tz)
-        running = op.start <= now
-        lines.append(render.esc(tr.gettext(
-            "{start} – {end} · {ref} step {step} ({name}) · {quantity} pcs", start=tr.weekday_time(start),
-            end=tr.time(end) if end.date() == start.date() else tr.weekday_time(end), ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity)))
-            + (" · " + render.esc(tr.gettext("running")) if running else ""))
+        until = tr.time(end) if end.date() == start.date() else tr.weekday_time(end)  # the day when it changes
+        line = tr.gettext("{start} – {end} · {ref} step {step} ({name}) · {quantity} pcs", start=tr.weekday_time(start),
+                          end=until, ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity))
+        if op.start <= now:
+            line += " · " + tr.gettext("running")
+        lines.append(render.esc(line))
     if len(ops) > QUEUE_LENGTH:
         lines.append(render.esc(tr.ngettext("… and {n} more operation", "… and {n} more operations",
                                             len(ops) - QUEUE_LENGTH)))
