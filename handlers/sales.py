@@ -310,19 +310,17 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
     """``/promise PRODUCT QTY``: two dates, without disturbing anyone and with priority."""
     actor = _actor(ctx, "promise")
     intent = intent or await _intent(ctx, "/promise " + args)
-    product = intent.product
-    if product is None:
-        words = args.split()
-        product = words[0] if words else None
-    nums = [w for w in args.split() if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
+    words = args.split()
+    product = intent.product or (words[0] if words else None)
+    nums = [w for w in words if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
     qty = int(nums[-1]) if nums else intent.quantity
+    products = await ctx.deps.products()
     if not product or qty is None:
         return ctx.say(render.esc(ctx.tr.gettext("Write the product and the quantity, e.g. /promise {product} 500")
-                                  .format(product=(await ctx.deps.products() or ("P-100",))[0])))
-    products = await ctx.deps.products()
+                                  .format(product=(products or ("P-100",))[0])))
     known = _match(product, products)
     if known is None and products:  # say which products there are, rather than only "unknown"
-        shown = next((w for w in args.split() if w.casefold() == product.casefold()), product)  # as written
+        shown = next((w for w in words if w.casefold() == product.casefold()), product)  # as written
         return ctx.say("⚠️ " + render.esc(ctx.tr.gettext(
             "Unknown product {product}. The products are: {products}.", product=shown[:60],
             products=ctx.tr.listing(products, limit=15))))
