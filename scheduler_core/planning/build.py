@@ -6,8 +6,11 @@ Rules applied here (not in the planners):
 * a running step is pinned to its machine with only its remaining quantity to do, from the
   first minute its machine is free at or after ``now`` (downtime pauses it);
 * a step the published plan starts inside the frozen horizon (``now`` + ``frozen_minutes``)
-  stays where it is, provided its predecessor is finished or pinned and ends in time and its
-  machine is still free then;
+  stays where it is, provided its predecessor is finished or pinned and ends in time, its
+  machine is still free then, and every step published before it on that machine stays
+  too (a step that cannot stay, e.g. one due to start before now but not reported started,
+  frees the rest of its machine's horizon: the steps behind it follow it in sequence, where a
+  fixed step would have been a wall that sends it behind hours of work);
 * an open-ended machine stop is assumed to last ``open_downtime_minutes`` from now;
 * VIP and rush orders weigh more (:attr:`Order.weight`); due dates stay soft.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -186,6 +189,7 @@ def build_problem(
     qty_of: list[tuple[int, ...]] = []
     names_of: list[tuple[str, ...]] = []
     finished: dict[str, datetime] = {}
+    running: set[tuple[int, int]] = set()  # (job, op) pinned because it is running
     # running steps first, so frozen steps never collide with them
     ordered = sorted(todo, key=lambda o: (o.ref,))
     running_first: list[tuple[Order, int]] = []
@@ -240,10 +244,12 @@ def build_problem(
                     if fixed is not None:
                         pinned_busy.setdefault(fixed.machine, []).append((fixed.start, fixed.end))
             ops.append(Op(j, idx, modes, fixed, prev, name))
+            if (o.ref, k) in running_place:
+                running.add((j, idx))
             steps.append(k)
             names.append(step.name)
-            running = (o.ref, k) in running_place and p is not None
-            qtys.append(o.quantity - p.done if running and p is not None else o.quantity)
+            is_running = (o.ref, k) in running_place and p is not None
+            qtys.append(o.quantity - p.done if is_running and p is not None else o.quantity)
             prev_fixed = fixed is not None
             prev_end = fixed.end if fixed is not None else None
         if not ops:
@@ -260,6 +266,8 @@ def build_problem(
         qty_of.append(tuple(qtys))
         names_of.append(tuple(names))
 
+    if published is not None:
+        jobs = _frozen_in_sequence(jobs, running)
     problem = Problem(
         jobs=tuple(jobs),
         machines=machine_ids,
@@ -273,6 +281,46 @@ def build_problem(
         problem, grid, axis, tuple(refs), tuple(steps_of), tuple(names_of), machine_ids, tuple(qty_of), finished, now,
         time.perf_counter() - t_start,
     )
+
+
+def _frozen_in_sequence(jobs: list[Job], running: set[tuple[int, int]]) -> list[Job]:
+    """Frozen steps reduced to unbroken sequences: on each machine, in published order, a
+    step stays only while every step before it stays; in each job, only while its
+    predecessor is fixed. Running steps are pinned regardless."""
+    thawed: set[tuple[int, int]] = set()
+
+    def fixed(j: int, k: int) -> bool:
+        return jobs[j].ops[k].fixed is not None and (j, k) not in thawed
+
+    queues: dict[int, list[tuple[int, int, int]]] = {}
+    for j, job in enumerate(jobs):
+        for op in job.ops:
+            if op.previous is not None and (j, op.index) not in running:
+                queues.setdefault(op.previous.machine, []).append((op.previous.start, j, op.index))
+    for q in queues.values():
+        q.sort()
+    changed = True
+    while changed:
+        changed = False
+        for q in queues.values():
+            broken = False
+            for _, j, k in q:
+                if broken and fixed(j, k):
+                    thawed.add((j, k))
+                    changed = True
+                broken = broken or not fixed(j, k)
+        for j, job in enumerate(jobs):
+            for k in range(1, len(job.ops)):
+                if fixed(j, k) and not fixed(j, k - 1) and (j, k) not in running:
+                    thawed.add((j, k))
+                    changed = True
+    if not thawed:
+        return jobs
+    return [
+        job if not any((j, op.index) in thawed for op in job.ops)
+        else replace(job, ops=tuple(replace(op, fixed=None) if (j, op.index) in thawed else op for op in job.ops))
+        for j, job in enumerate(jobs)
+    ]
 
 
 def _frozen(

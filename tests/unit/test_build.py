@@ -8,6 +8,7 @@ from scheduler_core.domain.model import Progress
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import build_problem, to_schedule
+from scheduler_core.planning.evaluate import score
 from scheduler_core.planning.validate import violations
 from tests.builders import NOW, at, make_factory, make_order
 
@@ -45,6 +46,45 @@ def test_published_step_inside_frozen_horizon_stays_and_later_ones_are_free():
     assert ops1[1].fixed is not None  # starts at 2h, predecessor pinned and ends in time
     assert built.problem.jobs[1].ops[0].fixed is None  # 5h is outside the frozen horizon
     assert built.problem.jobs[1].ops[0].previous is not None
+
+
+def test_a_step_that_cannot_keep_its_place_frees_the_steps_behind_it_on_its_machine():
+    # M1 was to run SO-1, SO-2, SO-3 from 08:00. At 08:10 nothing is reported started: SO-1
+    # must start late, and SO-2 / SO-3 follow it in sequence instead of staying as walls
+    # that would send SO-1 behind them (two hours later).
+    orders = [make_order(f"SO-{i}", product="Q") for i in (1, 2, 3)]
+    factory = make_factory(orders, routings={"Q": [[("M1", 0, 1.0)]]})
+    published = Schedule(
+        tuple(PlannedOp(f"SO-{i}", 0, "step1", "M1", at(i - 1), at(i), 60, 60) for i in (1, 2, 3)), NOW
+    )
+    later = NOW + timedelta(minutes=10)
+    built = build_problem(factory, later, published, frozen_minutes=4 * 60)
+    assert [job.ops[0].fixed for job in built.problem.jobs] == [None, None, None]
+    plan = heuristic.repair(built.problem)
+    starts = {built.refs[a.job]: a.start for a in plan.assignments}
+    assert starts == {"SO-1": 0, "SO-2": 60, "SO-3": 120}  # the published sequence, 10 min later
+    assert score(built.problem, plan).moved == 0
+    # with SO-1 reported started, the others keep their places
+    progress = {("SO-1", 0): Progress("SO-1", 0, 10, "M1", NOW, None)}
+    built = build_problem(make_factory(orders, routings={"Q": [[("M1", 0, 1.0)]]}, progress=progress), later,
+                          published, frozen_minutes=4 * 60)
+    fixed = [job.ops[0].fixed for job in built.problem.jobs]
+    assert fixed[1] is not None and fixed[2] is not None and fixed[1].start == 50
+
+
+def test_a_thawed_step_thaws_its_job_successors_and_their_machines():
+    # SO-1: M1 08:00-09:00 (overdue at 08:10), then M2 09:00-10:00; SO-2 on M2 10:00-11:00.
+    orders = [make_order("SO-1"), make_order("SO-2", product="R")]
+    factory = make_factory(orders, routings={"P": [[("M1", 0, 1.0)], [("M2", 0, 1.0)]], "R": [[("M2", 0, 1.0)]]})
+    published = Schedule((
+        PlannedOp("SO-1", 0, "step1", "M1", at(0), at(1), 60, 60),
+        PlannedOp("SO-1", 1, "step2", "M2", at(1), at(2), 60, 60),
+        PlannedOp("SO-2", 0, "step1", "M2", at(2), at(3), 60, 60),
+    ), NOW)
+    built = build_problem(factory, NOW + timedelta(minutes=10), published, frozen_minutes=4 * 60)
+    assert all(op.fixed is None for job in built.problem.jobs for op in job.ops)
+    built = build_problem(factory, NOW, published, frozen_minutes=4 * 60)
+    assert all(op.fixed is not None for job in built.problem.jobs for op in job.ops)
 
 
 def test_downtime_becomes_a_blocked_window_and_plans_go_around_it():
