@@ -21,6 +21,7 @@ from scheduler_core.services.status import get_order_status, list_orders
 from . import render
 from .buttons import SURVEY_PREFIX
 from .context import Ctx
+from .intent import match_customer
 from .types import Button, Reply
 
 __all__ = [
@@ -79,11 +80,26 @@ async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
 
 
-async def orders(ctx: Ctx, args: str = "") -> list[Reply]:
+async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None) -> list[Reply]:
+    """``/orders``: open orders, late and at risk first. Staff may name a customer, in full or
+    by a short form (``/orders ACME``, "精工的订单"); a customer sees their own (P1)."""
     actor = _actor(ctx)
-    lines = await list_orders(ctx.svc, actor, limit=20)
     tr = ctx.tr
-    title = tr.gettext("Your open orders") if actor.role is Role.CUSTOMER else tr.gettext("Open orders")
+    if actor.role is Role.CUSTOMER:
+        customer = None
+    elif args.strip() and customer is None:
+        known = await ctx.deps.customers()
+        customer = match_customer(args, known)
+        if customer is None:
+            return ctx.say(render.fill(tr.gettext("No customer matches “{name}”. Customers: {names}"),
+                                       name=args.strip(), names=tr.listing(known, limit=12)))
+    lines = await list_orders(ctx.svc, actor, limit=20, customer=customer)
+    if actor.role is Role.CUSTOMER:
+        title = tr.gettext("Your open orders")
+    elif customer:
+        title = tr.gettext("Open orders of {customer}", customer=customer)
+    else:
+        title = tr.gettext("Open orders")
     text = render.order_lines(tr, ctx.tz, lines, title=title, show_customer=actor.role is not Role.CUSTOMER)
     return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
 

@@ -29,7 +29,7 @@ from scheduler_core.services.refs import MAX_TEXT, normalise_ref
 from .intent_dates import find_dates
 from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_value, number_value
 
-__all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "parse", "stop_length"]
+__all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "parse", "stop_length"]
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
@@ -370,6 +370,9 @@ _RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|
                        r"(?:so|order|#)?[\s\-#]*\d+)$")
 
 
+_CUSTOMER_ORDERS = re.compile(r"订单|单子|的单|的货|那边|(?<![a-z])(?:orders?|open|backlog|jobs)(?![a-z])")
+
+
 def _norm_key(text: str) -> str:
     return re.sub(r"[\s\-_.·]+", "", text.casefold())
 
@@ -403,6 +406,117 @@ def _fuzzy_names(names: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
         if len(key) >= 4 and key.isascii():
             out.append((name, key, len(name.split())))
     return tuple(out)
+
+
+# What a company's name says about its legal form or trade rather than which company it is:
+# never enough, on its own, to tell one customer from another.
+_LEGAL_WORDS = frozenset((
+    "co", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "sa", "bv", "plc",
+    "company", "group", "holding", "holdings", "industries", "industry", "industrial", "international", "intl",
+    "the", "and", "&", "of", "manufacturing", "mfg", "trading", "technology", "technologies", "tech",
+))
+_CN_LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|公司|集团|总厂|工厂|厂)+$")
+_CN_TRADE_WORDS = frozenset((
+    "机械", "科技", "制造", "工业", "实业", "贸易", "电子", "电器", "电气", "精密", "五金", "汽车", "配件", "设备",
+    "技术", "材料", "模具", "塑料", "塑胶", "金属", "机电", "自动化", "智能", "国际", "控股", "工程", "能源", "环保",
+    "包装", "化工", "建材", "家具", "有限", "股份", "集团", "公司", "中国",
+))
+_CN_TRADE = re.compile("|".join(sorted(_CN_TRADE_WORDS, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=256)
+def _short_names(names: tuple[str, ...]) -> _ShortNames:
+    """Short forms people use for a company, each belonging to exactly one known name:
+    "ACME" for "ACME Tools", "Pearl River" for "Pearl River Boats", "精工" or "宁波精工" for
+    "宁波精工机械有限公司". Latin: the name's leading words without its legal form (a word
+    of at least 4 letters that is not one of the chat's own keywords); Chinese: any part of
+    the name without its legal form holding at least two characters outside its trade words
+    (机械, 科技 ...), or the whole of it.
+    A short form two names share names neither. Longest first."""
+    owners: dict[str, set[str]] = {}
+    for name in names:
+        folded = unicodedata.normalize("NFKC", name).translate(_T2S).lower()
+        forms: set[str] = set()
+        words = [w for w in re.split(r"[\s\-_.,·]+", folded) if w]
+        if words and all(w.isascii() for w in words):
+            core = list(words)
+            while core and core[-1] in _LEGAL_WORDS:
+                core.pop()
+            for n in range(1, len(core) + 1):
+                lead = core[:n]
+                if lead == words or lead[0] in _LEGAL_WORDS:
+                    continue
+                if n == 1 and (len(lead[0]) < 4 or not lead[0].isalpha() or lead[0] in _VOCAB_SET or lead[0] in _KEEP):
+                    continue
+                forms.add(" ".join(lead))
+        else:
+            core_cn = _CN_LEGAL_SUFFIX.sub("", re.sub(r"[\s\-_.,·()（）]+", "", folded))
+            if re.fullmatch(r"[\u4e00-\u9fff]+", core_cn or "-"):
+                trade = [False] * len(core_cn)  # characters that belong to a trade word
+                for m in _CN_TRADE.finditer(core_cn):
+                    trade[m.start():m.end()] = [True] * (m.end() - m.start())
+                for i in range(len(core_cn)):
+                    for j in range(i + 2, len(core_cn) + 1):
+                        own = j - i - sum(trade[i:j])
+                        if core_cn[i:j] != folded and (own >= 2 or (own >= 1 and j - i == len(core_cn))):
+                            forms.add(core_cn[i:j])
+        for form in forms:
+            owners.setdefault(form, set()).add(name)
+    latin: list[tuple[str, str, re.Pattern[str]]] = []
+    cjk: dict[str, str] = {}
+    for form, who in owners.items():
+        if len(who) != 1:
+            continue
+        if form.isascii():
+            body = r"[\s\-_.·]*".join(re.escape(w) for w in form.split())
+            latin.append((next(iter(who)), form, re.compile(r"(?<![a-z0-9])" + body + r"(?:'?s)?(?![a-z0-9])")))
+        else:
+            cjk[form] = next(iter(who))
+    latin.sort(key=lambda item: -len(item[1]))
+    return _ShortNames(tuple((name, pattern) for name, _, pattern in latin), cjk, max(map(len, cjk), default=0))
+
+
+@dataclass(frozen=True, slots=True)
+class _ShortNames:
+    latin: tuple[tuple[str, re.Pattern[str]], ...]  # longest first
+    cjk: dict[str, str]  # a part of a Chinese name -> the name
+    longest: int
+
+    def find(self, text: str) -> tuple[str, int, int] | None:
+        for name, pattern in self.latin:
+            m = pattern.search(text)
+            if m:
+                return name, m.start(), m.end()
+        if not self.cjk:
+            return None
+        runs = list(_CJK_RUN.finditer(text))
+        for size in range(self.longest, 1, -1):  # the longest part named wins
+            for run in runs:
+                for i in range(run.start(), run.end() - size + 1):
+                    owner = self.cjk.get(text[i:i + size])
+                    if owner is not None:
+                        return owner, i, i + size
+        return None
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _match_customer(text: str, customers: Collection[str]) -> tuple[str, int, int] | None:
+    """A customer named in ``text``: in full (loosely, or fuzzily), else by a short form."""
+    hit = _match_known(text, customers)
+    if hit or not customers:
+        return hit
+    key = tuple(sorted({n for n in customers if isinstance(n, str) and n.strip()}))
+    return _short_names(key).find(text)
+
+
+def match_customer(text: str, customers: Collection[str]) -> str | None:
+    """The known customer ``text`` names (in full or by a short form), or None."""
+    if not isinstance(text, str):
+        return None
+    hit = _match_customer(_clean(text), customers)
+    return hit[0] if hit else None
 
 
 def _match_known(text: str, names: Collection[str]) -> tuple[str, int, int] | None:
@@ -604,7 +718,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             t = f"{command} {rest}".strip()
 
     product_hit = _match_known(t, products)
-    customer_hit = _match_known(t, customers)
+    customer_hit = _match_customer(t, customers)
     machine_hit = _match_known(t, machines)
     work = t
     for hit in (product_hit, customer_hit, machine_hit):
@@ -780,6 +894,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
         return "help"
     if _LIST.search(t) and not f.has_ref:
+        return "list_orders"
+    if f.has_customer and not f.maybe_ref and _CUSTOMER_ORDERS.search(t):  # "ACME的订单", "what's open for Delta"
         return "list_orders"
     if _MY_ORDERS_ONLY.match(t):
         return "list_orders"

@@ -177,6 +177,12 @@ class ChatRouter:
                 return ctx.say(await ctx.help_text(ctx.tr.gettext(
                     "That is not part of your role here. This is what you can do.")))
             return await self._staff_intent(ctx, intent, text)
+        # staff asking about one customer's orders ("ACME的订单怎么样了", "精工有几个单晚了")
+        named = intent.customer if ctx.actor is not None and ctx.actor.role is not Role.CUSTOMER else None
+        if named and (kind == "late_orders" or (kind == "order_status" and not intent.order and intent.late)):
+            return await sales.late(ctx, customer=named)
+        if named and (kind == "list_orders" or (kind == "order_status" and not intent.order)):
+            return await customer.orders(ctx, customer=named)
         if kind == "order_status":
             return await customer.status(ctx, intent.order or "", late_only=intent.late)
         if kind == "list_orders":

@@ -374,11 +374,17 @@ async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
     return await run_change(ctx, ChangePriority(intent.order, rush=True))
 
 
-async def late(ctx: Ctx, args: str = "") -> list[Reply]:
-    """Late orders: a salesperson's customers', or all for managers."""
+async def late(ctx: Ctx, args: str = "", *, customer: str | None = None) -> list[Reply]:
+    """Late orders: a salesperson's customers', or all for managers; one ``customer``'s when
+    staff name one."""
     if ctx.actor is None:
         raise PermissionDenied("not_allowed")
     tr = ctx.tr
+    if customer and ctx.actor.role is not Role.CUSTOMER:
+        lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
+        late_lines = [line for line in lines if line.late_by > timedelta(0)]
+        return ctx.say(render.late_orders(tr, ctx.tz, late_lines,
+                                          tr.gettext("Late orders of {customer}", customer=customer)))
     if can(ctx.actor, "view_plan") and ctx.actor.role is not Role.SALES:
         plan = await current_plan(ctx.svc, ctx.actor)
         return ctx.say(render.late_orders(tr, ctx.tz, plan.etas, tr.gettext("Late orders")))

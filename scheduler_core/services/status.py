@@ -92,9 +92,10 @@ def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[t
 
 
 async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = False,
-                      limit: int = 50) -> list[OrderLine]:
+                      limit: int = 50, customer: str | None = None) -> list[OrderLine]:
     """A customer's orders (open and recent), a salesperson's customers' orders, or all for
-    managers and operators; late and at-risk first."""
+    managers and operators; late and at-risk first. Staff may narrow the list to one
+    ``customer``; a customer always sees their own orders only (P1)."""
     require(actor, "list_orders")
     statuses = None if include_closed else [OrderStatus.OPEN, OrderStatus.IN_PROGRESS, OrderStatus.DONE]
     async with svc.uow() as uow:
@@ -103,9 +104,9 @@ async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = Fal
                 return []
             records = await uow.orders.list(customer=actor.customer, statuses=statuses)
         elif actor.role is Role.SALES:
-            records = await uow.orders.list(sales=actor.username, statuses=statuses)
+            records = await uow.orders.list(sales=actor.username, customer=customer, statuses=statuses)
         else:
-            records = await uow.orders.list(statuses=statuses)
+            records = await uow.orders.list(customer=customer, statuses=statuses)
         plan = await uow.plans.current()
     lines = [_line(r, plan) for r in records]
     lines.sort(key=lambda x: (-x.late_by.total_seconds(), not x.at_risk, x.due, x.ref))  # late, at risk, rest

@@ -151,3 +151,19 @@ async def test_a_customers_change_request_goes_to_their_sales_contact_as_written
     assert "please cancel SO-103" in notes
     out = await linked.say(TG["mia"], "/status SO-103")
     assert "cancel" not in out[0].text.lower()  # nothing was changed
+
+
+async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
+    mia, sam, bob = TG["mia"], TG["sam"], TG["bob"]
+    out = await linked.say(mia, "how are Bolt's orders doing?")
+    assert "Open orders of Bolt" in out[0].text
+    assert all(ref in out[0].text for ref in ("SO-101", "SO-103", "SO-105"))
+    assert not any(ref in out[0].text for ref in ("SO-100", "SO-102", "SO-104"))
+    out = await linked.say(sam, "/orders acme")
+    assert "Open orders of ACME" in out[0].text and "SO-100" in out[0].text and "SO-101" not in out[0].text
+    out = await linked.say(sam, "/orders Zeta")
+    assert "No customer matches “Zeta”. Customers: ACME and Bolt" in out[0].text
+    out = await linked.say(mia, "any late orders for ACME?")
+    assert "Late orders of ACME" in out[0].text and "SO-101" not in out[0].text
+    out = await linked.say(bob, "ACME的订单")  # a customer sees their own orders, whatever they name (P1)
+    assert "Your open orders" in out[0].text and "SO-101" in out[0].text and "SO-100" not in out[0].text

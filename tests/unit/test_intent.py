@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.intent import INTENTS, Intent, parse
+from handlers.intent import INTENTS, Intent, match_customer, parse
 from handlers.intent_dates import find_date
 from handlers.intent_numbers import cn_to_int
 
@@ -390,3 +390,40 @@ def test_a_machine_stop_until_a_day_needs_until_before_it() -> None:
     assert stop_length("3号线漏油 停机", TODAY) == (None, None, None)  # "3号" is not a day here
     got = parse("cnc-2 停机 等配件 到12月5日", today=TODAY, machines=["CNC-2"])
     assert (got.intent, got.machine, got.date) == ("machine_down", "CNC-2", date(2026, 12, 5))
+
+
+_COMPANIES = ("ACME Tools", "Pearl River Boats", "Pearl Harbor Foods", "Order Masters Ltd", "Global Industries Inc",
+              "宁波精工机械有限公司", "宁波明和电子有限公司", "上海华信汽车配件有限公司")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("acme", "ACME Tools"),
+    ("ACME's orders", "ACME Tools"),
+    ("pearl river", "Pearl River Boats"),
+    ("pearl", None),  # two customers begin with it
+    ("order masters", "Order Masters Ltd"),
+    ("order", None),  # one of the chat's own words is no short form
+    ("global", "Global Industries Inc"),
+    ("industries", None),  # a legal form alone says nothing
+    ("精工那边", "宁波精工机械有限公司"),
+    ("华信", "上海华信汽车配件有限公司"),
+    ("宁波", None),  # shared by two
+    ("机械", None),  # a trade word alone
+    ("汽车配件", None),
+    ("宁波精工机械有限公司", "宁波精工机械有限公司"),
+])
+def test_customers_are_known_by_their_short_names(text: str, expected: str | None) -> None:
+    assert match_customer(text, _COMPANIES) == expected
+
+
+@pytest.mark.parametrize(("text", "customer", "intent"), [
+    ("ACME的订单怎么样了", "ACME Tools", "list_orders"),
+    ("what's open for pearl river?", "Pearl River Boats", "list_orders"),
+    ("精工那边的货什么时候好", "宁波精工机械有限公司", "list_orders"),
+    ("华信有几个单晚了", "上海华信汽车配件有限公司", "late_orders"),
+    ("rush 500 P-100 for acme by dec 5", "ACME Tools", "rush"),
+    ("where is SO-1042 for ACME", "ACME Tools", "order_status"),
+])
+def test_a_customer_named_by_a_short_name_scopes_the_question(text: str, customer: str, intent: str) -> None:
+    got = parse(text, today=date(2026, 11, 23), products=("P-100",), customers=_COMPANIES)
+    assert (got.intent, got.customer) == (intent, customer)
