@@ -75,6 +75,7 @@ MESSAGES: dict[str, str] = {
     "token_invalid": N_("The API token is missing, invalid, expired or revoked."),
     "unknown_token": N_("There is no live API token {id}."),
     "not_allowed": N_("You are not allowed to do this."),
+    "not_your_customer": N_("{customer} is not one of your customers: ask their sales contact or a manager."),
     "database_not_empty": N_("The database already holds data."),
     "bad_username": N_("{username} is not a valid username: 3-32 letters, digits, '.', '_' or '-', starting with a letter."),
     "bad_role": N_("Unknown role {role} (use one of: {roles})."),

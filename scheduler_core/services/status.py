@@ -11,7 +11,7 @@ from scheduler_core.domain.schedule import Schedule
 
 from .codec import cause_from_dict
 from .context import Services, load_factory
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, PermissionDenied
 from .planning import OrderEta
 from .policy import require, require_order_visible
 from .ports import Actor, OrderRecord, PlanVersion, Role
@@ -105,6 +105,8 @@ async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = Fal
             records = await uow.orders.list(customer=actor.customer, statuses=statuses)
         elif actor.role is Role.SALES:
             records = await uow.orders.list(sales=actor.username, customer=customer, statuses=statuses)
+            if customer and not records and await uow.orders.list(customer=customer, limit=1):
+                raise PermissionDenied("not_your_customer", customer=customer)
         else:
             records = await uow.orders.list(customer=customer, statuses=statuses)
         plan = await uow.plans.current()

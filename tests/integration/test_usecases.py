@@ -13,7 +13,7 @@ from scheduler_core.services.errors import Conflict, InvalidInput, NotFound, Per
 from scheduler_core.services.feedback import record_complaint, record_delivery, record_survey_answer
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.linking import create_link_code, redeem_link_code
-from scheduler_core.services.ports import Survey
+from scheduler_core.services.ports import Actor, Role, Survey
 from scheduler_core.services.shopfloor import machine_down, machine_up, replan_now, report_progress
 from scheduler_core.services.status import get_order_status, list_orders
 from tests.builders import at, make_order
@@ -67,6 +67,18 @@ async def test_lists_follow_roles(shop):
     assert {line.customer for line in mine} == {"ACME"} and len(mine) == 3
     assert len(await list_orders(shop.svc, shop.sales)) == 6
     assert len(await list_orders(shop.svc, shop.manager)) == 6
+
+
+async def test_staff_narrow_the_list_to_one_customer(shop):
+    assert {line.customer for line in await list_orders(shop.svc, shop.manager, customer="Bolt")} == {"Bolt"}
+    assert len(await list_orders(shop.svc, shop.sales, customer="ACME")) == 3
+    mine = await list_orders(shop.svc, shop.alice, customer="Bolt")  # a customer sees their own (P1)
+    assert {line.customer for line in mine} == {"ACME"}
+    other = Actor(99, Role.SALES, None, "sue", "en")  # a salesperson with no customers of their own
+    with pytest.raises(PermissionDenied) as caught:
+        await list_orders(shop.svc, other, customer="ACME")
+    assert (caught.value.code, caught.value.params) == ("not_your_customer", {"customer": "ACME"})
+    assert await list_orders(shop.svc, other, customer="Zeta") == []  # no such customer: nothing to hide
 
 
 async def test_managers_see_late_then_at_risk_orders_first(uow_factory):
