@@ -895,8 +895,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "help"
     if _LIST.search(t) and not f.has_ref:
         return "list_orders"
-    if f.has_customer and not f.maybe_ref and _CUSTOMER_ORDERS.search(t):  # "ACME的订单", "what's open for Delta"
-        return "list_orders"
+    if f.has_customer and not f.has_product and not f.maybe_ref and _CUSTOMER_ORDERS.search(t):  # "ACME的订单"
+        return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     if _MY_ORDERS_ONLY.match(t):
         return "list_orders"
     if _STATUS.search(t) and (f.maybe_ref or _WHY.search(t)
@@ -910,4 +910,6 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "greeting"
     if _THANKS.fullmatch(t):
         return "thanks"
+    if f.has_customer and not f.maybe_ref:  # "how are things with ACME": nothing else asked of a customer named
+        return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     return "unknown"
