@@ -220,7 +220,7 @@ _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
                 r"expedite|prioriti[sz]e|bump (?:it |this |that )?up")
-_LATE_WORD = _rx(r"延期|延误|晚了|迟了|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
+_LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
 _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
 
