@@ -287,18 +287,29 @@ def _frozen_in_sequence(jobs: list[Job], running: set[tuple[int, int]]) -> list[
     """Frozen steps reduced to unbroken sequences: on each machine, in published order, a
     step stays only while every step before it stays; in each job, only while its
     predecessor is fixed. Running steps are pinned regardless."""
+    frozen = {(j, op.index) for j, job in enumerate(jobs) for op in job.ops
+              if op.fixed is not None and (j, op.index) not in running}
+    if not frozen:
+        return jobs
+    horizon: dict[int, int] = {}  # per machine: the last frozen step's published start
+    for j, k in frozen:
+        prev = jobs[j].ops[k].previous
+        if prev is not None:
+            horizon[prev.machine] = max(horizon.get(prev.machine, prev.start), prev.start)
+    queues: dict[int, list[tuple[int, int, int]]] = {}  # what was published before it, per machine
+    for j, job in enumerate(jobs):
+        for op in job.ops:
+            prev = op.previous
+            if prev is not None and prev.start <= horizon.get(prev.machine, -(1 << 62)) and (j, op.index) not in running:
+                queues.setdefault(prev.machine, []).append((prev.start, j, op.index))
+    for q in queues.values():
+        q.sort()
+    frozen_jobs = sorted({j for j, _ in frozen})
     thawed: set[tuple[int, int]] = set()
 
     def fixed(j: int, k: int) -> bool:
-        return jobs[j].ops[k].fixed is not None and (j, k) not in thawed
+        return (j, k) in frozen and (j, k) not in thawed
 
-    queues: dict[int, list[tuple[int, int, int]]] = {}
-    for j, job in enumerate(jobs):
-        for op in job.ops:
-            if op.previous is not None and (j, op.index) not in running:
-                queues.setdefault(op.previous.machine, []).append((op.previous.start, j, op.index))
-    for q in queues.values():
-        q.sort()
     changed = True
     while changed:
         changed = False
@@ -309,9 +320,9 @@ def _frozen_in_sequence(jobs: list[Job], running: set[tuple[int, int]]) -> list[
                     thawed.add((j, k))
                     changed = True
                 broken = broken or not fixed(j, k)
-        for j, job in enumerate(jobs):
-            for k in range(1, len(job.ops)):
-                if fixed(j, k) and not fixed(j, k - 1) and (j, k) not in running:
+        for j in frozen_jobs:
+            for k in range(1, len(jobs[j].ops)):
+                if fixed(j, k) and not fixed(j, k - 1) and (j, k - 1) not in running:
                     thawed.add((j, k))
                     changed = True
     if not thawed:
