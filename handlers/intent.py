@@ -442,6 +442,8 @@ def _short_names(names: tuple[str, ...]) -> _ShortNames:
             core = list(words)
             while core and core[-1] in _LEGAL_WORDS:
                 core.pop()
+            while core and core[0] == "the":
+                core.pop(0)
             for n in range(1, len(core) + 1):
                 lead = core[:n]
                 if lead == words or lead[0] in _LEGAL_WORDS:

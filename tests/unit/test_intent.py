@@ -393,6 +393,7 @@ def test_a_machine_stop_until_a_day_needs_until_before_it() -> None:
 
 
 _COMPANIES = ("ACME Tools", "Pearl River Boats", "Pearl Harbor Foods", "Order Masters Ltd", "Global Industries Inc",
+              "The Home Depot",
               "宁波精工机械有限公司", "宁波明和电子有限公司", "上海华信汽车配件有限公司")
 
 
@@ -405,6 +406,7 @@ _COMPANIES = ("ACME Tools", "Pearl River Boats", "Pearl Harbor Foods", "Order Ma
     ("order", None),  # one of the chat's own words is no short form
     ("global", "Global Industries Inc"),
     ("industries", None),  # a legal form alone says nothing
+    ("home depot orders", "The Home Depot"),
     ("精工那边", "宁波精工机械有限公司"),
     ("华信", "上海华信汽车配件有限公司"),
     ("宁波", None),  # shared by two
