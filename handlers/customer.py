@@ -90,9 +90,17 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None) -> li
     elif args.strip() and customer is None:
         known = await ctx.deps.customers()
         customer = match_customer(args, known)
-        if customer is None:
-            return ctx.say(render.fill(tr.gettext("No customer matches “{name}”. Customers: {names}"),
-                                       name=args.strip(), names=tr.listing(known, limit=12)))
+        if customer is None:  # a part of a name, when it is one customer's only ("/orders river")
+            part = args.strip().casefold()
+            near = [c for c in known if part in c.casefold()]
+            if len(near) == 1:
+                customer = near[0]
+            elif near:
+                return ctx.say(render.fill(tr.gettext("“{name}” could be {names}: which one?"),
+                                           name=args.strip(), names=tr.listing(near, limit=12)))
+            else:
+                return ctx.say(render.fill(tr.gettext("No customer matches “{name}”. Customers: {names}"),
+                                           name=args.strip(), names=tr.listing(known, limit=12)))
     lines = await list_orders(ctx.svc, actor, limit=20, customer=customer)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")

@@ -3,6 +3,8 @@ warnings queued), Cancel, the stale plan, promise, change, cancel, late."""
 
 from __future__ import annotations
 
+from scheduler_core.services.intake import record_order
+from tests.builders import at, make_order
 from tests.e2e.conftest import TG, Chat
 
 SAM = TG["sam"]
@@ -163,7 +165,20 @@ async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     assert "Open orders of ACME" in out[0].text and "SO-100" in out[0].text and "SO-101" not in out[0].text
     out = await linked.say(sam, "/orders Zeta")
     assert "No customer matches “Zeta”. Customers: ACME and Bolt" in out[0].text
+    out = await linked.say(sam, "/orders ol")  # a part of one customer's name only
+    assert "Open orders of Bolt" in out[0].text
     out = await linked.say(mia, "any late orders for ACME?")
     assert "Late orders of ACME" in out[0].text and "SO-101" not in out[0].text
     out = await linked.say(bob, "ACME的订单")  # a customer sees their own orders, whatever they name (P1)
     assert "Your open orders" in out[0].text and "SO-101" in out[0].text and "SO-100" not in out[0].text
+
+
+async def test_a_part_of_several_customers_names_asks_which(chat: Chat) -> None:
+    shop = chat.shop
+    await record_order(shop.svc, shop.manager, make_order("SO-900", customer="Boltworks", due=at(days=5)),
+                       sales="sam")
+    await chat.link(shop.sales, SAM, "en")
+    out = await chat.say(SAM, "/orders olt")
+    assert "“olt” could be Bolt and Boltworks: which one?" in out[0].text
+    out = await chat.say(SAM, "/orders works")
+    assert "Open orders of Boltworks" in out[0].text and "SO-900" in out[0].text
