@@ -350,6 +350,7 @@ _REF = re.compile(
     r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
     r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})(?![\d]|,\d{3})"
 )
+_REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)")
 _UNIT = r"(?:件(?!数)|个(?!数|单|订单)|套|台|只(?!要|需|是|有|能)|支|片|条|pcs|pc|pieces|piece|units|unit|sets|ea|nos)(?![a-z])"
 _UNIT_AFTER = re.compile(r"^\s*" + _UNIT)
 _MULT_AFTER = re.compile(r"^\s*(?:k|千|万|w)(?![a-z])")
@@ -502,6 +503,30 @@ class _ShortNames:
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+@lru_cache(maxsize=64)
+def _machine_words(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """For a machine named letters + number (WELD-2, CNC 1, LATHE3): the words people use
+    instead, "welding machine 2", "lathe no. 3", "cnc #1": a word beginning with the letters
+    (at least 3), "machine", "no.", "number" or "#", then the number ("welding 2 pcs" is not
+    a machine)."""
+    out = []
+    for name in names:
+        m = re.fullmatch(r"([a-z]{3,})[\s\-_]*(\d+)", unicodedata.normalize("NFKC", name).lower())
+        if m:
+            out.append((name, re.compile(rf"(?<![a-z]){m[1]}[a-z]*\s*(?:machine|no\.?|number|#)\s*0*{m[2]}(?!\d)")))
+    return tuple(out)
+
+
+def _machine_by_words(text: str, machines: Collection[str]) -> tuple[str, int, int] | None:
+    if not machines:
+        return None
+    for name, pattern in _machine_words(tuple(sorted(n for n in machines if isinstance(n, str)))):
+        m = pattern.search(text)
+        if m:
+            return name, m.start(), m.end()
+    return None
 
 
 def _match_customer(text: str, customers: Collection[str]) -> tuple[str, int, int] | None:
@@ -721,7 +746,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
 
     product_hit = _match_known(t, products)
     customer_hit = _match_customer(t, customers)
-    machine_hit = _match_known(t, machines)
+    machine_hit = _match_known(t, machines) or _machine_by_words(t, machines)
     work = t
     for hit in (product_hit, customer_hit, machine_hit):
         if hit:
@@ -742,6 +767,10 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after):
             continue  # "订单500件" / "order 2k": a quantity
         refs.append((rm.start(), rm.end(), rm[1], bool(_STRONG_REF_PREFIX.match(rm[0].strip()))))
+    for rm in _REF_BEFORE.finditer(work):  # "1042号订单": the number first
+        if not any(a <= rm.start(1) < b for a, b, _, _ in refs):
+            refs.append((rm.start(), rm.end(), rm[1], True))
+    refs.sort()
     features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
                          product_hit is not None, customer_hit is not None, machine_hit is not None)
     intent = slash_intent or _decide(t, features)
