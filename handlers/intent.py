@@ -204,7 +204,7 @@ _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|�
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
-              r"晚了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好",
+              r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好",
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
@@ -371,6 +371,7 @@ _RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|
                        r"(?:so|order|#)?[\s\-#]*\d+)$")
 
 
+_ORDER_WORD = re.compile(r"订单|单子|(?<![a-z])(?:orders?|delivery|shipment)(?![a-z])")
 _CUSTOMER_ORDERS = re.compile(r"订单|单子|的单|的货|那边|(?<![a-z])(?:orders?|open|backlog|jobs)(?![a-z])")
 
 
@@ -917,6 +918,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "change_date"
         if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
             return "expedite" if _EARLIER.search(t) else "change_date"
+    if change and f.has_date and not new_order and _DATE_WORD.search(t) and _ORDER_WORD.search(t):
+        return "change_date"  # "我们的订单能不能提前到下周一": which order is asked next
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
@@ -930,7 +933,7 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     if _MY_ORDERS_ONLY.match(t):
         return "list_orders"
-    if _STATUS.search(t) and (f.maybe_ref or _WHY.search(t)
+    if _STATUS.search(t) and (f.maybe_ref or _WHY.search(t) or f.has_product  # "the ETA on the gear housings"
                               or re.search(r"订单|单子|单|货|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
         return "order_status"
     if _HELP.search(t):

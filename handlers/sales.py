@@ -331,9 +331,10 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
 async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:
     """``/change REF date 2026-12-05`` or ``/change REF qty 300``."""
     _actor(ctx, "assess_change")
+    free_text = intent is not None  # the message as written: its first word is no order number
     intent = intent or await _intent(ctx, "/change " + args)
     words = args.split()
-    ref = intent.order or (words[0] if words else None)
+    ref = intent.order or (words[0] if words and not free_text else None)
     usage = ctx.say(render.esc(ctx.tr.gettext("Write e.g. /change SO-1042 date 2026-12-05 or /change SO-1042 qty 300")))
     if not ref:
         return usage

@@ -182,3 +182,10 @@ async def test_a_part_of_several_customers_names_asks_which(chat: Chat) -> None:
     assert "“olt” could be Bolt and Boltworks: which one?" in out[0].text
     out = await chat.say(SAM, "/orders works")
     assert "Open orders of Boltworks" in out[0].text and "SO-900" in out[0].text
+
+
+async def test_a_date_change_without_an_order_asks_for_one(linked: Chat) -> None:
+    out = await linked.say(SAM, "postpone our order to Dec 8")
+    assert "Write e.g. /change SO-" in out[0].text and "not an order number" not in out[0].text
+    out = await linked.say(TG["bob"], "can our order be moved earlier to Nov 30?")  # a customer's goes to sales
+    assert "decides on that" in out[0].text
