@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
@@ -379,6 +379,23 @@ def _norm_key(text: str) -> str:
     return re.sub(r"[\s\-_.·]+", "", text.casefold())
 
 
+Hit = tuple[str, int, int]  # a known name found in a text: the name, where it starts and ends
+
+
+def _names_key(names: Collection[str]) -> tuple[str, ...]:
+    """Known names as the hashable key of the cached pattern tables."""
+    return tuple(sorted({n for n in names if isinstance(n, str) and n.strip()}))
+
+
+def _first_match(patterns: Iterable[tuple[str, re.Pattern[str]]], text: str) -> Hit | None:
+    """The name of the first pattern found in ``text``, with where it was found."""
+    for name, pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return name, m.start(), m.end()
+    return None
+
+
 @lru_cache(maxsize=256)
 def _known_patterns(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """One loose pattern per known name: case-insensitive, any spacing/hyphens, plural s."""
@@ -486,13 +503,10 @@ class _ShortNames:
     cjk: dict[str, str]  # a part of a Chinese name -> the name
     longest: int
 
-    def find(self, text: str) -> tuple[str, int, int] | None:
-        for name, pattern in self.latin:
-            m = pattern.search(text)
-            if m:
-                return name, m.start(), m.end()
-        if not self.cjk:
-            return None
+    def find(self, text: str) -> Hit | None:
+        hit = _first_match(self.latin, text)
+        if hit or not self.cjk:
+            return hit
         runs = list(_CJK_RUN.finditer(text))
         for size in range(self.longest, 1, -1):  # the longest part named wins
             for run in runs:
@@ -520,23 +534,20 @@ def _machine_words(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]],
     return tuple(out)
 
 
-def _machine_by_words(text: str, machines: Collection[str]) -> tuple[str, int, int] | None:
+def _match_machine(text: str, machines: Collection[str]) -> Hit | None:
+    """A machine named in ``text``: by its name (loosely, or fuzzily), else in words."""
     if not machines:
         return None
-    for name, pattern in _machine_words(tuple(sorted(n for n in machines if isinstance(n, str)))):
-        m = pattern.search(text)
-        if m:
-            return name, m.start(), m.end()
-    return None
+    key = _names_key(machines)
+    return _match_key(text, key) or _first_match(_machine_words(key), text)
 
 
-def _match_customer(text: str, customers: Collection[str]) -> tuple[str, int, int] | None:
+def _match_customer(text: str, customers: Collection[str]) -> Hit | None:
     """A customer named in ``text``: in full (loosely, or fuzzily), else by a short form."""
-    hit = _match_known(text, customers)
-    if hit or not customers:
-        return hit
-    key = tuple(sorted({n for n in customers if isinstance(n, str) and n.strip()}))
-    return _short_names(key).find(text)
+    if not customers:
+        return None
+    key = _names_key(customers)
+    return _match_key(text, key) or _short_names(key).find(text)
 
 
 def match_customer(text: str, customers: Collection[str]) -> str | None:
@@ -547,15 +558,16 @@ def match_customer(text: str, customers: Collection[str]) -> str | None:
     return hit[0] if hit else None
 
 
-def _match_known(text: str, names: Collection[str]) -> tuple[str, int, int] | None:
+def _match_known(text: str, names: Collection[str]) -> Hit | None:
     """A known name in ``text``: exact (loose) first, then fuzzy on Latin word windows."""
-    if not names:
-        return None
-    key = tuple(sorted({n for n in names if isinstance(n, str) and n.strip()}))
-    for name, pattern in _known_patterns(key):
-        m = pattern.search(text)
-        if m:
-            return name, m.start(), m.end()
+    return _match_key(text, _names_key(names)) if names else None
+
+
+def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
+    """:func:`_match_known` on names already made a key."""
+    hit = _first_match(_known_patterns(key), text)
+    if hit:
+        return hit
     fuzzy = _fuzzy_names(key)
     if not fuzzy:
         return None
@@ -747,7 +759,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
 
     product_hit = _match_known(t, products)
     customer_hit = _match_customer(t, customers)
-    machine_hit = _match_known(t, machines) or _machine_by_words(t, machines)
+    machine_hit = _match_machine(t, machines)
     work = t
     for hit in (product_hit, customer_hit, machine_hit):
         if hit:
