@@ -381,14 +381,12 @@ async def late(ctx: Ctx, args: str = "", *, customer: str | None = None) -> list
     if ctx.actor is None:
         raise PermissionDenied("not_allowed")
     tr = ctx.tr
-    if customer and ctx.actor.role is not Role.CUSTOMER:
-        lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
-        late_lines = [line for line in lines if line.late_by > timedelta(0)]
-        return ctx.say(render.late_orders(tr, ctx.tz, late_lines,
-                                          tr.gettext("Late orders of {customer}", customer=customer)))
-    if can(ctx.actor, "view_plan") and ctx.actor.role is not Role.SALES:
+    if ctx.actor.role is Role.CUSTOMER:
+        customer = None  # a customer's list is their own (P1)
+    if customer is None and can(ctx.actor, "view_plan") and ctx.actor.role is not Role.SALES:
         plan = await current_plan(ctx.svc, ctx.actor)
         return ctx.say(render.late_orders(tr, ctx.tz, plan.etas, tr.gettext("Late orders")))
-    lines = await list_orders(ctx.svc, ctx.actor, limit=200)
+    lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
     late_lines = [line for line in lines if line.late_by > timedelta(0)]
-    return ctx.say(render.late_orders(tr, ctx.tz, late_lines, tr.gettext("Late orders")))
+    title = tr.gettext("Late orders of {customer}", customer=customer) if customer else tr.gettext("Late orders")
+    return ctx.say(render.late_orders(tr, ctx.tz, late_lines, title))
