@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from scheduler_core.reports.i18n import Tr
@@ -80,9 +80,11 @@ async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
 
 
-async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None) -> list[Reply]:
+async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_by: date | None = None) -> list[Reply]:
     """``/orders``: open orders, late and at risk first. Staff may name a customer, in full or
-    by a short form (``/orders ACME``, "精工的订单"); a customer sees their own (P1)."""
+    by a short form (``/orders ACME``, "精工的订单"); a customer sees their own (P1). With
+    ``due_by`` ("今天有哪些单要交", "what's due this week"): the orders promised by the end of
+    that day, soonest first, each with its promised date."""
     actor = _actor(ctx)
     tr = ctx.tr
     if actor.role is Role.CUSTOMER:
@@ -101,6 +103,8 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None) -> li
             else:
                 return ctx.say(render.fill(tr.gettext("No customer matches “{name}”. Customers: {names}"),
                                            name=args.strip(), names=tr.listing(known, limit=12)))
+    if due_by is not None:
+        return await _due_orders(ctx, customer, due_by)
     lines = await list_orders(ctx.svc, actor, limit=20, customer=customer)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
@@ -110,6 +114,28 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None) -> li
         title = tr.gettext("Open orders")
     text = render.order_lines(tr, ctx.tz, lines, title=title, show_customer=actor.role is not Role.CUSTOMER)
     return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
+
+
+_DUE_SHOWN = 20
+
+
+async def _due_orders(ctx: Ctx, customer: str | None, day: date) -> list[Reply]:
+    actor = _actor(ctx)
+    tr = ctx.tr
+    end = datetime.combine(day, time.max, tzinfo=ctx.tz)  # promised by the end of that factory day
+    lines = await list_orders(ctx.svc, actor, limit=1000, customer=customer, due_by=end)
+    when = tr.date(end, year=False)
+    if actor.role is Role.CUSTOMER:
+        title = tr.gettext("Your orders due by {date}", date=when)
+    elif customer:
+        title = tr.gettext("Orders of {customer} due by {date}", customer=customer, date=when)
+    else:
+        title = tr.gettext("Orders due by {date}", date=when)
+    shown = lines[:_DUE_SHOWN]
+    text = render.order_lines(tr, ctx.tz, shown, title=f"{title} ({len(lines)})", show_customer=actor.role is not Role.CUSTOMER,
+                              show_due=True, more=len(lines) - len(shown),
+                              empty=tr.gettext("No open order is promised by then."))
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
 
 
 async def complain(ctx: Ctx, text: str, ref: str | None = None) -> list[Reply]:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -59,6 +59,7 @@ class Intent:
     until: time | None = None  # or the clock time it runs again ("到下午3点", "until 15:30"); the
     # day it is back ("停机到12月5日") is ``date``
     late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
+    shift_days: int | None = None  # a date change relative to the promised date ("推迟3天" +3, "提前一周" -7)
 
 
 UNKNOWN = Intent("unknown")
@@ -114,6 +115,7 @@ _KEEP = frozenset((
     "switch", "twitch", "stitch", "promise", "premise", "soonest", "honest", "earnest",
     "insteed", "plan", "plans", "pleased", "pleas", "lease", "please", "paste", "taste",
     "deliver", "deliverd", "liver", "delivery", "shipping", "shopping", "skipping",
+    "deliveries", "delivers", "ships", "shipments", "busiest", "busier",
 ))
 
 
@@ -230,8 +232,12 @@ _KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|周报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况|"
+               r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
+               r"负荷最(?:高|大|重)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
                r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)",
                r"summary|overview|bottleneck|status report|how is the plan|how's the plan|plan status|"
+               r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
+               r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
                r"report (?:for|of) (?:today|the day|this week)")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
@@ -245,7 +251,8 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])report \d")
-_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了", r"finished|(?<![a-z])done|completed|produced|made|built")
+_SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
+_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built")
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
@@ -262,8 +269,10 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|派�
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next")
 _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要做|做哪些|做什么)|派工|待加工|"
+                    r"(?:我|我的)(?:今天|今日)?的?(?:活儿?|任务|工单)|(?:今天|今日)我的(?:活儿?|任务|工单)|我这台|我的(?:机器|设备|机台|机床)|"
                     r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$",
-                    r"what (?:should|do|shall) i (?:run|make|do|work on) next|my (?:jobs|work list)|dispatch list|"
+                    r"what (?:should|do|shall) i (?:run|make|do|work on) next|my (?:jobs|work list|tasks)|dispatch list|"
+                    r"(?:next|queue) (?:on|for) my (?:machine|station)|my (?:machine|station)'?s? (?:queue|next)|"
                     r"^(?:what'?s|what is) next[?？]?$|^next (?:job|jobs)[?？]?$")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
@@ -351,7 +360,7 @@ _REF = re.compile(
     r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})(?![\d]|,\d{3})"
 )
 _REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)")
-_UNIT = r"(?:件(?!数)|个(?!数|单|订单)|套|台|只(?!要|需|是|有|能)|支|片|条|pcs|pc|pieces|piece|units|unit|sets|ea|nos)(?![a-z])"
+_UNIT = r"(?:件(?!数)|个(?!数|(?:急|新|加急|紧急)?(?:单|订单))|套|台|只(?!要|需|是|有|能)|支|片|条|pcs|pc|pieces|piece|units|unit|sets|ea|nos)(?![a-z])"
 _UNIT_AFTER = re.compile(r"^\s*" + _UNIT)
 _MULT_AFTER = re.compile(r"^\s*(?:k|千|万|w)(?![a-z])")
 _STRONG_REF_PREFIX = re.compile(r"so|s\.o\.|订单|单号|编号|#|no\.")
@@ -589,6 +598,84 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
     return None
 
 
+# --- due-date windows and relative date changes ----------------------------------------------
+
+_DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出货|要发货|交货的|交付的|要发的|要出的",
+           r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|to (?:ship|deliver)(?![a-z])|"
+           r"to be (?:shipped|delivered)")
+_PERIOD = re.compile(r"今天|今日|明天|明日|后天|本周|这周|这个?星期|这个?礼拜|下周|下个?星期|下个?礼拜|本月|这个?月|下个?月|"
+                     r"(?<![a-z])(?:today|tomorrow|this week|next week|this month|next month|"
+                     r"(?:the )?end of (?:the |this )?(?:week|month))(?![a-z])")
+
+
+def _period_end(word: str, today: date) -> date:
+    """The last day of a period named for a due-date window: 今天, this week, 下个月 ..."""
+    if word in ("今天", "今日", "today"):
+        return today
+    if word in ("明天", "明日", "tomorrow"):
+        return today + timedelta(days=1)
+    if word == "后天":
+        return today + timedelta(days=2)
+    if "月" in word or "month" in word:
+        first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)  # next month's first
+        if "下" in word or "next" in word:
+            first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        return first - timedelta(days=1)
+    sunday = today + timedelta(days=6 - today.weekday())
+    return sunday + timedelta(days=7) if ("下" in word or "next" in word) else sunday
+
+
+def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
+    """"今天有哪些单子要交" / "what's due this week": the last day of the window and the span
+    naming a period (to mask), when a due word is present; a plain date is left to the caller."""
+    if not _DUE.search(text):
+        return None, None
+    m = _PERIOD.search(text)
+    if m is None:
+        return None, None
+    return _period_end(m[0], today), (m.start(), m.end())
+
+
+_SHIFT_AMOUNT = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|周|星期|礼拜)"
+_SHIFT_ZH = re.compile(r"(推迟|延后|往后推?|推后|顺延|提前)(?:交货|交|发货|出货)?\s*" + _SHIFT_AMOUNT)
+_SHIFT_ZH_SHORT = re.compile(r"(晚|早)\s*" + _SHIFT_AMOUNT + r"\s*(?:交|发|出|到)")
+_SHIFT_EN = re.compile(r"(?<![a-z])(?<!in )(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple of)\s+"
+                       r"(days?|weeks?)(?:\s+(earlier|sooner|ahead|forward|later|back))?(?![a-z])")
+_LATER_EN = re.compile(r"postpone|(?:push|move|put|set)(?:ed|ing)? (?:[\w-]+ )?(?:back|out)|delay|extend|later")
+_EARLIER_EN = re.compile(r"earlier|sooner|(?:bring|brought|move|moved|pull|pulled) (?:[\w-]+ )?(?:forward|up|in)(?![a-z])|advance")
+_EN_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "a couple of": 2}
+
+
+def _shift(text: str) -> tuple[int, tuple[int, int]] | None:
+    """A date change by an amount, not to a date: "推迟3天" +3, "提前一周" -7, "晚两天交" +2,
+    "two days earlier" -2, "push it out by a week" +7 (days, and the span to mask). A
+    statement of lateness is none: "晚了3天", "3 days late"."""
+    m = _SHIFT_ZH.search(text) or _SHIFT_ZH_SHORT.search(text)
+    if m:
+        n = int(m[2]) if m[2].isdigit() else cn_to_int(m[2])
+        sign = -1 if m[1] in ("提前", "早") else 1
+        unit = 1 if m[3] in ("天", "日") else 7
+    else:
+        m = _SHIFT_EN.search(text)
+        if m is None:
+            return None
+        n = int(m[1]) if m[1].isdigit() else _EN_SMALL.get(m[1])
+        after = m[3]
+        if after:
+            sign = -1 if after in ("earlier", "sooner", "ahead", "forward") else 1
+        elif _EARLIER_EN.search(text):
+            sign = -1
+        elif _LATER_EN.search(text):
+            sign = 1
+        else:
+            return None
+        unit = 1 if m[2].startswith("day") else 7
+    if not n:
+        return None
+    return sign * n * unit, (m.start(), m.end())
+
+
 def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
@@ -695,6 +782,8 @@ class _Features:
     has_product: bool
     has_customer: bool
     has_machine: bool = False
+    due: bool = False  # a due-date window: "今天要交的", "due this week"
+    shift: bool = False  # a date change by an amount: "推迟3天", "two days earlier"
 
     @property
     def has_ref(self) -> bool:
@@ -764,10 +853,18 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     for hit in (product_hit, customer_hit, machine_hit):
         if hit:
             work = _mask(work, hit[1], hit[2])
+    due_by, period = _due_window(work, today)
+    if period:
+        work = _mask(work, *period)
+    shifted = _shift(work)
+    if shifted:
+        work = _mask(work, *shifted[1])
     dates = find_dates(work, today)
     when = dates[-1][2] if dates else None
     for start, end, _ in dates:
         work = _mask(work, start, end)
+    if due_by is None and when is not None and _DUE.search(work):
+        due_by = when
     step: int | None = None
     sm = _STEP.search(work)
     if sm:  # a step number is never a quantity
@@ -785,14 +882,16 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             refs.append((rm.start(), rm.end(), rm[1], True))
     refs.sort()
     features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
-                         product_hit is not None, customer_hit is not None, machine_hit is not None)
+                         product_hit is not None, customer_hit is not None, machine_hit is not None,
+                         due=due_by is not None, shift=shifted is not None)
     intent = slash_intent or _decide(t, features)
 
     if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
         refs = [r for r in refs if r[3]]
         features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
-                             product_hit is not None, customer_hit is not None, machine_hit is not None)
+                             product_hit is not None, customer_hit is not None, machine_hit is not None,
+                             due=due_by is not None, shift=shifted is not None)
     order, quantity = _roles(intent, features)
 
     product = product_hit[0] if product_hit else None
@@ -814,7 +913,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         order=order if intent in _ORDER_INTENTS else None,
         quantity=quantity if intent in _QTY_INTENTS else None,
         product=product,
-        date=when if intent in _DATE_INTENTS else stop.day,
+        date=due_by if intent == "list_orders" else when if intent in _DATE_INTENTS else stop.day,
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
@@ -823,6 +922,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         minutes=stop.minutes,
         until=stop.at,
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
+        shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
     )
 
 
@@ -868,15 +968,15 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "gantt"
     if _KPI.search(t) and not f.has_ref:  # "will SO-1042 be an on-time delivery?": its status
         return "kpi"
-    if _LATE_LIST.search(t) and not f.has_ref and not _WHY.search(t):  # "why is my order late": its status
-        return "late_orders"
+    if _LATE_LIST.search(t) and not f.has_ref and (not _WHY.search(t) or _SEVERAL.search(t)):
+        return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
     if _SUMMARY.search(t) and not _LIST.search(t):  # "overview of my orders": a list
         return "summary"
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
         return "machine_up"
     if _DOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
         return "machine_down"
-    if _QUEUE.search(t) and (f.has_machine or _QUEUE_STRONG.search(t)) and not f.has_ref:
+    if ((_QUEUE.search(t) and f.has_machine) or _QUEUE_STRONG.search(t)) and not f.has_ref:
         return "machine_queue"
     if _REPORT.search(t):
         return "report_progress"
@@ -913,6 +1013,9 @@ def _decide(t: str, f: _Features) -> IntentName:
     rush = _RUSH_STRONG.search(t) or (_RUSH_WEAK.search(t) and not promise)
     change = _CHANGE.search(t)
     new_order = f.has_product or any(n.unit or n.strong for n in f.numbers)
+    if f.shift and not f.has_date and not rush and (f.maybe_ref or change or _ORDER_WORD.search(t)
+                                                    or _DATE_WORD.search(t) or _EARLIER.search(t)):
+        return "change_date"  # "SO-1042 推迟3天", "can we move 1042 two days earlier"
     if (_EXPEDITE.search(t) or (rush and f.has_ref)) and not new_order and not f.has_date:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
@@ -932,6 +1035,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "expedite" if _EARLIER.search(t) else "change_date"
     if change and f.has_date and not new_order and _DATE_WORD.search(t) and _ORDER_WORD.search(t):
         return "change_date"  # "我们的订单能不能提前到下周一": which order is asked next
+    if f.due and not f.maybe_ref and not new_order and not rush and not change:
+        return "list_orders"  # "今天有哪些单子要交", "what's due this week": due by then
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"

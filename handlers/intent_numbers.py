@@ -1,5 +1,5 @@
 """Numbers in chat text: Chinese numerals (``五百``, ``两千五``, ``一万二千``), suffixed numbers
-(``2k``, ``1.5万``, ``3千``) and grouped digits (``1,200``).
+(``2k``, ``1.5万``, ``3千``, ``5百``) and grouped digits (``1,200``).
 
 Pure and small on purpose: the chat answers in milliseconds, and ``cn2an`` (a test-time oracle
 for these functions) takes ~90 ms to import.
@@ -25,7 +25,7 @@ CN_NUMERAL = re.compile(r"[零〇一壹二贰两俩三叁四肆五伍六陆七�
 
 #: An Arabic number with optional grouping, decimals and a k/千/万 multiplier.
 NUMBER = re.compile(
-    r"(?<!\d)(?<!\d[.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(k|K|千|万|w|W)(?![a-zA-Z])(\d)?)?(?![\d])"
+    r"(?<!\d)(?<!\d[.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(k|K|百|千|万|w|W)(?![a-zA-Z])(\d)?)?(?![\d])"
 )
 
 _EN_UNITS = {
@@ -40,7 +40,7 @@ EN_NUMBER = re.compile(
     r"(?P<m>hundred|thousand|k)(?![a-z])"
 )
 
-_MULT = {"k": 1000, "K": 1000, "千": 1000, "万": 10_000, "w": 10_000, "W": 10_000}
+_MULT = {"k": 1000, "K": 1000, "百": 100, "千": 1000, "万": 10_000, "w": 10_000, "W": 10_000}
 
 
 def cn_to_int(text: str) -> int | None:

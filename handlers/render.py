@@ -134,13 +134,16 @@ def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
     return "\n".join(lines)
 
 
-def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool) -> str:
-    """A short list of orders: ref, (customer,) product and quantity, ETA, on time or late."""
+def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool,
+                show_due: bool = False, more: int = 0, empty: str | None = None) -> str:
+    """A short list of orders: ref, (customer,) product and quantity, (promised date,) ETA, on
+    time or late; ``more`` orders not shown are counted at the end."""
     out = [f"<b>{esc(title)}</b>"]
     if not lines:
-        out.append(esc(tr.gettext("No open orders.")))
+        out.append(esc(empty or tr.gettext("No open orders.")))
         return "\n".join(out)
     for o in lines:
+        due = fill(tr.gettext("due {date}"), date=_short(tr, o.due, tz)) + " · " if show_due else ""
         who = f"{esc(o.customer)} · " if show_customer else ""
         star = "★ " if o.vip and show_customer else ""
         state = ("⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
@@ -148,7 +151,9 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
         if o.status in (OrderStatus.DONE, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
             state = esc(_status_word(tr, o.status))
         out.append(f"{star}<b>{esc(o.ref)}</b> {who}{esc(o.product)} × {esc(tr.number(o.quantity))} · "
-                   f"{esc(tr.gettext('ETA'))} {esc(_short(tr, o.eta, tz))} {state}")
+                   f"{due}{esc(tr.gettext('ETA'))} {esc(_short(tr, o.eta, tz))} {state}")
+    if more > 0:
+        out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", more)))
     return "\n".join(out)
 
 

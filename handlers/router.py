@@ -104,8 +104,13 @@ class ChatRouter:
         except Exception:
             log.exception("cannot resolve the sender of a chat message")
             raise
+        return await self._polite(ctx, self._dispatch(ctx))
+
+    @staticmethod
+    async def _polite(ctx: Ctx, replies: Awaitable[list[Reply]]) -> list[Reply]:
+        """``replies``, or the polite reply for a use case's error."""
         try:
-            return await self._dispatch(ctx)
+            return await replies
         except ServiceError as exc:
             return ctx.say(render.error(ctx.tr, exc))
 
@@ -141,7 +146,10 @@ class ChatRouter:
         state = ctx.session()
         if state is not None:
             if state.get("flow") == "rush":
-                return await sales.rush_text(ctx, text)
+                try:
+                    return await sales.rush_text(ctx, text)
+                except sales.AnotherRequest as other:  # the questions are over: the message as any other
+                    return other.replies + await self._polite(ctx, self._free_text(ctx, text))
             if state.get("flow") == "survey":
                 return await customer.survey_comment(ctx, text)
         return await self._free_text(ctx, text)
@@ -182,11 +190,11 @@ class ChatRouter:
         if named and (kind == "late_orders" or (kind == "order_status" and not intent.order and intent.late)):
             return await sales.late(ctx, customer=named)
         if named and (kind == "list_orders" or (kind == "order_status" and not intent.order)):
-            return await customer.orders(ctx, customer=named)
+            return await customer.orders(ctx, customer=named, due_by=intent.date if kind == "list_orders" else None)
         if kind == "order_status":
             return await customer.status(ctx, intent.order or "", late_only=intent.late)
         if kind == "list_orders":
-            return await customer.orders(ctx)
+            return await customer.orders(ctx, due_by=intent.date)
         if kind == "late_orders":
             return await sales.late(ctx)
         if kind == "complaint":

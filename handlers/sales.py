@@ -28,7 +28,7 @@ from scheduler_core.services.errors import InvalidInput, PermissionDenied, Servi
 from scheduler_core.services.policy import can, require
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.refs import normalise_ref
-from scheduler_core.services.status import current_plan, list_orders
+from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeProposal
 
 from . import render
@@ -38,6 +38,7 @@ from .types import Button, Reply
 
 __all__ = [
     "DUE_TIME",
+    "AnotherRequest",
     "cancel_command",
     "change_command",
     "confirm_action",
@@ -122,10 +123,11 @@ async def rush_command(ctx: Ctx, args: str) -> list[Reply]:
     return await rush_message(ctx, await _intent(ctx, "rush " + args))
 
 
-async def rush_message(ctx: Ctx, intent: Intent) -> list[Reply]:
-    """A rush asked in one message; what is missing is asked for."""
+async def rush_message(ctx: Ctx, intent: Intent, answers: dict[str, Any] | None = None) -> list[Reply]:
+    """A rush asked in one message; what is missing is asked for. ``answers``: those given so far
+    in the rush questions, which the message's details replace."""
     _actor(ctx, "assess_change")
-    state: dict[str, Any] = {"flow": "rush"}
+    state: dict[str, Any] = {**(answers or {}), "flow": "rush"}
     customers = await ctx.deps.customers()
     if intent.customer:
         name = _match(intent.customer, customers)
@@ -251,49 +253,112 @@ def _quantity(text: str) -> int | None:
 
 _STOP_WORDS = re.compile(r"(?:stop|quit|exit|abort|never ?mind|forget it|cancel|停|停止|退出|结束|算了|不用了|不要了|取消|不插了)"
                          r"[\s!！.。]*", re.IGNORECASE)
+_YES = frozenset(("y", "yes", "是", "是的", "要", "对", "好", "ok"))
+
+# what a message typed instead of an answer may parse as and still not ask for anything else
+_NO_REQUEST = frozenset(("unknown", "rush", "help", "greeting", "thanks"))
+
+
+class AnotherRequest(Exception):
+    """A message typed during the rush questions that answers nothing but asks for something else
+    ("SO-1320 到哪了", "取消 SO-1450"): the questions are over, nothing was changed, and the message
+    is answered as any other free text, after :attr:`replies` (which say so)."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__("not an answer to the rush questions")
+        self.replies = replies
 
 
 async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
-    """An answer typed during the /rush conversation ("stop" / "算了" leaves it, "help" explains)."""
+    """An answer typed during the /rush conversation ("stop" / "算了" leaves it, "help" explains).
+
+    Raises:
+        AnotherRequest: ``text`` answers nothing but is a request of its own.
+    """
     state = ctx.session() or {"flow": "rush"}
     tr = ctx.tr
     if _STOP_WORDS.fullmatch(text.strip()):
-        ctx.end_session()
-        return ctx.say(render.esc(tr.gettext("Stopped; nothing was changed.")))
+        return _stopped(ctx)
     intent = await _intent(ctx, text)
     if intent.intent == "help":
         return ctx.say(render.esc(tr.gettext("I am asking for a rush order step by step: answer the question, "
                                              "or press Stop (or write stop) to leave it."))) + await _ask(ctx)
     missing = next((f for f in _FIELDS if f not in state), None)
-    if missing == "customer":
-        name = _match(text, await ctx.deps.customers())
-        if name is None:
-            return ctx.say(render.fill(tr.gettext("I do not know a customer called {name}."), name=text[:60])) \
-                + await _ask(ctx)
-        state["customer"] = name
-    elif missing == "product":
-        name = _match(text, await ctx.deps.products())
-        if name is None:
-            return ctx.say(render.error(tr, InvalidInput("unknown_product", product=text[:60]))) + await _ask(ctx)
-        state["product"] = name
-    elif missing == "quantity":
-        q = _quantity(text)
-        if q is None:
-            q = intent.quantity
-        if q is None:
-            return ctx.say(render.fill(tr.gettext("{text} is not a quantity."), text=text[:60])) + await _ask(ctx)
-        state["quantity"] = q
-    elif missing == "date":
-        day = _iso(text) or intent.date
-        if day is None:
-            return ctx.say(render.error(tr, InvalidInput("bad_date", value=text[:60]))) + await _ask(ctx)
-        state["date"] = day.isoformat()
-    elif missing == "priority":
-        answer = text.strip().casefold()
-        state["priority"] = answer in ("y", "yes", "是", "是的", "要", "对", "好", "ok")
+    if missing is None:
+        return await _ask(ctx)
+    answer = await _answer(ctx, missing, text)  # an answer as written wins over what else it may mean
+    if answer is None:
+        if intent.intent == "cancel" and intent.order is None:  # "取消这个插单", "cancel this rush"
+            return _stopped(ctx)
+        if intent.intent == "rush" and (intent.customer or intent.product or intent.quantity is not None
+                                        or intent.date is not None):
+            # a rush asked anew ("插单 ACME BR-1 200件 12月5日前"): its details replace the answers so far;
+            # one for another customer starts afresh
+            same = intent.customer is None or intent.customer == state.get("customer")
+            return await rush_message(ctx, intent, dict(state) if same else None)
+        if _another_request(intent, missing):
+            ctx.end_session()
+            raise AnotherRequest(ctx.say(render.esc(tr.gettext(
+                "I have left the rush order questions; nothing was changed."))))
+        answer = await _loose_answer(ctx, missing, text)
+    if answer is None:
+        if missing == "customer":
+            wrong = render.fill(tr.gettext("I do not know a customer called {name}."), name=text[:60])
+        elif missing == "product":
+            wrong = render.error(tr, InvalidInput("unknown_product", product=text[:60]))
+        elif missing == "quantity":
+            wrong = render.fill(tr.gettext("{text} is not a quantity."), text=text[:60])
+        else:
+            wrong = render.error(tr, InvalidInput("bad_date", value=text[:60]))
+        return ctx.say(wrong) + await _ask(ctx)
+    state[missing] = answer
     problem = _check(ctx, state)
     ctx.start_session(state)
     return (problem or []) + await _ask(ctx)
+
+
+def _stopped(ctx: Ctx) -> list[Reply]:
+    ctx.end_session()
+    return ctx.say(render.esc(ctx.tr.gettext("Stopped; nothing was changed.")))
+
+
+async def _answer(ctx: Ctx, field: str, text: str) -> object | None:
+    """``text`` as the answer for ``field`` as written (a known name, a number, an ISO date, yes), or None."""
+    if field == "customer":
+        return _match(text, await ctx.deps.customers())
+    if field == "product":
+        return _match(text, await ctx.deps.products())
+    if field == "quantity":
+        return _quantity(text)
+    if field == "date":
+        day = _iso(text)
+        return day.isoformat() if day is not None else None
+    return True if text.strip().casefold() in _YES else None  # priority
+
+
+async def _loose_answer(ctx: Ctx, field: str, text: str) -> object | None:
+    """The answer for ``field`` in a text that is no request of its own: a date or a quantity as the
+    parser reads one ("Dec 5", "12月5日", "下周三要"; "五百件", "要500件", "two thousand"); for the
+    priority question anything but yes is no."""
+    if field == "date":
+        day = (await _intent(ctx, "/rush " + text)).date
+        return day.isoformat() if day is not None else None
+    if field == "quantity":
+        return (await _intent(ctx, "/rush " + text)).quantity
+    return False if field == "priority" else None
+
+
+def _another_request(intent: Intent, field: str) -> bool:
+    """Whether ``intent``, typed instead of an answer for ``field``, asks for something else."""
+    kind = intent.intent
+    if kind in _NO_REQUEST:
+        return False
+    if kind == "expedite" and intent.order is None:
+        return False  # "尽快" / "ASAP": as soon as possible, for this order
+    if field == "customer" and kind == "list_orders" and intent.customer:
+        return False  # "ACME公司", "for ACME": a customer's name with words around it
+    # "delivery by Dec 5", "要在12月5日前发货": a date with words around it
+    return not (field == "date" and intent.date is not None and intent.order is None)
 
 
 def _iso(text: str) -> date | None:
@@ -348,6 +413,9 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
             return usage
         return await run_change(ctx, ChangeQuantity(ref, qty))
     day = intent.date or next((d for w in words[1:] if (d := _iso(w)) is not None), None)
+    if day is None and intent.shift_days:  # "1042 推迟3天": the promised date, moved by that much
+        view = await get_order_status(ctx.svc, _actor(ctx, "assess_change"), ref)
+        return await run_change(ctx, ChangeDue(ref, view.due + timedelta(days=intent.shift_days)))
     if day is None:
         if intent.intent == "change_date":  # "1042 往后推": the order is known, the date is not
             return ctx.say(render.esc(ctx.tr.gettext(

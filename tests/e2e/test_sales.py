@@ -189,3 +189,81 @@ async def test_a_date_change_without_an_order_asks_for_one(linked: Chat) -> None
     assert "Write e.g. /change SO-" in out[0].text and "not an order number" not in out[0].text
     out = await linked.say(TG["bob"], "can our order be moved earlier to Nov 30?")  # a customer's goes to sales
     assert "decides on that" in out[0].text
+
+
+async def test_another_request_during_the_rush_questions_leaves_them_and_is_answered(linked: Chat) -> None:
+    await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "where is SO-104")  # instead of a customer: a status question
+    assert out[0].text == "I have left the rush order questions; nothing was changed."
+    assert "Order SO-104: 60 × P" in out[1].text and "Expected:" in out[1].text
+    out = await linked.say(SAM, "ACME")  # the questions are over: a name is free text again
+    assert "Open orders of ACME" in out[0].text and "Which product" not in out[-1].text
+    await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "how soon can you make 100 P")
+    assert out[0].text.startswith("I have left the rush order questions")
+    assert "100 × P: earliest delivery" in out[1].text and "With priority" in out[1].text
+    out = await linked.say(SAM, "/rush")
+    await linked.click(SAM, out[0].button("ACME"))
+    out = await linked.say(SAM, "P")
+    assert "How many P" in out[0].text
+    out = await linked.say(SAM, "cancel SO-104")  # at the quantity question
+    assert out[0].text.startswith("I have left") and "Cancel SO-104: impact preview" in out[-1].text
+    out = await linked.say(SAM, "300")  # not the rush's quantity any more
+    assert "Needed by" not in out[-1].text
+    await linked.say(SAM, "/language zh")
+    await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "取消 SO-1450")
+    assert [o.text for o in out] == ["已退出插单流程，没有任何改动。", "⚠️ 未找到订单 SO-1450。"]
+    await linked.say(SAM, "/rush")
+    out = await linked.say(SAM, "取消这个插单")  # the rush itself, no order: stops the questions
+    assert [o.text for o in out] == ["已结束，没有任何改动。"]
+    async with linked.shop.svc.uow() as uow:
+        assert await uow.orders.get("SO-106") is None
+
+
+async def test_a_wrong_answer_that_asks_for_nothing_else_gets_the_question_again(linked: Chat) -> None:
+    out = await linked.say(SAM, "/rush")
+    for text in ("AMCE", "hello", "ACME Corp"):  # a typo, a greeting, a name with a word around it
+        out = await linked.say(SAM, text)
+        assert out[0].text == f"I do not know a customer called {text}.", out[0].text
+        assert "which customer" in out[-1].text and out[-1].button("ACME")
+    out = await linked.click(SAM, out[-1].button("ACME"))
+    out = await linked.say(SAM, "PX")
+    assert "Unknown product PX" in out[0].text and "Which product for ACME" in out[-1].text
+    out = await linked.say(SAM, "P")
+    out = await linked.say(SAM, "three")
+    assert out[0].text == "three is not a quantity." and "How many P" in out[-1].text
+    out = await linked.say(SAM, "要五百件")  # a quantity as the parser reads one
+    assert "Needed by" in out[-1].text
+    out = await linked.say(SAM, "whenever")
+    assert "whenever is not a date" in out[0].text and "Needed by" in out[-1].text
+    out = await linked.say(SAM, "尽快")  # as soon as possible: no other request, and no date either
+    assert "尽快 is not a date" in out[0].text and "Needed by" in out[-1].text
+    out = await linked.say(SAM, "Dec 5")  # a date as the question's examples write it
+    assert "ahead of other orders" in out[0].text
+    out = await linked.click(SAM, out[0].button("Yes"))
+    assert "Rush order SO-106: impact preview" in out[-1].text
+    await linked.click(SAM, out[-1].button("Confirm"))
+    async with linked.shop.svc.uow() as uow:
+        record = await uow.orders.get("SO-106")
+    assert record is not None and record.order.quantity == 500
+
+
+async def test_a_rush_asked_anew_during_the_questions_takes_its_details(linked: Chat) -> None:
+    out = await linked.say(SAM, "/rush")
+    await linked.click(SAM, out[0].button("ACME"))
+    out = await linked.say(SAM, "rush 300 by Dec 5")  # the customer answered so far is kept
+    assert "Which product for ACME" in out[-1].text
+    out = await linked.say(SAM, "P")
+    assert "Rush order SO-106: impact preview" in out[-1].text
+    await linked.click(SAM, out[-1].button("Confirm"))
+    out = await linked.say(SAM, "/rush")
+    await linked.click(SAM, out[0].button("ACME"))
+    out = await linked.say(SAM, "P")
+    out = await linked.say(SAM, "rush 200 of P for Bolt by Dec 5")  # another customer's: afresh
+    assert "Rush order SO-107: impact preview" in out[-1].text
+    await linked.click(SAM, out[-1].button("Confirm"))
+    async with linked.shop.svc.uow() as uow:
+        first, second = await uow.orders.get("SO-106"), await uow.orders.get("SO-107")
+    assert first is not None and (first.order.customer, first.order.quantity) == ("ACME", 300)
+    assert second is not None and (second.order.customer, second.order.quantity) == ("Bolt", 200)

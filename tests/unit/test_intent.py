@@ -429,3 +429,57 @@ def test_customers_are_known_by_their_short_names(text: str, expected: str | Non
 def test_a_customer_named_by_a_short_name_scopes_the_question(text: str, customer: str, intent: str) -> None:
     got = parse(text, today=date(2026, 11, 23), products=("P-100",), customers=_COMPANIES)
     assert (got.intent, got.customer) == (intent, customer)
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("SO-1042 推迟3天", 3), ("1042往后推一周", 7), ("1042 延后两天", 2), ("1042能早两天交吗", -2),
+    ("客户要求1055提前两天交", -2), ("1042的交期提前一周", -7), ("1042 晚三天交也可以", 3),
+    ("can we move 1042 two days earlier", -2), ("push SO-1042 out by 3 days", 3), ("delay 1042 by a week", 7),
+    ("bring SO-1042 forward a week", -7), ("1042 postpone 2 weeks", 14), ("SO-1042 a couple of days later", 2),
+])
+def test_a_date_change_by_an_amount(text: str, days: int) -> None:
+    got = parse(text, today=date(2026, 11, 20))
+    assert (got.intent, got.order, got.shift_days, got.date) == ("change_date", got.order, days, None)
+    assert got.order is not None and got.quantity is None
+
+
+@pytest.mark.parametrize("text", [
+    "SO-1042 晚了3天", "SO-1042 is 3 days late", "为什么1042延期了3天", "can you deliver 1042 in 3 days",
+    "SO-1042 推迟到12月5日", "SO-1042 延期6天",  # lateness as the chat itself shows it, or a date: no amount
+])
+def test_lateness_or_a_date_is_no_amount(text: str) -> None:
+    assert parse(text, today=date(2026, 11, 20)).shift_days is None
+
+
+@pytest.mark.parametrize(("text", "today", "by"), [
+    ("今天有哪些单子要交", date(2026, 11, 20), date(2026, 11, 20)),
+    ("what's due tomorrow", date(2026, 11, 20), date(2026, 11, 21)),
+    ("what's due this week", date(2026, 11, 20), date(2026, 11, 22)),  # a Friday: to Sunday
+    ("这周要交的订单", date(2026, 11, 22), date(2026, 11, 22)),  # on the Sunday itself
+    ("下周要交的订单", date(2026, 11, 20), date(2026, 11, 29)),
+    ("本月要交货的有哪些", date(2026, 11, 20), date(2026, 11, 30)),
+    ("what's due next month", date(2026, 12, 3), date(2027, 1, 31)),  # across the year end
+    ("deliveries this month", date(2026, 12, 31), date(2026, 12, 31)),
+    ("orders due by next tuesday", date(2026, 11, 20), date(2026, 11, 24)),
+    ("12月5日前要交的订单", date(2026, 11, 20), date(2026, 12, 5)),
+])
+def test_a_due_window_lists_orders_promised_by_its_last_day(text: str, today: date, by: date) -> None:
+    got = parse(text, today=today)
+    assert (got.intent, got.date, got.order) == ("list_orders", by, None)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("SO-1042 明天要交吗", "order_status"),  # one order's date: its status
+    ("明天要交500个BR-1能做到吗", "promise"),  # a product and a quantity: a new order
+    ("客户要交期提前到明天 1042", "change_date"),
+])
+def test_a_due_word_with_an_order_or_a_new_order_is_no_window(text: str, intent: str) -> None:
+    got = parse(text, today=date(2026, 11, 20), products=["BR-1"])
+    assert got.intent == intent
+
+
+@pytest.mark.parametrize(("text", "qty"), [("SO-1042 完成 3百", 300), ("rush 2百5 of Widget", 250), ("插一个急单 Widget 200件", 200),
+                                           ("加个急单，法兰盘五百件", 500)])
+def test_hundreds_and_an_order_counted_as_one(text: str, qty: int) -> None:
+    got = parse(text, today=date(2026, 11, 20), products=["Widget", "法兰盘"])
+    assert got.quantity == qty
