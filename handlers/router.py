@@ -152,6 +152,9 @@ class ChatRouter:
                     return other.replies + await self._polite(ctx, self._free_text(ctx, text))
             if state.get("flow") == "survey":
                 return await customer.survey_comment(ctx, text)
+        decided = await sales.typed_decision(ctx, text)  # "确认" / "cancel" after an impact preview
+        if decided is not None:
+            return decided
         return await self._free_text(ctx, text)
 
     async def _button(self, ctx: Ctx, data: str) -> list[Reply]:

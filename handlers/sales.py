@@ -50,6 +50,7 @@ __all__ = [
     "rush_message",
     "rush_set_action",
     "rush_text",
+    "typed_decision",
 ]
 
 DUE_TIME = time(18, 0)
@@ -85,7 +86,33 @@ def _preview(ctx: Ctx, p: ChangeProposal, *, edit: bool = False) -> list[Reply]:
                     subject=p.subject)
     no = ctx.button("✖️ " + tr.gettext("Cancel"), "reject", _SALES, single_use=True, ttl=ttl, token=p.token,
                     subject=p.subject)
+    _memory(ctx)[_PENDING] = {"token": p.token, "subject": p.subject, "expires": p.expires}
     return ctx.say(render.proposal(tr, ctx.tz, p, minutes=minutes), [ok, no], edit=edit)
+
+
+_PENDING = "proposal"  # the last preview shown in this chat, which "确认" / "cancel" typed as a message decide
+_CONFIRM_WORDS = re.compile(r"(?:好的?|ok|okay|yes|是的?|对)?[\s,，!！.。]*"
+                            r"(?:确认|确定|确认执行|确认插单|就这样|执行|confirm(?:ed)?|go ahead|do it|apply it?)[\s!！.。]*",
+                            re.IGNORECASE)
+_REJECT_WORDS = re.compile(r"(?:取消|不要了|算了|放弃|不用了|不改了|不插了|cancel(?: it)?|no|never ?mind|forget it|abort|don'?t)"
+                           r"[\s!！.。]*", re.IGNORECASE)
+
+
+def _memory(ctx: Ctx) -> dict[str, Any]:
+    return ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)
+
+
+async def typed_decision(ctx: Ctx, text: str) -> list[Reply] | None:
+    """"确认" / "confirm" or "取消" / "cancel" typed after an impact preview does what its buttons
+    do, for that preview while it is valid; None when ``text`` is no such word or nothing waits."""
+    confirm = _CONFIRM_WORDS.fullmatch(text.strip())
+    if not confirm and not _REJECT_WORDS.fullmatch(text.strip()):
+        return None
+    pending = _memory(ctx).get(_PENDING)
+    if pending is None or pending["expires"] <= ctx.now() or ctx.actor is None or not can(ctx.actor, "assess_change"):
+        return None
+    args = {"token": pending["token"], "subject": pending["subject"]}
+    return await (confirm_action(ctx, args, edit=False) if confirm else reject_action(ctx, args, edit=False))
 
 
 async def run_change(ctx: Ctx, change: Change) -> list[Reply]:
@@ -94,21 +121,31 @@ async def run_change(ctx: Ctx, change: Change) -> list[Reply]:
     return _preview(ctx, await_msg)
 
 
-async def confirm_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+async def confirm_action(ctx: Ctx, args: dict[str, Any], *, edit: bool = True) -> list[Reply]:
+    """Confirm pressed (or typed, ``edit=False``: the answer is a new message)."""
     actor = _actor(ctx, "confirm_change")
+    _forget_pending(ctx, str(args["token"]))
     result = await confirm_change(ctx.svc, actor, str(args["token"]))
     if result.applied:
         ctx.deps.forget()
-        return ctx.say(render.outcome(ctx.tr, ctx.tz, result, str(args.get("subject", ""))), edit=True)
+        return ctx.say(render.outcome(ctx.tr, ctx.tz, result, str(args.get("subject", ""))), edit=edit)
     assert result.proposal is not None
-    return _preview(ctx, result.proposal, edit=True)
+    return _preview(ctx, result.proposal, edit=edit)
 
 
-async def reject_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+async def reject_action(ctx: Ctx, args: dict[str, Any], *, edit: bool = True) -> list[Reply]:
+    """Cancel pressed (or typed)."""
     actor = _actor(ctx, "assess_change")
+    _forget_pending(ctx, str(args["token"]))
     await reject_change(ctx.svc, actor, str(args["token"]))
     text = render.fill(ctx.tr.gettext("Cancelled: nothing was changed for {ref}."), ref=args.get("subject", ""))
-    return ctx.say("✖️ " + text, edit=True)
+    return ctx.say("✖️ " + text, edit=edit)
+
+
+def _forget_pending(ctx: Ctx, token: str) -> None:
+    memory = _memory(ctx)
+    if memory.get(_PENDING, {}).get("token") == token:
+        del memory[_PENDING]
 
 
 # --- rush: one message or a short conversation ------------------------------------------------------------
@@ -429,6 +466,9 @@ async def cancel_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
     if not args.strip() and (intent is None or intent.order is None):
         if ctx.end_session() is not None:
             return ctx.say(render.esc(ctx.tr.gettext("Stopped; nothing was changed.")))
+        decided = await typed_decision(ctx, "cancel")  # "/cancel" after a preview: that preview
+        if decided is not None:
+            return decided
         return ctx.say(render.esc(ctx.tr.gettext("Write the order to cancel, e.g. /cancel SO-1042")))
     _actor(ctx, "assess_change")
     ref = intent.order if intent is not None and intent.order else args.split()[0]

@@ -267,3 +267,29 @@ async def test_a_rush_asked_anew_during_the_questions_takes_its_details(linked: 
         first, second = await uow.orders.get("SO-106"), await uow.orders.get("SO-107")
     assert first is not None and (first.order.customer, first.order.quantity) == ("ACME", 300)
     assert second is not None and (second.order.customer, second.order.quantity) == ("Bolt", 200)
+
+
+async def test_confirm_or_cancel_typed_after_a_preview_decide_it(linked: Chat) -> None:
+    out = await linked.say(SAM, "cancel")  # nothing waits: as before
+    assert "Write the order to cancel" in out[0].text
+    out = await linked.say(SAM, "/change SO-105 qty 200")
+    assert "New quantity for SO-105" in out[-1].text
+    out = await linked.say(SAM, "cancel")
+    assert out[0].text == "✖️ Cancelled: nothing was changed for SO-105." and out[0].method == "sendMessage"
+    out = await linked.say(SAM, "confirm")  # that preview is decided: nothing waits any more
+    assert "Confirmed" not in out[0].text
+    await linked.say(SAM, "/language zh")
+    out = await linked.say(SAM, "/change SO-105 qty 200")
+    out = await linked.say(SAM, "好的，确认")
+    assert "SO-105" in out[0].text and "已确认" in out[0].text, out[0].text
+    async with linked.shop.svc.uow() as uow:
+        record = await uow.orders.get("SO-105")
+    assert record is not None and record.order.quantity == 200
+    out = await linked.say(SAM, "/change SO-104 qty 90")
+    out = await linked.say(SAM, "/cancel")  # the command alone, after a preview: that preview
+    assert "SO-104" in out[0].text and "没有任何改动" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        record = await uow.orders.get("SO-104")
+    assert record is not None and record.order.quantity == 60
+    out = await linked.say(TG["bob"], "确认")  # a customer has no preview to decide
+    assert "已确认" not in out[0].text and "Confirmed" not in out[0].text
