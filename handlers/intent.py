@@ -60,6 +60,7 @@ class Intent:
     # day it is back ("停机到12月5日") is ``date``
     late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
     shift_days: int | None = None  # a date change relative to the promised date ("推迟3天" +3, "提前一周" -7)
+    daily: bool = False  # a summary of how the days went ("日报", "how did we do yesterday"), not of the plan
 
 
 UNKNOWN = Intent("unknown")
@@ -240,6 +241,8 @@ _SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|周报|简报|瓶颈|
                r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
                r"report (?:for|of) (?:today|the day|this week)")
+_DAILY = _rx(r"日报|昨天|昨日|每日|上周|周报|本周.{0,3}(?:表现|情况)",
+             r"daily|yesterday|how did we do|how are we doing|last week|weekly|morning report")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
@@ -923,6 +926,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         until=stop.at,
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
+        daily=intent == "summary" and bool(_DAILY.search(t)),
     )
 
 

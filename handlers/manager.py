@@ -1,12 +1,15 @@
-"""Manager flows: key figures, late orders, the plan as a picture, the plan summary."""
+"""Manager flows: key figures, late orders, the plan as a picture, the plan summary, the daily
+summary on demand."""
 
 from __future__ import annotations
 
 import asyncio
 
 from scheduler_core.reports.gantt import gantt_png
+from scheduler_core.reports.notify import kpi_trend_png, render_notification
 from scheduler_core.services.errors import PermissionDenied
 from scheduler_core.services.kpi import busiest_machine, kpis
+from scheduler_core.services.notifications import summary_data
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor
 from scheduler_core.services.status import current_plan
@@ -15,7 +18,7 @@ from . import render
 from .context import Ctx
 from .types import Reply
 
-__all__ = ["gantt", "kpi", "summary"]
+__all__ = ["daily", "gantt", "kpi", "summary"]
 
 
 def _actor(ctx: Ctx, action: str) -> Actor:
@@ -34,6 +37,21 @@ async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
     actor = _actor(ctx, "kpis")
     plan = await current_plan(ctx.svc, actor)
     return ctx.say(render.summary(ctx.tr, ctx.tz, plan, busiest_machine(plan.schedule, ctx.now())))
+
+
+async def daily(ctx: Ctx, args: str = "") -> list[Reply]:
+    """``/daily`` ("日报", "how did we do yesterday"): the managers' daily summary as the morning
+    message has it (yesterday's and the last 7 days' deliveries on time, late and at-risk orders
+    and why, complaints, satisfaction, rush insertions, the bottleneck, the KPIs against the week
+    before), made now, with the KPI trend chart."""
+    _actor(ctx, "kpis")
+    data = await summary_data(ctx.svc, ctx.today())
+    message = render_notification("summary", data.to_dict(), ctx.tr, tz=ctx.tz)
+    replies = [Reply(part) for part in render.chunks(render.esc(message.text))]
+    if data.trend:
+        png = await asyncio.to_thread(kpi_trend_png, data.trend, ctx.tr)
+        replies.append(Reply(render.esc(ctx.tr.gettext("KPI trend (7-day rolling)")), photo=png))
+    return replies
 
 
 async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:

@@ -30,6 +30,7 @@ from scheduler_core.services.views import (
 
 __all__ = [
     "MAX_SLIPS",
+    "chunks",
     "command_menu",
     "error",
     "esc",
@@ -54,6 +55,32 @@ NOTABLE_SHIFT = timedelta(minutes=30)
 clock, a small reshuffle) is counted, not listed, unless the order became late or on time."""
 
 _ZERO = timedelta(0)
+
+
+MAX_MESSAGE = 3800
+"""Characters per chat message at most (Telegram takes 4096), for :func:`chunks`."""
+
+
+def chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """``text`` in messages of at most ``limit`` characters, cut between lines (a single longer
+    line is cut where it must)."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not out:
+        out.append(current)
+    return out
 
 
 def esc(value: object) -> str:
@@ -347,7 +374,8 @@ _COMMANDS: dict[Role | None, tuple[tuple[str, str], ...]] = {
                     ("up", N_("a machine runs again")), ("status", N_("where is an order")),
                     ("language", N_("中文 / English")), ("help", N_("what I can do"))),
     Role.MANAGER: (("kpi", N_("key figures")), ("late", N_("late orders")), ("gantt", N_("plan chart")),
-                   ("summary", N_("plan summary")), ("rush", N_("rush order with impact preview")),
+                   ("summary", N_("plan summary")), ("daily", N_("daily summary: yesterday and the last 7 days")),
+                   ("rush", N_("rush order with impact preview")),
                    ("promise", N_("earliest delivery for a quantity")), ("status", N_("where is an order")),
                    ("orders", N_("all open orders")), ("language", N_("中文 / English")), ("help", N_("what I can do"))),
 }
@@ -369,7 +397,7 @@ _EXAMPLES: dict[Role | None, tuple[str, ...]] = {
     Role.OPERATOR: (N_("/report (buttons for today's work on your machine)"), N_("SO-1042 finished 120"),
                     N_("CNC-2 down for 2 hours, spindle alarm"), N_("CNC-2 runs again"), N_("what's next on CNC-2")),
     Role.MANAGER: (N_("on-time rate"), N_("which orders are late"), N_("where is the bottleneck"),
-                   N_("send the Gantt chart"), N_("rush 200 of P-100 for ACME by Dec 5")),
+                   N_("how did we do yesterday"), N_("send the Gantt chart"), N_("rush 200 of P-100 for ACME by Dec 5")),
 }
 _EXAMPLES[Role.ADMIN] = _EXAMPLES[Role.MANAGER]
 

@@ -47,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     "kpi": manager.kpi,
     "gantt": manager.gantt,
     "summary": manager.summary,
+    "daily": manager.daily,
 }
 _OPEN = frozenset({"start", "help", "language", "lang"})  # usable before linking
 
@@ -243,7 +244,7 @@ class ChatRouter:
         if kind == "kpi":
             return await manager.kpi(ctx)
         if kind == "summary":
-            return await manager.summary(ctx)
+            return await (manager.daily(ctx) if intent.daily else manager.summary(ctx))
         return await manager.gantt(ctx)
 
     async def _unknown(self, ctx: Ctx) -> list[Reply]:

@@ -177,3 +177,20 @@ async def test_what_a_machine_runs_next(linked: Chat) -> None:
     assert out[0].text.startswith("M1 接下来：") and "第" in out[0].text and "件" in out[0].text
     out = await linked.say(TG["bob"], "what's next on M1")  # not a customer's to ask
     assert "not part of your role" in out[0].text
+
+
+async def test_the_daily_summary_on_demand(linked: Chat) -> None:
+    late = (await linked.say(MIA, "/late"))[0].text.count("late by")
+    out = await linked.say(MIA, "how did we do yesterday?")
+    text = out[0].text
+    assert text.startswith("Daily delivery summary, Nov 23, 2026") and "On time yesterday:" in text
+    assert f"Late orders ({late})" in text and "Bottleneck" in text and "KPIs, last 7 days" in text
+    assert "Plan version" not in text  # not the plan summary
+    assert (await linked.say(MIA, "/daily"))[0].text == text
+    out = await linked.say(MIA, "where is the bottleneck")  # the plan's summary stays what it was
+    assert "Plan version 1" in out[0].text
+    await linked.say(MIA, "/language zh")
+    out = await linked.say(MIA, "日报")
+    assert "交付" in out[0].text and "Daily" not in out[0].text
+    for who in (TG["otto"], TG["sam"]):
+        assert "not allowed" in (await linked.say(who, "/daily"))[0].text
