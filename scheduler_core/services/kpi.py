@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import OrderStatus
-from scheduler_core.domain.schedule import Schedule
 
 from .context import Services
+from .load import busiest_machine
 from .policy import require
 from .ports import Actor
 from .views import KpiView
 
-__all__ = ["busiest_machine", "kpis"]
-
-
-def busiest_machine(schedule: Schedule, now: datetime,
-                    horizon: timedelta = timedelta(days=7)) -> tuple[str, float] | None:
-    """The bottleneck: the machine with the most planned work in ``now`` .. ``now + horizon``,
-    and its load (planned work / horizon); None for an empty plan."""
-    busy: dict[str, float] = defaultdict(float)
-    end = now + horizon
-    for op in schedule.ops:
-        if op.end <= now or op.start >= end:
-            continue
-        share = op.work_minutes * _overlap(op.start, op.end, now, end) / max(1.0, (op.end - op.start).total_seconds() / 60)
-        busy[op.machine] += share
-    if not busy:
-        return None
-    machine = max(busy, key=lambda m: busy[m])
-    return machine, busy[machine] / (horizon.total_seconds() / 60)
+__all__ = ["kpis"]
 
 
 async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until: datetime | None = None,
@@ -38,7 +21,7 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
     """Average lead time (order to delivery, days), complaint rate (complaints / delivered),
     delay rate (delivered after promise / delivered), satisfaction (survey average, 1-5 and
     0-100), on-time rate, open late orders, and the bottleneck machine: the busiest over the
-    next ``horizon`` of the current plan, with its load (planned work / horizon)."""
+    next ``horizon`` of the current plan, with its load (planned work / its working time there)."""
     require(actor, "kpis")
     now = svc.now()
     until = until or now
@@ -50,6 +33,10 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
         surveys = [s for s in await uow.feedback.surveys(since) if s.sent <= until]
         active = await uow.orders.active()
         plan = await uow.plans.current()
+        machines = await uow.master.machines()
+        calendars = await uow.master.calendars()
+        tz = ZoneInfo(await uow.master.timezone())
+        downtime = await uow.shopfloor.downtime()
     n = len(delivered)
     lead = [(r.delivered - r.order.created).total_seconds() / 86400 for r in delivered
             if r.delivered and r.order.created]
@@ -62,7 +49,8 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
     if plan is not None:
         etas = plan.schedule.etas()
         open_late = sum(1 for r in active if (eta := etas.get(r.ref)) is not None and eta > r.order.due)
-        busiest = busiest_machine(plan.schedule, now, horizon)
+        busiest = busiest_machine(plan.schedule, now, horizon, machines=machines, calendars=calendars,
+                                  downtime=downtime, tz=tz)
         if busiest is not None:
             bottleneck, load = busiest
     return KpiView(
@@ -78,6 +66,3 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
         bottleneck=bottleneck, bottleneck_load=round(load, 3) if load is not None else None,
     )
 
-
-def _overlap(a: datetime, b: datetime, lo: datetime, hi: datetime) -> float:
-    return max(0.0, (min(b, hi) - max(a, lo)).total_seconds() / 60)

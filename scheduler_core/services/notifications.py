@@ -21,8 +21,7 @@ Quiet hours: a non-urgent notification created inside the recipient's quiet wind
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -32,6 +31,7 @@ from scheduler_core.domain.model import OrderStatus
 
 from .codec import cause_from_dict, cause_to_dict
 from .context import Services
+from .load import busiest_machine
 from .ports import (
     AuditEntry,
     ChatIdentity,
@@ -420,6 +420,9 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         active = await uow.orders.active()
         plan = await uow.plans.current()
         audit = await uow.audit.list(limit=1000)
+        machines = await uow.master.machines()
+        calendars = await uow.master.calendars()
+        downtime = await uow.shopfloor.downtime()
     yesterday = _window(delivered, complaints, surveys, start - timedelta(days=1), start)
     week = _window(delivered, complaints, surveys, start - timedelta(days=7), start)
     before = _window(delivered, complaints, surveys, start - timedelta(days=14), start - timedelta(days=7))
@@ -440,7 +443,10 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
                 risk.append(_late_row(rec, eta, now, causes.get(rec.ref)))
         late.sort(key=lambda r: (not r["vip"], -r["late_by_minutes"], r["ref"]))
         risk.sort(key=lambda r: (not r["vip"], r["slack_minutes"], r["ref"]))
-        bottleneck, load = _bottleneck(plan.schedule.ops, now, timedelta(days=7))
+        busiest = busiest_machine(plan.schedule, now, timedelta(days=7), machines=machines, calendars=calendars,
+                                  downtime=downtime, tz=tz)
+        if busiest is not None:
+            bottleneck, load = busiest
     rush = []
     for e in audit:
         if e.action != "confirm_insert" or not (start - timedelta(days=1) <= e.at < start):
@@ -469,22 +475,6 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         kpis={n: {"now": week[n], "before": before[n]} for n in kpi_names},
         trend=trend,
     )
-
-
-def _bottleneck(ops: Iterable[Any], now: datetime, horizon: timedelta) -> tuple[str | None, float | None]:
-    """The busiest machine over the next ``horizon`` and its load (planned work / horizon)."""
-    busy: dict[str, float] = defaultdict(float)
-    end = now + horizon
-    for op in ops:
-        if op.end <= now or op.start >= end:
-            continue
-        span = max(1.0, (op.end - op.start).total_seconds() / 60)
-        inside = max(0.0, (min(op.end, end) - max(op.start, now)).total_seconds() / 60)
-        busy[op.machine] += op.work_minutes * inside / span
-    if not busy:
-        return None, None
-    top = max(sorted(busy), key=lambda m: busy[m])
-    return top, busy[top] / (horizon.total_seconds() / 60)
 
 
 @dataclass(frozen=True, slots=True)

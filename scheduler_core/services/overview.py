@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.domain.timegrid import TimeGrid
 
 from .context import Services
 from .errors import Conflict, InvalidInput, NotFound
 from .kpi import kpis
+from .load import machine_work
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
 from .refs import normalise_ref
@@ -74,24 +74,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     rows: list[MachineLoad] = []
     per_group: dict[str, tuple[list[float], list[float]]] = {}
     for m in machines:
-        ops = by_machine.get(m.id, [])
-        lo = min([bounds[0], *(op.start for op in ops)])
-        hi = max([bounds[-1], *(op.end for op in ops)])
-        cal = calendars.get(m.calendar)
-        windows = cal.working_intervals(grid, lo, hi) if cal else []
-        stops = [(grid.minutes(max(d.start, lo)), grid.minutes(min(d.end or hi, hi))) for d in downtime
-                 if d.machine == m.id]
-        open_ = subtract_intervals(windows, stops)
-        open_min = [float(_overlap(open_, edges[d], edges[d + 1])) for d in range(days)]
-        w = [0.0] * days
-        for op in ops:
-            a, b = grid.minutes(op.start), grid.minutes(op.end)
-            # An operation pauses outside working time: its work falls on the days it is open.
-            span = _overlap(open_, a, b)
-            for d in range(days):
-                part = (_overlap(open_, max(a, edges[d]), min(b, edges[d + 1])) / span if span > 0 else
-                        max(0, min(b, edges[d + 1]) - max(a, edges[d])) / max(1, b - a))
-                w[d] += op.work_minutes * part
+        w, open_min = machine_work(m, by_machine.get(m.id, []), calendars, downtime, grid, edges)
         load = tuple((w[d] / open_min[d]) if open_min[d] > 0 else (None if w[d] == 0 else 1.0) for d in range(days))
         total = sum(w) / sum(open_min) if sum(open_min) > 0 else 0.0
         rows.append(MachineLoad(m.id, m.group, load, total))
@@ -106,10 +89,6 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     bottleneck = max(rows, key=lambda r: r.total).machine if rows and max(r.total for r in rows) > 0 else None
     return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
 
-
-def _overlap(intervals: list[tuple[int, int]], a: int, b: int) -> int:
-    """Minutes of the sorted disjoint ``intervals`` inside [a, b)."""
-    return sum(max(0, min(y, b) - max(x, a)) for x, y in intervals) if a < b else 0
 
 
 async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int = 50) -> list[AuditEntry]:
