@@ -52,7 +52,8 @@ class CapacityView:
 
 async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     """Load per machine and per machine group for each of the next ``days`` days of the current
-    plan; the bottleneck is the machine with the highest load over the whole period."""
+    plan (today from now on); the bottleneck is the machine with the highest load over the whole
+    period."""
     require(actor, "view_plan")
     days = max(1, min(days, 31))
     async with svc.uow() as uow:
@@ -68,6 +69,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     bounds = [start + timedelta(days=d) for d in range(days + 1)]
     grid = TimeGrid.starting(start, tz)
     edges = [grid.minutes(b) for b in bounds]
+    edges[0] = grid.minutes(now)  # today's hours gone by are no capacity left
     by_machine: dict[str, list[PlannedOp]] = defaultdict(list)
     for op in plan.schedule.ops:
         by_machine[op.machine].append(op)
@@ -86,7 +88,8 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
         MachineLoad(name, name, tuple((w / o) if o > 0 else None for w, o in zip(gw, go, strict=True)),
                     sum(gw) / sum(go) if sum(go) > 0 else 0.0)
         for name, (gw, go) in sorted(per_group.items()))
-    bottleneck = max(rows, key=lambda r: r.total).machine if rows and max(r.total for r in rows) > 0 else None
+    top = max(sorted(rows, key=lambda r: r.machine), key=lambda r: r.total, default=None)  # ties: the first by name
+    bottleneck = top.machine if top is not None and top.total > 0 else None
     return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
 
 

@@ -33,3 +33,21 @@ async def test_work_over_a_sunday_counts_on_the_open_days_only() -> None:
     assert load["2026-11-29"] is None  # Sunday: closed, and nothing planned on it
     assert load["2026-11-30"] == 240 / 960
     assert all(v is None or v <= 1.0 for v in m1.load)
+
+
+async def test_today_counts_from_now_on() -> None:
+    uow = FakeUnitOfWorkFactory()
+    shop = await seed_shop(uow)
+    async with uow(write=True) as tx:
+        await tx.master.save_calendar(TWO_SHIFTS)
+        await tx.master.save_machine(Machine("M1", "M1", "G1", TWO_SHIFTS.name))
+        # NOW is Monday 08:00; the clock moves on to 12:00 and M1 is busy for the 12 hours left of its day
+        op = PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 23, 12, tzinfo=TZ),
+                       datetime(2026, 11, 24, 0, tzinfo=TZ), 60, 720)
+        await tx.plans.publish(Schedule((op,), NOW), "test", 0, NOW, {})
+        await tx.commit()
+    shop.clock.advance(hours=4)
+    view = await capacity(shop.svc, shop.manager, days=2)
+    m1 = next(r for r in view.machines if r.machine == "M1")
+    assert m1.load[0] == 1.0  # full for the rest of the day, not 12 of 16 hours
+    assert view.bottleneck == "M1"
