@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from scheduler_core.services.views import KpiView, OrderLine, OrderStatusView
 
 from ..settings import Settings, SettingsError, load_settings
 from ..wiring import open_services, system_clock
-from .options import number
+from .options import iso_date, number
 
 __all__ = [
     "Cli",
@@ -239,8 +239,9 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
 
 def _orders_list(args: argparse.Namespace, cli: Cli) -> int:
     async def job(svc: Services) -> tuple[list[OrderLine], tzinfo]:
-        lines = await list_orders(svc, SYSTEM, include_closed=args.all, limit=100_000)
-        return lines, await factory_zone(svc)
+        tz = await factory_zone(svc)
+        due_by = datetime.combine(args.due_by, time.max, tzinfo=tz) if args.due_by else None
+        return await list_orders(svc, SYSTEM, include_closed=args.all, limit=100_000, due_by=due_by), tz
 
     lines, tz = run_with_services(cli, job)
     if args.customer:
@@ -515,6 +516,8 @@ def register(subparsers: Any) -> None:
     ls = orders_sub.add_parser("list", help="open orders, late ones first")
     ls.add_argument("--customer", default=None)
     ls.add_argument("--late", action="store_true", help="only orders that miss their promised date")
+    ls.add_argument("--due-by", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                    help="only orders promised by the end of that day (factory time), soonest first")
     ls.add_argument("--all", action="store_true", help="include delivered and cancelled orders")
     ls.add_argument("--json", action="store_true")
     _add_lang(ls)

@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 from handlers.intent import Intent, parse
 
+from .options import iso_date
+
 __all__ = ["intent_json", "register", "run"]
 
 
@@ -36,13 +38,6 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "until": intent.until.strftime("%H:%M") if intent.until else None,
         "late": intent.late,
     }
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from exc
 
 
 def _names(value: str) -> list[str]:
@@ -80,7 +75,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("intent", help="show what the chat parser understands in a message",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("text", nargs="?", help="the message; without it, one message per line from stdin")
-    p.add_argument("--today", type=_iso_date, help="the factory's local date (default: today)")
+    p.add_argument("--today", type=iso_date, help="the factory's local date (default: today)")
     p.add_argument("--products", type=_names, help="known product names, comma-separated")
     p.add_argument("--customers", type=_names, help="known customer names, comma-separated")
     p.add_argument("--machines", type=_names, help="known machine names, comma-separated")

@@ -1,16 +1,25 @@
-"""Argument types shared by the subcommands: bounded numbers and the language choice."""
+"""Argument types shared by the subcommands: bounded numbers, dates and the language choice."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 
 from scheduler_core.reports.i18n import Lang, resolve_lang
 
-__all__ = ["lang_choice", "number"]
+__all__ = ["iso_date", "lang_choice", "number"]
 
 N = TypeVar("N", int, float)
+
+
+def iso_date(value: str) -> date:
+    """An argparse type: a YYYY-MM-DD date, else a clear error."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from exc
 
 
 def number(kind: type[N], *, above: N | None = None, at_least: N | None = None,

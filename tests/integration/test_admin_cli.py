@@ -9,6 +9,7 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,6 +92,13 @@ def test_orders_list_filters_and_json(demo: dict[str, str]) -> None:
     assert len(everything) == 450
     rc, out, _ = run(demo, "orders", "list", "--late", "--lang", "zh")
     assert rc == 0 and out.splitlines()[0].split()[:3] == ["订单", "客户", "产品"]
+    dues = sorted(datetime.fromisoformat(r["due"]) for r in rows)
+    cut = dues[len(dues) // 3]
+    day = cut.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    soon = json.loads(run(demo, "orders", "list", "--due-by", day.isoformat(), "--json")[1])
+    expected = {r["ref"] for r in rows if datetime.fromisoformat(r["due"]).astimezone(ZoneInfo("Asia/Shanghai")).date() <= day}
+    assert soon and {r["ref"] for r in soon} == expected and len(expected) < len(rows)
+    assert [r["due"] for r in soon] == sorted(r["due"] for r in soon)  # soonest promise first
 
 
 def test_status_in_both_languages_and_json(demo: dict[str, str]) -> None:
