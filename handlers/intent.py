@@ -255,7 +255,8 @@ _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上�
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])report \d")
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
-_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built")
+_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
+            r"turned|ground|packed|processed")
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
@@ -1061,6 +1062,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "help"
     if f.has_ref or (f.bare_refs and re.fullmatch(r"[\d\s#.?？!]+", t)):
         return "order_status"
+    if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
+        return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
     if _GREETING.fullmatch(t):
         return "greeting"
     if _THANKS.fullmatch(t):

@@ -194,3 +194,15 @@ async def test_the_daily_summary_on_demand(linked: Chat) -> None:
     assert "交付" in out[0].text and "Daily" not in out[0].text
     for who in (TG["otto"], TG["sam"]):
         assert "not allowed" in (await linked.say(who, "/daily"))[0].text
+
+
+async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(linked: Chat) -> None:
+    out = await linked.say(OTTO, "what's next on my machine")
+    assert "Which machine are you on?" in out[0].text
+    out = await linked.say(OTTO, "M2")  # typed instead of pressed
+    assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
+    out = await linked.say(OTTO, "SO-101 machined 30 pcs")
+    assert "Recorded: 30 units of SO-101." in out[0].text
+    await linked.say(OTTO, "/language zh")
+    out = await linked.say(OTTO, "SO-103 铣完20件")
+    assert "SO-103" in out[0].text and "20" in out[0].text and "已记录" in out[0].text, out[0].text
