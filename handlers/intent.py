@@ -239,6 +239,7 @@ _SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|周报|简报|瓶颈|
                r"summary|overview|bottleneck|status report|how is the plan|how's the plan|plan status|"
                r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
                r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
+               r"how (?:was|were|did) (?:yesterday|last week|the week|this week|the day|today)|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
                r"report (?:for|of) (?:today|the day|this week)")
 _DAILY = _rx(r"日报|昨天|昨日|每日|上周|周报|本周.{0,3}(?:表现|情况)",
@@ -604,7 +605,7 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
 
 # --- due-date windows and relative date changes ----------------------------------------------
 
-_DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出货|要发货|交货的|交付的|要发的|要出的",
+_DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
            r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|to (?:ship|deliver)(?![a-z])|"
            r"to be (?:shipped|delivered)")
 _PERIOD = re.compile(r"今天|今日|明天|明日|后天|本周|这周|这个?星期|这个?礼拜|下周|下个?星期|下个?礼拜|本月|这个?月|下个?月|"
