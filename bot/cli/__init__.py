@@ -11,30 +11,38 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-_SUBCOMMAND_MODULES = (
-    "bot.cli.plan",
-    "bot.cli.solve",
-    "bot.cli.bench",
-    "bot.cli.data",
-    "bot.cli.admin",
-    "bot.cli.serve",
-    "bot.cli.intent",
-    "bot.cli.notify",
-    "bot.cli.demo",
-    "bot.cli.simulate",
-)
+_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
+    "bot.cli.plan": ("plan",),
+    "bot.cli.solve": ("solve",),
+    "bot.cli.bench": ("bench",),
+    "bot.cli.data": ("demo-data", "import", "export"),
+    "bot.cli.admin": ("db", "user", "admin", "link-code", "token", "orders", "status", "kpi"),
+    "bot.cli.serve": ("serve", "bot"),
+    "bot.cli.intent": ("intent",),
+    "bot.cli.notify": ("notify", "jobs"),
+    "bot.cli.demo": ("demo",),
+    "bot.cli.simulate": ("simulate",),
+}
+"""Each subcommand module and the commands it registers. Only the module of the command given
+is imported (the others pull in the solver, the web server, matplotlib ...: seconds of start-up);
+``paichan --help`` or an unknown command imports them all."""
+_SUBCOMMAND_MODULES = tuple(_SUBCOMMANDS)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the subcommand module its command needs."""
     parser = argparse.ArgumentParser(prog="paichan", description="paichan 排产: production scheduling")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _SUBCOMMAND_MODULES:
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    wanted = [m for m, commands in _SUBCOMMANDS.items() if first in commands] or list(_SUBCOMMANDS)
+    for name in wanted:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
