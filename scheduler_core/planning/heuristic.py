@@ -222,7 +222,13 @@ def _occupy(st: list[int], en: list[int], s: int, e: int) -> None:
     """Mark ``[s, e)`` busy (it must be free); touching intervals are merged.
 
     ``s == e`` (a zero-length operation) marks the point ``s``: an operation may start or
-    end there but not run across it. A later ``[s, e)`` covers the points at ``s``."""
+    end there but not run across it. A later ``[s, e)`` covers the points at ``s``; a point
+    inside (or at the start of) a busy interval is covered already (two touching intervals
+    around it were merged), so it adds nothing."""
+    if s == e:
+        j = bisect_right(st, s)
+        if j > 0 and en[j - 1] > s:
+            return
     i = bisect_left(st, s)
     while e > s and i < len(st) and st[i] == s == en[i]:
         del st[i]

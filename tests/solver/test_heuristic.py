@@ -63,6 +63,21 @@ def test_blocked_window_pushes_operation_after_it() -> None:
     assert violations(p, sol) == []
 
 
+def test_a_zero_length_step_between_two_touching_busy_spans_keeps_the_next_step_out_of_the_window() -> None:
+    # M0: blocked [1, 2). J3 fills [0, 1), so [0, 2) is busy as one span; J0's zero-length first step
+    # sits at the point 1 between them, and its second step must wait for the window's end
+    def z(j: int, k: int, d: int) -> Op:
+        return Op(j, k, (Mode(0, d),))
+
+    p = Problem((Job("J0", (z(0, 0, 0), z(0, 1, 1)), release=1), Job("J1", (z(1, 0, 0),)),
+                 Job("J2", (z(2, 0, 0),)), Job("J3", (z(3, 0, 1),))),
+                ("M0", "M1"), (((1, 2),), ((0, 1),)), "makespan", now=0)
+    for rule in RULES:
+        sol = dispatch(p, rule)
+        assert violations(p, sol) == [], rule
+        assert sol.by_op()[(0, 1)].start == 2, rule
+
+
 def test_operation_fills_an_idle_gap_before_a_window() -> None:
     # [0, 10) fits before the window [15, 20); the second op must jump over it
     p = Problem((one_op_job(0, 0, 10), one_op_job(1, 0, 10)), ("M",), blocked=(((15, 20),),))
