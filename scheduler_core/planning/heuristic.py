@@ -50,6 +50,13 @@ ATC_K_MORE: tuple[float, ...] = (1.0, 0.5, 1.5, 3.0)
 """Further look-ahead values :func:`best_plan` tries while its budget allows: the best k
 depends on how tight the due dates are (tighter: smaller k), which a plan cannot know."""
 
+_DUE_DATE_TRIES: tuple[tuple[str, float], ...] = (
+    ("atc", 1.0), ("atc", ATC_K), ("atc", 0.5), ("atc", 1.5), ("edd", ATC_K), ("atc", 3.0), ("fifo", ATC_K))
+"""The rules :func:`best_plan` tries for a due-date objective, in this order while its budget
+allows: on a large shop only the first three or four fit. The rules that weigh the orders come
+first (EDD and FIFO do not, and under weighted tardiness they win only when every rule is on
+time and flow time decides), the look-ahead that wins most often with tight dates first."""
+
 _NO_DUE = 1 << 60
 _MIN_TIME = -(1 << 62)
 Key = tuple[int, ...]
@@ -835,8 +842,8 @@ def improve(
 def best_plan(problem: Problem, time_limit: float, seed: int = 0, *, until: float | None = None) -> Solution:
     """Best of the dispatching rules, then :func:`improve` with the remaining time.
 
-    For due-date objectives the rules are tried in the order ATC, EDD, FIFO, then ATC with
-    the look-aheads of :data:`ATC_K_MORE`; for makespan FIFO, EDD, ATC and
+    For due-date objectives the rules are tried in the order of :data:`_DUE_DATE_TRIES`
+    (ATC with several look-aheads, EDD, FIFO); for makespan FIFO, EDD, ATC and
     most-work-remaining. The first always runs; each further one only while the time spent
     plus the longest dispatch so far stays within ``time_limit`` (on a large shop one rule
     can take most of it). The result warm-starts CP-SAT and is the fallback plan when the
@@ -859,7 +866,7 @@ def best_plan(problem: Problem, time_limit: float, seed: int = 0, *, until: floa
     if problem.objective == "makespan":
         tries = [(rule, ATC_K) for rule in (*RULES, "mwkr")]
     else:
-        tries = [("atc", ATC_K), ("edd", ATC_K), ("fifo", ATC_K)] + [("atc", k) for k in ATC_K_MORE]
+        tries = list(_DUE_DATE_TRIES)
     best: tuple[Key, Solution] | None = None
     longest = 0.0
     for rule, k in tries:

@@ -359,10 +359,14 @@ def test_best_plan_tries_more_atc_look_aheads_on_due_date_problems() -> None:
 
 
 def test_best_plan_without_time_runs_only_the_first_rule() -> None:
-    # a large shop can spend the whole budget on one dispatch: ATC first for due dates
+    # a large shop can spend the whole budget on one dispatch: ATC (look-ahead 1) first for due dates
+    from scheduler_core.planning import heuristic
+
     p = three_machine_shop(5, 20)
     sol = best_plan(p, 0.0)
-    assert sol.method == "atc" and sol.assignments == dispatch(p, "atc").assignments
+    rule, k = heuristic._DUE_DATE_TRIES[0]
+    assert (rule, k) == ("atc", 1.0)
+    assert sol.method == "atc(k=1)" and sol.assignments == heuristic._dispatch(heuristic._Shop(p), rule, k).assignments
     mk = three_machine_shop(5, 20, objective="makespan")
     assert best_plan(mk, 0.0).assignments == dispatch(mk, "fifo").assignments
 
@@ -402,5 +406,5 @@ def test_best_plan_past_its_hard_end_answers_with_a_cut_dispatch() -> None:
     import time
 
     sol = best_plan(p, 1.0, until=time.perf_counter() - 1)
-    assert violations(p, sol) == [] and sol.method.startswith("atc, cut short")
+    assert violations(p, sol) == [] and sol.method.startswith("atc(k=1), cut short")
     assert "cut" not in best_plan(p, 1.0).method
