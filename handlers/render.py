@@ -278,6 +278,11 @@ def promise(tr: Tr, tz: tzinfo, v: PromiseView) -> str:
 def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
     """After a shop-floor event: what was recorded and which ETAs moved."""
     out = ["✅ " + esc(done), fill(tr.gettext("Plan version {version}."), version=u.version)]
+    if u.early is not None:
+        out.append("ℹ️ " + fill(tr.gettext(
+            "{ref} step {step} was planned to start {when} on {machine}; the plan now has it running, "
+            "and what was to come first on that machine waits."), ref=u.early.ref, step=u.early.step + 1,
+            when=_short(tr, u.early.planned_start, tz), machine=u.early.machine))
     moved: list[OrderImpact] = []
     if u.impact is not None:
         moved = [*u.impact.delayed, *u.impact.improved]

@@ -9,7 +9,7 @@ more re-plan that sees all of them.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .changes import MAX_QUANTITY, ChangeError
 from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
@@ -18,7 +18,7 @@ from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
 from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
 from .refs import clean_text, normalise_ref
-from .views import PlanUpdate
+from .views import EarlyStart, PlanUpdate
 
 __all__ = [
     "machine_down",
@@ -75,9 +75,20 @@ async def report_progress(
     ``step`` is 1-based as people count; default: the step in progress or the next one.
     ``machine`` defaults to where the plan has that step.
     """
+    async with svc.uow() as uow:
+        before = await uow.plans.current()
     ref, k = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
                                    finished=finished)
-    return await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+    update = await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+    placed = before.schedule.place(ref, k) if before is not None else None
+    if placed is not None and placed.start - svc.now() > EARLY_START:
+        update = replace(update, early=EarlyStart(ref, k, placed.start, placed.machine))
+    return update
+
+
+EARLY_START = timedelta(hours=1)
+"""Work reported on a step planned to start later than this from now is said to be early: the
+plan now has it running, and the steps that were to come first on its machine wait."""
 
 
 async def record_progress(

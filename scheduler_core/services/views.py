@@ -13,6 +13,7 @@ __all__ = [
     "AT_RISK_SLACK",
     "ChangeOutcome",
     "ChangeProposal",
+    "EarlyStart",
     "KpiView",
     "OrderLine",
     "OrderStatusView",
@@ -112,12 +113,24 @@ class ChangeOutcome:
 
 
 @dataclass(frozen=True)
+class EarlyStart:
+    """A step reported on before its planned start: where and when the plan had it."""
+
+    ref: str
+    step: int  # 0-based
+    planned_start: datetime
+    machine: str
+
+
+@dataclass(frozen=True)
 class PlanUpdate:
-    """After a shop-floor event: the new plan version and who moved."""
+    """After a shop-floor event: the new plan version and who moved; ``early`` when the event
+    was work on a step the plan had not started yet (so others moved for it)."""
 
     version: int
     impact: ImpactReport | None
     late_orders: int
+    early: EarlyStart | None = None
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,20 @@ async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(link
     await linked.say(OTTO, "/language zh")
     out = await linked.say(OTTO, "SO-103 铣完20件")
     assert "SO-103" in out[0].text and "20" in out[0].text and "已记录" in out[0].text, out[0].text
+
+
+async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
+    from datetime import timedelta
+
+    now = linked.shop.clock.now
+    async with linked.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan is not None
+    later = max(plan.schedule.ops, key=lambda op: op.start)  # the last step to start
+    soon = min(plan.schedule.ops, key=lambda op: op.start)  # one starting now
+    assert later.start - now > timedelta(hours=1) and soon.start - now <= timedelta(hours=1)
+    out = await linked.say(OTTO, f"/report {soon.ref} 10 {soon.step + 1}")
+    assert "Recorded: 10 units" in out[0].text and "was planned to start" not in out[0].text
+    out = await linked.say(OTTO, f"/report {later.ref} 10 {later.step + 1}")
+    text = out[0].text
+    assert f"{later.ref} step {later.step + 1} was planned to start" in text and f"on {later.machine}" in text
