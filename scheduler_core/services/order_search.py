@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import OrderStatus
 
@@ -21,7 +22,8 @@ _ALL = 1_000_000
 @dataclass(frozen=True, slots=True)
 class OrderFilter:
     """``statuses`` None: the active ones (open, in progress, done); ``text`` matches ref,
-    customer or product, case-insensitively; the booleans filter when not None."""
+    customer or product, case-insensitively; the booleans filter when not None; ``due_by``:
+    only the orders promised by the end of that day (factory time), soonest first."""
 
     statuses: frozenset[OrderStatus] | None = None
     customer: str | None = None
@@ -31,6 +33,7 @@ class OrderFilter:
     text: str | None = None
     limit: int = 50
     offset: int = 0
+    due_by: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +44,14 @@ class OrderPage:
 
 async def find_orders(svc: Services, actor: Actor, f: OrderFilter) -> OrderPage:
     """The orders ``actor`` may see (a customer: their own; sales: their customers'), late and
-    at risk first, filtered, then one page of them."""
+    at risk first (with ``due_by``: soonest promise first), filtered, then one page of them."""
     active = f.statuses is None or f.statuses <= {OrderStatus.OPEN, OrderStatus.IN_PROGRESS, OrderStatus.DONE}
-    lines = await list_orders(svc, actor, include_closed=not active, limit=_ALL)
+    until = None
+    if f.due_by is not None:
+        async with svc.uow() as uow:
+            tz = ZoneInfo(await uow.master.timezone())
+        until = datetime.combine(f.due_by, time.max, tzinfo=tz)
+    lines = await list_orders(svc, actor, include_closed=not active, limit=_ALL, due_by=until)
     needle = f.text.casefold() if f.text else None
     picked = [
         x for x in lines

@@ -104,6 +104,7 @@ CORPUS: list[tuple[str, str, str, str, Any, int, str]] = [
     ("limit-zero", "GET", "/api/v1/orders?limit=0", "sam", None, 422, "invalid_request"),
     ("limit-text", "GET", "/api/v1/orders?limit=ten", "sam", None, 422, "invalid_request"),
     ("status-unknown", "GET", "/api/v1/orders?status=lost", "sam", None, 422, "invalid_request"),
+    ("due-by-not-a-date", "GET", "/api/v1/orders?due_by=2026-13-01", "sam", None, 422, "invalid_request"),
     ("unknown-query", "GET", "/api/v1/kpis?since=yesterday", "mia", None, 422, "invalid_request"),
     ("days-huge", "GET", "/api/v1/kpis?days=99999999999999999999", "mia", None, 422, "invalid_request"),
     ("bad-lang", "GET", "/api/v1/orders?lang=klingon", "sam", None, 400, "bad_lang"),

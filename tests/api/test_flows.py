@@ -100,6 +100,11 @@ async def test_order_filters_search_and_paging(api: Api) -> None:
     late = (await api.get("/api/v1/orders?late=true", "mia")).json["orders"]
     on_time = (await api.get("/api/v1/orders?late=false", "mia")).json["orders"]
     assert len(late) + len(on_time) == 6 and all(o["late_by_minutes"] > 0 for o in late)
+    # every seeded order is promised on Monday 23 Nov (factory time), from 11:00 to 21:00
+    assert (await api.get("/api/v1/orders?due_by=2026-11-22", "mia")).json["total"] == 0
+    due = (await api.get("/api/v1/orders?due_by=2026-11-23", "mia")).json
+    assert due["total"] == 6 and [o["ref"] for o in due["orders"]] == [f"SO-{n}" for n in range(100, 106)]
+    assert [o["due"] for o in due["orders"]] == sorted(o["due"] for o in due["orders"])  # soonest first
 
 
 async def test_plan_lists_every_machine_and_every_active_order(api: Api) -> None:

@@ -8,7 +8,7 @@ datetimes must carry a timezone. Responses give datetimes in ISO 8601, in UTC (`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -514,6 +514,8 @@ class OrdersQuery(_Query):
                           description="search in ref, customer and product (case-insensitive)")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=100_000)
+    due_by: date | None = Field(default=None, description="only orders promised by the end of this day "
+                                "(factory time, YYYY-MM-DD), soonest promise first")
 
 
 class PlanQuery(_Query):

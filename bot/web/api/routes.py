@@ -38,7 +38,7 @@ async def _list_orders(call: Call) -> m.OrderList:
     statuses = None if q.status == "active" else (
         frozenset(OrderStatus) if q.status == "all" else frozenset({OrderStatus(q.status)}))
     page = await find_orders(call.svc, call.actor, OrderFilter(statuses, q.customer, q.late, q.at_risk, q.vip, q.q,
-                                                               q.limit, q.offset))
+                                                               q.limit, q.offset, q.due_by))
     return m.OrderList(orders=[m.OrderSummary.of(x) for x in page.lines], total=page.total)
 
 
