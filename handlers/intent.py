@@ -606,7 +606,7 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
 # --- due-date windows and relative date changes ----------------------------------------------
 
 _DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
-           r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|to (?:ship|deliver)(?![a-z])|"
+           r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|(?:to|will|should|must) (?:ship|deliver|go out)(?![a-z])|"
            r"to be (?:shipped|delivered)")
 _PERIOD = re.compile(r"今天|今日|明天|明日|后天|本周|这周|这个?星期|这个?礼拜|下周|下个?星期|下个?礼拜|本月|这个?月|下个?月|"
                      r"(?<![a-z])(?:today|tomorrow|this week|next week|this month|next month|"
