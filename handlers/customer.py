@@ -14,7 +14,7 @@ from typing import Any
 from scheduler_core.reports.i18n import Tr
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
 from scheduler_core.services.feedback import record_complaint, record_survey_answer
-from scheduler_core.services.ports import Notification, Role
+from scheduler_core.services.ports import Actor, Notification, Role
 from scheduler_core.services.refs import normalise_ref
 from scheduler_core.services.status import get_order_status, list_orders
 
@@ -104,7 +104,7 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
                 return ctx.say(render.fill(tr.gettext("No customer matches “{name}”. Customers: {names}"),
                                            name=args.strip(), names=tr.listing(known, limit=12)))
     if due_by is not None:
-        return await _due_orders(ctx, customer, due_by)
+        return await _due_orders(ctx, actor, customer, due_by)
     lines = await list_orders(ctx.svc, actor, limit=20, customer=customer)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
@@ -119,12 +119,10 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
 _DUE_SHOWN = 20
 
 
-async def _due_orders(ctx: Ctx, customer: str | None, day: date) -> list[Reply]:
-    actor = _actor(ctx)
+async def _due_orders(ctx: Ctx, actor: Actor, customer: str | None, day: date) -> list[Reply]:
     tr = ctx.tr
-    end = datetime.combine(day, time.max, tzinfo=ctx.tz)  # promised by the end of that factory day
-    lines = await list_orders(ctx.svc, actor, limit=100_000, customer=customer, due_by=end)  # all: they are counted
-    when = tr.date(end, year=False)
+    lines = await list_orders(ctx.svc, actor, limit=100_000, customer=customer, due_by=day)  # all: they are counted
+    when = tr.date(datetime.combine(day, time.max, tzinfo=ctx.tz), year=False)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your orders due by {date}", date=when)
     elif customer:

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -239,9 +239,8 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
 
 def _orders_list(args: argparse.Namespace, cli: Cli) -> int:
     async def job(svc: Services) -> tuple[list[OrderLine], tzinfo]:
-        tz = await factory_zone(svc)
-        due_by = datetime.combine(args.due_by, time.max, tzinfo=tz) if args.due_by else None
-        return await list_orders(svc, SYSTEM, include_closed=args.all, limit=100_000, due_by=due_by), tz
+        lines = await list_orders(svc, SYSTEM, include_closed=args.all, limit=100_000, due_by=args.due_by)
+        return lines, await factory_zone(svc)
 
     lines, tz = run_with_services(cli, job)
     if args.customer:

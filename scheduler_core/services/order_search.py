@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from scheduler_core.domain.model import OrderStatus
 
@@ -46,12 +45,7 @@ async def find_orders(svc: Services, actor: Actor, f: OrderFilter) -> OrderPage:
     """The orders ``actor`` may see (a customer: their own; sales: their customers'), late and
     at risk first (with ``due_by``: soonest promise first), filtered, then one page of them."""
     active = f.statuses is None or f.statuses <= {OrderStatus.OPEN, OrderStatus.IN_PROGRESS, OrderStatus.DONE}
-    until = None
-    if f.due_by is not None:
-        async with svc.uow() as uow:
-            tz = ZoneInfo(await uow.master.timezone())
-        until = datetime.combine(f.due_by, time.max, tzinfo=tz)
-    lines = await list_orders(svc, actor, include_closed=not active, limit=_ALL, due_by=until)
+    lines = await list_orders(svc, actor, include_closed=not active, limit=_ALL, due_by=f.due_by)
     needle = f.text.casefold() if f.text else None
     picked = [
         x for x in lines

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import Factory, OrderStatus, Progress, Step
 from scheduler_core.domain.schedule import Schedule
@@ -92,11 +93,12 @@ def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[t
 
 
 async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = False,
-                      limit: int = 50, customer: str | None = None, due_by: datetime | None = None) -> list[OrderLine]:
+                      limit: int = 50, customer: str | None = None, due_by: date | None = None) -> list[OrderLine]:
     """A customer's orders (open and recent), a salesperson's customers' orders, or all for
     managers and operators; late and at-risk first. Staff may narrow the list to one
     ``customer``; a customer always sees their own orders only (P1). With ``due_by``: only the
-    orders promised by then (those already past their date included), soonest promise first."""
+    orders promised by the end of that factory day (those already past their date included),
+    soonest promise first."""
     require(actor, "list_orders")
     statuses = None if include_closed else [OrderStatus.OPEN, OrderStatus.IN_PROGRESS, OrderStatus.DONE]
     async with svc.uow() as uow:
@@ -111,9 +113,10 @@ async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = Fal
         else:
             records = await uow.orders.list(customer=customer, statuses=statuses)
         plan = await uow.plans.current()
+        until = datetime.combine(due_by, time.max, tzinfo=ZoneInfo(await uow.master.timezone())) if due_by else None
     lines = [_line(r, plan) for r in records]
-    if due_by is not None:
-        lines = [x for x in lines if x.due <= due_by]
+    if until is not None:
+        lines = [x for x in lines if x.due <= until]
         lines.sort(key=lambda x: (x.due, x.ref))
     else:
         lines.sort(key=lambda x: (-x.late_by.total_seconds(), not x.at_risk, x.due, x.ref))  # late, at risk, rest
