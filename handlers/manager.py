@@ -4,12 +4,13 @@ summary on demand."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.reports.notify import kpi_trend_png, render_notification
 from scheduler_core.services.errors import PermissionDenied
 from scheduler_core.services.kpi import kpis
-from scheduler_core.services.load import factory_bottleneck
+from scheduler_core.services.load import MachineTime, busiest_machine
 from scheduler_core.services.notifications import summary_data
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor
@@ -37,7 +38,7 @@ async def kpi(ctx: Ctx, args: str = "") -> list[Reply]:
 async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
     actor = _actor(ctx, "kpis")
     plan = await current_plan(ctx.svc, actor)
-    return ctx.say(render.summary(ctx.tr, ctx.tz, plan, factory_bottleneck(plan.factory, plan.schedule, ctx.now())))
+    return ctx.say(render.summary(ctx.tr, ctx.tz, plan, busiest_machine(plan.schedule, ctx.now(), timedelta(days=7), MachineTime.of(plan.factory))))
 
 
 async def daily(ctx: Ctx, args: str = "") -> list[Reply]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import OrderStatus
 
 from .context import Services
-from .load import busiest_machine
+from .load import busiest_machine, machine_time
 from .policy import require
 from .ports import Actor
 from .views import KpiView
@@ -33,10 +32,7 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
         surveys = [s for s in await uow.feedback.surveys(since) if s.sent <= until]
         active = await uow.orders.active()
         plan = await uow.plans.current()
-        machines = await uow.master.machines()
-        calendars = await uow.master.calendars()
-        tz = ZoneInfo(await uow.master.timezone())
-        downtime = await uow.shopfloor.downtime()
+        shop = await machine_time(uow)
     n = len(delivered)
     lead = [(r.delivered - r.order.created).total_seconds() / 86400 for r in delivered
             if r.delivered and r.order.created]
@@ -49,8 +45,7 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
     if plan is not None:
         etas = plan.schedule.etas()
         open_late = sum(1 for r in active if (eta := etas.get(r.ref)) is not None and eta > r.order.due)
-        busiest = busiest_machine(plan.schedule, now, horizon, machines=machines, calendars=calendars,
-                                  downtime=downtime, tz=tz)
+        busiest = busiest_machine(plan.schedule, now, horizon, shop)
         if busiest is not None:
             bottleneck, load = busiest
     return KpiView(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -14,11 +15,34 @@ from scheduler_core.domain.model import Factory, Machine
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.domain.timegrid import TimeGrid
 
-__all__ = ["busiest_machine", "factory_bottleneck", "machine_work"]
+from .ports import UnitOfWork
+
+__all__ = ["MachineTime", "busiest_machine", "machine_time", "machine_work"]
 
 
-def machine_work(machine: Machine, ops: Iterable[PlannedOp], calendars: Mapping[str, WorkCalendar],
-                 downtime: Iterable[Downtime], grid: TimeGrid, edges: Sequence[int]) -> tuple[list[float], list[float]]:
+@dataclass(frozen=True)
+class MachineTime:
+    """What machine load needs of the shop: its machines, their calendars and downtime, and the
+    factory's timezone (the calendars' shifts are in it)."""
+
+    machines: Sequence[Machine]
+    calendars: Mapping[str, WorkCalendar]
+    downtime: Sequence[Downtime]
+    tz: tzinfo
+
+    @classmethod
+    def of(cls, factory: Factory) -> MachineTime:
+        return cls(factory.machines, factory.calendars, factory.downtime, ZoneInfo(factory.timezone))
+
+
+async def machine_time(uow: UnitOfWork) -> MachineTime:
+    """The shop's :class:`MachineTime` from the master data and the recorded downtime."""
+    return MachineTime(await uow.master.machines(), await uow.master.calendars(), await uow.shopfloor.downtime(),
+                       ZoneInfo(await uow.master.timezone()))
+
+
+def machine_work(machine: Machine, ops: Iterable[PlannedOp], shop: MachineTime, grid: TimeGrid,
+                 edges: Sequence[int]) -> tuple[list[float], list[float]]:
     """For each window ``[edges[d], edges[d + 1])`` (grid minutes): the planned work minutes of
     ``machine`` falling in it and its open minutes (working time less downtime). An operation
     pauses outside working time, so its work is spread over the open minutes it spans."""
@@ -26,9 +50,9 @@ def machine_work(machine: Machine, ops: Iterable[PlannedOp], calendars: Mapping[
     n = len(edges) - 1
     lo = min([grid.at(edges[0]), *(op.start for op in ops)])
     hi = max([grid.at(edges[-1]), *(op.end for op in ops)])
-    cal = calendars.get(machine.calendar)
+    cal = shop.calendars.get(machine.calendar)
     windows = cal.working_intervals(grid, lo, hi) if cal else []
-    stops = [(grid.minutes(max(d.start, lo)), grid.minutes(min(d.end or hi, hi))) for d in downtime
+    stops = [(grid.minutes(max(d.start, lo)), grid.minutes(min(d.end or hi, hi))) for d in shop.downtime
              if d.machine == machine.id]
     open_ = subtract_intervals(windows, stops)
     open_min = [float(_overlap(open_, edges[d], edges[d + 1])) for d in range(n)]
@@ -43,36 +67,27 @@ def machine_work(machine: Machine, ops: Iterable[PlannedOp], calendars: Mapping[
     return work, open_min
 
 
-def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, *, machines: Sequence[Machine],
-                    calendars: Mapping[str, WorkCalendar], downtime: Sequence[Downtime],
-                    tz: tzinfo) -> tuple[str, float] | None:
+def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, shop: MachineTime) -> tuple[str, float] | None:
     """The bottleneck: the machine whose planned work in ``now`` .. ``now + horizon`` takes the
     largest share of its working time there (a machine that is down has less), and that share;
     None when nothing is planned. A machine with work but no open minute counts as full."""
-    grid = TimeGrid.starting(now, tz)
+    grid = TimeGrid.starting(now, shop.tz)
     edges = [0, grid.minutes(now + horizon)]
     by_machine: dict[str, list[PlannedOp]] = defaultdict(list)
     for op in schedule.ops:
         if op.end > now and op.start < now + horizon:
             by_machine[op.machine].append(op)
     best: tuple[float, str] | None = None
-    for m in sorted(machines, key=lambda x: x.id):
+    for m in sorted(shop.machines, key=lambda x: x.id):
         if m.id not in by_machine:
             continue
-        work, open_min = machine_work(m, by_machine[m.id], calendars, downtime, grid, edges)
+        work, open_min = machine_work(m, by_machine[m.id], shop, grid, edges)
         if work[0] <= 0:
             continue
         load = work[0] / open_min[0] if open_min[0] > 0 else 1.0
         if best is None or load > best[0]:
             best = (load, m.id)
     return None if best is None else (best[1], best[0])
-
-
-def factory_bottleneck(factory: Factory, schedule: Schedule, now: datetime,
-                       horizon: timedelta = timedelta(days=7)) -> tuple[str, float] | None:
-    """:func:`busiest_machine` with the factory's machines, calendars, downtime and timezone."""
-    return busiest_machine(schedule, now, horizon, machines=factory.machines, calendars=factory.calendars,
-                           downtime=factory.downtime, tz=ZoneInfo(factory.timezone))
 
 
 def _overlap(intervals: list[tuple[int, int]], a: int, b: int) -> int:

@@ -31,7 +31,7 @@ from scheduler_core.domain.model import OrderStatus
 
 from .codec import cause_from_dict, cause_to_dict
 from .context import Services
-from .load import busiest_machine
+from .load import busiest_machine, machine_time
 from .ports import (
     AuditEntry,
     ChatIdentity,
@@ -420,9 +420,7 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         active = await uow.orders.active()
         plan = await uow.plans.current()
         audit = await uow.audit.list(limit=1000)
-        machines = await uow.master.machines()
-        calendars = await uow.master.calendars()
-        downtime = await uow.shopfloor.downtime()
+        shop = await machine_time(uow)
     yesterday = _window(delivered, complaints, surveys, start - timedelta(days=1), start)
     week = _window(delivered, complaints, surveys, start - timedelta(days=7), start)
     before = _window(delivered, complaints, surveys, start - timedelta(days=14), start - timedelta(days=7))
@@ -443,8 +441,7 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
                 risk.append(_late_row(rec, eta, now, causes.get(rec.ref)))
         late.sort(key=lambda r: (not r["vip"], -r["late_by_minutes"], r["ref"]))
         risk.sort(key=lambda r: (not r["vip"], r["slack_minutes"], r["ref"]))
-        busiest = busiest_machine(plan.schedule, now, timedelta(days=7), machines=machines, calendars=calendars,
-                                  downtime=downtime, tz=tz)
+        busiest = busiest_machine(plan.schedule, now, timedelta(days=7), shop)
         if busiest is not None:
             bottleneck, load = busiest
     rush = []

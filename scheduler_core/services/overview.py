@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.domain.timegrid import TimeGrid
@@ -14,7 +13,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 from .context import Services
 from .errors import Conflict, InvalidInput, NotFound
 from .kpi import kpis
-from .load import machine_work
+from .load import machine_time, machine_work
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
 from .refs import normalise_ref
@@ -57,13 +56,11 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     require(actor, "view_plan")
     days = max(1, min(days, 31))
     async with svc.uow() as uow:
-        machines = await uow.master.machines()
-        calendars = await uow.master.calendars()
-        tz = ZoneInfo(await uow.master.timezone())
-        downtime = await uow.shopfloor.downtime()
+        shop = await machine_time(uow)
         plan = await uow.plans.current()
     if plan is None:
         raise Conflict("no_plan")
+    tz = shop.tz
     now = svc.now().astimezone(tz)
     start = datetime.combine(now.date(), time(0), tzinfo=tz)
     bounds = [start + timedelta(days=d) for d in range(days + 1)]
@@ -75,8 +72,8 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
         by_machine[op.machine].append(op)
     rows: list[MachineLoad] = []
     per_group: dict[str, tuple[list[float], list[float]]] = {}
-    for m in machines:
-        w, open_min = machine_work(m, by_machine.get(m.id, []), calendars, downtime, grid, edges)
+    for m in shop.machines:
+        w, open_min = machine_work(m, by_machine.get(m.id, []), shop, grid, edges)
         load = tuple((w[d] / open_min[d]) if open_min[d] > 0 else (None if w[d] == 0 else 1.0) for d in range(days))
         total = sum(w) / sum(open_min) if sum(open_min) > 0 else 0.0
         rows.append(MachineLoad(m.id, m.group, load, total))

@@ -9,12 +9,13 @@ import pytest
 from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
 from scheduler_core.domain.model import Machine
 from scheduler_core.domain.schedule import PlannedOp, Schedule
-from scheduler_core.services.load import busiest_machine
+from scheduler_core.services.load import MachineTime, busiest_machine
 from tests.builders import ALWAYS, NOW, TZ
 
 CALENDARS = {"two-shifts": TWO_SHIFTS, "always": ALWAYS}
 SHIFTS = Machine("SHIFT-1", "SHIFT-1", "A", calendar="two-shifts")  # 16 h a day, Monday to Saturday
 ROUND = Machine("ROUND-1", "ROUND-1", "B", calendar="always")  # 24 h a day
+SHOP = MachineTime((SHIFTS, ROUND), CALENDARS, (), TZ)
 
 
 def _op(machine: str, start_h: float, hours: float, work_h: float | None = None) -> PlannedOp:
@@ -25,8 +26,7 @@ def _op(machine: str, start_h: float, hours: float, work_h: float | None = None)
 def test_the_bottleneck_is_the_largest_share_of_working_time_not_the_most_work() -> None:
     # NOW is Monday 08:00: one day ahead the two-shift machine is open 16 h, the round-the-clock one 24 h
     ops = (_op("SHIFT-1", 0, 15), _op("ROUND-1", 0, 18))
-    got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), machines=(SHIFTS, ROUND),
-                          calendars=CALENDARS, downtime=(), tz=TZ)
+    got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), SHOP)
     assert got is not None and got[0] == "SHIFT-1"
     assert got[1] == pytest.approx(15 / 16)
 
@@ -34,20 +34,16 @@ def test_the_bottleneck_is_the_largest_share_of_working_time_not_the_most_work()
 def test_downtime_takes_working_time_away() -> None:
     ops = (_op("SHIFT-1", 0, 8), _op("ROUND-1", 0, 12))
     schedule = Schedule(ops, NOW)
-    free = busiest_machine(schedule, NOW, timedelta(days=1), machines=(SHIFTS, ROUND), calendars=CALENDARS,
-                           downtime=(), tz=TZ)
+    free = busiest_machine(schedule, NOW, timedelta(days=1), SHOP)
     assert free == ("ROUND-1", pytest.approx(0.5))  # a tie (8 of 16 h, 12 of 24 h): the first by name
     down = (Downtime("ROUND-1", NOW + timedelta(hours=12), NOW + timedelta(hours=20)),)  # 8 of its 24 h gone
-    got = busiest_machine(schedule, NOW, timedelta(days=1), machines=(SHIFTS, ROUND), calendars=CALENDARS,
-                          downtime=down, tz=TZ)
+    got = busiest_machine(schedule, NOW, timedelta(days=1), MachineTime((SHIFTS, ROUND), CALENDARS, down, TZ))
     assert got == ("ROUND-1", pytest.approx(12 / 16))
 
 
 def test_work_outside_the_horizon_counts_by_its_part_inside_and_nothing_planned_is_none() -> None:
     # 10 h of work from 02:00 to 12:00 the next day on the round-the-clock machine: 6 h inside a day
     ops = (_op("ROUND-1", 18, 10),)
-    got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), machines=(SHIFTS, ROUND),
-                          calendars=CALENDARS, downtime=(), tz=TZ)
+    got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), SHOP)
     assert got == ("ROUND-1", pytest.approx(6 / 24))
-    assert busiest_machine(Schedule((), NOW), NOW, timedelta(days=1), machines=(SHIFTS, ROUND),
-                           calendars=CALENDARS, downtime=(), tz=TZ) is None
+    assert busiest_machine(Schedule((), NOW), NOW, timedelta(days=1), SHOP) is None
