@@ -432,7 +432,7 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
 
 async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:
     """``/change REF date 2026-12-05`` or ``/change REF qty 300``."""
-    _actor(ctx, "assess_change")
+    actor = _actor(ctx, "assess_change")
     free_text = intent is not None  # the message as written: its first word is no order number
     intent = intent or await _intent(ctx, "/change " + args)
     words = args.split()
@@ -451,7 +451,7 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
         return await run_change(ctx, ChangeQuantity(ref, qty))
     day = intent.date or next((d for w in words[1:] if (d := _iso(w)) is not None), None)
     if day is None and intent.shift_days:  # "1042 推迟3天": the promised date, moved by that much
-        view = await get_order_status(ctx.svc, _actor(ctx, "assess_change"), ref)
+        view = await get_order_status(ctx.svc, actor, ref)
         return await run_change(ctx, ChangeDue(ref, view.due + timedelta(days=intent.shift_days)))
     if day is None:
         if intent.intent == "change_date":  # "1042 往后推": the order is known, the date is not

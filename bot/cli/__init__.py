@@ -26,7 +26,6 @@ _SUBCOMMANDS: dict[str, tuple[str, ...]] = {
 """Each subcommand module and the commands it registers. Only the module of the command given
 is imported (the others pull in the solver, the web server, matplotlib ...: seconds of start-up);
 ``paichan --help`` or an unknown command imports them all."""
-_SUBCOMMAND_MODULES = tuple(_SUBCOMMANDS)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

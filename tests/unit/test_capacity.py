@@ -11,20 +11,25 @@ from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.services.overview import capacity
 from tests.builders import NOW, TZ
 from tests.fakes import FakeUnitOfWorkFactory
-from tests.seed import seed_shop
+from tests.seed import Shop, seed_shop
 
 
-async def test_work_over_a_sunday_counts_on_the_open_days_only() -> None:
+async def _shop_with_m1_doing(op: PlannedOp) -> Shop:
+    """The seeded shop with a two-shift machine M1 and a published plan of ``op`` alone."""
     uow = FakeUnitOfWorkFactory()
     shop = await seed_shop(uow)
     async with uow(write=True) as tx:
         await tx.master.save_calendar(TWO_SHIFTS)
         await tx.master.save_machine(Machine("M1", "M1", "G1", TWO_SHIFTS.name))
-        # Saturday 20:00 to Monday 12:00: 4 working hours on Saturday, none on Sunday, 4 on Monday
-        op = PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 28, 20, tzinfo=TZ),
-                       datetime(2026, 11, 30, 12, tzinfo=TZ), 60, 480)
         await tx.plans.publish(Schedule((op,), NOW), "test", 0, NOW, {})
         await tx.commit()
+    return shop
+
+
+async def test_work_over_a_sunday_counts_on_the_open_days_only() -> None:
+    # Saturday 20:00 to Monday 12:00: 4 working hours on Saturday, none on Sunday, 4 on Monday
+    shop = await _shop_with_m1_doing(PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 28, 20, tzinfo=TZ),
+                                               datetime(2026, 11, 30, 12, tzinfo=TZ), 60, 480))
     view = await capacity(shop.svc, shop.manager, days=8)
     days = [d.date().isoformat() for d in view.days]
     m1 = next(r for r in view.machines if r.machine == "M1")
@@ -36,16 +41,9 @@ async def test_work_over_a_sunday_counts_on_the_open_days_only() -> None:
 
 
 async def test_today_counts_from_now_on() -> None:
-    uow = FakeUnitOfWorkFactory()
-    shop = await seed_shop(uow)
-    async with uow(write=True) as tx:
-        await tx.master.save_calendar(TWO_SHIFTS)
-        await tx.master.save_machine(Machine("M1", "M1", "G1", TWO_SHIFTS.name))
-        # NOW is Monday 08:00; the clock moves on to 12:00 and M1 is busy for the 12 hours left of its day
-        op = PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 23, 12, tzinfo=TZ),
-                       datetime(2026, 11, 24, 0, tzinfo=TZ), 60, 720)
-        await tx.plans.publish(Schedule((op,), NOW), "test", 0, NOW, {})
-        await tx.commit()
+    # NOW is Monday 08:00; the clock moves on to 12:00 and M1 is busy for the 12 hours left of its day
+    shop = await _shop_with_m1_doing(PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 23, 12, tzinfo=TZ),
+                                               datetime(2026, 11, 24, 0, tzinfo=TZ), 60, 720))
     shop.clock.advance(hours=4)
     view = await capacity(shop.svc, shop.manager, days=2)
     m1 = next(r for r in view.machines if r.machine == "M1")
