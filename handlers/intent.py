@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -26,8 +26,8 @@ from rapidfuzz.distance import OSA
 from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.refs import MAX_TEXT, normalise_ref
 
-from .intent_dates import find_dates
-from .intent_numbers import CN_NUMERAL, EN_NUMBER, NUMBER, cn_to_int, en_number_value, number_value
+from .intent_dates import find_dates, period_end
+from .intent_numbers import CN_NUMERAL, EN_NUMBER, EN_UNITS, NUMBER, cn_to_int, en_number_value, number_value
 
 __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "parse", "stop_length"]
 
@@ -613,23 +613,6 @@ _PERIOD = re.compile(r"今天|今日|明天|明日|后天|本周|这周|这个?�
                      r"(?:the )?end of (?:the |this )?(?:week|month))(?![a-z])")
 
 
-def _period_end(word: str, today: date) -> date:
-    """The last day of a period named for a due-date window: 今天, this week, 下个月 ..."""
-    if word in ("今天", "今日", "today"):
-        return today
-    if word in ("明天", "明日", "tomorrow"):
-        return today + timedelta(days=1)
-    if word == "后天":
-        return today + timedelta(days=2)
-    if "月" in word or "month" in word:
-        first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)  # next month's first
-        if "下" in word or "next" in word:
-            first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        return first - timedelta(days=1)
-    sunday = today + timedelta(days=6 - today.weekday())
-    return sunday + timedelta(days=7) if ("下" in word or "next" in word) else sunday
-
-
 def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
     """"今天有哪些单子要交" / "what's due this week": the last day of the window and the span
     naming a period (to mask), when a due word is present; a plain date is left to the caller."""
@@ -638,7 +621,7 @@ def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | 
     m = _PERIOD.search(text)
     if m is None:
         return None, None
-    return _period_end(m[0], today), (m.start(), m.end())
+    return period_end(m[0], today), (m.start(), m.end())
 
 
 _SHIFT_AMOUNT = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|周|星期|礼拜)"
@@ -648,8 +631,6 @@ _SHIFT_EN = re.compile(r"(?<![a-z])(?<!in )(\d{1,3}|an?|one|two|three|four|five|
                        r"(days?|weeks?)(?:\s+(earlier|sooner|ahead|forward|later|back))?(?![a-z])")
 _LATER_EN = re.compile(r"postpone|(?:push|move|put|set)(?:ed|ing)? (?:[\w-]+ )?(?:back|out)|delay|extend|later")
 _EARLIER_EN = re.compile(r"earlier|sooner|(?:bring|brought|move|moved|pull|pulled) (?:[\w-]+ )?(?:forward|up|in)(?![a-z])|advance")
-_EN_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-             "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "a couple of": 2}
 
 
 def _shift(text: str) -> tuple[int, tuple[int, int]] | None:
@@ -665,7 +646,7 @@ def _shift(text: str) -> tuple[int, tuple[int, int]] | None:
         m = _SHIFT_EN.search(text)
         if m is None:
             return None
-        n = int(m[1]) if m[1].isdigit() else _EN_SMALL.get(m[1])
+        n = int(m[1]) if m[1].isdigit() else 2 if m[1].endswith("couple of") else EN_UNITS[m[1]]
         after = m[3]
         if after:
             sign = -1 if after in ("earlier", "sooner", "ahead", "forward") else 1

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from .intent_numbers import cn_to_int
 
-__all__ = ["DateMatch", "find_date", "find_dates"]
+__all__ = ["DateMatch", "find_date", "find_dates", "period_end"]
 
 DateMatch = tuple[int, int, date]  # start, end, value
 
@@ -51,6 +51,22 @@ def _end_of_month(year: int, month: int) -> date:
 def _add_months(d: date, months: int) -> tuple[int, int]:
     index = d.year * 12 + d.month - 1 + months
     return index // 12, index % 12 + 1
+
+
+def period_end(word: str, today: date) -> date:
+    """The last day of a period named for a due-date window: 今天 / today, 明天, 后天, this or
+    next week (to its Sunday), this or next month."""
+    if word in ("今天", "今日", "today"):
+        return today
+    if word in ("明天", "明日", "tomorrow"):
+        return today + timedelta(days=1)
+    if word == "后天":
+        return today + timedelta(days=2)
+    later = "下" in word or "next" in word
+    if "月" in word or "month" in word:
+        return _end_of_month(*_add_months(today, 1 if later else 0))
+    sunday = today + timedelta(days=6 - today.weekday())
+    return sunday + timedelta(days=7) if later else sunday
 
 
 def _safe(year: int, month: int, day: int) -> date | None:

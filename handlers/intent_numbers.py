@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CN_NUMERAL", "EN_NUMBER", "NUMBER", "cn_to_int", "en_number_value", "number_value"]
+__all__ = ["CN_NUMERAL", "EN_NUMBER", "EN_UNITS", "NUMBER", "cn_to_int", "en_number_value", "number_value"]
 
 _CN_DIGITS = {
     "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3, "叁": 3,
@@ -28,12 +28,12 @@ NUMBER = re.compile(
     r"(?<!\d)(?<!\d[.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(k|K|百|千|万|w|W)(?![a-zA-Z])(\d)?)?(?![\d])"
 )
 
-_EN_UNITS = {
+EN_UNITS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_EN_WORDS = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
+_EN_WORDS = "|".join(sorted(EN_UNITS, key=len, reverse=True))
 #: "two thousand", "five hundred", "a thousand", "twenty five hundred" (lower-cased text).
 EN_NUMBER = re.compile(
     rf"(?<![a-z])(?P<a>{_EN_WORDS})(?:[\s-](?P<b>one|two|three|four|five|six|seven|eight|nine))?\s+"
@@ -113,5 +113,5 @@ def number_value(digits: str, decimals: str | None = None, mult: str | None = No
 
 def en_number_value(m: re.Match[str]) -> int:
     """The value of an :data:`EN_NUMBER` match."""
-    base: int = _EN_UNITS[m["a"]] + (_EN_UNITS[m["b"]] if m["b"] else 0)
+    base: int = EN_UNITS[m["a"]] + (EN_UNITS[m["b"]] if m["b"] else 0)
     return base * (100 if m["m"] == "hundred" else 1000)
