@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.cpsat import solve, solve_plain
@@ -80,6 +81,17 @@ def test_release_delays_the_first_operation() -> None:
     sol = plan(problem([[{0: 3}]], release=[5]))
     assert placed(sol, 0).start == 5
     assert sol.status is SolveStatus.OPTIMAL and sol.lower_bound == 8
+
+
+def test_a_hard_deadline_holds_against_weighted_tardiness() -> None:
+    # both due at 3 on one machine; the heavier job first is best for weighted tardiness
+    # (3 weighted minutes), but job 0 must end by 3: then job 1 waits (15)
+    free = problem([[{0: 3}], [{0: 3}]], objective="weighted_tardiness", due=[3, 3], weight=[1, 5])
+    assert placed(plan(free), 1).start == 0
+    jobs = (replace(free.jobs[0], deadline=3), free.jobs[1])
+    bound = replace(free, jobs=jobs)
+    sol = plan(bound)
+    assert placed(sol, 0).end == 3 and score(bound, sol).weighted_tardiness == 15
 
 
 def test_no_free_operation_starts_before_now() -> None:

@@ -1,6 +1,6 @@
 """The scheduling rules as CP-SAT constraints: one function per rule.
 
-The first five are the rules of :mod:`scheduler_core.planning.problem` (checked again by
+The first six are the rules of :mod:`scheduler_core.planning.problem` (checked again by
 :mod:`scheduler_core.planning.validate`); the ``redundant_*`` ones add nothing a plan must
 satisfy beyond them, they only give the solver stronger bounds.
 """
@@ -15,6 +15,7 @@ from .data import ModelData
 from .variables import Variables
 
 __all__ = [
+    "add_deadline",
     "add_duration_of_chosen_mode",
     "add_exactly_one_mode",
     "add_machine_no_overlap",
@@ -70,6 +71,16 @@ def add_release_and_now(model: cp_model.CpModel, data: ModelData, variables: Var
         if ov.op.index == 0:
             bound = max(bound, problem.jobs[ov.op.job].release)
         model.add(ov.start >= bound)
+
+
+def add_deadline(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    """A job with a hard ``deadline`` completes by then: each of its free operations ends at or
+    before it (its due date stays soft; the deadline is set only where the caller has a plan
+    that meets it)."""
+    for ov in variables.ops.values():
+        deadline = data.problem.jobs[ov.op.job].deadline
+        if deadline is not None:
+            model.add(ov.end <= deadline)
 
 
 def add_machine_no_overlap(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:

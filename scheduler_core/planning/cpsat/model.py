@@ -56,6 +56,7 @@ def build(data: ModelData, *, redundant: bool) -> Built:
     rules.add_duration_of_chosen_mode(model, variables)
     rules.add_precedence(model, data, variables)
     rules.add_release_and_now(model, data, variables)
+    rules.add_deadline(model, data, variables)
     rules.add_machine_no_overlap(model, data, variables)
     if redundant:
         rules.redundant_shop_cumulative(model, data, variables)
