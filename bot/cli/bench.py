@@ -167,10 +167,11 @@ def register(subparsers: Any) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true", help="print one JSON document at the end")
     s.set_defaults(func=run_solver)
-    from bot.benchmarks import chat, db, replan, stability
+    from bot.benchmarks import changes, chat, db, replan, stability
 
     replan.add_parser(sub)
     stability.add_parser(sub)
+    changes.add_parser(sub)
     db.add_parser(sub)
     from bot.benchmarks import notify as notify_bench
 

@@ -192,8 +192,13 @@ def assess_change(
     settings: PlanSettings = PlanSettings(),
     *,
     solver: SolverFn = cpsat_solver,
+    protect_others: bool = True,
 ) -> Assessment:
     """Plan the factory with ``change`` applied and compare with ``published``.
+
+    A change that asks less of the shop (a later date, fewer pieces, a lower priority, a
+    cancellation) makes nobody else finish later (see :func:`_capped`); with
+    ``protect_others`` False it is planned by the objective alone (a benchmark's baseline).
 
     A rush order is first put ahead of everybody (insertion: others keep their sequence and
     move right only as needed). When that makes its date, the date becomes a hard deadline
@@ -211,7 +216,13 @@ def assess_change(
     on_time: bool | None = None
     earliest: datetime | None = None
     target = next((o for o in new_factory.orders if o.ref == ref), None)
-    if target is not None and target.status.is_active and ref in built.refs:
+    relaxing = protect_others and _asks_less(change, factory, target)
+    if relaxing:
+        # nobody else may finish later than now, or than when everybody keeps their sequence
+        kept = heuristic.repair(built.problem)
+        built = _capped(built, kept, published, ref)
+        candidates.append(kept)
+    elif target is not None and target.status.is_active and ref in built.refs:
         j = built.job_of(ref)
         if target.rush or isinstance(change, ChangePriority):
             t1 = time.monotonic()
@@ -229,13 +240,49 @@ def assess_change(
             candidates.insert(0, first)
     # everybody keeping their sequence, the changed order dispatched where it fits: needed when
     # there is no on-time insertion; beside one, only while half of the deadline is left
-    if not on_time or time.monotonic() - t0 + one_repair < settings.deadline / 2:
+    if not relaxing and (not on_time or time.monotonic() - t0 + one_repair < settings.deadline / 2):
         candidates.append(heuristic.repair(built.problem))
     rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(new_factory, built, rest, candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
     impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
     return Assessment(change, new_factory, result, impact, result.eta_of(ref), on_time, earliest)
+
+
+def _asks_less(change: Change, factory: Factory, after: Order | None) -> bool:
+    """Whether ``change`` asks no more of the shop: a cancellation, or the same order with a
+    promise no earlier, no more pieces, no more weight and not newly a rush order."""
+    if isinstance(change, CancelOrder):
+        return True
+    if not isinstance(change, (ChangeDue, ChangeQuantity, ChangePriority)) or after is None:
+        return False
+    before = factory.order(change.ref)
+    return (
+        after.due >= before.due
+        and after.quantity <= before.quantity
+        and after.weight <= before.weight
+        and (before.rush or not after.rush)
+    )
+
+
+def _capped(built: Built, kept: Solution, published: Schedule, subject: str) -> Built:
+    """The problem with a hard deadline on every job but ``subject``'s: its completion in the
+    published plan or in ``kept``, whichever is later (or its own deadline when earlier). A
+    change that asks less of the shop makes nobody else finish later than before it."""
+    ends: dict[int, int] = {}
+    for a in kept.assignments:
+        ends[a.job] = max(ends.get(a.job, a.end), a.end)
+    before = published.etas()
+    jobs = list(built.problem.jobs)
+    for j, job in enumerate(jobs):
+        ref = built.refs[j]
+        if ref == subject or j not in ends:
+            continue
+        cap = ends[j]
+        if ref in before:
+            cap = max(cap, built.axis.to_axis(built.grid.minutes(before[ref])))
+        jobs[j] = replace(job, deadline=cap if job.deadline is None else min(cap, job.deadline))
+    return replace(built, problem=replace(built.problem, jobs=tuple(jobs)))
 
 
 def restrict_move(built: Built, move: MoveOperation) -> Built:

@@ -1,5 +1,6 @@
 """Use cases on small factories: rush insertion, changes, capable-to-promise, events, why late."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -91,6 +92,30 @@ def test_cancellation_frees_capacity_and_nobody_is_later():
     a = assess_change(factory, NOW, published, CancelOrder("SO-2"), FAST)
     assert "SO-2" not in a.result.schedule.refs()
     assert a.impact.delayed == ()
+
+
+def test_a_change_that_asks_less_delays_nobody_even_where_a_reshuffle_would_pay():
+    # one machine, published first come first served: SO-1 (10 min), then SO-2 (60, due at
+    # 70, on time), then VIP SO-3 (60, due at 60, 70 min late). Without SO-1, putting SO-3
+    # first would save 5 x 60 weighted minutes and cost SO-2 50 minutes of lateness: SO-2's
+    # customer would be warned of a delay because somebody else cancelled. A change that
+    # asks less of the shop may not do that: SO-2 keeps its place, SO-3 gains SO-1's time.
+    minute = {"P": [[("M1", 0, 1.0)]]}
+    orders = [make_order("SO-1", quantity=10, due=at(days=2)),
+              make_order("SO-2", quantity=60, due=at(70 / 60)),
+              make_order("SO-3", quantity=60, due=at(1), vip=True)]
+    factory = make_factory(orders, machines=("M1",), routings=minute)
+    settings = replace(FAST, frozen_minutes=0)
+    published = replan(factory, NOW, None, replace(settings, rule="fifo")).schedule
+    assert [published.etas()[r] for r in ("SO-2", "SO-3")] == [at(70 / 60), at(130 / 60)]
+    for change in (CancelOrder("SO-1"), ChangeQuantity("SO-1", 5), ChangeDue("SO-1", at(days=3))):
+        a = assess_change(factory, NOW, published, change, settings)
+        assert a.impact.delayed == () and a.impact.newly_late == (), change
+    a = assess_change(factory, NOW, published, CancelOrder("SO-1"), settings)
+    assert a.result.eta_of("SO-2").eta == at(1) and a.result.eta_of("SO-3").eta == at(2)
+    # a change that asks more is free to reshuffle: SO-3 ahead of SO-2 is the better plan
+    a = assess_change(factory, NOW, published, ChangeQuantity("SO-1", 20), settings)
+    assert a.result.eta_of("SO-3").eta < a.result.eta_of("SO-2").eta
 
 
 def test_due_date_change_is_reported_for_the_subject_only():
