@@ -16,7 +16,7 @@ from scheduler_core.domain.impact import ImpactReport, compare_plans
 from scheduler_core.domain.model import Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
-from scheduler_core.planning.build import Built
+from scheduler_core.planning.build import Built, to_schedule
 from scheduler_core.planning.problem import Job, Previous, Problem, Solution
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
@@ -39,6 +39,7 @@ __all__ = [
     "MoveOperation",
     "Promise",
     "apply_change",
+    "as_of_now",
     "assess_change",
     "promise_date",
 ]
@@ -194,7 +195,8 @@ def assess_change(
     solver: SolverFn = cpsat_solver,
     protect_others: bool = True,
 ) -> Assessment:
-    """Plan the factory with ``change`` applied and compare with ``published``.
+    """Plan the factory with ``change`` applied and compare with the plan without it (``published``
+    brought up to ``now``, see :func:`as_of_now`).
 
     A change that asks less of the shop (a later date, fewer pieces, a lower priority, a
     cancellation) makes nobody else finish later (see :func:`_capped`); with
@@ -208,6 +210,7 @@ def assess_change(
     t0 = time.monotonic()
     new_factory = apply_change(factory, change, now)
     ref = _subject(change)
+    before = as_of_now(factory, now, published, settings)
     built = build_with(settings, new_factory, now, published)
     if isinstance(change, MoveOperation):
         built = restrict_move(built, change)
@@ -218,9 +221,10 @@ def assess_change(
     target = next((o for o in new_factory.orders if o.ref == ref), None)
     relaxing = protect_others and _asks_less(change, factory, target)
     if relaxing:
-        # nobody else may finish later than now, or than when everybody keeps their sequence
+        # nobody else may finish later than without the change, or than when everybody keeps
+        # their sequence with it
         kept = heuristic.repair(built.problem)
-        built = _capped(built, kept, published, ref)
+        built = _capped(built, kept, before, ref)
         candidates.append(kept)
     elif target is not None and target.status.is_active and ref in built.refs:
         j = built.job_of(ref)
@@ -245,7 +249,7 @@ def assess_change(
     rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(new_factory, built, rest, candidates=tuple(candidates), solver=solver)
     orders = {o.ref: o for o in new_factory.orders}
-    impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
+    impact = compare_plans(before, result.schedule, orders, subject=frozenset({ref}))
     return Assessment(change, new_factory, result, impact, result.eta_of(ref), on_time, earliest)
 
 
@@ -265,14 +269,24 @@ def _asks_less(change: Change, factory: Factory, after: Order | None) -> bool:
     )
 
 
-def _capped(built: Built, kept: Solution, published: Schedule, subject: str) -> Built:
-    """The problem with a hard deadline on every job but ``subject``'s: its completion in the
-    published plan or in ``kept``, whichever is later (or its own deadline when earlier). A
-    change that asks less of the shop makes nobody else finish later than before it."""
+def as_of_now(factory: Factory, now: datetime, published: Schedule, settings: PlanSettings) -> Schedule:
+    """The published plan brought up to ``now`` with nothing changed: every machine keeps its
+    sequence, and work that should have started meanwhile but was not reported is pushed
+    later. A change is compared with this plan, so that its preview shows what the change
+    does, not what the time since publishing did."""
+    built = build_with(settings, factory, now, published)
+    return to_schedule(built, heuristic.repair(built.problem))
+
+
+def _capped(built: Built, kept: Solution, baseline: Schedule, subject: str) -> Built:
+    """The problem with a hard deadline on every job but ``subject``'s: its completion in
+    ``baseline`` (the plan without the change) or in ``kept``, whichever is later (or its own
+    deadline when earlier). A change that asks less of the shop makes nobody else finish
+    later than without it."""
     ends: dict[int, int] = {}
     for a in kept.assignments:
         ends[a.job] = max(ends.get(a.job, a.end), a.end)
-    before = published.etas()
+    before = baseline.etas()
     jobs = list(built.problem.jobs)
     for j, job in enumerate(jobs):
         ref = built.refs[j]
@@ -358,6 +372,7 @@ def promise_date(
         raise ChangeError("unknown_product", product=product)
     _check_quantity(quantity)
     probe = Order(ref=ref, customer=customer, product=product, quantity=quantity, due=now, rush=True)
+    before = as_of_now(factory, now, published, settings)
     with_probe = replace(factory, orders=(*factory.orders, probe))
     built = build_with(settings, with_probe, now, published)
     j = built.job_of(ref)
@@ -369,7 +384,7 @@ def promise_date(
     eta = result.eta_of(ref)
     with_priority = eta.eta if eta is not None else undisturbed
     orders = {o.ref: o for o in with_probe.orders}
-    impact = compare_plans(published, result.schedule, orders, subject=frozenset({ref}))
+    impact = compare_plans(before, result.schedule, orders, subject=frozenset({ref}))
     return Promise(product, quantity, undisturbed, min(with_priority, undisturbed), impact, result)
 
 

@@ -15,6 +15,7 @@ from scheduler_core.services.changes import (
     ChangeQuantity,
     InsertOrder,
     apply_change,
+    as_of_now,
     assess_change,
     promise_date,
 )
@@ -116,6 +117,26 @@ def test_a_change_that_asks_less_delays_nobody_even_where_a_reshuffle_would_pay(
     # a change that asks more is free to reshuffle: SO-3 ahead of SO-2 is the better plan
     a = assess_change(factory, NOW, published, ChangeQuantity("SO-1", 20), settings)
     assert a.result.eta_of("SO-3").eta < a.result.eta_of("SO-2").eta
+
+
+def test_a_preview_compares_with_the_plan_without_the_change_as_of_now():
+    # published at 08:00; at 08:30 nothing has been reported, so every step is half an hour
+    # behind the published plan. Cancelling the last order delays nobody: the preview must
+    # not blame it for the half hour the time since publishing cost everybody.
+    factory = shop(4, spacing_h=3.0)
+    settings = replace(FAST, frozen_minutes=0)
+    published = replan(factory, NOW, None, settings).schedule
+    later = NOW + timedelta(minutes=30)
+    before = as_of_now(factory, later, published, settings)
+    drifted = {r for r, eta in before.etas().items() if eta - published.etas()[r] >= timedelta(minutes=30)}
+    assert drifted == {"SO-1", "SO-2", "SO-3", "SO-4"}
+    a = assess_change(factory, later, published, CancelOrder("SO-4"), settings)
+    assert a.impact.delayed == ()
+    rush = make_order("SO-99", quantity=60, due=at(4), rush=True)
+    a = assess_change(factory, later, published, InsertOrder(rush), settings)
+    new = a.result.schedule.etas()
+    assert {o.ref for o in a.impact.delayed} == {r for r, eta in before.etas().items() if new[r] - eta > timedelta(minutes=1)}
+    assert all(o.old_eta == before.etas()[o.ref] for o in a.impact.orders)
 
 
 def test_due_date_change_is_reported_for_the_subject_only():
