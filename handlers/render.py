@@ -196,6 +196,7 @@ def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
     out: list[str] = []
     if not delayed:
         out.append("✅ " + esc(tr.gettext("No other order is delayed.")))
+        out.extend(_gain_lines(tr, tz, impact))
         return out
     out.append(esc(tr.ngettext("{n} order finishes later:", "{n} orders finish later:", len(delayed))))
     out.extend(_slip_line(tr, tz, i) for i in delayed[:MAX_SLIPS])
@@ -208,6 +209,24 @@ def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
              if added >= timedelta(0) else
              tr.gettext("Totals: {late} newly late, {vip} VIP delayed, {added} less lateness in all."))
     out.append(fill(total, late=tr.number(late), vip=tr.number(vip), added=tr.duration(abs(added), parts=2)))
+    out.extend(_gain_lines(tr, tz, impact))
+    return out
+
+
+def _gain_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
+    """Who gains: how many orders finish earlier, and those that were late and make their
+    date now (their customers get good news), VIP first."""
+    improved = impact.improved
+    if not improved:
+        return []
+    back = [i for i in improved if i.was_late_by > _ZERO and i.late_by == _ZERO]
+    out = ["⏩ " + esc(tr.ngettext("{n} order finishes earlier.", "{n} orders finish earlier.", len(improved)))]
+    if back:
+        out.append(esc(tr.ngettext("{n} of them was late and makes its date now:",
+                                   "{n} of them were late and make their date now:", len(back))))
+        out.extend(_slip_line(tr, tz, i) for i in back[:MAX_SLIPS])
+        if len(back) > MAX_SLIPS:
+            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(back) - MAX_SLIPS)))
     return out
 
 

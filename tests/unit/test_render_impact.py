@@ -81,3 +81,20 @@ def test_a_proposal_shows_its_validity_in_the_time_a_person_waits() -> None:
     demo = AcceleratedClock(start, 60, lambda: start)  # the demo: a factory hour per real minute
     assert Ctx.waiting_time(ctx_with(demo), timedelta(minutes=600)) == timedelta(minutes=10)  # type: ignore[arg-type]
     assert Ctx.waiting_time(ctx_with(lambda: start), timedelta(minutes=10)) == timedelta(minutes=10)  # type: ignore[arg-type]
+
+
+def test_a_preview_says_who_gains_and_names_the_orders_back_on_time() -> None:
+    report = _report(("SO-1", timedelta(hours=5), timedelta(0)),  # late, makes its date now: named
+                     ("SO-2", -timedelta(hours=2), -timedelta(hours=6)),  # earlier, was on time anyway
+                     ("SO-3", timedelta(hours=9), timedelta(hours=2)))  # earlier, still late
+    en = "\n".join(_impact_lines(translator("en"), UTC, report))
+    assert "No other order is delayed." in en
+    assert "3 orders finish earlier.\n1 of them was late and makes its date now:" in en
+    assert "SO-1" in en and "SO-2" not in en and "SO-3" not in en
+    zh = "\n".join(_impact_lines(translator("zh_Hans"), UTC, report))
+    assert "3 个订单提前完工。\n其中 1 个原本延期，现在能按期交付：" in zh
+    slips = _report(("SO-1", timedelta(0), timedelta(hours=2)), ("SO-2", timedelta(hours=1), timedelta(0)))
+    en = "\n".join(_impact_lines(translator("en"), UTC, slips))
+    assert en.index("1 order finishes later:") < en.index("1 order finishes earlier.")
+    quiet = "\n".join(_impact_lines(translator("en"), UTC, _report(("SO-1", timedelta(0), timedelta(hours=1)))))
+    assert "earlier" not in quiet
