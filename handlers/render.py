@@ -164,7 +164,8 @@ def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
 def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool,
                 show_due: bool = False, more: int = 0, empty: str | None = None) -> str:
     """A short list of orders: ref, (customer,) product and quantity, (promised date,) ETA, on
-    time or late; ``more`` orders not shown are counted at the end."""
+    time, at risk (less than a day to spare: how much) or late; ``more`` orders not shown are
+    counted at the end."""
     out = [f"<b>{esc(title)}</b>"]
     if not lines:
         out.append(esc(empty or tr.gettext("No open orders.")))
@@ -173,8 +174,12 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
         due = fill(tr.gettext("due {date}"), date=_short(tr, o.due, tz)) + " · " if show_due else ""
         who = f"{esc(o.customer)} · " if show_customer else ""
         star = "★ " if o.vip and show_customer else ""
-        state = ("⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
-                 if o.late_by > _ZERO else "✅")
+        if o.late_by > _ZERO:
+            state = "⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
+        elif o.at_risk and o.eta is not None:  # why it is listed before orders due sooner
+            state = "⏳ " + fill(tr.gettext("{spare} to spare"), spare=tr.duration(o.due - o.eta, parts=1))
+        else:
+            state = "✅"
         if o.status in (OrderStatus.DONE, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
             state = esc(_status_word(tr, o.status))
         out.append(f"{star}<b>{esc(o.ref)}</b> {who}{esc(o.product)} × {esc(tr.number(o.quantity))} · "

@@ -98,3 +98,18 @@ def test_a_preview_says_who_gains_and_names_the_orders_back_on_time() -> None:
     assert en.index("1 order finishes later:") < en.index("1 order finishes earlier.")
     quiet = "\n".join(_impact_lines(translator("en"), UTC, _report(("SO-1", timedelta(0), timedelta(hours=1)))))
     assert "earlier" not in quiet
+
+
+def test_an_order_list_says_how_little_time_an_order_at_risk_has_to_spare() -> None:
+    from handlers.render import order_lines
+    from scheduler_core.domain.model import OrderStatus
+    from scheduler_core.services.views import OrderLine
+
+    def line(ref: str, spare: timedelta) -> OrderLine:
+        return OrderLine(ref, "Acme", "P", 10, OrderStatus.OPEN, DUE, DUE - spare, max(-spare, timedelta(0)), False)
+
+    lines = [line("SO-1", -timedelta(hours=3)), line("SO-2", timedelta(hours=5)), line("SO-3", timedelta(days=3))]
+    en = order_lines(translator("en"), UTC, lines, title="Orders", show_customer=False).splitlines()
+    assert "late by 3 hours" in en[1] and "⏳ 5 hours to spare" in en[2] and en[3].endswith("✅")
+    zh = order_lines(translator("zh_Hans"), UTC, lines, title="订单", show_customer=False)
+    assert "⏳ 仅余 5小时" in zh.replace("5 小时", "5小时")
