@@ -119,6 +119,11 @@ class ChatDeps:
         self._cache.clear()
 
 
+_ORDER = "order"
+ORDER_MEMORY = timedelta(minutes=30)
+"""How long "it" still means the order a chat was last about."""
+
+
 @dataclass
 class Ctx:
     """One incoming message with who sent it. ``actor`` None: the account is not linked."""
@@ -175,6 +180,19 @@ class Ctx:
 
     def say(self, text: str, *rows: Iterable[Button], edit: bool = False) -> list[Reply]:
         return [Reply(text, tuple(tuple(r) for r in rows if r), edit=edit)]
+
+    def remember_order(self, ref: str) -> None:
+        """The order this chat is about now: "it" or "这个单" in the next messages means it."""
+        memory = self.deps.sessions.memory(self.msg.channel, self.msg.user_id)
+        memory[_ORDER] = (ref, self.now())
+
+    def last_order(self) -> str | None:
+        """The order the chat was about (:meth:`remember_order`), for :data:`ORDER_MEMORY` of a
+        person's waiting time; None after that or when there was none."""
+        kept = self.deps.sessions.memory(self.msg.channel, self.msg.user_id).get(_ORDER)
+        if kept is None or self.waiting_time(self.now() - kept[1]) > ORDER_MEMORY:
+            return None
+        return str(kept[0])
 
     def session(self) -> dict[str, object] | None:
         return self.deps.sessions.get(self.msg.channel, self.msg.user_id)

@@ -17,6 +17,7 @@ from scheduler_core.services.feedback import record_complaint, record_survey_ans
 from scheduler_core.services.ports import Actor, Notification, Role
 from scheduler_core.services.refs import normalise_ref
 from scheduler_core.services.status import get_order_status, list_orders
+from scheduler_core.services.views import OrderStatusView
 
 from . import render
 from .buttons import SURVEY_PREFIX
@@ -56,8 +57,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
-        view = await get_order_status(ctx.svc, actor, ref)
-        return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+        return _status_view(ctx, await get_order_status(ctx.svc, actor, ref))
     lines = await list_orders(ctx.svc, actor, limit=50)
     if late_only and lines:
         late = [line for line in lines if line.late_by > timedelta(0)]
@@ -66,8 +66,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
             return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
         lines = late
     if len(lines) == 1:
-        view = await get_order_status(ctx.svc, actor, lines[0].ref)
-        return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+        return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref))
     if not lines:
         return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
     text = render.esc(ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(
@@ -76,7 +75,12 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
 
 
 async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
-    view = await get_order_status(ctx.svc, _actor(ctx), str(args.get("ref", "")))
+    return _status_view(ctx, await get_order_status(ctx.svc, _actor(ctx), str(args.get("ref", ""))))
+
+
+def _status_view(ctx: Ctx, view: OrderStatusView) -> list[Reply]:
+    """One order's status; "it" in the next messages is that order."""
+    ctx.remember_order(view.ref)
     return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
 
 

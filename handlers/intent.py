@@ -61,6 +61,7 @@ class Intent:
     late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
     shift_days: int | None = None  # a date change relative to the promised date ("推迟3天" +3, "提前一周" -7)
     daily: bool = False  # a summary of how the days went ("日报", "how did we do yesterday"), not of the plan
+    back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了"): the chat's last one
 
 
 UNKNOWN = Intent("unknown")
@@ -217,7 +218,13 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
-_EARLIER = _rx(r"提前|早点|早一点|早些", r"earlier|sooner|bring .{0,12}forward|pull .{0,12}in(?![a-z])")
+_EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"earlier|sooner|bring .{0,12}forward|pull .{0,12}in(?![a-z])")
+# an order referred to instead of named: the one the chat is about
+_BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|这张单|该订单|这批货|那批货|这一单|此单",
+            r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
+# asking whether it can be so: "能提前吗", "有没有可能提前一点", "is there any way to get it earlier"
+_CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
+              r"(?<![a-z])(?:can|could)(?![a-z])|possible|any way|any chance|\?")
 _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to ")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
@@ -910,6 +917,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)),
+        back=intent in _ORDER_INTENTS and order is None and bool(_BACK.search(t)),
     )
 
 
@@ -1003,7 +1011,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if f.shift and not f.has_date and not rush and (f.maybe_ref or change or _ORDER_WORD.search(t)
                                                     or _DATE_WORD.search(t) or _EARLIER.search(t)):
         return "change_date"  # "SO-1042 推迟3天", "can we move 1042 two days earlier"
-    if (_EXPEDITE.search(t) or (rush and f.has_ref)) and not new_order and not f.has_date:
+    asks_earlier = _EARLIER.search(t) and _CAN_IT.search(t) and not _WHY.search(t)
+    if (_EXPEDITE.search(t) or asks_earlier or (rush and f.has_ref)) and not new_order and not f.has_date:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
@@ -1020,8 +1029,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "change_date"
         if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
             return "expedite" if _EARLIER.search(t) else "change_date"
-    if change and f.has_date and not new_order and _DATE_WORD.search(t) and _ORDER_WORD.search(t):
-        return "change_date"  # "我们的订单能不能提前到下周一": which order is asked next
+    if change and f.has_date and not new_order and _DATE_WORD.search(t) and (_ORDER_WORD.search(t) or _CAN_IT.search(t)):
+        return "change_date"  # "我们的订单能不能提前到下周一", "能提前到12月1日吗": which order is asked next
     if f.due and not f.maybe_ref and not new_order and not rush and not change:
         return "list_orders"  # "今天有哪些单子要交", "what's due this week": due by then
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)

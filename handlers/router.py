@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from scheduler_core.reports.i18n import Lang
@@ -174,13 +175,19 @@ class ChatRouter:
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
         intent = parse(text, today=ctx.today(), products=await self.deps.products(),
                        customers=await self.deps.customers(), machines=tuple(await self.deps.machine_names()))
+        if intent.back and (last := ctx.last_order()) is not None:  # "can it be earlier", "这个单到哪了"
+            intent = replace(intent, order=last)
         return await self.route_intent(ctx, intent, text)
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
         kind = intent.intent
+        if intent.order:
+            ctx.remember_order(intent.order)
         if kind in _REQUESTS and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:
             # a customer cannot change the plan: their sales contact gets the message as written
-            return await customer.human(ctx, text, request=True)
+            # (with the order "it" stands for)
+            return await customer.human(ctx, f"{intent.order}: {text}" if intent.back and intent.order else text,
+                                        request=True)
         if kind == "expedite":
             return await sales.expedite(ctx, intent)
         staff = _STAFF_INTENTS.get(kind)

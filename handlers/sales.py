@@ -87,6 +87,7 @@ def _preview(ctx: Ctx, p: ChangeProposal, *, edit: bool = False) -> list[Reply]:
     no = ctx.button("✖️ " + tr.gettext("Cancel"), "reject", _SALES, single_use=True, ttl=ttl, token=p.token,
                     subject=p.subject)
     _memory(ctx)[_PENDING] = {"token": p.token, "subject": p.subject, "expires": p.expires}
+    ctx.remember_order(p.subject)
     return ctx.say(render.proposal(tr, ctx.tz, p, minutes=minutes), [ok, no], edit=edit)
 
 

@@ -142,3 +142,26 @@ async def test_why_is_my_order_late_offers_the_late_ones(linked: Chat) -> None:
     assert "Order SO-105" in out[0].text and "Why: Rush order SO-106 was inserted ahead of it" in out[0].text
     out = await linked.say(bob, "where is my order")  # not about lateness: all three to pick from
     assert "Which order?" in out[0].text
+
+
+async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
+    bob = TG["bob"]
+    out = await linked.say(bob, "when will it be ready?")  # nothing talked about yet: which one
+    assert "Which order?" in out[0].text
+    out = await linked.click(bob, out[0].button("SO-103"))
+    assert "Order SO-103" in out[0].text
+    out = await linked.say(bob, "when will it be ready?")
+    assert "Order SO-103" in out[0].text
+    out = await linked.say(bob, "can it be earlier?")  # passed on to the sales contact, with the order
+    assert "Sam" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        notes = [n.payload["note"] for n in await uow.outbox.pending() if n.kind == "handover"]
+    assert "SO-103: can it be earlier?" in notes
+    await linked.say(bob, "/status SO-105")
+    out = await linked.say(bob, "这个单到哪了")
+    assert "SO-105" in out[0].text
+    out = await linked.say(TG["alice"], "when will it be ready?")  # another chat: its own memory
+    assert "SO-105" not in out[0].text and "SO-103" not in out[0].text
+    linked.shop.clock.advance(minutes=31)  # half an hour later "it" means nothing any more
+    out = await linked.say(bob, "when will it be ready?")
+    assert "Which order?" in out[0].text

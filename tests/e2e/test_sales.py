@@ -132,7 +132,9 @@ async def test_expedite_an_order_shows_the_impact_first(linked: Chat) -> None:
     out = await linked.say(SAM, "SO-104 加急")
     preview = out[-1]
     assert "Priority for SO-104: impact preview" in preview.text and preview.button("Confirm")
-    out = await linked.say(SAM, "can you speed it up?")  # which one?
+    out = await linked.say(SAM, "can you speed it up?")  # "it": the order just previewed
+    assert "Priority for SO-104: impact preview" in out[-1].text
+    out = await linked.say(SAM, "can you speed things up?")  # which one?
     assert "For example: expedite SO-1042" in out[0].text
     out = await linked.say(SAM, "ship SO-105 earlier if you can")  # earlier, no date: faster
     assert "Priority for SO-105: impact preview" in out[-1].text
