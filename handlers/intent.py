@@ -222,6 +222,7 @@ _EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"e
 # an order referred to instead of named: the one the chat is about
 _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|这张单|该订单|这批货|那批货|这一单|此单",
             r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
+_HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没好", r"how (?:much|many|far|long)|(?<![a-z])left(?![a-z])|remaining|on track|progress")
 # asking whether it can be so: "能提前吗", "有没有可能提前一点", "is there any way to get it earlier"
 _CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
               r"(?<![a-z])(?:can|could)(?![a-z])|possible|any way|any chance|\?")
@@ -1016,7 +1017,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
-    if f.maybe_ref and (change or f.has_ref or _QTY_WORD.search(t)):
+    back = bool(_BACK.search(t))  # "这个订单能不能改成300件": the chat's order, as if named
+    if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)
         date_word = _DATE_WORD.search(t)
         quantities = f.quantities
@@ -1052,6 +1054,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if _HELP.search(t):
         return "help"
     if f.has_ref or (f.bare_refs and re.fullmatch(r"[\d\s#.?？!]+", t)):
+        return "order_status"
+    if back and (_QUESTION.search(t) or _HOW_FAR.search(t)):  # "它还差多少", "how far along is it"
         return "order_status"
     if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
         return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
