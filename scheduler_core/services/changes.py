@@ -20,7 +20,7 @@ from scheduler_core.planning.build import Built, to_schedule
 from scheduler_core.planning.problem import Job, Previous, Problem, Solution
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
-from .planning import OrderEta, PlanResult, PlanSettings, build_with, rest_of, solve_built
+from .planning import OrderEta, PlanResult, PlanSettings, build_with, cap_others, rest_of, solve_built
 
 COMPARE_AFTER_SOLVE = 0.25
 """Seconds an assessment keeps back for turning the plan into a schedule and comparing it with
@@ -199,7 +199,7 @@ def assess_change(
     brought up to ``now``, see :func:`as_of_now`).
 
     A change that asks less of the shop (a later date, fewer pieces, a lower priority, a
-    cancellation) makes nobody else finish later (see :func:`_capped`); with
+    cancellation) makes nobody else finish later (see :func:`.planning.cap_others`); with
     ``protect_others`` False it is planned by the objective alone (a benchmark's baseline).
 
     A rush order is first put ahead of everybody (insertion: others keep their sequence and
@@ -224,7 +224,7 @@ def assess_change(
         # nobody else may finish later than without the change, or than when everybody keeps
         # their sequence with it
         kept = heuristic.repair(built.problem)
-        built = _capped(built, kept, before, ref)
+        built = cap_others(built, kept, before.etas(), ref)
         candidates.append(kept)
     elif target is not None and target.status.is_active and ref in built.refs:
         j = built.job_of(ref)
@@ -276,27 +276,6 @@ def as_of_now(factory: Factory, now: datetime, published: Schedule, settings: Pl
     does, not what the time since publishing did."""
     built = build_with(settings, factory, now, published)
     return to_schedule(built, heuristic.repair(built.problem))
-
-
-def _capped(built: Built, kept: Solution, baseline: Schedule, subject: str) -> Built:
-    """The problem with a hard deadline on every job but ``subject``'s: its completion in
-    ``baseline`` (the plan without the change) or in ``kept``, whichever is later (or its own
-    deadline when earlier). A change that asks less of the shop makes nobody else finish
-    later than without it."""
-    ends: dict[int, int] = {}
-    for a in kept.assignments:
-        ends[a.job] = max(ends.get(a.job, a.end), a.end)
-    before = baseline.etas()
-    jobs = list(built.problem.jobs)
-    for j, job in enumerate(jobs):
-        ref = built.refs[j]
-        if ref == subject or j not in ends:
-            continue
-        cap = ends[j]
-        if ref in before:
-            cap = max(cap, built.axis.to_axis(built.grid.minutes(before[ref])))
-        jobs[j] = replace(job, deadline=cap if job.deadline is None else min(cap, job.deadline))
-    return replace(built, problem=replace(built.problem, jobs=tuple(jobs)))
 
 
 def restrict_move(built: Built, move: MoveOperation) -> Built:

@@ -38,19 +38,24 @@ T = TypeVar("T")
 @dataclass
 class Coalescer:
     """Runs at most one re-plan at a time; requests made while one runs share the next run,
-    which sees every event recorded before it started."""
+    which sees every event recorded before it started. ``gives_more``: the request follows an
+    event that only gave the shop more (a machine back); the run is told so (its job gets True)
+    only when every request it serves says so."""
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _pending: bool = False
+    _gives_more: bool = True  # of the requests waiting for the next run
     _last: Any = None
 
-    async def run(self, job: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, job: Callable[[bool], Awaitable[T]], *, gives_more: bool = False) -> T:
+        self._gives_more = gives_more if not self._pending else self._gives_more and gives_more
         self._pending = True
         async with self._lock:
             if not self._pending and self._last is not None:
                 return self._last  # type: ignore[no-any-return]  # a run that started after our request covered it
             self._pending = False
-            self._last = await job()
+            flag, self._gives_more = self._gives_more, True
+            self._last = await job(flag)
             return self._last  # type: ignore[no-any-return]
 
 
@@ -93,10 +98,11 @@ async def load_factory(uow: UnitOfWork) -> tuple[Factory, dict[str, OrderRecord]
     return factory, {r.ref: r for r in records}
 
 
-async def plan_in_thread(svc: Services, factory: Factory, now: datetime, published: Schedule | None) -> PlanResult:
+async def plan_in_thread(svc: Services, factory: Factory, now: datetime, published: Schedule | None, *,
+                         protect: bool = False) -> PlanResult:
     """Plan without blocking the event loop: in ``svc.planner`` (worker processes in the server;
-    the solver itself always runs in a process of its own)."""
-    return await svc.planner(replan, factory, now, published, svc.planning, solver=svc.solver)
+    the solver itself always runs in a process of its own). ``protect``: see :func:`replan`."""
+    return await svc.planner(replan, factory, now, published, svc.planning, solver=svc.solver, protect=protect)
 
 
 def plan_metrics(result: PlanResult) -> dict[str, Any]:

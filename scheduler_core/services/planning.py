@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ __all__ = [
     "PlanResult",
     "PlanSettings",
     "build_with",
+    "cap_others",
     "explain_late",
     "order_etas",
     "replan",
@@ -105,8 +106,11 @@ def replan(
     settings: PlanSettings = PlanSettings(),
     *,
     solver: SolverFn = cpsat_solver,
+    protect: bool = False,
 ) -> PlanResult:
     """Plan every active order at ``now``, keeping ``published`` stable where it costs nothing.
+    With ``protect`` (the shop got more since ``published``: a machine back), no order finishes
+    later than published or than with every machine keeping its sequence (:func:`cap_others`).
 
     The whole call (building included) answers within ``settings.deadline``; with a
     validated plan within ``settings.deadline`` + 1 s whatever the solver does (P6).
@@ -115,9 +119,33 @@ def replan(
     built = build_with(settings, factory, now, published)
     candidates: tuple[Solution, ...] = ()
     if published is not None:
-        candidates = (heuristic.repair(built.problem),)
+        kept = heuristic.repair(built.problem)
+        candidates = (kept,)
+        if protect:
+            built = cap_others(built, kept, published.etas())
     return solve_built(factory, built, rest_of(settings, t0, AFTER_SOLVE, built), candidates=candidates,
                        solver=solver)
+
+
+def cap_others(built: Built, kept: Solution, before: Mapping[str, datetime], subject: str | None = None) -> Built:
+    """The problem with a hard deadline on every job but ``subject``'s: its completion in
+    ``kept`` (a plan that keeps every machine's sequence) or its ETA in ``before``, whichever is
+    later (or its own deadline when earlier). Something that asks less of the shop (a
+    cancellation, a later date, a machine back) then makes nobody else finish later: the
+    time it frees goes to the others, and the optimiser may still reorder to use it."""
+    ends: dict[int, int] = {}
+    for a in kept.assignments:
+        ends[a.job] = max(ends.get(a.job, a.end), a.end)
+    jobs = list(built.problem.jobs)
+    for j, job in enumerate(jobs):
+        ref = built.refs[j]
+        if ref == subject or j not in ends:
+            continue
+        cap = ends[j]
+        if ref in before:
+            cap = max(cap, built.axis.to_axis(built.grid.minutes(before[ref])))
+        jobs[j] = replace(job, deadline=cap if job.deadline is None else min(cap, job.deadline))
+    return replace(built, problem=replace(built.problem, jobs=tuple(jobs)))
 
 
 def rest_of(settings: PlanSettings, t0: float, after: float, built: Built | None = None) -> PlanSettings:

@@ -31,20 +31,23 @@ __all__ = [
 ]
 
 
-async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan") -> PlanUpdate:
-    """Re-plan the factory and publish the result (coalesced with concurrent requests)."""
+async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan", *,
+                     gives_more: bool = False) -> PlanUpdate:
+    """Re-plan the factory and publish the result (coalesced with concurrent requests).
+    ``gives_more``: after an event that only gave the shop more (a machine back), nobody
+    finishes later than published, unless a request served by the same re-plan says otherwise."""
     if actor is not SYSTEM:
         require(actor, "replan")
-    return await svc.replans.run(lambda: _replan(svc, actor, reason))
+    return await svc.replans.run(lambda protect: _replan(svc, actor, reason, protect), gives_more=gives_more)
 
 
-async def _replan(svc: Services, actor: Actor, reason: str, attempts: int = 3) -> PlanUpdate:
+async def _replan(svc: Services, actor: Actor, reason: str, protect: bool = False, attempts: int = 3) -> PlanUpdate:
     for _ in range(attempts):
         now = svc.now()
         async with svc.uow() as uow:
             factory, records = await load_factory(uow)
             current = await uow.plans.current()
-        result = await plan_in_thread(svc, factory, now, current.schedule if current else None)
+        result = await plan_in_thread(svc, factory, now, current.schedule if current else None, protect=protect)
         async with svc.uow(write=True) as uow:
             try:
                 version, impact = await publish(
@@ -154,7 +157,7 @@ async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = 
 
 async def machine_up(svc: Services, actor: Actor, machine: str) -> PlanUpdate:
     await record_machine_up(svc, actor, machine)
-    return await replan_now(svc, SYSTEM, f"up {machine}")
+    return await replan_now(svc, SYSTEM, f"up {machine}", gives_more=True)
 
 
 async def record_machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",

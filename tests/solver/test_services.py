@@ -139,6 +139,54 @@ def test_a_preview_compares_with_the_plan_without_the_change_as_of_now():
     assert all(o.old_eta == before.etas()[o.ref] for o in a.impact.orders)
 
 
+def test_a_machine_back_early_delays_nobody_when_the_replan_is_protected():
+    # M1 stopped for 10 minutes at 08:00; published first come first served: SO-1, then SO-2
+    # (due 09:20, on time at 09:20), then VIP SO-3 (due 09:00, 80 min late). The machine is
+    # back at once: putting SO-3 before SO-2 would pay for the objective alone, and make SO-2
+    # late. A re-plan after a machine came back (protect) keeps SO-2 where it was or earlier.
+    minute = {"P": [[("M1", 0, 1.0)]]}
+    orders = [make_order("SO-1", quantity=10, due=at(days=2)),
+              make_order("SO-2", quantity=60, due=at(80 / 60)),
+              make_order("SO-3", quantity=60, due=at(1), vip=True)]
+    stopped = make_factory(orders, machines=("M1",), routings=minute,
+                           downtime=(Downtime("M1", NOW, at(10 / 60)),))
+    settings = replace(FAST, frozen_minutes=0)
+    published = replan(stopped, NOW, None, replace(settings, rule="fifo")).schedule
+    assert published.etas()["SO-2"] == at(80 / 60)
+    back = replace(stopped, downtime=())
+    alone = replan(back, NOW, published, settings)
+    assert alone.eta_of("SO-2").eta > at(80 / 60)  # the objective alone: SO-2 made late
+    kept = replan(back, NOW, published, settings, protect=True)
+    for e in kept.etas:
+        assert e.eta <= published.etas()[e.ref], e.ref
+    assert kept.eta_of("SO-3").eta < published.etas()["SO-3"]  # the time freed still goes to somebody
+
+
+async def test_a_replan_is_protected_only_when_every_request_it_serves_gives_more():
+    import asyncio
+
+    from scheduler_core.services.context import Coalescer
+
+    runs: list[bool] = []
+    gate = asyncio.Event()
+
+    async def job(protect: bool) -> bool:
+        runs.append(protect)
+        await gate.wait()
+        return protect
+
+    c = Coalescer()
+    first = asyncio.create_task(c.run(job, gives_more=True))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(c.run(job, gives_more=g)) for g in (True, False, True)]
+    await asyncio.sleep(0)
+    gate.set()
+    assert await first is True
+    assert [await w for w in waiting] == [False, False, False]  # one run serves all three
+    assert runs == [True, False]
+    assert await c.run(job, gives_more=True) is True and runs[-1] is True
+
+
 def test_due_date_change_is_reported_for_the_subject_only():
     factory = shop()
     published = replan(factory, NOW, None, FAST).schedule
