@@ -184,6 +184,8 @@ class ChatRouter:
         if intent.order:
             ctx.remember_order(intent.order)
         if kind in _REQUESTS and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:
+            if intent.back and not intent.order:  # "can it be earlier" with no order talked about: which?
+                return await customer.status(ctx, "")
             # a customer cannot change the plan: their sales contact gets the message as written
             # (with the order "it" stands for)
             return await customer.human(ctx, f"{intent.order}: {text}" if intent.back and intent.order else text,

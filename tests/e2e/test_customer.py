@@ -146,7 +146,9 @@ async def test_why_is_my_order_late_offers_the_late_ones(linked: Chat) -> None:
 
 async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
     bob = TG["bob"]
-    out = await linked.say(bob, "when will it be ready?")  # nothing talked about yet: which one
+    out = await linked.say(bob, "can it be earlier?")  # nothing talked about yet: which one
+    assert "Which order?" in out[0].text
+    out = await linked.say(bob, "when will it be ready?")
     assert "Which order?" in out[0].text
     out = await linked.click(bob, out[0].button("SO-103"))
     assert "Order SO-103" in out[0].text
