@@ -57,7 +57,9 @@ async def report_command(ctx: Ctx, args: str) -> list[Reply]:
         return ctx.say(render.esc(ctx.tr.gettext("Write e.g. /report SO-1042 120 (and the step number if needed: "
                                                  "/report SO-1042 120 2)")))
     step = int(words[2]) if len(words) > 2 else None
-    update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step)
+    mine = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).get("machine")  # chosen in this chat
+    update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step,
+                                   at_machine=str(mine) if mine else None)
     done = ctx.tr.gettext("Recorded: {good} units of {ref}.", good=ctx.tr.number(int(words[1])), ref=words[0][:20].upper())
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done))
 

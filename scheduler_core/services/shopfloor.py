@@ -72,16 +72,19 @@ async def report_progress(
     scrap: int = 0,
     machine: str | None = None,
     finished: bool = False,
+    at_machine: str | None = None,
 ) -> PlanUpdate:
     """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan.
 
-    ``step`` is 1-based as people count; default: the step in progress or the next one.
-    ``machine`` defaults to where the plan has that step.
+    ``step`` is 1-based as people count; default: the step in progress or the next one, or,
+    with ``at_machine`` (the machine the reporter works at), the first unfinished step that
+    machine can do. ``machine`` defaults to ``at_machine`` when it can do the step, else to
+    where the plan has that step.
     """
     async with svc.uow() as uow:
         before = await uow.plans.current()
     ref, k = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
-                                   finished=finished)
+                                   finished=finished, at_machine=at_machine)
     update = await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
     placed = before.schedule.place(ref, k) if before is not None else None
     if placed is not None and placed.start - svc.now() > EARLY_START:
@@ -104,6 +107,7 @@ async def record_progress(
     scrap: int = 0,
     machine: str | None = None,
     finished: bool = False,
+    at_machine: str | None = None,
 ) -> tuple[str, int]:
     """:func:`report_progress` without the re-plan, for a caller that batches events (the
     simulator) and re-plans once with :func:`replan_now`. Returns the order and 0-based step."""
@@ -121,8 +125,10 @@ async def record_progress(
             raise NotFound("order_not_found", ref=ref)
         routing = factory.routings[rec.order.product]
         if step is None:
-            k = next((i for i in range(len(routing.steps))
-                      if (p := factory.progress.get((ref, i))) is None or p.finished is None), 0)
+            open_steps = [i for i in range(len(routing.steps))
+                          if (p := factory.progress.get((ref, i))) is None or p.finished is None]
+            here = [i for i in open_steps if at_machine in {a.machine for a in routing.steps[i].alternatives}]
+            k = (here or open_steps or [0])[0]
         else:
             if not 1 <= step <= len(routing.steps):
                 raise InvalidInput("unknown_step", ref=ref, step=step)
@@ -131,7 +137,8 @@ async def record_progress(
             plan = await uow.plans.current()
             placed = plan.schedule.place(ref, k) if plan else None
             p = factory.progress.get((ref, k))
-            machine = (p.machine if p and p.machine else None) or (placed.machine if placed else None) \
+            mine = at_machine if at_machine in {a.machine for a in routing.steps[k].alternatives} else None
+            machine = (p.machine if p and p.machine else None) or mine or (placed.machine if placed else None) \
                 or routing.steps[k].alternatives[0].machine
         event = ProgressReport(ref, k, good, machine, now, scrap, finished)
         try:

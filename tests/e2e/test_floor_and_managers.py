@@ -203,6 +203,10 @@ async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(link
     assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
     out = await linked.say(OTTO, "SO-101 machined 30 pcs")
     assert "Recorded: 30 units of SO-101." in out[0].text
+    from scheduler_core.services.status import get_order_status
+
+    view = await get_order_status(linked.shop.svc, linked.shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [0, 30]  # from M2: the step M2 does, not the first one
     await linked.say(OTTO, "/language zh")
     out = await linked.say(OTTO, "SO-103 铣完20件")
     assert "SO-103" in out[0].text and "20" in out[0].text and "已记录" in out[0].text, out[0].text

@@ -194,6 +194,18 @@ async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):
     assert await counts(shop.svc.uow) == before
 
 
+async def test_a_report_from_a_machine_goes_to_the_step_that_machine_does(shop):
+    # SO-101 runs on M1, then M2; its first step is not finished. Reported from M2, the
+    # units are the second step's, on M2; from M1, or from nowhere, the first step's.
+    await report_progress(shop.svc, shop.operator, "SO-101", 10, at_machine="M2")
+    view = await get_order_status(shop.svc, shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [0, 10] and view.steps[1].machine == "M2"
+    await report_progress(shop.svc, shop.operator, "SO-101", 5, at_machine="M9")  # no step of it: as before
+    await report_progress(shop.svc, shop.operator, "SO-101", 5)
+    view = await get_order_status(shop.svc, shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [10, 10]
+
+
 async def test_machine_stop_moves_etas_and_restart_brings_them_back(shop):
     before = await get_order_status(shop.svc, shop.manager, "SO-102")
     down = await machine_down(shop.svc, shop.operator, "M1", "spindle", until=at(10))
