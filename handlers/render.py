@@ -177,7 +177,7 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
         if o.late_by > _ZERO:
             state = "⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
         elif o.at_risk and o.eta is not None:  # why it is listed before orders due sooner
-            state = "⏳ " + fill(tr.gettext("{spare} to spare"), spare=tr.duration(o.due - o.eta, parts=1))
+            state = "⏳ " + fill(tr.gettext("{spare} to spare"), spare=tr.duration(o.due - o.eta, parts=2))
         else:
             state = "✅"
         if o.status in (OrderStatus.DONE, OrderStatus.DELIVERED, OrderStatus.CANCELLED):

@@ -108,8 +108,10 @@ def test_an_order_list_says_how_little_time_an_order_at_risk_has_to_spare() -> N
     def line(ref: str, spare: timedelta) -> OrderLine:
         return OrderLine(ref, "Acme", "P", 10, OrderStatus.OPEN, DUE, DUE - spare, max(-spare, timedelta(0)), False)
 
-    lines = [line("SO-1", -timedelta(hours=3)), line("SO-2", timedelta(hours=5)), line("SO-3", timedelta(days=3))]
+    lines = [line("SO-1", -timedelta(hours=3)), line("SO-2", timedelta(hours=5)), line("SO-3", timedelta(days=3)),
+             line("SO-4", timedelta(hours=23, minutes=59))]
     en = order_lines(translator("en"), UTC, lines, title="Orders", show_customer=False).splitlines()
     assert "late by 3 hours" in en[1] and "⏳ 5 hours to spare" in en[2] and en[3].endswith("✅")
+    assert "⏳ 23 hours 59 minutes to spare" in en[4]  # not "24 hours": less than a day
     zh = order_lines(translator("zh_Hans"), UTC, lines, title="订单", show_customer=False)
     assert "⏳ 仅余 5小时" in zh.replace("5 小时", "5小时")
