@@ -62,6 +62,7 @@ class Intent:
     shift_days: int | None = None  # a date change relative to the promised date ("推迟3天" +3, "提前一周" -7)
     daily: bool = False  # a summary of how the days went ("日报", "how did we do yesterday"), not of the plan
     back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了"): the chat's last one
+    work: str | None = None  # the kind of work a report names ("焊完了" weld, "machined" machine): which step
 
 
 UNKNOWN = Intent("unknown")
@@ -919,7 +920,25 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)),
         back=intent in _ORDER_INTENTS and order is None and bool(_BACK.search(t)),
+        work=_work_of(t) if intent == "report_progress" else None,
     )
+
+
+# the kind of work a report's verb names; the service matches it against the routing's steps
+_WORK = (
+    ("weld", re.compile(r"焊|(?<![a-z])weld")),
+    ("paint", re.compile(r"喷漆|喷涂|喷完|涂装|(?<![a-z])(?:paint|spray|coat)")),
+    ("pack", re.compile(r"包装|打包|包完|(?<![a-z])pack")),  # before assembly: 包装完 holds 装完
+    ("assemble", re.compile(r"装配|组装|装完|(?<![a-z])assembl")),
+    ("cut", re.compile(r"下料|切割|切完|割完|(?<![a-z])(?:cut|sawn|sawed|lasered)")),
+    ("press", re.compile(r"冲压|冲完|压完|折弯|折完|剪完|(?<![a-z])(?:pressed|stamped|bent)")),
+    ("machine", re.compile(r"[车铣磨钻镗刨](?:完|好|了)|(?<![a-z])(?:machined|turned|milled|drilled|ground|bored)")),
+    ("inspect", re.compile(r"检验|质检|检完|(?<![a-z])inspected")),
+)
+
+
+def _work_of(t: str) -> str | None:
+    return next((kind for kind, rx in _WORK if rx.search(t)), None)
 
 
 def _roles(intent: IntentName, f: _Features) -> tuple[str | None, int | None]:

@@ -44,8 +44,9 @@ async def _machine(ctx: Ctx, text: str) -> str:
     raise InvalidInput("unknown_machine", machine=text.strip()[:40])
 
 
-async def report_command(ctx: Ctx, args: str) -> list[Reply]:
-    """``/report REF QTY [STEP]``, or buttons for today's work."""
+async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> list[Reply]:
+    """``/report REF QTY [STEP]``, or buttons for today's work. ``work``: the kind of work the
+    words named ("焊完了"), for the step when none is given and the machine is not known."""
     actor = _actor(ctx, "report_progress")
     words = args.split()
     if not words:
@@ -59,7 +60,7 @@ async def report_command(ctx: Ctx, args: str) -> list[Reply]:
     step = int(words[2]) if len(words) > 2 else None
     mine = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).get("machine")  # chosen in this chat
     update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step,
-                                   at_machine=str(mine) if mine else None)
+                                   at_machine=str(mine) if mine else None, work=work)
     done = ctx.tr.gettext("Recorded: {good} units of {ref}.", good=ctx.tr.number(int(words[1])), ref=words[0][:20].upper())
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from scheduler_core.domain.model import Factory, Routing, Step
+
 from .changes import MAX_QUANTITY, ChangeError
 from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
 from .errors import InvalidInput, NotFound
@@ -21,6 +23,8 @@ from .refs import clean_text, normalise_ref
 from .views import EarlyStart, PlanUpdate
 
 __all__ = [
+    "WORK_WORDS",
+    "default_step",
     "machine_down",
     "machine_up",
     "record_machine_down",
@@ -73,23 +77,62 @@ async def report_progress(
     machine: str | None = None,
     finished: bool = False,
     at_machine: str | None = None,
+    work: str | None = None,
 ) -> PlanUpdate:
     """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan.
 
     ``step`` is 1-based as people count; default: the step in progress or the next one, or,
     with ``at_machine`` (the machine the reporter works at), the first unfinished step that
-    machine can do. ``machine`` defaults to ``at_machine`` when it can do the step, else to
-    where the plan has that step.
+    machine can do, or, with ``work`` (a kind of :data:`WORK_WORDS`: "焊完了" is weld), the first
+    unfinished step of that kind. ``machine`` defaults to ``at_machine`` when it can do the
+    step, else to where the plan has that step.
     """
     async with svc.uow() as uow:
         before = await uow.plans.current()
     ref, k = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
-                                   finished=finished, at_machine=at_machine)
+                                   finished=finished, at_machine=at_machine, work=work)
     update = await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
     placed = before.schedule.place(ref, k) if before is not None else None
     if placed is not None and placed.start - svc.now() > EARLY_START:
         update = replace(update, early=EarlyStart(ref, k, placed.start, placed.machine))
     return update
+
+
+WORK_WORDS: dict[str, tuple[str, ...]] = {
+    "cut": ("cut", "laser", "saw", "切", "割", "下料"),
+    "machine": ("cnc", "machin", "lathe", "turn", "mill", "drill", "grind", "车", "铣", "磨", "钻", "镗", "刨", "加工"),
+    "weld": ("weld", "wld", "焊"),
+    "paint": ("paint", "pnt", "coat", "spray", "喷", "涂"),
+    "assemble": ("assembl", "asm", "装配", "组装"),
+    "pack": ("pack", "pck", "包装"),
+    "press": ("press", "stamp", "bend", "冲", "压", "折弯", "剪"),
+    "inspect": ("inspect", "qc", "quality", "检"),
+}
+"""Words that say what kind of work a routing step is, in its name or its machines' ids, names
+and groups (English and Chinese, any case)."""
+
+
+def default_step(factory: Factory, ref: str, routing: Routing, *, at_machine: str | None = None,
+                 work: str | None = None) -> int:
+    """The 0-based step a report without a step number is about: the first unfinished step
+    ``at_machine`` can do, else the first unfinished step of the kind ``work`` names, else the
+    first unfinished step (the step in progress or the next one)."""
+    open_steps = [i for i in range(len(routing.steps))
+                  if (p := factory.progress.get((ref, i))) is None or p.finished is None]
+    here = [i for i in open_steps if at_machine in {a.machine for a in routing.steps[i].alternatives}]
+    kind = [i for i in open_steps if work and _does(routing.steps[i], factory, work)]
+    return (here or kind or open_steps or [0])[0]
+
+
+def _does(step: Step, factory: Factory, work: str) -> bool:
+    """Whether ``step`` is ``work`` by its name or its machines (:data:`WORK_WORDS`)."""
+    machines = {m.id: m for m in factory.machines}
+    names = [step.name]
+    for a in step.alternatives:
+        m = machines.get(a.machine)
+        names.extend((a.machine, m.name, m.group) if m else (a.machine,))
+    text = " ".join(names).casefold()
+    return any(w in text for w in WORK_WORDS.get(work, ()))
 
 
 EARLY_START = timedelta(hours=1)
@@ -108,6 +151,7 @@ async def record_progress(
     machine: str | None = None,
     finished: bool = False,
     at_machine: str | None = None,
+    work: str | None = None,
 ) -> tuple[str, int]:
     """:func:`report_progress` without the re-plan, for a caller that batches events (the
     simulator) and re-plans once with :func:`replan_now`. Returns the order and 0-based step."""
@@ -125,10 +169,7 @@ async def record_progress(
             raise NotFound("order_not_found", ref=ref)
         routing = factory.routings[rec.order.product]
         if step is None:
-            open_steps = [i for i in range(len(routing.steps))
-                          if (p := factory.progress.get((ref, i))) is None or p.finished is None]
-            here = [i for i in open_steps if at_machine in {a.machine for a in routing.steps[i].alternatives}]
-            k = (here or open_steps or [0])[0]
+            k = default_step(factory, ref, routing, at_machine=at_machine, work=work)
         else:
             if not 1 <= step <= len(routing.steps):
                 raise InvalidInput("unknown_step", ref=ref, step=step)
