@@ -196,6 +196,14 @@ def _slip_line(tr: Tr, tz: tzinfo, imp: OrderImpact) -> str:
             f"{esc(_short(tr, imp.new_eta, tz))}{mark}")
 
 
+def _slip_lines(tr: Tr, tz: tzinfo, impacts: Sequence[OrderImpact]) -> list[str]:
+    """The first :data:`MAX_SLIPS` orders' old -> new ETA lines, and how many more there are."""
+    out = [_slip_line(tr, tz, i) for i in impacts[:MAX_SLIPS]]
+    if len(impacts) > MAX_SLIPS:
+        out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(impacts) - MAX_SLIPS)))
+    return out
+
+
 def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
     delayed = list(impact.delayed)
     out: list[str] = []
@@ -204,9 +212,7 @@ def _impact_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
         out.extend(_gain_lines(tr, tz, impact))
         return out
     out.append(esc(tr.ngettext("{n} order finishes later:", "{n} orders finish later:", len(delayed))))
-    out.extend(_slip_line(tr, tz, i) for i in delayed[:MAX_SLIPS])
-    if len(delayed) > MAX_SLIPS:
-        out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(delayed) - MAX_SLIPS)))
+    out.extend(_slip_lines(tr, tz, delayed))
     late = len(impact.newly_late)
     vip = len(impact.vip_delayed)
     added = impact.tardiness_added
@@ -229,9 +235,7 @@ def _gain_lines(tr: Tr, tz: tzinfo, impact: ImpactReport) -> list[str]:
     if back:
         out.append(esc(tr.ngettext("{n} of them was late and makes its date now:",
                                    "{n} of them were late and make their date now:", len(back))))
-        out.extend(_slip_line(tr, tz, i) for i in back[:MAX_SLIPS])
-        if len(back) > MAX_SLIPS:
-            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(back) - MAX_SLIPS)))
+        out.extend(_slip_lines(tr, tz, back))
     return out
 
 
@@ -319,9 +323,7 @@ def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
             "No delivery date moved by {minutes} minutes or more ({n} by less).", small, minutes=minutes)))
     else:
         out.append(esc(tr.ngettext("{n} delivery date moved:", "{n} delivery dates moved:", len(notable))))
-        out.extend(_slip_line(tr, tz, i) for i in notable[:MAX_SLIPS])
-        if len(notable) > MAX_SLIPS:
-            out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(notable) - MAX_SLIPS)))
+        out.extend(_slip_lines(tr, tz, notable))
         if small:
             out.append(esc(tr.ngettext("{n} other date moved by less than {minutes} minutes.",
                                        "{n} other dates moved by less than {minutes} minutes.", small,
