@@ -56,7 +56,7 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
             out.append(f"{op.ref}/{op.step + 1}: unknown order or machine {op.machine}")
             continue
         step = factory.routings[order.product].steps[op.step]
-        if op.machine not in {a.machine for a in step.alternatives}:
+        if not step.runs_on(op.machine):
             out.append(f"{op.ref}/{op.step + 1}: machine {op.machine} cannot do {step.name}")
             continue
         if op.fixed:

@@ -72,6 +72,10 @@ class Step:
     name: str
     alternatives: tuple[Alternative, ...]
 
+    def runs_on(self, machine: str | None) -> bool:
+        """Whether ``machine`` is one of the machines that can do this step."""
+        return any(a.machine == machine for a in self.alternatives)
+
 
 @dataclass(frozen=True, slots=True)
 class Routing:

@@ -146,7 +146,7 @@ def apply_change(factory: Factory, change: Change, now: datetime) -> Factory:
             raise ChangeError("unknown_step", ref=ref, step=change.step + 1)
         if change.machine not in {m.id for m in factory.machines}:
             raise ChangeError("unknown_machine", machine=change.machine)
-        if change.machine not in {a.machine for a in routing.steps[change.step].alternatives}:
+        if not routing.steps[change.step].runs_on(change.machine):
             raise ChangeError("machine_not_for_step", machine=change.machine, step=change.step + 1)
         p = factory.progress.get((ref, change.step))
         if p is not None and (p.finished is not None or p.done >= cur.quantity):

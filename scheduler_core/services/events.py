@@ -73,7 +73,7 @@ def _progress(factory: Factory, ev: ProgressReport) -> Factory:
         raise ChangeError("unknown_step", ref=ev.ref, step=ev.step + 1)
     if ev.good < 0 or ev.scrap < 0:
         raise ChangeError("quantity_negative", quantity=min(ev.good, ev.scrap))
-    if ev.machine not in {a.machine for a in routing.steps[ev.step].alternatives}:
+    if not routing.steps[ev.step].runs_on(ev.machine):
         raise ChangeError("machine_not_for_step", machine=ev.machine, step=ev.step + 1)
     prev = factory.progress.get((ev.ref, ev.step))
     if prev is not None and prev.finished is not None:

@@ -8,10 +8,11 @@ more re-plan that sees all of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from scheduler_core.domain.model import Factory, Routing, Step
+from scheduler_core.domain.model import Factory, Machine, Routing, Step
 
 from .changes import MAX_QUANTITY, ChangeError
 from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
@@ -119,14 +120,16 @@ def default_step(factory: Factory, ref: str, routing: Routing, *, at_machine: st
     first unfinished step (the step in progress or the next one)."""
     open_steps = [i for i in range(len(routing.steps))
                   if (p := factory.progress.get((ref, i))) is None or p.finished is None]
-    here = [i for i in open_steps if at_machine in {a.machine for a in routing.steps[i].alternatives}]
-    kind = [i for i in open_steps if work and _does(routing.steps[i], factory, work)]
+    here = [i for i in open_steps if routing.steps[i].runs_on(at_machine)]
+    kind: list[int] = []
+    if work:
+        machines = {m.id: m for m in factory.machines}
+        kind = [i for i in open_steps if _does(routing.steps[i], machines, work)]
     return (here or kind or open_steps or [0])[0]
 
 
-def _does(step: Step, factory: Factory, work: str) -> bool:
+def _does(step: Step, machines: Mapping[str, Machine], work: str) -> bool:
     """Whether ``step`` is ``work`` by its name or its machines (:data:`WORK_WORDS`)."""
-    machines = {m.id: m for m in factory.machines}
     names = [step.name]
     for a in step.alternatives:
         m = machines.get(a.machine)
@@ -178,7 +181,7 @@ async def record_progress(
             plan = await uow.plans.current()
             placed = plan.schedule.place(ref, k) if plan else None
             p = factory.progress.get((ref, k))
-            mine = at_machine if at_machine in {a.machine for a in routing.steps[k].alternatives} else None
+            mine = at_machine if routing.steps[k].runs_on(at_machine) else None
             machine = (p.machine if p and p.machine else None) or mine or (placed.machine if placed else None) \
                 or routing.steps[k].alternatives[0].machine
         event = ProgressReport(ref, k, good, machine, now, scrap, finished)
