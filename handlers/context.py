@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import OrderStatus
@@ -181,15 +182,20 @@ class Ctx:
     def say(self, text: str, *rows: Iterable[Button], edit: bool = False) -> list[Reply]:
         return [Reply(text, tuple(tuple(r) for r in rows if r), edit=edit)]
 
+    @property
+    def memory(self) -> dict[str, Any]:
+        """What this chat keeps between messages while the process runs: the operator's machine,
+        the last impact preview, the order it is about."""
+        return self.deps.sessions.memory(self.msg.channel, self.msg.user_id)
+
     def remember_order(self, ref: str) -> None:
         """The order this chat is about now: "it" or "这个单" in the next messages means it."""
-        memory = self.deps.sessions.memory(self.msg.channel, self.msg.user_id)
-        memory[_ORDER] = (ref, self.now())
+        self.memory[_ORDER] = (ref, self.now())
 
     def last_order(self) -> str | None:
         """The order the chat was about (:meth:`remember_order`), for :data:`ORDER_MEMORY` of a
         person's waiting time; None after that or when there was none."""
-        kept = self.deps.sessions.memory(self.msg.channel, self.msg.user_id).get(_ORDER)
+        kept = self.memory.get(_ORDER)
         if kept is None or self.waiting_time(self.now() - kept[1]) > ORDER_MEMORY:
             return None
         return str(kept[0])

@@ -50,7 +50,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
     actor = _actor(ctx, "report_progress")
     words = args.split()
     if not words:
-        machine = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).get("machine")
+        machine = ctx.memory.get("machine")
         if machine:
             return await _todays_ops(ctx, str(machine))
         return await _pick_machine(ctx, "report")
@@ -58,7 +58,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
         return ctx.say(render.esc(ctx.tr.gettext("Write e.g. /report SO-1042 120 (and the step number if needed: "
                                                  "/report SO-1042 120 2)")))
     step = int(words[2]) if len(words) > 2 else None
-    mine = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).get("machine")  # chosen in this chat
+    mine = ctx.memory.get("machine")  # chosen in this chat
     update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step,
                                    at_machine=str(mine) if mine else None, work=work)
     done = ctx.tr.gettext("Recorded: {good} units of {ref}.", good=ctx.tr.number(int(words[1])), ref=words[0][:20].upper())
@@ -83,11 +83,10 @@ async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Re
     the next :data:`QUEUE_LENGTH` operations with their times, orders, steps and quantities.
     Without a machine: the one chosen for /report in this chat, else buttons ask which."""
     actor = _actor(ctx, "report_progress")
-    memory = ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)
-    machine = machine or memory.get("machine")
+    machine = machine or ctx.memory.get("machine")
     if not machine:
         return await _pick_machine(ctx, "queue")
-    memory["machine"] = machine
+    ctx.memory["machine"] = machine
     plan = await current_plan(ctx.svc, actor)
     now = ctx.now()
     ops = sorted((op for op in plan.schedule.on_machine(machine) if op.end > now), key=lambda op: op.start)
@@ -115,7 +114,7 @@ async def machine_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     if purpose == "queue":
         return await queue(ctx, machine, edit=True)
     if purpose == "report":
-        ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)["machine"] = machine
+        ctx.memory["machine"] = machine
         return await _todays_ops(ctx, machine, edit=True)
     if purpose == "down":
         return await _down(ctx, machine, "", edit=True)
@@ -143,7 +142,7 @@ async def _todays_ops(ctx: Ctx, machine: str, *, edit: bool = False) -> list[Rep
 
 
 async def machine_menu_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
-    ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id).pop("machine", None)
+    ctx.memory.pop("machine", None)
     return await _pick_machine(ctx, "report")
 
 

@@ -86,7 +86,7 @@ def _preview(ctx: Ctx, p: ChangeProposal, *, edit: bool = False) -> list[Reply]:
                     subject=p.subject)
     no = ctx.button("✖️ " + tr.gettext("Cancel"), "reject", _SALES, single_use=True, ttl=ttl, token=p.token,
                     subject=p.subject)
-    _memory(ctx)[_PENDING] = {"token": p.token, "subject": p.subject, "expires": p.expires}
+    ctx.memory[_PENDING] = {"token": p.token, "subject": p.subject, "expires": p.expires}
     ctx.remember_order(p.subject)
     return ctx.say(render.proposal(tr, ctx.tz, p, minutes=minutes), [ok, no], edit=edit)
 
@@ -99,17 +99,13 @@ _REJECT_WORDS = re.compile(r"(?:取消|不要了|算了|放弃|不用了|不改�
                            r"[\s!！.。]*", re.IGNORECASE)
 
 
-def _memory(ctx: Ctx) -> dict[str, Any]:
-    return ctx.deps.sessions.memory(ctx.msg.channel, ctx.msg.user_id)
-
-
 async def typed_decision(ctx: Ctx, text: str) -> list[Reply] | None:
     """"确认" / "confirm" or "取消" / "cancel" typed after an impact preview does what its buttons
     do, for that preview while it is valid; None when ``text`` is no such word or nothing waits."""
     confirm = _CONFIRM_WORDS.fullmatch(text.strip())
     if not confirm and not _REJECT_WORDS.fullmatch(text.strip()):
         return None
-    pending = _memory(ctx).get(_PENDING)
+    pending = ctx.memory.get(_PENDING)
     if pending is None or pending["expires"] <= ctx.now() or ctx.actor is None or not can(ctx.actor, "assess_change"):
         return None
     args = {"token": pending["token"], "subject": pending["subject"]}
@@ -144,7 +140,7 @@ async def reject_action(ctx: Ctx, args: dict[str, Any], *, edit: bool = True) ->
 
 
 def _forget_pending(ctx: Ctx, token: str) -> None:
-    memory = _memory(ctx)
+    memory = ctx.memory
     if memory.get(_PENDING, {}).get("token") == token:
         del memory[_PENDING]
 
