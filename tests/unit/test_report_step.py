@@ -42,3 +42,10 @@ def test_the_step_is_the_reporters_machine_then_the_work_named_then_the_first_un
                                           ("SO-1", 2): Progress("SO-1", 2, 60, "PNT-1", at(), at(1))})
     assert default_step(finished, "SO-1", steps) == 1  # finished steps are skipped
     assert default_step(finished, "SO-1", steps, work="paint") == 1  # painting is done: the open one
+
+
+def test_every_kind_of_work_the_chat_reads_has_words_for_the_steps() -> None:
+    from handlers.intent import _WORK
+    from scheduler_core.services.shopfloor import WORK_WORDS
+
+    assert {kind for kind, _ in _WORK} == set(WORK_WORDS)
