@@ -18,7 +18,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +34,8 @@ from scheduler_core.services.changes import (
     assess_change,
 )
 from scheduler_core.services.planning import PlanSettings, replan
+
+from . import say
 
 __all__ = ["KINDS", "add_parser", "run"]
 
@@ -61,13 +62,9 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.deadline <= 0 or args.on_time < 0 or (args.late is not None and args.late < 0):
-        _say("--deadline must be positive, --late and --on-time at least 0")
+        say("--deadline must be positive, --late and --on-time at least 0")
         return 2
     now = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in the demo factory's time zone
     factory = demo_factory(now, seed=args.seed)
@@ -77,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     late = [e.ref for e in sorted(published.late, key=lambda e: (-e.late_by, e.ref))][: args.late]
     on_time = sorted(e.ref for e in published.etas if e.late_by <= timedelta(0))
     chosen = late + random.Random(args.seed).sample(on_time, min(args.on_time, len(on_time)))
-    _say(
+    say(
         f"demo factory (seed {args.seed}): {len(published.etas)} orders, {len(published.late)} late; changing {len(chosen)} "
         f"orders 3 ways, each assessed twice ({args.deadline:g} s each)"
     )
@@ -92,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                         factory, now, published.schedule, change, settings, protect_others=protect
                     )
                 except ChangeError as exc:  # e.g. half the quantity is less than what is done
-                    _say(f"  {ref} {kind}: {exc.code}, skipped")
+                    say(f"  {ref} {kind}: {exc.code}, skipped")
                     break
                 row = {
                     "order": ref,
@@ -106,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                     "seconds": round(a.result.seconds, 3),
                 }
                 rows.append(row)
-                _say(
+                say(
                     f"  {ref} {kind:<17} {way:<15} {row['others_later']:>3} later, {row['newly_late']:>2} newly late, "
                     f"lateness {row['lateness_change_hours']:+.1f} h, moved {row['moved_ops']}"
                 )

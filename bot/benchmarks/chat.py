@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cli.options import number
+from . import say
 
 __all__ = ["add_parser", "run"]
 
@@ -50,10 +51,6 @@ def add_parser(sub: Any) -> None:
                    help="the server's chat worker processes (default: paichan serve's default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
-
-
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _pct(xs: list[float], q: float) -> float | None:
@@ -166,7 +163,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from .fake_bot_api import FakeBotApi
 
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    _say("preparing the demo factory and 42 linked chats ...")
+    say("preparing the demo factory and 42 linked chats ...")
     chats, sales, products, customers = await _prepare(url, args.deadline)
     tally = _Tally()
     fake = FakeBotApi(TOKEN, on_send=tally.on_send)
@@ -187,9 +184,9 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         connector = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(connector=connector) as http:
             await _wait_ready(http, port, server, log_path)
-            _say(f"sending {args.rate:g} updates/s for {args.seconds:g} s ...")
+            say(f"sending {args.rate:g} updates/s for {args.seconds:g} s ...")
             result = await _drive(http, hook, args, chats, sales, products, customers, tally)
-            _say("waiting for the last replies ...")
+            say("waiting for the last replies ...")
             deadline = time.monotonic() + 30 + args.deadline * 10
             while time.monotonic() < deadline and any(tally.pending.values()):
                 await asyncio.sleep(0.1)

@@ -31,6 +31,8 @@ from scheduler_core.services.ports import SYSTEM, Actor, Role
 from scheduler_core.services.shopfloor import replan_now
 from scheduler_core.services.status import get_order_status
 
+from . import say
+
 __all__ = ["add_parser", "run"]
 
 
@@ -44,10 +46,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--deadline", type=float, default=2.0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
-
-
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +91,7 @@ async def _bench(url: str, args: argparse.Namespace, *, drop_pg: bool = False) -
     svc = Services(uow=factory, clock=lambda: now,
                    planning=PlanSettings(deadline=args.deadline))
     try:
-        _say(f"{url.split('://')[0]}: loading the demo factory")
+        say(f"{url.split('://')[0]}: loading the demo factory")
         await load_demo(svc, 7)
         async with svc.uow() as uow:
             active = await uow.orders.active()
@@ -130,7 +128,7 @@ async def _bench(url: str, args: argparse.Namespace, *, drop_pg: bool = False) -
             solve = float(plan.metrics.get("seconds", 0.0)) if plan else 0.0
             totals.append(total)
             db_parts.append(max(0.0, total - solve))
-            _say(f"  re-plan {i + 1}/{args.replans}: {total:.2f} s (planner {solve:.2f} s)")
+            say(f"  re-plan {i + 1}/{args.replans}: {total:.2f} s (planner {solve:.2f} s)")
         lat.sort()
         return {
             "open_orders": len(active),

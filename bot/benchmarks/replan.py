@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,8 @@ from scheduler_core.planning.build import build_problem
 from scheduler_core.planning.evaluate import count_moved, score
 from scheduler_core.services.changes import InsertOrder, apply_change, assess_change
 from scheduler_core.services.planning import PlanSettings, build_with, replan
+
+from . import say
 
 __all__ = ["add_parser", "run"]
 
@@ -46,10 +47,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     now = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a fixed Monday: results repeat per seed
     # A stressed shop: promised dates at 0.8 of what the bottleneck's load allows, so that
@@ -61,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
     factory = generate_factory(spec, now)
     built = build_problem(factory, now)
     problem = built.problem
-    _say(f"factory: {len(factory.machines)} machines, {len(problem.jobs)} orders, {problem.n_ops} operations")
+    say(f"factory: {len(factory.machines)} machines, {len(problem.jobs)} orders, {problem.n_ops} operations")
     out: dict[str, Any] = {"orders": len(problem.jobs), "operations": problem.n_ops, "seed": args.seed}
     rules: dict[str, float] = {}
     for rule in ("fifo", "edd", "atc"):
         t0 = time.perf_counter()
         sol = heuristic.dispatch(problem, rule)
         rules[rule] = score(problem, sol).weighted_tardiness
-        _say(f"  {rule:<12} weighted tardiness {rules[rule]:>12,.0f}   ({time.perf_counter() - t0:.2f}s)")
+        say(f"  {rule:<12} weighted tardiness {rules[rule]:>12,.0f}   ({time.perf_counter() - t0:.2f}s)")
     out["weighted_tardiness"] = dict(rules)
     settings = PlanSettings(deadline=args.deadline, workers=args.workers, seed=0)
     # the server starts the solver's process server when it starts; so does the bench, before timing
@@ -76,14 +73,14 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     short = replan(factory, now, None, settings)
     out["weighted_tardiness"][f"paichan_{args.deadline:g}s"] = short.score.weighted_tardiness
-    _say(f"  paichan {args.deadline:g}s  weighted tardiness {short.score.weighted_tardiness:>12,.0f}   "
+    say(f"  paichan {args.deadline:g}s  weighted tardiness {short.score.weighted_tardiness:>12,.0f}   "
          f"({time.perf_counter() - t0:.2f}s, {short.status})")
     published = short
     if args.long > 0:
         t0 = time.perf_counter()
         long = replan(factory, now, None, replace(settings, deadline=args.long))
         out["weighted_tardiness"][f"paichan_{args.long:g}s"] = long.score.weighted_tardiness
-        _say(f"  paichan {args.long:g}s weighted tardiness {long.score.weighted_tardiness:>12,.0f}   "
+        say(f"  paichan {args.long:g}s weighted tardiness {long.score.weighted_tardiness:>12,.0f}   "
              f"({time.perf_counter() - t0:.2f}s, {long.status})")
         published = long
     best_rule = min(rules.values())
@@ -116,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         moved_share.append(share)
         floor_share.append(_insertion_moves(factory, now, published, order, settings) / max(1, n_published))
         reseq_share.append(a.impact.resequenced_ops / max(1, n_published))
-        _say(f"  rush {i + 1:>2}/{args.rushes}: {dt:5.2f}s  feasible={a.on_time_possible!s:<5}  "
+        say(f"  rush {i + 1:>2}/{args.rushes}: {dt:5.2f}s  feasible={a.on_time_possible!s:<5}  "
              f"late={late:7.0f} min  slipped={len(a.impact.delayed):>3}  moved={share:6.1%}  {a.result.status}")
     if times:
         out["rush"] = {

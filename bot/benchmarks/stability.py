@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,8 @@ from scheduler_core.domain.calendar import Downtime
 from scheduler_core.domain.generate import demo_factory
 from scheduler_core.planning import runner
 from scheduler_core.services.planning import PlanResult, PlanSettings, replan
+
+from . import say
 
 __all__ = ["add_parser", "run"]
 
@@ -46,10 +47,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def eta_changes(before: PlanResult, after: PlanResult) -> int:
     """Orders planned in both whose ETA moved by :data:`_ETA_CHANGE` or more."""
     old = {e.ref: e.eta for e in before.etas}
@@ -58,7 +55,7 @@ def eta_changes(before: PlanResult, after: PlanResult) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.replans < 1 or args.every < 1 or args.stop < 0:
-        _say("--replans and --every must be at least 1, --stop at least 0")
+        say("--replans and --every must be at least 1, --stop at least 0")
         return 2
     now = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in the demo factory's time zone
     factory = replace(demo_factory(now, seed=args.seed), downtime=())
@@ -69,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     for op in published.schedule.ops:
         load[op.machine] += op.work_minutes
     busiest = load.most_common(1)[0][0]
-    _say(f"demo factory (seed {args.seed}): {len(published.etas)} orders, {len(published.schedule.ops)} operations; "
+    say(f"demo factory (seed {args.seed}): {len(published.etas)} orders, {len(published.schedule.ops)} operations; "
          f"{args.replans} re-plans {args.every} min apart, nothing reported")
     rows: list[dict[str, Any]] = []
     for i in range(1, args.replans + 1):
@@ -79,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                      if op.machine == busiest and op.start >= at + timedelta(hours=1)]
             start = min(ahead, default=at + timedelta(hours=1))  # so that the stop hits planned work
             factory = replace(factory, downtime=(Downtime(busiest, start, start + timedelta(minutes=args.stop), "bench"),))
-            _say(f"  {busiest} stops for {args.stop} min from {start:%H:%M} UTC")
+            say(f"  {busiest} stops for {args.stop} min from {start:%H:%M} UTC")
         result = replan(factory, at, published.schedule, settings)
         row = {
             "minutes": args.every * i,
@@ -90,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             "method": result.method,
         }
         rows.append(row)
-        _say(f"  +{row['minutes']:>4} min: moved {row['moved_ops']:>4} operations, {row['eta_changes']:>3} ETAs changed "
+        say(f"  +{row['minutes']:>4} min: moved {row['moved_ops']:>4} operations, {row['eta_changes']:>3} ETAs changed "
              f">= 30 min, weighted tardiness {row['weighted_tardiness_before']:,} -> {row['weighted_tardiness']:,} "
              f"({row['method']})")
         published = result
