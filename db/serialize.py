@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from scheduler_core.domain.calendar import Shift, WorkCalendar
-from scheduler_core.domain.model import Progress
+from scheduler_core.domain.model import Progress, add_report
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -78,18 +78,13 @@ def aggregate_progress(
 
     ``done`` is the sum of good units; ``machine`` the last report's; ``started`` the first
     report's time; ``finished`` the time of the first report that says finished or that brings
-    ``done`` to the order quantity (orders unknown here finish only by the flag).
+    ``done`` to the order quantity (orders unknown here finish only by the flag); a report on a
+    step closes the steps before it (see :func:`~scheduler_core.domain.model.add_report`, which
+    the use case applies to the same report).
     """
     out: dict[tuple[str, int], Progress] = {}
     for ref, step, good, machine, at, finished in reports:
-        prev = out.get((ref, step))
-        done = (prev.done if prev else 0) + good
-        started = prev.started if prev and prev.started else at
-        end = prev.finished if prev else None
-        qty = quantities.get(ref)
-        if end is None and (finished or (qty is not None and done >= qty)):
-            end = at
-        out[(ref, step)] = Progress(ref, step, done, machine, started, end)
+        add_report(out, ref, step, good, machine, at, finished, quantities.get(ref))
     return out
 
 

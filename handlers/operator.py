@@ -61,8 +61,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
     mine = ctx.memory.get("machine")  # chosen in this chat
     update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step,
                                    at_machine=str(mine) if mine else None, work=work)
-    done = ctx.tr.gettext("Recorded: {good} units of {ref}.", good=ctx.tr.number(int(words[1])), ref=words[0][:20].upper())
-    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done))
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update))
 
 
 async def _pick_machine(ctx: Ctx, purpose: str) -> list[Reply]:
@@ -170,9 +169,7 @@ async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     actor = _actor(ctx, "report_progress")
     update = await report_progress(ctx.svc, actor, str(args["ref"]), int(args["good"]), step=int(args["step"]),
                                    machine=str(args["machine"]), finished=bool(args.get("finished")))
-    tr = ctx.tr
-    done = tr.gettext("Recorded: {good} units of {ref}.", good=tr.number(int(args["good"])), ref=args["ref"])
-    return ctx.say(render.plan_update(tr, ctx.tz, update, done), edit=True)
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update), edit=True)
 
 
 async def down_command(ctx: Ctx, args: str) -> list[Reply]:

@@ -26,6 +26,7 @@ from scheduler_core.services.views import (
     OrderStatusView,
     PlanUpdate,
     PromiseView,
+    Recorded,
 )
 
 __all__ = [
@@ -303,9 +304,27 @@ def promise(tr: Tr, tz: tzinfo, v: PromiseView) -> str:
     return "\n".join(out)
 
 
-def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str) -> str:
-    """After a shop-floor event: what was recorded and which ETAs moved."""
+def recorded(tr: Tr, r: Recorded) -> str:
+    """What a progress report recorded: order, step, machine, and how far the step is."""
+    args = {"good": tr.number(r.good), "ref": r.ref, "step": r.step + 1, "name": r.step_name, "machine": r.machine,
+            "done": tr.number(r.done), "quantity": tr.number(r.quantity)}
+    if r.finished:
+        return tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}. "
+                          "The step is finished ({done} of {quantity}).", **args)
+    return tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}: "
+                      "{done} of {quantity} done.", **args)
+
+
+def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str | None = None) -> str:
+    """After a shop-floor event: what was recorded (``done``, or the report's :func:`recorded`)
+    and which ETAs moved."""
+    if done is None:
+        done = recorded(tr, u.recorded) if u.recorded is not None else ""
     out = ["✅ " + esc(done), fill(tr.gettext("Plan version {version}."), version=u.version)]
+    if u.recorded is not None and u.recorded.closed:
+        steps = ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in u.recorded.closed)
+        out.append("ℹ️ " + esc(tr.gettext("Not reported as finished before, so closed by this report: {steps}.",
+                                          steps=steps)))
     if u.early is not None:
         out.append("ℹ️ " + fill(tr.gettext(
             "{ref} step {step} was planned to start {when} on {machine}; the plan now has it running, "

@@ -132,6 +132,28 @@ class Progress:
     finished: datetime | None = None
 
 
+def add_report(progress: dict[tuple[str, int], Progress], ref: str, step: int, good: int, machine: str | None,
+               at: datetime, finished: bool = False, quantity: int | None = None) -> Progress:
+    """Fold one report of ``good`` units on ``step`` of ``ref`` into ``progress`` (in place) and
+    return the step's new state: ``done`` adds up, ``machine`` is the last report's, ``started``
+    the first's; the step finishes by the ``finished`` flag, or when ``done`` reaches
+    ``quantity`` (None: by the flag only). Work on a step means the steps before it are done:
+    each of them not finished yet is closed at ``at``, with ``quantity`` units (or what it had)."""
+    prev = progress.get((ref, step))
+    done = (prev.done if prev else 0) + good
+    started = prev.started if prev and prev.started else at
+    end = prev.finished if prev else None
+    if end is None and (finished or (quantity is not None and done >= quantity)):
+        end = at
+    new = progress[(ref, step)] = Progress(ref, step, done, machine, started, end)
+    for k in range(step):
+        p = progress.get((ref, k))
+        if p is None or p.finished is None:
+            progress[(ref, k)] = Progress(ref, k, quantity if quantity is not None else (p.done if p else 0),
+                                          p.machine if p else None, p.started if p else None, at)
+    return new
+
+
 @dataclass(frozen=True)
 class Factory:
     """Everything needed to plan: machines, calendars, routings, downtime, orders, progress."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scheduler_core.domain.calendar import Downtime
-from scheduler_core.domain.model import Factory, OrderStatus, Progress
+from scheduler_core.domain.model import Factory, OrderStatus, add_report
 
 from .changes import ChangeError
 
@@ -81,18 +81,9 @@ def _progress(factory: Factory, ev: ProgressReport) -> Factory:
     done = (prev.done if prev else 0) + ev.good
     if done > order.quantity * 2:
         raise ChangeError("quantity_too_large", quantity=ev.good, limit=order.quantity)
-    finished = ev.at if (ev.finished or done >= order.quantity) else None
-    started = prev.started if prev and prev.started else ev.at
     progress = dict(factory.progress)
-    progress[(ev.ref, ev.step)] = Progress(ev.ref, ev.step, done, ev.machine, started, finished)
-    # earlier steps are implicitly finished once a later one reports
-    for k in range(ev.step):
-        p = progress.get((ev.ref, k))
-        if p is None or p.finished is None:
-            progress[(ev.ref, k)] = Progress(ev.ref, k, order.quantity, p.machine if p else None,
-                                             p.started if p else None, ev.at)
-    status = order.status
-    all_done = all((progress.get((ev.ref, k)) or Progress(ev.ref, k, 0)).finished is not None
+    add_report(progress, ev.ref, ev.step, ev.good, ev.machine, ev.at, ev.finished, order.quantity)
+    all_done = all((p := progress.get((ev.ref, k))) is not None and p.finished is not None
                    for k in range(len(routing.steps)))
     status = OrderStatus.DONE if all_done else OrderStatus.IN_PROGRESS
     orders = tuple(replace(o, status=status) if o.ref == ev.ref else o for o in factory.orders)

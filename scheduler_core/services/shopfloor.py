@@ -21,7 +21,7 @@ from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
 from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
 from .refs import clean_text, normalise_ref
-from .views import EarlyStart, PlanUpdate
+from .views import EarlyStart, PlanUpdate, Recorded
 
 __all__ = [
     "WORK_WORDS",
@@ -90,9 +90,10 @@ async def report_progress(
     """
     async with svc.uow() as uow:
         before = await uow.plans.current()
-    ref, k = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
-                                   finished=finished, at_machine=at_machine, work=work)
-    update = await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}")
+    rec = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
+                                finished=finished, at_machine=at_machine, work=work)
+    ref, k = rec.ref, rec.step
+    update = replace(await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}"), recorded=rec)
     placed = before.schedule.place(ref, k) if before is not None else None
     if placed is not None and placed.start - svc.now() > EARLY_START:
         update = replace(update, early=EarlyStart(ref, k, placed.start, placed.machine))
@@ -155,9 +156,9 @@ async def record_progress(
     finished: bool = False,
     at_machine: str | None = None,
     work: str | None = None,
-) -> tuple[str, int]:
+) -> Recorded:
     """:func:`report_progress` without the re-plan, for a caller that batches events (the
-    simulator) and re-plans once with :func:`replan_now`. Returns the order and 0-based step."""
+    simulator) and re-plans once with :func:`replan_now`. Returns what was recorded."""
     require(actor, "report_progress")
     ref = normalise_ref(ref_text)
     if good < 0 or scrap < 0 or good + scrap == 0:
@@ -189,6 +190,9 @@ async def record_progress(
             after = apply_event(factory, event)
         except ChangeError as exc:
             raise InvalidInput(exc.code, **exc.params) from exc
+        closed = tuple((i, routing.steps[i].name) for i in range(k)
+                       if (p := factory.progress.get((ref, i))) is None or p.finished is None)
+        mine_now = after.progress[(ref, k)]
         await uow.shopfloor.add_progress(ProgressEvent(ref, k, good, scrap, machine, actor.user_id, now, finished))
         new_status = after.order(ref).status
         if new_status is not rec.order.status:
@@ -196,7 +200,8 @@ async def record_progress(
         await uow.audit.add(AuditEntry(now, actor.user_id, "report_progress", ref, None,
                                        {"step": k + 1, "good": good, "scrap": scrap, "machine": machine}))
         await uow.commit()
-    return ref, k
+    return Recorded(ref, k, routing.steps[k].name, machine, good, mine_now.done, rec.order.quantity,
+                    mine_now.finished is not None, closed)
 
 
 async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",

@@ -19,6 +19,7 @@ __all__ = [
     "OrderStatusView",
     "PlanUpdate",
     "PromiseView",
+    "Recorded",
     "StepView",
 ]
 
@@ -123,14 +124,34 @@ class EarlyStart:
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """What a progress report recorded: the step (0-based) and its name, the machine, the good
+    units reported now and done on that step in all (of the order's quantity), whether the step
+    is finished, and ``closed``: the earlier steps nobody had reported finished, which the report
+    closed (work on a step means the steps before it are done), as (0-based step, name)."""
+
+    ref: str
+    step: int
+    step_name: str
+    machine: str
+    good: int
+    done: int
+    quantity: int
+    finished: bool
+    closed: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanUpdate:
     """After a shop-floor event: the new plan version and who moved; ``early`` when the event
-    was work on a step the plan had not started yet (so others moved for it)."""
+    was work on a step the plan had not started yet (so others moved for it); ``recorded``
+    after a progress report."""
 
     version: int
     impact: ImpactReport | None
     late_orders: int
     early: EarlyStart | None = None
+    recorded: Recorded | None = None
 
 
 @dataclass(frozen=True)

@@ -62,9 +62,21 @@ async def test_progress_report_replans_and_shows_in_the_order(api: Api) -> None:
     v0 = await plan_version(api)
     update = (await api.post("/api/v1/progress", "otto", json={"ref": "so100", "good": 60, "step": 1})).json
     assert update["version"] == v0 + 1
+    rec = update["recorded"]
+    assert (rec["ref"], rec["step"], rec["good"], rec["done"], rec["finished"], rec["closed"]) == ("SO-100", 1, 60, 60,
+                                                                                                True, [])
     order = (await api.get("/api/v1/orders/SO-100", "alice")).json
     assert [s["state"] for s in order["steps"]] == ["done", "planned"] and order["status"] == "in_progress"
     assert order["current_step"] == 2 and 0 < order["progress"] < 1
+
+
+async def test_progress_on_a_later_step_says_which_earlier_steps_it_closed(api: Api) -> None:
+    update = (await api.post("/api/v1/progress", "otto", json={"ref": "SO-101", "good": 5, "step": 2})).json
+    rec = update["recorded"]
+    assert (rec["step"], rec["done"], rec["finished"]) == (2, 5, False)
+    assert [c["step"] for c in rec["closed"]] == [1] and rec["closed"][0]["name"]
+    order = (await api.get("/api/v1/orders/SO-101", "mia")).json
+    assert order["steps"][0]["state"] == "done"
 
 
 async def test_machine_stop_and_restart(api: Api) -> None:

@@ -16,7 +16,8 @@ async def test_report_with_buttons_for_todays_work_on_my_machine(linked: Chat) -
     assert "SO-100 step 1: 0 of 60 done" in out[0].text
     report = out[0].button("All 60 done")
     out = await linked.click(OTTO, report)
-    assert "Recorded: 60 units of SO-100." in out[0].text and "Plan version 2." in out[0].text
+    assert "Recorded: 60 units of SO-100, step 1 (" in out[0].text
+    assert "on M1. The step is finished (60 of 60)." in out[0].text and "Plan version 2." in out[0].text
     again = await linked.click(OTTO, report)  # single use: nothing reported twice
     assert "expired" in again[0].text
     out = await linked.say(OTTO, "/report")  # the machine is remembered
@@ -27,7 +28,7 @@ async def test_report_with_buttons_for_todays_work_on_my_machine(linked: Chat) -
 
 async def test_report_by_command_and_its_bad_inputs(linked: Chat) -> None:
     out = await linked.say(OTTO, "/report SO-101 30")
-    assert "Recorded: 30 units of SO-101." in out[0].text
+    assert "Recorded: 30 units of SO-101, step 1 (" in out[0].text
     for bad, expect in (("/report SO-101 0", "at least 1"), ("/report SO-101 -3", "at least 1"),
                         ("/report SO-101 99999999", "more than the limit"), ("/report SO-999 5", "not found"),
                         ("/report SO-101 5 9", "has no step 9"), ("/report SO-101 lots", "Write e.g.")):
@@ -88,11 +89,11 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     out = await linked.say(OTTO, "报工")
     assert "Which machine" in out[0].text  # the buttons for today's work, as /report
     out = await linked.say(OTTO, "SO-101 finished 30")
-    assert "Recorded: 30 units of SO-101." in out[0].text
+    assert "Recorded: 30 units of SO-101, step 1 (" in out[0].text
     out = await linked.say(OTTO, "SO-101 step 9 finished 5")  # the step is read, and checked
     assert "has no step 9" in out[0].text
     out = await linked.say(OTTO, "SO-101 第1道 完成 10件")
-    assert "Recorded: 10 units of SO-101." in out[0].text
+    assert "Recorded: 10 units of SO-101, step 1 (" in out[0].text
     out = await linked.say(OTTO, "SO-101 完成了吗")  # a question, not a report
     assert "Recorded" not in out[0].text
     out = await linked.say(OTTO, "m1 停机 主轴报警")
@@ -202,14 +203,17 @@ async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(link
     out = await linked.say(OTTO, "M2")  # typed instead of pressed
     assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
     out = await linked.say(OTTO, "SO-101 machined 30 pcs")
-    assert "Recorded: 30 units of SO-101." in out[0].text
+    assert "Recorded: 30 units of SO-101, step 2 (" in out[0].text and "on M2: 30 of " in out[0].text, out[0].text
+    assert "Not reported as finished before, so closed by this report: step 1 (" in out[0].text
     from scheduler_core.services.status import get_order_status
 
     view = await get_order_status(linked.shop.svc, linked.shop.manager, "SO-101")
-    assert [s.done for s in view.steps] == [0, 30]  # from M2: the step M2 does, not the first one
+    # from M2: the step M2 does, not the first one; the step before it counts as done
+    assert [s.done for s in view.steps] == [60, 30] and view.steps[0].state == "done"
     await linked.say(OTTO, "/language zh")
     out = await linked.say(OTTO, "SO-103 铣完20件")
-    assert "SO-103" in out[0].text and "20" in out[0].text and "已记录" in out[0].text, out[0].text
+    assert "已记录：SO-103 第 2 道工序（" in out[0].text and "完成 20 件，累计 20/60" in out[0].text, out[0].text
+    assert "此前未报完工的工序，本次报工一并按完工计：第 1 道（" in out[0].text
 
 
 async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:

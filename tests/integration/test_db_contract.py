@@ -212,6 +212,10 @@ async def test_progress_aggregates_reports_per_step(uow_factory: UnitOfWorkFacto
         await uow.shopfloor.add_progress(ProgressEvent("SO-1001", 1, 2, 0, "PNT-1", 4, at(hours=5)))
         await uow.shopfloor.add_progress(ProgressEvent("SO-1002", 0, 5, 0, "CNC-1", 4, at(hours=6), finished=True))
         await uow.shopfloor.add_progress(ProgressEvent("SO-9999", 0, 5, 0, "CNC-1", 4, at(hours=7)))  # unknown
+        # work on a later step closes the steps before it, with the order's quantity
+        await uow.orders.add(order("SO-1003", quantity=8))
+        await uow.shopfloor.add_progress(ProgressEvent("SO-1003", 0, 3, 0, "CNC-1", 3, at(hours=1)))
+        await uow.shopfloor.add_progress(ProgressEvent("SO-1003", 2, 2, 0, "PNT-1", 3, at(hours=2)))
         await uow.commit()
     async with uow_factory() as uow:
         progress = await uow.shopfloor.progress()
@@ -220,8 +224,11 @@ async def test_progress_aggregates_reports_per_step(uow_factory: UnitOfWorkFacto
         ("SO-1001", 1): Progress("SO-1001", 1, 2, "PNT-1", at(hours=5), None),
         ("SO-1002", 0): Progress("SO-1002", 0, 5, "CNC-1", at(hours=6), at(hours=6)),
         ("SO-9999", 0): Progress("SO-9999", 0, 5, "CNC-1", at(hours=7), None),
+        ("SO-1003", 0): Progress("SO-1003", 0, 8, "CNC-1", at(hours=1), at(hours=2)),
+        ("SO-1003", 1): Progress("SO-1003", 1, 8, None, None, at(hours=2)),
+        ("SO-1003", 2): Progress("SO-1003", 2, 2, "PNT-1", at(hours=2), None),
     }
-    assert all(is_aware_utc(p.started) for p in progress.values())
+    assert all(is_aware_utc(p.started) for p in progress.values() if p.started is not None)
     async with uow_factory() as uow:
         assert await uow.shopfloor.progress("SO-1001") == {k: v for k, v in progress.items() if k[0] == "SO-1001"}
         assert await uow.shopfloor.progress("SO-4040") == {}

@@ -195,15 +195,25 @@ async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):
 
 
 async def test_a_report_from_a_machine_goes_to_the_step_that_machine_does(shop):
-    # SO-101 runs on M1, then M2; its first step is not finished. Reported from M2, the
-    # units are the second step's, on M2; from M1, or from nowhere, the first step's.
-    await report_progress(shop.svc, shop.operator, "SO-101", 10, at_machine="M2")
+    # SO-101 (60 pieces) runs on M1, then M2. Reported from M1, or from nowhere, the units are
+    # the first step's; from M2, the second step's, on M2, and the first step counts as done.
+    await report_progress(shop.svc, shop.operator, "SO-101", 5, at_machine="M1")
+    await report_progress(shop.svc, shop.operator, "SO-101", 5, at_machine="M9")  # no step of it: the first
     view = await get_order_status(shop.svc, shop.manager, "SO-101")
-    assert [s.done for s in view.steps] == [0, 10] and view.steps[1].machine == "M2"
-    await report_progress(shop.svc, shop.operator, "SO-101", 5, at_machine="M9")  # no step of it: as before
-    await report_progress(shop.svc, shop.operator, "SO-101", 5)
+    assert [s.done for s in view.steps] == [10, 0]
+    update = await report_progress(shop.svc, shop.operator, "SO-101", 10, at_machine="M2")
+    assert update.recorded is not None and (update.recorded.step, update.recorded.machine) == (1, "M2")
+    assert [k for k, _ in update.recorded.closed] == [0]
     view = await get_order_status(shop.svc, shop.manager, "SO-101")
-    assert [s.done for s in view.steps] == [10, 10]
+    assert [s.done for s in view.steps] == [60, 10] and view.steps[0].state == "done"
+    assert view.steps[1].machine == "M2"
+    later = await report_progress(shop.svc, shop.operator, "SO-101", 5)  # the first open step is the second
+    assert later.recorded is not None and later.recorded.step == 1 and not later.recorded.closed
+    with pytest.raises(InvalidInput) as err:
+        await report_progress(shop.svc, shop.operator, "SO-101", 5, step=1)
+    assert err.value.code == "step_already_finished"
+    view = await get_order_status(shop.svc, shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [60, 15]
 
 
 async def test_machine_stop_moves_etas_and_restart_brings_them_back(shop):

@@ -39,7 +39,8 @@ async def _services():
 async def test_recording_events_does_not_replan_until_asked() -> None:
     svc, factory = await _services()
     order = factory.orders[0]
-    ref, step = await record_progress(svc, SYSTEM, order.ref, 1)
+    rec = await record_progress(svc, SYSTEM, order.ref, 1)
+    ref, step = rec.ref, rec.step
     await record_machine_down(svc, SYSTEM, factory.machines[0].id, "test")
     await record_machine_up(svc, SYSTEM, factory.machines[0].id)
     new = Order("SO-9001", "ACME", order.product, 10, START + timedelta(days=5))

@@ -4,7 +4,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from db.serialize import aggregate_progress
 from scheduler_core.domain.calendar import Downtime
 from scheduler_core.domain.check import check_schedule
 from scheduler_core.domain.model import OrderStatus
@@ -252,3 +255,22 @@ def test_downtime_unrelated_machine_does_not_count(tmp_path):
     result = replan(factory, NOW, None, FAST)
     (eta,) = result.etas
     assert eta.cause is not None and eta.cause.kind == "not_enough_time"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 30), st.booleans()), min_size=1, max_size=8))
+def test_reports_fold_the_same_in_the_use_case_and_in_the_database(reports):
+    # what a report does to the factory (apply_event) and what the database makes of the same
+    # reports when it is read again (aggregate_progress) agree: the plan and the status page see
+    # one record; reports the use case refuses are not stored
+    routings = {"P": [[("M1", 0, 1.0)], [("M2", 0, 1.0)], [("M1", 0, 1.0)]]}
+    factory = make_factory([make_order("SO-1", quantity=40)], routings=routings)
+    stored = []
+    for i, (step, good, finished) in enumerate(reports):
+        event = ProgressReport("SO-1", step, good, "M2" if step == 1 else "M1", at(i + 1), finished=finished)
+        try:
+            factory = apply_event(factory, event)
+        except ChangeError:
+            continue
+        stored.append(("SO-1", step, good, event.machine, event.at, finished))
+    assert factory.progress == aggregate_progress(stored, {"SO-1": 40})

@@ -38,6 +38,7 @@ from scheduler_core.services.views import (
     OrderStatusView,
     PlanUpdate,
     PromiseView,
+    Recorded,
 )
 
 MAX_ID = 64  # order refs, machine ids, product names, customers as typed
@@ -455,16 +456,46 @@ class ProgressIn(_In):
     finished: bool = False
 
 
+class ClosedStep(_Out):
+    step: int = Field(description="1-based")
+    name: str
+
+
+class RecordedOut(_Out):
+    """What a progress report recorded: the step (1-based) it went to, on which machine, the good
+    units done on it in all, whether it is finished, and the earlier steps it closed because
+    nobody had reported them finished."""
+
+    ref: str
+    step: int
+    step_name: str
+    machine: str
+    good: int
+    done: int
+    quantity: int
+    finished: bool
+    closed: list[ClosedStep]
+
+    @classmethod
+    def of(cls, r: Recorded) -> RecordedOut:
+        return cls(ref=r.ref, step=r.step + 1, step_name=r.step_name, machine=r.machine, good=r.good, done=r.done,
+                   quantity=r.quantity, finished=r.finished,
+                   closed=[ClosedStep(step=k + 1, name=name) for k, name in r.closed])
+
+
 class PlanUpdateOut(_Out):
-    """After a shop-floor event: the new plan version and who moved."""
+    """After a shop-floor event: the new plan version and who moved; ``recorded`` after a progress
+    report."""
 
     version: int
     late_orders: int
     impact: Impact | None
+    recorded: RecordedOut | None = None
 
     @classmethod
     def of(cls, u: PlanUpdate) -> PlanUpdateOut:
-        return cls(version=u.version, late_orders=u.late_orders, impact=Impact.of(u.impact) if u.impact else None)
+        return cls(version=u.version, late_orders=u.late_orders, impact=Impact.of(u.impact) if u.impact else None,
+                   recorded=RecordedOut.of(u.recorded) if u.recorded else None)
 
 
 # --- KPIs ------------------------------------------------------------------------------------------------
