@@ -394,6 +394,7 @@ _RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|
                        r"(?:so|order|#)?[\s\-#]*\d+)$")
 
 
+_UNSAID = re.compile(r"^[^a-z]*[\u4e00-\u9fff][^a-z]*$")  # Chinese, no Latin words: an order may go unsaid
 _ORDER_WORD = re.compile(r"订单|单子|(?<![a-z])(?:orders?|delivery|shipment)(?![a-z])")
 _CUSTOMER_ORDERS = re.compile(r"订单|单子|的单|的货|那边|(?<![a-z])(?:orders?|open|backlog|jobs)(?![a-z])")
 
@@ -950,7 +951,7 @@ def _roles(intent: IntentName, f: _Features) -> tuple[str | None, int | None]:
         order = _order_from((strong or f.refs)[0][2])
     elif intent in _ORDER_INTENTS and f.bare_refs:
         first = f.bare_refs[0]
-        if intent != "change_quantity" or len(numbers) >= 2 or not first.unit:
+        if intent != "change_quantity" or len(numbers) >= 2 or not first.strong:  # "数量改为250": the quantity
             order = _order_from(str(first.value))
             numbers = [n for n in numbers if n is not first]
     quantity: int | None = None
@@ -1052,6 +1053,12 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "expedite" if _EARLIER.search(t) else "change_date"
     if change and f.has_date and not new_order and _DATE_WORD.search(t) and (_ORDER_WORD.search(t) or _CAN_IT.search(t)):
         return "change_date"  # "我们的订单能不能提前到下周一", "能提前到12月1日吗": which order is asked next
+    if change and _UNSAID.search(t) and not (f.has_product or f.has_customer or rush or promise):
+        # Chinese leaves the order unsaid ("改成80件", "交期改到12月20日", "延到月底"): the chat's last one
+        if f.has_date and not f.quantities:
+            return "change_date"
+        if f.quantities and not f.has_date and (f.has_unit_qty or _QTY_WORD.search(t) or any(n.context for n in f.numbers)):
+            return "change_quantity"
     if f.due and not f.maybe_ref and not new_order and not rush and not change:
         return "list_orders"  # "今天有哪些单子要交", "what's due this week": due by then
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)

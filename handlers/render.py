@@ -257,6 +257,9 @@ def proposal(tr: Tr, tz: tzinfo, p: ChangeProposal, *, minutes: int = 10) -> str
         out.append("🔄 " + esc(tr.gettext("The plan changed meanwhile, so this is the impact on the new plan.")))
     title = _KIND_TITLE.get(p.kind, _KIND_TITLE["insert"])
     out.append("<b>" + fill(tr.gettext(title), ref=p.subject) + "</b>")
+    if p.quantity is not None:
+        out.append(fill(tr.gettext("Quantity: {before} → {after} pieces."), before=tr.number(p.quantity[0]),
+                        after=tr.number(p.quantity[1])))
     if p.kind != "cancel":
         if p.subject_eta is not None and p.subject_due is not None:
             out.append(fill(tr.gettext("Ready {eta}, needed by {due}."), eta=_when(tr, p.subject_eta, tz),

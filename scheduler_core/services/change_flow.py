@@ -84,11 +84,12 @@ async def assess(svc: Services, actor: Actor, change: Change) -> ChangeProposal:
                                     solver=svc.solver)
     except ChangeError as exc:
         raise InvalidInput(exc.code, **exc.params) from exc
-    return await _store_proposal(svc, actor, change, a, plan.number)
+    quantity = (factory.order(change.ref).quantity, change.quantity) if isinstance(change, ChangeQuantity) else None
+    return await _store_proposal(svc, actor, change, a, plan.number, quantity=quantity)
 
 
 async def _store_proposal(svc: Services, actor: Actor, change: Change, a: Assessment, base: int,
-                          restated: bool = False) -> ChangeProposal:
+                          restated: bool = False, *, quantity: tuple[int, int] | None = None) -> ChangeProposal:
     now = svc.now()
     token = secrets.token_urlsafe(18)
     payload = {"change": change_to_dict(change), "plan": schedule_to_dict(a.result.schedule),
@@ -107,7 +108,7 @@ async def _store_proposal(svc: Services, actor: Actor, change: Change, a: Assess
     if target is not None:
         due = target.due
     return ChangeProposal(change_id, token, record.kind, record.subject, a.impact, subject.eta if subject else None,
-                          due, a.on_time_possible, a.earliest, record.expires, base, restated)
+                          due, a.on_time_possible, a.earliest, record.expires, base, restated, quantity)
 
 
 def _subject(change: Change) -> str:

@@ -100,6 +100,7 @@ class ChangeProposal:
     expires: datetime
     base_version: int
     restated: bool = False  # made again because the plan had moved on
+    quantity: tuple[int, int] | None = None  # a quantity change: the order's quantity before and after
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,22 @@ async def test_expedite_an_order_shows_the_impact_first(linked: Chat) -> None:
     assert out[0].text == "改到哪一天？例如：SO-105 改到12月5日"
 
 
+async def test_chinese_leaves_the_order_unsaid_and_means_the_one_just_talked_about(linked: Chat) -> None:
+    await linked.say(SAM, "/language zh")
+    out = await linked.say(SAM, "能提前吗")  # nothing talked about yet: which one
+    assert out[0].text == "哪个订单？例如：SO-1042 加急"
+    await linked.say(SAM, "SO-103 到哪了")
+    out = await linked.say(SAM, "能提前吗")
+    assert "SO-103 调整优先级：影响预览" in out[-1].text
+    await linked.say(SAM, "SO-102 到哪了")
+    out = await linked.say(SAM, "数量改为80")  # 80 pieces, not order SO-080
+    assert out[-1].text.startswith("<b>SO-102") and out[-1].button("确认"), out[-1].text
+    assert "数量：60 → 80 件。" in out[-1].text
+    await linked.say(SAM, "SO-103 到哪了")
+    out = await linked.say(SAM, "move it to Dec 20")  # English says "it"
+    assert out[-1].text.startswith("<b>SO-103") and "2026年12月20日" in out[-1].text, out[-1].text
+
+
 async def test_a_customers_change_request_goes_to_their_sales_contact_as_written(linked: Chat) -> None:
     bob = TG["bob"]
     for text in ("can you speed up SO-101?", "please cancel SO-103", "we need 300 more of P by Dec 5, possible?"):
