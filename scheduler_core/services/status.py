@@ -127,7 +127,9 @@ def _line(record: OrderRecord, plan: PlanVersion | None) -> OrderLine:
     o = record.order
     eta = record.delivered if record.delivered else (plan.schedule.eta(o.ref) if plan else None)
     late = max(_ZERO, eta - o.due) if eta else _ZERO
-    return OrderLine(o.ref, o.customer, o.product, o.quantity, o.status, o.due, eta, late, o.vip)
+    stored = plan.metrics.get("causes", {}).get(o.ref) if plan and late > _ZERO and not record.delivered else None
+    return OrderLine(o.ref, o.customer, o.product, o.quantity, o.status, o.due, eta, late, o.vip,
+                     cause_from_dict(stored) if stored else None)
 
 
 

@@ -76,6 +76,7 @@ class OrderLine:
     eta: datetime | None
     late_by: timedelta
     vip: bool
+    cause: LateCause | None = None  # why it is late in the plan (late orders only)
 
     @property
     def at_risk(self) -> bool:

@@ -111,6 +111,7 @@ async def test_late_lists_late_orders_with_reasons(linked: Chat) -> None:
     await linked.click(SAM, out[-1].button("Confirm"))
     out = await linked.say(SAM, "/late")
     assert "Late orders" in out[0].text and "late by" in out[0].text
+    assert "Rush order SO-106 was inserted ahead of it" in out[0].text  # each with its reason, as for managers
 
 
 async def test_the_rush_questions_explain_themselves_and_stop_on_a_word(linked: Chat) -> None:
