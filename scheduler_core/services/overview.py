@@ -27,6 +27,7 @@ __all__ = [
     "kpi_trend",
     "link_web_chat",
     "order_history",
+    "web_chat_lang",
 ]
 
 
@@ -130,6 +131,13 @@ async def kpi_trend(svc: Services, actor: Actor, weeks: int = 8) -> list[KpiView
         until = now - timedelta(days=7 * (k - 1))
         out.append(await kpis(svc, actor, until - timedelta(days=7), until))
     return out
+
+
+async def web_chat_lang(svc: Services, actor: Actor) -> str | None:
+    """The language of the logged-in user's web chat account (None before its first message)."""
+    async with svc.uow() as uow:
+        cur = await uow.identities.get("web", actor.user_id)
+    return cur.lang if cur is not None else None
 
 
 async def link_web_chat(svc: Services, actor: Actor, lang: str) -> None:

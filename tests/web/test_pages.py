@@ -254,6 +254,22 @@ async def test_web_chat_answers_where_is_my_order_in_both_languages(web: Web) ->
     assert "Bolt" not in body  # P1 in the web chat too
 
 
+async def test_a_language_asked_for_in_the_web_chat_holds_for_its_answers_and_the_pages(web: Web) -> None:
+    await web.login("alice", lang="zh")
+    token = await web.csrf("/chat")
+    async with web.client.post("/chat", data={"text": "/language en", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert "I will speak English with you" in body and 'lang="en"' in body
+    async with web.client.post("/chat", data={"text": "SO-100 到哪了", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert "Order SO-100" in body and "Expected:" in body  # not 预计 again
+    status, page = await web.text("/orders")
+    assert status == 200 and 'lang="en"' in page
+    async with web.client.post("/chat", data={"text": "说中文", "_csrf": token}) as resp:
+        body = await resp.text()
+    assert 'lang="zh' in body
+
+
 async def test_capacity_highlights_the_bottleneck(web: Web) -> None:
     await web.login("mia")
     status, body = await web.text("/capacity")

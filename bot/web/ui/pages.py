@@ -38,7 +38,14 @@ from scheduler_core.services.changes import MAX_QUANTITY, InsertOrder, MoveOpera
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
 from scheduler_core.services.kpi import kpis
-from scheduler_core.services.overview import capacity, change_log, kpi_trend, link_web_chat, order_history
+from scheduler_core.services.overview import (
+    capacity,
+    change_log,
+    kpi_trend,
+    link_web_chat,
+    order_history,
+    web_chat_lang,
+)
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Role, User
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
@@ -679,7 +686,9 @@ class WebChat:
         self.svc = svc
         self.log: dict[int, deque[dict[str, Any]]] = {}
 
-    async def say(self, who: Who, text: str | None, button: str | None) -> None:
+    async def say(self, who: Who, text: str | None, button: str | None) -> str:
+        """Handle one message or button; returns the chat's language after it (changed by
+        "/language en" or "说中文"), for the page to follow."""
         actor = who.actor
         assert actor is not None
         await link_web_chat(self.svc, actor, who.lang)
@@ -690,6 +699,7 @@ class WebChat:
                        language_code="zh" if who.lang == "zh_Hans" else "en")
         for reply in await self.router.handle(msg):
             lines.append(_reply_view(reply))
+        return await web_chat_lang(self.svc, actor) or who.lang
 
     def messages(self, user_id: int) -> list[dict[str, Any]]:
         return list(self.log.get(user_id, ()))
@@ -725,7 +735,11 @@ async def chat_post(request: web.Request, view: View, svc: Services, form: dict[
     if button is not None:
         button = button[:64]
     if text or button:
-        await _chat(request).say(view.who, text, button)
+        lang = await _chat(request).say(view.who, text, button)
+        if lang != view.who.lang:  # "/language en" in the chat: the pages follow
+            import aiohttp_session
+
+            (await aiohttp_session.get_session(request))["lang"] = lang
     raise web.HTTPSeeOther("/chat#end")
 
 
