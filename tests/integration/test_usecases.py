@@ -194,6 +194,22 @@ async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):
     assert await counts(shop.svc.uow) == before
 
 
+async def test_a_step_finished_early_replans_without_delaying_anyone(shop, monkeypatch):
+    # finishing a step before its planned end frees its machine: the re-plan is a protected one
+    # (nobody later than published), as after a machine comes back; a partial report is not
+    asked: list[bool] = []
+    run = shop.svc.replans.run
+
+    async def spy(job, *, gives_more=False):
+        asked.append(gives_more)
+        return await run(job, gives_more=gives_more)
+
+    monkeypatch.setattr(shop.svc.replans, "run", spy)
+    await report_progress(shop.svc, shop.operator, "SO-101", 10, step=1)
+    await report_progress(shop.svc, shop.operator, "SO-101", 50, step=1)  # the rest: finished, before its end
+    assert asked == [False, True]
+
+
 async def test_a_report_from_a_machine_goes_to_the_step_that_machine_does(shop):
     # SO-101 (60 pieces) runs on M1, then M2. Reported from M1, or from nowhere, the units are
     # the first step's; from M2, the second step's, on M2, and the first step counts as done.
