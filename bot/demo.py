@@ -64,16 +64,17 @@ class DemoDatabase:
     timezone: str
 
 
-async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[], datetime] = system_clock
-                                ) -> DemoDatabase:
-    """Migrate the database; load the demo factory into it when it is empty. An earlier demo
-    run's factory clock may be ahead of the real one: continue from its newest plan."""
+async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[], datetime] = system_clock,
+                                lang: str | None = None) -> DemoDatabase:
+    """Migrate the database; load the demo factory into it when it is empty (in ``lang``: its
+    users' language and step names). An earlier demo run's factory clock may be ahead of the real
+    one: continue from its newest plan."""
     from scheduler_core.services.admin import load_demo
 
     async with open_services(settings, migrate=True, clock=clock) as svc:
         created = True
         try:
-            await load_demo(svc, seed)
+            await load_demo(svc, seed, lang=lang)
         except Conflict as exc:
             if exc.code != "database_not_empty":
                 raise

@@ -224,7 +224,7 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     tr = cli.tr
 
     async def job(svc: Services) -> tuple[DemoSummary, list[tuple[str, str, datetime]], tzinfo]:
-        summary = await load_demo(svc, args.seed)
+        summary = await load_demo(svc, args.seed, lang=tr.lang)
         codes = []
         for user in summary.users:
             code, link = await create_link_code(svc, SYSTEM, user.username)

@@ -54,7 +54,7 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     port = settings.port if args.port is None else args.port
     configure_logging(args.verbose)
     try:
-        db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock))
+        db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock, lang=cli.tr.lang))
     except ServiceError as exc:
         return cli.fail(error_message(tr, exc))
     clock = AcceleratedClock(db.resume_at, speed, cli.clock)

@@ -9,7 +9,7 @@ on the shop's capacity, spread over the orders in arrival order, times a tightne
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from .calendar import TWO_SHIFTS, Downtime
 from .model import Alternative, Factory, Machine, Order, OrderStatus, Progress, Routing, Step
 from .timegrid import ensure_aware, floor_minute
 
-__all__ = ["DEMO_GROUPS", "FactorySpec", "demo_factory", "generate_factory"]
+__all__ = ["DEMO_GROUPS", "DEMO_STEP_NAMES_ZH", "FactorySpec", "demo_factory", "generate_factory", "in_language"]
 
 DEMO_GROUPS: tuple[tuple[str, str], ...] = (
     ("CUT", "Cutting"),
@@ -29,6 +29,23 @@ DEMO_GROUPS: tuple[tuple[str, str], ...] = (
     ("HT", "Heat treatment"),
     ("QC", "Inspection"),
 )
+
+DEMO_STEP_NAMES_ZH: dict[str, str] = {
+    "Cutting": "下料", "CNC machining": "数控加工", "Welding": "焊接", "Painting": "喷涂", "Assembly": "装配",
+    "Packing": "包装", "Heat treatment": "热处理", "Inspection": "检验",
+}
+"""The demo's step names as a Chinese factory writes them (``paichan demo --lang zh``)."""
+
+
+def in_language(factory: Factory, lang: str) -> Factory:
+    """The demo factory with its routings' step names in ``lang`` (``zh...``: Chinese; else as is)."""
+    if not lang.startswith("zh"):
+        return factory
+    routings = {name: replace(r, steps=tuple(replace(st, name=DEMO_STEP_NAMES_ZH.get(st.name, st.name))
+                                             for st in r.steps))
+                for name, r in factory.routings.items()}
+    return replace(factory, routings=routings)
+
 
 _CUSTOMERS = (
     "ACME Tools", "Bright Motors", "Changjiang Pumps", "Delta Valves", "Eastwind HVAC",

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from scheduler_core.domain.generate import in_language
 from scheduler_core.domain.history import DemoHistory, demo_history
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, resolve_lang
@@ -209,11 +210,14 @@ async def _is_empty(uow: UnitOfWork) -> bool:
     return await uow.plans.current() is None
 
 
-async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publish: bool = True) -> DemoSummary:
+async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publish: bool = True,
+                    lang: str | None = None) -> DemoSummary:
     """Write the demo factory and its past into an empty database, then publish a first plan.
 
     The data is a function of ``seed`` and ``svc.now()``: the same for the same pair. The plan
-    is the solver's answer within its time budget (``publish=False`` skips it).
+    is the solver's answer within its time budget (``publish=False`` skips it). ``lang`` (zh or
+    en) is the language of the demo users and of the routings' step names ("焊接" or "Welding");
+    without it the users speak Chinese and the step names are English.
 
     Raises:
         PermissionDenied: not an admin.
@@ -222,7 +226,8 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     require(actor, "manage_users")
     now = svc.now()
     history = demo_history(now, seed)
-    factory = history.factory
+    language = _lang(lang) if lang else "zh_Hans"
+    factory = in_language(history.factory, lang) if lang else history.factory
     tz = factory.timezone
     users_spec = demo_users(history)
     password = hash_password(DEMO_PASSWORD)  # one hash for all: they share the documented password
@@ -239,7 +244,7 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
         await uow.shopfloor.set_downtime(factory.downtime)
         users: list[User] = []
         for u in users_spec:
-            users.append(await uow.users.add(User(0, u.username, u.role, u.display_name, u.customer, "zh_Hans")))
+            users.append(await uow.users.add(User(0, u.username, u.role, u.display_name, u.customer, language)))
             await uow.users.set_password_hash(users[-1].id, password)
         customer_user = {u.customer: u.id for u in users if u.customer}
         operators = [u.id for u in users if u.role is Role.OPERATOR]

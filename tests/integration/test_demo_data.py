@@ -15,6 +15,7 @@ import pytest
 from bot.cli import build_parser
 from bot.settings import Settings
 from bot.wiring import open_services
+from scheduler_core.domain.generate import DEMO_STEP_NAMES_ZH
 from scheduler_core.domain.history import complaint_probability, demo_history, expected_score
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.services.admin import create_user, load_demo
@@ -173,3 +174,15 @@ def test_demo_data_cli_prints_users_and_link_codes_and_needs_force_to_overwrite(
     assert rc == 0, err
     assert "Demo factory loaded (seed 12)" in out
     assert len(dump(db)["users"]) == 9
+
+
+@pytest.mark.parametrize(("lang", "welding", "user_lang"), [("zh", "焊接", "zh_Hans"), ("en", "Welding", "en")])
+async def test_the_demo_speaks_the_language_it_was_made_in(lang: str, welding: str, user_lang: str) -> None:
+    # "paichan demo --lang zh" is a Chinese factory: its steps are 下料, 焊接, ... and its users speak Chinese
+    svc = Services(FakeUnitOfWorkFactory(), lambda: NOW, planning=PlanSettings(deadline=0.5))
+    await load_demo(svc, 7, publish=False, lang=lang)
+    async with svc.uow() as uow:
+        names = {st.name for r in (await uow.master.routings()).values() for st in r.steps}
+        manager = await uow.users.by_username("manager")
+    assert welding in names and names <= set(DEMO_STEP_NAMES_ZH.values() if lang == "zh" else DEMO_STEP_NAMES_ZH)
+    assert manager is not None and manager.lang == user_lang
