@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -28,9 +29,34 @@ is imported (the others pull in the solver, the web server, matplotlib ...: seco
 ``paichan --help`` or an unknown command imports them all."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in the language the command was asked to speak (``--lang``, else
+    ``PAICHAN_LANG``, else the locale)."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        from scheduler_core.reports.i18n import resolve_lang, translator
+
+        from .options import localized_error
+
+        args = list(_Parser.argv)
+        given = next((a.split("=", 1)[1] for a in args if a.startswith("--lang=")), None)
+        if given is None and "--lang" in args[:-1]:
+            given = args[args.index("--lang") + 1]
+        try:
+            lang = resolve_lang(given or os.environ.get("PAICHAN_LANG"), os.environ)
+        except ValueError:
+            lang = resolve_lang(None, os.environ)
+        tr = translator(lang)
+        self.print_usage(sys.stderr)
+        self.exit(2, tr.gettext("{prog}: error: {message}", prog=self.prog, message=localized_error(tr, message)) + "\n")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the subcommand module its command needs."""
-    parser = argparse.ArgumentParser(prog="paichan", description="paichan 排产: production scheduling")
+    _Parser.argv = tuple(argv or ())
+    parser = _Parser(prog="paichan", description="paichan 排产: production scheduling")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     first = next((a for a in argv or () if not a.startswith("-")), None)
     wanted = [m for m, commands in _SUBCOMMANDS.items() if first in commands] or list(_SUBCOMMANDS)
