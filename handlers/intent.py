@@ -267,6 +267,8 @@ _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上�
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
             r"turned|ground|packed|processed")
+_NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)")  # "不做了", "别做了": a cancellation
+_DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
@@ -998,6 +1000,9 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "report_progress"
     if f.maybe_ref and f.quantities and _DONE.search(t) and not _DONE_QUESTION.search(t):
         return "report_progress"
+    if f.maybe_ref and not f.quantities and (_DONE.search(t) or _DONE_OF.search(t)) and not _DONE_QUESTION.search(t) \
+            and not _NOT_DONE.search(t):
+        return "report_progress"  # "SO-1042 焊完了": the rest of the step (asked before it is recorded)
     return None
 
 

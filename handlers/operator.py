@@ -12,7 +12,7 @@ from typing import Any
 from scheduler_core.services.errors import InvalidInput, PermissionDenied
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
-from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress
+from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress, report_target
 from scheduler_core.services.status import current_plan, get_order_status
 
 from . import render
@@ -20,7 +20,8 @@ from .context import Ctx
 from .intent import stop_length
 from .types import Button, Reply
 
-__all__ = ["down_command", "machine_action", "op_pick_action", "report_action", "report_command", "up_command"]
+__all__ = ["down_command", "machine_action", "op_pick_action", "report_action", "report_command", "step_done",
+           "up_command"]
 
 _FLOOR = (Role.OPERATOR, Role.MANAGER, Role.ADMIN)
 
@@ -146,23 +147,38 @@ async def machine_menu_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
 
 
 async def op_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    return await _how_many(ctx, str(args["ref"]), int(args["step"]), str(args["machine"]), edit=True)
+
+
+async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | None = None) -> list[Reply]:
+    """"SO-1042 焊完了" without a number: the step it would go to (as a report would choose it)
+    and how many of it are done, with "All N done" to press; nothing is recorded yet."""
     actor = _actor(ctx, "report_progress")
-    ref, step = str(args["ref"]), int(args["step"])
+    mine = ctx.memory.get("machine")
+    ref, k, machine = await report_target(ctx.svc, actor, ref, step=step, at_machine=str(mine) if mine else None,
+                                          work=work)
+    return await _how_many(ctx, ref, k + 1, machine)
+
+
+async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False) -> list[Reply]:
+    """A step's count so far and the question how many more, with buttons (``step`` 1-based)."""
+    actor = _actor(ctx, "report_progress")
     view = await get_order_status(ctx.svc, actor, ref)
     done = view.steps[step - 1].done if 0 < step <= len(view.steps) else 0
     left = max(1, view.quantity - done)
     tr = ctx.tr
-    common = {"ref": ref, "step": step, "machine": args["machine"]}
+    common: dict[str, Any] = {"ref": ref, "step": step, "machine": machine}
     buttons = [ctx.button(tr.gettext("All {n} done", n=tr.number(left)), "report", _FLOOR, single_use=True,
                           good=left, finished=True, **common)]
     half = left // 2
     if half >= 1 and half != left:
         buttons.append(ctx.button(tr.number(half), "report", _FLOOR, single_use=True, good=half, finished=False,
                                   **common))
-    text = render.fill(tr.gettext("{ref} step {step}: {done} of {quantity} done. How many more good units? "
-                                  "(or write /report {ref} QTY {step})"), ref=ref, step=step, done=tr.number(done),
-                       quantity=tr.number(view.quantity))
-    return ctx.say(text, buttons, edit=True)
+    name = view.steps[step - 1].name if 0 < step <= len(view.steps) else ""
+    text = render.fill(tr.gettext("{ref} step {step} ({name}) on {machine}: {done} of {quantity} done. How many more "
+                                  "good units? (or write /report {ref} QTY {step})"), ref=ref, step=step, name=name,
+                       machine=machine, done=tr.number(done), quantity=tr.number(view.quantity))
+    return ctx.say(text, buttons, edit=edit)
 
 
 async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:

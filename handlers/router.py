@@ -198,6 +198,12 @@ class ChatRouter:
                                         request=True)
         if kind == "expedite":
             return await sales.expedite(ctx, intent)
+        if kind == "report_progress" and intent.order and intent.quantity is None:
+            # "SO-1042 焊完了": the floor is asked how many before anything is recorded; to anyone
+            # else (a customer's "SO-1042 is done") it is a question about the order
+            if ctx.actor is not None and can(ctx.actor, "report_progress"):
+                return await operator.step_done(ctx, intent.order, step=intent.step, work=intent.work)
+            return await customer.status(ctx, intent.order)
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
             if ctx.actor is None or not can(ctx.actor, staff):  # "停机" from a customer: not theirs to say

@@ -19,7 +19,7 @@ from .context import Services, load_factory, plan_in_thread, plan_metrics, publi
 from .errors import InvalidInput, NotFound
 from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
-from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan
+from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan, UnitOfWork
 from .refs import clean_text, normalise_ref
 from .views import EarlyStart, PlanUpdate, Recorded
 
@@ -33,6 +33,7 @@ __all__ = [
     "record_progress",
     "replan_now",
     "report_progress",
+    "report_target",
 ]
 
 
@@ -175,19 +176,7 @@ async def record_progress(
         if rec is None:
             raise NotFound("order_not_found", ref=ref)
         routing = factory.routings[rec.order.product]
-        if step is None:
-            k = default_step(factory, ref, routing, at_machine=at_machine, work=work)
-        else:
-            if not 1 <= step <= len(routing.steps):
-                raise InvalidInput("unknown_step", ref=ref, step=step)
-            k = step - 1
-        if machine is None:
-            plan = await uow.plans.current()
-            placed = plan.schedule.place(ref, k) if plan else None
-            p = factory.progress.get((ref, k))
-            mine = at_machine if routing.steps[k].runs_on(at_machine) else None
-            machine = (p.machine if p and p.machine else None) or mine or (placed.machine if placed else None) \
-                or routing.steps[k].alternatives[0].machine
+        k, machine = await _target(uow, factory, ref, routing, step, machine, at_machine, work)
         event = ProgressReport(ref, k, good, machine, now, scrap, finished)
         try:
             after = apply_event(factory, event)
@@ -205,6 +194,44 @@ async def record_progress(
         await uow.commit()
     return Recorded(ref, k, routing.steps[k].name, machine, good, mine_now.done, rec.order.quantity,
                     mine_now.finished is not None, closed)
+
+
+async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int | None = None,
+                        at_machine: str | None = None, work: str | None = None) -> tuple[str, int, str]:
+    """Where a report without a number would go, to ask how many before anything is recorded
+    ("SO-1042 焊完了"): the order, the 0-based step and the machine, chosen as
+    :func:`report_progress` chooses them. Raises like it for an unknown order or step."""
+    require(actor, "report_progress")
+    ref = normalise_ref(ref_text)
+    async with svc.uow() as uow:
+        factory, records = await load_factory(uow)
+        rec = records.get(ref)
+        if rec is None:
+            raise NotFound("order_not_found", ref=ref)
+        k, machine = await _target(uow, factory, ref, factory.routings[rec.order.product], step, None, at_machine,
+                                   work)
+    return ref, k, machine
+
+
+async def _target(uow: UnitOfWork, factory: Factory, ref: str, routing: Routing, step: int | None,
+                  machine: str | None, at_machine: str | None, work: str | None) -> tuple[int, str]:
+    """The 0-based step and the machine of a report: ``step`` (1-based) or :func:`default_step`;
+    ``machine``, else where the step runs already, else ``at_machine`` when it can do the step,
+    else where the plan has it, else its first machine."""
+    if step is None:
+        k = default_step(factory, ref, routing, at_machine=at_machine, work=work)
+    else:
+        if not 1 <= step <= len(routing.steps):
+            raise InvalidInput("unknown_step", ref=ref, step=step)
+        k = step - 1
+    if machine is None:
+        plan = await uow.plans.current()
+        placed = plan.schedule.place(ref, k) if plan else None
+        p = factory.progress.get((ref, k))
+        mine = at_machine if routing.steps[k].runs_on(at_machine) else None
+        machine = (p.machine if p and p.machine else None) or mine or (placed.machine if placed else None) \
+            or routing.steps[k].alternatives[0].machine
+    return k, machine
 
 
 async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",

@@ -13,7 +13,7 @@ async def test_report_with_buttons_for_todays_work_on_my_machine(linked: Chat) -
     out = await linked.click(OTTO, out[0].button("M1"))
     assert "Today on M1" in out[0].text
     out = await linked.click(OTTO, out[0].button("SO-100"))
-    assert "SO-100 step 1: 0 of 60 done" in out[0].text
+    assert "SO-100 step 1 (step1) on M1: 0 of 60 done" in out[0].text
     report = out[0].button("All 60 done")
     out = await linked.click(OTTO, report)
     assert "Recorded: 60 units of SO-100, step 1 (" in out[0].text
@@ -214,6 +214,25 @@ async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(link
     out = await linked.say(OTTO, "SO-103 铣完20件")
     assert "已记录：SO-103 第 2 道工序（" in out[0].text and "完成 20 件，累计 20/60" in out[0].text, out[0].text
     assert "此前未报完工的工序，本次报工一并按完工计：第 1 道（" in out[0].text
+
+
+async def test_a_step_said_done_without_a_number_asks_how_many_before_recording(linked: Chat) -> None:
+    out = await linked.say(OTTO, "SO-101 finished")  # no number: the step a report would go to, and a question
+    assert "SO-101 step 1 (step1) on M1: 0 of 60 done. How many more good units?" in out[0].text, out[0].text
+    from scheduler_core.services.status import get_order_status
+
+    view = await get_order_status(linked.shop.svc, linked.shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [0, 0]  # nothing recorded yet
+    out = await linked.click(OTTO, out[0].button("All 60 done"))
+    assert "Recorded: 60 units of SO-101, step 1 (step1) on M1. The step is finished (60 of 60)." in out[0].text
+    out = await linked.say(TG["bob"], "SO-101 is done")  # a customer's words: a question about the order
+    assert "Order SO-101" in out[0].text and "not part of your role" not in out[0].text
+    await linked.say(OTTO, "/language zh")
+    out = await linked.say(OTTO, "SO-103 焊完了")
+    assert "SO-103 第 1 道工序（step1，M1）：已完成 0/60。" in out[0].text, out[0].text
+    await linked.say(OTTO, "M2")  # the operator's machine: what it does next
+    out = await linked.say(OTTO, "SO-103 做完了")  # from M2: its step
+    assert "SO-103 第 2 道工序（step2，M2）" in out[0].text, out[0].text
 
 
 async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
