@@ -61,7 +61,7 @@ class Intent:
     late: bool = False  # a status question about lateness ("为什么延期了", "why is my order late")
     shift_days: int | None = None  # a date change relative to the promised date ("推迟3天" +3, "提前一周" -7)
     daily: bool = False  # a summary of how the days went ("日报", "how did we do yesterday"), not of the plan
-    back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了"): the chat's last one
+    back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了", "能提前吗"): the chat's last one
     work: str | None = None  # the kind of work a report names ("焊完了" weld, "machined" machine): which step
 
 
@@ -396,6 +396,10 @@ _RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|
                        r"(?:so|order|#)?[\s\-#]*\d+)$")
 
 
+_UNSAID_INTENTS = frozenset(("expedite", "change_date", "change_quantity"))
+"""Requests that, in Chinese and without an order, are about an order left unsaid (the chat's last
+one): "SO-1349 为什么延期" then "能提前吗", "改成80件", "延到月底". English says "it"; a cancellation
+must name its order or say "it"."""
 _UNSAID = re.compile(r"^[^a-z]*[\u4e00-\u9fff][^a-z]*$")  # Chinese, no Latin words: an order may go unsaid
 _ORDER_WORD = re.compile(r"订单|单子|(?<![a-z])(?:orders?|delivery|shipment)(?![a-z])")
 _CUSTOMER_ORDERS = re.compile(r"订单|单子|的单|的货|那边|(?<![a-z])(?:orders?|open|backlog|jobs)(?![a-z])")
@@ -922,7 +926,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)),
-        back=intent in _ORDER_INTENTS and order is None and bool(_BACK.search(t)),
+        back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(t)) or (
+            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
     )
 

@@ -68,11 +68,6 @@ ACTIONS: dict[str, Action] = {
 
 # what a customer may ask for but only staff may do: passed on to their sales contact
 _REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "cancel", "expedite"})
-_UNSAID_ORDER = frozenset({"expedite", "change_date", "change_quantity"})
-"""Requests that, in Chinese and without an order, are about the order the chat was last about:
-Chinese leaves the object unsaid ("SO-1349 为什么延期" then "能提前吗", "改到周五"). Each ends in a
-preview that names the order. English says "it"; a cancellation must name its order or say "it"."""
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 # free-text intents of the staff -> the permission they need (others get the help text)
 _STAFF_INTENTS: dict[str, str] = {
@@ -180,9 +175,8 @@ class ChatRouter:
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
         intent = parse(text, today=ctx.today(), products=await self.deps.products(),
                        customers=await self.deps.customers(), machines=tuple(await self.deps.machine_names()))
-        unsaid = intent.intent in _UNSAID_ORDER and not intent.order and not intent.customer and _HAN.search(text)
-        if (intent.back or unsaid) and (last := ctx.last_order()) is not None:  # "can it be earlier", "这个单到哪了"
-            intent = replace(intent, order=last, back=True)
+        if intent.back and (last := ctx.last_order()) is not None:  # "can it be earlier", "这个单到哪了", "能提前吗"
+            intent = replace(intent, order=last)
         return await self.route_intent(ctx, intent, text)
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:

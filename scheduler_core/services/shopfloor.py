@@ -184,7 +184,7 @@ async def record_progress(
             raise InvalidInput(exc.code, **exc.params) from exc
         closed = tuple((i, routing.steps[i].name) for i in range(k)
                        if (p := factory.progress.get((ref, i))) is None or p.finished is None)
-        mine_now = after.progress[(ref, k)]
+        step_now = after.progress[(ref, k)]
         await uow.shopfloor.add_progress(ProgressEvent(ref, k, good, scrap, machine, actor.user_id, now, finished))
         new_status = after.order(ref).status
         if new_status is not rec.order.status:
@@ -192,8 +192,8 @@ async def record_progress(
         await uow.audit.add(AuditEntry(now, actor.user_id, "report_progress", ref, None,
                                        {"step": k + 1, "good": good, "scrap": scrap, "machine": machine}))
         await uow.commit()
-    return Recorded(ref, k, routing.steps[k].name, machine, good, mine_now.done, rec.order.quantity,
-                    mine_now.finished is not None, closed)
+    return Recorded(ref, k, routing.steps[k].name, machine, good, step_now.done, rec.order.quantity,
+                    step_now.finished is not None, closed)
 
 
 async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int | None = None,

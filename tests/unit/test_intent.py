@@ -483,3 +483,11 @@ def test_a_due_word_with_an_order_or_a_new_order_is_no_window(text: str, intent:
 def test_hundreds_and_an_order_counted_as_one(text: str, qty: int) -> None:
     got = parse(text, today=date(2026, 11, 20), products=["Widget", "法兰盘"])
     assert got.quantity == qty
+
+
+def test_an_order_left_unsaid_in_a_chinese_request_is_the_chats_last_one() -> None:
+    today = date(2026, 11, 20)
+    for text in ("能提前吗", "改成80件", "延到月底", "这个单能提前吗", "can it be earlier"):
+        assert parse(text, today=today).back, text
+    for text in ("can you speed things up?", "取消", "SO-1042 能提前吗", "ACME的订单能提前吗", "我的订单到哪了"):
+        assert not parse(text, today=today, customers=["ACME"]).back, text
