@@ -25,6 +25,7 @@ exclusive ``flock`` on a file next to the database (one host, one process).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -78,6 +79,11 @@ def _logged(name: str, body: JobBody) -> JobBody:
     async def run(*args: Any, **kw: Any) -> Any:
         try:
             result = await body(*args, **kw)
+        except asyncio.CancelledError:
+            # the server stops (the scheduler cancels what runs): a claimed period that did not
+            # finish runs again later (jobs._claim), so this is news, not an error with a traceback
+            log.info("job %s stopped: the server is shutting down", name)
+            return None
         except Exception:  # the job boundary: log, the next period tries again
             log.exception("job %s failed", name)
             return None

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import secrets
 import signal
 import sys
 from datetime import datetime, timedelta
@@ -49,7 +50,9 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     speed = args.speed
     # Times a person waits on (a rush proposal's validity, a link code's) stay in real minutes.
     settings = dataclasses.replace(cli.settings, database_url=url, change_ttl=cli.settings.change_ttl * speed,
-                                   link_ttl=cli.settings.link_ttl * speed)
+                                   link_ttl=cli.settings.link_ttl * speed,
+                                   # a demo's logins may end with it: no warning about a missing key
+                                   secret_key=cli.settings.secret_key or secrets.token_urlsafe(32))
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     configure_logging(args.verbose)

@@ -23,8 +23,8 @@ def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str, lis
     env.update(PAICHAN_LANG="en", PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "demo",
            "--port", "0", "--database", f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", *extra]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)  # the log too: a new user sees both
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT
@@ -69,6 +69,7 @@ def test_demo_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     assert took < STOP_TIMEOUT
     assert "(created)" in out
     assert "Telegram bot: off" in out
+    assert "PAICHAN_SECRET_KEY is not set" not in out and "Traceback" not in out, out
     assert re.search(r"manager\s+paichan-demo", out) and re.search(r"customer1\s+paichan-demo", out), out
     assert "paichan demo stopped." in out
     assert (tmp_path / "demo.db").exists()

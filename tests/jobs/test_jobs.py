@@ -273,3 +273,25 @@ async def test_scheduler_jobs_are_set_deliberately(shop, tmp_path):
     assert third is not None
     await third.release()
     await engine.dispose()
+
+
+async def test_a_job_cancelled_at_shutdown_is_news_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    # the scheduler cancels running jobs when the server stops; the claimed period runs again
+    # later, so the log says so calmly (no ERROR with a traceback on Ctrl-C of the demo)
+    import asyncio
+    import logging
+
+    from jobs.registry import _logged
+
+    async def body() -> None:
+        raise asyncio.CancelledError
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.INFO, logger="paichan.jobs"):
+        assert await _logged("delay_watch", body)() is None
+        assert await _logged("surveys", broken)() is None
+    levels = {r.getMessage(): r.levelno for r in caplog.records}
+    assert levels["job delay_watch stopped: the server is shutting down"] == logging.INFO
+    assert levels["job surveys failed"] == logging.ERROR  # a real failure stays an error
