@@ -54,8 +54,8 @@ __all__ = [
 ]
 
 DEMO_CUSTOMERS: tuple[str, ...] = (
-    "ACME Tools", "Bright Motors", "Changjiang Pumps", "Delta Valves", "Eastwind HVAC",
-    "Fenghua Electric", "Golden Gate Robotics", "Huaxin Auto", "Ironclad Marine", "Jiali Appliances",
+    "ACME Tools", "Bright Motors", "Caspian Pumps", "Delta Valves", "Eastwind HVAC",
+    "Fenghua Electric", "Golden Gate Robotics", "Hudson Auto", "Ironclad Marine", "Jiali Appliances",
     "Kunlun Energy", "Lotus Medical", "Minghe Agri", "Nordic Fans", "Orient Rail",
     "Pearl River Boats", "Qingdao Cranes", "Redwood Furniture", "Sunrise Solar", "Tianfu Machinery",
     "华鑫汽车配件", "长江水泵制造", "东方阀门", "恒通液压", "金龙机电",
