@@ -1003,11 +1003,10 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "machine_queue"
     if _REPORT.search(t):
         return "report_progress"
-    if f.maybe_ref and f.quantities and _DONE.search(t) and not _DONE_QUESTION.search(t):
+    done = _DONE.search(t) or (not f.quantities and _DONE_OF.search(t))
+    if f.maybe_ref and done and not _DONE_QUESTION.search(t) and (f.quantities or not _NOT_DONE.search(t)):
+        # "SO-1042 完成 120 件"; without a number ("SO-1042 焊完了") the rest of the step, asked before it is recorded
         return "report_progress"
-    if f.maybe_ref and not f.quantities and (_DONE.search(t) or _DONE_OF.search(t)) and not _DONE_QUESTION.search(t) \
-            and not _NOT_DONE.search(t):
-        return "report_progress"  # "SO-1042 焊完了": the rest of the step (asked before it is recorded)
     return None
 
 
