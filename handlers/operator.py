@@ -14,6 +14,7 @@ from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress, report_target
 from scheduler_core.services.status import current_plan, get_order_status
+from scheduler_core.services.views import ReportTarget
 
 from . import render
 from .context import Ctx
@@ -59,10 +60,26 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
         return ctx.say(render.esc(ctx.tr.gettext("Write e.g. /report SO-1042 120 (and the step number if needed: "
                                                  "/report SO-1042 120 2)")))
     step = int(words[2]) if len(words) > 2 else None
-    mine = ctx.memory.get("machine")  # chosen in this chat
-    update = await report_progress(ctx.svc, actor, words[0], int(words[1]), step=step,
-                                   at_machine=str(mine) if mine else None, work=work)
+    good = int(words[1])
+    mine = str(ctx.memory["machine"]) if ctx.memory.get("machine") else None  # chosen in this chat
+    if good > 0:
+        target = await report_target(ctx.svc, actor, words[0], step=step, at_machine=mine, work=work)
+        if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
+            return _ask_out_of_turn(ctx, target, good)
+    update = await report_progress(ctx.svc, actor, words[0], good, step=step, at_machine=mine, work=work)
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update))
+
+
+def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int) -> list[Reply]:
+    tr = ctx.tr
+    steps = ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in t.unexpected)
+    text = tr.gettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
+                      "them is reported. Record {good} units on step {step} and count those steps as done?",
+                      ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine, steps=steps,
+                      good=tr.number(good))
+    record = ctx.button(tr.gettext("Record {good} units", good=tr.number(good)), "report", _FLOOR, single_use=True,
+                        ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False)
+    return ctx.say("⚠️ " + render.esc(text), [record])
 
 
 async def _pick_machine(ctx: Ctx, purpose: str) -> list[Reply]:
@@ -155,9 +172,8 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     and how many of it are done, with "All N done" to press; nothing is recorded yet."""
     actor = _actor(ctx, "report_progress")
     mine = ctx.memory.get("machine")
-    ref, k, machine = await report_target(ctx.svc, actor, ref, step=step, at_machine=str(mine) if mine else None,
-                                          work=work)
-    return await _how_many(ctx, ref, k + 1, machine)
+    t = await report_target(ctx.svc, actor, ref, step=step, at_machine=str(mine) if mine else None, work=work)
+    return await _how_many(ctx, t.ref, t.step + 1, t.machine)
 
 
 async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False) -> list[Reply]:

@@ -21,7 +21,7 @@ from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
 from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan, UnitOfWork
 from .refs import clean_text, normalise_ref
-from .views import EarlyStart, PlanUpdate, Recorded
+from .views import EarlyStart, PlanUpdate, Recorded, ReportTarget
 
 __all__ = [
     "WORK_WORDS",
@@ -197,20 +197,27 @@ async def record_progress(
 
 
 async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int | None = None,
-                        at_machine: str | None = None, work: str | None = None) -> tuple[str, int, str]:
-    """Where a report without a number would go, to ask how many before anything is recorded
-    ("SO-1042 焊完了"): the order, the 0-based step and the machine, chosen as
-    :func:`report_progress` chooses them. Raises like it for an unknown order or step."""
+                        at_machine: str | None = None, work: str | None = None) -> ReportTarget:
+    """Where a report would go, chosen as :func:`report_progress` chooses it, with nothing
+    recorded: to ask how many ("SO-1042 焊完了") or whether it is meant (it would close steps the
+    plan still has to come). Raises like :func:`report_progress` for an unknown order or step."""
     require(actor, "report_progress")
     ref = normalise_ref(ref_text)
+    now = svc.now()
     async with svc.uow() as uow:
         factory, records = await load_factory(uow)
         rec = records.get(ref)
         if rec is None:
             raise NotFound("order_not_found", ref=ref)
-        k, machine = await _target(uow, factory, ref, factory.routings[rec.order.product], step, None, at_machine,
-                                   work)
-    return ref, k, machine
+        routing = factory.routings[rec.order.product]
+        k, machine = await _target(uow, factory, ref, routing, step, None, at_machine, work)
+        plan = await uow.plans.current()
+    unexpected = []
+    for i in range(k):
+        placed = plan.schedule.place(ref, i) if plan else None
+        if (ref, i) not in factory.progress and placed is not None and placed.end > now:
+            unexpected.append((i, routing.steps[i].name))
+    return ReportTarget(ref, k, routing.steps[k].name, machine, tuple(unexpected))
 
 
 async def _target(uow: UnitOfWork, factory: Factory, ref: str, routing: Routing, step: int | None,

@@ -20,6 +20,7 @@ __all__ = [
     "PlanUpdate",
     "PromiseView",
     "Recorded",
+    "ReportTarget",
     "StepView",
 ]
 
@@ -141,6 +142,20 @@ class Recorded:
     quantity: int
     finished: bool
     closed: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """Where a report would go: the order, the step (0-based) and its name, the machine; and
+    ``unexpected``: the earlier steps it would close that nobody reported at all and that the plan
+    still has to come, as (0-based step, name). Those mean the report is out of turn or meant for
+    another order: a chat asks before recording it."""
+
+    ref: str
+    step: int
+    step_name: str
+    machine: str
+    unexpected: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

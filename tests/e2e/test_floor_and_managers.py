@@ -203,17 +203,33 @@ async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(link
     out = await linked.say(OTTO, "M2")  # typed instead of pressed
     assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
     out = await linked.say(OTTO, "SO-101 machined 30 pcs")
-    assert "Recorded: 30 units of SO-101, step 2 (" in out[0].text and "on M2: 30 of " in out[0].text, out[0].text
-    assert "Not reported as finished before, so closed by this report: step 1 (" in out[0].text
+    # step 1 is planned later and nothing of it is reported: asked first, nothing recorded yet
+    assert "SO-101 step 2 (step2) on M2: the plan still has step 1 (step1) to come" in out[0].text, out[0].text
     from scheduler_core.services.status import get_order_status
 
+    view = await get_order_status(linked.shop.svc, linked.shop.manager, "SO-101")
+    assert [s.done for s in view.steps] == [0, 0]
+    out = await linked.click(OTTO, out[0].button("Record 30 units"))
+    assert "Recorded: 30 units of SO-101, step 2 (" in out[0].text and "on M2: 30 of " in out[0].text, out[0].text
+    assert "Not reported as finished before, so closed by this report: step 1 (" in out[0].text
     view = await get_order_status(linked.shop.svc, linked.shop.manager, "SO-101")
     # from M2: the step M2 does, not the first one; the step before it counts as done
     assert [s.done for s in view.steps] == [60, 30] and view.steps[0].state == "done"
     await linked.say(OTTO, "/language zh")
     out = await linked.say(OTTO, "SO-103 铣完20件")
+    assert "计划中第 1 道（step1）尚未进行，也没有任何报工" in out[0].text, out[0].text
+    out = await linked.click(OTTO, out[0].button("记录 20 件"))
     assert "已记录：SO-103 第 2 道工序（" in out[0].text and "完成 20 件，累计 20/60" in out[0].text, out[0].text
     assert "此前未报完工的工序，本次报工一并按完工计：第 1 道（" in out[0].text
+
+
+async def test_steps_the_plan_had_done_by_now_are_closed_without_asking(linked: Chat) -> None:
+    # SO-101's first step was planned for the morning; in the afternoon nobody reported it, and
+    # step 2 is reported: the shop forgot to report step 1, so the report is recorded at once
+    linked.shop.clock.advance(minutes=12 * 60)
+    out = await linked.say(OTTO, "/report SO-101 30 2")
+    assert "Recorded: 30 units of SO-101, step 2" in out[0].text, out[0].text
+    assert "closed by this report: step 1 (step1)" in out[0].text
 
 
 async def test_a_step_said_done_without_a_number_asks_how_many_before_recording(linked: Chat) -> None:
@@ -248,5 +264,8 @@ async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
     out = await linked.say(OTTO, f"/report {soon.ref} 10 {soon.step + 1}")
     assert "Recorded: 10 units" in out[0].text and "was planned to start" not in out[0].text
     out = await linked.say(OTTO, f"/report {later.ref} 10 {later.step + 1}")
+    if later.step > 0:  # its earlier steps are still to come in the plan: asked first
+        assert "to come, and nothing of them is reported" in out[0].text, out[0].text
+        out = await linked.click(OTTO, out[0].button("Record 10 units"))
     text = out[0].text
     assert f"{later.ref} step {later.step + 1} was planned to start" in text and f"on {later.machine}" in text
