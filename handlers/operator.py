@@ -72,7 +72,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
 
 def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int) -> list[Reply]:
     tr = ctx.tr
-    steps = ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in t.unexpected)
+    steps = render.step_list(tr, t.unexpected)
     text = tr.gettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
                       "them is reported. Record {good} units on step {step} and count those steps as done?",
                       ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine, steps=steps,
@@ -173,11 +173,18 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     actor = _actor(ctx, "report_progress")
     mine = ctx.memory.get("machine")
     t = await report_target(ctx.svc, actor, ref, step=step, at_machine=str(mine) if mine else None, work=work)
-    return await _how_many(ctx, t.ref, t.step + 1, t.machine)
+    note = ""
+    if t.unexpected:  # out of turn, or another order meant: said before anything is pressed
+        note = "⚠️ " + render.esc(ctx.tr.gettext("The plan still has {steps} to come, and nothing of them is reported: "
+                                                 "a report here counts them as done.",
+                                                 steps=render.step_list(ctx.tr, t.unexpected))) + "\n"
+    return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note)
 
 
-async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False) -> list[Reply]:
-    """A step's count so far and the question how many more, with buttons (``step`` 1-based)."""
+
+async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False, note: str = "") -> list[Reply]:
+    """A step's count so far and the question how many more, with buttons (``step`` 1-based),
+    after ``note`` (HTML) when there is one."""
     actor = _actor(ctx, "report_progress")
     view = await get_order_status(ctx.svc, actor, ref)
     done = view.steps[step - 1].done if 0 < step <= len(view.steps) else 0
@@ -194,7 +201,7 @@ async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool =
     text = render.fill(tr.gettext("{ref} step {step} ({name}) on {machine}: {done} of {quantity} done. How many more "
                                   "good units? (or write /report {ref} QTY {step})"), ref=ref, step=step, name=name,
                        machine=machine, done=tr.number(done), quantity=tr.number(view.quantity))
-    return ctx.say(text, buttons, edit=edit)
+    return ctx.say(note + text, buttons, edit=edit)
 
 
 async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:

@@ -46,6 +46,8 @@ __all__ = [
     "progress_bar",
     "promise",
     "proposal",
+    "recorded",
+    "step_list",
     "summary",
 ]
 
@@ -318,6 +320,11 @@ def recorded(tr: Tr, r: Recorded) -> str:
                       "{done} of {quantity} done.", **args)
 
 
+def step_list(tr: Tr, steps: Iterable[tuple[int, str]]) -> str:
+    """Routing steps as people name them: "step 1 (Cutting), step 2 (CNC machining)" (0-based in)."""
+    return ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in steps)
+
+
 def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str | None = None) -> str:
     """After a shop-floor event: what was recorded (``done``, or the report's :func:`recorded`)
     and which ETAs moved."""
@@ -325,9 +332,8 @@ def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str | None = None) -> s
         done = recorded(tr, u.recorded) if u.recorded is not None else ""
     out = ["✅ " + esc(done), fill(tr.gettext("Plan version {version}."), version=u.version)]
     if u.recorded is not None and u.recorded.closed:
-        steps = ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in u.recorded.closed)
         out.append("ℹ️ " + esc(tr.gettext("Not reported as finished before, so closed by this report: {steps}.",
-                                          steps=steps)))
+                                          steps=step_list(tr, u.recorded.closed))))
     if u.early is not None:
         out.append("ℹ️ " + fill(tr.gettext(
             "{ref} step {step} was planned to start {when} on {machine}; the plan now has it running, "

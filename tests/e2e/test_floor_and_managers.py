@@ -247,8 +247,9 @@ async def test_a_step_said_done_without_a_number_asks_how_many_before_recording(
     out = await linked.say(OTTO, "SO-103 焊完了")
     assert "SO-103 第 1 道工序（step1，M1）：已完成 0/60。" in out[0].text, out[0].text
     await linked.say(OTTO, "M2")  # the operator's machine: what it does next
-    out = await linked.say(OTTO, "SO-103 做完了")  # from M2: its step
+    out = await linked.say(OTTO, "SO-103 做完了")  # from M2: its step; step 1 is still to come in the plan
     assert "SO-103 第 2 道工序（step2，M2）" in out[0].text, out[0].text
+    assert out[0].text.startswith("⚠️ 计划中第 1 道（step1）尚未进行"), out[0].text
 
 
 async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
