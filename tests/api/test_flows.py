@@ -134,3 +134,13 @@ async def test_promise_and_kpis(api: Api) -> None:
     k = (await api.get("/api/v1/kpis?days=7", "mia")).json
     assert k["open_orders"] == 6 and k["bottleneck"] in ("M1", "M2")
     assert (datetime.fromisoformat(k["until"]) - datetime.fromisoformat(k["since"])).days == 7
+
+
+async def test_late_orders_in_a_list_carry_their_reason(api: Api) -> None:
+    until = at(days=2).isoformat()  # M1 stops for two days: every order waits for it
+    assert (await api.post("/api/v1/machines/M1/down", "otto", json={"reason": "spindle", "until": until})).status == 200
+    orders = (await api.get("/api/v1/orders", "mia")).json["orders"]
+    late = [o for o in orders if o["late_by_minutes"] > 0]
+    assert late and all(o["cause"] is not None and o["cause"]["kind"] for o in late)
+    assert all(o["cause"] is None for o in orders if o["late_by_minutes"] == 0)
+    assert any(o["cause"]["machine"] == "M1" for o in late)

@@ -132,11 +132,13 @@ class OrderSummary(_Out):
     late_by_minutes: int
     at_risk: bool = Field(description="on time in the plan but with less than a day to spare")
     vip: bool
+    cause: Cause | None = Field(default=None, description="why it is late in the plan (late orders only)")
 
     @classmethod
     def of(cls, x: OrderLine) -> OrderSummary:
         return cls(ref=x.ref, customer=x.customer, product=x.product, quantity=x.quantity, status=x.status.value,
-                   due=x.due, eta=x.eta, late_by_minutes=_minutes(x.late_by), at_risk=x.at_risk, vip=x.vip)
+                   due=x.due, eta=x.eta, late_by_minutes=_minutes(x.late_by), at_risk=x.at_risk, vip=x.vip,
+                   cause=Cause.of(x.cause) if x.cause else None)
 
 
 class OrderList(_Out):
