@@ -46,22 +46,28 @@ async def _machine(ctx: Ctx, text: str) -> str:
     raise InvalidInput("unknown_machine", machine=text.strip()[:40])
 
 
+def _my_machine(ctx: Ctx) -> str | None:
+    """The machine this chat's operator works at (chosen for /report or asked about), if known."""
+    machine = ctx.memory.get("machine")
+    return str(machine) if machine else None
+
+
 async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> list[Reply]:
     """``/report REF QTY [STEP]``, or buttons for today's work. ``work``: the kind of work the
     words named ("焊完了"), for the step when none is given and the machine is not known."""
     actor = _actor(ctx, "report_progress")
     words = args.split()
     if not words:
-        machine = ctx.memory.get("machine")
+        machine = _my_machine(ctx)
         if machine:
-            return await _todays_ops(ctx, str(machine))
+            return await _todays_ops(ctx, machine)
         return await _pick_machine(ctx, "report")
     if len(words) < 2 or not words[1].lstrip("-").isdigit() or (len(words) > 2 and not words[2].isdigit()):
         return ctx.say(render.esc(ctx.tr.gettext("Write e.g. /report SO-1042 120 (and the step number if needed: "
                                                  "/report SO-1042 120 2)")))
     step = int(words[2]) if len(words) > 2 else None
     good = int(words[1])
-    mine = str(ctx.memory["machine"]) if ctx.memory.get("machine") else None  # chosen in this chat
+    mine = _my_machine(ctx)
     if good > 0:
         target = await report_target(ctx.svc, actor, words[0], step=step, at_machine=mine, work=work)
         if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
@@ -171,15 +177,13 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     """"SO-1042 焊完了" without a number: the step it would go to (as a report would choose it)
     and how many of it are done, with "All N done" to press; nothing is recorded yet."""
     actor = _actor(ctx, "report_progress")
-    mine = ctx.memory.get("machine")
-    t = await report_target(ctx.svc, actor, ref, step=step, at_machine=str(mine) if mine else None, work=work)
+    t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
     note = ""
     if t.unexpected:  # out of turn, or another order meant: said before anything is pressed
         note = "⚠️ " + render.esc(ctx.tr.gettext("The plan still has {steps} to come, and nothing of them is reported: "
                                                  "a report here counts them as done.",
                                                  steps=render.step_list(ctx.tr, t.unexpected))) + "\n"
     return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note)
-
 
 
 async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False, note: str = "") -> list[Reply]:

@@ -19,7 +19,7 @@ from .context import Services, load_factory, plan_in_thread, plan_metrics, publi
 from .errors import InvalidInput, NotFound
 from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
-from .ports import SYSTEM, Actor, AuditEntry, ProgressEvent, StalePlan, UnitOfWork
+from .ports import SYSTEM, Actor, AuditEntry, OrderRecord, PlanVersion, ProgressEvent, StalePlan, UnitOfWork
 from .refs import clean_text, normalise_ref
 from .views import EarlyStart, PlanUpdate, Recorded, ReportTarget
 
@@ -171,12 +171,9 @@ async def record_progress(
         raise InvalidInput("quantity_too_large", quantity=max(good, scrap), limit=MAX_QUANTITY)
     now = svc.now()
     async with svc.uow(write=True) as uow:
-        factory, records = await load_factory(uow)
-        rec = records.get(ref)
-        if rec is None:
-            raise NotFound("order_not_found", ref=ref)
-        routing = factory.routings[rec.order.product]
-        k, machine = await _target(uow, factory, ref, routing, step, machine, at_machine, work)
+        factory, rec, routing = await _order_in(uow, ref)
+        plan = await uow.plans.current() if machine is None else None
+        k, machine = _target(factory, plan, ref, routing, step, machine, at_machine, work)
         event = ProgressReport(ref, k, good, machine, now, scrap, finished)
         try:
             after = apply_event(factory, event)
@@ -205,13 +202,9 @@ async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int
     ref = normalise_ref(ref_text)
     now = svc.now()
     async with svc.uow() as uow:
-        factory, records = await load_factory(uow)
-        rec = records.get(ref)
-        if rec is None:
-            raise NotFound("order_not_found", ref=ref)
-        routing = factory.routings[rec.order.product]
-        k, machine = await _target(uow, factory, ref, routing, step, None, at_machine, work)
+        factory, _, routing = await _order_in(uow, ref)
         plan = await uow.plans.current()
+    k, machine = _target(factory, plan, ref, routing, step, None, at_machine, work)
     unexpected = []
     for i in range(k):
         placed = plan.schedule.place(ref, i) if plan else None
@@ -220,11 +213,20 @@ async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int
     return ReportTarget(ref, k, routing.steps[k].name, machine, tuple(unexpected))
 
 
-async def _target(uow: UnitOfWork, factory: Factory, ref: str, routing: Routing, step: int | None,
-                  machine: str | None, at_machine: str | None, work: str | None) -> tuple[int, str]:
+async def _order_in(uow: UnitOfWork, ref: str) -> tuple[Factory, OrderRecord, Routing]:
+    """The factory, the order's record and its routing (:class:`NotFound` for an unknown order)."""
+    factory, records = await load_factory(uow)
+    rec = records.get(ref)
+    if rec is None:
+        raise NotFound("order_not_found", ref=ref)
+    return factory, rec, factory.routings[rec.order.product]
+
+
+def _target(factory: Factory, plan: PlanVersion | None, ref: str, routing: Routing, step: int | None,
+            machine: str | None, at_machine: str | None, work: str | None) -> tuple[int, str]:
     """The 0-based step and the machine of a report: ``step`` (1-based) or :func:`default_step`;
     ``machine``, else where the step runs already, else ``at_machine`` when it can do the step,
-    else where the plan has it, else its first machine."""
+    else where ``plan`` has it (read only when no ``machine`` is given), else its first machine."""
     if step is None:
         k = default_step(factory, ref, routing, at_machine=at_machine, work=work)
     else:
@@ -232,7 +234,6 @@ async def _target(uow: UnitOfWork, factory: Factory, ref: str, routing: Routing,
             raise InvalidInput("unknown_step", ref=ref, step=step)
         k = step - 1
     if machine is None:
-        plan = await uow.plans.current()
         placed = plan.schedule.place(ref, k) if plan else None
         p = factory.progress.get((ref, k))
         mine = at_machine if routing.steps[k].runs_on(at_machine) else None
