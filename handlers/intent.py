@@ -241,18 +241,25 @@ _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gant
 _KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
-_SUMMARY = _rx(r"汇总|总结|概况|概览|摘要|日报|周报|简报|瓶颈|延误情况|延期情况|整体情况|今日情况|"
+_SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
                r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)",
-               r"summary|overview|bottleneck|status report|how is the plan|how's the plan|plan status|"
+               r"summary|overview|briefing|bottleneck|status report|how is the plan|how's the plan|plan status|"
                r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
                r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
                r"how (?:was|were|did) (?:yesterday|last week|the week|this week|the day|today)|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
-               r"report (?:for|of) (?:today|the day|this week)")
-_DAILY = _rx(r"日报|昨天|昨日|每日|上周|周报|本周.{0,3}(?:表现|情况)",
-             r"daily|yesterday|how did we do|how are we doing|last week|weekly|morning report")
+               r"report (?:for|of) (?:today|the day|this week)|"
+               r"(?:delay|delivery|deliveries|late[- ]orders?) (?:report|summary|briefing|digest)|"
+               r"how (?:are|were) (?:the |our )?deliveries (?:going|doing)")
+# a summary of how the days go (deliveries, delays, a day or a week: the daily delay summary),
+# unless it names the plan or its machines ("排产情况汇总", "what's the bottleneck")
+_DAILY = _rx(r"日报|早报|晚报|简报|周报|昨天|昨日|每日|今日|今天|当天|本周|这周|上周|交付|交货|出货|延误|延期|逾期|拖期",
+             r"daily|yesterday|today|tonight|how did we do|how are we doing|last week|this week|weekly|morning|evening|"
+             r"brief|deliver|delay|(?<![a-z])late|end[- ]of[- ](?:the )?(?:day|shift)|shift report")
+_PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|机台|机床",
+                    r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
@@ -925,7 +932,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         until=stop.at,
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
-        daily=intent == "summary" and bool(_DAILY.search(t)),
+        daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
         back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(t)) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
