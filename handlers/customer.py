@@ -69,9 +69,13 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
         return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref))
     if not lines:
         return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
-    text = render.esc(ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(
-        ref=lines[0].ref))
-    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
+    # the orders to pick from, each with its ETA and whether it makes its date (late first): a
+    # customer with many orders sees at once which one to ask about, without knowing its number
+    shown = lines[:_PICK]
+    title = ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(ref=lines[0].ref)
+    text = render.order_lines(ctx.tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
+                              more=len(lines) - len(shown))
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
 
 
 async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:

@@ -22,6 +22,9 @@ async def test_free_text_in_chinese_without_a_reference_offers_buttons_then_show
     assert "哪个订单" in out[0].text
     labels = [b["text"] for row in out[0].buttons for b in row]
     assert labels == ["SO-100", "SO-102", "SO-104"]  # only ACME's
+    listed = [line for line in out[0].text.splitlines() if line.startswith("<b>SO-")]  # each with its ETA
+    assert [line[3:9] for line in listed] == ["SO-100", "SO-102", "SO-104"]
+    assert all("预计完成" in line for line in listed)
     out = await linked.click(TG["alice"], out[0].button("SO-102"))
     assert "订单 SO-102" in out[0].text and "预计完工" in out[0].text
 
