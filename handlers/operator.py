@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from scheduler_core.services.errors import InvalidInput, PermissionDenied
+from scheduler_core.services.machines import list_machines
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress, report_target
@@ -88,8 +90,9 @@ def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int) -> list[Reply]:
     return ctx.say("⚠️ " + render.esc(text), [record])
 
 
-async def _pick_machine(ctx: Ctx, purpose: str) -> list[Reply]:
-    machines = await ctx.deps.machines()
+async def _pick_machine(ctx: Ctx, purpose: str, machines: Sequence[str] | None = None) -> list[Reply]:
+    if machines is None:
+        machines = await ctx.deps.machines()
     buttons = [ctx.button(m, "machine", _FLOOR, machine=m, purpose=purpose) for m in machines[:30]]
     question = {"report": ctx.tr.gettext("Which machine are you on?"),
                 "queue": ctx.tr.gettext("Which machine are you on?"),
@@ -242,21 +245,39 @@ def _back_at(ctx: Ctx, reason: str) -> datetime | None:
 async def _down(ctx: Ctx, machine: str, reason: str, *, until: datetime | None = None,
                 edit: bool = False) -> list[Reply]:
     update = await machine_down(ctx.svc, _actor(ctx, "machine_state"), machine, reason, until)
+    ctx.memory["machine"] = machine  # "修好了" next is about this machine
     tr = ctx.tr
-    done = (tr.gettext("Recorded: {machine} is down.", machine=machine) if until is None else
-            tr.gettext("Recorded: {machine} is down until {until}.", machine=machine,
-                       until=tr.weekday_time(until.astimezone(ctx.tz))))
+    if until is not None:
+        done = tr.gettext("Recorded: {machine} is down until {until}.", machine=machine,
+                          until=tr.weekday_time(until.astimezone(ctx.tz)))
+    elif update.back_by is not None:
+        done = tr.gettext("Recorded: {machine} is down. The plan counts on it running again by {when}, later at "
+                          "every re-plan while it stays down; send /up {machine} (or “{machine} runs again”) "
+                          "when it does.", machine=machine, when=tr.weekday_time(update.back_by.astimezone(ctx.tz)))
+    else:
+        done = tr.gettext("Recorded: {machine} is down.", machine=machine)
     return ctx.say(render.plan_update(tr, ctx.tz, update, done), edit=edit)
 
 
 async def up_command(ctx: Ctx, args: str) -> list[Reply]:
-    _actor(ctx, "machine_state")
-    if not args.strip():
-        return await _pick_machine(ctx, "up")
-    return await _up(ctx, await _machine(ctx, args.split()[0]))
+    """``/up MACHINE``; without one, the machine this chat last stopped or worked at when it is
+    down, else the only machine down, else buttons for the machines that are down."""
+    actor = _actor(ctx, "machine_state")
+    if args.strip():
+        return await _up(ctx, await _machine(ctx, args.split()[0]))
+    down = [m.id for m in await list_machines(ctx.svc, actor) if m.down]
+    mine = _my_machine(ctx)
+    if mine in down:
+        return await _up(ctx, mine)
+    if len(down) == 1:
+        return await _up(ctx, down[0])
+    if not down:
+        return ctx.say(render.esc(ctx.tr.gettext("No machine is down now.")))
+    return await _pick_machine(ctx, "up", down)
 
 
 async def _up(ctx: Ctx, machine: str, *, edit: bool = False) -> list[Reply]:
     update = await machine_up(ctx.svc, _actor(ctx, "machine_state"), machine)
+    ctx.memory["machine"] = machine
     done = ctx.tr.gettext("Recorded: {machine} runs again.", machine=machine)
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=edit)

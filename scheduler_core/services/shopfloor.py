@@ -244,9 +244,13 @@ def _target(factory: Factory, plan: PlanVersion | None, ref: str, routing: Routi
 
 async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = "",
                        until: datetime | None = None) -> PlanUpdate:
-    """A machine stopped (now); ``until`` if the repair time is known. Then re-plan."""
+    """A machine stopped (now); ``until`` if the repair time is known. Then re-plan. Without
+    ``until`` the plan assumes the stop lasts ``open_downtime_minutes`` from now (``back_by``)."""
     await record_machine_down(svc, actor, machine, reason, until)
-    return await replan_now(svc, SYSTEM, f"down {machine}")
+    update = await replan_now(svc, SYSTEM, f"down {machine}")
+    if until is None:
+        update = replace(update, back_by=svc.now() + timedelta(minutes=svc.planning.open_downtime_minutes))
+    return update
 
 
 async def machine_up(svc: Services, actor: Actor, machine: str) -> PlanUpdate:

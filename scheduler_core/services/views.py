@@ -162,13 +162,15 @@ class ReportTarget:
 class PlanUpdate:
     """After a shop-floor event: the new plan version and who moved; ``early`` when the event
     was work on a step the plan had not started yet (so others moved for it); ``recorded``
-    after a progress report."""
+    after a progress report; ``back_by`` after a stop whose end nobody knows (the plan assumes
+    one, moved on at every re-plan until the machine is reported running)."""
 
     version: int
     impact: ImpactReport | None
     late_orders: int
     early: EarlyStart | None = None
     recorded: Recorded | None = None
+    back_by: datetime | None = None  # a stop without an end: when the plan expects the machine back
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ async def test_progress_on_a_later_step_says_which_earlier_steps_it_closed(api: 
 async def test_machine_stop_and_restart(api: Api) -> None:
     until = at(hours=6).isoformat()
     down = await api.post("/api/v1/machines/M2/down", "otto", json={"reason": "spindle", "until": until})
-    assert down.status == 200
+    assert down.status == 200 and down.json["back_by"] is None  # its end is known
     machines = {m["id"]: m for m in (await api.get("/api/v1/machines", "otto")).json["machines"]}
     assert machines["M2"]["down"] is True and machines["M1"]["down"] is False
     assert machines["M2"]["downtime"][-1]["reason"] == "spindle"
@@ -92,6 +92,8 @@ async def test_machine_stop_and_restart(api: Api) -> None:
     assert (await api.post("/api/v1/machines/M2/up", "otto")).status == 200
     machines = {m["id"]: m for m in (await api.get("/api/v1/machines", "otto")).json["machines"]}
     assert machines["M2"]["down"] is False
+    open_ended = await api.post("/api/v1/machines/M1/down", "otto", json={"reason": "alarm"})
+    assert datetime.fromisoformat(open_ended.json["back_by"]) == at(hours=4)  # what the plan counts on
 
 
 def _ops(plan: dict[str, Any]) -> list[Any]:

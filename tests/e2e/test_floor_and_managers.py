@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from tests.builders import TZ
 from tests.e2e.conftest import TG, Chat
 
 OTTO, MIA = TG["otto"], TG["mia"]
@@ -38,14 +41,37 @@ async def test_report_by_command_and_its_bad_inputs(linked: Chat) -> None:
 
 async def test_down_and_up_say_which_dates_moved(linked: Chat) -> None:
     out = await linked.say(OTTO, "/down M1 spindle <alarm>")
-    assert "Recorded: M1 is down." in out[0].text and "delivery date" in out[0].text
+    # no end said: the reply says what the plan counts on (4 hours from now) and how to end it
+    assert "Recorded: M1 is down. The plan counts on it running again by " in out[0].text
+    assert "send /up M1" in out[0].text and "delivery date" in out[0].text
+    back = linked.shop.clock() + timedelta(hours=4)
+    assert f"{back.astimezone(TZ):%H:%M}" in out[0].text
     out = await linked.say(OTTO, "/up m1")
     assert "Recorded: M1 runs again." in out[0].text
     out = await linked.say(OTTO, "/down XX-9 broken")
     assert "Unknown machine XX-9" in out[0].text
     out = await linked.say(OTTO, "/up")
-    out = await linked.click(OTTO, out[0].button("M2"))
-    assert "M2 runs again" in out[0].text
+    assert out[0].text == "No machine is down now."
+
+
+async def test_runs_again_without_a_name_is_the_machine_this_chat_stopped(linked: Chat) -> None:
+    await linked.say(MIA, "/down M2 hydraulics")  # someone else's stop
+    out = await linked.say(OTTO, "M1 停机了")
+    assert "Recorded: M1 is down." in out[0].text and "/up M1" in out[0].text
+    out = await linked.say(OTTO, "修好了")  # two machines down: the one this chat stopped
+    assert "Recorded: M1 runs again." in out[0].text
+    out = await linked.say(OTTO, "/up")  # this chat's machine runs: M2 is the only one down
+    assert "Recorded: M2 runs again." in out[0].text
+    await linked.say(MIA, "/down M1 x")
+    await linked.say(MIA, "/down M2 y")
+    admin = 5001
+    await linked.link(linked.shop.admin, admin)
+    out = await linked.say(admin, "it runs again")  # a chat that knows no machine: which one?
+    assert "Which machine runs again?" in out[0].text
+    out = await linked.click(admin, out[0].button("M2"))
+    assert "Recorded: M2 runs again." in out[0].text
+    out = await linked.say(MIA, "/up")  # hers (M2) runs: the only one still down
+    assert "Recorded: M1 runs again." in out[0].text
 
 
 async def test_customers_and_sales_cannot_report(linked: Chat) -> None:

@@ -487,17 +487,19 @@ class RecordedOut(_Out):
 
 class PlanUpdateOut(_Out):
     """After a shop-floor event: the new plan version and who moved; ``recorded`` after a progress
-    report."""
+    report; ``back_by`` after a stop without an end: when the plan counts on the machine running
+    again (later at every re-plan while it stays down)."""
 
     version: int
     late_orders: int
     impact: Impact | None
     recorded: RecordedOut | None = None
+    back_by: datetime | None = None
 
     @classmethod
     def of(cls, u: PlanUpdate) -> PlanUpdateOut:
         return cls(version=u.version, late_orders=u.late_orders, impact=Impact.of(u.impact) if u.impact else None,
-                   recorded=RecordedOut.of(u.recorded) if u.recorded else None)
+                   recorded=RecordedOut.of(u.recorded) if u.recorded else None, back_by=u.back_by)
 
 
 # --- KPIs ------------------------------------------------------------------------------------------------
