@@ -81,6 +81,13 @@ class Downtime:
     reason: str = ""
 
 
+def stop_end(stop: Downtime, now: datetime, open_for: timedelta) -> datetime:
+    """When ``stop`` ends: its own end, or, for a stop until further notice, ``open_for`` after
+    ``now`` (or after its start, when later). A plan made at ``now`` assumes this; so does every
+    measure of that plan (machine load, the checker)."""
+    return stop.end or (max(now, stop.start) + open_for)
+
+
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted union of half-open intervals; touching ones are merged."""
     out: list[Interval] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import datetime, timedelta
 
-from .calendar import merge_intervals, subtract_intervals
+from .calendar import merge_intervals, stop_end, subtract_intervals
 from .model import Factory
 from .schedule import Schedule
 from .timegrid import TimeGrid
@@ -46,7 +46,7 @@ def check_schedule(factory: Factory, schedule: Schedule, limit: int = 20, *,
         down = []
         for d in factory.downtime:
             if d.machine == m.id:
-                stop = d.end or (max(schedule.created, d.start) + open_downtime)
+                stop = stop_end(d, schedule.created, open_downtime)
                 down.append((grid.minutes(d.start), grid.minutes(stop)))
         working[m.id] = _Windows(subtract_intervals(w, merge_intervals(down)))
 

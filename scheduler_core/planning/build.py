@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from scheduler_core.domain.calendar import merge_intervals, subtract_intervals
+from scheduler_core.domain.calendar import merge_intervals, stop_end, subtract_intervals
 from scheduler_core.domain.model import Factory, Order
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.domain.timegrid import TimeGrid, floor_minute
@@ -110,7 +110,7 @@ def build_problem(
         latest = max(latest, o.due, o.release or now)
     down_total = 0
     for d in factory.downtime:
-        end = d.end or (max(now, d.start) + timedelta(minutes=open_downtime_minutes))
+        end = stop_end(d, now, timedelta(minutes=open_downtime_minutes))
         down_total += max(0, int((end - max(now, d.start)).total_seconds() // 60))
         latest = max(latest, end)
     need += down_total + 24 * 60
@@ -150,7 +150,7 @@ def build_problem(
         for d in factory.downtime:
             if d.machine != m.id:
                 continue
-            end = d.end or (max(now, d.start) + timedelta(minutes=open_downtime_minutes))
+            end = stop_end(d, now, timedelta(minutes=open_downtime_minutes))
             a, b = max(0, grid.minutes(d.start)), min(grid_end, grid.minutes(end))
             if a < b:
                 off.append((a, b))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from scheduler_core.domain.calendar import Downtime, WorkCalendar, subtract_intervals
+from scheduler_core.domain.calendar import Downtime, WorkCalendar, stop_end, subtract_intervals
 from scheduler_core.domain.model import Factory, Machine
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.domain.timegrid import TimeGrid
@@ -22,38 +22,42 @@ __all__ = ["MachineTime", "busiest_machine", "machine_time", "machine_work"]
 
 @dataclass(frozen=True)
 class MachineTime:
-    """What machine load needs of the shop: its machines, their calendars and downtime, and the
-    factory's timezone (the calendars' shifts are in it)."""
+    """What machine load needs of the shop: its machines, their calendars and downtime, the
+    factory's timezone (the calendars' shifts are in it), and how long a stop until further
+    notice is assumed to last from the plan's instant (as the planner assumed it)."""
 
     machines: Sequence[Machine]
     calendars: Mapping[str, WorkCalendar]
     downtime: Sequence[Downtime]
     tz: tzinfo
+    open_for: timedelta = timedelta(minutes=240)
 
     @classmethod
-    def of(cls, factory: Factory) -> MachineTime:
-        return cls(factory.machines, factory.calendars, factory.downtime, ZoneInfo(factory.timezone))
+    def of(cls, factory: Factory, open_for: timedelta = timedelta(minutes=240)) -> MachineTime:
+        return cls(factory.machines, factory.calendars, factory.downtime, ZoneInfo(factory.timezone), open_for)
 
 
-async def machine_time(uow: UnitOfWork) -> MachineTime:
+async def machine_time(uow: UnitOfWork, open_for: timedelta = timedelta(minutes=240)) -> MachineTime:
     """The shop's :class:`MachineTime` from the master data and the recorded downtime."""
     return MachineTime(await uow.master.machines(), await uow.master.calendars(), await uow.shopfloor.downtime(),
-                       ZoneInfo(await uow.master.timezone()))
+                       ZoneInfo(await uow.master.timezone()), open_for)
 
 
 def machine_work(machine: Machine, ops: Iterable[PlannedOp], shop: MachineTime, grid: TimeGrid,
-                 edges: Sequence[int]) -> tuple[list[float], list[float]]:
+                 edges: Sequence[int], planned_at: datetime) -> tuple[list[float], list[float]]:
     """For each window ``[edges[d], edges[d + 1])`` (grid minutes): the planned work minutes of
-    ``machine`` falling in it and its open minutes (working time less downtime). An operation
-    pauses outside working time, so its work is spread over the open minutes it spans."""
+    ``machine`` falling in it and its open minutes (working time less downtime; a stop until
+    further notice ends where the plan made at ``planned_at`` assumed it, see
+    :func:`~scheduler_core.domain.calendar.stop_end`). An operation pauses outside working time,
+    so its work is spread over the open minutes it spans."""
     ops = list(ops)
     n = len(edges) - 1
     lo = min([grid.at(edges[0]), *(op.start for op in ops)])
     hi = max([grid.at(edges[-1]), *(op.end for op in ops)])
     cal = shop.calendars.get(machine.calendar)
     windows = cal.working_intervals(grid, lo, hi) if cal else []
-    stops = [(grid.minutes(max(d.start, lo)), grid.minutes(min(d.end or hi, hi))) for d in shop.downtime
-             if d.machine == machine.id]
+    stops = [(grid.minutes(max(d.start, lo)), grid.minutes(min(stop_end(d, planned_at, shop.open_for), hi)))
+             for d in shop.downtime if d.machine == machine.id]
     open_ = subtract_intervals(windows, stops)
     open_min = [float(_overlap(open_, edges[d], edges[d + 1])) for d in range(n)]
     work = [0.0] * n
@@ -81,7 +85,7 @@ def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, shop:
     for m in sorted(shop.machines, key=lambda x: x.id):
         if m.id not in by_machine:
             continue
-        work, open_min = machine_work(m, by_machine[m.id], shop, grid, edges)
+        work, open_min = machine_work(m, by_machine[m.id], shop, grid, edges, schedule.created)
         if work[0] <= 0:
             continue
         load = work[0] / open_min[0] if open_min[0] > 0 else 1.0

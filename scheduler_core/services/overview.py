@@ -57,7 +57,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     require(actor, "view_plan")
     days = max(1, min(days, 31))
     async with svc.uow() as uow:
-        shop = await machine_time(uow)
+        shop = await machine_time(uow, timedelta(minutes=svc.planning.open_downtime_minutes))
         plan = await uow.plans.current()
     if plan is None:
         raise Conflict("no_plan")
@@ -74,7 +74,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     rows: list[MachineLoad] = []
     per_group: dict[str, tuple[list[float], list[float]]] = {}
     for m in shop.machines:
-        w, open_min = machine_work(m, by_machine.get(m.id, []), shop, grid, edges)
+        w, open_min = machine_work(m, by_machine.get(m.id, []), shop, grid, edges, plan.schedule.created)
         load = tuple((w[d] / open_min[d]) if open_min[d] > 0 else (None if w[d] == 0 else 1.0) for d in range(days))
         total = sum(w) / sum(open_min) if sum(open_min) > 0 else 0.0
         rows.append(MachineLoad(m.id, m.group, load, total))

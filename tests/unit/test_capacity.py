@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduler_core.domain.calendar import TWO_SHIFTS
+from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
 from scheduler_core.domain.model import Machine
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.services.overview import capacity
@@ -49,3 +49,18 @@ async def test_today_counts_from_now_on() -> None:
     m1 = next(r for r in view.machines if r.machine == "M1")
     assert m1.load[0] == 1.0  # full for the rest of the day, not 12 of 16 hours
     assert view.bottleneck == "M1"
+
+
+async def test_a_stop_until_further_notice_counts_as_the_plan_assumed_it() -> None:
+    # M1 (two shifts) stopped at Monday 08:00 with no end: the plan made then counts on it back at
+    # 12:00 and has 8 h of work from 12:00 to 20:00. Its day is 12 of 16 h open, and the next days
+    # are open as usual (before: down for the whole week, every day "full" and the total 0 %)
+    shop = await _shop_with_m1_doing(PlannedOp("SO-100", 1, "cut", "M1", datetime(2026, 11, 23, 12, tzinfo=TZ),
+                                               datetime(2026, 11, 23, 20, tzinfo=TZ), 60, 480))
+    async with shop.svc.uow(write=True) as tx:
+        await tx.shopfloor.set_downtime([Downtime("M1", NOW, None, "alarm")])
+        await tx.commit()
+    view = await capacity(shop.svc, shop.manager, days=3)
+    m1 = next(r for r in view.machines if r.machine == "M1")
+    assert m1.load == (480 / 720, 0.0, 0.0)
+    assert m1.total == 480 / (720 + 960 + 960)

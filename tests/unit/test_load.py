@@ -47,3 +47,17 @@ def test_work_outside_the_horizon_counts_by_its_part_inside_and_nothing_planned_
     got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), SHOP)
     assert got == ("ROUND-1", pytest.approx(6 / 24))
     assert busiest_machine(Schedule((), NOW), NOW, timedelta(days=1), SHOP) is None
+
+
+def test_a_stop_until_further_notice_takes_the_time_the_plan_assumed() -> None:
+    # ROUND-1 stopped at NOW with no end: the plan made at NOW counts on it back 4 h later, so the
+    # load counts 20 of its 24 h open (before, the whole horizon was taken: 12 h of work on no open
+    # time read "full"); a plan made 2 h later assumes 4 h from then
+    ops = (_op("SHIFT-1", 0, 8), _op("ROUND-1", 4, 12))
+    down = (Downtime("ROUND-1", NOW, None),)
+    shop = MachineTime((SHIFTS, ROUND), CALENDARS, down, TZ)
+    assert busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), shop) == ("ROUND-1", pytest.approx(12 / 20))
+    later = NOW + timedelta(hours=2)
+    assert busiest_machine(Schedule(ops, later), NOW, timedelta(days=1), shop) == ("ROUND-1", pytest.approx(12 / 18))
+    longer = MachineTime((SHIFTS, ROUND), CALENDARS, down, TZ, open_for=timedelta(hours=8))
+    assert busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), longer) == ("ROUND-1", pytest.approx(12 / 16))
