@@ -77,6 +77,7 @@ def test_drag_a_step_in_the_gantt_preview_and_confirm(browser: Any, server: Serv
     page = login(browser, server, "manager", "en", viewport={"width": 1400, "height": 1000})
     page.goto(f"{server.url}/gantt")
     page.wait_for_selector("#gantt .vis-item")
+    assert page.locator("#gantt-status").count() == 0  # "Loading the plan…" is gone with the plan there
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "gantt-en.png"), full_page=True)
     # the last step of an order, movable, starting well after now: show the day around it

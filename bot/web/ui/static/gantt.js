@@ -22,8 +22,14 @@
       .then(function (r) { return r.json().then(function (data) { data._status = r.status; return data; }); });
   }
 
+  var status = document.getElementById("gantt-status"); // "Loading the plan…" until the first answer
+
   function load(keepWindow) {
-    return fetch("/gantt/data", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
+    return fetch("/gantt/data", { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (d) {
+      if (status) { status.remove(); status = null; }
       document.getElementById("plan-version").textContent = "v" + d.version;
       groups.clear(); groups.add(d.groups);
       items.clear(); items.add(d.items);
@@ -110,5 +116,7 @@
   document.getElementById("zoom-in").addEventListener("click", function () { timeline && timeline.zoomIn(0.5); });
   document.getElementById("zoom-out").addEventListener("click", function () { timeline && timeline.zoomOut(0.5); });
   document.getElementById("fit").addEventListener("click", function () { timeline && timeline.fit(); });
-  load(false);
+  load(false).catch(function () {
+    if (status) status.textContent = status.getAttribute("data-failed");
+  });
 })();
