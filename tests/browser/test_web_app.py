@@ -32,6 +32,7 @@ def test_manager_reads_the_dashboard(browser: Any, server: Server, shots: Path) 
     for kpi in ("#kpi-lead", "#kpi-complaints", "#kpi-delay", "#kpi-satisfaction", "#kpi-ontime"):
         assert page.locator(kpi).inner_text() not in ("", "–"), kpi
     assert int(page.locator("#kpi-open-late").inner_text()) >= 1
+    assert 1.0 <= float(page.locator("#kpi-satisfaction").inner_text()) <= 5.0  # out of 5, as in the chat
     page.wait_for_function("() => document.querySelector('#trend') && document.querySelector('#trend').width > 0")
     page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True)
     page.click("#lang-switch")
