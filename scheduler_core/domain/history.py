@@ -41,6 +41,7 @@ from .timegrid import ensure_aware, floor_minute
 
 __all__ = [
     "DEMO_CUSTOMERS",
+    "DEMO_CUSTOMERS_EN",
     "PRODUCT_FAMILIES",
     "VIP_COUNT",
     "DemoHistory",
@@ -63,6 +64,15 @@ DEMO_CUSTOMERS: tuple[str, ...] = (
     "Union Compressors", "Vega Instruments", "Westlake Bikes", "Xinhua Printing", "Yangtze Shipyards",
     "Zenith Elevators", "Apex Hydraulics", "Beacon Lighting", "Coral Sea Fisheries", "Dragon Gate Tools",
 )
+_IN_ENGLISH = {
+    "华鑫汽车配件": "Huaxin Auto Parts", "长江水泵制造": "Changjiang Pump Works", "东方阀门": "Dongfang Valves",
+    "恒通液压": "Hengtong Hydraulics", "金龙机电": "Jinlong Electromechanical", "宁波精工": "Ningbo Precision",
+    "苏州恒力机械": "Suzhou Hengli Machinery", "佛山美达电器": "Foshan Meida Appliances",
+    "温州正泰开关": "Wenzhou Zhengtai Switchgear", "无锡华光锅炉": "Wuxi Huaguang Boilers",
+}
+DEMO_CUSTOMERS_EN: tuple[str, ...] = tuple(_IN_ENGLISH.get(c, c) for c in DEMO_CUSTOMERS)
+"""The same customers, position for position, with the Chinese companies under their English
+names (``paichan demo --lang en``)."""
 VIP_COUNT = 6
 
 PRODUCT_FAMILIES: tuple[tuple[str, str], ...] = (
@@ -128,28 +138,40 @@ def expected_score(late_days: float, complained: bool) -> float:
     return 4.6 - 0.7 * min(max(0.0, late_days), 3.0) - (0.8 if complained else 0.0)
 
 
+# each text in Chinese and in English: a customer writes in its own language (a Chinese name: Chinese)
 _LATE_COMPLAINTS = (
-    "交货晚了{days}天，影响了我们的装配线。",
-    "Delivery was {days} days late and nobody told us in advance.",
-    "订单 {ref} 一再延期，请给出明确交期。",
-    "We had to stop our line: {ref} arrived {days} days after the promised date.",
+    ("交货晚了{days}天，影响了我们的装配线。", "Delivery was {days} days late and held up our assembly line."),
+    ("交货晚了{days}天，事先也没人通知我们。", "Delivery was {days} days late and nobody told us in advance."),
+    ("订单 {ref} 一再延期，请给出明确交期。", "Order {ref} keeps slipping; please give us a firm date."),
+    ("{ref} 比承诺交期晚了{days}天，我们的产线只好停了。",
+     "We had to stop our line: {ref} arrived {days} days after the promised date."),
 )
 _OTHER_COMPLAINTS = (
-    "有几件表面有划伤。",
-    "Packing was damaged on arrival.",
-    "数量少了几件，请核对。",
-    "Two parts were out of tolerance.",
+    ("有几件表面有划伤。", "Several parts had scratches on the surface."),
+    ("到货时包装破损。", "Packing was damaged on arrival."),
+    ("数量少了几件，请核对。", "A few pieces were missing; please check."),
+    ("有两件超差。", "Two parts were out of tolerance."),
 )
-_LOW_SCORE_COMMENTS = ("交期不准。", "Late again.", "沟通不及时。", "Please tell us earlier when you slip.")
-_HIGH_SCORE_COMMENTS = ("很好，谢谢！", "On time, good quality.", None, None)
+_LOW_SCORE_COMMENTS = (("交期不准。", "Delivery dates are unreliable."), ("又晚了。", "Late again."),
+                       ("沟通不及时。", "Nobody keeps us informed."), ("延期时请早点告诉我们。", "Please tell us earlier when you slip."))
+_HIGH_SCORE_COMMENTS = (("很好，谢谢！", "Very good, thank you!"), ("准时，质量好。", "On time, good quality."), None, None)
+
+
+def _in_language_of(customer: str, text: tuple[str, str] | None) -> str | None:
+    if text is None:
+        return None
+    return text[0] if any("\u4e00" <= ch <= "\u9fff" for ch in customer) else text[1]
 
 
 def _weights(n: int) -> list[float]:
     return [1.0 / (rank + 3) for rank in range(n)]
 
 
-def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delivered: int = 300) -> DemoHistory:
-    """The demo factory at ``now`` (aware) and its delivered past (see the module doc)."""
+def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delivered: int = 300,
+                 customers: Sequence[str] = DEMO_CUSTOMERS) -> DemoHistory:
+    """The demo factory at ``now`` (aware) and its delivered past (see the module doc).
+    ``customers``: their names (:data:`DEMO_CUSTOMERS_EN` for an English demo); the draws are
+    by position, so the data is otherwise the same."""
     now = floor_minute(ensure_aware(now))
     spec = FactorySpec(seed=seed, orders=open_orders, machines=12, groups=5, products=len(_PRODUCT_NAMES),
                        ref_start=1001 + delivered, tightness=DEMO_TIGHTNESS)
@@ -157,10 +179,13 @@ def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delive
     tz = ZoneInfo(base.timezone)
     rng = random.Random(seed * 7919 + 17)
     # a customer's rank (how much it orders) is drawn per seed, as are the VIPs
-    ranked = list(DEMO_CUSTOMERS)
+    names = tuple(customers)
+    if len(names) != len(DEMO_CUSTOMERS) or len(set(names)) != len(names):
+        raise ValueError(f"the demo needs {len(DEMO_CUSTOMERS)} different customer names")
+    ranked = list(names)
     rng.shuffle(ranked)
     weights = _weights(len(ranked))
-    vips = tuple(sorted(rng.sample(ranked, VIP_COUNT), key=DEMO_CUSTOMERS.index))
+    vips = tuple(sorted(rng.sample(ranked, VIP_COUNT), key=names.index))
 
     rename = {old: new for old, new in zip(sorted(base.routings), _PRODUCT_NAMES)}
     routings = {rename[p]: Routing(rename[p], r.steps) for p, r in base.routings.items()}
@@ -179,21 +204,21 @@ def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delive
         if complained:
             at = min(now, d.delivered + timedelta(hours=rng.uniform(2, 48)))
             pool = _LATE_COMPLAINTS if d.late_days > 0.5 else _OTHER_COMPLAINTS
-            text = rng.choice(pool).format(days=max(1, round(d.late_days)), ref=o.ref)
+            text = str(_in_language_of(o.customer, rng.choice(pool))).format(days=max(1, round(d.late_days)), ref=o.ref)
             complaints.append(PastComplaint(o.ref, o.customer, text, floor_minute(at)))
         sent = d.delivered + timedelta(days=1)
         if sent > now:
             continue
         if rng.random() < 0.75:
             score = max(1, min(5, round(rng.gauss(expected_score(d.late_days, complained), 0.6))))
-            comment = rng.choice(_LOW_SCORE_COMMENTS if score <= 2 else _HIGH_SCORE_COMMENTS)
+            comment = _in_language_of(o.customer, rng.choice(_LOW_SCORE_COMMENTS if score <= 2 else _HIGH_SCORE_COMMENTS))
             answered = min(now, sent + timedelta(hours=rng.uniform(1, 30)))
             surveys.append(PastSurvey(o.ref, o.customer, sent, score, comment, floor_minute(answered)))
         else:
             surveys.append(PastSurvey(o.ref, o.customer, sent, None, None, None))
     complaints.sort(key=lambda c: (c.created, c.ref))
     surveys.sort(key=lambda s: (s.sent, s.ref))
-    return DemoHistory(factory, DEMO_CUSTOMERS, vips, tuple(past), tuple(complaints), tuple(surveys))
+    return DemoHistory(factory, names, vips, tuple(past), tuple(complaints), tuple(surveys))
 
 
 def _past_orders(rng: random.Random, now: datetime, tz: ZoneInfo, n: int, customers: Sequence[str],

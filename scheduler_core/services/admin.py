@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from scheduler_core.domain.generate import in_language
-from scheduler_core.domain.history import DemoHistory, demo_history
+from scheduler_core.domain.history import DEMO_CUSTOMERS, DEMO_CUSTOMERS_EN, DemoHistory, demo_history
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, resolve_lang
 
@@ -217,7 +217,9 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     The data is a function of ``seed`` and ``svc.now()``: the same for the same pair. The plan
     is the solver's answer within its time budget (``publish=False`` skips it). ``lang`` (zh or
     en) is the language of the demo users and of the routings' step names ("焊接" or "Welding");
-    without it the users speak Chinese and the step names are English.
+    in English the Chinese customers go by their English names ("Hengtong Hydraulics" for
+    恒通液压). Without it the users speak Chinese and the step names are English. A customer's
+    past complaints and survey comments are in its own language either way.
 
     Raises:
         PermissionDenied: not an admin.
@@ -225,7 +227,8 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     """
     require(actor, "manage_users")
     now = svc.now()
-    history = demo_history(now, seed)
+    english = lang is not None and not lang.startswith("zh")
+    history = demo_history(now, seed, customers=DEMO_CUSTOMERS_EN if english else DEMO_CUSTOMERS)
     language = _lang(lang) if lang else "zh_Hans"
     factory = in_language(history.factory, lang) if lang else history.factory
     tz = factory.timezone

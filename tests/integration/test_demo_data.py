@@ -16,7 +16,13 @@ from bot.cli import build_parser
 from bot.settings import Settings
 from bot.wiring import open_services
 from scheduler_core.domain.generate import DEMO_STEP_NAMES_ZH
-from scheduler_core.domain.history import complaint_probability, demo_history, expected_score
+from scheduler_core.domain.history import (
+    DEMO_CUSTOMERS,
+    DEMO_CUSTOMERS_EN,
+    complaint_probability,
+    demo_history,
+    expected_score,
+)
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.services.admin import create_user, load_demo
 from scheduler_core.services.context import Services
@@ -186,3 +192,29 @@ async def test_the_demo_speaks_the_language_it_was_made_in(lang: str, welding: s
         manager = await uow.users.by_username("manager")
     assert welding in names and names <= set(DEMO_STEP_NAMES_ZH.values() if lang == "zh" else DEMO_STEP_NAMES_ZH)
     assert manager is not None and manager.lang == user_lang
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+async def test_the_english_demo_names_every_customer_in_english_and_customers_write_in_their_own_language() -> None:
+    svc = Services(FakeUnitOfWorkFactory(), lambda: NOW, planning=PlanSettings(deadline=0.5))
+    await load_demo(svc, 7, publish=False, lang="en")
+    async with svc.uow() as uow:
+        orders = await uow.orders.list(limit=10_000)
+        complaints = await uow.feedback.complaints(NOW - timedelta(days=365))
+    customers = {r.order.customer for r in orders}
+    assert len(customers) == 40 and not any(_chinese(c) for c in customers)
+    assert "Hengtong Hydraulics" in customers
+    assert complaints and not any(_chinese(c.text) for c in complaints)
+    # the same data as the Chinese demo, names aside: who orders what, when, late or not
+    zh, en = demo_history(NOW, 7), demo_history(NOW, 7, customers=DEMO_CUSTOMERS_EN)
+    assert [(o.ref, o.quantity, o.due, o.vip) for o in zh.factory.orders] == \
+        [(o.ref, o.quantity, o.due, o.vip) for o in en.factory.orders]
+    by_position = dict(zip(DEMO_CUSTOMERS, DEMO_CUSTOMERS_EN, strict=True))
+    assert [by_position[o.customer] for o in zh.factory.orders] == [o.customer for o in en.factory.orders]
+    # in the Chinese demo a Chinese company writes Chinese, the others English
+    assert zh.complaints and all(_chinese(c.text) == _chinese(c.customer) for c in zh.complaints)
+    comments = [s for s in zh.surveys if s.comment]
+    assert comments and all(_chinese(s.comment or "") == _chinese(s.customer) for s in comments)
