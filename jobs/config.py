@@ -128,7 +128,8 @@ class NotifyConfig:
     def rates(self) -> dict[str, tuple[float, int]]:
         """Lane -> (requests per second, burst)."""
         out = {"telegram": (self.telegram_rate, max(1, int(self.telegram_rate))),
-               "email": (self.email.rate_per_second if self.email else 2.0, 1)}
+               "email": (self.email.rate_per_second if self.email else 2.0, 1),
+               "web": (100.0, 100)}  # the web chat is memory: no service to spare
         for r in self.robots:
             out[r.address] = (r.rate_per_minute / 60.0, 1)
         return out

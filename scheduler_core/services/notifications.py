@@ -538,6 +538,10 @@ class DeliveryTarget:
     address: str
 
 
+DEFAULT_ROUTE = ("telegram", "email", "web")
+"""How a user is reached unless configured otherwise: the first of these that works."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A resolved outbox row: whom, in which language, through which targets (best first),
@@ -554,8 +558,8 @@ async def resolve_delivery(uow: UnitOfWork, n: Notification, *,
                            preferences: Mapping[str, Sequence[str]] | None = None,
                            settings: NotifySettings = NotifySettings()) -> Delivery | None:
     """Who gets ``n`` and how. ``user:<id>`` recipients are reached through their active chat
-    identities (Telegram) or e-mail, in the order of ``preferences[username]`` (default
-    telegram, then email); other recipients are channel addresses (``wecom:ops``). None: the
+    identities (Telegram, the web chat) or e-mail, in the order of ``preferences[username]``
+    (default telegram, then email, then the web chat); other recipients are channel addresses (``wecom:ops``). None: the
     user is unknown or inactive, or has no way to be reached."""
     factory_tz = await uow.master.timezone()
     context = await _context(uow, n)
@@ -569,7 +573,7 @@ async def resolve_delivery(uow: UnitOfWork, n: Notification, *,
         return None
     if user is None or not user.active:
         return None
-    order = tuple((preferences or {}).get(user.username) or ("telegram", "email"))
+    order = tuple((preferences or {}).get(user.username) or DEFAULT_ROUTE)
     idents: list[ChatIdentity] = [i for i in await uow.identities.for_user(user.id) if i.active]
     targets: list[DeliveryTarget] = []
     for channel in order:

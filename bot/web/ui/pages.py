@@ -31,6 +31,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
 from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
+from scheduler_core.reports.notify import Rendered
 from scheduler_core.reports.text import render_cause
 from scheduler_core.services.accounts import verify_login
 from scheduler_core.services.change_flow import assess, confirm_change, reject_change
@@ -704,6 +705,17 @@ class WebChat:
     def messages(self, user_id: int) -> list[dict[str, Any]]:
         return list(self.log.get(user_id, ()))
 
+    def deliver(self, user_id: int, message: Rendered) -> None:
+        """A notification (a delay warning, a survey, a summary) into the user's conversation,
+        with its buttons and pictures (``jobs.channels.web``)."""
+        lines = self.log.setdefault(user_id, deque(maxlen=self.KEEP))
+        rows = [[{"label": b.label, "data": b.data, "url": None} for b in message.buttons]] if message.buttons else []
+        lines.append({"me": False, "html": html.escape(message.text).replace("\n", "<br>"), "buttons": rows,
+                      "photo": None})
+        for pic in message.pictures:
+            lines.append({"me": False, "html": html.escape(pic.caption), "buttons": [],
+                          "photo": base64.b64encode(pic.png).decode()})
+
 
 def _reply_view(reply: Reply) -> dict[str, Any]:
     """Reply text is the chat's HTML (every user-supplied piece already escaped by handlers.render)."""
@@ -723,6 +735,7 @@ def _chat(request: web.Request) -> WebChat:
 async def chat_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     actor = view.who.actor
     assert actor is not None
+    await link_web_chat(svc, actor, view.who.lang)  # from now on warnings and surveys can come here too
     return _render(request, "chat.html", view, messages=_chat(request).messages(actor.user_id))
 
 
