@@ -264,7 +264,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
                  r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
-                 r"(?:which|what) (?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
+                 r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"anything (?:running )?(?:late|overdue|behind)|"
                  r"how many (?:orders )?(?:are |will be )?(?:late|overdue|behind)|any (?:late|overdue) orders")

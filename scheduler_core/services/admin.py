@@ -25,6 +25,7 @@ from .ports import (
     SYSTEM,
     Actor,
     AuditEntry,
+    ChatIdentity,
     Complaint,
     OrderRecord,
     ProgressEvent,
@@ -171,20 +172,24 @@ DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
 """Every demo user's username and role; each logs in to the web app with :data:`DEMO_PASSWORD`."""
 
 
-def demo_users(history: DemoHistory) -> tuple[DemoUser, ...]:
+def demo_users(history: DemoHistory, lang: str | None = None) -> tuple[DemoUser, ...]:
     """Admin, manager, two sales (who own alternate customers), two operators, and a customer
-    user for each of the three customers with the most open orders."""
+    user for each of the three customers with the most open orders. The staff's names are in
+    ``lang`` (zh: 周经理, en: Manager Zhou), or in both without it."""
     counts: dict[str, int] = {}
     for o in history.factory.orders:
         counts[o.customer] = counts.get(o.customer, 0) + 1
     top = sorted(counts, key=lambda c: (-counts[c], history.customers.index(c)))[:_CUSTOMERS]
+    def name(zh: str, en: str) -> str:
+        return zh if lang and lang.startswith("zh") else en if lang else f"{zh} {en}"
+
     users = [
-        DemoUser("admin", Role.ADMIN, "系统管理员 Admin"),
-        DemoUser("manager", Role.MANAGER, "周经理 Manager Zhou"),
-        DemoUser(_SALES[0], Role.SALES, "李销售 Sales Li"),
-        DemoUser(_SALES[1], Role.SALES, "王销售 Sales Wang"),
-        DemoUser(_OPERATORS[0], Role.OPERATOR, "张师傅 Operator Zhang"),
-        DemoUser(_OPERATORS[1], Role.OPERATOR, "陈师傅 Operator Chen"),
+        DemoUser("admin", Role.ADMIN, name("系统管理员", "Admin")),
+        DemoUser("manager", Role.MANAGER, name("周经理", "Manager Zhou")),
+        DemoUser(_SALES[0], Role.SALES, name("李销售", "Sales Li")),
+        DemoUser(_SALES[1], Role.SALES, name("王销售", "Sales Wang")),
+        DemoUser(_OPERATORS[0], Role.OPERATOR, name("张师傅", "Operator Zhang")),
+        DemoUser(_OPERATORS[1], Role.OPERATOR, name("陈师傅", "Operator Chen")),
     ]
     for k, customer in enumerate(top, start=1):
         users.append(DemoUser(f"customer{k}", Role.CUSTOMER, customer, customer))
@@ -232,7 +237,7 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     language = _lang(lang) if lang else "zh_Hans"
     factory = in_language(history.factory, lang) if lang else history.factory
     tz = factory.timezone
-    users_spec = demo_users(history)
+    users_spec = demo_users(history, lang)
     password = hash_password(DEMO_PASSWORD)  # one hash for all: they share the documented password
     async with svc.uow(write=True) as uow:
         if not await _is_empty(uow):
@@ -249,6 +254,8 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
         for u in users_spec:
             users.append(await uow.users.add(User(0, u.username, u.role, u.display_name, u.customer, language)))
             await uow.users.set_password_hash(users[-1].id, password)
+            # each has a web chat: the warnings and surveys the demo sends wait there (no Telegram)
+            await uow.identities.save(ChatIdentity("web", users[-1].id, users[-1].id, language))
         customer_user = {u.customer: u.id for u in users if u.customer}
         operators = [u.id for u in users if u.role is Role.OPERATOR]
         for d in history.delivered:

@@ -204,6 +204,10 @@ async def test_the_english_demo_names_every_customer_in_english_and_customers_wr
     async with svc.uow() as uow:
         orders = await uow.orders.list(limit=10_000)
         complaints = await uow.feedback.complaints(NOW - timedelta(days=365))
+        customer1 = await uow.users.by_username("customer1")
+        assert customer1 is not None
+        web_chat = [i for i in await uow.identities.for_user(customer1.id) if i.channel == "web"]
+    assert web_chat and web_chat[0].active  # warnings and surveys wait in the web chat (no Telegram in a demo)
     customers = {r.order.customer for r in orders}
     assert len(customers) == 40 and not any(_chinese(c) for c in customers)
     assert "Hengtong Hydraulics" in customers

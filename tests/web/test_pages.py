@@ -316,3 +316,21 @@ async def test_the_audit_log_says_what_happened_and_who_did_it(web: Web) -> None
     assert "报工" in audit and "report_progress" not in audit
     assert "Otto" in audit  # the operator's name, not a number
     assert "系统" in audit  # what the system itself did
+
+
+@pytest.mark.parametrize(("user", "hint", "reply"), [
+    ("alice", "where is my order?", "Which order?"),
+    ("sam", "which of my orders are late?", "late"),
+    ("otto", "what's next on my machine?", "Which machine are you on?"),
+    ("mia", "which orders are late and why?", "late"),
+])
+async def test_an_empty_web_chat_suggests_what_the_role_can_ask_and_the_suggestion_works(
+        web: Web, user: str, hint: str, reply: str) -> None:
+    await web.login(user, lang="en")
+    status, page = await web.text("/chat")
+    assert status == 200 and hint in page.replace("&#39;", "'") and "/help lists everything" in page
+    token = await web.csrf("/chat")
+    async with web.client.post("/chat", data={"text": hint, "_csrf": token}) as resp:
+        body = (await resp.text()).replace("&#39;", "'")
+    answer = body.split(hint)[-1]
+    assert reply in answer and "did not understand" not in answer

@@ -736,7 +736,17 @@ async def chat_page(request: web.Request, view: View, svc: Services, form: dict[
     actor = view.who.actor
     assert actor is not None
     await link_web_chat(svc, actor, view.who.lang)  # from now on warnings and surveys can come here too
-    return _render(request, "chat.html", view, messages=_chat(request).messages(actor.user_id))
+    return _render(request, "chat.html", view, messages=_chat(request).messages(actor.user_id),
+                   hint=view._(_CHAT_HINTS.get(actor.role, _CHAT_HINTS[Role.CUSTOMER])))
+
+
+_CHAT_HINTS = {  # what an empty chat suggests, per role
+    Role.CUSTOMER: N_("Ask about your orders, for example “where is my order?”"),
+    Role.SALES: N_("Ask for a delivery date or insert a rush order, for example “which of my orders are late?”"),
+    Role.OPERATOR: N_("Report finished work or a machine stop, for example “what's next on my machine?”"),
+    Role.MANAGER: N_("Ask how the factory is doing, for example “which orders are late and why?”"),
+    Role.ADMIN: N_("Ask how the factory is doing, for example “which orders are late and why?”"),
+}
 
 
 @page(post=True)
