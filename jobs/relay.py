@@ -335,8 +335,13 @@ class Relay:
                 return
         lang = _lang(d.lang)
         pictures: Sequence[Picture] = await self.pictures(lang, n.payload) if n.kind == "summary" else ()
-        message = render_notification(n.kind, n.payload, translator(lang), tz=tz, context=d.context,
-                                      pictures=pictures)
+        try:
+            message = render_notification(n.kind, n.payload, translator(lang), tz=tz, context=d.context,
+                                          pictures=pictures)
+        except ValueError as exc:  # a kind without a text: no retry can help
+            await self._mark_failed(key, str(exc), None)
+            self.stats.dead += 1
+            return
         at_most_once = n.kind in self.policy.at_most_once
         last_error = "no configured channel reaches the recipient"
         for target in d.targets:

@@ -27,7 +27,11 @@ from .gantt import find_cjk_font, picture_translator
 from .i18n import N_, Tr
 from .text import render_cause, render_cause_short
 
-__all__ = ["Button", "Picture", "Rendered", "kpi_trend_png", "render_notification"]
+__all__ = ["KINDS", "Button", "Picture", "Rendered", "kpi_trend_png", "render_notification"]
+
+KINDS = ("delay", "delay_sales", "on_track", "survey", "survey_reminder", "low_score", "complaint", "handover",
+         "summary", "test")
+"""Every kind of outbox row there is a text for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def render_notification(kind: str, payload: Mapping[str, Any], tr: Tr, *, tz: tz
 
     Args:
         kind: ``delay``, ``delay_sales``, ``on_track``, ``survey``, ``survey_reminder``,
-            ``low_score``, ``complaint``, ``summary`` or ``test``.
+            ``low_score``, ``complaint``, ``handover``, ``summary`` or ``test`` (:data:`KINDS`).
         payload: the row's payload (see :mod:`scheduler_core.services.notifications`).
         tr: the recipient's language.
         tz: the recipient's timezone (times are shown in it).
@@ -143,8 +147,12 @@ def render_notification(kind: str, payload: Mapping[str, Any], tr: Tr, *, tz: tz
         return _low_score(p, tr)
     if kind == "complaint":
         return _complaint(p, tr)
+    if kind == "handover":
+        return _handover(p, tr)
     if kind == "summary":
         return render_summary(p, tr, zone, pictures)
+    if kind != "test":
+        raise ValueError(f"no text for a notification of kind {kind!r}")
     doc = _Doc(tr.gettext("paichan test message"))
     doc.para(tr.gettext("This channel is configured correctly: {channel}.", channel=str(p.get("channel", "?"))))
     return doc.done()
@@ -221,6 +229,17 @@ def _complaint(p: dict[str, Any], tr: Tr) -> Rendered:
     else:
         doc = _Doc(tr.gettext("Complaint from {customer}", customer=customer))
     doc.para(str(p.get("text") or ""))
+    return doc.done()
+
+
+def _handover(p: dict[str, Any], tr: Tr) -> Rendered:
+    """A customer asked for a person (or for something a person decides): to the sales owner."""
+    doc = _Doc(tr.gettext("{customer} asks for a person", customer=str(p.get("customer") or "?")))
+    note = str(p.get("note") or "").strip()
+    if note:
+        doc.para(tr.gettext("Their words: “{note}”", note=note))
+    doc.para(tr.gettext("Asked by the user {username}; please get in touch with them.",
+                        username=str(p.get("username") or "?")))
     return doc.done()
 
 

@@ -105,6 +105,16 @@ async def test_400_goes_to_the_dead_letter_at_once(shop, fakes: FakeServices):
     assert row.status == "dead" and row.attempts == 1 and "400" in row.last_error
 
 
+async def test_a_kind_without_a_text_goes_to_the_dead_letter_and_sends_nothing(shop, fakes: FakeServices):
+    relay = make_relay(shop, config_for(fakes))
+    [key] = await queue(shop, "alice", kind="mystery")
+    await relay.drain()
+    await relay.close()
+    row = await state(shop, key)
+    assert row.status == "dead" and "no text" in row.last_error and relay.stats.dead == 1
+    assert fakes.of("telegram", str(CHAT["alice"])) == []
+
+
 async def test_survey_buttons_fit_telegram(shop, fakes: FakeServices):
     relay = make_relay(shop, config_for(fakes))
     await queue(shop, "alice", kind="survey")

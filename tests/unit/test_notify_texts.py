@@ -1,0 +1,52 @@
+"""Every kind of outbox row the product queues has its own text, in both languages; a kind
+without one is refused, never sent as something else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scheduler_core.reports.i18n import translator
+from scheduler_core.reports.notify import KINDS, render_notification
+
+_DUE, _ETA = "2026-12-07T10:00:00+00:00", "2026-12-08T02:00:00+00:00"
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "delay": {"ref": "SO-1042", "due": _DUE, "old_eta": None, "new_eta": _ETA, "late_by_minutes": 960, "version": 7},
+    "delay_sales": {"ref": "SO-1042", "due": _DUE, "old_eta": None, "new_eta": _ETA, "late_by_minutes": 960,
+                    "version": 7, "customer": "ACME Tools"},
+    "on_track": {"ref": "SO-1042", "due": _DUE, "new_eta": _DUE, "version": 8, "customer": "ACME Tools"},
+    "survey": {"ref": "SO-1042", "customer": "ACME Tools", "product": "BR-1", "quantity": 120, "delivered": _DUE},
+    "survey_reminder": {"ref": "SO-1042", "customer": "ACME Tools", "product": "BR-1", "quantity": 120,
+                        "delivered": _DUE},
+    "low_score": {"ref": "SO-1042", "customer": "ACME Tools", "score": 2, "comment": "late again"},
+    "complaint": {"ref": "SO-1042", "customer": "ACME Tools", "text": "scratches on three parts"},
+    "handover": {"customer": "ACME Tools", "user": 12, "username": "acme.buyer", "note": "SO-1042: can it be earlier?"},
+    "test": {"channel": "wecom"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_Hans"])
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "summary"])  # the summary has tests of its own
+def test_each_kind_has_its_own_text(kind: str, lang: str) -> None:
+    test_title = render_notification("test", PAYLOADS["test"], translator(lang)).title
+    msg = render_notification(kind, PAYLOADS[kind], translator(lang))
+    assert msg.title and msg.text.startswith(msg.title)
+    assert (msg.title == test_title) == (kind == "test")
+    if "ref" in PAYLOADS[kind]:
+        assert "SO-1042" in msg.text
+    if kind in ("delay_sales", "low_score", "complaint", "handover"):  # to staff: whose order it is
+        assert "ACME Tools" in msg.text
+
+
+def test_a_request_for_a_person_tells_the_sales_contact_who_and_what() -> None:
+    msg = render_notification("handover", PAYLOADS["handover"], translator("en"))
+    assert msg.title == "ACME Tools asks for a person"
+    assert "“SO-1042: can it be earlier?”" in msg.text and "acme.buyer" in msg.text
+    zh = render_notification("handover", PAYLOADS["handover"], translator("zh_Hans"))
+    assert "请求人工联系" in zh.title and "SO-1042: can it be earlier?" in zh.text
+
+
+def test_a_kind_without_a_text_is_refused() -> None:
+    with pytest.raises(ValueError, match="no text"):
+        render_notification("mystery", {}, translator("en"))
