@@ -302,8 +302,10 @@ def outcome(tr: Tr, tz: tzinfo, o: ChangeOutcome, subject: str) -> str:
 def promise(tr: Tr, tz: tzinfo, v: PromiseView) -> str:
     out = ["<b>" + fill(tr.gettext("{quantity} × {product}: earliest delivery"), quantity=tr.number(v.quantity),
                         product=v.product) + "</b>",
-           fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz)),
-           fill(tr.gettext("With priority: {when}"), when=_when(tr, v.with_priority, tz))]
+           fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz))]
+    if v.without_lateness is not None and v.with_priority < v.without_lateness < v.undisturbed:
+        out.append(fill(tr.gettext("Without making any other order late: {when}"), when=_when(tr, v.without_lateness, tz)))
+    out.append(fill(tr.gettext("With priority: {when}"), when=_when(tr, v.with_priority, tz)))
     if v.with_priority < v.undisturbed:
         out.extend(_impact_lines(tr, tz, v.impact))
     return "\n".join(out)

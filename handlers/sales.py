@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from scheduler_core.domain.model import Order
+from scheduler_core.domain.model import DUE_HOUR, Order
 from scheduler_core.services.change_flow import assess, confirm_change, promise, reject_change
 from scheduler_core.services.changes import (
     MAX_QUANTITY,
@@ -53,7 +53,7 @@ __all__ = [
     "typed_decision",
 ]
 
-DUE_TIME = time(18, 0)
+DUE_TIME = time(DUE_HOUR, 0)
 """A date without a time means the end of that day's day shift, factory time."""
 
 _SALES = (Role.SALES, Role.MANAGER, Role.ADMIN)

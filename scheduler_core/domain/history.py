@@ -36,7 +36,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .generate import DEMO_TIGHTNESS, FactorySpec, generate_factory
-from .model import Factory, Order, OrderStatus, Routing
+from .model import DUE_HOUR, Factory, Order, OrderStatus, Routing
 from .timegrid import ensure_aware, floor_minute
 
 __all__ = [
@@ -83,7 +83,6 @@ PRODUCT_FAMILIES: tuple[tuple[str, str], ...] = (
 _PRODUCT_NAMES = ("PH-100", "PH-200", "VB-10", "VB-20", "BR-1", "BR-2")
 
 HISTORY_DAYS = 95
-_DUE_HOUR = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +228,7 @@ def _past_orders(rng: random.Random, now: datetime, tz: ZoneInfo, n: int, custom
             created = floor_minute(now - timedelta(days=rng.uniform(8, HISTORY_DAYS)))
             lead = rng.uniform(6, 16)
             due_day = (created + timedelta(days=lead)).astimezone(tz).date()
-            due = datetime.combine(due_day, time(_DUE_HOUR), tzinfo=tz)
+            due = datetime.combine(due_day, time(DUE_HOUR), tzinfo=tz)
             qty = round(rng.uniform(50, 600) / 10) * 10
             if rng.random() < late_probability(qty):
                 late_days = min(10.0, 0.1 + rng.expovariate(1 / 1.6))

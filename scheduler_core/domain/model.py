@@ -10,6 +10,7 @@ from datetime import datetime
 from .calendar import Downtime, WorkCalendar
 
 __all__ = [
+    "DUE_HOUR",
     "RUSH_WEIGHT_FACTOR",
     "VIP_WEIGHT_FACTOR",
     "Alternative",
@@ -83,6 +84,11 @@ class Routing:
 
     product: str
     steps: tuple[Step, ...]
+
+
+DUE_HOUR = 18
+"""A promised date without a time means this hour of that day, factory time (when the day's
+goods leave): imports, the chat's "by Dec 5" and date-only quotes alike."""
 
 
 @dataclass(frozen=True, slots=True)

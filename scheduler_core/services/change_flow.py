@@ -63,7 +63,8 @@ async def promise(svc: Services, actor: Actor, product: str, quantity: int) -> P
                                         solver=svc.solver)
     except ChangeError as exc:
         raise InvalidInput(exc.code, **exc.params) from exc
-    return PromiseView(product, quantity, quote.undisturbed, quote.with_priority, quote.impact)
+    return PromiseView(product, quantity, quote.undisturbed, quote.with_priority, quote.impact,
+                       quote.without_lateness)
 
 
 async def assess(svc: Services, actor: Actor, change: Change) -> ChangeProposal:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
 from scheduler_core.domain.calendar import merge_intervals
 from scheduler_core.domain.impact import ImpactReport, compare_plans
-from scheduler_core.domain.model import Factory, Order, OrderStatus
+from scheduler_core.domain.model import DUE_HOUR, Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built, to_schedule
@@ -323,6 +324,10 @@ class Promise:
 
     ``undisturbed``: fitted into the published plan's gaps, nobody else moves.
     ``with_priority``: put first (as a rush order); ``impact`` says who slips for it.
+    ``without_lateness``: in between: the earliest date-only promise (18:00 of a day) it keeps
+    as a rush order promised then, with no other order later past its promise (others may
+    move within their slack; see :func:`_without_lateness`); None when that is no earlier than
+    ``undisturbed``.
     """
 
     product: str
@@ -331,6 +336,7 @@ class Promise:
     with_priority: datetime
     impact: ImpactReport
     result: PlanResult
+    without_lateness: datetime | None = None
 
 
 def promise_date(
@@ -358,13 +364,66 @@ def promise_date(
     undisturbed_end = _fit_into_gaps(built.problem, j)
     undisturbed = built.to_real(0, undisturbed_end)[1]
     first = heuristic.repair(built.problem, None, frozenset({j}))
+    first_end = built.to_real(0, max(a.end for a in first.assignments if a.job == j))[1]
+    # before the solve, which gets what is left: at most half of the deadline on a large shop
+    middle = _without_lateness(built, j, first_end, undisturbed, until=t0 + settings.deadline / 2)
+    if middle is not None and middle >= undisturbed:
+        middle = None  # fitting into the gaps is as early: nothing more to say
     rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(with_probe, built, rest, candidates=(first,), solver=solver)
     eta = result.eta_of(ref)
-    with_priority = eta.eta if eta is not None else undisturbed
+    with_priority = min(eta.eta if eta is not None else undisturbed, undisturbed)
     orders = {o.ref: o for o in with_probe.orders}
     impact = compare_plans(before, result.schedule, orders, subject=frozenset({ref}))
-    return Promise(product, quantity, undisturbed, min(with_priority, undisturbed), impact, result)
+    return Promise(product, quantity, undisturbed, with_priority, impact, result, middle)
+
+
+def _without_lateness(built: Built, j: int, earliest: datetime, undisturbed: datetime, *,
+                      until: float) -> datetime | None:
+    """The earliest date-only promise (a day at :data:`~scheduler_core.domain.model.DUE_HOUR`) that job ``j`` keeps
+    when placed as a rush order promised then is (as late as that date allows, everybody else
+    keeping their sequence: :func:`_latest_placement`) with no other job ending later past its
+    own due date than without ``j``. A rush order promised then gets this plan among its
+    candidates, so its re-plan adds no weighted tardiness to the others. Days are bisected
+    between ``earliest`` and ``undisturbed`` until ``time.monotonic()`` reaches ``until`` (then
+    the earliest day found to work so far); None when none was found."""
+    problem = built.problem
+    tz = built.grid.tz
+
+    def lateness(sol: Solution) -> list[int]:
+        ends = [0] * len(problem.jobs)
+        for a in sol.assignments:
+            ends[a.job] = max(ends[a.job], a.end)
+        return [max(0, ends[k] - job.due) if job.due is not None and job.ops else 0
+                for k, job in enumerate(problem.jobs)]
+
+    base = lateness(heuristic.repair(problem))  # j last: nobody else moves for it
+
+    def promise(day: date) -> datetime:
+        return datetime.combine(day, clock(DUE_HOUR), tzinfo=tz)
+
+    def keeps(day: date) -> bool:
+        due = built.axis.to_axis(max(0, built.grid.minutes(promise(day))))
+        pins = _latest_placement(problem, j, due)
+        if pins is None:
+            return False
+        sol = heuristic.repair(problem, None, frozenset({j}), pinned=pins)
+        late = lateness(sol)
+        end = max(a.end for a in sol.assignments if a.job == j)
+        return end <= due and all(late[k] <= base[k] for k in range(len(late)) if k != j)
+
+    lo = earliest.astimezone(tz).date()
+    hi = undisturbed.astimezone(tz).date()
+    if promise(hi) < undisturbed:
+        hi += timedelta(days=1)
+    found: date | None = None
+    while lo <= hi and time.monotonic() < until:
+        mid = lo + (hi - lo) // 2
+        if keeps(mid):
+            found, hi = mid, mid - timedelta(days=1)
+        else:
+            lo = mid + timedelta(days=1)
+    return promise(found) if found is not None else None
 
 
 def _fit_into_gaps(problem: Problem, j: int) -> int:

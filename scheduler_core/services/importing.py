@@ -56,7 +56,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.calendar import Shift, WorkCalendar
-from scheduler_core.domain.model import Alternative, Machine, Order, OrderStatus, Routing, Step
+from scheduler_core.domain.model import DUE_HOUR, Alternative, Machine, Order, OrderStatus, Routing, Step
 
 from .changes import MAX_QUANTITY
 from .context import Services
@@ -113,8 +113,6 @@ __all__ = [
 Cell = str | int | float | bool | datetime | date | time | None
 """A cell as a reader gives it: CSV gives text; a spreadsheet also numbers, dates and times."""
 
-DUE_HOUR = 18
-"""A promised date without a time means this hour of that day, factory time."""
 
 MAX_ROWS = 10_000
 """More rows than this in one file is a mistake (a wrong sheet), not an import."""

@@ -180,6 +180,7 @@ class PromiseView:
     undisturbed: datetime
     with_priority: datetime
     impact: ImpactReport
+    without_lateness: datetime | None = None  # promised by then, nobody else ends later past their promise
 
 
 @dataclass(frozen=True)

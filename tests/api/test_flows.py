@@ -133,6 +133,8 @@ async def test_promise_and_kpis(api: Api) -> None:
     quote = (await api.post("/api/v1/promise", "sam", json={"product": "P", "quantity": 20})).json
     assert datetime.fromisoformat(quote["with_priority"]) <= datetime.fromisoformat(quote["undisturbed"])
     assert quote["quantity"] == 20 and "delayed" in quote["impact"]
+    middle = quote["without_lateness"]
+    assert middle is None or datetime.fromisoformat(middle) < datetime.fromisoformat(quote["undisturbed"])
     k = (await api.get("/api/v1/kpis?days=7", "mia")).json
     assert k["open_orders"] == 6 and k["bottleneck"] in ("M1", "M2")
     assert (datetime.fromisoformat(k["until"]) - datetime.fromisoformat(k["since"])).days == 7

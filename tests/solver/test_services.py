@@ -274,3 +274,25 @@ def test_reports_fold_the_same_in_the_use_case_and_in_the_database(reports):
             continue
         stored.append(("SO-1", step, good, event.machine, event.at, finished))
     assert factory.progress == aggregate_progress(stored, {"SO-1": 40})
+
+
+def test_the_promise_that_makes_no_other_order_late_is_kept_and_a_day_earlier_is_not():
+    # two tight orders first (1 h of slack each), then four with days of slack; 10 h per step.
+    # With priority the new order would make the tight ones late; fitted into the gaps it waits
+    # for everybody. In between: promised Wednesday 18:00 (at(58)) it runs after the tight ones and
+    # the orders with slack absorb it; Tuesday 18:00 cannot be kept without making someone late.
+    orders = [make_order("SO-1", quantity=600, due=at(21)), make_order("SO-2", quantity=600, due=at(31)),
+              *(make_order(f"SO-{k}", quantity=600, due=at(days=10)) for k in range(3, 7))]
+    factory = make_factory(orders)
+    published = replan(factory, NOW, None, FAST).schedule
+    assert all(e <= o.due for o in orders for e in [published.etas()[o.ref]])
+    quote = promise_date(factory, NOW, published, "P", 600, FAST)
+    assert quote.without_lateness == at(58)
+    assert quote.with_priority < quote.without_lateness < quote.undisturbed
+    kept = assess_change(factory, NOW, published, InsertOrder(make_order("SO-50", quantity=600, due=at(58), rush=True)),
+                         FAST)
+    assert kept.subject is not None and kept.subject.late_by == timedelta(0)
+    assert all(e.late_by == timedelta(0) for e in kept.result.etas)  # nobody is late for it
+    earlier = assess_change(factory, NOW, published,
+                            InsertOrder(make_order("SO-51", quantity=600, due=at(34), rush=True)), FAST)
+    assert any(e.late_by > timedelta(0) for e in earlier.result.etas)  # the rush order or another

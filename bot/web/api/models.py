@@ -433,18 +433,23 @@ class PromiseIn(_In):
 
 
 class PromiseOut(_Out):
-    """Capable-to-promise: the earliest completion without disturbing anyone, and with priority."""
+    """Capable-to-promise: the earliest completion without disturbing anyone, without making any
+    other order late, and with priority."""
 
     product: str
     quantity: int
     undisturbed: datetime
     with_priority: datetime
     impact: Impact = Field(description="what priority would do to the others")
+    without_lateness: datetime | None = Field(
+        None, description="promised by then (a day at 18:00, factory time) as a rush order, it is ready in time "
+                          "and no other order ends later past its promise; null when that is no earlier than "
+                          "undisturbed")
 
     @classmethod
     def of(cls, p: PromiseView) -> PromiseOut:
         return cls(product=p.product, quantity=p.quantity, undisturbed=p.undisturbed, with_priority=p.with_priority,
-                   impact=Impact.of(p.impact))
+                   impact=Impact.of(p.impact), without_lateness=p.without_lateness)
 
 
 class ProgressIn(_In):
