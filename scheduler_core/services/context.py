@@ -21,6 +21,7 @@ from .planning import PlanResult, PlanSettings, replan
 from .ports import Actor, AuditEntry, Notification, OrderRecord, Role, UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
+    "WATCH_SUBJECT",
     "Coalescer",
     "Services",
     "hash_token",
@@ -29,6 +30,7 @@ __all__ = [
     "plan_metrics",
     "publish",
     "queue_delay_warnings",
+    "told_late_eta",
 ]
 
 Clock = Callable[[], datetime]
@@ -149,15 +151,36 @@ async def publish(
     return version, impact
 
 
+WATCH_SUBJECT = "delay-watch:{ref}"
+"""Audit subject under which the delay watch remembers what it last told about an order."""
+
+
+def told_late_eta(entry: AuditEntry | None) -> datetime | None:
+    """The ETA announced in the last delay warning about an order, when what its people were
+    last told is "late" (the delay watch's audit row); otherwise None."""
+    after = dict(entry.after or {}) if entry is not None else {}
+    if after.get("state") != "late" or not after.get("eta"):
+        return None
+    return datetime.fromisoformat(str(after["eta"]))
+
+
 async def queue_delay_warnings(uow: UnitOfWork, svc: Services, impact: ImpactReport, version: int,
                                records: dict[str, OrderRecord]) -> int:
     """One warning per slip: orders that newly miss their promise, or slip further by more
-    than the threshold. Dedup key ``delay:{ref}:{version}``."""
+    than the threshold. Dedup key ``delay:{ref}:{version}``.
+
+    "Newly" is against what the order's people were last told, not only against the previous
+    plan: an order already announced late, whose ETA wobbled back to just on time (no good-news
+    note for that, see ``watch_delays``) and late again, gets no second warning unless it is
+    now later than the announced ETA by more than the threshold."""
     queued = 0
-    for imp in impact.orders:
-        slipped_further = imp.late_by > timedelta(0) and imp.change > svc.slip_threshold
-        if not (imp.newly_late or slipped_further):
-            continue
+    slips = [imp for imp in impact.orders
+             if imp.newly_late or (imp.late_by > timedelta(0) and imp.change > svc.slip_threshold)]
+    told = await uow.audit.latest([WATCH_SUBJECT.format(ref=imp.ref) for imp in slips]) if slips else {}
+    for imp in slips:
+        told_eta = told_late_eta(told.get(WATCH_SUBJECT.format(ref=imp.ref)))
+        if told_eta is not None and imp.new_eta is not None and imp.new_eta <= told_eta + svc.slip_threshold:
+            continue  # announced already
         rec = records.get(imp.ref)
         payload = {
             "ref": imp.ref,

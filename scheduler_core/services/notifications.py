@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from scheduler_core.domain.model import OrderStatus
 
 from .codec import cause_from_dict, cause_to_dict
-from .context import Services
+from .context import WATCH_SUBJECT, Services, told_late_eta
 from .load import busiest_machine, machine_time
 from .ports import (
     AuditEntry,
@@ -64,8 +64,6 @@ __all__ = [
 ]
 
 _ZERO = timedelta(0)
-WATCH_SUBJECT = "delay-watch:{ref}"
-"""Audit subject under which the delay watch remembers what it last told about an order."""
 
 
 # --- settings and quiet hours ------------------------------------------------------------
@@ -129,6 +127,10 @@ class NotifySettings:
     inbox_keep: timedelta = timedelta(days=7)
     groups: tuple[GroupRecipient, ...] = ()
     watch_lookback: int = 50  # plan versions searched for a publication-time warning
+    on_track_margin: timedelta = timedelta(hours=2)
+    """An order announced late gets its good-news note once its ETA is this far before the
+    promise: an ETA that wobbles around the promised time from one re-plan to the next
+    does not send "late", "on time", "late" to the customer."""
 
     def zone(self, user: User | None, factory_tz: str) -> ZoneInfo:
         name = (self.user_timezones.get(user.username) if user is not None else None) or self.timezone or factory_tz
@@ -232,11 +234,13 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
             state = _told_state(told.get(subject))
             was_late = state.get("state") == "late"
             late = max(eta, now) > order.due
+            if was_late and not late and eta > order.due - settings.on_track_margin:
+                continue  # just on time: not yet worth a good-news note
             customers = await recipients.customers(rec)
             sales = await recipients.sales(rec)
             sends: list[tuple[Notification, User]] = []
             if late:
-                told_eta = datetime.fromisoformat(state["eta"]) if was_late and state.get("eta") else None
+                told_eta = told_late_eta(told.get(subject))
                 if told_eta is not None and eta <= told_eta + svc.slip_threshold:
                     continue  # this slip was announced; no news
                 since = int(state["version"]) if state.get("version") else max(0, plan.number - settings.watch_lookback)

@@ -3,6 +3,7 @@ language, once; a second fire of the same period sends nothing."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from jobs.config import JobSettings, NotifyConfig, parse_config
 from jobs.registry import acquire_scheduler_lock, build_scheduler
 from scheduler_core.services.change_flow import assess, confirm_change
 from scheduler_core.services.changes import InsertOrder
+from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.feedback import record_complaint, record_delivery, record_survey_answer
 from scheduler_core.services.notifications import NotifySettings, QuietHours, quiet_until, watch_delays
 from scheduler_core.services.ports import Notification
@@ -102,13 +104,52 @@ async def test_back_on_track_note_after_a_machine_restart(shop):
     await machine_up(shop.svc, shop.operator, "M1")
     shop.clock.advance(minutes=10)
     result = await delay_watch.run(shop.svc, SETTINGS)
-    assert result is not None and set(result.back_on_track) == warned
+    async with shop.svc.uow() as uow:
+        etas = (await uow.plans.current()).schedule.etas()
+        dues = {rec.ref: rec.order.due for rec in await uow.orders.active()}
+    clear = {ref for ref in warned if etas[ref] <= dues[ref] - SETTINGS.on_track_margin}
+    assert clear and clear != warned, "some orders are well on time again, some only just"
+    assert result is not None and set(result.back_on_track) == clear
     notes = await outbox(shop, "on_track")
     shop.clock.advance(minutes=10)
     assert (await delay_watch.run(shop.svc, SETTINGS)).back_on_track == ()
     assert await outbox(shop, "on_track") == notes
     per_user = Counter((n.recipient, n.payload["ref"]) for n in notes)
     assert set(per_user.values()) == {1}
+
+
+async def test_an_eta_wobbling_around_the_promise_is_announced_once():
+    """Late, just on time, late again by about as much: one warning, no good news in between
+    (an on-time ETA counts as news only ``on_track_margin`` before the promise)."""
+    shop = await seed_shop(FakeUnitOfWorkFactory(), [make_order("SO-1", due=at(30), customer="ACME")])
+    await add_people(shop)
+    from scheduler_core.services.shopfloor import replan_now
+
+    await replan_now(shop.svc)
+    for until, late in [(at(28.5), True), (at(27), False), (at(28.6), True)]:  # 2 h of work after the stop
+        with contextlib.suppress(InvalidInput):  # not down the first time
+            await machine_up(shop.svc, shop.operator, "M1")
+        await machine_down(shop.svc, shop.operator, "M1", "jam", until=until)
+        shop.clock.advance(minutes=10)
+        await delay_watch.run(shop.svc, SETTINGS)
+        async with shop.svc.uow() as uow:
+            eta = (await uow.plans.current()).schedule.etas()["SO-1"]
+        assert (eta > at(30)) == late and eta > at(30) - SETTINGS.on_track_margin, eta
+    alice = await user_id(shop, "alice")
+    told = Counter(n.kind for n in await outbox(shop) if n.recipient == f"user:{alice}")
+    assert told == {"delay": 1}
+    # just on time again: within the margin; with a smaller margin it is the good news, once
+    await machine_up(shop.svc, shop.operator, "M1")
+    await machine_down(shop.svc, shop.operator, "M1", "jam", until=at(27))
+    shop.clock.advance(minutes=10)
+    result = await delay_watch.run(shop.svc, SETTINGS)
+    assert result is not None and result.back_on_track == ()
+    relaxed = NotifySettings(timezone="Asia/Shanghai", on_track_margin=timedelta(minutes=20))
+    shop.clock.advance(minutes=10)
+    result = await delay_watch.run(shop.svc, relaxed)
+    assert result is not None and result.back_on_track == ("SO-1",)
+    shop.clock.advance(minutes=10)
+    assert (await delay_watch.run(shop.svc, relaxed)).back_on_track == ()
 
 
 async def test_watch_on_every_store(uow_factory):
