@@ -45,7 +45,7 @@ def jobs_context(database_url: str, config: NotifyConfig) -> Callable[[web.Appli
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
             with contextlib.suppress(Exception):
                 await relay.close()
             await lock.release()

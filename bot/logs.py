@@ -13,8 +13,10 @@ QUIET = ("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic.runtime.
 plugin; :func:`db.migrate.upgrade` says in one line what it upgraded)."""
 
 
-def configure(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+def configure(verbose: bool = False, level: int = logging.INFO) -> None:
+    """``level`` when not ``verbose`` (DEBUG): INFO for the servers, WARNING for the demo,
+    whose console tells its own story (what the simulated floor does)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -49,7 +49,8 @@ from . import daily_summary, deep_plan, delay_watch, housekeeping, surveys
 from .config import NotifyConfig
 from .relay import Relay
 
-__all__ = ["JOBS", "SCHEDULER_LOCK_KEY", "SchedulerLock", "acquire_scheduler_lock", "build_scheduler", "run_job"]
+__all__ = ["JOBS", "SCHEDULER_LOCK_KEY", "JobScheduler", "SchedulerLock", "acquire_scheduler_lock", "build_scheduler",
+           "run_job"]
 
 log = logging.getLogger("paichan.jobs")
 
@@ -94,18 +95,57 @@ def _logged(name: str, body: JobBody) -> JobBody:
     return run
 
 
+class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]  # apscheduler 3 is untyped
+    """The asyncio scheduler, with a stop that waits for the job bodies it cancels.
+
+    APScheduler's ``shutdown`` cancels running coroutine jobs but cannot wait for them; a job
+    still unwinding its database transaction while the server closes its connections then
+    writes to a closed connection, or waits forever for one (the process printed that it
+    stopped and did not exit). :meth:`stop` lets them finish unwinding first."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.job_tasks: set[asyncio.Task[Any]] = set()
+
+    def tracked(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def run(*args: Any, **kw: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self.job_tasks.add(task)
+            try:
+                return await fn(*args, **kw)
+            finally:
+                if task is not None:
+                    self.job_tasks.discard(task)
+
+        return run
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop scheduling, cancel what runs and wait (at most ``timeout`` s) until it has ended."""
+        running = [t for t in self.job_tasks if not t.done()]
+        if self.running:
+            self.shutdown(wait=False)
+        for task in running:
+            task.cancel()
+        if running:
+            _, pending = await asyncio.wait(running, timeout=timeout)
+            if pending:
+                log.warning("%d job(s) did not stop within %.0f s", len(pending), timeout)
+
+
 def build_scheduler(svc: Services, relay: Relay | None, config: NotifyConfig, *,
-                    relay_every: float = 2.0) -> AsyncIOScheduler:
-    """The scheduler the server starts (``scheduler.start()`` inside its event loop)."""
+                    relay_every: float = 2.0) -> JobScheduler:
+    """The scheduler the server starts (``scheduler.start()`` inside its event loop; stopped by
+    ``await scheduler.stop()``)."""
     tz = ZoneInfo(config.jobs.timezone)
     settings = config.notify_settings()
-    sched = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
+    sched = JobScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
     hh, mm = (int(x) for x in config.jobs.summary_time.split(":"))
     args = [svc, settings]
 
     def add(name: str, body: JobBody, trigger: Any, grace: int | None, job_id: str | None = None,
             kwargs: dict[str, Any] | None = None) -> None:
-        sched.add_job(_logged(name, body), trigger, args=args, kwargs=kwargs, id=job_id or name,
+        sched.add_job(sched.tracked(_logged(name, body)), trigger, args=args, kwargs=kwargs, id=job_id or name,
                       misfire_grace_time=grace, coalesce=True, max_instances=1)
 
     add("delay_watch", delay_watch.run, IntervalTrigger(minutes=10, timezone=tz), 300)
@@ -120,7 +160,7 @@ def build_scheduler(svc: Services, relay: Relay | None, config: NotifyConfig, *,
             kwargs=_configured(config)["deep_plan"])
     if relay is not None:
         # the dispatcher only hands rows to the lane workers; a slow lane never blocks it
-        sched.add_job(relay.dispatch, IntervalTrigger(seconds=relay_every, timezone=tz), id="relay",
+        sched.add_job(sched.tracked(relay.dispatch), IntervalTrigger(seconds=relay_every, timezone=tz), id="relay",
                       misfire_grace_time=None, coalesce=True, max_instances=1)
     # catch up once at start: what a stopped process missed (the claims skip what ran)
     now = svc.now().astimezone(tz)

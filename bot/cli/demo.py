@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import secrets
 import signal
 import sys
@@ -55,7 +56,7 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
                                    secret_key=cli.settings.secret_key or secrets.token_urlsafe(32))
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, logging.WARNING)
     try:
         db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock, lang=cli.tr.lang))
     except ServiceError as exc:

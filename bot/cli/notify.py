@@ -184,7 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
                 scheduler.start()
                 print("scheduler and relay running; Ctrl-C stops", file=sys.stderr)
                 await stop.wait()
-                scheduler.shutdown(wait=False)
+                await scheduler.stop()
                 with contextlib.suppress(Exception):
                     await relay.close()
         finally:

@@ -140,7 +140,8 @@ def _telegram_ctx(send_rate: float, chat_workers: int, clock: Callable[[], datet
         settings = app[SETTINGS]
         svc = app[SERVICES]
         if not settings.telegram_token:
-            log.warning("Telegram is OFF: PAICHAN_TELEGRAM_TOKEN is not set. The server runs without the bot; "
+            # the commands say so when they start (paichan serve, paichan demo)
+            log.info("Telegram is OFF: PAICHAN_TELEGRAM_TOKEN is not set. The server runs without the bot; "
                         "%s answers 503.", WEBHOOK_PATH)
             app[BOT_APP] = None
             yield

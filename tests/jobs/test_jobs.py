@@ -3,12 +3,14 @@ language, once; a second fire of the same period sends nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.date import DateTrigger
 
 from jobs import daily_summary, deep_plan, delay_watch, housekeeping, surveys
 from jobs.config import JobSettings, NotifyConfig, parse_config
@@ -336,3 +338,26 @@ async def test_a_job_cancelled_at_shutdown_is_news_not_an_error(caplog: pytest.L
     levels = {r.getMessage(): r.levelno for r in caplog.records}
     assert levels["job delay_watch stopped: the server is shutting down"] == logging.INFO
     assert levels["job surveys failed"] == logging.ERROR  # a real failure stays an error
+
+
+async def test_stopping_the_scheduler_waits_for_the_jobs_it_cancels():
+    """A job cancelled at shutdown unwinds (rolls back its transaction) before the server goes
+    on to close its database; APScheduler's own shutdown does not wait for that."""
+    from jobs.registry import JobScheduler
+
+    started, unwound = asyncio.Event(), []
+
+    async def body() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0.2)  # a rollback on its connection
+            unwound.append(True)
+
+    sched = JobScheduler(timezone=TZ)
+    sched.add_job(sched.tracked(body), DateTrigger(datetime.now(TZ)))
+    sched.start()
+    await asyncio.wait_for(started.wait(), 5)
+    await sched.stop()
+    assert unwound == [True] and not sched.running and sched.job_tasks == set()
