@@ -8,12 +8,9 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from jobs.channels import Permanent
-from jobs.channels.web import WebChatChannel
 from jobs.config import NotifyConfig
 from jobs.registry import acquire_scheduler_lock, build_scheduler
-from jobs.relay import build_channels, relay_from_config
-from scheduler_core.reports.notify import Rendered
+from jobs.relay import relay_from_config
 
 from .web.app import SERVICES
 
@@ -37,8 +34,7 @@ def jobs_context(database_url: str, config: NotifyConfig) -> Callable[[web.Appli
             await engine.dispose()
             yield
             return
-        channels = {**build_channels(config), "web": WebChatChannel(_web_chat_of(app))}
-        relay = relay_from_config(app[SERVICES], config, channels)
+        relay = relay_from_config(app[SERVICES], config)
         scheduler = build_scheduler(app[SERVICES], relay, config)
         scheduler.start()
         log.info("scheduled jobs and outbox relay started")
@@ -52,17 +48,3 @@ def jobs_context(database_url: str, config: NotifyConfig) -> Callable[[web.Appli
             await engine.dispose()
 
     return ctx
-
-
-def _web_chat_of(app: web.Application) -> Callable[[int, Rendered], None]:
-    """Delivery into this server's web chat (made when the app starts, after this context)."""
-
-    def deliver(user_id: int, message: Rendered) -> None:
-        from .web.ui import WEB_CHAT
-
-        chat = app.get(WEB_CHAT)
-        if chat is None:
-            raise Permanent("this server has no web chat")
-        chat.deliver(user_id, message)
-
-    return deliver

@@ -41,6 +41,7 @@ from scheduler_core.services.ports import (
     ChangeRepository,
     ChangeStatus,
     ChatIdentity,
+    ChatLine,
     Complaint,
     FeedbackRepository,
     IdentityRepository,
@@ -64,6 +65,7 @@ from scheduler_core.services.ports import (
     UnitOfWorkFactory,
     User,
     UserRepository,
+    WebChatRepository,
 )
 
 __all__ = ["MemoryIntegrityError", "MemoryReadOnly", "MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
@@ -125,6 +127,7 @@ class _Data:
     inbox: dict[int, tuple[dict[str, Any], datetime, datetime | None]] = field(default_factory=dict)
     job_runs: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
     tokens: dict[int, ApiToken] = field(default_factory=dict)
+    chat_lines: list[ChatLine] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -476,6 +479,27 @@ class MemoryFeedback(_MemoryRepo):
         return [s for _, s in sorted(out, key=lambda x: (x[1].sent, x[0]))]
 
 
+class MemoryWebChat(_MemoryRepo):
+    async def add(self, lines: Sequence[ChatLine], keep: int) -> None:
+        if not lines:
+            return
+        d = await self._w()
+        for line in lines:
+            d.chat_lines.append(_norm(replace(line, id=d.new_id("web_chat_lines"), entry=_json(line.entry))))
+        users = {line.user_id for line in lines}
+        count: dict[int, int] = {}
+        kept: list[ChatLine] = []
+        for line in reversed(d.chat_lines):
+            count[line.user_id] = count.get(line.user_id, 0) + 1
+            if line.user_id not in users or count[line.user_id] <= keep:
+                kept.append(line)
+        d.chat_lines = kept[::-1]
+
+    async def recent(self, user_id: int, limit: int) -> list[ChatLine]:
+        mine = [line for line in (await self._r()).chat_lines if line.user_id == user_id]
+        return mine[-limit:] if limit > 0 else []
+
+
 class MemoryAudit(_MemoryRepo):
     async def add(self, entry: AuditEntry) -> None:
         (await self._w()).audit.append(_norm(replace(entry, before=_json(entry.before), after=_json(entry.after))))
@@ -610,6 +634,7 @@ class MemoryUnitOfWork:
     inbox: InboxRepository
     jobs: JobRunRepository
     tokens: ApiTokenRepository
+    webchat: WebChatRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -630,6 +655,7 @@ class MemoryUnitOfWork:
         self.inbox = MemoryInbox(self)
         self.jobs = MemoryJobRuns(self)
         self.tokens = MemoryApiTokens(self)
+        self.webchat = MemoryWebChat(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:

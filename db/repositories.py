@@ -28,6 +28,7 @@ from scheduler_core.services.ports import (
     ChangeRecord,
     ChangeStatus,
     ChatIdentity,
+    ChatLine,
     Complaint,
     LinkCode,
     Notification,
@@ -75,6 +76,7 @@ from .tables import (
     SettingRow,
     SurveyRow,
     UserRow,
+    WebChatLineRow,
 )
 
 __all__ = [
@@ -90,6 +92,7 @@ __all__ = [
     "SqlPlanRepository",
     "SqlShopFloorRepository",
     "SqlUserRepository",
+    "SqlWebChatRepository",
 ]
 
 ACTIVE = (OrderStatus.OPEN.value, OrderStatus.IN_PROGRESS.value)
@@ -591,6 +594,24 @@ class SqlApiTokenRepository(_Repo):
 
     async def touch(self, token_id: int, at: datetime) -> None:
         await self._s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used=at))
+
+
+class SqlWebChatRepository(_Repo):
+    async def add(self, lines: Sequence[ChatLine], keep: int) -> None:
+        if not lines:
+            return
+        await self._s.execute(insert(WebChatLineRow), [
+            {"user_id": line.user_id, "at": line.at, "entry": line.entry} for line in lines])
+        for user_id in sorted({line.user_id for line in lines}):
+            newest = (select(WebChatLineRow.id).where(WebChatLineRow.user_id == user_id)
+                      .order_by(WebChatLineRow.id.desc()).limit(keep))
+            await self._rowcount(delete(WebChatLineRow).where(WebChatLineRow.user_id == user_id,
+                                                              WebChatLineRow.id.not_in(newest)))
+
+    async def recent(self, user_id: int, limit: int) -> list[ChatLine]:
+        rows = await self._all(select(WebChatLineRow).where(WebChatLineRow.user_id == user_id)
+                               .order_by(WebChatLineRow.id.desc()).limit(limit))
+        return [ChatLine(r.user_id, r.at, r.entry, r.id) for r in reversed(rows)]
 
 
 # -- feedback, audit, outbox ----------------------------------------------------------------

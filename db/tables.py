@@ -162,6 +162,19 @@ class ApiTokenRow(Base):
     last_used: Mapped[datetime | None]
 
 
+class WebChatLineRow(Base):
+    """A line of a user's web chat (said, answered or delivered there); the newest few per user."""
+
+    __tablename__ = "web_chat_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    entry: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_web_chat_lines_user_id_id", "user_id", "id"),)
+
+
 class SettingRow(Base):
     __tablename__ = "settings"
 

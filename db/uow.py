@@ -36,6 +36,7 @@ from scheduler_core.services.ports import (
     ShopFloorRepository,
     UnitOfWorkFactory,
     UserRepository,
+    WebChatRepository,
 )
 
 from .engine import WRITE, create_engine, create_read_engine, is_sqlite_file
@@ -54,6 +55,7 @@ from .repositories import (
     SqlPlanRepository,
     SqlShopFloorRepository,
     SqlUserRepository,
+    SqlWebChatRepository,
 )
 
 __all__ = ["INLINE_SLICE_S", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
@@ -119,6 +121,7 @@ class SqlUnitOfWork:
     inbox: InboxRepository
     jobs: JobRunRepository
     tokens: ApiTokenRepository
+    webchat: WebChatRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -150,6 +153,7 @@ class SqlUnitOfWork:
         self.inbox = SqlInboxRepository(s)
         self.jobs = SqlJobRunRepository(s)
         self.tokens = SqlApiTokenRepository(s)
+        self.webchat = SqlWebChatRepository(s)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

@@ -451,8 +451,12 @@ def build_channels(config: NotifyConfig) -> dict[str, Channel]:
 
 def relay_from_config(svc: Services, config: NotifyConfig, channels: Mapping[str, Channel] | None = None,
                       **kw: Any) -> Relay:
-    """A relay with the configured channels, rates, preferences and retry policy."""
+    """A relay with the configured channels and the web chat, rates, preferences and retry policy."""
+    from .channels.web import WebChatChannel
+
     policy = kw.pop("policy", None) or RelayPolicy.from_config(config)
-    return Relay(svc, channels if channels is not None else build_channels(config), rates=config.rates(),
+    if channels is None:
+        channels = {**build_channels(config), "web": WebChatChannel(svc.uow, svc.now)}
+    return Relay(svc, channels, rates=config.rates(),
                  settings=config.notify_settings(), preferences=config.preferences, policy=policy, **kw)
 

@@ -2,29 +2,49 @@
 user's conversation on the ``/chat`` page, where its buttons (a survey's 1-5) work as they do in
 the chat itself.
 
-The conversation lives in the memory of the server process that runs the relay (the web chat
-keeps its messages there too), so this channel exists only inside ``paichan serve`` / ``paichan
-demo`` and only reaches a user who has opened the web chat there (which links their ``web``
-account). It comes after Telegram and e-mail in a user's default order: someone with neither,
-a demo user for one, gets warnings, surveys and summaries in the web chat.
+The conversation is stored in the database (``uow.webchat``), so this channel works from any
+process that runs the relay (``paichan serve``, ``paichan demo``, ``paichan jobs serve``) and a
+restart loses nothing. It reaches a user who has opened the web chat once (which links their
+``web`` account). It comes after Telegram and e-mail in a user's default order: someone with
+neither, a demo user for one, gets warnings, surveys and summaries in the web chat.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from scheduler_core.reports.notify import Rendered
+from scheduler_core.services.ports import ChatLine, UnitOfWorkFactory
 
 from . import Permanent
 
-__all__ = ["WebChatChannel"]
+__all__ = ["KEEP", "WebChatChannel", "rendered_entries"]
+
+KEEP = 40
+"""Lines of a user's web chat kept (the page shows them all)."""
+
+
+def rendered_entries(message: Rendered) -> list[dict[str, Any]]:
+    """A notification as web chat lines: its text (escaped) with its buttons, then its pictures."""
+    rows = [[{"label": b.label, "data": b.data, "url": None} for b in message.buttons]] if message.buttons else []
+    lines: list[dict[str, Any]] = [{"me": False, "html": html.escape(message.text).replace("\n", "<br>"),
+                                    "buttons": rows, "photo": None}]
+    for pic in message.pictures:
+        lines.append({"me": False, "html": html.escape(pic.caption), "buttons": [],
+                      "photo": base64.b64encode(pic.png).decode()})
+    return lines
 
 
 class WebChatChannel:
     name = "web"
 
-    def __init__(self, deliver: Callable[[int, Rendered], None]) -> None:
-        self._deliver = deliver
+    def __init__(self, uow: UnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
+        self._uow = uow
+        self._clock = clock
 
     def lane(self, address: str) -> str:
         return "web"
@@ -37,7 +57,10 @@ class WebChatChannel:
             user_id = int(address)
         except ValueError as exc:
             raise Permanent(f"not a user id: {address!r}") from exc
-        self._deliver(user_id, message)
+        now = self._clock()
+        async with self._uow(write=True) as uow:
+            await uow.webchat.add([ChatLine(user_id, now, e) for e in rendered_entries(message)], KEEP)
+            await uow.commit()
 
     async def close(self) -> None:
         return None

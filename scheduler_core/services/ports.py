@@ -37,6 +37,7 @@ __all__ = [
     "ChangeRepository",
     "ChangeStatus",
     "ChatIdentity",
+    "ChatLine",
     "Complaint",
     "FeedbackRepository",
     "IdentityRepository",
@@ -61,6 +62,7 @@ __all__ = [
     "UnitOfWorkFactory",
     "User",
     "UserRepository",
+    "WebChatRepository",
 ]
 
 
@@ -161,6 +163,17 @@ class ApiToken:
     expires: datetime | None = None
     revoked: datetime | None = None
     last_used: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One line of a user's web chat as the page shows it: ``entry`` holds who spoke (``me``),
+    the HTML, the buttons and a picture (base64 PNG), a JSON object."""
+
+    user_id: int
+    at: datetime
+    entry: dict[str, Any]
+    id: int = 0
 
 
 class ChangeStatus(str, enum.Enum):
@@ -442,6 +455,18 @@ class JobRunRepository(Protocol):
     async def finish(self, job: str, period: str, at: datetime) -> None: ...
 
 
+class WebChatRepository(Protocol):
+    """The web chat's conversations (what was said and the notifications delivered there), kept
+    in the database so that a restart loses none of them."""
+
+    async def add(self, lines: Sequence[ChatLine], keep: int) -> None:
+        """Append ``lines``; then keep only the newest ``keep`` lines of each user concerned."""
+        ...
+    async def recent(self, user_id: int, limit: int) -> list[ChatLine]:
+        """A user's newest ``limit`` lines, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Leaving without ``commit`` rolls back."""
 
@@ -459,6 +484,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepository
     jobs: JobRunRepository
     tokens: ApiTokenRepository
+    webchat: WebChatRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

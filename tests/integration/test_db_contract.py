@@ -16,6 +16,7 @@ from scheduler_core.services.ports import (
     ChangeRecord,
     ChangeStatus,
     ChatIdentity,
+    ChatLine,
     Complaint,
     LinkCode,
     Notification,
@@ -393,6 +394,32 @@ async def test_users_identities_and_allocation(uow_factory: UnitOfWorkFactory) -
         assert await uow.identities.get_with_user("web", 1) == (ChatIdentity("web", 1, buyer.id), buyer)
         assert await uow.identities.get_with_user("telegram", 7_000_000_003) is None
         assert len(await uow.identities.for_user(boss.id)) == 2
+
+
+async def test_web_chat_keeps_the_newest_lines_of_each_user(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        a = await uow.users.add(User(0, "chat.a", Role.CUSTOMER, customer="ACME"))
+        b = await uow.users.add(User(0, "chat.b", Role.SALES))
+        await uow.webchat.add([ChatLine(b.id, NOW, {"me": True, "html": "b0", "buttons": []})], keep=3)
+        await uow.commit()
+    for k in range(5):
+        async with uow_factory(write=True) as uow:
+            await uow.webchat.add([ChatLine(a.id, at(hours=k), {"me": True, "html": f"a{k}", "buttons": []}),
+                                   ChatLine(a.id, at(hours=k), {"me": False, "html": f"reply {k}", "photo": None,
+                                                                "buttons": [[{"label": "5", "data": "s:5"}]]})],
+                                  keep=3)
+            await uow.commit()
+    async with uow_factory(write=True) as uow:
+        await uow.webchat.add([ChatLine(a.id, NOW, {"me": True, "html": "never", "buttons": []})], keep=3)
+        # not committed: gone
+    async with uow_factory() as uow:
+        mine = await uow.webchat.recent(a.id, 10)
+        assert [line.entry["html"] for line in mine] == ["reply 3", "a4", "reply 4"]  # the newest 3, oldest first
+        assert mine[-1].entry["buttons"] == [[{"label": "5", "data": "s:5"}]] and is_aware_utc(mine[-1].at)
+        assert mine[-1].at == at(hours=4) and mine[0].id < mine[1].id < mine[2].id
+        assert [line.entry["html"] for line in await uow.webchat.recent(a.id, 2)] == ["a4", "reply 4"]
+        assert [line.entry["html"] for line in await uow.webchat.recent(b.id, 10)] == ["b0"]  # others untouched
+        assert await uow.webchat.recent(b.id + a.id + 100, 10) == []
 
 
 async def test_password_hashes_are_stored_per_user(uow_factory: UnitOfWorkFactory) -> None:

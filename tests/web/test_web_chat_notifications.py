@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.web.ui import WEB_CHAT
-from jobs.channels.web import WebChatChannel
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.settings import Settings
+from bot.web.app import init_app
 from jobs.config import NotifyConfig
 from jobs.relay import RelayPolicy, relay_from_config
 from scheduler_core.services.feedback import record_delivery
@@ -17,9 +19,7 @@ from tests.web.conftest import Web
 
 
 async def _relay_once(web: Web) -> None:
-    app = web.client.server.app
-    relay = relay_from_config(web.shop.svc, NotifyConfig(), {"web": WebChatChannel(app[WEB_CHAT].deliver)},
-                              policy=RelayPolicy(poll=0.01))
+    relay = relay_from_config(web.shop.svc, NotifyConfig(), policy=RelayPolicy(poll=0.01))  # web is always there
     await relay.drain()
     await relay.close()
 
@@ -59,3 +59,35 @@ async def test_a_user_who_never_opened_the_web_chat_is_not_reached_there(web: We
     async with shop.svc.uow() as uow:
         row = await uow.outbox.get("survey:SO-100")
     assert row is not None and row.status == "dead"  # no way to reach her: dead letter, as before
+
+
+async def test_the_web_chat_survives_a_restart_of_the_server(web: Web) -> None:
+    """What was said and what was delivered into the web chat is stored: a new server process
+    on the same database shows the same conversation."""
+    shop = web.shop
+    await record_delivery(shop.svc, shop.admin, "SO-100")
+    await web.login("alice", lang="en")
+    token = await web.csrf("/chat")
+    async with web.client.post("/chat", data={"text": "where is SO-102?", "_csrf": token}) as resp:
+        before = await resp.text()
+    assert "where is SO-102?" in before and "SO-102" in before
+    shop.clock.advance(days=2)
+    await send_due_surveys(shop.svc)
+    await _relay_once(web)
+    await web.client.close()
+
+    app = init_app(Settings(secret_key="another-process-another-key-0123"), services=shop.svc)
+    again = Web(shop, TestClient(TestServer(app, host="127.0.0.1", port=0)))
+    await again.client.start_server()
+    try:
+        await again.login("alice", lang="en")
+        status, page = await again.text("/chat")
+        assert status == 200
+        assert page.index("where is SO-102?") < page.index('value="survey:SO-100:5"')  # in the order it happened
+        async with again.client.post("/logout", data={"_csrf": await again.csrf("/chat")}):
+            pass
+        await again.login("bob", lang="en")
+        status, other = await again.text("/chat")
+        assert status == 200 and "SO-102?" not in other and "survey:SO-100" not in other  # only hers
+    finally:
+        await again.client.close()

@@ -25,13 +25,13 @@ from handlers import render
 from handlers.context import ChatDeps
 from handlers.router import ChatRouter
 from handlers.types import Incoming, Reply
+from jobs.channels.web import KEEP
 from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
 from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
-from scheduler_core.reports.notify import Rendered
 from scheduler_core.reports.text import render_cause
 from scheduler_core.services.accounts import verify_login
 from scheduler_core.services.change_flow import assess, confirm_change, reject_change
@@ -48,7 +48,7 @@ from scheduler_core.services.overview import (
     web_chat_lang,
 )
 from scheduler_core.services.policy import can
-from scheduler_core.services.ports import Role, User
+from scheduler_core.services.ports import ChatLine, Role, User
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
@@ -678,14 +678,13 @@ async def change_decide(request: web.Request, view: View, svc: Services, form: d
 
 class WebChat:
     """The chat for the web: the SAME :class:`ChatRouter` as Telegram, channel ``web``, the logged-in
-    user as the account (id = user id). The last messages of each user are kept in memory."""
-
-    KEEP = 40
+    user as the account (id = user id). The conversation is stored (``uow.webchat``, the newest
+    :data:`~jobs.channels.web.KEEP` lines per user), where the relay's ``web`` channel adds the
+    notifications too: a restart loses none of it."""
 
     def __init__(self, svc: Services) -> None:
         self.router = ChatRouter(ChatDeps.make(svc))
         self.svc = svc
-        self.log: dict[int, deque[dict[str, Any]]] = {}
 
     async def say(self, who: Who, text: str | None, button: str | None) -> str:
         """Handle one message or button; returns the chat's language after it (changed by
@@ -693,28 +692,20 @@ class WebChat:
         actor = who.actor
         assert actor is not None
         await link_web_chat(self.svc, actor, who.lang)
-        lines = self.log.setdefault(actor.user_id, deque(maxlen=self.KEEP))
-        if text:
-            lines.append({"me": True, "html": html.escape(text).replace("\n", "<br>"), "buttons": []})
+        now = self.svc.now()
+        lines = [ChatLine(actor.user_id, now, {"me": True, "html": html.escape(text).replace("\n", "<br>"),
+                                               "buttons": []})] if text else []
         msg = Incoming("web", actor.user_id, actor.user_id, True, text=text, button=button,
                        language_code="zh" if who.lang == "zh_Hans" else "en")
-        for reply in await self.router.handle(msg):
-            lines.append(_reply_view(reply))
+        lines += [ChatLine(actor.user_id, now, _reply_view(reply)) for reply in await self.router.handle(msg)]
+        async with self.svc.uow(write=True) as uow:
+            await uow.webchat.add(lines, KEEP)
+            await uow.commit()
         return await web_chat_lang(self.svc, actor) or who.lang
 
-    def messages(self, user_id: int) -> list[dict[str, Any]]:
-        return list(self.log.get(user_id, ()))
-
-    def deliver(self, user_id: int, message: Rendered) -> None:
-        """A notification (a delay warning, a survey, a summary) into the user's conversation,
-        with its buttons and pictures (``jobs.channels.web``)."""
-        lines = self.log.setdefault(user_id, deque(maxlen=self.KEEP))
-        rows = [[{"label": b.label, "data": b.data, "url": None} for b in message.buttons]] if message.buttons else []
-        lines.append({"me": False, "html": html.escape(message.text).replace("\n", "<br>"), "buttons": rows,
-                      "photo": None})
-        for pic in message.pictures:
-            lines.append({"me": False, "html": html.escape(pic.caption), "buttons": [],
-                          "photo": base64.b64encode(pic.png).decode()})
+    async def messages(self, user_id: int) -> list[dict[str, Any]]:
+        async with self.svc.uow() as uow:
+            return [line.entry for line in await uow.webchat.recent(user_id, KEEP)]
 
 
 def _reply_view(reply: Reply) -> dict[str, Any]:
@@ -736,7 +727,7 @@ async def chat_page(request: web.Request, view: View, svc: Services, form: dict[
     actor = view.who.actor
     assert actor is not None
     await link_web_chat(svc, actor, view.who.lang)  # from now on warnings and surveys can come here too
-    return _render(request, "chat.html", view, messages=_chat(request).messages(actor.user_id),
+    return _render(request, "chat.html", view, messages=await _chat(request).messages(actor.user_id),
                    hint=view._(_CHAT_HINTS.get(actor.role, _CHAT_HINTS[Role.CUSTOMER])))
 
 
