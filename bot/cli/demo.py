@@ -53,7 +53,8 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     settings = dataclasses.replace(cli.settings, database_url=url, change_ttl=cli.settings.change_ttl * speed,
                                    link_ttl=cli.settings.link_ttl * speed,
                                    # a demo's logins may end with it: no warning about a missing key
-                                   secret_key=cli.settings.secret_key or secrets.token_urlsafe(32))
+                                   secret_key=cli.settings.secret_key or secrets.token_urlsafe(32),
+                                   lang="en" if cli.tr.lang == "en" else "zh")
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     configure_logging(args.verbose, logging.WARNING)

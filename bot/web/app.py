@@ -111,7 +111,7 @@ def init_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post(WEBHOOK_PATH, webhook)
-    setup_web(app, settings.secret_key)  # the web app: pages, sessions, static files
+    setup_web(app, settings.secret_key, settings.lang)  # the web app: pages, sessions, static files
     setup_api(app, SERVICES)  # REST API, OpenAPI document and docs page under /api
     return app
 

@@ -134,6 +134,24 @@ async def test_pages_switch_language(web: Web) -> None:
     assert 'lang="en"' in body and "Orders" in body
 
 
+@pytest.mark.parametrize(("server", "header", "expected"), [
+    (None, None, "zh-Hans"), ("en", None, "en"), ("en", "zh-CN,zh;q=0.9", "zh-Hans"), ("zh", "en-US", "en"),
+])
+async def test_the_login_page_speaks_the_browsers_language_else_the_servers(
+        web: Web, server: str | None, header: str | None, expected: str) -> None:
+    """A browser's Accept-Language wins; without one, the server's PAICHAN_LANG (the demo's --lang)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.settings import Settings
+    from bot.web.app import init_app
+
+    app = init_app(Settings(secret_key="test-secret-key-of-the-web-app", lang=server), services=web.shop.svc)
+    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+        async with client.get("/login", headers={"Accept-Language": header} if header else None) as resp:
+            body = await resp.text()
+    assert resp.status == 200 and f'lang="{expected}"' in body
+
+
 async def test_a_bad_rush_form_gets_a_localized_error_and_changes_nothing(web: Web) -> None:
     await web.login("sam", lang="zh")
     token = await web.csrf("/changes")

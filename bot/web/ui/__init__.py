@@ -10,7 +10,7 @@ import jinja2
 from aiohttp import web
 
 from .pages import ROUTES, LoginThrottle, WebChat
-from .security import setup_sessions
+from .security import DEFAULT_LANG, setup_sessions
 
 __all__ = ["LOGIN_THROTTLE", "STATIC", "TEMPLATES", "WEB_CHAT", "setup_web"]
 
@@ -27,10 +27,12 @@ async def _start_web_chat(app: web.Application) -> None:
     app[WEB_CHAT] = WebChat(app[SERVICES])
 
 
-def setup_web(app: web.Application, secret_key: str | None = None) -> None:
+def setup_web(app: web.Application, secret_key: str | None = None, lang: str | None = None) -> None:
     """Sessions (encrypted cookie keyed by ``secret_key``), Jinja2 templates with Babel's i18n
-    extension, the static files (vendored libraries included) and the pages' routes."""
+    extension, the static files (vendored libraries included) and the pages' routes. ``lang``:
+    the pages' language for a browser that states none (``PAICHAN_LANG``; else Chinese)."""
     setup_sessions(app, secret_key)
+    app[DEFAULT_LANG] = "en" if lang == "en" else "zh_Hans"
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     app.router.add_static("/static/", STATIC, name="static")

@@ -64,8 +64,13 @@ def _lang(value: object) -> Lang | None:
     return None
 
 
+DEFAULT_LANG = web.AppKey("default_lang", str)
+"""The pages' language for a browser that states none (``setup_web``)."""
+
+
 def lang_of_request(request: web.Request, stored: object = None) -> Lang:
-    """The session's language, else the browser's first choice between zh and en (default zh)."""
+    """The session's language, else the browser's first choice between zh and en, else the
+    server's default (``PAICHAN_LANG``; Chinese when unset)."""
     chosen = _lang(stored)
     if chosen is not None:
         return chosen
@@ -75,7 +80,7 @@ def lang_of_request(request: web.Request, stored: object = None) -> Lang:
             return "zh_Hans"
         if tag.startswith("en"):
             return "en"
-    return "zh_Hans"
+    return _lang(request.app.get(DEFAULT_LANG, "zh_Hans")) or "zh_Hans"
 
 
 async def csrf_token(request: web.Request) -> str:
