@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
@@ -151,6 +152,47 @@ class TokenBucket:
 class _Job:
     item: OutboxItem
     delivery: Delivery | None
+    more: tuple[_Job, ...] = ()  # rows delivered with this one as one message (a digest)
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.item.notification.dedup_key, *(j.item.notification.dedup_key for j in self.more)]
+
+
+DIGEST_KINDS = {"delay_sales": "delay_sales_digest"}
+"""Kinds of which the rows due together for one person go out as one message: a salesperson
+whose orders a rush insertion or a breakdown delays reads one list, not a message per order.
+Each row keeps its own dedup key and outcome (sent, retried, dead) as one."""
+
+
+def _digests(jobs: Sequence[_Job]) -> list[_Job]:
+    """Rows of a :data:`DIGEST_KINDS` kind due for the same recipient, joined into one job."""
+    out: list[_Job] = []
+    first: dict[tuple[str, str], int] = {}
+    for job in jobs:
+        n = job.item.notification
+        if n.kind not in DIGEST_KINDS or job.delivery is None:
+            out.append(job)
+            continue
+        at = first.setdefault((n.kind, n.recipient), len(out))
+        if at == len(out):
+            out.append(job)
+        else:
+            out[at] = dataclasses.replace(out[at], more=(*out[at].more, job))
+    return out
+
+
+def _digest_payload(job: _Job) -> dict[str, Any]:
+    """The digest's rows, each with what its delivery context knows (customer, why late)."""
+    rows = []
+    for j in (job, *job.more):
+        p = dict(j.item.notification.payload)
+        ctx = j.delivery.context if j.delivery is not None else {}
+        p.setdefault("customer", ctx.get("customer"))
+        if not p.get("cause") and ctx.get("cause"):
+            p["cause"] = ctx["cause"]
+        rows.append(p)
+    return {"orders": rows}
 
 
 class SummaryPictures:
@@ -256,7 +298,7 @@ class Relay:
             except Exception:  # the relay's boundary: one bad row must not stop the lane
                 log.exception("relay: delivering %s failed; it stays pending", key)
             finally:
-                self._inflight.discard(key)
+                self._inflight.difference_update(job.keys)
                 q.task_done()
 
     # --- the loop ------------------------------------------------------------------------
@@ -268,8 +310,8 @@ class Relay:
                      if i.notification.dedup_key not in self._inflight]
             jobs = [_Job(i, await resolve_delivery(uow, i.notification, preferences=self.preferences,
                                                    settings=self.settings)) for i in items]
-        for job in jobs:
-            self._inflight.add(job.item.notification.dedup_key)
+        for job in _digests(jobs):
+            self._inflight.update(job.keys)
             self._queue(self._lane_of(job)).put_nowait(job)
         return len(jobs)
 
@@ -317,10 +359,10 @@ class Relay:
     # --- one row -------------------------------------------------------------------------
     async def _deliver(self, job: _Job) -> None:
         n = job.item.notification
-        key = n.dedup_key
+        keys = job.keys
         d = job.delivery
         if d is None:
-            await self._mark_failed(key, "no route to the recipient (unknown, inactive or unreachable)", None)
+            await self._mark_failed(keys, "no route to the recipient (unknown, inactive or unreachable)", None)
             self.stats.dead += 1
             return
         now = self.svc.now()
@@ -329,17 +371,19 @@ class Relay:
             until = quiet_until(now, tz, self.settings.quiet_for(d.user))
             if until is not None:
                 async with self.svc.uow(write=True) as uow:
-                    await uow.outbox.defer(key, until)
+                    for key in keys:
+                        await uow.outbox.defer(key, until)
                     await uow.commit()
                 self.stats.deferred += 1
                 return
         lang = _lang(d.lang)
         pictures: Sequence[Picture] = await self.pictures(lang, n.payload) if n.kind == "summary" else ()
+        kind, payload = (DIGEST_KINDS[n.kind], _digest_payload(job)) if job.more else (n.kind, n.payload)
         try:
-            message = render_notification(n.kind, n.payload, translator(lang), tz=tz, context=d.context,
+            message = render_notification(kind, payload, translator(lang), tz=tz, context=d.context,
                                           pictures=pictures)
         except ValueError as exc:  # a kind without a text: no retry can help
-            await self._mark_failed(key, str(exc), None)
+            await self._mark_failed(keys, str(exc), None)
             self.stats.dead += 1
             return
         at_most_once = n.kind in self.policy.at_most_once
@@ -353,7 +397,7 @@ class Relay:
                 last_error = f"{target.channel} {target.address} blocked us"
                 continue
             if at_most_once:
-                await self._mark_sent(key)  # a crash from here on skips it: never asked twice
+                await self._mark_sent(keys)  # a crash from here on skips it: never asked twice
             bucket = self.bucket(channel.lane(target.address))
             await bucket.acquire(channel.cost(message), first_attempt=job.item.attempts == 0)
             try:
@@ -365,7 +409,7 @@ class Relay:
             except Transient as exc:
                 if at_most_once and exc.maybe_delivered:
                     self.stats.skipped += 1  # it may have arrived: stays marked sent
-                    log.warning("relay: %s may not have arrived (%s); not sent again", key, exc)
+                    log.warning("relay: %s may not have arrived (%s); not sent again", keys[0], exc)
                     return
                 await self._retry(job, d, str(exc), None)
                 return
@@ -377,18 +421,18 @@ class Relay:
                         self.stats.blocked += 1
                 continue  # the next way to reach the person, if any
             except Permanent as exc:
-                await self._mark_failed(key, str(exc), None)
+                await self._mark_failed(keys, str(exc), None)
                 self.stats.dead += 1
                 return
             except DeliveryError as exc:  # a channel raised the base class: treat as transient
                 await self._retry(job, d, str(exc), None)
                 return
             if not at_most_once:
-                await self._mark_sent(key)
+                await self._mark_sent(keys)
             self.stats.sent += 1
             self.stats.by_channel[target.channel] = self.stats.by_channel.get(target.channel, 0) + 1
             return
-        await self._mark_failed(key, last_error, None)
+        await self._mark_failed(keys, last_error, None)
         self.stats.dead += 1
 
     def backoff(self, attempt: int) -> float:
@@ -399,24 +443,26 @@ class Relay:
     async def _retry(self, job: _Job, d: Delivery, error: str, retry_after: float | None) -> None:
         attempt = job.item.attempts + 1
         if attempt >= self.policy.max_attempts:
-            await self._mark_failed(job.item.notification.dedup_key, f"gave up after {attempt} attempts: {error}", None)
+            await self._mark_failed(job.keys, f"gave up after {attempt} attempts: {error}", None)
             self.stats.dead += 1
             return
         delay = retry_after * self.rng.uniform(1.0, 1.2) if retry_after is not None else self.backoff(attempt)
         when = self.svc.now() + timedelta(seconds=delay)
         if not job.item.notification.urgent:
             when = quiet_until(when, ZoneInfo(d.tz), self.settings.quiet_for(d.user)) or when
-        await self._mark_failed(job.item.notification.dedup_key, error, when)
+        await self._mark_failed(job.keys, error, when)
         self.stats.retries += 1
 
-    async def _mark_sent(self, key: str) -> None:
+    async def _mark_sent(self, keys: Sequence[str]) -> None:
         async with self.svc.uow(write=True) as uow:
-            await uow.outbox.mark_sent(key, self.svc.now())
+            for key in keys:
+                await uow.outbox.mark_sent(key, self.svc.now())
             await uow.commit()
 
-    async def _mark_failed(self, key: str, error: str, next_attempt: datetime | None) -> None:
+    async def _mark_failed(self, keys: Sequence[str], error: str, next_attempt: datetime | None) -> None:
         async with self.svc.uow(write=True) as uow:
-            await uow.outbox.mark_failed(key, error, next_attempt)
+            for key in keys:
+                await uow.outbox.mark_failed(key, error, next_attempt)
             await uow.commit()
 
 

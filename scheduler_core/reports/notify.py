@@ -29,7 +29,7 @@ from .text import render_cause, render_cause_short
 
 __all__ = ["KINDS", "Button", "Picture", "Rendered", "kpi_trend_png", "render_notification"]
 
-KINDS = ("delay", "delay_sales", "on_track", "survey", "survey_reminder", "low_score", "complaint", "handover",
+KINDS = ("delay", "delay_sales", "delay_sales_digest", "on_track", "survey", "survey_reminder", "low_score", "complaint", "handover",
          "summary", "test")
 """Every kind of outbox row there is a text for."""
 
@@ -126,7 +126,7 @@ def render_notification(kind: str, payload: Mapping[str, Any], tr: Tr, *, tz: tz
     """Render an outbox row.
 
     Args:
-        kind: ``delay``, ``delay_sales``, ``on_track``, ``survey``, ``survey_reminder``,
+        kind: ``delay``, ``delay_sales``, ``delay_sales_digest``, ``on_track``, ``survey``, ``survey_reminder``,
             ``low_score``, ``complaint``, ``handover``, ``summary`` or ``test`` (:data:`KINDS`).
         payload: the row's payload (see :mod:`scheduler_core.services.notifications`).
         tr: the recipient's language.
@@ -139,6 +139,8 @@ def render_notification(kind: str, payload: Mapping[str, Any], tr: Tr, *, tz: tz
     p = dict(payload)
     if kind in ("delay", "delay_sales"):
         return _delay(kind, p, ctx, tr, zone)
+    if kind == "delay_sales_digest":
+        return _delay_sales_digest(p, tr, zone)
     if kind == "on_track":
         return _on_track(p, tr, zone)
     if kind in ("survey", "survey_reminder"):
@@ -186,6 +188,34 @@ def _delay(kind: str, p: dict[str, Any], ctx: dict[str, Any], tr: Tr, tz: tzinfo
         doc.para(tr.gettext("Questions? Contact {contact}, your sales contact, or reply here.", contact=str(contact)))
     else:
         doc.para(tr.gettext("Questions? Reply here."))
+    return doc.done()
+
+
+DIGEST_LINES = 15
+"""Orders a salesperson's digest lists one by one; the rest are counted."""
+
+
+def _delay_sales_digest(p: dict[str, Any], tr: Tr, tz: tzinfo) -> Rendered:
+    """Several ``delay_sales`` rows due together for one salesperson (``payload["orders"]``, each
+    a ``delay_sales`` payload with its customer): one message, VIP and latest first."""
+    rows = [dict(r) for r in p.get("orders") or [] if isinstance(r, Mapping)]
+    rows.sort(key=lambda r: (not r.get("vip"), -int(r.get("late_by_minutes") or 0), str(r.get("ref"))))
+    n = len(rows)
+    doc = _Doc(tr.ngettext("{n} of your orders slips", "{n} of your orders slip", n))
+    lines = []
+    for r in rows[:DIGEST_LINES]:
+        eta = _dt(r.get("new_eta"), tz)
+        due = _dt(r.get("due"), tz)
+        line = tr.gettext("{vip}{ref} {customer}: promised {due}, now {eta} ({late} late)",
+                          vip="★ " if r.get("vip") else "", ref=str(r.get("ref")), customer=str(r.get("customer") or ""),
+                          due=tr.datetime(due) if due else "?", eta=tr.datetime(eta) if eta else "?",
+                          late=tr.duration(timedelta(minutes=int(r.get("late_by_minutes") or 0))))
+        reason = render_cause_short(_cause(r.get("cause")), tr)
+        lines.append(f"{line} · {reason}" if reason else line)
+    if n > DIGEST_LINES:
+        lines.append(tr.ngettext("… and {n} more order", "… and {n} more orders", n - DIGEST_LINES))
+    doc.section(tr.gettext("Orders that will miss their promised date:"), lines)
+    doc.para(tr.gettext("The customers have been told."))
     return doc.done()
 
 

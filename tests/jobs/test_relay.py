@@ -157,3 +157,50 @@ def test_signatures_match_the_documented_recipes():
     assert dingtalk_sign(1700000000000, "SECxyz") == "0PUR1j8g85Xg3vlFV%2FUrEcxXfF5HpCAGzcjrNfyJoyg%3D"
     # Feishu: HMAC-SHA256(key="ts\nsecret", msg=""), base64
     assert feishu_sign(1700000000, "abc") == "VIS10b0EBvzzSdFnuk4tznEmK5wHaruvf/WnViv2yR4="
+
+
+async def test_slips_due_together_for_one_salesperson_go_out_as_one_message(shop, fakes: FakeServices):
+    """Three orders of sam's slip at once (a rush insertion, a breakdown): one message listing
+    them, retried and marked as one; each row keeps its own key. The customer still gets hers."""
+    fakes.inject("telegram", ("500",))
+    relay = make_relay(shop, config_for(fakes))
+    now = shop.clock.now
+    async with shop.svc.uow(write=True) as uow:
+        sam = await uow.users.by_username("sam")
+        alice = await uow.users.by_username("alice")
+        keys = []
+        for i, ref in enumerate(["SO-100", "SO-101", "SO-102"]):
+            payload = {"ref": ref, "due": now.isoformat(), "new_eta": (now + timedelta(hours=3 + i)).isoformat(),
+                       "late_by_minutes": 180 + 60 * i, "version": 2, "vip": ref == "SO-101"}
+            keys.append(f"delay-sales:{ref}:2:{sam.id}")
+            await uow.outbox.add(Notification(keys[-1], "chat", f"user:{sam.id}", "delay_sales", payload, now))
+        await uow.outbox.add(Notification(f"delay:SO-100:2:{alice.id}", "chat", f"user:{alice.id}", "delay",
+                                          {"ref": "SO-100", "due": now.isoformat(),
+                                           "new_eta": (now + timedelta(hours=3)).isoformat(),
+                                           "late_by_minutes": 180, "version": 2}, now))
+        await uow.commit()
+    await relay.drain()
+    rows = [await state(shop, k) for k in keys]
+    retried = [r for r in rows if r.status == "pending"]
+    # the injected 500 hit the digest (its rows come first): all three wait for the same retry
+    assert len(retried) == 3 and len({r.next_attempt for r in retried}) == 1 and {r.attempts for r in rows} == {1}
+    assert fakes.of("telegram", str(CHAT["sam"])) == []
+    shop.clock.advance(hours=1)
+    await relay.drain()
+    await relay.close()
+    assert {(await state(shop, k)).status for k in keys} == {"sent"}
+    [digest] = fakes.of("telegram", str(CHAT["sam"]))
+    text = digest.body["text"]
+    assert "3 of your orders slip" in text
+    assert text.index("SO-101") < text.index("SO-102") < text.index("SO-100")  # VIP first, then the latest
+    assert "ACME" in text and "Bolt" in text  # each order's customer, from its delivery context
+    assert len(fakes.of("telegram", str(CHAT["alice"]))) == 1
+
+
+async def test_a_single_slip_keeps_its_own_message(shop, fakes: FakeServices):
+    relay = make_relay(shop, config_for(fakes))
+    [key] = await queue(shop, "sam", kind="delay_sales")
+    await relay.drain()
+    await relay.close()
+    [msg] = fakes.of("telegram", str(CHAT["sam"]))
+    assert "Order SO-100 of ACME slips" in msg.body["text"] and (await state(shop, key)).status == "sent"

@@ -15,6 +15,10 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "delay": {"ref": "SO-1042", "due": _DUE, "old_eta": None, "new_eta": _ETA, "late_by_minutes": 960, "version": 7},
     "delay_sales": {"ref": "SO-1042", "due": _DUE, "old_eta": None, "new_eta": _ETA, "late_by_minutes": 960,
                     "version": 7, "customer": "ACME Tools"},
+    "delay_sales_digest": {"orders": [
+        {"ref": "SO-1042", "due": _DUE, "new_eta": _ETA, "late_by_minutes": 960, "customer": "ACME Tools"},
+        {"ref": "SO-1043", "due": _DUE, "new_eta": _ETA, "late_by_minutes": 960, "customer": "Bolt", "vip": True,
+         "cause": {"kind": "machine_down", "machine": "CNC-2", "until": _ETA}}]},
     "on_track": {"ref": "SO-1042", "due": _DUE, "new_eta": _DUE, "version": 8, "customer": "ACME Tools"},
     "survey": {"ref": "SO-1042", "customer": "ACME Tools", "product": "BR-1", "quantity": 120, "delivered": _DUE},
     "survey_reminder": {"ref": "SO-1042", "customer": "ACME Tools", "product": "BR-1", "quantity": 120,
@@ -33,9 +37,9 @@ def test_each_kind_has_its_own_text(kind: str, lang: str) -> None:
     msg = render_notification(kind, PAYLOADS[kind], translator(lang))
     assert msg.title and msg.text.startswith(msg.title)
     assert (msg.title == test_title) == (kind == "test")
-    if "ref" in PAYLOADS[kind]:
+    if "ref" in PAYLOADS[kind] or kind == "delay_sales_digest":
         assert "SO-1042" in msg.text
-    if kind in ("delay_sales", "low_score", "complaint", "handover"):  # to staff: whose order it is
+    if kind in ("delay_sales", "delay_sales_digest", "low_score", "complaint", "handover"):  # to staff: whose order
         assert "ACME Tools" in msg.text
 
 
