@@ -603,7 +603,7 @@ async def _context(uow: UnitOfWork, n: Notification) -> dict[str, Any]:
     ctx["customer"] = rec.order.customer
     ctx["product"] = rec.order.product
     ctx["quantity"] = rec.order.quantity
-    if n.kind == "delay" and not n.payload.get("cause"):
+    if n.kind in ("delay", "delay_sales") and not n.payload.get("cause"):
         plan = await uow.plans.current_for(ref)
         stored = plan.metrics.get("causes", {}).get(ref) if plan is not None else None
         if stored:

@@ -204,3 +204,21 @@ async def test_a_single_slip_keeps_its_own_message(shop, fakes: FakeServices):
     await relay.close()
     [msg] = fakes.of("telegram", str(CHAT["sam"]))
     assert "Order SO-100 of ACME slips" in msg.body["text"] and (await state(shop, key)).status == "sent"
+
+
+async def test_a_salesperson_hears_why_each_order_slips(shop, fakes: FakeServices):
+    """Warnings queued at publication carry no cause; the relay finds it in the plan, for the
+    salesperson's list as for the customer's warning."""
+    from scheduler_core.services.shopfloor import machine_down
+    from tests.builders import at
+
+    await machine_down(shop.svc, shop.operator, "M1", "spindle", until=at(48))
+    async with shop.svc.uow() as uow:
+        rows = [n for n in await uow.outbox.pending(100) if n.kind == "delay_sales"]
+    assert len(rows) >= 2 and not any(n.payload.get("cause") for n in rows)
+    relay = make_relay(shop, config_for(fakes))
+    await relay.drain()
+    await relay.close()
+    [digest] = fakes.of("telegram", str(CHAT["sam"]))
+    lines = [line for line in digest.body["text"].splitlines() if line.startswith("• SO-")]
+    assert len(lines) == len(rows) and all("M1 down" in line for line in lines), digest.body["text"]
