@@ -160,7 +160,7 @@ def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
     else:
         lines.append("⚠️ " + fill(tr.gettext("Late by {late}."), late=tr.duration(v.late_by, parts=2)))
         if v.cause is not None:
-            lines.append(fill(tr.gettext("Why: {reason}"), reason=render_cause(v.cause, tr)))
+            lines.append(fill(tr.gettext("Why: {reason}"), reason=render_cause(v.cause, tr, tz)))
     return "\n".join(lines)
 
 
@@ -399,7 +399,7 @@ def late_orders(tr: Tr, tz: tzinfo, etas: Iterable[object], title: str) -> str:
                    + f" · {esc(_short(tr, e.eta, tz))}")  # type: ignore[attr-defined]
         cause = getattr(e, "cause", None)
         if cause is not None:
-            out.append("  " + esc(render_cause(cause, tr)))
+            out.append("  " + esc(render_cause(cause, tr, tz)))
     if len(rows) > 15:
         out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(rows) - 15)))
     return "\n".join(out)

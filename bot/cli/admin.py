@@ -298,7 +298,7 @@ def render_status(view: OrderStatusView, tr: Tr, tz: tzinfo) -> str:
         lines.append(tr.gettext("Now: step {step} {name} on {machine}", step=cur.step + 1, name=cur.name,
                                 machine=cur.machine or "-"))
     if view.cause is not None:
-        lines.append(tr.gettext("Why late: {cause}", cause=render_cause(view.cause, tr)))
+        lines.append(tr.gettext("Why late: {cause}", cause=render_cause(view.cause, tr, tz)))
     lines.append(tr.gettext("Steps:"))
     rows = []
     for s in view.steps:

@@ -165,7 +165,7 @@ def _delay(kind: str, p: dict[str, Any], ctx: dict[str, Any], tr: Tr, tz: tzinfo
     due = _dt(p.get("due"), tz)
     eta = _dt(p.get("new_eta"), tz)
     late = timedelta(minutes=int(p.get("late_by_minutes") or 0))
-    reason = render_cause(_cause(p.get("cause") or ctx.get("cause")), tr)
+    reason = render_cause(_cause(p.get("cause") or ctx.get("cause")), tr, tz)
     due_s = tr.datetime(due) if due else "?"
     eta_s = tr.datetime(eta) if eta else "?"
     if kind == "delay_sales":

@@ -111,8 +111,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: frozense
 
 
 # --- causes ----------------------------------------------------------------------------
-def render_cause(cause: LateCause | None, tr: Tr) -> str:
-    """Why an order is late, as a sentence for the customer or the sales desk.
+def render_cause(cause: LateCause | None, tr: Tr, tz: tzinfo) -> str:
+    """Why an order is late, as a sentence for the customer or the sales desk; a time in it
+    (a repair, a material release) in the reader's timezone ``tz``.
 
     ``Waiting for CNC-2 behind 4 orders (SO-1012, SO-1017, SO-1020, …)``,
     ``Machine WLD-1 is down until Wed 14:00``, ``Rush order SO-1099 was inserted ahead of it``,
@@ -140,7 +141,7 @@ def render_cause(cause: LateCause | None, tr: Tr) -> str:
             return tr.gettext(
                 "Machine {machine} is down until {until}",
                 machine=machine or "?",
-                until=tr.weekday_time(cause.until),
+                until=tr.weekday_time(cause.until.astimezone(tz)),
             )
         return tr.gettext("Machine {machine} is down until further notice", machine=machine or "?")
     if kind == "inserted_order":
@@ -154,7 +155,7 @@ def render_cause(cause: LateCause | None, tr: Tr) -> str:
         return tr.gettext("A rush order was inserted ahead of it")
     if kind == "released_late":
         if cause.until is not None:
-            return tr.gettext("Material is only released on {until}", until=tr.weekday_time(cause.until))
+            return tr.gettext("Material is only released on {until}", until=tr.weekday_time(cause.until.astimezone(tz)))
         return tr.gettext("Material is released late")
     if kind == "not_enough_time":
         return tr.gettext("Not enough working time before the promised date even if it ran alone")

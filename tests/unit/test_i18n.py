@@ -264,8 +264,17 @@ def test_numbers_percent_and_lists() -> None:
     ],
 )
 def test_causes_in_plain_words(cause: LateCause, en: str, zh: str) -> None:
-    assert render_cause(cause, translator("en")) == en
-    assert render_cause(cause, translator("zh_Hans")) == zh
+    assert render_cause(cause, translator("en"), TZ) == en
+    assert render_cause(cause, translator("zh_Hans"), TZ) == zh
+
+
+def test_a_time_in_a_cause_is_in_the_readers_timezone() -> None:
+    """A cause read back from a stored plan carries UTC; the reader sees local time."""
+    stored = LateCause("machine_down", "WLD-1", until=WED_2PM.astimezone(ZoneInfo("UTC")))
+    assert render_cause(stored, translator("en"), TZ) == "Machine WLD-1 is down until Wed 14:00"
+    assert render_cause(stored, translator("en"), ZoneInfo("Europe/Berlin")) == "Machine WLD-1 is down until Wed 07:00"
+    released = LateCause("released_late", until=WED_2PM.astimezone(ZoneInfo("UTC")))
+    assert render_cause(released, translator("zh_Hans"), TZ) == "物料要到周三14:00才齐套"
 
 
 def test_short_causes_for_the_table() -> None:
@@ -273,7 +282,7 @@ def test_short_causes_for_the_table() -> None:
     assert render_cause_short(LateCause("bottleneck", "CNC-2", ("SO-1",)), en) == "Queue at CNC-2"
     assert render_cause_short(LateCause("machine_down", "WLD-1"), zh) == "WLD-1 停机"
     assert render_cause_short(LateCause("inserted_order", "CNC-1", ("SO-1099", "SO-2")), en) == "Rush SO-1099, … inserted"
-    assert render_cause(None, en) == render_cause_short(None, zh) == ""
+    assert render_cause(None, en, TZ) == render_cause_short(None, zh) == ""
 
 
 # --- the table and the totals ------------------------------------------------------------------

@@ -394,7 +394,7 @@ async def _causes(svc: Services, actor: Any, view: View, refs: list[str]) -> dic
     out = {}
     for e in plan.etas:
         if e.ref in refs and e.cause is not None:
-            out[e.ref] = render_cause(e.cause, view.tr)
+            out[e.ref] = render_cause(e.cause, view.tr, view.tz)
     return out
 
 
@@ -456,7 +456,7 @@ async def order_page(request: web.Request, view: View, svc: Services, form: dict
     ref = request.match_info["ref"][:40]
     status = await get_order_status(svc, actor, ref)
     history = await order_history(svc, actor, status.ref)
-    cause = render_cause(status.cause, view.tr) if status.cause is not None else None
+    cause = render_cause(status.cause, view.tr, view.tz) if status.cause is not None else None
     return _render(request, "order.html", view, o=status, history=history, cause=cause,
                    status_label=view._(STATUS_LABELS[status.status]),
                    step_label=lambda s: view._(STEP_LABELS[s]) if s in STEP_LABELS else s)
