@@ -101,14 +101,18 @@ class _Doc:
         self.html: list[str] = [f"<h2>{html.escape(title)}</h2>"]
 
     def para(self, line: str) -> None:
+        if self.text[-1].startswith("• "):  # after a list: a blank line (Markdown would continue the list)
+            self.text.append("")
+            self.md.append("")
         self.text.append(line)
         self.md.append(line)
         self.html.append(f"<p>{html.escape(line)}</p>")
 
     def section(self, heading: str, lines: Sequence[str], empty: str | None = None) -> None:
         shown = list(lines) or ([empty] if empty else [])
-        self.text += ["", heading, *(f"• {x}" for x in shown)]
-        self.md += ["", f"**{heading}**", *(f"- {x}" for x in shown)]
+        gap = [""] if self.text[-1] else []  # one blank line before it, never two
+        self.text += [*gap, heading, *(f"• {x}" for x in shown)]
+        self.md += [*gap, f"**{heading}**", *(f"- {x}" for x in shown)]
         self.html.append(f"<h3>{html.escape(heading)}</h3><ul>"
                          + "".join(f"<li>{html.escape(x)}</li>" for x in shown) + "</ul>")
 
