@@ -81,8 +81,11 @@ async def report_progress(
     at_machine: str | None = None,
     work: str | None = None,
 ) -> PlanUpdate:
-    """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan (when the report
-    finishes the step before its planned end, the re-plan delays nobody: see :func:`replan_now`).
+    """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan protected (see
+    :func:`replan_now`): a report tells where work stands, so no other order finishes later than
+    the published plan had it, or than keeping every machine's sequence gives when that is later
+    (a report behind the plan delays what queues behind that step, and no more). A report does
+    not re-open who goes first.
 
     ``step`` is 1-based as people count; default: the step in progress or the next one, or,
     with ``at_machine`` (the machine the reporter works at), the first unfinished step that
@@ -96,9 +99,7 @@ async def report_progress(
                                 finished=finished, at_machine=at_machine, work=work)
     ref, k = rec.ref, rec.step
     placed = before.schedule.place(ref, k) if before is not None else None
-    # a step finished before the plan had it end frees its machine: nobody need finish later for it
-    early_finish = rec.finished and placed is not None and placed.end > svc.now()
-    update = replace(await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}", gives_more=early_finish), recorded=rec)
+    update = replace(await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}", gives_more=True), recorded=rec)
     if placed is not None and placed.start - svc.now() > EARLY_START:
         update = replace(update, early=EarlyStart(ref, k, placed.start, placed.machine))
     return update

@@ -194,9 +194,9 @@ async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):
     assert await counts(shop.svc.uow) == before
 
 
-async def test_a_step_finished_early_replans_without_delaying_anyone(shop, monkeypatch):
-    # finishing a step before its planned end frees its machine: the re-plan is a protected one
-    # (nobody later than published), as after a machine comes back; a partial report is not
+async def test_a_report_replans_without_delaying_anyone_else(shop, monkeypatch):
+    # a report, partial or finishing a step early, re-plans protected (nobody later than
+    # published, or than every machine keeping its sequence), as after a machine comes back
     asked: list[bool] = []
     run = shop.svc.replans.run
 
@@ -207,7 +207,7 @@ async def test_a_step_finished_early_replans_without_delaying_anyone(shop, monke
     monkeypatch.setattr(shop.svc.replans, "run", spy)
     await report_progress(shop.svc, shop.operator, "SO-101", 10, step=1)
     await report_progress(shop.svc, shop.operator, "SO-101", 50, step=1)  # the rest: finished, before its end
-    assert asked == [False, True]
+    assert asked == [True, True]
 
 
 async def test_a_report_from_a_machine_goes_to_the_step_that_machine_does(shop):
