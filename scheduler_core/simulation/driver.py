@@ -66,6 +66,11 @@ class DriverSettings:
     rush_days: tuple[float, float] = (1.0, 3.0)
 
 
+_PROTECTED_EVENTS = frozenset({"progress", "finished", "repaired", "rush_declined"})
+"""Floor events that take nothing from the shop: the re-plan after them is protected
+(:func:`replan_now`'s ``gives_more``)."""
+
+
 @dataclass
 class ShopFloorDriver:
     """Drive ``services`` like a shop floor and its customers would (see the module docstring)."""
@@ -83,7 +88,9 @@ class ShopFloorDriver:
         lines += await self._machines(now)
         lines += await self._orders(now)
         if lines:
-            await replan_now(self.services, SYSTEM, "shop floor")
+            # reports and repairs only: protected, as the chat's reports are (nobody later than published)
+            await replan_now(self.services, SYSTEM, "shop floor",
+                             gives_more=all(e.kind in _PROTECTED_EVENTS for e in lines))
         return lines
 
     async def _progress(self, now: datetime) -> list[FloorEvent]:

@@ -200,9 +200,24 @@ async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None
     await replan_now(svc, SYSTEM, "start")
     driver = ShopFloorDriver(svc, random.Random(4))
     said: list[FloorEvent] = []
+    protected: list[tuple[set[str], bool]] = []  # per step: the kinds of its events, a protected re-plan?
+    run = svc.replans.run
+
+    async def spy(job, *, gives_more=False):  # type: ignore[no-untyped-def]
+        protected[-1] = (protected[-1][0], gives_more)
+        return await run(job, gives_more=gives_more)
+
+    svc.replans.run = spy  # type: ignore[method-assign]
     for hour in range(1, 49, 2):
         clock.now = START + timedelta(hours=hour)
-        said += await driver.step(clock.now)
+        protected.append((set(), False))
+        events = await driver.step(clock.now)
+        protected[-1] = ({e.kind for e in events}, protected[-1][1])
+        said += events
+    # reports and repairs alone re-plan protected (as the chat's reports); a new order or a stop does not
+    assert all(flag == (kinds <= {"progress", "finished", "repaired", "rush_declined"})
+               for kinds, flag in protected if kinds)
+    assert any(flag for _, flag in protected) and any(kinds and not flag for kinds, flag in protected)
     async with uow() as u:
         progress = await u.shopfloor.progress()
         plan = await u.plans.current()
