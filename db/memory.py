@@ -547,6 +547,10 @@ class MemoryOutbox(_MemoryRepo):
     async def get(self, dedup_key: str) -> OutboxItem | None:
         return (await self._r()).outbox.get(dedup_key)
 
+    async def existing(self, dedup_keys: Sequence[str]) -> set[str]:
+        outbox = (await self._r()).outbox
+        return {k for k in dedup_keys if k in outbox}
+
     async def mark_sent(self, dedup_key: str, at: datetime) -> None:
         d = await self._w()
         x = d.outbox.get(dedup_key)

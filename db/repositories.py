@@ -716,6 +716,14 @@ class SqlOutboxRepository(_Repo):
         row = await self._one(select(OutboxRow).where(OutboxRow.dedup_key == dedup_key))
         return _outbox_item(row) if row is not None else None
 
+    async def existing(self, dedup_keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        keys = list(dict.fromkeys(dedup_keys))
+        for i in range(0, len(keys), 500):  # bounded IN lists
+            rows = await self._s.execute(select(OutboxRow.dedup_key).where(OutboxRow.dedup_key.in_(keys[i:i + 500])))
+            found.update(rows.scalars())
+        return found
+
     async def mark_sent(self, dedup_key: str, at: datetime) -> None:
         await self._rowcount(update(OutboxRow).where(OutboxRow.dedup_key == dedup_key).values(
             status="sent", attempts=OutboxRow.attempts + 1, next_attempt=None, last_error=None))

@@ -289,13 +289,11 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
 
 
 async def _publication_warned(uow: UnitOfWork, ref: str, users: Sequence[User], since: int, version: int) -> bool:
-    """Whether a plan published after version ``since`` queued a delay warning for ``ref``."""
-    for k in range(version, since, -1):
-        for user in users:
-            prefix = "delay-sales" if user.role is not Role.CUSTOMER else "delay"
-            if await uow.outbox.get(f"{prefix}:{ref}:{k}:{user.id}") is not None:
-                return True
-    return False
+    """Whether a plan published after version ``since`` queued a delay warning for ``ref`` (one
+    query for every version and user)."""
+    keys = [f"{'delay-sales' if user.role is not Role.CUSTOMER else 'delay'}:{ref}:{k}:{user.id}"
+            for k in range(version, since, -1) for user in users]
+    return bool(keys) and bool(await uow.outbox.existing(keys))
 
 
 # --- surveys -----------------------------------------------------------------------------

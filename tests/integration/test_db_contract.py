@@ -526,6 +526,10 @@ async def test_outbox_ignores_duplicate_dedup_keys(uow_factory: UnitOfWorkFactor
         assert [n.dedup_key for n in pending] == ["summary:boss:2026-11-23", "delay:SO-1001:3"]  # urgent first
         assert pending[1] == note("delay:SO-1001:3")
         assert len(await uow.outbox.pending(limit=1)) == 1
+        many = [f"delay:SO-{k}:3" for k in range(1200)]  # more keys than one IN list holds
+        assert await uow.outbox.existing([*many, "delay:SO-1001:3", "summary:boss:2026-11-23", "delay:SO-1001:3"]) == {
+            "delay:SO-1001:3", "summary:boss:2026-11-23"}
+        assert await uow.outbox.existing([]) == set()
 
 
 async def test_naive_datetimes_are_refused(uow_factory: UnitOfWorkFactory) -> None:
