@@ -177,4 +177,8 @@ def test_web_chat_where_is_my_order_in_both_languages(browser: Any, server: Serv
     assert re.search(r"SO-\d+", answer), answer
     assert not re.search(r"[\u4e00-\u9fff]{3}", answer.split("\n")[0]), answer
     page.screenshot(path=str(shots / "chat-en.png"), full_page=False)
+    # opened again (no #end in the address), the conversation shows its newest message
+    page.goto(f"{server.url}/chat")
+    assert page.evaluate("() => { const c = document.getElementById('chat');"
+                         " return c.scrollHeight > c.clientHeight + 50 && c.scrollTop + c.clientHeight >= c.scrollHeight - 2; }")
     page.close()
