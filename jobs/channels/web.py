@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,17 +22,28 @@ from scheduler_core.services.ports import ChatLine, UnitOfWorkFactory
 
 from . import Permanent
 
-__all__ = ["KEEP", "WebChatChannel", "rendered_entries"]
+__all__ = ["KEEP", "WebChatChannel", "append_lines", "rendered_entries", "text_html"]
 
 KEEP = 40
 """Lines of a user's web chat kept (the page shows them all)."""
 
 
+def text_html(text: str) -> str:
+    """Plain text as a chat bubble's HTML: escaped, line breaks kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+async def append_lines(uow: UnitOfWorkFactory, lines: Sequence[ChatLine]) -> None:
+    """Store ``lines`` in their users' web chats (each keeps its newest :data:`KEEP`)."""
+    async with uow(write=True) as tx:
+        await tx.webchat.add(lines, KEEP)
+        await tx.commit()
+
+
 def rendered_entries(message: Rendered) -> list[dict[str, Any]]:
     """A notification as web chat lines: its text (escaped) with its buttons, then its pictures."""
     rows = [[{"label": b.label, "data": b.data, "url": None} for b in message.buttons]] if message.buttons else []
-    lines: list[dict[str, Any]] = [{"me": False, "html": html.escape(message.text).replace("\n", "<br>"),
-                                    "buttons": rows, "photo": None}]
+    lines: list[dict[str, Any]] = [{"me": False, "html": text_html(message.text), "buttons": rows, "photo": None}]
     for pic in message.pictures:
         lines.append({"me": False, "html": html.escape(pic.caption), "buttons": [],
                       "photo": base64.b64encode(pic.png).decode()})
@@ -58,9 +69,7 @@ class WebChatChannel:
         except ValueError as exc:
             raise Permanent(f"not a user id: {address!r}") from exc
         now = self._clock()
-        async with self._uow(write=True) as uow:
-            await uow.webchat.add([ChatLine(user_id, now, e) for e in rendered_entries(message)], KEEP)
-            await uow.commit()
+        await append_lines(self._uow, [ChatLine(user_id, now, e) for e in rendered_entries(message)])
 
     async def close(self) -> None:
         return None

@@ -29,8 +29,8 @@ from .text import render_cause, render_cause_short
 
 __all__ = ["KINDS", "Button", "Picture", "Rendered", "kpi_trend_png", "render_notification"]
 
-KINDS = ("delay", "delay_sales", "delay_sales_digest", "on_track", "survey", "survey_reminder", "low_score", "complaint", "handover",
-         "summary", "test")
+KINDS = ("delay", "delay_sales", "delay_sales_digest", "on_track", "survey", "survey_reminder", "low_score",
+         "complaint", "handover", "summary", "test")
 """Every kind of outbox row there is a text for."""
 
 
@@ -130,8 +130,9 @@ def render_notification(kind: str, payload: Mapping[str, Any], tr: Tr, *, tz: tz
     """Render an outbox row.
 
     Args:
-        kind: ``delay``, ``delay_sales``, ``delay_sales_digest``, ``on_track``, ``survey``, ``survey_reminder``,
-            ``low_score``, ``complaint``, ``handover``, ``summary`` or ``test`` (:data:`KINDS`).
+        kind: ``delay``, ``delay_sales``, ``delay_sales_digest``, ``on_track``, ``survey``,
+            ``survey_reminder``, ``low_score``, ``complaint``, ``handover``, ``summary`` or ``test``
+            (:data:`KINDS`).
         payload: the row's payload (see :mod:`scheduler_core.services.notifications`).
         tr: the recipient's language.
         tz: the recipient's timezone (times are shown in it).

@@ -155,7 +155,8 @@ def render_cause(cause: LateCause | None, tr: Tr, tz: tzinfo) -> str:
         return tr.gettext("A rush order was inserted ahead of it")
     if kind == "released_late":
         if cause.until is not None:
-            return tr.gettext("Material is only released on {until}", until=tr.weekday_time(cause.until.astimezone(tz)))
+            return tr.gettext("Material is only released on {until}",
+                              until=tr.weekday_time(cause.until.astimezone(tz)))
         return tr.gettext("Material is released late")
     if kind == "not_enough_time":
         return tr.gettext("Not enough working time before the promised date even if it ran alone")

@@ -79,6 +79,11 @@ class Services:
     def now(self) -> datetime:
         return self.clock()
 
+    def announced(self, told_eta: datetime | None, eta: datetime | None) -> bool:
+        """Whether a delay warning that announced ``told_eta`` still covers ``eta``: the order
+        has not slipped past it by more than ``slip_threshold`` (then it is no news)."""
+        return told_eta is not None and eta is not None and eta <= told_eta + self.slip_threshold
+
 
 def hash_token(token: str) -> str:
     """Tokens and link codes are stored only as this hash."""
@@ -178,9 +183,8 @@ async def queue_delay_warnings(uow: UnitOfWork, svc: Services, impact: ImpactRep
              if imp.newly_late or (imp.late_by > timedelta(0) and imp.change > svc.slip_threshold)]
     told = await uow.audit.latest([WATCH_SUBJECT.format(ref=imp.ref) for imp in slips]) if slips else {}
     for imp in slips:
-        told_eta = told_late_eta(told.get(WATCH_SUBJECT.format(ref=imp.ref)))
-        if told_eta is not None and imp.new_eta is not None and imp.new_eta <= told_eta + svc.slip_threshold:
-            continue  # announced already
+        if svc.announced(told_late_eta(told.get(WATCH_SUBJECT.format(ref=imp.ref))), imp.new_eta):
+            continue
         rec = records.get(imp.ref)
         payload = {
             "ref": imp.ref,

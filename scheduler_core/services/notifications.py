@@ -241,7 +241,7 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
             sends: list[tuple[Notification, User]] = []
             if late:
                 told_eta = told_late_eta(told.get(subject))
-                if told_eta is not None and eta <= told_eta + svc.slip_threshold:
+                if svc.announced(told_eta, eta):
                     continue  # this slip was announced; no news
                 since = int(state["version"]) if state.get("version") else max(0, plan.number - settings.watch_lookback)
                 if await _publication_warned(uow, rec.ref, [*customers, *([sales] if sales else [])], since,

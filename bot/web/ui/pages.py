@@ -25,7 +25,7 @@ from handlers import render
 from handlers.context import ChatDeps
 from handlers.router import ChatRouter
 from handlers.types import Incoming, Reply
-from jobs.channels.web import KEEP
+from jobs.channels.web import KEEP, append_lines, text_html
 from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.timegrid import TimeGrid
@@ -693,14 +693,11 @@ class WebChat:
         assert actor is not None
         await link_web_chat(self.svc, actor, who.lang)
         now = self.svc.now()
-        lines = [ChatLine(actor.user_id, now, {"me": True, "html": html.escape(text).replace("\n", "<br>"),
-                                               "buttons": []})] if text else []
+        lines = [ChatLine(actor.user_id, now, {"me": True, "html": text_html(text), "buttons": []})] if text else []
         msg = Incoming("web", actor.user_id, actor.user_id, True, text=text, button=button,
                        language_code="zh" if who.lang == "zh_Hans" else "en")
         lines += [ChatLine(actor.user_id, now, _reply_view(reply)) for reply in await self.router.handle(msg)]
-        async with self.svc.uow(write=True) as uow:
-            await uow.webchat.add(lines, KEEP)
-            await uow.commit()
+        await append_lines(self.svc.uow, lines)
         return await web_chat_lang(self.svc, actor) or who.lang
 
     async def messages(self, user_id: int) -> list[dict[str, Any]]:
