@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -36,6 +35,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from ..startup import freeze_startup_objects
 
 __all__ = ["ChatLanes", "WorkerConfig", "WorkerPool", "chat_of"]
 
@@ -303,8 +304,7 @@ async def _serve(config: WorkerConfig, sock: socket.socket, index: int) -> None:
             writer.write(json.dumps({"done": update_id}).encode() + b"\n")
 
         lanes = ChatLanes(process, concurrency=config.concurrency)
-        gc.collect()
-        gc.freeze()  # as the server does (bot.web.app): full collections scan only new objects
+        freeze_startup_objects()  # as the server does (bot.web.app)
         writer.write(json.dumps({"ready": os.getpid()}).encode() + b"\n")
         log.info("chat worker %d ready (pid %d)", index, os.getpid())
         try:
