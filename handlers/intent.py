@@ -164,6 +164,7 @@ _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业�
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
+             r"(?:someone|somebody|anyone|a person|a human) on the (?:phone|line)|give (?:me|us) a (?:call|ring)|phone (?:me|us)(?![a-z])|"
              r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
 _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
@@ -238,7 +239,7 @@ _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急�
 
 # the shop floor and the managers
 _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture")
-_KPI = _rx(r"准时率|准交率|交付率|达成率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
+_KPI = _rx(r"准时率|准交率|交付率|达成率|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
@@ -262,11 +263,16 @@ _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|�
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
-                 r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)",
+                 r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)|"
+                 # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
+                 r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
+                 r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
                  r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
-                 r"anything (?:running )?(?:late|overdue|behind)|"
+                 r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"
+                 r"any (?:of )?(?:my |our |the |your )?orders? (?:\w+ )?(?:late|overdue|behind|delayed|slipping)|"
+                 r"(?:which|what|any) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) .{0,20}(?:miss|make) (?:their|its|the) (?:due )?dates?|"
                  r"how many (?:orders )?(?:are |will be )?(?:late|overdue|behind)|any (?:late|overdue) orders")
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
@@ -557,17 +563,70 @@ class _ShortNames:
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
+# What Chinese shop floors call a kind of machine, and the English words its code name may
+# abbreviate: "冲床1号" / "1号冲床" is PRESS-1, "2号焊机" is WLD-2 or WELD-2 (only machine nouns:
+# "焊接2件" is a quantity, not a machine).
+_MACHINE_KINDS_ZH: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("冲床|冲压机|压力机|冲压线", ("press", "punch", "stamp")),
+    ("电焊机|焊接机|焊机|焊接工位|焊接线|焊台", ("weld",)),
+    ("数控车床|车床", ("lathe", "turn")),
+    ("加工中心|数控机床|数控", ("cnc", "vmc", "hmc")),
+    ("铣床", ("mill",)),
+    ("磨床", ("grind",)),
+    ("钻床", ("drill",)),
+    ("折弯机", ("bend", "brake")),
+    ("喷涂线|喷漆房|喷涂机|喷涂工位", ("paint", "spray", "coat")),
+    ("装配线|装配台|装配工位", ("assembly", "assy")),
+    ("激光切割机|激光机", ("laser",)),
+    ("切割机|下料机|锯床", ("cut", "saw")),
+    ("注塑机", ("injection", "mold", "mould", "imm")),
+    ("包装机|包装线|包装台", ("pack",)),
+    ("热处理炉|淬火炉|炉子", ("heat", "furnace", "oven")),
+    ("检验台|检测台|质检台", ("qc", "inspect", "qa")),
+)
+_CN_TENS = "零一二三四五六七八九"
+
+
+def _cn_numeral(n: int) -> str:
+    """1..99 as a Chinese numeral: 1 一, 10 十, 12 十二, 20 二十, 35 三十五."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_TENS[tens] + "十")
+    return head + (_CN_TENS[ones] if ones else "") if n else "零"
+
+
+def _abbreviates(prefix: str, word: str) -> bool:
+    """``prefix`` is ``word`` shortened: its start ("lath") or its letters in order from the
+    first one ("wld" for weld, "pnt" for paint, "ht" for heat)."""
+    if word.startswith(prefix) or prefix.startswith(word):
+        return True
+    if prefix[0] != word[0]:
+        return False
+    rest = iter(word[1:])
+    return all(ch in rest for ch in prefix[1:])
+
+
 @lru_cache(maxsize=64)
 def _machine_words(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """For a machine named letters + number (WELD-2, CNC 1, LATHE3): the words people use
     instead, "welding machine 2", "lathe no. 3", "cnc #1": a word beginning with the letters
     (at least 3), "machine", "no.", "number" or "#", then the number ("welding 2 pcs" is not
-    a machine)."""
+    a machine); and in Chinese the kind of machine with its number, "冲床1号", "1号冲床",
+    "焊机二号", "2#焊机", when the code's letters abbreviate that kind (PRESS, WLD, PNT)."""
     out = []
     for name in names:
-        m = re.fullmatch(r"([a-z]{3,})[\s\-_]*(\d+)", unicodedata.normalize("NFKC", name).lower())
-        if m:
-            out.append((name, re.compile(rf"(?<![a-z]){m[1]}[a-z]*\s*(?:machine|no\.?|number|#)\s*0*{m[2]}(?!\d)")))
+        m = re.fullmatch(r"([a-z]{2,})[\s\-_]*(\d+)", unicodedata.normalize("NFKC", name).lower())
+        if not m:
+            continue
+        letters, number = m[1], int(m[2])
+        if len(letters) >= 3:
+            out.append((name, re.compile(rf"(?<![a-z]){letters}[a-z]*\s*(?:machine|no\.?|number|#)\s*0*{number}(?!\d)")))
+        kinds = "|".join(zh for zh, words in _MACHINE_KINDS_ZH if any(_abbreviates(letters, w) for w in words))
+        if kinds and 0 < number < 100:
+            num = rf"(?:0*{number}(?!\d)|(?<![一二三四五六七八九十]){_cn_numeral(number)}(?![一二三四五六七八九十百千万]))"
+            mark = r"(?:号|#|号机|号线)"
+            out.append((name, re.compile(
+                rf"(?:{kinds})\s*(?:#|no\.?)?\s*{num}\s*(?:{mark}|(?![件个套只台批张条片块吨米]))|{num}\s*{mark}\s*(?:{kinds})"
+            )))
     return tuple(out)
 
 

@@ -492,3 +492,27 @@ def test_an_order_left_unsaid_in_a_chinese_request_is_the_chats_last_one() -> No
         assert parse(text, today=today).back, text
     for text in ("can you speed things up?", "取消", "SO-1042 能提前吗", "ACME的订单能提前吗", "我的订单到哪了"):
         assert not parse(text, today=today, customers=["ACME"]).back, text
+
+
+DEMO_MACHINES = ("CUT-1", "CNC-2", "WLD-2", "PNT-1", "ASM-1", "HT-1", "PRESS-1", "LATHE-3", "WLD-12")
+
+
+@pytest.mark.parametrize(("text", "intent", "machine"), [
+    ("冲床1号恢复了", "machine_up", "PRESS-1"),
+    ("1号冲床坏了", "machine_down", "PRESS-1"),
+    ("二号焊机报警了", "machine_down", "WLD-2"),  # WLD abbreviates weld
+    ("2#焊机修好了", "machine_up", "WLD-2"),
+    ("焊机12号停机", "machine_down", "WLD-12"),  # not WLD-2
+    ("喷涂线1号故障", "machine_down", "PNT-1"),
+    ("1号热处理炉恢复", "machine_up", "HT-1"),  # two letters: the Chinese kind is unmistakable
+    ("车床3坏了", "machine_down", "LATHE-3"),
+    ("数控2号接下来做什么", "machine_queue", "CNC-2"),
+])
+def test_a_machine_named_by_its_kind_in_chinese(text: str, intent: str, machine: str) -> None:
+    got = parse(text, today=date(2026, 11, 20), machines=DEMO_MACHINES)
+    assert (got.intent, got.machine) == (intent, machine)
+
+
+@pytest.mark.parametrize("text", ["焊接2件做完了", "冲床3号坏了", "焊机20件"])
+def test_a_machine_kind_with_a_quantity_or_another_number_names_no_machine(text: str) -> None:
+    assert parse(text, today=date(2026, 11, 20), machines=DEMO_MACHINES).machine is None
