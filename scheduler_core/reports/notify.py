@@ -88,7 +88,7 @@ def _cause(d: Any) -> LateCause | None:
         return None
     until = datetime.fromisoformat(d["until"]) if d.get("until") else None
     return LateCause(d["kind"], d.get("machine"), tuple(d.get("orders") or ()), until,
-                     timedelta(minutes=int(d.get("wait_minutes") or 0)))
+                     timedelta(minutes=int(d.get("wait_minutes") or 0)), int(d.get("others") or 0))
 
 
 class _Doc:

@@ -124,15 +124,19 @@ def render_cause(cause: LateCause | None, tr: Tr, tz: tzinfo) -> str:
         return ""
     kind, machine, orders = cause.kind, cause.machine, tuple(cause.orders)
     named = tr.listing(orders, limit=_SHOWN_ORDERS)
+    n = cause.order_count
     if kind == "bottleneck":
         if machine and orders:
             return tr.ngettext(
                 "Waiting for {machine} behind {n} order ({orders})",
                 "Waiting for {machine} behind {n} orders ({orders})",
-                len(orders),
+                n,
                 machine=machine,
                 orders=named,
             )
+        if machine and n:  # counted, not named (a customer's view)
+            return tr.ngettext("Waiting for {machine} behind {n} other order",
+                               "Waiting for {machine} behind {n} other orders", n, machine=machine)
         if machine:
             return tr.gettext("Waiting for {machine}, which is fully booked", machine=machine)
         return tr.gettext("Waiting behind other orders")
@@ -149,9 +153,11 @@ def render_cause(cause: LateCause | None, tr: Tr, tz: tzinfo) -> str:
             return tr.ngettext(
                 "Rush order {orders} was inserted ahead of it",
                 "Rush orders {orders} were inserted ahead of it",
-                len(orders),
+                n,
                 orders=named,
             )
+        if n > 1:
+            return tr.gettext("{n} rush orders were inserted ahead of it", n=n)
         return tr.gettext("A rush order was inserted ahead of it")
     if kind == "released_late":
         if cause.until is not None:

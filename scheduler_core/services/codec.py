@@ -25,6 +25,7 @@ __all__ = [
     "cause_to_dict",
     "change_from_dict",
     "change_to_dict",
+    "customer_cause",
     "impact_to_dict",
     "order_from_dict",
     "order_to_dict",
@@ -136,9 +137,14 @@ def impact_to_dict(r: ImpactReport) -> dict[str, Any]:
 
 def cause_to_dict(c: LateCause) -> dict[str, Any]:
     return {"kind": c.kind, "machine": c.machine, "orders": list(c.orders), "until": _dt(c.until),
-            "wait_minutes": round(c.wait.total_seconds() / 60)}
+            "wait_minutes": round(c.wait.total_seconds() / 60), "others": c.others}
+
+
+def customer_cause(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored cause as a customer's message may carry it (:meth:`LateCause.for_customer`)."""
+    return cause_to_dict(cause_from_dict(d).for_customer()) if d else None
 
 
 def cause_from_dict(d: dict[str, Any]) -> LateCause:
     return LateCause(d["kind"], d.get("machine"), tuple(d.get("orders", ())), _pdt(d.get("until")),
-                     timedelta(minutes=int(d.get("wait_minutes", 0))))
+                     timedelta(minutes=int(d.get("wait_minutes", 0))), int(d.get("others") or 0))

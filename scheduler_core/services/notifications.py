@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import OrderStatus
 
-from .codec import cause_from_dict, cause_to_dict
+from .codec import cause_from_dict, cause_to_dict, customer_cause
 from .context import WATCH_SUBJECT, Services, told_late_eta
 from .load import busiest_machine, machine_time
 from .ports import (
@@ -253,9 +253,10 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
                         "late_by_minutes": _minutes(max(eta, now) - order.due), "version": plan.number,
                         "cause": causes.get(rec.ref), "vip": order.vip,
                     }
+                    told_customer = {**payload, "cause": customer_cause(causes.get(rec.ref))}
                     for user in customers:
                         sends.append((Notification(f"delay:{rec.ref}:{plan.number}:{user.id}", "chat",
-                                                   f"user:{user.id}", "delay", payload, now), user))
+                                                   f"user:{user.id}", "delay", told_customer, now), user))
                     if sales is not None:
                         sends.append((Notification(f"delay-sales:{rec.ref}:{plan.number}:{sales.id}", "chat",
                                                    f"user:{sales.id}", "delay_sales",
@@ -605,7 +606,7 @@ async def _context(uow: UnitOfWork, n: Notification) -> dict[str, Any]:
         plan = await uow.plans.current_for(ref)
         stored = plan.metrics.get("causes", {}).get(ref) if plan is not None else None
         if stored:
-            ctx["cause"] = cause_to_dict(cause_from_dict(stored))
+            ctx["cause"] = customer_cause(stored) if n.kind == "delay" else cause_to_dict(cause_from_dict(stored))
     sales = await _Recipients(uow).sales(rec)
     if sales is not None:
         ctx["contact"] = sales.display_name or sales.username

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +41,10 @@ async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderS
         routing = await uow.master.routing(record.order.product)
     if routing is None:
         raise NotFound("order_not_found", ref=ref)
-    return _status_view(record, plan, progress, routing.steps)
+    view = _status_view(record, plan, progress, routing.steps)
+    if actor.role is Role.CUSTOMER and view.cause is not None:
+        view = replace(view, cause=view.cause.for_customer())
+    return view
 
 
 def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[tuple[str, int], Progress],
@@ -115,6 +118,8 @@ async def list_orders(svc: Services, actor: Actor, *, include_closed: bool = Fal
         plan = await uow.plans.current()
         until = datetime.combine(due_by, time.max, tzinfo=ZoneInfo(await uow.master.timezone())) if due_by else None
     lines = [_line(r, plan) for r in records]
+    if actor.role is Role.CUSTOMER:
+        lines = [replace(x, cause=x.cause.for_customer()) if x.cause else x for x in lines]
     if until is not None:
         lines = [x for x in lines if x.due <= until]
         lines.sort(key=lambda x: (x.due, x.ref))

@@ -255,6 +255,19 @@ def test_numbers_percent_and_lists() -> None:
             "Rush orders SO-1099 and SO-1100 were inserted ahead of it",
             "插单 SO-1099和SO-1100 排在了它前面",
         ),
+        # as a customer reads them: the orders ahead counted, not named
+        (
+            LateCause("bottleneck", "CNC-2", ("SO-1012", "SO-1017", "SO-1020")).for_customer(),
+            "Waiting for CNC-2 behind 3 other orders",
+            "在 CNC-2 排队，前面还有 3 个其他订单",
+        ),
+        (LateCause("inserted_order", "CNC-1", ("SO-1099",)).for_customer(), "A rush order was inserted ahead of it",
+         "有插单排在了它前面"),
+        (
+            LateCause("inserted_order", "CNC-1", ("SO-1099", "SO-1100")).for_customer(),
+            "2 rush orders were inserted ahead of it",
+            "有 2 个插单排在了它前面",
+        ),
         (LateCause("released_late"), "Material is released late", "物料到得晚"),
         (
             LateCause("not_enough_time"),

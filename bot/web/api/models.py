@@ -151,13 +151,15 @@ class Cause(_Out):
 
     kind: str
     machine: str | None
-    orders: list[str]
+    orders: list[str] = Field(description="the orders ahead, by reference (empty for a customer: counted in order_count)")
+    order_count: int = Field(description="how many orders are ahead, named or not")
     until: datetime | None
     wait_minutes: int
 
     @classmethod
     def of(cls, c: LateCause) -> Cause:
-        return cls(kind=c.kind, machine=c.machine, orders=list(c.orders), until=c.until, wait_minutes=_minutes(c.wait))
+        return cls(kind=c.kind, machine=c.machine, orders=list(c.orders), order_count=c.order_count, until=c.until,
+                   wait_minutes=_minutes(c.wait))
 
 
 class Step(_Out):
