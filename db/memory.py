@@ -228,7 +228,8 @@ class MemoryOrders(_MemoryRepo):
         return out[:limit] if limit is not None else out
 
     async def next_ref(self) -> str:
-        return next_ref((await self._r()).orders)
+        d = await self._r()
+        return next_ref([*d.orders, *(c.subject for c in d.changes.values() if c.kind == "insert")])
 
 
 class MemoryShopFloor(_MemoryRepo):

@@ -286,7 +286,9 @@ class SqlOrderRepository(_Repo):
 
     async def next_ref(self) -> str:
         refs = await self._s.scalars(select(OrderRow.ref).where(OrderRow.ref.like("SO-%")))
-        return next_ref(refs.all())
+        shown = await self._s.scalars(select(ChangeRow.subject).where(ChangeRow.kind == "insert",
+                                                                      ChangeRow.subject.like("SO-%")))
+        return next_ref([*refs.all(), *shown.all()])
 
 
 # -- shop floor -----------------------------------------------------------------------------

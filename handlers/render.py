@@ -289,6 +289,9 @@ def outcome(tr: Tr, tz: tzinfo, o: ChangeOutcome, subject: str) -> str:
     """After Confirm: what was applied and who is told."""
     out = ["✅ <b>" + fill(tr.gettext("Confirmed: {ref} is in plan version {version}."), ref=subject,
                           version=o.version or 0) + "</b>"]
+    if o.rebased:
+        out.append(esc(tr.gettext("The plan had been updated since the preview; the change went in as "
+                                  "shown, re-timed to the current plan.")))
     if o.impact is not None:
         warned = sorted({i.customer for i in o.impact.newly_late})
         if warned:

@@ -4,16 +4,19 @@ confirm or reject it, and capable-to-promise.
 Nothing is committed by an assessment except the proposal itself. Confirmation claims the
 single-use token, re-checks the plan version the proposal was made on, and commits the new
 plan version, the order change, the audit row and the notifications in ONE transaction (P4).
-A stale proposal is never applied blindly: it is assessed again and shown again.
+A stale proposal is never applied blindly: the plan it showed is re-timed to the current one
+(every machine keeping the previewed sequence) and committed only when it still says what
+the preview said (:func:`still_as_previewed`); otherwise it is assessed again and shown again.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from scheduler_core.domain.impact import ImpactReport
 from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 
@@ -27,6 +30,7 @@ from .changes import (
     InsertOrder,
     MoveOperation,
     promise_date,
+    rebase_change,
 )
 from .changes import (
     assess_change as assess_in_core,
@@ -45,7 +49,13 @@ from .policy import require, require_order_visible
 from .ports import Actor, ChangeRecord, ChangeStatus, OrderRecord, Role, StalePlan, UnitOfWork
 from .views import ChangeOutcome, ChangeProposal, PromiseView
 
-__all__ = ["assess", "confirm_change", "promise", "reject_change"]
+__all__ = ["assess", "confirm_change", "promise", "reject_change", "still_as_previewed"]
+
+REBASE_TRIES = 3
+"""Re-timing a preview is tried again this often when the plan moves on once more meanwhile."""
+SUBJECT_LEEWAY = timedelta(minutes=30)
+"""A late changed order may end this much later than its preview showed and still be confirmed
+on a plan that moved on (an order shown on time must stay on time)."""
 
 
 async def promise(svc: Services, actor: Actor, product: str, quantity: int) -> PromiseView:
@@ -117,7 +127,9 @@ def _subject(change: Change) -> str:
 
 
 async def confirm_change(svc: Services, actor: Actor, token: str) -> ChangeOutcome:
-    """Apply a proposal if the plan has not moved since; otherwise assess it again.
+    """Apply a proposal. If the plan has moved on since it was made (a progress report, a
+    re-plan), the plan it showed is re-timed to the current one and applied when it still says
+    what the preview said; otherwise the change is assessed again and shown again.
 
     Raises:
         Conflict: the token was used, rejected, expired or never existed (``change_gone``).
@@ -130,9 +142,7 @@ async def confirm_change(svc: Services, actor: Actor, token: str) -> ChangeOutco
             raise Conflict("change_gone")
         plan = await uow.plans.current()
         if plan is None or plan.number != proposal.base_version:
-            claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
-            await uow.commit()
-            stale = claimed is not None
+            stale = True
         else:
             stale = False
             try:
@@ -146,22 +156,82 @@ async def confirm_change(svc: Services, actor: Actor, token: str) -> ChangeOutco
                 await uow.commit()
                 return outcome
     if stale:
+        for _ in range(REBASE_TRIES):
+            rebased = await _rebased(svc, actor, proposal)
+            if rebased is not False:
+                break
+        if isinstance(rebased, ChangeOutcome):
+            return rebased
         async with svc.uow(write=True) as uow:
-            await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
+            claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
             await uow.commit()
+        if claimed is None:  # confirmed or rejected meanwhile (another click)
+            raise Conflict("change_gone")
         change = change_from_dict(proposal.payload["change"])
         fresh = await assess(svc, actor, change)
         return ChangeOutcome(False, None, None, replace(fresh, restated=True))
     raise Conflict("change_gone")
 
 
+def still_as_previewed(shown: dict[str, Any], now: ImpactReport) -> bool:
+    """Whether a preview re-timed to the current plan (``now``) still says what the preview
+    (``shown``, as stored) said: the changed order no later than shown (on time stays on time; a
+    late one at most :data:`SUBJECT_LEEWAY` later), no order newly late that was not shown so,
+    and no more lateness added than shown plus an hour or a tenth, whichever is more."""
+    def minutes(d: timedelta) -> int:
+        return round(d.total_seconds() / 60)
+
+    late_shown = max((int(s["late_by_minutes"]) for s in shown.get("subject", [])), default=0)
+    late_now = max((minutes(s.late_by) for s in now.subject), default=0)
+    if late_now > (0 if late_shown == 0 else late_shown + minutes(SUBJECT_LEEWAY)):
+        return False
+    if {i.ref for i in now.newly_late} - set(shown.get("newly_late", [])):
+        return False
+    added = int(shown.get("tardiness_added_minutes", 0))
+    return minutes(now.tardiness_added) <= added + max(60, added // 10)
+
+
+async def _rebased(svc: Services, actor: Actor, proposal: ChangeRecord) -> ChangeOutcome | bool | None:
+    """The proposal's plan re-timed to the current plan and applied, when it still says what the
+    preview said; None when it does not, False when the plan moved on again meanwhile (nothing
+    written in either case)."""
+    now = svc.now()
+    async with svc.uow() as uow:
+        factory, _ = await load_factory(uow)
+        plan = await uow.plans.current()
+    if plan is None:
+        return None
+    change = change_from_dict(proposal.payload["change"])
+    try:
+        a = await svc.planner(rebase_change, factory, now, plan.schedule, change,
+                              schedule_from_dict(proposal.payload["plan"]), svc.planning)
+    except ChangeError:  # the order changed so that the change no longer applies
+        return None
+    if not still_as_previewed(proposal.impact, a.impact):
+        return None
+    async with svc.uow(write=True) as uow:
+        try:
+            outcome = await _apply(uow, svc, actor, proposal, plan.schedule, now,
+                                   planned=(a.result.schedule, plan_metrics(a.result), plan.number))
+        except StalePlan:
+            await uow.rollback()
+            return False
+        if outcome is None:
+            raise Conflict("change_gone")
+        await uow.commit()
+    return replace(outcome, rebased=True)
+
+
 async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeRecord, old_schedule: Schedule,
-                 now: datetime) -> ChangeOutcome | None:
+                 now: datetime, *, planned: tuple[Schedule, dict[str, Any], int] | None = None) -> ChangeOutcome | None:
+    """Claim the proposal and publish its plan (or ``planned``: a plan, its metrics and the
+    version it follows) with the order change, in the caller's transaction."""
     claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.CONFIRMED)
     if claimed is None:
         return None
     change = change_from_dict(proposal.payload["change"])
-    schedule = schedule_from_dict(proposal.payload["plan"])
+    schedule, metrics, expected = planned or (schedule_from_dict(proposal.payload["plan"]),
+                                              proposal.payload["metrics"], proposal.base_version)
     before = await _apply_order_change(uow, actor, change, now)
     factory, records = await load_factory(uow)
     orders = {o.ref: o for o in factory.orders}
@@ -170,8 +240,8 @@ async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeR
         orders[target.ref] = target.order
         records[target.ref] = target
     version, impact = await publish(
-        uow, svc, actor=actor, schedule=schedule, metrics=proposal.payload["metrics"], old=old_schedule,
-        expected=proposal.base_version, reason=f"{proposal.kind} {proposal.subject}", orders=orders,
+        uow, svc, actor=actor, schedule=schedule, metrics=metrics, old=old_schedule,
+        expected=expected, reason=f"{proposal.kind} {proposal.subject}", orders=orders,
         records=records, subject=frozenset({proposal.subject}),
         audit=(f"confirm_{proposal.kind}", proposal.subject, before, change_to_dict(change)),
     )

@@ -43,6 +43,7 @@ __all__ = [
     "as_of_now",
     "assess_change",
     "promise_date",
+    "rebase_change",
 ]
 
 MAX_QUANTITY = 1_000_000
@@ -252,6 +253,31 @@ def assess_change(
     orders = {o.ref: o for o in new_factory.orders}
     impact = compare_plans(before, result.schedule, orders, subject=frozenset({ref}))
     return Assessment(change, new_factory, result, impact, result.eta_of(ref), on_time, earliest)
+
+
+def rebase_change(
+    factory: Factory,
+    now: datetime,
+    published: Schedule,
+    change: Change,
+    previewed: Schedule,
+    settings: PlanSettings = PlanSettings(),
+) -> Assessment:
+    """The plan a preview showed for ``change``, brought up to the shop as it is now: every
+    machine keeps the sequence the preview had, re-timed for what was reported since (the
+    insertion repair, no search), and compared with ``published`` brought up to now, as
+    :func:`assess_change` compares. Confirming a preview after the plan moved on (a progress
+    report, a re-plan) commits this when it still says what the preview said
+    (:func:`~.change_flow.confirm_change`)."""
+    new_factory = apply_change(factory, change, now)
+    ref = _subject(change)
+    before = as_of_now(factory, now, published, settings)
+    built = build_with(settings, new_factory, now, previewed)
+    kept = heuristic.repair(built.problem)
+    result = solve_built(new_factory, built, replace(settings, deadline=0.05), candidates=(kept,))
+    orders = {o.ref: o for o in new_factory.orders}
+    impact = compare_plans(before, result.schedule, orders, subject=frozenset({ref}))
+    return Assessment(change, new_factory, result, impact, result.eta_of(ref), None, None)
 
 
 def _asks_less(change: Change, factory: Factory, after: Order | None) -> bool:

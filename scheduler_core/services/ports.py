@@ -299,7 +299,10 @@ class OrderRepository(Protocol):
         delivered_since: datetime | None = None,
         limit: int | None = None,
     ) -> list[OrderRecord]: ...
-    async def next_ref(self) -> str: ...
+    async def next_ref(self) -> str:
+        """The reference for a new order: after every order's and every one a rush preview
+        showed (so two previews made one after the other never show the same number)."""
+        ...
 
 
 class ShopFloorRepository(Protocol):

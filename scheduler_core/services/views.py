@@ -107,13 +107,16 @@ class ChangeProposal:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """Result of Confirm: ``applied`` with the new version, or ``stale`` with a fresh proposal."""
+    """Result of Confirm: ``applied`` with the new version, or ``stale`` with a fresh proposal.
+    ``rebased``: applied although the plan had moved on since the preview, because the preview
+    re-timed to the current plan still said the same (see ``confirm_change``)."""
 
     applied: bool
     version: int | None
     impact: ImpactReport | None
     proposal: ChangeProposal | None = None
     notifications: int = 0
+    rebased: bool = False
 
 
 @dataclass(frozen=True)

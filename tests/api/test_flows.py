@@ -46,11 +46,22 @@ async def test_a_rejected_proposal_cannot_be_confirmed(api: Api) -> None:
     assert due == at(7) and due != at(days=4)  # as seeded
 
 
-async def test_a_proposal_made_on_an_old_plan_is_assessed_again(api: Api) -> None:
+async def test_a_proposal_made_on_an_old_plan_goes_in_when_it_still_says_the_same(api: Api) -> None:
     p = (await api.post("/api/v1/changes", "sam", json={"kind": "quantity", "ref": "SO-103", "quantity": 80})).json
     assert (await api.post("/api/v1/progress", "otto", json={"ref": "SO-100", "good": 10})).status == 200
     outcome = (await api.post("/api/v1/changes/confirm", "sam", json={"token": p["token"]})).json
-    assert outcome["applied"] is False and outcome["proposal"]["restated"] is True
+    assert outcome["applied"] is True and outcome["rebased"] is True
+    assert (await api.get("/api/v1/orders/SO-103", "bob")).json["quantity"] == 80
+
+
+async def test_a_proposal_made_on_an_old_plan_is_assessed_again_when_it_no_longer_holds(api: Api) -> None:
+    p = (await api.post("/api/v1/changes", "sam", json={"kind": "quantity", "ref": "SO-103", "quantity": 80})).json
+    assert datetime.fromisoformat(p["subject_eta"]) <= datetime.fromisoformat(p["subject_due"])  # shown on time
+    down = {"until": at(days=20).isoformat()}
+    assert (await api.post("/api/v1/machines/M1/down", "otto", json=down)).status == 200
+    outcome = (await api.post("/api/v1/changes/confirm", "sam", json={"token": p["token"]})).json
+    assert outcome["applied"] is False and outcome["rebased"] is False and outcome["proposal"]["restated"] is True
+    assert (await api.get("/api/v1/orders/SO-103", "bob")).json["quantity"] != 80
     fresh = outcome["proposal"]["token"]
     assert fresh != p["token"]
     applied = (await api.post("/api/v1/changes/confirm", "sam", json={"token": fresh})).json

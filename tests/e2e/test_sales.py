@@ -64,14 +64,25 @@ async def test_one_message_rush_in_english(linked: Chat) -> None:
 
 
 async def test_a_stale_plan_reassesses_and_says_so(linked: Chat) -> None:
-    out = await linked.say(SAM, "rush 300 of P for Bolt by Nov 23")
+    out = await linked.say(SAM, "rush 100 of P for Bolt by Nov 30")
     preview = out[-1]
-    other = await linked.say(TG["mia"], "/change SO-105 qty 100")  # a colleague's change moves the plan on
-    await linked.click(TG["mia"], other[-1].button("Confirm"))
+    assert "It makes its date" in preview.text
+    out = await linked.say(TG["otto"], "/down M1 until Dec 1")  # now it cannot
+    assert "M1" in out[0].text
     out = await linked.click(SAM, preview.button("Confirm"))
     assert "The plan changed meanwhile" in out[0].text and "Confirm" in str(out[0].buttons)
+    assert "It makes its date" not in out[0].text
     out = await linked.click(SAM, out[0].button("Confirm"))
-    assert "Confirmed: SO-106" in out[0].text
+    assert "Confirmed: SO-106" in out[0].text and "updated since the preview" not in out[0].text
+
+
+async def test_a_report_from_the_floor_meanwhile_does_not_hold_up_a_confirmation(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 100 of P for Bolt by Nov 30")
+    preview = out[-1]
+    assert "It makes its date" in preview.text
+    await linked.say(TG["otto"], "/report SO-100 20")  # the plan moves on
+    out = await linked.click(SAM, preview.button("Confirm"))
+    assert "Confirmed: SO-106" in out[0].text and "updated since the preview" in out[0].text
 
 
 async def test_customers_and_operators_cannot_rush_or_confirm(linked: Chat) -> None:

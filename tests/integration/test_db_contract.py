@@ -189,6 +189,14 @@ async def test_next_ref_starts_at_1001_and_ignores_foreign_refs(uow_factory: Uni
         assert await uow.orders.next_ref() == "SO-1042"
 
 
+async def test_next_ref_skips_the_numbers_rush_previews_showed(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        await uow.orders.add(order("SO-1041"))
+        await uow.changes.add(replace(change("x"), subject="SO-1042"))  # shown, not yet confirmed
+        await uow.changes.add(replace(change("y"), kind="due", subject="SO-1050"))  # an existing order's
+        assert await uow.orders.next_ref() == "SO-1043"
+
+
 async def test_a_duplicate_order_ref_is_refused(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory(write=True) as uow:
         await uow.orders.add(order())

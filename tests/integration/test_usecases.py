@@ -129,13 +129,31 @@ async def test_confirm_applies_plan_order_audit_and_warnings_once(shop):
         await confirm_change(shop.svc, shop.sales, proposal.token)  # single use
 
 
-async def test_stale_proposal_is_reassessed_not_applied(shop):
-    a = await assess(shop.svc, shop.sales, ChangeDue("SO-104", at(40)))
+async def test_a_proposal_confirmed_after_the_plan_moved_on_goes_in_when_it_still_says_the_same(shop):
     b = await assess(shop.svc, shop.sales, ChangeQuantity("SO-105", 90))
-    assert (await confirm_change(shop.svc, shop.sales, a.token)).applied
+    assert b.impact.newly_late == () and b.subject_eta is not None and b.subject_due is not None and b.subject_eta <= b.subject_due
+    await report_progress(shop.svc, shop.operator, "SO-100", 30)  # the floor moves the plan on
+    async with shop.svc.uow() as tx:
+        moved = (await tx.plans.current()).number
+    assert moved > b.base_version
+    outcome = await confirm_change(shop.svc, shop.sales, b.token)
+    assert outcome.applied and outcome.rebased and outcome.version == moved + 1
+    assert outcome.impact is not None and outcome.impact.newly_late == ()
+    async with shop.svc.uow() as tx:
+        assert (await tx.orders.get("SO-105")).order.quantity == 90
+        assert (await tx.plans.current()).schedule.eta("SO-105") <= b.subject_due  # on time, as shown
+        assert sum(p.done for p in (await tx.shopfloor.progress()).values()) == 30  # the report is kept
+    with pytest.raises(Conflict):
+        await confirm_change(shop.svc, shop.sales, b.token)  # single use
+
+
+async def test_a_proposal_that_no_longer_says_the_same_is_assessed_again_not_applied(shop):
+    b = await assess(shop.svc, shop.sales, ChangeQuantity("SO-105", 90))
+    assert b.subject_eta is not None and b.subject_due is not None and b.subject_eta <= b.subject_due  # shown on time
+    await machine_down(shop.svc, shop.operator, "M1", "jam", until=at(40))  # now it cannot be
     outcome = await confirm_change(shop.svc, shop.sales, b.token)
     assert not outcome.applied and outcome.proposal is not None and outcome.proposal.restated
-    assert outcome.proposal.base_version == 2
+    assert outcome.proposal.base_version > b.base_version and outcome.proposal.subject_eta > b.subject_due
     async with shop.svc.uow() as tx:
         assert (await tx.orders.get("SO-105")).order.quantity == 60  # not applied blindly
     assert (await confirm_change(shop.svc, shop.sales, outcome.proposal.token)).applied
@@ -156,7 +174,7 @@ async def test_two_confirmations_on_the_same_plan_never_both_win(uow_factory):
     """P4: 50 trials of two different changes made on the same plan version, confirmed at once."""
     shop = await seed_shop(uow_factory)
     await replan_now(shop.svc)
-    applied = restated = 0
+    applied = restated = rebased = 0
     trials = 50
     for i in range(trials):
         a = await assess(shop.svc, shop.sales, ChangeDue("SO-100", at(30 + i)))
@@ -165,15 +183,19 @@ async def test_two_confirmations_on_the_same_plan_never_both_win(uow_factory):
         before = await counts(shop.svc.uow)
         ra, rb = await asyncio.gather(confirm_change(shop.svc, shop.sales, a.token),
                                       confirm_change(shop.svc, shop.manager, b.token))
-        wins = [r for r in (ra, rb) if r.applied]
+        wins = [r for r in (ra, rb) if r.applied and not r.rebased]  # committed on the plan both were made on
         assert len(wins) == 1, (ra, rb)
-        loser = rb if ra.applied else ra
-        assert loser.proposal is not None and loser.proposal.restated
+        loser = rb if wins[0] is ra else ra
+        if loser.applied:  # the loser's plan re-timed to the winner's, which it still agreed with
+            assert loser.rebased and loser.version == wins[0].version + 1
+            rebased += 1
+        else:
+            assert loser.proposal is not None and loser.proposal.restated
+            restated += 1
         applied += 1
-        restated += 1
         after = await counts(shop.svc.uow)
-        assert after["plan"] == before["plan"] + 1
-    print(f"P4 race: trials={trials} applied={applied} restated={restated} both_won=0")
+        assert after["plan"] == before["plan"] + 1 + loser.applied
+    print(f"P4 race: trials={trials} applied={applied} restated={restated} rebased={rebased} both_won=0")
 
 
 async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):

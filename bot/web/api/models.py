@@ -418,11 +418,13 @@ class Outcome(_Out):
     version: int | None
     impact: Impact | None
     proposal: Proposal | None
+    rebased: bool = Field(description="applied although the plan had moved on since the preview: the previewed "
+                                      "plan, re-timed to the current one, still said the same")
 
     @classmethod
     def of(cls, o: ChangeOutcome) -> Outcome:
         return cls(applied=o.applied, version=o.version, impact=Impact.of(o.impact) if o.impact else None,
-                   proposal=Proposal.of(o.proposal) if o.proposal else None)
+                   proposal=Proposal.of(o.proposal) if o.proposal else None, rebased=o.rebased)
 
 
 class Rejected(_Out):
