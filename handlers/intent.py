@@ -299,8 +299,12 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|派�
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next")
 _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要做|做哪些|做什么)|派工|待加工|"
                     r"(?:我|我的)(?:今天|今日)?的?(?:活儿?|任务|工单)|(?:今天|今日)我的(?:活儿?|任务|工单)|我这台|我的(?:机器|设备|机台|机床)|"
-                    r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$",
+                    r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$|"
+                    # the one asking makes it: "我今天要做哪些单", "今天该干什么活" (what is due is "交" / "出货")
+                    r"我(?:今天|今日|明天|现在)(?:要|该|得|需要)?(?:做|干|加工|生产)(?:哪些|哪几个|什么|啥)(?:单|活|订单|工单)?|"
+                    r"^(?:今天|今日|现在)(?:要|该|得)(?:做|干|加工)(?:哪些|什么|啥)(?:单|活)?[?？]?$",
                     r"what (?:should|do|shall) i (?:run|make|do|work on) next|my (?:jobs|work list|tasks)|dispatch list|"
+                    r"what (?:should|do|shall|am) i (?:run|make|do|work on|running|making|doing|working on) (?:today|now)|"
                     r"(?:next|queue) (?:on|for) my (?:machine|station)|my (?:machine|station)'?s? (?:queue|next)|"
                     r"^(?:what'?s|what is) next[?？]?$|^next (?:job|jobs)[?？]?$")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
