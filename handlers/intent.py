@@ -177,6 +177,13 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  r"not ok(?:ay)?(?![a-z])|had enough|keeps? (?:missing|slipping|being late|pushing)|"
                  r"(?:late|delayed|behind|slipped|slipping) again|defect|damaged|cracked|cracks|broken (?:parts|pieces|units)|"
                  r"wrong (?:parts|items|quantity|size|goods)|poor quality|bad quality|quality (?:issue|problem)s?")
+# what is wrong with delivered goods: a complaint unless a machine is named ("CNC-2 漏油" is the floor's)
+_DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
+              r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货",
+              r"scratch(?:es|ed)|dent(?:s|ed)(?![a-z])|rust(?:y|ed|ing)(?![a-z])|burrs(?![a-z])|corroded|warped|(?<![a-z])bent(?![a-z])|"
+              r"leak(?:s|ing|ed|y)(?![a-z])|out of (?:spec|tolerance)|(?:doesn'?t|don'?t|does not|do not|won'?t) fit|"
+              r"missing (?:parts|pieces|items|units)|short[- ]shipped|wrong (?:dimensions?|colou?r|model|spec)|faulty|"
+              r"(?:return|send) (?:them|it|the \w+) back|rework")
 _ADDRESSED = _rx(r"你们|贵司|贵公司|贵厂|你家", r"(?<![a-z])your?(?![a-z])|you guys|you people|y'all")
 _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
@@ -1098,7 +1105,7 @@ def _decide(t: str, f: _Features) -> IntentName:
     cancel = _CANCEL.search(t)
     if cancel and (f.maybe_ref or short):
         return "cancel"
-    if _COMPLAINT.search(t):
+    if _COMPLAINT.search(t) or (_DEFECT.search(t) and not f.has_machine):
         return "complaint"
     if _HUMAN.search(t):
         return "human"
