@@ -59,6 +59,7 @@ ACTIONS: dict[str, Action] = {
     "confirm": sales.confirm_action,
     "reject": sales.reject_action,
     "rush_set": sales.rush_set_action,
+    "promise_book": sales.promise_book_action,
     "rush_stop": sales.rush_stop_action,
     "machine": operator.machine_action,
     "machine_menu": operator.machine_menu_action,

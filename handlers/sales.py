@@ -424,7 +424,37 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
             "Unknown product {product}. The products are: {products}.", product=shown[:60],
             products=ctx.tr.listing(products, limit=15))))
     view = await promise(ctx.svc, actor, known or product[:60], qty)
-    return ctx.say(render.promise(ctx.tr, ctx.tz, view))
+    text = render.promise(ctx.tr, ctx.tz, view)
+    if not can(actor, "assess_change"):
+        return ctx.say(text)
+    # the answer leads on to the order: for which customer is asked next, then its preview
+    tr = ctx.tr
+
+    def book(label: str, when: datetime, first: bool) -> Button:
+        day = _due_day(ctx, when)
+        return ctx.button(label.format(date=tr.date(_due(ctx, day))), "promise_book", _SALES,
+                          product=view.product, quantity=view.quantity, date=day.isoformat(), priority=first)
+
+    rows = [[book(tr.gettext("Order it for {date}"), view.undisturbed, False)]]
+    if view.with_priority < view.undisturbed:
+        rows.append([book(tr.gettext("Rush it for {date}"), view.with_priority, True)])
+    return ctx.say(text, *rows)
+
+
+def _due_day(ctx: Ctx, when: datetime) -> date:
+    """The first day whose promise time (:data:`DUE_TIME`) is not before ``when``."""
+    day = when.astimezone(ctx.tz).date()
+    return day if _due(ctx, day) >= when else day + timedelta(days=1)
+
+
+async def promise_book_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    """From a capable-to-promise answer: the rush questions with the product, the quantity, the
+    date and whether it goes first already answered (the customer is asked next)."""
+    _actor(ctx, "assess_change")
+    state = {"flow": "rush", **{k: args[k] for k in ("product", "quantity", "date", "priority")}}
+    problem = _check(ctx, state)  # a date in the past by now
+    ctx.start_session(state)
+    return (problem or []) + await _ask(ctx)
 
 
 async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:

@@ -100,6 +100,23 @@ async def test_promise_gives_two_dates(linked: Chat) -> None:
     assert "100 × P: earliest delivery" in text and "Without moving anyone" in text and "With priority" in text
     out = await linked.say(SAM, "/help")  # the examples use this factory's product, so they work as written
     assert "/promise P 500" in out[0].text and "P-100" not in out[0].text
+
+
+async def test_a_promise_leads_on_to_the_order(linked: Chat) -> None:
+    out = await linked.say(SAM, "how soon can we deliver 400 of P")
+    answer = out[0]
+    assert "Order it for" in str(answer.buttons) and "Rush it for" in str(answer.buttons)
+    rush = next(b for row in answer.buttons for b in row if b["text"].startswith("Rush it for"))
+    out = await linked.click(SAM, rush["callback_data"])  # product, quantity, date and priority are answered
+    assert "for which customer" in out[0].text
+    out = await linked.click(SAM, out[0].button("ACME"))
+    preview = out[-1].text
+    assert "Rush order SO-106: impact preview" in preview and "It makes its date" in preview
+    needed_by = rush["text"].removeprefix("Rush it for ")
+    assert f"needed by {needed_by}" in preview, (needed_by, preview)
+    out = await linked.click(SAM, out[-1].button("Confirm"))
+    assert "Confirmed: SO-106" in out[0].text
+    assert (await linked.say(TG["mia"], "/promise P 400"))[0].buttons  # a manager may order too
     out = await linked.say(SAM, "/promise NOPE 100")  # an unknown product: which ones there are
     assert out[0].text.startswith("⚠️ Unknown product NOPE. The products are: ") and " P" in out[0].text
 
