@@ -37,6 +37,7 @@ from scheduler_core.services.ports import (
     ApiTokenRepository,
     AuditEntry,
     AuditRepository,
+    ButtonRepository,
     ChangeRecord,
     ChangeRepository,
     ChangeStatus,
@@ -61,6 +62,7 @@ from scheduler_core.services.ports import (
     Role,
     ShopFloorRepository,
     StalePlan,
+    StoredButton,
     Survey,
     UnitOfWorkFactory,
     User,
@@ -128,6 +130,7 @@ class _Data:
     job_runs: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     chat_lines: list[ChatLine] = field(default_factory=list)
+    buttons: dict[str, StoredButton] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -501,6 +504,26 @@ class MemoryWebChat(_MemoryRepo):
         return mine[-limit:] if limit > 0 else []
 
 
+class MemoryButtons(_MemoryRepo):
+    async def add(self, buttons: Sequence[StoredButton]) -> None:
+        d = await self._w()
+        for b in buttons:
+            d.buttons[b.token] = _norm(replace(b, args=_json(b.args)))
+
+    async def get(self, token: str) -> StoredButton | None:
+        return (await self._r()).buttons.get(token)
+
+    async def take(self, token: str) -> bool:
+        return (await self._w()).buttons.pop(token, None) is not None
+
+    async def purge(self, before: datetime) -> int:
+        d = await self._w()
+        gone = [t for t, b in d.buttons.items() if b.expires < before]
+        for t in gone:
+            del d.buttons[t]
+        return len(gone)
+
+
 class MemoryAudit(_MemoryRepo):
     async def add(self, entry: AuditEntry) -> None:
         (await self._w()).audit.append(_norm(replace(entry, before=_json(entry.before), after=_json(entry.after))))
@@ -640,6 +663,7 @@ class MemoryUnitOfWork:
     jobs: JobRunRepository
     tokens: ApiTokenRepository
     webchat: WebChatRepository
+    buttons: ButtonRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -661,6 +685,7 @@ class MemoryUnitOfWork:
         self.jobs = MemoryJobRuns(self)
         self.tokens = MemoryApiTokens(self)
         self.webchat = MemoryWebChat(self)
+        self.buttons = MemoryButtons(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:

@@ -38,6 +38,7 @@ from scheduler_core.services.ports import (
     ProgressEvent,
     Role,
     StalePlan,
+    StoredButton,
     Survey,
     User,
 )
@@ -54,6 +55,7 @@ from .serialize import (
 from .tables import (
     ApiTokenRow,
     AuditRow,
+    ButtonRow,
     CalendarRow,
     ChangeRow,
     ChatIdentityRow,
@@ -82,6 +84,7 @@ from .tables import (
 __all__ = [
     "SqlApiTokenRepository",
     "SqlAuditRepository",
+    "SqlButtonRepository",
     "SqlChangeRepository",
     "SqlFeedbackRepository",
     "SqlIdentityRepository",
@@ -614,6 +617,26 @@ class SqlWebChatRepository(_Repo):
         rows = await self._all(select(WebChatLineRow).where(WebChatLineRow.user_id == user_id)
                                .order_by(WebChatLineRow.id.desc()).limit(limit))
         return [ChatLine(r.user_id, r.at, r.entry, r.id) for r in reversed(rows)]
+
+
+class SqlButtonRepository(_Repo):
+    async def add(self, buttons: Sequence[StoredButton]) -> None:
+        if buttons:
+            await self._s.execute(insert(ButtonRow), [
+                {"token": b.token, "owner": b.owner, "action": b.action, "args": b.args, "roles": " ".join(b.roles),
+                 "expires": b.expires, "single_use": b.single_use} for b in buttons])
+
+    async def get(self, token: str) -> StoredButton | None:
+        r = await self._one(select(ButtonRow).where(ButtonRow.token == token))
+        if r is None:
+            return None
+        return StoredButton(r.token, r.owner, r.action, dict(r.args), tuple(r.roles.split()), r.expires, r.single_use)
+
+    async def take(self, token: str) -> bool:
+        return await self._rowcount(delete(ButtonRow).where(ButtonRow.token == token)) == 1
+
+    async def purge(self, before: datetime) -> int:
+        return await self._rowcount(delete(ButtonRow).where(ButtonRow.expires < before))
 
 
 # -- feedback, audit, outbox ----------------------------------------------------------------

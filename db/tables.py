@@ -175,6 +175,22 @@ class WebChatLineRow(Base):
     __table_args__ = (Index("ix_web_chat_lines_user_id_id", "user_id", "id"),)
 
 
+class ButtonRow(Base):
+    """A chat button's token and what it does (``StoredButton``)."""
+
+    __tablename__ = "chat_buttons"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]]
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    expires: Mapped[datetime]
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_chat_buttons_expires", "expires"),)
+
+
 class SettingRow(Base):
     __tablename__ = "settings"
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from scheduler_core.services.ports import (
     ApiTokenRepository,
     AuditRepository,
+    ButtonRepository,
     ChangeRepository,
     FeedbackRepository,
     IdentityRepository,
@@ -43,6 +44,7 @@ from .engine import WRITE, create_engine, create_read_engine, is_sqlite_file
 from .repositories import (
     SqlApiTokenRepository,
     SqlAuditRepository,
+    SqlButtonRepository,
     SqlChangeRepository,
     SqlFeedbackRepository,
     SqlIdentityRepository,
@@ -122,6 +124,7 @@ class SqlUnitOfWork:
     jobs: JobRunRepository
     tokens: ApiTokenRepository
     webchat: WebChatRepository
+    buttons: ButtonRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -154,6 +157,7 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRunRepository(s)
         self.tokens = SqlApiTokenRepository(s)
         self.webchat = SqlWebChatRepository(s)
+        self.buttons = SqlButtonRepository(s)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

@@ -4,7 +4,13 @@ button carries only an opaque random token; what it does lives here.
 Every click is re-checked: the token must exist, be unexpired, belong to the clicking account
 (numeric id) and the clicker's current role must be one the button was made for. A
 state-changing button is single-use: the first click takes it (a check-and-delete with no
-``await`` in between, so two clicks at once cannot both win inside this process).
+``await`` in between, so two clicks at once cannot both win inside this process; in the
+database, one conditional DELETE).
+
+Buttons are kept in the database too (``uow.buttons``): the chat saves the ones a reply made
+before the reply is sent (:meth:`ButtonStore.save`), and a click on a button this process does
+not know (it restarted, or another worker made it) is looked up there. A Confirm pressed after
+a restart still confirms.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduler_core.services.ports import Role
+from scheduler_core.services.ports import Role, StoredButton, UnitOfWorkFactory
 
 __all__ = ["PREFIX", "SURVEY_PREFIX", "ButtonStore", "Click", "survey_data"]
 
@@ -45,24 +51,38 @@ class Click:
 
 @dataclass
 class ButtonStore:
-    """Tokens in memory, oldest dropped beyond ``capacity`` (a lost token answers "expired")."""
+    """Tokens in memory (oldest dropped beyond ``capacity``) and in the database."""
 
     clock: Callable[[], datetime]
     ttl: timedelta = timedelta(hours=12)
     capacity: int = 100_000
     _items: OrderedDict[str, Click] = field(default_factory=OrderedDict)
+    _unsaved: dict[str, Click] = field(default_factory=dict)
 
     def make(self, owner: int, action: str, roles: Iterable[Role], *, single_use: bool = False,
              ttl: timedelta | None = None, **args: Any) -> str:
-        """A new token (the callback data to put on the button, 18 bytes)."""
+        """A new token (the callback data to put on the button, 18 bytes); saved by :meth:`save`."""
         token = secrets.token_urlsafe(12)
-        self._items[token] = Click(action, dict(args), owner, frozenset(roles), self.clock() + (ttl or self.ttl),
-                                   single_use)
+        click = Click(action, dict(args), owner, frozenset(roles), self.clock() + (ttl or self.ttl), single_use)
+        self._items[token] = self._unsaved[token] = click
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
         return PREFIX + token
 
-    def take(self, data: str, clicker: int, role: Role | None) -> Click | None:
+    async def save(self, uow: UnitOfWorkFactory) -> None:
+        """Store the buttons made since the last call (before the reply showing them is sent)."""
+        if not self._unsaved:
+            return
+        made = dict(self._unsaved)
+        rows = [StoredButton(t, c.owner, c.action, c.args, tuple(sorted(r.value for r in c.roles)), c.expires,
+                             c.single_use) for t, c in made.items()]
+        async with uow(write=True) as tx:
+            await tx.buttons.add(rows)
+            await tx.commit()
+        for t in made:  # made meanwhile stay for the next call; unsaved ones still work in this process
+            self._unsaved.pop(t, None)
+
+    async def take(self, data: str, clicker: int, role: Role | None, uow: UnitOfWorkFactory) -> Click | None:
         """The button's click if ``clicker`` with ``role`` may press it now; a single-use button
         is consumed. None for forged, foreign, expired or used tokens, or a role it was not for."""
         if not data.startswith(PREFIX) or len(data) > 64:
@@ -70,7 +90,12 @@ class ButtonStore:
         token = data[len(PREFIX):]
         click = self._items.get(token)
         if click is None:
-            return None
+            async with uow() as tx:
+                stored = await tx.buttons.get(token)
+            if stored is None:
+                return None
+            click = Click(stored.action, dict(stored.args), stored.owner, frozenset(Role(r) for r in stored.roles),
+                          stored.expires, stored.single_use)
         if click.expires <= self.clock():
             self._items.pop(token, None)
             return None
@@ -80,10 +105,19 @@ class ButtonStore:
             return None
         if click.single_use:
             self._items.pop(token, None)
+            if self._unsaved.pop(token, None) is not None:
+                return click  # never stored
+            async with uow(write=True) as tx:
+                taken = await tx.buttons.take(token)
+                await tx.commit()
+            if not taken:  # another process took it first
+                return None
         return click
 
     def drop(self, data: str) -> None:
-        self._items.pop(data[len(PREFIX):], None)
+        token = data[len(PREFIX):]
+        self._items.pop(token, None)
+        self._unsaved.pop(token, None)
 
     def __len__(self) -> int:
         return len(self._items)

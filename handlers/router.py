@@ -107,7 +107,12 @@ class ChatRouter:
         except Exception:
             log.exception("cannot resolve the sender of a chat message")
             raise
-        return await self._polite(ctx, self._dispatch(ctx))
+        replies = await self._polite(ctx, self._dispatch(ctx))
+        try:  # before the replies that show them are sent
+            await self.deps.buttons.save(self.deps.svc.uow)
+        except Exception:  # they still work in this process; a restart would answer "expired"
+            log.exception("cannot store the chat's buttons")
+        return replies
 
     @staticmethod
     async def _polite(ctx: Ctx, replies: Awaitable[list[Reply]]) -> list[Reply]:
@@ -167,7 +172,8 @@ class ChatRouter:
             if ctx.actor is None:
                 return linking.not_linked(ctx)
             return await customer.survey_click(ctx, data)
-        click = self.deps.buttons.take(data, ctx.msg.user_id, ctx.role) if data.startswith(PREFIX) else None
+        click = await self.deps.buttons.take(data, ctx.msg.user_id, ctx.role, self.deps.svc.uow) \
+            if data.startswith(PREFIX) else None
         if click is None or click.action not in ACTIONS:
             return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
                           toast=ctx.tr.gettext("This button has expired. Please ask again."))]

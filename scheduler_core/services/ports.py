@@ -33,6 +33,7 @@ __all__ = [
     "ApiTokenRepository",
     "AuditEntry",
     "AuditRepository",
+    "ButtonRepository",
     "ChangeRecord",
     "ChangeRepository",
     "ChangeStatus",
@@ -57,6 +58,7 @@ __all__ = [
     "Role",
     "ShopFloorRepository",
     "StalePlan",
+    "StoredButton",
     "Survey",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -174,6 +176,21 @@ class ChatLine:
     at: datetime
     entry: dict[str, Any]
     id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredButton:
+    """What a chat button does, kept under its random ``token`` (the button carries only the
+    token): ``action`` with ``args`` (a JSON object), for account ``owner`` of a channel, in one
+    of ``roles`` (none: any), until ``expires``; a ``single_use`` button is taken by its first click."""
+
+    token: str
+    owner: int
+    action: str
+    args: dict[str, Any]
+    roles: tuple[str, ...]
+    expires: datetime
+    single_use: bool = False
 
 
 class ChangeStatus(str, enum.Enum):
@@ -473,6 +490,20 @@ class WebChatRepository(Protocol):
         ...
 
 
+class ButtonRepository(Protocol):
+    """Chat buttons, kept in the database so that a restart (or another worker) still knows them."""
+
+    async def add(self, buttons: Sequence[StoredButton]) -> None: ...
+    async def get(self, token: str) -> StoredButton | None: ...
+    async def take(self, token: str) -> bool:
+        """Delete the button; True only for the call that deleted it (one conditional DELETE:
+        of two clicks on a single-use button, one wins)."""
+        ...
+    async def purge(self, before: datetime) -> int:
+        """Delete the buttons that expired before ``before``; how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Leaving without ``commit`` rolls back."""
 
@@ -491,6 +522,7 @@ class UnitOfWork(Protocol):
     jobs: JobRunRepository
     tokens: ApiTokenRepository
     webchat: WebChatRepository
+    buttons: ButtonRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

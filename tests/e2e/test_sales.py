@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scheduler_core.services.intake import record_order
 from tests.builders import at, make_order
-from tests.e2e.conftest import TG, Chat
+from tests.e2e.conftest import TG, Chat, start_chat
 
 SAM = TG["sam"]
 
@@ -74,6 +74,19 @@ async def test_a_stale_plan_reassesses_and_says_so(linked: Chat) -> None:
     assert "It makes its date" not in out[0].text
     out = await linked.click(SAM, out[0].button("Confirm"))
     assert "Confirmed: SO-106" in out[0].text and "updated since the preview" not in out[0].text
+
+
+async def test_a_confirm_button_still_works_after_a_restart(linked: Chat) -> None:
+    preview = (await linked.say(SAM, "rush 100 of P for Bolt by Nov 30"))[-1]
+    runner, app, url = await start_chat(linked.shop, linked.tg)  # a new server: nothing of the old one in memory
+    try:
+        restarted = Chat(linked.shop, linked.tg, app, url, linked.http, dict(linked.langs))
+        out = await restarted.click(SAM, preview.button("Confirm"))
+        assert "Confirmed: SO-106" in out[0].text
+        for server in (restarted, linked):  # used up, in the new server and in the old one
+            assert "expired" in (await server.click(SAM, preview.button("Confirm")))[0].text
+    finally:
+        await runner.cleanup()
 
 
 async def test_a_report_from_the_floor_meanwhile_does_not_hold_up_a_confirmation(linked: Chat) -> None:

@@ -24,6 +24,7 @@ from scheduler_core.services.ports import (
     ProgressEvent,
     Role,
     StalePlan,
+    StoredButton,
     Survey,
     UnitOfWorkFactory,
     User,
@@ -402,6 +403,31 @@ async def test_users_identities_and_allocation(uow_factory: UnitOfWorkFactory) -
         assert await uow.identities.get_with_user("web", 1) == (ChatIdentity("web", 1, buyer.id), buyer)
         assert await uow.identities.get_with_user("telegram", 7_000_000_003) is None
         assert len(await uow.identities.for_user(boss.id)) == 2
+
+
+async def test_chat_buttons_are_kept_taken_once_and_purged(uow_factory: UnitOfWorkFactory) -> None:
+    confirm = StoredButton("tok-confirm", 7_000_000_001, "confirm", {"token": "abc", "n": 3, "first": True},
+                           ("manager", "sales"), at(hours=0.5), single_use=True)
+    menu = StoredButton("tok-menu", 42, "machine_menu", {}, (), at(hours=12))
+    async with uow_factory(write=True) as uow:
+        await uow.buttons.add([confirm, menu])
+        await uow.buttons.add([StoredButton("never", 1, "x", {}, (), at(hours=1))])
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        await uow.buttons.add([StoredButton("rolled-back", 1, "x", {}, (), at(hours=1))])  # not committed: gone
+    async with uow_factory() as uow:
+        got = await uow.buttons.get("tok-confirm")
+        assert got == confirm and is_aware_utc(got.expires)
+        assert await uow.buttons.get("tok-menu") == menu
+        assert await uow.buttons.get("rolled-back") is None and await uow.buttons.get("nope") is None
+    async with uow_factory(write=True) as uow:
+        assert await uow.buttons.take("tok-confirm") is True
+        assert await uow.buttons.take("tok-confirm") is False  # the second click loses
+        assert await uow.buttons.purge(at(hours=2)) == 1  # "never" expired; the menu has time left
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.buttons.get("tok-confirm") is None and await uow.buttons.get("never") is None
+        assert await uow.buttons.get("tok-menu") == menu
 
 
 async def test_web_chat_keeps_the_newest_lines_of_each_user(uow_factory: UnitOfWorkFactory) -> None:
