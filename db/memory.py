@@ -43,6 +43,7 @@ from scheduler_core.services.ports import (
     ChangeStatus,
     ChatIdentity,
     ChatLine,
+    ChatStateRepository,
     Complaint,
     FeedbackRepository,
     IdentityRepository,
@@ -131,6 +132,7 @@ class _Data:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     chat_lines: list[ChatLine] = field(default_factory=list)
     buttons: dict[str, StoredButton] = field(default_factory=dict)
+    chat_states: dict[tuple[str, int], tuple[dict[str, Any], datetime]] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _Data:
@@ -524,6 +526,22 @@ class MemoryButtons(_MemoryRepo):
         return len(gone)
 
 
+class MemoryChatState(_MemoryRepo):
+    async def get(self, channel: str, user: int) -> dict[str, Any] | None:
+        item = (await self._r()).chat_states.get((channel, user))
+        return _json(item[0]) if item is not None else None
+
+    async def put(self, channel: str, user: int, state: dict[str, Any], expires: datetime) -> None:
+        (await self._w()).chat_states[(channel, user)] = (_json(state), expires)
+
+    async def purge(self, before: datetime) -> int:
+        d = await self._w()
+        gone = [k for k, (_, exp) in d.chat_states.items() if exp < before]
+        for k in gone:
+            del d.chat_states[k]
+        return len(gone)
+
+
 class MemoryAudit(_MemoryRepo):
     async def add(self, entry: AuditEntry) -> None:
         (await self._w()).audit.append(_norm(replace(entry, before=_json(entry.before), after=_json(entry.after))))
@@ -664,6 +682,7 @@ class MemoryUnitOfWork:
     tokens: ApiTokenRepository
     webchat: WebChatRepository
     buttons: ButtonRepository
+    chatstate: ChatStateRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory, *, write: bool) -> None:
         self._factory = factory
@@ -686,6 +705,7 @@ class MemoryUnitOfWork:
         self.tokens = MemoryApiTokens(self)
         self.webchat = MemoryWebChat(self)
         self.buttons = MemoryButtons(self)
+        self.chatstate = MemoryChatState(self)
         self.entered = False
 
     async def __aenter__(self) -> Self:

@@ -59,6 +59,7 @@ from .tables import (
     CalendarRow,
     ChangeRow,
     ChatIdentityRow,
+    ChatStateRow,
     ComplaintRow,
     CustomerRow,
     DowntimeRow,
@@ -86,6 +87,7 @@ __all__ = [
     "SqlAuditRepository",
     "SqlButtonRepository",
     "SqlChangeRepository",
+    "SqlChatStateRepository",
     "SqlFeedbackRepository",
     "SqlIdentityRepository",
     "SqlLinkRepository",
@@ -637,6 +639,20 @@ class SqlButtonRepository(_Repo):
 
     async def purge(self, before: datetime) -> int:
         return await self._rowcount(delete(ButtonRow).where(ButtonRow.expires < before))
+
+
+class SqlChatStateRepository(_Repo):
+    async def get(self, channel: str, user: int) -> dict[str, Any] | None:
+        r = await self._one(select(ChatStateRow).where(ChatStateRow.channel == channel, ChatStateRow.user_id == user))
+        return dict(r.state) if r is not None else None
+
+    async def put(self, channel: str, user: int, state: dict[str, Any], expires: datetime) -> None:
+        stmt = self._insert(ChatStateRow).values(channel=channel, user_id=user, state=state, expires=expires)
+        await self._s.execute(stmt.on_conflict_do_update(index_elements=["channel", "user_id"],
+                                                         set_={"state": state, "expires": expires}))
+
+    async def purge(self, before: datetime) -> int:
+        return await self._rowcount(delete(ChatStateRow).where(ChatStateRow.expires < before))
 
 
 # -- feedback, audit, outbox ----------------------------------------------------------------

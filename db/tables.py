@@ -191,6 +191,19 @@ class ButtonRow(Base):
     __table_args__ = (Index("ix_chat_buttons_expires", "expires"),)
 
 
+class ChatStateRow(Base):
+    """A chat account's conversation state (``handlers.session``)."""
+
+    __tablename__ = "chat_states"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    state: Mapped[dict[str, Any]]
+    expires: Mapped[datetime]
+
+    __table_args__ = (Index("ix_chat_states_expires", "expires"),)
+
+
 class SettingRow(Base):
     __tablename__ = "settings"
 

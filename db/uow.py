@@ -25,6 +25,7 @@ from scheduler_core.services.ports import (
     AuditRepository,
     ButtonRepository,
     ChangeRepository,
+    ChatStateRepository,
     FeedbackRepository,
     IdentityRepository,
     InboxRepository,
@@ -46,6 +47,7 @@ from .repositories import (
     SqlAuditRepository,
     SqlButtonRepository,
     SqlChangeRepository,
+    SqlChatStateRepository,
     SqlFeedbackRepository,
     SqlIdentityRepository,
     SqlInboxRepository,
@@ -125,6 +127,7 @@ class SqlUnitOfWork:
     tokens: ApiTokenRepository
     webchat: WebChatRepository
     buttons: ButtonRepository
+    chatstate: ChatStateRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -158,6 +161,7 @@ class SqlUnitOfWork:
         self.tokens = SqlApiTokenRepository(s)
         self.webchat = SqlWebChatRepository(s)
         self.buttons = SqlButtonRepository(s)
+        self.chatstate = SqlChatStateRepository(s)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

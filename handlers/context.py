@@ -184,18 +184,18 @@ class Ctx:
 
     @property
     def memory(self) -> dict[str, Any]:
-        """What this chat keeps between messages while the process runs: the operator's machine,
-        the last impact preview, the order it is about."""
+        """What this chat keeps between messages (stored, see :mod:`.session`): the operator's
+        machine, the last impact preview."""
         return self.deps.sessions.memory(self.msg.channel, self.msg.user_id)
 
     def remember_order(self, ref: str) -> None:
         """The order this chat is about now: "it" or "这个单" in the next messages means it."""
-        self.memory[_ORDER] = (ref, self.now())
+        self.deps.sessions.scratch(self.msg.channel, self.msg.user_id)[_ORDER] = (ref, self.now())
 
     def last_order(self) -> str | None:
         """The order the chat was about (:meth:`remember_order`), for :data:`ORDER_MEMORY` of a
         person's waiting time; None after that or when there was none."""
-        kept = self.memory.get(_ORDER)
+        kept = self.deps.sessions.scratch(self.msg.channel, self.msg.user_id).get(_ORDER)
         if kept is None or self.waiting_time(self.now() - kept[1]) > ORDER_MEMORY:
             return None
         return str(kept[0])

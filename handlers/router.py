@@ -107,11 +107,17 @@ class ChatRouter:
         except Exception:
             log.exception("cannot resolve the sender of a chat message")
             raise
+        uow, sessions = self.deps.svc.uow, self.deps.sessions
+        try:
+            await sessions.load(msg.channel, msg.user_id, uow)
+        except Exception:  # the conversation goes on from what this process knows
+            log.exception("cannot load the chat's conversation state")
         replies = await self._polite(ctx, self._dispatch(ctx))
         try:  # before the replies that show them are sent
-            await self.deps.buttons.save(self.deps.svc.uow)
-        except Exception:  # they still work in this process; a restart would answer "expired"
-            log.exception("cannot store the chat's buttons")
+            await self.deps.buttons.save(uow)
+            await sessions.save(msg.channel, msg.user_id, uow)
+        except Exception:  # they still work in this process; a restart would forget them
+            log.exception("cannot store the chat's buttons or conversation state")
         return replies
 
     @staticmethod

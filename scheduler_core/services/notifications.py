@@ -519,19 +519,21 @@ class HousekeepingResult:
     links_expired: int
     inbox_pruned: int
     buttons_purged: int = 0
+    chat_states_purged: int = 0
 
 
 async def housekeeping(svc: Services, settings: NotifySettings = NotifySettings()) -> HousekeepingResult:
     """Expire unconfirmed change proposals and link codes; delete processed webhook updates
-    older than ``inbox_keep`` and chat buttons past their time."""
+    older than ``inbox_keep``, and chat buttons and conversation states past their time."""
     now = svc.now()
     async with svc.uow(write=True) as uow:
         changes = await uow.changes.expire(now)
         links = await uow.links.expire(now)
         pruned = await uow.inbox.prune(now - settings.inbox_keep)
         buttons = await uow.buttons.purge(now)
+        states = await uow.chatstate.purge(now)
         await uow.commit()
-    return HousekeepingResult(changes, links, pruned, buttons)
+    return HousekeepingResult(changes, links, pruned, buttons, states)
 
 
 # --- delivery: what the relay needs -------------------------------------------------------

@@ -39,6 +39,7 @@ __all__ = [
     "ChangeStatus",
     "ChatIdentity",
     "ChatLine",
+    "ChatStateRepository",
     "Complaint",
     "FeedbackRepository",
     "IdentityRepository",
@@ -504,6 +505,18 @@ class ButtonRepository(Protocol):
         ...
 
 
+class ChatStateRepository(Protocol):
+    """Each chat account's conversation state (a JSON object), kept across restarts."""
+
+    async def get(self, channel: str, user: int) -> dict[str, Any] | None: ...
+    async def put(self, channel: str, user: int, state: dict[str, Any], expires: datetime) -> None:
+        """Store (replace) the account's state, to be deleted after ``expires``."""
+        ...
+    async def purge(self, before: datetime) -> int:
+        """Delete the states that expired before ``before``; how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Leaving without ``commit`` rolls back."""
 
@@ -523,6 +536,7 @@ class UnitOfWork(Protocol):
     tokens: ApiTokenRepository
     webchat: WebChatRepository
     buttons: ButtonRepository
+    chatstate: ChatStateRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,

@@ -89,6 +89,29 @@ async def test_a_confirm_button_still_works_after_a_restart(linked: Chat) -> Non
         await runner.cleanup()
 
 
+async def test_the_rush_questions_go_on_after_a_restart(linked: Chat) -> None:
+    out = await linked.say(SAM, "/rush")
+    assert "for which customer" in out[0].text
+    out = await linked.say(SAM, "Bolt")
+    assert "Which product for Bolt" in out[0].text
+    runner, app, url = await start_chat(linked.shop, linked.tg)  # a new server: nothing of the old one in memory
+    try:
+        restarted = Chat(linked.shop, linked.tg, app, url, linked.http, dict(linked.langs))
+        out = await restarted.say(SAM, "P")
+        assert "How many P?" in out[0].text  # the customer given before the restart is kept
+        await restarted.say(SAM, "100")
+        out = await restarted.say(SAM, "Nov 30")
+        out = await restarted.click(SAM, out[-1].button("Yes, put it first"))
+        assert "Rush order SO-106: impact preview" in out[-1].text
+        out = await restarted.say(SAM, "确认")  # the preview typed-confirmed, as it was shown in this chat
+        assert "Confirmed: SO-106" in out[0].text
+        async with linked.shop.svc.uow() as uow:
+            order = (await uow.orders.get("SO-106")).order
+        assert (order.customer, order.product, order.quantity) == ("Bolt", "P", 100)  # answers from both sides
+    finally:
+        await runner.cleanup()
+
+
 async def test_a_report_from_the_floor_meanwhile_does_not_hold_up_a_confirmation(linked: Chat) -> None:
     out = await linked.say(SAM, "rush 100 of P for Bolt by Nov 30")
     preview = out[-1]

@@ -430,6 +430,26 @@ async def test_chat_buttons_are_kept_taken_once_and_purged(uow_factory: UnitOfWo
         assert await uow.buttons.get("tok-menu") == menu
 
 
+async def test_chat_states_are_replaced_per_account_and_purged(uow_factory: UnitOfWorkFactory) -> None:
+    rush = {"state": {"flow": "rush", "customer": "ACME"}, "until": {"$dt": at(hours=1).isoformat()}, "memory": {}}
+    async with uow_factory(write=True) as uow:
+        await uow.chatstate.put("telegram", 7_000_000_001, {"state": None, "memory": {"machine": "CNC-2"}}, at(days=1))
+        await uow.chatstate.put("telegram", 7_000_000_001, rush, at(days=30))  # replaced
+        await uow.chatstate.put("web", 7_000_000_001, {"memory": {}}, at(hours=1))  # another channel's account
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        await uow.chatstate.put("web", 9, {"memory": {}}, at(hours=1))  # not committed: gone
+    async with uow_factory(write=True) as uow:
+        assert await uow.chatstate.get("telegram", 7_000_000_001) == rush
+        assert await uow.chatstate.get("web", 7_000_000_001) == {"memory": {}}
+        assert await uow.chatstate.get("web", 9) is None
+        assert await uow.chatstate.purge(at(days=2)) == 1
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.chatstate.get("web", 7_000_000_001) is None
+        assert await uow.chatstate.get("telegram", 7_000_000_001) == rush
+
+
 async def test_web_chat_keeps_the_newest_lines_of_each_user(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory(write=True) as uow:
         a = await uow.users.add(User(0, "chat.a", Role.CUSTOMER, customer="ACME"))
