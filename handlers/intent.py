@@ -309,7 +309,7 @@ _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要
                     r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$|"
                     # the one asking makes it: "我今天要做哪些单", "今天该干什么活" (what is due is "交" / "出货")
                     r"我(?:今天|今日|明天|现在)(?:要|该|得|需要)?(?:做|干|加工|生产)(?:哪些|哪几个|什么|啥)(?:单|活|订单|工单)?|"
-                    r"^(?:今天|今日|现在)(?:要|该|得)(?:做|干|加工)(?:哪些|什么|啥)(?:单|活)?[?？]?$",
+                    r"^(?:今天|今日|明天|现在)(?:要|该|得)(?:做|干|加工)(?:哪些|什么|啥)(?:单|活|订单|工单)?[?？]?$",
                     r"what (?:should|do|shall) i (?:run|make|do|work on) next|my (?:jobs|work list|tasks)|dispatch list|"
                     r"what (?:should|do|shall|am) i (?:run|make|do|work on|running|making|doing|working on) (?:today|now)|"
                     r"(?:next|queue) (?:on|for) my (?:machine|station)|my (?:machine|station)'?s? (?:queue|next)|"
