@@ -198,7 +198,7 @@ _PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:�
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
                r"could (?:we|you|u|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|is it possible|possible to|capable to|ctp|"
-               r"capacity for|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
+               r"capacity (?:\w+ ){0,5}for|(?:room|space|slot) (?:\w+ ){0,4}for \d|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
 _CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|变成|加到|减到|增加到|减少到|增至|减至|加至|挪到|调到|延到|延至|推到|推后|拉到|只要|只需要|"
               r"多做|少做|再加|减少|增加",
               r"change|move|(?<![a-z])push|postpone|reschedule|update|instead|modify|bring .{0,12}forward|pull .{0,12}in(?![a-z])|"
