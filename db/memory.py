@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -74,6 +74,7 @@ from scheduler_core.services.ports import (
 __all__ = ["MemoryIntegrityError", "MemoryReadOnly", "MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
 
 T = TypeVar("T")
+_V = TypeVar("_V")
 
 
 class MemoryIntegrityError(Exception):
@@ -519,11 +520,7 @@ class MemoryButtons(_MemoryRepo):
         return (await self._w()).buttons.pop(token, None) is not None
 
     async def purge(self, before: datetime) -> int:
-        d = await self._w()
-        gone = [t for t, b in d.buttons.items() if b.expires < before]
-        for t in gone:
-            del d.buttons[t]
-        return len(gone)
+        return _purge((await self._w()).buttons, lambda b: b.expires, before)
 
 
 class MemoryChatState(_MemoryRepo):
@@ -535,11 +532,15 @@ class MemoryChatState(_MemoryRepo):
         (await self._w()).chat_states[(channel, user)] = (_json(state), expires)
 
     async def purge(self, before: datetime) -> int:
-        d = await self._w()
-        gone = [k for k, (_, exp) in d.chat_states.items() if exp < before]
-        for k in gone:
-            del d.chat_states[k]
-        return len(gone)
+        return _purge((await self._w()).chat_states, lambda item: item[1], before)
+
+
+def _purge(items: dict[Any, _V], expires: Callable[[_V], datetime], before: datetime) -> int:
+    """Delete the entries that expired before ``before``; how many."""
+    gone = [k for k, v in items.items() if expires(v) < before]
+    for k in gone:
+        del items[k]
+    return len(gone)
 
 
 class MemoryAudit(_MemoryRepo):

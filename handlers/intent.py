@@ -595,14 +595,14 @@ _MACHINE_KINDS_ZH: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("热处理炉|淬火炉|炉子", ("heat", "furnace", "oven")),
     ("检验台|检测台|质检台", ("qc", "inspect", "qa")),
 )
-_CN_TENS = "零一二三四五六七八九"
+_CN_DIGIT_CHARS = "零一二三四五六七八九"
 
 
 def _cn_numeral(n: int) -> str:
     """1..99 as a Chinese numeral: 1 一, 10 十, 12 十二, 20 二十, 35 三十五."""
     tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN_TENS[tens] + "十")
-    return head + (_CN_TENS[ones] if ones else "") if n else "零"
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGIT_CHARS[tens] + "十")
+    return head + (_CN_DIGIT_CHARS[ones] if ones else "") if n else "零"
 
 
 def _abbreviates(prefix: str, word: str) -> bool:

@@ -176,11 +176,15 @@ async def rush_message(ctx: Ctx, intent: Intent, answers: dict[str, Any] | None 
     if intent.date is not None:
         state["date"] = intent.date.isoformat()
     state["priority"] = True  # 插单 / rush: put first
+    return await _go_on(ctx, state)
+
+
+async def _go_on(ctx: Ctx, state: dict[str, Any]) -> list[Reply]:
+    """Keep the rush answers in ``state`` (a bad one dropped, and said why) and ask the next
+    question, or assess when all are there."""
     problem = _check(ctx, state)
     ctx.start_session(state)
-    if problem is not None:
-        return problem + await _ask(ctx)
-    return await _ask(ctx)
+    return (problem or []) + await _ask(ctx)
 
 
 def _match(value: str, known: tuple[str, ...]) -> str | None:
@@ -346,9 +350,7 @@ async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
             wrong = render.error(tr, InvalidInput("bad_date", value=text[:60]))
         return ctx.say(wrong) + await _ask(ctx)
     state[missing] = answer
-    problem = _check(ctx, state)
-    ctx.start_session(state)
-    return (problem or []) + await _ask(ctx)
+    return await _go_on(ctx, state)
 
 
 def _stopped(ctx: Ctx) -> list[Reply]:
@@ -452,9 +454,7 @@ async def promise_book_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     date and whether it goes first already answered (the customer is asked next)."""
     _actor(ctx, "assess_change")
     state = {"flow": "rush", **{k: args[k] for k in ("product", "quantity", "date", "priority")}}
-    problem = _check(ctx, state)  # a date in the past by now
-    ctx.start_session(state)
-    return (problem or []) + await _ask(ctx)
+    return await _go_on(ctx, state)  # the date may be in the past by now
 
 
 async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:

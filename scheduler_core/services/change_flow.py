@@ -141,36 +141,27 @@ async def confirm_change(svc: Services, actor: Actor, token: str) -> ChangeOutco
         if proposal is None or proposal.status is not ChangeStatus.PROPOSED or proposal.expires <= now:
             raise Conflict("change_gone")
         plan = await uow.plans.current()
-        if plan is None or plan.number != proposal.base_version:
-            stale = True
-        else:
-            stale = False
+        if plan is not None and plan.number == proposal.base_version:
             try:
                 outcome = await _apply(uow, svc, actor, proposal, plan.schedule, now)
-            except StalePlan:
+            except StalePlan:  # published meanwhile: as if the plan had moved on before
                 await uow.rollback()
-                stale = True
             else:
                 if outcome is None:
                     raise Conflict("change_gone")
                 await uow.commit()
                 return outcome
-    if stale:
-        for _ in range(REBASE_TRIES):
-            rebased = await _rebased(svc, actor, proposal)
-            if rebased is not False:
-                break
-        if isinstance(rebased, ChangeOutcome):
-            return rebased
-        async with svc.uow(write=True) as uow:
-            claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
-            await uow.commit()
-        if claimed is None:  # confirmed or rejected meanwhile (another click)
-            raise Conflict("change_gone")
-        change = change_from_dict(proposal.payload["change"])
-        fresh = await assess(svc, actor, change)
-        return ChangeOutcome(False, None, None, replace(fresh, restated=True))
-    raise Conflict("change_gone")
+    rebased = await _rebased(svc, actor, proposal)
+    if rebased is not None:
+        return rebased
+    async with svc.uow(write=True) as uow:
+        claimed = await uow.changes.claim(proposal.token_hash, now, ChangeStatus.STALE)
+        await uow.commit()
+    if claimed is None:  # confirmed or rejected meanwhile (another click)
+        raise Conflict("change_gone")
+    change = change_from_dict(proposal.payload["change"])
+    fresh = await assess(svc, actor, change)
+    return ChangeOutcome(False, None, None, replace(fresh, restated=True))
 
 
 def still_as_previewed(shown: dict[str, Any], now: ImpactReport) -> bool:
@@ -191,35 +182,37 @@ def still_as_previewed(shown: dict[str, Any], now: ImpactReport) -> bool:
     return minutes(now.tardiness_added) <= added + max(60, added // 10)
 
 
-async def _rebased(svc: Services, actor: Actor, proposal: ChangeRecord) -> ChangeOutcome | bool | None:
+async def _rebased(svc: Services, actor: Actor, proposal: ChangeRecord) -> ChangeOutcome | None:
     """The proposal's plan re-timed to the current plan and applied, when it still says what the
-    preview said; None when it does not, False when the plan moved on again meanwhile (nothing
-    written in either case)."""
-    now = svc.now()
-    async with svc.uow() as uow:
-        factory, _ = await load_factory(uow)
-        plan = await uow.plans.current()
-    if plan is None:
-        return None
+    preview said (tried again, :data:`REBASE_TRIES` times in all, when the plan moves on once
+    more meanwhile); None otherwise, with nothing written."""
     change = change_from_dict(proposal.payload["change"])
-    try:
-        a = await svc.planner(rebase_change, factory, now, plan.schedule, change,
-                              schedule_from_dict(proposal.payload["plan"]), svc.planning)
-    except ChangeError:  # the order changed so that the change no longer applies
-        return None
-    if not still_as_previewed(proposal.impact, a.impact):
-        return None
-    async with svc.uow(write=True) as uow:
+    previewed = schedule_from_dict(proposal.payload["plan"])
+    for _ in range(REBASE_TRIES):
+        now = svc.now()
+        async with svc.uow() as uow:
+            factory, _ = await load_factory(uow)
+            plan = await uow.plans.current()
+        if plan is None:
+            return None
         try:
-            outcome = await _apply(uow, svc, actor, proposal, plan.schedule, now,
-                                   planned=(a.result.schedule, plan_metrics(a.result), plan.number))
-        except StalePlan:
-            await uow.rollback()
-            return False
-        if outcome is None:
-            raise Conflict("change_gone")
-        await uow.commit()
-    return replace(outcome, rebased=True)
+            a = await svc.planner(rebase_change, factory, now, plan.schedule, change, previewed, svc.planning)
+        except ChangeError:  # the order changed so that the change no longer applies
+            return None
+        if not still_as_previewed(proposal.impact, a.impact):
+            return None
+        async with svc.uow(write=True) as uow:
+            try:
+                outcome = await _apply(uow, svc, actor, proposal, plan.schedule, now,
+                                       planned=(a.result.schedule, plan_metrics(a.result), plan.number))
+            except StalePlan:
+                await uow.rollback()
+                continue
+            if outcome is None:
+                raise Conflict("change_gone")
+            await uow.commit()
+        return replace(outcome, rebased=True)
+    return None
 
 
 async def _apply(uow: UnitOfWork, svc: Services, actor: Actor, proposal: ChangeRecord, old_schedule: Schedule,
