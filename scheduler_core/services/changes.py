@@ -42,6 +42,7 @@ __all__ = [
     "apply_change",
     "as_of_now",
     "assess_change",
+    "latest_insertion",
     "promise_date",
     "rebase_change",
 ]
@@ -240,9 +241,9 @@ def assess_change(
             on_time = due is not None and end <= due
             if on_time and due is not None:
                 built = _with_deadline(built, j, due)
-                pins = _latest_placement(built.problem, j, due)
-                if pins is not None:  # as late as its date allows: displaces the fewest operations
-                    candidates.insert(0, heuristic.repair(built.problem, None, frozenset({j}), pinned=pins))
+                latest = latest_insertion(built.problem, j)
+                if latest is not None:  # as late as its date allows: displaces the fewest operations
+                    candidates.insert(0, latest)
             candidates.insert(0, first)
     # everybody keeping their sequence, the changed order dispatched where it fits: needed when
     # there is no on-time insertion; beside one, only while half of the deadline is left
@@ -496,6 +497,15 @@ def _published_busy(problem: Problem, j: int) -> list[list[tuple[int, int]]]:
                 d = op.duration_on(op.previous.machine) or op.min_duration
                 busy[op.previous.machine].append((op.previous.start, op.previous.start + d))
     return [merge_intervals(lst) for lst in busy]
+
+
+def latest_insertion(problem: Problem, j: int) -> Solution | None:
+    """Job ``j`` (a rush order) placed as late as its due date allows (see
+    :func:`_latest_placement`), every other machine keeping its sequence and moving right only
+    as needed; None when it has no due date or cannot be placed that way."""
+    due = problem.jobs[j].due
+    pins = None if due is None else _latest_placement(problem, j, due)
+    return None if pins is None else heuristic.repair(problem, None, frozenset({j}), pinned=pins)
 
 
 def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int], tuple[int, int]] | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler_core.planning.evaluate import score
+from scheduler_core.planning.evaluate import count_moved, score
 from scheduler_core.planning.heuristic import RULES, best_plan, dispatch, improve, repair
 from scheduler_core.planning.problem import (
     Assignment,
@@ -24,6 +24,7 @@ from scheduler_core.planning.problem import (
     SolveStatus,
 )
 from scheduler_core.planning.validate import violations
+from scheduler_core.services.changes import latest_insertion
 
 
 def one_op_job(j: int, machine: int, duration: int, **kw: int | None) -> Job:
@@ -338,6 +339,22 @@ def test_repair_places_pinned_priority_operations_where_asked() -> None:
     assert s[(3, 0)] == 20 and sol.by_op()[(3, 0)].machine == 0
     assert s[(0, 0)] == 0 and s[(1, 0)] == 10  # those before it do not move
     assert s[(2, 0)] == 25
+
+
+def test_a_rush_order_placed_as_late_as_its_date_allows_moves_only_what_follows_it() -> None:
+    # three published jobs back to back on M0; the rush (due 260) fits only on M0
+    queued = [Job(f"J{j}", (Op(j, 0, (Mode(0, 100),), previous=Previous(0, 100 * j)),), due=1000) for j in range(3)]
+    jobs = (*queued, Job("RUSH", (Op(3, 0, (Mode(0, 50),)),), due=260, weight=10))
+    p = Problem(jobs, ("M0",), objective="factory")
+    latest = latest_insertion(p, 3)
+    assert latest is not None and violations(p, latest) == []
+    s = starts(latest)
+    assert s[(3, 0)] + 50 <= 260  # on time
+    assert s[(0, 0)] == 0 and s[(1, 0)] == 100  # the work before it keeps its place
+    first = repair(p, None, priority_jobs=frozenset({3}))
+    assert count_moved(p, latest) == 1 < count_moved(p, first) == 3
+    no_date = Problem((*queued, Job("RUSH", jobs[3].ops)), ("M0",), objective="factory")
+    assert latest_insertion(no_date, 3) is None
 
 
 def three_machine_shop(seed: int, n_jobs: int, objective: Objective = "weighted_tardiness") -> Problem:
