@@ -169,14 +169,20 @@ _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业�
 _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
-                 r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发",
+                 r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发|"
+                 # a delay nobody announced: "晚了两天也没人通知", "延期了都不说一声"
+                 r"(?:没|没有|也没|都没)(?:人|有人)?(?:通知|告诉|说一声|提前说)|(?:也|都)不(?:通知|告诉|说一声)",
                  r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
                  r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
                  r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
                  r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience|"
                  r"not ok(?:ay)?(?![a-z])|had enough|keeps? (?:missing|slipping|being late|pushing)|"
                  r"(?:late|delayed|behind|slipped|slipping) again|defect|damaged|cracked|cracks|broken (?:parts|pieces|units)|"
-                 r"wrong (?:parts|items|quantity|size|goods)|poor quality|bad quality|quality (?:issue|problem)s?")
+                 r"wrong (?:parts|items|quantity|size|goods)|poor quality|bad quality|quality (?:issue|problem)s?|"
+                 # a delay nobody announced, or a delivery that already came late
+                 r"(?:nobody|no one|no-one|none of you) (?:told|informed|warned|called|said)|"
+                 r"(?:never|didn'?t|did not|without) (?:tell|told|inform|informing|telling|warn|warning|notify|notifying)\w* (?:us|me|anyone)|"
+                 r"(?:arrived|came|showed up|got here|was delivered|were delivered|got delivered|turned up) (?:\w+ ){0,3}late(?![a-z])")
 # what is wrong with delivered goods: a complaint unless a machine is named ("CNC-2 漏油" is the floor's)
 _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
               r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货",
@@ -193,6 +199,8 @@ _RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急", r"urgent")
+# needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
+_RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
 _PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
@@ -252,13 +260,15 @@ _KPI = _rx(r"准时率|准交率|交付率|达成率|(?:交货|交付|发货)(?:
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
-               r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)",
+               r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)|(?:昨天|昨日|上周|本周|这周|本月|上个?月)的?(?:报告|报表|汇总|数据)",
                r"summary|overview|briefing|bottleneck|status report|how is the plan|how's the plan|plan status|"
                r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
                r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
                r"how (?:was|were|did) (?:yesterday|last week|the week|this week|the day|today)|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
-               r"report (?:for|of) (?:today|the day|this week)|"
+               r"report (?:for|of|on) (?:today|the day|this week|yesterday|last week)|"
+               r"(?:yesterday|last week|this week|last night|the week|last month|this month)'?s? (?:report|numbers|figures|summary)|"
+               r"(?:send|show|give|get|forward|share) (?:me |us )?(?:the |today'?s |this morning'?s )?report(?![a-z])|"
                r"(?:delay|delivery|deliveries|late[- ]orders?) (?:report|summary|briefing|digest)|"
                r"how (?:are|were) (?:the |our )?deliveries (?:going|doing)")
 # a summary of how the days go (deliveries, delays, a day or a week: the daily delay summary),
@@ -1112,9 +1122,11 @@ def _decide(t: str, f: _Features) -> IntentName:
     if cancel:
         return "cancel"
     promise = _PROMISE.search(t)
-    rush = _RUSH_STRONG.search(t) or (_RUSH_WEAK.search(t) and not promise)
     change = _CHANGE.search(t)
     new_order = f.has_product or any(n.unit or n.strong for n in f.numbers)
+    rush = _RUSH_STRONG.search(t) or (
+        (_RUSH_WEAK.search(t) or (_RUSH_NEED.search(t) and new_order and not f.has_ref)) and not promise
+    )
     if f.shift and not f.has_date and not rush and (f.maybe_ref or change or _ORDER_WORD.search(t)
                                                     or _DATE_WORD.search(t) or _EARLIER.search(t)):
         return "change_date"  # "SO-1042 推迟3天", "can we move 1042 two days earlier"

@@ -37,6 +37,7 @@ def intent_json(intent: Intent) -> dict[str, Any]:
         "minutes": intent.minutes,
         "until": intent.until.strftime("%H:%M") if intent.until else None,
         "late": intent.late,
+        "daily": intent.daily,
     }
 
 

@@ -348,15 +348,19 @@ def test_cli_prints_one_json_object_per_line() -> None:
     out = StringIO()
     args = SimpleNamespace(text=None, today=TODAY, products=["Widget"], customers=["ACME"], machines=["CNC-2"],
                            json=True)
-    run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\ncnc2 停机\n为什么延期了\n"), out=out)
+    run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\ncnc2 停机\n为什么延期了\n"
+                             "昨天的日报\n计划总览\n"), out=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
                         "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False,
-                        "machine": None, "step": None, "minutes": None, "until": None, "late": False}
+                        "machine": None, "step": None, "minutes": None, "until": None, "late": False,
+                        "daily": False}
     assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
     assert lines[2]["intent"] == "unknown"
     assert lines[3]["intent"] == "machine_down" and lines[3]["machine"] == "CNC-2"
     assert lines[4]["intent"] == "order_status" and lines[4]["late"] is True
+    assert lines[5]["intent"] == "summary" and lines[5]["daily"] is True  # the daily delay summary
+    assert lines[6]["intent"] == "summary" and lines[6]["daily"] is False  # the plan's
 
 
 def test_cli_is_registered() -> None:
