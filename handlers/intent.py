@@ -182,7 +182,8 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  # a delay nobody announced, or a delivery that already came late
                  r"(?:nobody|no one|no-one|none of you) (?:told|informed|warned|called|said)|"
                  r"(?:never|didn'?t|did not|without) (?:tell|told|inform|informing|telling|warn|warning|notify|notifying)\w* (?:us|me|anyone)|"
-                 r"(?:arrived|came|showed up|got here|was delivered|were delivered|got delivered|turned up) (?:\w+ ){0,3}late(?![a-z])")
+                 r"(?:order|delivery|shipment|goods|package|parcel|batch|stuff|(?<![a-z])it|they)(?: \w+)? (?:arrived|came|showed up|"
+                 r"got here|was delivered|were delivered|got delivered|turned up) (?:\w+ ){0,3}late(?![a-z])")
 # what is wrong with delivered goods: a complaint unless a machine is named ("CNC-2 漏油" is the floor's)
 _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
               r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货",
