@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     reseq_share: list[float] = []
     floor_share: list[float] = []  # the same insertion with every other sequence kept (no optimisation)
     latest_share: list[float] = []  # ... placed as late as its date allows instead of first
+    added: list[tuple[float, float, float]] = []  # weighted tardiness added: paichan, first, latest
     feasible = on_time = 0
     n_published = len([op for op in published.schedule.ops if not op.fixed])
     for i in range(args.rushes):
@@ -115,9 +116,12 @@ def run(args: argparse.Namespace) -> int:
         share = a.impact.moved_ops / max(1, n_published)
         moved_share.append(share)
         first, latest = _insertion_moves(factory, now, published, order, settings)
-        floor_share.append(first / max(1, n_published))
+        floor_share.append(first[0] / max(1, n_published))
         if latest is not None:
-            latest_share.append(latest / max(1, n_published))
+            latest_share.append(latest[0] / max(1, n_published))
+            if late == 0:  # the rush order on time in all three: what each adds to the others
+                base = published.score.weighted_tardiness
+                added.append((a.result.score.weighted_tardiness - base, first[1] - base, latest[1] - base))
         reseq_share.append(a.impact.resequenced_ops / max(1, n_published))
         say(f"  rush {i + 1:>2}/{args.rushes}: {dt:5.2f}s  feasible={a.on_time_possible!s:<5}  "
              f"late={late:7.0f} min  slipped={len(a.impact.delayed):>3}  moved={share:6.1%}  {a.result.status}")
@@ -134,6 +138,14 @@ def run(args: argparse.Namespace) -> int:
             "insertion_only_mean_moved_share": round(statistics.fmean(floor_share), 4),
             "latest_insertion_count": len(latest_share),
             "latest_insertion_mean_moved_share": round(statistics.fmean(latest_share), 4) if latest_share else None,
+            # mean weighted tardiness (weight x working minutes) added to the others, over the rushes
+            # on time in all three plans: paichan, put first, as late as its date allows
+            "others_tardiness_added": {
+                "count": len(added),
+                "paichan": round(statistics.fmean(x[0] for x in added)) if added else None,
+                "insertion_only": round(statistics.fmean(x[1] for x in added)) if added else None,
+                "latest_insertion": round(statistics.fmean(x[2] for x in added)) if added else None,
+            },
         }
     if args.json:
         print(json.dumps(out, indent=2))
@@ -144,11 +156,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _insertion_moves(
     factory: Any, now: datetime, published: Any, order: Order, settings: PlanSettings
-) -> tuple[int, int | None]:
-    """Operations moved (machine, or start by more than the tolerance) when the rush order is only
-    inserted, everybody else keeping machine and sequence and moving right as needed: placed
-    first, and placed as late as its date allows (None when placing it first misses its date,
-    or it cannot be placed backward from its date)."""
+) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """Operations moved (machine, or start by more than the tolerance) and the plan's weighted
+    tardiness when the rush order is only inserted, everybody else keeping machine and sequence
+    and moving right as needed: placed first, and placed as late as its date allows (None when
+    placing it first misses its date, or it cannot be placed backward from its date)."""
     new_factory = apply_change(factory, InsertOrder(order), now)
     built = build_with(settings, new_factory, now, published.schedule)
     j = built.job_of(order.ref)
@@ -157,7 +169,10 @@ def _insertion_moves(
     due = problem.jobs[j].due
     on_time = due is not None and max(a.end for a in first.assignments if a.job == j) <= due
     latest = latest_insertion(problem, j) if on_time else None
-    return count_moved(problem, first), None if latest is None else count_moved(problem, latest)
+    return (
+        (count_moved(problem, first), score(problem, first).weighted_tardiness),
+        None if latest is None else (count_moved(problem, latest), score(problem, latest).weighted_tardiness),
+    )
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -193,3 +208,8 @@ def _print(out: dict[str, Any], args: argparse.Namespace) -> None:
             print(f"  placed as late as its date allows instead (same, {rush['latest_insertion_count']} of "
                   f"{rush['count']} rushes that placing first keeps on time) it moves "
                   f"{rush['latest_insertion_mean_moved_share']:.1%}")
+        other = rush["others_tardiness_added"]
+        if other["count"]:
+            print(f"  weighted tardiness added to the other orders (mean of the {other['count']} rushes on time in "
+                  f"all three): paichan {other['paichan']:,}, put first {other['insertion_only']:,}, "
+                  f"as late as its date allows {other['latest_insertion']:,}")
