@@ -17,7 +17,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 
 from .ports import UnitOfWork
 
-__all__ = ["MachineTime", "busiest_machine", "machine_time", "machine_work"]
+__all__ = ["MachineTime", "busiest_machine", "machine_time", "machine_work", "pick_bottleneck"]
 
 
 @dataclass(frozen=True)
@@ -72,26 +72,36 @@ def machine_work(machine: Machine, ops: Iterable[PlannedOp], shop: MachineTime, 
 
 
 def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, shop: MachineTime) -> tuple[str, float] | None:
-    """The bottleneck: the machine whose planned work in ``now`` .. ``now + horizon`` takes the
-    largest share of its working time there (a machine that is down has less), and that share;
-    None when nothing is planned. A machine with work but no open minute counts as full."""
+    """The bottleneck (see :func:`pick_bottleneck`) over ``now`` .. ``now + horizon`` and its load
+    share there (a machine that is down has less working time); None when nothing is planned
+    there. A machine with work but no open minute counts as full."""
     grid = TimeGrid.starting(now, shop.tz)
-    edges = [0, grid.minutes(now + horizon)]
     by_machine: dict[str, list[PlannedOp]] = defaultdict(list)
     for op in schedule.ops:
-        if op.end > now and op.start < now + horizon:
+        if op.end > now:
             by_machine[op.machine].append(op)
-    best: tuple[float, str] | None = None
-    for m in sorted(shop.machines, key=lambda x: x.id):
+    end = grid.minutes(now + horizon)
+    edges = [0, end, max(end, grid.minutes(max((op.end for op in schedule.ops), default=now))) + 1]
+    loads: list[tuple[str, float, float]] = []
+    for m in shop.machines:
         if m.id not in by_machine:
             continue
         work, open_min = machine_work(m, by_machine[m.id], shop, grid, edges, schedule.created)
         if work[0] <= 0:
             continue
-        load = work[0] / open_min[0] if open_min[0] > 0 else 1.0
-        if best is None or load > best[0]:
-            best = (load, m.id)
-    return None if best is None else (best[1], best[0])
+        loads.append((m.id, work[0] / open_min[0] if open_min[0] > 0 else 1.0, work[1]))
+    return pick_bottleneck(loads)
+
+
+def pick_bottleneck(loads: Iterable[tuple[str, float, float]]) -> tuple[str, float] | None:
+    """The bottleneck among ``(machine, load share in a window, work minutes planned after it)``:
+    the largest share as shown (in whole percent); among machines that look equally loaded, and
+    in a saturated shop many are full, the one with the most work planned after the window,
+    whose queue reaches furthest; then the first by name. Returns the machine and its share;
+    None when no machine has a share above 0."""
+    best = max(sorted((x for x in loads if x[1] > 0), key=lambda x: x[0]),
+               key=lambda x: (round(min(x[1], 1.0), 2), x[2]), default=None)  # max keeps the first of equals
+    return None if best is None else (best[0], best[1])
 
 
 def _overlap(intervals: list[tuple[int, int]], a: int, b: int) -> int:

@@ -13,7 +13,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 from .context import Services
 from .errors import Conflict, InvalidInput, NotFound
 from .kpi import kpis
-from .load import machine_time, machine_work
+from .load import machine_time, machine_work, pick_bottleneck
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
 from .refs import normalise_ref
@@ -53,7 +53,8 @@ class CapacityView:
 async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     """Load per machine and per machine group for each of the next ``days`` days of the current
     plan (today from now on); the bottleneck is the machine with the highest load over the whole
-    period."""
+    period, among equals the one with the most work planned after it (see
+    :func:`~.load.pick_bottleneck`)."""
     require(actor, "view_plan")
     days = max(1, min(days, 31))
     async with svc.uow() as uow:
@@ -68,13 +69,18 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     grid = TimeGrid.starting(start, tz)
     edges = [grid.minutes(b) for b in bounds]
     edges[0] = grid.minutes(now)  # today's hours gone by are no capacity left
+    # and one window more: the work planned after the last day
+    edges.append(max(edges[-1], grid.minutes(max((op.end for op in plan.schedule.ops), default=now))) + 1)
     by_machine: dict[str, list[PlannedOp]] = defaultdict(list)
     for op in plan.schedule.ops:
         by_machine[op.machine].append(op)
     rows: list[MachineLoad] = []
+    after: dict[str, float] = {}
     per_group: dict[str, tuple[list[float], list[float]]] = {}
     for m in shop.machines:
         w, open_min = machine_work(m, by_machine.get(m.id, []), shop, grid, edges, plan.schedule.created)
+        after[m.id] = w.pop()
+        open_min.pop()
         load = tuple((w[d] / open_min[d]) if open_min[d] > 0 else (None if w[d] == 0 else 1.0) for d in range(days))
         total = sum(w) / sum(open_min) if sum(open_min) > 0 else 0.0
         rows.append(MachineLoad(m.id, m.group, load, total))
@@ -86,8 +92,8 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
         MachineLoad(name, name, tuple((w / o) if o > 0 else None for w, o in zip(gw, go, strict=True)),
                     sum(gw) / sum(go) if sum(go) > 0 else 0.0)
         for name, (gw, go) in sorted(per_group.items()))
-    top = max(sorted(rows, key=lambda r: r.machine), key=lambda r: r.total, default=None)  # ties: the first by name
-    bottleneck = top.machine if top is not None and top.total > 0 else None
+    top = pick_bottleneck((r.machine, r.total, after[r.machine]) for r in rows)
+    bottleneck = None if top is None else top[0]
     return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
 
 

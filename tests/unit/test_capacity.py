@@ -3,11 +3,12 @@ pauses over nights and Sundays; a closed day shows no load, never a made-up 100 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
 from scheduler_core.domain.model import Machine
 from scheduler_core.domain.schedule import PlannedOp, Schedule
+from scheduler_core.services.load import busiest_machine, machine_time
 from scheduler_core.services.overview import capacity
 from tests.builders import NOW, TZ
 from tests.fakes import FakeUnitOfWorkFactory
@@ -64,3 +65,26 @@ async def test_a_stop_until_further_notice_counts_as_the_plan_assumed_it() -> No
     m1 = next(r for r in view.machines if r.machine == "M1")
     assert m1.load == (480 / 720, 0.0, 0.0)
     assert m1.total == 480 / (720 + 960 + 960)
+
+
+async def test_the_capacity_page_and_the_key_figures_name_the_same_bottleneck() -> None:
+    # M1 and M2 (two shifts) are full all week; M2's queue goes on for two more days
+    uow = FakeUnitOfWorkFactory()
+    shop = await seed_shop(uow)
+    monday = datetime(2026, 11, 23, 8, tzinfo=TZ)
+    ops = (PlannedOp("SO-100", 1, "cut", "M1", monday, datetime(2026, 11, 29, 0, tzinfo=TZ), 60, 6 * 960),
+           PlannedOp("SO-101", 1, "cut", "M2", monday, datetime(2026, 12, 2, 0, tzinfo=TZ), 60, 8 * 960))
+    async with uow(write=True) as tx:
+        await tx.master.save_calendar(TWO_SHIFTS)
+        for m in ("M1", "M2"):
+            await tx.master.save_machine(Machine(m, m, "G1", TWO_SHIFTS.name))
+        await tx.plans.publish(Schedule(ops, NOW), "test", 0, NOW, {})
+        await tx.commit()
+    view = await capacity(shop.svc, shop.manager, days=6)
+    assert [r.total for r in view.machines if r.machine in ("M1", "M2")] == [1.0, 1.0]
+    assert view.bottleneck == "M2"
+    async with shop.svc.uow() as tx:
+        times = await machine_time(tx)
+        plan = await tx.plans.current()
+    assert plan is not None
+    assert busiest_machine(plan.schedule, NOW, timedelta(days=6), times) == ("M2", 1.0)

@@ -61,3 +61,17 @@ def test_a_stop_until_further_notice_takes_the_time_the_plan_assumed() -> None:
     assert busiest_machine(Schedule(ops, later), NOW, timedelta(days=1), shop) == ("ROUND-1", pytest.approx(12 / 18))
     longer = MachineTime((SHIFTS, ROUND), CALENDARS, down, TZ, open_for=timedelta(hours=8))
     assert busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), longer) == ("ROUND-1", pytest.approx(12 / 16))
+
+
+def test_among_machines_that_look_equally_full_the_longest_queue_is_the_bottleneck() -> None:
+    # both round-the-clock machines are full for the day (one at 99.8 %, shown as 100 % too);
+    # ROUND-2 has 10 h more planned after it, so its queue reaches furthest: before, the first
+    # by name won, and a saturated shop named a machine nobody waits for
+    round2 = Machine("ROUND-2", "ROUND-2", "B", calendar="always")
+    shop = MachineTime((SHIFTS, ROUND, round2), CALENDARS, (), TZ)
+    ops = (_op("ROUND-1", 0, 24), _op("ROUND-2", 0, 24, work_h=23.95), _op("ROUND-2", 24, 10))
+    got = busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), shop)
+    assert got is not None and got[0] == "ROUND-2" and got[1] == pytest.approx(23.95 / 24)
+    # a share that is clearly larger still wins over a longer queue
+    ops = (_op("ROUND-1", 0, 24), _op("ROUND-2", 0, 20), _op("ROUND-2", 24, 100))
+    assert busiest_machine(Schedule(ops, NOW), NOW, timedelta(days=1), shop) == ("ROUND-1", pytest.approx(1.0))
