@@ -11,6 +11,7 @@ import pytest
 from scheduler_core.services.change_flow import assess, confirm_change
 from scheduler_core.services.changes import ChangeDue
 from scheduler_core.services.ports import ChangeStatus
+from tests.builders import TZ
 from tests.web.conftest import PASSWORD, Web
 
 
@@ -352,3 +353,43 @@ async def test_an_empty_web_chat_suggests_what_the_role_can_ask_and_the_suggesti
         body = (await resp.text()).replace("&#39;", "'")
     answer = body.split(hint)[-1]
     assert reply in answer and "did not understand" not in answer
+
+
+def test_a_gantt_bar_shades_where_its_step_pauses() -> None:
+    from bot.web.ui.pages import _pauses
+
+    day = datetime(2026, 11, 23, tzinfo=TZ)
+    start, end = day + timedelta(hours=14), day + timedelta(hours=34)  # 14:00 to 10:00 the next day: 20 h
+    night = [(day + timedelta(hours=22), day + timedelta(hours=30))]  # 22:00-06:00: 8 h from the 8th hour
+    stop = [(day + timedelta(hours=32), day + timedelta(hours=33))]  # a stop 08:00-09:00: the 18th hour
+    style = _pauses(start, end, night, stop)
+    assert style.startswith("background-image: linear-gradient(to right, ")
+    shares = [float(x) for x in re.findall(r"([\d.]+)%", style)]
+    assert shares == [40.0, 40.0, 80.0, 80.0, 90.0, 90.0, 95.0, 95.0]
+    assert style.index("100,116,139") < style.index("217,45,32")  # the night grey, then the stop red
+    assert _pauses(start, day + timedelta(hours=20), night, stop) == ""  # runs straight through
+
+
+async def test_the_gantt_data_shades_where_a_step_pauses(web: Web) -> None:
+    from scheduler_core.domain.calendar import Downtime
+
+    await web.login("mia")
+    async with web.shop.svc.uow(write=True) as uow:  # a stop in the middle of the plan's longest step
+        op = max((await uow.plans.current()).schedule.ops, key=lambda o: o.end - o.start)
+        middle = op.start + (op.end - op.start) / 2
+        await uow.shopfloor.set_downtime([Downtime(op.machine, middle, middle + timedelta(minutes=30), "test")])
+        await uow.commit()
+    async with web.client.get("/gantt/data") as resp:
+        data = await resp.json()
+    def when(item: dict[str, str], key: str) -> datetime:
+        return datetime.fromisoformat(item[key])
+
+    pauses = [i for i in data["items"] if i.get("className") in ("closed", "down")]
+    ops = [i for i in data["items"] if i.get("ref")]
+    shaded = 0
+    for op in ops:  # a bar whose step spans its machine's closed time or a stop is shaded, and only then
+        spans = any(p["group"] == op["group"] and when(p, "start") < when(op, "end") and when(op, "start") < when(p, "end")
+                    for p in pauses)
+        assert bool(op["style"]) == spans, op
+        shaded += spans
+    assert shaded > 0

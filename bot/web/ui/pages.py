@@ -10,7 +10,7 @@ import base64
 import html
 import logging
 import re
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from time import monotonic
@@ -483,6 +483,10 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
     groups = [{"id": m.id, "content": f"{m.id} · {m.group}"} for m in plan.factory.machines]
     items: list[dict[str, Any]] = []
     now = svc.now()
+    closed = _closed_time(plan.factory, now)
+    stops: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for d in plan.factory.downtime:
+        stops[d.machine].append((d.start, d.end or (now + timedelta(hours=4))))
     for op in plan.schedule.ops:
         e = etas.get(op.ref)
         o = orders.get(op.ref)
@@ -498,12 +502,16 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
             "className": f"op-{state} op-{op.ref}-{op.step}" + (" op-vip" if vip else "") + (" op-fixed" if op.fixed else ""),
             "editable": editable and not op.fixed and op.end > now,
             "ref": op.ref, "step": op.step,
+            # the step pauses over its machine's non-working time and stops: shaded on the bar too
+            "style": _pauses(op.start, op.end, closed.get(op.machine, []), stops.get(op.machine, [])),
         })
     for k, d in enumerate(plan.factory.downtime):
         end = d.end or (now + timedelta(hours=4))
         items.append({"id": f"down|{k}", "group": d.machine, "start": d.start.isoformat(), "end": end.isoformat(),
                       "type": "background", "className": "down", "title": view._("Machine stop") + f": {d.reason}"})
-    items.extend(_closed_time(plan.factory, now))
+    for machine, windows in closed.items():
+        items.extend({"id": f"closed|{machine}|{k}", "group": machine, "start": a.isoformat(), "end": b.isoformat(),
+                      "type": "background", "className": "closed"} for k, (a, b) in enumerate(windows))
     offset = now.astimezone(view.tz).utcoffset() or timedelta(0)
     return _json({"version": plan.version, "now": now.isoformat(), "groups": groups, "items": items,
                   "tz": str(view.tz), "utc_offset_minutes": int(offset.total_seconds() // 60),
@@ -511,20 +519,42 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
 
 
 def _closed_time(factory: Any, now: datetime, before: timedelta = timedelta(days=2),
-                 after: timedelta = timedelta(days=28)) -> list[dict[str, Any]]:
+                 after: timedelta = timedelta(days=28)) -> dict[str, list[tuple[datetime, datetime]]]:
     """Each machine's non-working time (nights, Sundays, holidays) around now, shaded grey."""
     start, end = now - before, now + after
     grid = TimeGrid.starting(start, factory.timezone)
-    out: list[dict[str, Any]] = []
+    out: dict[str, list[tuple[datetime, datetime]]] = {}
     for m in factory.machines:
         calendar = factory.calendars.get(m.calendar)
         if calendar is None:
             continue
         open_ = calendar.working_intervals(grid, start, end)
-        for k, (a, b) in enumerate(subtract_intervals([(0, grid.minutes(end))], open_)):
-            out.append({"id": f"closed|{m.id}|{k}", "group": m.id, "start": grid.at(a).isoformat(),
-                        "end": grid.at(b).isoformat(), "type": "background", "className": "closed"})
+        out[m.id] = [(grid.at(a), grid.at(b)) for a, b in subtract_intervals([(0, grid.minutes(end))], open_)]
     return out
+
+
+_PAUSE_COLOURS = ("rgba(100,116,139,.24)", "rgba(217,45,32,.24)")  # not working, machine stop
+
+
+def _pauses(start: datetime, end: datetime, closed: list[tuple[datetime, datetime]],
+            stops: list[tuple[datetime, datetime]]) -> str:
+    """A bar's CSS background image marking where the step pauses (the machine's non-working
+    time in grey, its stops in red), as shares of the bar; empty when it runs straight through."""
+    span = (end - start).total_seconds()
+    if span <= 0:
+        return ""
+    parts: list[tuple[float, float, str]] = []
+    for windows, colour in zip((closed, stops), _PAUSE_COLOURS, strict=True):
+        for a, b in windows:
+            lo, hi = max(a, start), min(b, end)
+            if lo < hi:
+                parts.append(((lo - start).total_seconds() / span * 100, (hi - start).total_seconds() / span * 100, colour))
+    if not parts:
+        return ""
+    stops_css = []
+    for x, y, colour in sorted(parts):
+        stops_css.append(f"transparent {x:.2f}%, {colour} {x:.2f}%, {colour} {y:.2f}%, transparent {y:.2f}%")
+    return f"background-image: linear-gradient(to right, {', '.join(stops_css)});"
 
 
 def _proposal_payload(view: View, p: ChangeProposal, svc: Services) -> dict[str, Any]:
