@@ -4,7 +4,9 @@ Rules applied here (not in the planners):
 
 * finished steps are left out; a job starts no earlier than ``now`` and its release;
 * a running step is pinned to its machine with only its remaining quantity to do, from the
-  first minute its machine is free at or after ``now`` (downtime pauses it);
+  first minute its machine is free at or after ``now`` (downtime pauses it); it ends where the
+  published plan has it end when that is within the unit in progress (between one unit and
+  nothing of it left to do), else as if that unit had not begun;
 * a step the published plan starts inside the frozen horizon (``now`` + ``frozen_minutes``)
   stays where it is, provided its predecessor is finished or pinned and ends in time, its
   machine is still free then, and every step published before it on that machine stays
@@ -206,8 +208,18 @@ def build_problem(
         mi = m_index[p.machine]
         alt = next((a for a in factory.routings[o.product].steps[k].alternatives if a.machine == p.machine), None)
         per_unit = alt.per_unit if alt is not None else 1.0  # reported on an unlisted machine
-        work = max(1, round(per_unit * (o.quantity - p.done)))  # setup is already done
+        left = o.quantity - p.done
+        work = max(1, round(per_unit * left))  # setup is already done; the unit in progress not begun
         s, e = free_from(mi, now_x, work, pinned_busy.get(mi, []))
+        pub = pub_index.get((o.ref, k))
+        if pub is not None and pub.machine == p.machine and grid.minutes(pub.end) > 0:
+            # the unit in progress may be anything from just begun to nearly done: a published end
+            # within that range stays (else every report would move the step, and the steps held
+            # behind it, later by the part of a unit it cannot count, and they would not come back)
+            _, e_lo = free_from(mi, now_x, max(1, round(per_unit * (left - 1))), pinned_busy.get(mi, []))
+            e_pub = axis.to_axis(grid.minutes(pub.end))
+            if e_lo <= e_pub <= e and e_pub > s:
+                e = e_pub
         pinned_busy.setdefault(mi, []).append((s, e))
         running_place[(o.ref, k)] = Fixed(mi, s, e)
 

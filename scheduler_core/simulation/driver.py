@@ -80,6 +80,9 @@ class ShopFloorDriver:
     settings: DriverSettings = field(default_factory=DriverSettings)
     actor: Actor = SYSTEM
     repairs: dict[str, datetime] = field(default_factory=dict)
+    made: dict[tuple[str, int], tuple[float, datetime]] = field(default_factory=dict)
+    """Per running step: the units the floor has made (a fraction of the unit in progress
+    included) and when it counted them last."""
 
     async def step(self, now: datetime) -> list[FloorEvent]:
         """Advance the floor to ``now`` (the services' clock should read ``now`` too)."""
@@ -114,17 +117,23 @@ class ShopFloorDriver:
                     continue
             done = p.done if p is not None else 0
             machine = p.machine if p is not None and p.machine else op.machine
+            key = (op.ref, op.step)
             if op.end <= now:
                 good = max(1, order.quantity - done)
                 await record_progress(self.services, self.actor, op.ref, good, step=op.step + 1, machine=machine,
                                       finished=True)
                 lines.append(FloorEvent("finished", f"{op.ref} step {op.step + 1} finished on {machine} ({good} units)"))
+                self.made.pop(key, None)
                 continue
-            # A running step is re-planned from each plan's instant with what is left of it, so
-            # the pace is that of the planned quantity over the planned span.
-            share = (now - op.start) / (op.end - op.start) if op.end > op.start else 1.0
-            before = max(0, order.quantity - op.quantity)
-            target = min(order.quantity - 1, before + int(op.quantity * share))
+            # The floor keeps to the plan: what is left of the step (the unit in progress counted
+            # in part) is made at the pace that ends it when the current plan says; whole units
+            # are reported.
+            made, since = self.made.get(key, (float(done), op.start))
+            made = max(made, float(done))  # reported by someone else meanwhile
+            if op.end > since:
+                made += (order.quantity - made) * min(1.0, (now - since) / (op.end - since))
+            self.made[key] = (made, now)
+            target = min(order.quantity - 1, int(made))
             if target - done >= 1:
                 await record_progress(self.services, self.actor, op.ref, target - done, step=op.step + 1,
                                       machine=machine)

@@ -24,6 +24,7 @@ from scheduler_core.services.shopfloor import replan_now
 from scheduler_core.simulation import (
     POLICIES,
     CustomerModel,
+    DriverSettings,
     FloorEvent,
     ScenarioSpec,
     ShopFloorDriver,
@@ -285,3 +286,30 @@ def test_the_printed_assumptions_speak_the_chosen_language(capsys: pytest.Captur
     assumptions = out[out.index("假设"):]
     assert "投诉概率" in assumptions and "泊松" in assumptions
     assert "complaint probability" not in assumptions and "arrivals:" not in assumptions
+
+
+async def test_a_floor_that_keeps_to_the_plan_keeps_the_plan() -> None:
+    # Only progress, reported every 7 minutes at the planned pace: no date of the plan moves later. Before, each report counted whole units only (the unit in progress left out),
+    # the re-plan put the running steps later by that part of a unit, and the steps the frozen
+    # horizon held behind them stayed there: the demo's ETAs slid 4 minutes per report, and
+    # orders planned just in time turned "2 minutes late" and warned their customers.
+    sc = scenario()
+    uow = FakeUnitOfWorkFactory()
+    clock = SimClock(START)
+    svc = Services(uow=uow, clock=clock, planning=PlanSettings(deadline=0.5, isolate=False))
+    await seed_storage(uow, sc)
+    await replan_now(svc, SYSTEM, "start")
+    async with uow() as u:
+        first = await u.plans.current()
+    assert first is not None
+    driver = ShopFloorDriver(svc, random.Random(4), DriverSettings(breakdown_chance=0, order_chance=0, rush_chance=0))
+    reports = 0
+    for i in range(1, 19):
+        clock.now = START + timedelta(minutes=7 * i)
+        reports += sum(e.kind == "progress" for e in await driver.step(clock.now))
+    async with uow() as u:
+        plan = await u.plans.current()
+    assert plan is not None and plan.number > first.number and reports >= 18
+    before, after = first.schedule.etas(), plan.schedule.etas()
+    later = {ref: after[ref] - before[ref] for ref in after if ref in before and after[ref] > before[ref]}
+    assert later == {}  # (earlier is allowed: a finished step frees its successor for a better plan)
