@@ -28,7 +28,7 @@ from scheduler_core.reports.labels import ROLE_LABELS
 from scheduler_core.services.errors import ServiceError
 from scheduler_core.services.ports import Role
 
-from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
+from ..demo import FIRST_PLAN_SECONDS, AcceleratedClock, prepare_demo_database, simulator_context
 from .admin import Cli, guarded, lang_option
 from .options import number
 
@@ -59,7 +59,10 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     port = settings.port if args.port is None else args.port
     configure_logging(args.verbose, logging.WARNING)
     try:
-        db = asyncio.run(prepare_demo_database(settings, args.seed, cli.clock, lang=cli.tr.lang))
+        db = asyncio.run(prepare_demo_database(
+            settings, args.seed, cli.clock, lang=cli.tr.lang, first_plan_seconds=args.first_plan,
+            planning=lambda seconds: cli.say(tr.gettext("New demo factory: planning it ({seconds:g} s)…",
+                                                        seconds=seconds))))
     except ServiceError as exc:
         return cli.fail(error_message(tr, exc))
     clock = AcceleratedClock(db.resume_at, speed, cli.clock)
@@ -189,6 +192,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--speed", type=number(float, above=0, at_most=10_000), default=60.0, help="factory minutes per real minute (default 60)")
     p.add_argument("--tick", type=number(float, above=0, at_most=10_000), default=5.0, help="real seconds between simulator steps (default 5)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=FIRST_PLAN_SECONDS,
+                   help=f"seconds for the first plan of a new demo factory (default {FIRST_PLAN_SECONDS:g})")
     p.add_argument("--no-simulator", action="store_true", help="serve the demo data without the simulated shop floor")
     p.add_argument("--lang", type=lang_option, default=None, help="zh or en (default: PAICHAN_LANG or the locale)")
     p.add_argument("-v", "--verbose", action="store_true")

@@ -54,7 +54,7 @@ def _stop(proc: subprocess.Popen[str], lines: list[str]) -> float:
 
 
 def test_demo_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
-    proc, url, lines = _start(tmp_path, "--no-simulator")
+    proc, url, lines = _start(tmp_path, "--no-simulator", "--first-plan", "3")
     try:
         with urllib.request.urlopen(url + "healthz", timeout=10) as resp:
             assert resp.status == 200
@@ -67,7 +67,7 @@ def test_demo_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     out = "".join(lines)
     assert proc.returncode == 0, out
     assert took < STOP_TIMEOUT
-    assert "(created)" in out
+    assert "(created)" in out and "New demo factory: planning it (3 s)" in out
     assert "Telegram bot: off" in out
     assert "PAICHAN_SECRET_KEY is not set" not in out and "Traceback" not in out, out
     assert re.search(r"manager\s+paichan-demo", out) and re.search(r"customer1\s+paichan-demo", out), out
@@ -77,7 +77,7 @@ def test_demo_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     # A second run keeps the database it made (no reload, nothing lost).
     proc, url, lines = _start(tmp_path, "--no-simulator")
     _stop(proc, lines)
-    assert "existing, continued" in "".join(lines)
+    assert "existing, continued" in "".join(lines) and "planning it" not in "".join(lines)
 
 
 def test_demo_refuses_a_busy_port_with_a_clear_message(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_demo_refuses_a_busy_port_with_a_clear_message(tmp_path: Path) -> None:
         env["PAICHAN_LANG"] = "en"
         done = subprocess.run(
             [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "demo",
-             "--no-simulator", "--port", str(port), "--database", f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"],
+             "--no-simulator", "--first-plan", "1", "--port", str(port), "--database", f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=START_TIMEOUT)
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr + done.stdout
