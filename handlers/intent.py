@@ -314,7 +314,10 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
 _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
-             r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next")
+             r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
+             # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
+             r"^what(?:'s| is| will be| are we running) (?:on|running on|scheduled? (?:on|for)|planned? (?:on|for)|lined up (?:on|for))|"
+             r"^what(?:'s| is| will)? ?(?:\S+ ){0,2}(?:be )?(?:doing|making|running|working on)(?![a-z])")
 _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要做|做哪些|做什么)|派工|待加工|"
                     r"(?:我|我的)(?:今天|今日)?的?(?:活儿?|任务|工单)|(?:今天|今日)我的(?:活儿?|任务|工单)|我这台|我的(?:机器|设备|机台|机床)|"
                     r"^(?:接下来|下一个|下一步)(?:做|干|加工)?(?:什么|啥|哪个)(?:活|单)?[?？]?$|"
@@ -1110,6 +1113,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "language"
     if _COMPLAINT.search(t) and _ADDRESSED.search(t):  # "your delivery performance is terrible"
         return "complaint"
+    if _HOW_TO.search(t) and not f.maybe_ref and not f.numbers:  # "how do I report progress?": not a report
+        return "help"
     floor = _floor(t, f)
     if floor is not None:
         return floor
