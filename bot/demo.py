@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -64,36 +64,27 @@ class DemoDatabase:
     timezone: str
 
 
-FIRST_PLAN_SECONDS = 10.0
-"""The demo factory's first plan gets this long, as a factory's first plan (or the nightly one)
-would: with the 2 s of a re-plan it left about 17 more orders late, which the first minutes of
-re-planning then put right, so their customers were told "late" and then "back on track"."""
-
-
 async def prepare_demo_database(settings: Settings, seed: int, clock: Callable[[], datetime] = system_clock,
                                 lang: str | None = None, *, planning: Callable[[float], None] | None = None,
-                                first_plan_seconds: float = FIRST_PLAN_SECONDS) -> DemoDatabase:
+                                first_plan_seconds: float | None = None) -> DemoDatabase:
     """Migrate the database; load the demo factory into it when it is empty (in ``lang``: its
-    users' language and step names) and plan it for ``first_plan_seconds`` (``planning`` is
-    called first, with them). An earlier demo run's factory clock may be ahead of the real one:
+    users' language and step names) and plan it for ``first_plan_seconds`` (default
+    :data:`~scheduler_core.services.admin.DEMO_FIRST_PLAN_SECONDS`; ``planning`` is called first,
+    with them). An earlier demo run's factory clock may be ahead of the real one:
     continue from its newest plan."""
-    from scheduler_core.services.admin import load_demo
-    from scheduler_core.services.ports import SYSTEM
-    from scheduler_core.services.shopfloor import replan_now
+    from scheduler_core.services.admin import DEMO_FIRST_PLAN_SECONDS, load_demo
+
+    seconds = DEMO_FIRST_PLAN_SECONDS if first_plan_seconds is None else first_plan_seconds
 
     async with open_services(settings, migrate=True, clock=clock) as svc:
         created = True
         try:
-            await load_demo(svc, seed, lang=lang, publish=False)
+            await load_demo(svc, seed, lang=lang, plan_seconds=seconds,
+                            on_plan=None if planning is None else lambda: planning(seconds))
         except Conflict as exc:
             if exc.code != "database_not_empty":
                 raise
             created = False
-        if created:
-            if planning is not None:
-                planning(first_plan_seconds)
-            first = replace(svc, planning=replace(svc.planning, deadline=first_plan_seconds))
-            await replan_now(first, SYSTEM, f"demo data (seed {seed})")
         async with svc.uow() as uow:
             plan = await uow.plans.current()
             machines = await uow.master.machines()

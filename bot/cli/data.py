@@ -20,7 +20,7 @@ from typing import Any
 from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.reports.labels import ROLE_LABELS
-from scheduler_core.services.admin import DEMO_PASSWORD, DemoSummary, load_demo
+from scheduler_core.services.admin import DEMO_FIRST_PLAN_SECONDS, DEMO_PASSWORD, DemoSummary, load_demo
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import Conflict
 from scheduler_core.services.importing import (
@@ -37,6 +37,7 @@ from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import SYSTEM
 
 from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
+from .options import number
 
 __all__ = ["read_table", "register", "write_xlsx"]
 
@@ -224,7 +225,7 @@ def _demo(args: argparse.Namespace, cli: Cli) -> int:
     tr = cli.tr
 
     async def job(svc: Services) -> tuple[DemoSummary, list[tuple[str, str, datetime]], tzinfo]:
-        summary = await load_demo(svc, args.seed, lang=tr.lang)
+        summary = await load_demo(svc, args.seed, lang=tr.lang, plan_seconds=args.first_plan)
         codes = []
         for user in summary.users:
             code, link = await create_link_code(svc, SYSTEM, user.username)
@@ -317,5 +318,7 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser("demo-data", help="load the demo factory with 90 days of history and demo users")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--force", action="store_true", help="delete everything in the database first")
+    demo.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=DEMO_FIRST_PLAN_SECONDS,
+                      help=f"seconds for the demo factory's first plan (default {DEMO_FIRST_PLAN_SECONDS:g})")
     _add_lang(demo)
     demo.set_defaults(func=guarded(_demo))

@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 
 from scheduler_core.reports.errors import error_message
 from scheduler_core.reports.labels import ROLE_LABELS
+from scheduler_core.services.admin import DEMO_FIRST_PLAN_SECONDS
 from scheduler_core.services.errors import ServiceError
 from scheduler_core.services.ports import Role
 
-from ..demo import FIRST_PLAN_SECONDS, AcceleratedClock, prepare_demo_database, simulator_context
+from ..demo import AcceleratedClock, prepare_demo_database, simulator_context
 from .admin import Cli, guarded, lang_option
 from .options import number
 
@@ -192,8 +193,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--speed", type=number(float, above=0, at_most=10_000), default=60.0, help="factory minutes per real minute (default 60)")
     p.add_argument("--tick", type=number(float, above=0, at_most=10_000), default=5.0, help="real seconds between simulator steps (default 5)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=FIRST_PLAN_SECONDS,
-                   help=f"seconds for the first plan of a new demo factory (default {FIRST_PLAN_SECONDS:g})")
+    p.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=DEMO_FIRST_PLAN_SECONDS,
+                   help=f"seconds for the first plan of a new demo factory (default {DEMO_FIRST_PLAN_SECONDS:g})")
     p.add_argument("--no-simulator", action="store_true", help="serve the demo data without the simulated shop floor")
     p.add_argument("--lang", type=lang_option, default=None, help="zh or en (default: PAICHAN_LANG or the locale)")
     p.add_argument("-v", "--verbose", action="store_true")

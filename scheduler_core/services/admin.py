@@ -8,7 +8,8 @@ unit of work, with a demo user for every role, then publishes a first plan.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from scheduler_core.domain.generate import in_language
@@ -215,12 +216,22 @@ async def _is_empty(uow: UnitOfWork) -> bool:
     return await uow.plans.current() is None
 
 
+DEMO_FIRST_PLAN_SECONDS = 10.0
+"""How long the demo factory's first plan gets in ``paichan demo`` and ``paichan demo-data``, as a
+factory's first plan (or the nightly one) would: with the 2 s of a re-plan it left about 17 more
+orders late, which the first minutes of re-planning put right, so their customers were told
+"late" and then "back on track"."""
+
+
 async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publish: bool = True,
-                    lang: str | None = None) -> DemoSummary:
+                    lang: str | None = None, plan_seconds: float | None = None,
+                    on_plan: Callable[[], None] | None = None) -> DemoSummary:
     """Write the demo factory and its past into an empty database, then publish a first plan.
 
     The data is a function of ``seed`` and ``svc.now()``: the same for the same pair. The plan
-    is the solver's answer within its time budget (``publish=False`` skips it). ``lang`` (zh or
+    is the solver's answer within its time budget, or within ``plan_seconds`` (a factory's first
+    plan deserves the time a nightly one gets; ``on_plan`` is called just before); ``publish=False``
+    skips it. ``lang`` (zh or
     en) is the language of the demo users and of the routings' step names ("焊接" or "Welding");
     in English the Chinese customers go by their English names ("Hengtong Hydraulics" for
     恒通液压). Without it the users speak Chinese and the step names are English. A customer's
@@ -275,7 +286,10 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
         await uow.commit()
     version = late = None
     if publish:
-        update = await replan_now(svc, SYSTEM, f"demo data (seed {seed})")
+        if on_plan is not None:
+            on_plan()
+        first = svc if plan_seconds is None else replace(svc, planning=replace(svc.planning, deadline=plan_seconds))
+        update = await replan_now(first, SYSTEM, f"demo data (seed {seed})")
         version, late = update.version, update.late_orders
     return DemoSummary(
         seed=seed, timezone=tz, machines=len(factory.machines),

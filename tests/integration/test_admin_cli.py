@@ -28,7 +28,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     db = tmp_path_factory.mktemp("admin") / "paichan.db"
     env = {"PAICHAN_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PAICHAN_PLAN_DEADLINE": "1", "LANG": "C",
            "PAICHAN_TELEGRAM_BOT_NAME": "@paichan_demo_bot"}
-    rc, _, err = run(env, "demo-data", "--seed", "3")
+    rc, _, err = run(env, "demo-data", "--seed", "3", "--first-plan", "0.5")
     assert rc == 0, err
     return env
 

@@ -166,7 +166,7 @@ def test_demo_data_cli_prints_users_and_link_codes_and_needs_force_to_overwrite(
     db = tmp_path / "paichan.db"
     env = {"PAICHAN_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PAICHAN_PLAN_DEADLINE": "0.5",
            "PAICHAN_TELEGRAM_BOT_NAME": "paichan_bot", "LANG": "zh_CN.UTF-8"}
-    rc, out, err = run(env, "demo-data", "--seed", "11")
+    rc, out, err = run(env, "demo-data", "--seed", "11", "--first-plan", "0.5")
     assert rc == 0, err
     assert "演示工厂已载入（种子 11）" in out and "150 个未完成订单" in out
     for username in ("admin", "manager", "sales.li", "sales.wang", "op.zhang", "op.chen", "customer1"):
@@ -176,7 +176,7 @@ def test_demo_data_cli_prints_users_and_link_codes_and_needs_force_to_overwrite(
     rc, out, err = run(env, "demo-data", "--seed", "12")
     assert rc == 1 and "数据库中已有数据。" in err and "--force" in err
     assert dump(db) == before
-    rc, out, err = run({**env, "LANG": "en_US.UTF-8"}, "demo-data", "--seed", "12", "--force")
+    rc, out, err = run({**env, "LANG": "en_US.UTF-8"}, "demo-data", "--seed", "12", "--force", "--first-plan", "0.5")
     assert rc == 0, err
     assert "Demo factory loaded (seed 12)" in out
     assert len(dump(db)["users"]) == 9
@@ -222,3 +222,21 @@ async def test_the_english_demo_names_every_customer_in_english_and_customers_wr
     assert zh.complaints and all(_chinese(c.text) == _chinese(c.customer) for c in zh.complaints)
     comments = [s for s in zh.surveys if s.comment]
     assert comments and all(_chinese(s.comment or "") == _chinese(s.customer) for s in comments)
+
+
+async def test_the_first_plan_gets_its_own_time_and_is_announced() -> None:
+    svc = Services(FakeUnitOfWorkFactory(), lambda: NOW, planning=PlanSettings(deadline=0.5))
+    announced: list[str] = []
+    run = svc.replans.run
+
+    async def spy(job, *, gives_more=False):  # type: ignore[no-untyped-def]
+        announced.append("re-plan")
+        return await run(job, gives_more=gives_more)
+
+    svc.replans.run = spy  # type: ignore[method-assign]
+    summary = await load_demo(svc, 7, plan_seconds=1.5, on_plan=lambda: announced.append("announced"))
+    assert summary.plan_version == 1 and announced == ["announced", "re-plan"]
+    assert svc.planning.deadline == 0.5  # the services keep their own deadline for later re-plans
+    async with svc.uow() as uow:
+        current = await uow.plans.current()
+    assert current is not None and 0.5 < current.metrics["seconds"] <= 1.5  # more than the services' 0.5 s

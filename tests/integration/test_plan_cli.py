@@ -49,7 +49,7 @@ def test_plan_without_demo_replans_the_database_and_publishes_a_version(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PAICHAN_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
-    assert main(["demo-data", "--seed", "3", "--lang", "en"]) == 0
+    assert main(["demo-data", "--seed", "3", "--lang", "en", "--first-plan", "1"]) == 0
     capsys.readouterr()
     assert main(["plan", "--lang", "zh", "--deadline", "1", "--limit", "5"]) == 0
     out = capsys.readouterr().out
