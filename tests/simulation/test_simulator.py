@@ -192,13 +192,19 @@ def test_cli_refuses_an_unknown_factory_in_chinese(capsys: pytest.CaptureFixture
     assert "未知工厂 nowhere.json" in capsys.readouterr().err
 
 
-async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None:
-    sc = scenario()
+async def _live_shop() -> tuple[FakeUnitOfWorkFactory, SimClock, Services]:
+    """The scenario's factory in a store, planned at START, for a live driver."""
     uow = FakeUnitOfWorkFactory()
     clock = SimClock(START)
     svc = Services(uow=uow, clock=clock, planning=PlanSettings(deadline=0.5, isolate=False))
-    await seed_storage(uow, sc)
+    await seed_storage(uow, scenario())
     await replan_now(svc, SYSTEM, "start")
+    return uow, clock, svc
+
+
+async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None:
+    sc = scenario()
+    uow, clock, svc = await _live_shop()
     driver = ShopFloorDriver(svc, random.Random(4))
     said: list[FloorEvent] = []
     protected: list[tuple[set[str], bool]] = []  # per step: the kinds of its events, a protected re-plan?
@@ -289,16 +295,12 @@ def test_the_printed_assumptions_speak_the_chosen_language(capsys: pytest.Captur
 
 
 async def test_a_floor_that_keeps_to_the_plan_keeps_the_plan() -> None:
-    # Only progress, reported every 7 minutes at the planned pace: no date of the plan moves later. Before, each report counted whole units only (the unit in progress left out),
-    # the re-plan put the running steps later by that part of a unit, and the steps the frozen
+    # Only progress, reported every 7 minutes at the planned pace: no date of the plan moves
+    # later. Before, each report counted whole units only (the unit in progress left out), the
+    # re-plan put the running steps later by that part of a unit, and the steps the frozen
     # horizon held behind them stayed there: the demo's ETAs slid 4 minutes per report, and
     # orders planned just in time turned "2 minutes late" and warned their customers.
-    sc = scenario()
-    uow = FakeUnitOfWorkFactory()
-    clock = SimClock(START)
-    svc = Services(uow=uow, clock=clock, planning=PlanSettings(deadline=0.5, isolate=False))
-    await seed_storage(uow, sc)
-    await replan_now(svc, SYSTEM, "start")
+    uow, clock, svc = await _live_shop()
     async with uow() as u:
         first = await u.plans.current()
     assert first is not None
