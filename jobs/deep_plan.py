@@ -7,7 +7,7 @@ tardiness where 2 s reach 0.79."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from scheduler_core.services.context import Services
@@ -38,7 +38,7 @@ async def run(svc: Services, settings: NotifySettings, period: str | None = None
     period = period or svc.now().astimezone(ZoneInfo(settings.timezone or "Asia/Shanghai")).date().isoformat()
     if not await claim(svc, JOB, period):
         return None
-    deep = replace(svc, planning=replace(svc.planning, deadline=seconds))
+    deep = svc.planning_for(seconds)
     update = await replan_now(deep, SYSTEM, f"nightly re-plan ({seconds:g} s)")
     await finish(svc, JOB, period)
     impact = update.impact

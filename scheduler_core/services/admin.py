@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from scheduler_core.domain.generate import in_language
@@ -288,7 +288,7 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     if publish:
         if on_plan is not None:
             on_plan()
-        first = svc if plan_seconds is None else replace(svc, planning=replace(svc.planning, deadline=plan_seconds))
+        first = svc if plan_seconds is None else svc.planning_for(plan_seconds)
         update = await replan_now(first, SYSTEM, f"demo data (seed {seed})")
         version, late = update.version, update.late_orders
     return DemoSummary(

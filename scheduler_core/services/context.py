@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -78,6 +78,11 @@ class Services:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def planning_for(self, seconds: float) -> Services:
+        """The same services, planning within ``seconds`` (a nightly or a first plan); they share
+        the re-plan coalescer and the planner."""
+        return replace(self, planning=replace(self.planning, deadline=seconds))
 
     def announced(self, told_eta: datetime | None, eta: datetime | None) -> bool:
         """Whether a delay warning that announced ``told_eta`` still covers ``eta``: the order
