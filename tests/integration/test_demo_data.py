@@ -224,19 +224,21 @@ async def test_the_english_demo_names_every_customer_in_english_and_customers_wr
     assert comments and all(_chinese(s.comment or "") == _chinese(s.customer) for s in comments)
 
 
-async def test_the_first_plan_gets_its_own_time_and_is_announced() -> None:
+async def test_the_first_plan_gets_its_own_time_and_is_announced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler_core.services.admin as admin
+
     svc = Services(FakeUnitOfWorkFactory(), lambda: NOW, planning=PlanSettings(deadline=0.5))
-    announced: list[str] = []
-    run = svc.replans.run
+    said: list[str] = []
+    real = admin.replan_now
 
-    async def spy(job, *, gives_more=False):  # type: ignore[no-untyped-def]
-        announced.append("re-plan")
-        return await run(job, gives_more=gives_more)
+    async def spy(services: Services, *args, **kwargs):  # type: ignore[no-untyped-def]
+        said.append(f"planned within {services.planning.deadline:g} s")
+        return await real(services, *args, **kwargs)
 
-    svc.replans.run = spy  # type: ignore[method-assign]
-    summary = await load_demo(svc, 7, plan_seconds=1.5, on_plan=lambda: announced.append("announced"))
-    assert summary.plan_version == 1 and announced == ["announced", "re-plan"]
+    monkeypatch.setattr(admin, "replan_now", spy)
+    summary = await load_demo(svc, 7, plan_seconds=1.5, on_plan=lambda: said.append("announced"))
+    assert summary.plan_version == 1 and said == ["announced", "planned within 1.5 s"]
     assert svc.planning.deadline == 0.5  # the services keep their own deadline for later re-plans
-    async with svc.uow() as uow:
-        current = await uow.plans.current()
-    assert current is not None and 0.5 < current.metrics["seconds"] <= 1.5  # more than the services' 0.5 s
+    said.clear()
+    await load_demo(Services(FakeUnitOfWorkFactory(), lambda: NOW, planning=PlanSettings(deadline=0.5)), 7)
+    assert said == ["planned within 0.5 s"]  # without plan_seconds: the services' own
