@@ -24,6 +24,5 @@ def test_rush_insertions_are_reported_beside_both_insertion_floors(capsys: pytes
         shares.append(rush["latest_insertion_mean_moved_share"])
     assert all(0 <= x <= 1 for x in shares)
     added = rush["others_tardiness_added"]
-    assert added["count"] <= rush["latest_insertion_count"]
-    if added["count"]:  # nobody can be helped by a rush order that keeps every other sequence
-        assert added["insertion_only"] >= 0 and added["latest_insertion"] >= 0
+    assert 0 < added["count"] <= rush["latest_insertion_count"]  # this factory has rushes on time in all three
+    assert all(isinstance(added[k], int) for k in ("paichan", "insertion_only", "latest_insertion"))
