@@ -319,6 +319,7 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--force", action="store_true", help="delete everything in the database first")
     demo.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=DEMO_FIRST_PLAN_SECONDS,
+                      metavar="SECONDS",
                       help=f"seconds for the demo factory's first plan (default {DEMO_FIRST_PLAN_SECONDS:g})")
     _add_lang(demo)
     demo.set_defaults(func=guarded(_demo))

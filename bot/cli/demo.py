@@ -193,7 +193,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--speed", type=number(float, above=0, at_most=10_000), default=60.0, help="factory minutes per real minute (default 60)")
     p.add_argument("--tick", type=number(float, above=0, at_most=10_000), default=5.0, help="real seconds between simulator steps (default 5)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=DEMO_FIRST_PLAN_SECONDS,
+    p.add_argument("--first-plan", type=number(float, above=0, at_most=600), default=DEMO_FIRST_PLAN_SECONDS, metavar="SECONDS",
                    help=f"seconds for the first plan of a new demo factory (default {DEMO_FIRST_PLAN_SECONDS:g})")
     p.add_argument("--no-simulator", action="store_true", help="serve the demo data without the simulated shop floor")
     p.add_argument("--lang", type=lang_option, default=None, help="zh or en (default: PAICHAN_LANG or the locale)")
