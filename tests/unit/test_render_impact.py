@@ -95,7 +95,10 @@ def test_a_preview_says_who_gains_and_names_the_orders_back_on_time() -> None:
     assert "3 个订单提前完工。\n其中 1 个原本延期，现在能按期交付：" in zh
     slips = _report(("SO-1", timedelta(0), timedelta(hours=2)), ("SO-2", timedelta(hours=1), timedelta(0)))
     en = "\n".join(_impact_lines(translator("en"), UTC, slips))
-    assert en.index("1 order finishes later:") < en.index("1 order finishes earlier.")
+    # others finish later too: what they gain comes from the queues ordered anew, and it says so
+    assert en.index("1 order finishes later:") < en.index("1 order finishes earlier: the new plan also orders the queues anew.")
+    zh = "\n".join(_impact_lines(translator("zh_Hans"), UTC, slips))
+    assert "1 个订单提前完工：新计划同时重新排定了各机台的顺序。" in zh
     quiet = "\n".join(_impact_lines(translator("en"), UTC, _report(("SO-1", timedelta(0), timedelta(hours=1)))))
     assert "earlier" not in quiet
 
