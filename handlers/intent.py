@@ -194,7 +194,7 @@ _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|�
 _ADDRESSED = _rx(r"你们|贵司|贵公司|贵厂|你家", r"(?<![a-z])your?(?![a-z])|you guys|you people|y'all")
 _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
-              r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that)|"
+              r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
               r"kill (?:the|this|that) order|kill order|kill (?:the |this |that )?order")
 _RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单",
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
@@ -304,9 +304,10 @@ _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|w
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
-            r"jammed|crashed|alarm")
+            r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
-                   r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order")
+                   r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
+                   r"out of (?:service|commission)")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
           r"(?:ok|okay|fine|works|working|running) now")
