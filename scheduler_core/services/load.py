@@ -17,7 +17,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 
 from .ports import UnitOfWork
 
-__all__ = ["MachineTime", "busiest_machine", "machine_time", "machine_work", "pick_bottleneck"]
+__all__ = ["MachineTime", "busiest_machine", "edge_after", "machine_time", "machine_work", "pick_bottleneck"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, shop:
         if op.end > now:
             by_machine[op.machine].append(op)
     end = grid.minutes(now + horizon)
-    edges = [0, end, max(end, grid.minutes(max((op.end for op in schedule.ops), default=now))) + 1]
+    edges = [0, end, edge_after(grid, schedule, end)]
     loads: list[tuple[str, float, float]] = []
     for m in shop.machines:
         if m.id not in by_machine:
@@ -91,6 +91,12 @@ def busiest_machine(schedule: Schedule, now: datetime, horizon: timedelta, shop:
             continue
         loads.append((m.id, work[0] / open_min[0] if open_min[0] > 0 else 1.0, work[1]))
     return pick_bottleneck(loads)
+
+
+def edge_after(grid: TimeGrid, schedule: Schedule, edge: int) -> int:
+    """A window edge past both ``edge`` and the end of everything ``schedule`` plans: the window
+    from ``edge`` to it holds all the work planned after ``edge``."""
+    return max(edge, grid.minutes(max((op.end for op in schedule.ops), default=grid.at(edge)))) + 1
 
 
 def pick_bottleneck(loads: Iterable[tuple[str, float, float]]) -> tuple[str, float] | None:

@@ -13,7 +13,7 @@ from scheduler_core.domain.timegrid import TimeGrid
 from .context import Services
 from .errors import Conflict, InvalidInput, NotFound
 from .kpi import kpis
-from .load import machine_time, machine_work, pick_bottleneck
+from .load import edge_after, machine_time, machine_work, pick_bottleneck
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
 from .refs import normalise_ref
@@ -70,7 +70,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     edges = [grid.minutes(b) for b in bounds]
     edges[0] = grid.minutes(now)  # today's hours gone by are no capacity left
     # and one window more: the work planned after the last day
-    edges.append(max(edges[-1], grid.minutes(max((op.end for op in plan.schedule.ops), default=now))) + 1)
+    edges.append(edge_after(grid, plan.schedule, edges[-1]))
     by_machine: dict[str, list[PlannedOp]] = defaultdict(list)
     for op in plan.schedule.ops:
         by_machine[op.machine].append(op)
