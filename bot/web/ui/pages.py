@@ -484,9 +484,10 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
     items: list[dict[str, Any]] = []
     now = svc.now()
     closed = _closed_time(plan.factory, now)
+    stop_windows = [(d, d.start, d.end or (now + timedelta(hours=4))) for d in plan.factory.downtime]
     stops: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for d in plan.factory.downtime:
-        stops[d.machine].append((d.start, d.end or (now + timedelta(hours=4))))
+    for d, start, end in stop_windows:
+        stops[d.machine].append((start, end))
     for op in plan.schedule.ops:
         e = etas.get(op.ref)
         o = orders.get(op.ref)
@@ -505,9 +506,8 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
             # the step pauses over its machine's non-working time and stops: shaded on the bar too
             "style": _pauses(op.start, op.end, closed.get(op.machine, []), stops.get(op.machine, [])),
         })
-    for k, d in enumerate(plan.factory.downtime):
-        end = d.end or (now + timedelta(hours=4))
-        items.append({"id": f"down|{k}", "group": d.machine, "start": d.start.isoformat(), "end": end.isoformat(),
+    for k, (d, start, end) in enumerate(stop_windows):
+        items.append({"id": f"down|{k}", "group": d.machine, "start": start.isoformat(), "end": end.isoformat(),
                       "type": "background", "className": "down", "title": view._("Machine stop") + f": {d.reason}"})
     for machine, windows in closed.items():
         items.extend({"id": f"closed|{machine}|{k}", "group": machine, "start": a.isoformat(), "end": b.isoformat(),
