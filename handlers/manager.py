@@ -65,7 +65,7 @@ async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:
     tr = ctx.tr
     title = tr.gettext("Plan version {version}", version=plan.version)
     png = await asyncio.to_thread(
-        gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines], downtime=f.downtime,
+        gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines], downtime=plan.stops,
         title=title, tz=ctx.tz, groups={m.id: m.group for m in f.machines},
         calendars={m.id: f.calendars[m.calendar] for m in f.machines if m.calendar in f.calendars}, days=7,
     )

@@ -225,7 +225,7 @@ class SummaryPictures:
             calendars = {m.id: f.calendars[m.calendar] for m in f.machines if m.calendar in f.calendars}
             png = await asyncio.to_thread(
                 gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines],
-                downtime=f.downtime, days=self.days, tz=ZoneInfo(f.timezone), calendars=calendars,
+                downtime=plan.stops, days=self.days, tz=ZoneInfo(f.timezone), calendars=calendars,
                 title=tr.gettext("Plan for the next {n} days", n=tr.number(self.days)), size=(1400, 700))
             pics.append(Picture("gantt", png, tr.gettext("Plan for the next {n} days", n=tr.number(self.days))))
         trend = list(payload.get("trend") or [])

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler_core.domain.calendar import Downtime, stop_end
 from scheduler_core.domain.model import Factory, OrderStatus, Progress, Step
 from scheduler_core.domain.schedule import Schedule
 
@@ -149,6 +150,9 @@ class PlanView:
     factory: Factory
     schedule: Schedule
     etas: tuple[OrderEta, ...]
+    #: the machine stops as the plan assumed them: a stop until further notice ends
+    #: ``open_downtime_minutes`` after the plan was made (or after it began), as in the planner
+    stops: tuple[Downtime, ...] = ()
 
 
 async def current_plan(svc: Services, actor: Actor) -> PlanView:
@@ -170,4 +174,7 @@ async def current_plan(svc: Services, actor: Actor) -> PlanView:
         cause = cause_from_dict(causes[ref]) if late > _ZERO and ref in causes else None
         etas.append(OrderEta(ref, o.customer, o.product, o.quantity, o.due, eta, late, o.vip, o.rush, cause))
     etas.sort(key=lambda e: (-e.late_by.total_seconds(), e.due, e.ref))
-    return PlanView(plan.number, plan.created, plan.reason, dict(plan.metrics), factory, plan.schedule, tuple(etas))
+    open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
+    stops = tuple(replace(d, end=stop_end(d, plan.created, open_for)) for d in factory.downtime)
+    return PlanView(plan.number, plan.created, plan.reason, dict(plan.metrics), factory, plan.schedule, tuple(etas),
+                    stops)

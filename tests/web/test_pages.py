@@ -393,3 +393,22 @@ async def test_the_gantt_data_shades_where_a_step_pauses(web: Web) -> None:
         assert bool(op["style"]) == spans, op
         shaded += spans
     assert shaded > 0
+
+
+async def test_a_stop_until_further_notice_is_drawn_as_long_as_the_plan_assumes(web: Web) -> None:
+    from scheduler_core.domain.calendar import Downtime
+
+    await web.login("mia")
+    async with web.shop.svc.uow(write=True) as uow:
+        plan = await uow.plans.current()
+        machine = plan.schedule.ops[0].machine
+        start = plan.created - timedelta(hours=1)
+        await uow.shopfloor.set_downtime([Downtime(machine, start, None, "spindle")])
+        await uow.commit()
+    web.shop.clock.advance(hours=1)  # looked at an hour after the plan was made
+    async with web.client.get("/gantt/data") as resp:
+        data = await resp.json()
+    (down,) = [i for i in data["items"] if i.get("className") == "down"]
+    assumed = plan.created + timedelta(minutes=web.shop.svc.planning.open_downtime_minutes)
+    assert datetime.fromisoformat(down["start"]) == start
+    assert datetime.fromisoformat(down["end"]) == assumed  # as the planner and its checker assume, not "now + 4 h"

@@ -484,7 +484,7 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
     items: list[dict[str, Any]] = []
     now = svc.now()
     closed = _closed_time(plan.factory, now)
-    stop_windows = [(d, d.start, d.end or (now + timedelta(hours=4))) for d in plan.factory.downtime]
+    stop_windows = [(d, d.start, d.end or now) for d in plan.stops]  # a stop's end as the plan assumed it
     stops: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for d, start, end in stop_windows:
         stops[d.machine].append((start, end))
