@@ -7,6 +7,7 @@ the environment. Read once by the composition root and passed down.
 | PAICHAN_TIMEZONE | Asia/Shanghai | the factory's timezone |
 | PAICHAN_LANG | (locale) | default language for CLI output: zh or en |
 | PAICHAN_PLAN_DEADLINE | 2.0 | seconds per plan / change assessment |
+| PAICHAN_IMPORT_PLAN_SECONDS | 10 | seconds for the plan after an import |
 | PAICHAN_SOLVER_WORKERS | 1 | solver threads per plan (CP-SAT workers; search threads on a large factory) |
 | PAICHAN_FROZEN_MINUTES | 240 | frozen horizon: steps starting sooner stay put |
 | PAICHAN_DEEP_PLAN_TIME | 02:00 | when the nightly re-plan runs (factory time; ``off``: never) |
@@ -37,6 +38,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     lang: str | None = None
     plan_deadline: float = 2.0
+    import_plan_seconds: float = 10.0
     solver_workers: int = 1
     frozen_minutes: int = 240
     change_ttl: timedelta = timedelta(minutes=10)
@@ -112,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=tz,
         lang=env.get("PAICHAN_LANG") or None,
         plan_deadline=_num(env, "PAICHAN_PLAN_DEADLINE", 2.0, float, 0.5, 600),
+        import_plan_seconds=_num(env, "PAICHAN_IMPORT_PLAN_SECONDS", 10.0, float, 0.5, 600),
         solver_workers=int(_num(env, "PAICHAN_SOLVER_WORKERS", 1, int, 1, 64)),
         frozen_minutes=int(_num(env, "PAICHAN_FROZEN_MINUTES", 240, int, 0, 10080)),
         change_ttl=timedelta(minutes=_num(env, "PAICHAN_CHANGE_TTL_MINUTES", 10, float, 1, 1440)),

@@ -42,7 +42,8 @@ async def open_services(
         yield Services(
             uow=uow,
             clock=clock,
-            planning=PlanSettings(deadline=settings.plan_deadline, workers=settings.solver_workers,
+            planning=PlanSettings(deadline=settings.plan_deadline, bulk_deadline=settings.import_plan_seconds,
+                                  workers=settings.solver_workers,
                                   frozen_minutes=settings.frozen_minutes),
             change_ttl=settings.change_ttl,
             link_ttl=settings.link_ttl,

@@ -968,7 +968,9 @@ async def _active_by_product(uow: UnitOfWork) -> Counter[str]:
 async def _after_import(svc: Services, result: ImportResult, replan: bool) -> ImportResult:
     if not replan:
         return result
-    update = await replan_now(svc, SYSTEM, f"import {result.kind}: {result.count}")
+    # an import changes much at once: its plan gets the bulk deadline (at least an event's)
+    thorough = svc.planning_for(max(svc.planning.deadline, svc.planning.bulk_deadline))
+    update = await replan_now(thorough, SYSTEM, f"import {result.kind}: {result.count}")
     return ImportResult(result.kind, result.count, result.names, update.version, update.late_orders)
 
 

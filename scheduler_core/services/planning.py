@@ -47,10 +47,13 @@ _ZERO = timedelta(0)
 
 @dataclass(frozen=True, slots=True)
 class PlanSettings:
-    """Planning knobs. ``deadline`` wall seconds per plan; ``frozen_minutes`` the frozen horizon;
-    ``rule`` replaces the optimiser by one dispatching rule (the simulator's baselines)."""
+    """Planning knobs. ``deadline`` wall seconds per plan; ``bulk_deadline`` wall seconds for
+    the plan after an import (many orders or new master data at once: the plan everyone sees
+    until the nightly one); ``frozen_minutes`` the frozen horizon; ``rule`` replaces the
+    optimiser by one dispatching rule (the simulator's baselines)."""
 
     deadline: float = 2.0
+    bulk_deadline: float = 10.0
     workers: int = 1
     seed: int = 0
     frozen_minutes: int = 240

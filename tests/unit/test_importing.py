@@ -417,6 +417,29 @@ async def test_import_orders_writes_all_rows_in_one_commit_and_replans_once() ->
         assert [a.action for a in await tx.audit.list()] == ["import_orders"]
 
 
+async def test_an_import_is_planned_with_the_bulk_deadline_and_events_keep_theirs() -> None:
+    from dataclasses import replace
+
+    from scheduler_core.services.shopfloor import replan_now
+
+    svc, _ = await factory_services()
+    seen: list[float] = []
+    inner = svc.planner
+
+    async def spy(fn, *args, **kw):  # type: ignore[no-untyped-def]
+        seen.append(args[3].deadline)  # (factory, now, published, settings)
+        return await inner(fn, *args, **kw)
+
+    svc = replace(svc, planning=replace(FAST, bulk_deadline=1.5), planner=spy)
+    await import_orders(svc, SYSTEM, read_csv(HEADER + "SO-1,ACME,P01,100,2026-12-05,,\n"))
+    await replan_now(svc, SYSTEM, "an event")
+    assert seen == [1.5, 0.5]
+    # a bulk deadline below the events' own never shortens an import's plan
+    await import_orders(replace(svc, planning=replace(FAST, bulk_deadline=0.2)), SYSTEM,
+                        read_csv(HEADER + "SO-2,ACME,P01,100,2026-12-05,,\n"))
+    assert seen[-1] == 0.5
+
+
 async def test_a_bad_row_rejects_the_whole_file_and_writes_nothing() -> None:
     svc, uow = await factory_services()
     before = uow.commits
