@@ -313,7 +313,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
-_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
