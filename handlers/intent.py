@@ -226,7 +226,10 @@ _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|�
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
-              r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好",
+              r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
+              # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
+              r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上",
+              r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
@@ -254,7 +257,10 @@ _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
 
 # the shop floor and the managers
-_GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表", r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture")
+# the plan as a picture, or the plan itself asked to be sent or shown ("排产计划发我看看", "send me the schedule")
+_GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排产|生产|排程)计划(?:表|图)?(?:发|给|看|拿)",
+             r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture|"
+             r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$")
 _KPI = _rx(r"准时率|准交率|交付率|达成率|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
