@@ -196,7 +196,8 @@ _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
               r"kill (?:the|this|that) order|kill order|kill (?:the |this |that )?order")
-_RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单",
+_RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
+                   r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急", r"urgent")
@@ -208,7 +209,7 @@ _PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:�
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
                r"could (?:we|you|u|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|is it possible|possible to|capable to|ctp|"
                r"capacity (?:\w+ ){0,5}for|(?:room|space|slot) (?:\w+ ){0,4}for \d|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
-_CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|变成|加到|减到|增加到|减少到|增至|减至|加至|挪到|调到|延到|延至|推到|推后|拉到|只要|只需要|"
+_CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|变成|加到|减到|增加到|减少到|增至|减至|加至|挪到|调到|延到|延至|推到|推后|拉到|排到|只要|只需要|"
               r"多做|少做|再加|减少|增加",
               r"change|move|(?<![a-z])push|postpone|reschedule|update|instead|modify|bring .{0,12}forward|pull .{0,12}in(?![a-z])|"
               r"delay (?:it |this |that )?(?:to|until|till)|(?<![a-z])delay \S+ (?:to|until|till)|shift|amend|adjust|increase|decrease|"
@@ -319,7 +320,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
-_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
