@@ -11,14 +11,12 @@ written. The formats are documented in :mod:`scheduler_core.services.importing`.
 from __future__ import annotations
 
 import argparse
-import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
 from scheduler_core.reports.errors import error_message, row_error_message
-from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.reports.labels import ROLE_LABELS
 from scheduler_core.services.admin import DEMO_FIRST_PLAN_SECONDS, DEMO_PASSWORD, DemoSummary, load_demo
 from scheduler_core.services.context import Services
@@ -27,94 +25,18 @@ from scheduler_core.services.importing import (
     Cell,
     ImportRejected,
     ImportResult,
-    Table,
     export_orders,
     import_table,
-    read_csv,
     write_csv,
 )
 from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import SYSTEM
 
+from ..tables import KINDS, FileProblem, read_table, what_was_imported
 from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
 from .options import number
 
 __all__ = ["read_table", "register", "write_xlsx"]
-
-KINDS = ("orders", "routings", "machines", "calendars")
-MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-class FileProblem(Exception):
-    """The file cannot be read at all; ``message`` is a msgid with ``params``."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-
-# --- files ----------------------------------------------------------------------------------
-
-
-def read_table(path: Path, *, sheet: str | None = None) -> Table:
-    """The table in a ``.csv`` or ``.xlsx`` file.
-
-    Raises:
-        FileProblem: missing, too big, not text / not a workbook, unknown extension.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".txt", ".tsv"):
-        raise FileProblem(N_("{path}: use a .csv or .xlsx file."), path=path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FileProblem(N_("Cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc) from exc
-    if size > MAX_FILE_BYTES:
-        raise FileProblem(N_("{path} is larger than {mb} MB."), path=path, mb=MAX_FILE_BYTES // (1024 * 1024))
-    if suffix == ".xlsx":
-        return _read_xlsx(path, sheet)
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return read_csv(text)
-    raise FileProblem(N_("{path} is not a text (CSV) file."), path=path)
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(N_("Cannot read {path} as an Excel workbook."), path=path) from exc
-    try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise FileProblem(N_("{path} has no sheet {sheet}."), path=path, sheet=sheet)
-            ws = wb[sheet]
-        else:
-            ws = wb.worksheets[0]
-        rows: list[tuple[int, Sequence[Cell]]] = []
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append((i, tuple(_cell(v) for v in row)))
-            if len(rows) > 100_001:
-                break
-        return Table.from_numbered(rows)
-    finally:
-        wb.close()
-
-
-def _cell(value: Any) -> Cell:
-    if value is None or isinstance(value, str | int | float | bool | datetime | date | time):
-        return value
-    return str(value)
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], tz: tzinfo) -> None:
@@ -150,19 +72,7 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], tz: tzinfo) -> None:
 
 
 def _problem(cli: Cli, exc: FileProblem) -> int:
-    params = {k: str(v) for k, v in exc.params.items()}
-    return cli.fail(cli.tr.gettext(exc.message, **params))
-
-
-def _what_was_imported(tr: Tr, kind: str, n: int) -> str:
-    """What an import wrote, counted (a calendar or a product's routing spans several rows)."""
-    if kind == "orders":
-        return tr.ngettext("{n} order", "{n} orders", n)
-    if kind == "routings":
-        return tr.ngettext("the routing of {n} product", "the routings of {n} products", n)
-    if kind == "machines":
-        return tr.ngettext("{n} machine", "{n} machines", n)
-    return tr.ngettext("{n} calendar", "{n} calendars", n)
+    return cli.fail(exc.text(cli.tr))
 
 
 def _import(args: argparse.Namespace, cli: Cli) -> int:
@@ -177,7 +87,7 @@ def _import(args: argparse.Namespace, cli: Cli) -> int:
         result: ImportResult = run_with_services(cli, lambda svc: import_table(svc, SYSTEM, args.kind, table))
     except ImportRejected as exc:
         return _rejected(cli, exc)
-    what = _what_was_imported(tr, result.kind, result.count)
+    what = what_was_imported(tr, result.kind, result.count)
     cli.say(tr.ngettext("Imported {n} row from {path}: {what}.", "Imported {n} rows from {path}: {what}.",
                         len(table.rows), path=args.file, what=what))
     if result.plan_version is not None:
