@@ -631,6 +631,20 @@ CALENDAR_COLUMNS = _Columns(
     ("calendar", "weekday", "start"),
 )
 
+COLUMNS: Mapping[ImportKind, _Columns] = {"orders": ORDER_COLUMNS, "routings": ROUTING_COLUMNS,
+                                           "machines": MACHINE_COLUMNS, "calendars": CALENDAR_COLUMNS}
+
+
+def header_line(kind: ImportKind, chinese: bool = False) -> str:
+    """The header row a file of ``kind`` takes, optional columns in brackets: the English
+    names, or the first Chinese name the reader accepts for each."""
+    columns = COLUMNS[kind]
+    out = []
+    for canonical, aliases in columns.names.items():
+        name = next((a for a in aliases if re.search(r"[\u4e00-\u9fff]", a)), canonical) if chinese else canonical
+        out.append(name if canonical in columns.required else f"[{name}]")
+    return ",".join(out)
+
 
 @dataclass(frozen=True, slots=True)
 class _Row:

@@ -73,10 +73,10 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(web:
 
 
 @pytest.mark.parametrize(("user", "allowed", "forbidden"), [
-    ("alice", ["/orders", "/chat"], ["/gantt", "/capacity", "/changes", "/gantt/data"]),
-    ("otto", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], []),
-    ("sam", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], []),
-    ("mia", ["/", "/orders", "/gantt", "/gantt/data", "/capacity", "/changes", "/chat"], []),
+    ("alice", ["/orders", "/chat"], ["/gantt", "/capacity", "/changes", "/gantt/data", "/import"]),
+    ("otto", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], ["/import"]),
+    ("sam", ["/", "/orders", "/gantt", "/capacity", "/changes", "/chat"], ["/import"]),
+    ("mia", ["/", "/orders", "/gantt", "/gantt/data", "/capacity", "/changes", "/chat", "/import"], []),
 ])
 async def test_role_access_per_page(web: Web, user: str, allowed: list[str], forbidden: list[str]) -> None:
     assert await web.login(user) == 303

@@ -6,6 +6,7 @@ requests) with the error's HTTP status, here in :func:`_page` / :func:`_json_cal
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import logging
@@ -19,7 +20,7 @@ from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from handlers import render
 from handlers.context import ChatDeps
@@ -29,7 +30,7 @@ from jobs.channels.web import KEEP, append_lines, text_html
 from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.model import Order, OrderStatus
 from scheduler_core.domain.timegrid import TimeGrid
-from scheduler_core.reports.errors import error_message
+from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
 from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
 from scheduler_core.reports.text import render_cause
@@ -38,6 +39,7 @@ from scheduler_core.services.change_flow import assess, confirm_change, reject_c
 from scheduler_core.services.changes import MAX_QUANTITY, InsertOrder, MoveOperation
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
+from scheduler_core.services.importing import ImportRejected, header_line, import_table
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.overview import (
     capacity,
@@ -52,6 +54,7 @@ from scheduler_core.services.ports import ChatLine, Role, User
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
+from ...tables import KINDS, MAX_FILE_BYTES, FileProblem, read_table_bytes, what_was_imported
 from .security import Who, check_csrf, current, login_session, logout_session
 
 __all__ = ["ROUTES", "LoginThrottle", "WebChat"]
@@ -155,6 +158,8 @@ class View:
             nav.append(("/orders", self._("Orders")))
             if can(actor, "view_plan"):
                 nav += [("/gantt", self._("Gantt")), ("/capacity", self._("Capacity")), ("/changes", self._("Changes"))]
+            if can(actor, "import_data"):
+                nav.append(("/import", self._("Import")))
             nav.append(("/chat", self._("Chat")))
         return {"v": self, "_": self._, "static": lambda name: "/static/" + name, "who": self.who, "nav": nav, "csrf": self.who.csrf,
                 "lang": "zh" if self.who.lang == "zh_Hans" else "en",
@@ -189,9 +194,15 @@ def _safe_next(target: str | None) -> str:
     return parsed.path + (f"?{parsed.query}" if parsed.query else "")
 
 
-def page(action: str | None = None, *, post: bool = False) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Handler]:
+UPLOAD = web.RequestKey("upload", dict)  # an upload page's files: field name -> (file name, bytes)
+
+
+def page(action: str | None = None, *, post: bool = False,
+         upload: int = 0) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Handler]:
     """A page for logged-in users allowed ``action``; POSTs need the CSRF token. Errors of the
-    use cases become a localized page with their status."""
+    use cases become a localized page with their status. ``upload``: the POST is a multipart
+    form with files of up to that many bytes (the app's body limit is far smaller), read into
+    ``request[UPLOAD]``."""
 
     def wrap(body: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -203,9 +214,20 @@ def page(action: str | None = None, *, post: bool = False) -> Callable[[Callable
                     return _error_page(request, view, 401, view._("Please log in."))
                 raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe="/"))
             form: dict[str, str] = {}
-            if post:
+            if post and upload:
+                if action is not None and not can(who.actor, action):  # before reading a large body
+                    return _error_page(request, view, 403, error_message(view.tr, PermissionDenied("not_allowed")))
+                try:
+                    form, request[UPLOAD] = await _read_multipart(request, upload)
+                except ValueError:
+                    return _error_page(request, view, 400, view._("The form could not be read. Please try again."))
+                except _TooLarge:
+                    return _error_page(request, view, 413, view._("The file is larger than {mb} MB.",
+                                                                  mb=upload // (1024 * 1024)))
+            elif post:
                 data = await request.post()
                 form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+            if post:
                 given = form.get("_csrf") or request.headers.get("X-CSRF-Token")
                 if not await check_csrf(request, given):
                     return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
@@ -219,6 +241,36 @@ def page(action: str | None = None, *, post: bool = False) -> Callable[[Callable
         return handler
 
     return wrap
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_multipart(request: web.Request, limit: int) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """The text fields and files of a multipart form, read part by part (a file of more than
+    ``limit`` bytes raises :class:`_TooLarge`; a body that is not multipart, ``ValueError``)."""
+    if not request.content_type.startswith("multipart/"):
+        raise ValueError("not multipart")
+    form: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or not part.name:
+            continue
+        cap = limit if part.filename is not None else MAX_FIELD * 4  # a text field is short
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await part.read_chunk(64 * 1024):
+            size += len(chunk)
+            if size > cap:
+                raise _TooLarge
+            chunks.append(chunk)
+        if part.filename is None:
+            form[part.name] = b"".join(chunks).decode("utf-8", "replace")
+        else:
+            files[part.name] = (part.filename[:MAX_FIELD], b"".join(chunks))
+    return form, files
 
 
 def _json(data: dict[str, Any], status: int = 200) -> web.StreamResponse:
@@ -703,6 +755,57 @@ async def change_decide(request: web.Request, view: View, svc: Services, form: d
     return await _changes_page(request, view, svc, proposal=_proposal_payload(view, out.proposal, svc))
 
 
+# --- import ----------------------------------------------------------------------------------------------
+
+
+_KIND_LABELS = {"orders": N_("Orders"), "routings": N_("Routings"), "machines": N_("Machines"),
+                "calendars": N_("Calendars")}
+_SHOWN_ROW_ERRORS = 200
+
+
+@page("import_data")
+async def import_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    return _import_page(request, view, svc)
+
+
+def _import_page(request: web.Request, view: View, svc: Services, status: int = 200, **extra: Any) -> web.StreamResponse:
+    chinese = view.who.lang == "zh_Hans"
+    kinds = [(k, view._(_KIND_LABELS[k]), header_line(k, chinese)) for k in KINDS]
+    return _render(request, "import.html", view, status=status, kinds=kinds, mb=MAX_FILE_BYTES // (1024 * 1024),
+                   seconds=f"{max(svc.planning.deadline, svc.planning.bulk_deadline):g}", **extra)
+
+
+@page("import_data", post=True, upload=MAX_FILE_BYTES)
+async def import_post(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """An uploaded CSV / XLSX file, checked whole and imported all or nothing (as ``paichan
+    import``), then the factory re-planned once."""
+    actor = view.who.actor
+    assert actor is not None
+    kind = form.get("kind", "")
+    upload = request[UPLOAD].get("file")
+    if kind not in KINDS:
+        return _import_page(request, view, svc, 400, error=view._("Choose what the file holds."))
+    if upload is None or not upload[0] or not upload[1]:
+        return _import_page(request, view, svc, 400, error=view._("Choose a file to import."), kind=kind)
+    name, raw = upload
+    try:
+        table = await asyncio.to_thread(read_table_bytes, name, raw)
+        result = await import_table(svc, actor, kind, table)
+    except FileProblem as exc:
+        return _import_page(request, view, svc, 400, error=exc.text(view.tr), kind=kind)
+    except ImportRejected as exc:
+        rows = [row_error_message(view.tr, e) for e in exc.errors]
+        return _import_page(request, view, svc, 400, error=error_message(view.tr, exc), kind=kind,
+                            rows=rows[:_SHOWN_ROW_ERRORS], more=max(0, len(rows) - _SHOWN_ROW_ERRORS))
+    done = [view.tr.ngettext("Imported {n} row from {path}: {what}.", "Imported {n} rows from {path}: {what}.",
+                             len(table.rows), path=name, what=what_was_imported(view.tr, result.kind, result.count))]
+    if result.plan_version is not None:
+        done.append(view.tr.ngettext("Re-planned: plan version {version}, {n} order late.",
+                                     "Re-planned: plan version {version}, {n} orders late.",
+                                     result.late_orders or 0, version=result.plan_version))
+    return _import_page(request, view, svc, done=done, kind=kind)
+
+
 # --- web chat --------------------------------------------------------------------------------------------
 
 
@@ -800,6 +903,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/changes", changes),
     ("POST", "/changes/rush", rush_post),
     ("POST", "/changes/decide", change_decide),
+    ("GET", "/import", import_page),
+    ("POST", "/import", import_post),
     ("GET", "/chat", chat_page),
     ("POST", "/chat", chat_post),
 ]
