@@ -16,7 +16,8 @@ from typing import Any
 from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.services.importing import Cell, Table, read_csv
 
-__all__ = ["KINDS", "MAX_FILE_BYTES", "SUFFIXES", "FileProblem", "read_table", "read_table_bytes", "what_was_imported"]
+__all__ = ["KINDS", "MAX_FILE_BYTES", "SUFFIXES", "FileProblem", "read_table", "read_table_bytes", "safe_text",
+           "what_was_imported", "xlsx_bytes"]
 
 KINDS = ("orders", "routings", "machines", "calendars")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -121,3 +122,40 @@ def _cell(value: Any) -> Cell:
     if value is None or isinstance(value, str | int | float | bool | datetime | date | time):
         return value
     return str(value)
+
+
+def safe_text(value: Cell) -> Cell:
+    """A text cell that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return first) with a leading apostrophe, so that it stays text; other cells
+    as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def xlsx_bytes(rows: Sequence[Sequence[Cell]], title: str, widths: Sequence[int] = ()) -> bytes:
+    """A one-sheet workbook of ``rows`` (the first is the header, in bold); datetimes must be
+    naive, in the reader's time; text is written as text, never as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    for row in rows:
+        ws.append([safe_text(c) for c in row])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            if isinstance(c.value, datetime):
+                c.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(c.value, str):
+                c.data_type = "s"
+    for i, width in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = width
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

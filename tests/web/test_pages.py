@@ -412,3 +412,44 @@ async def test_a_stop_until_further_notice_is_drawn_as_long_as_the_plan_assumes(
     assumed = plan.created + timedelta(minutes=web.shop.svc.planning.open_downtime_minutes)
     assert datetime.fromisoformat(down["start"]) == start
     assert datetime.fromisoformat(down["end"]) == assumed  # as the planner and its checker assume, not "now + 4 h"
+
+
+async def test_the_orders_shown_download_as_excel_and_csv_in_the_readers_language(web: Web) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    await web.login("mia", lang="zh")
+    _, page = await web.text("/orders?show=vip")
+    assert 'href="/orders.xlsx?q=&amp;show=vip"' in page  # the same list as the page
+    _, listing = await web.text("/orders?show=vip")
+    shown = re.findall(r'<tr class="[^"]*" data-ref="([^"]+)"', listing)
+    async with web.client.get("/orders.xlsx?q=&show=vip") as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Disposition"].startswith('attachment; filename="orders-')
+        wb = load_workbook(io.BytesIO(await resp.read()))
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("订单", "客户", "产品") and rows[0][-2:] == ("VIP", "延期原因")
+    assert [r[0] for r in rows[1:]] == shown and all(r[9] == "是" for r in rows[1:])
+    async with web.client.get("/orders.csv") as resp:
+        text = (await resp.read()).decode("utf-8")
+    assert text.startswith("\ufeff订单,客户")  # a BOM: Excel opens UTF-8 as UTF-8
+    table = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    async with web.shop.svc.uow() as uow:
+        active = {r.ref for r in await uow.orders.active()}
+    assert {r[0] for r in table[1:]} == active
+
+
+async def test_a_customer_downloads_only_their_own_orders_and_text_never_becomes_a_formula(web: Web) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.tables import safe_text
+
+    await web.login("alice")
+    async with web.client.get("/orders.xlsx") as resp:
+        rows = list(load_workbook(io.BytesIO(await resp.read())).worksheets[0].iter_rows(values_only=True))
+    assert {r[1] for r in rows[1:]} == {"ACME"}
+    assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and safe_text("-5") == "'-5" and safe_text(5) == 5

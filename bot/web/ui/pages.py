@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from time import monotonic
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
@@ -39,7 +39,7 @@ from scheduler_core.services.change_flow import assess, confirm_change, reject_c
 from scheduler_core.services.changes import MAX_QUANTITY, InsertOrder, MoveOperation
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
-from scheduler_core.services.importing import ImportRejected, header_line, import_table
+from scheduler_core.services.importing import ImportRejected, header_line, import_table, write_csv
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.overview import (
     capacity,
@@ -54,7 +54,15 @@ from scheduler_core.services.ports import ChatLine, Role, User
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
-from ...tables import KINDS, MAX_FILE_BYTES, FileProblem, read_table_bytes, what_was_imported
+from ...tables import (
+    KINDS,
+    MAX_FILE_BYTES,
+    FileProblem,
+    read_table_bytes,
+    safe_text,
+    what_was_imported,
+    xlsx_bytes,
+)
 from .security import Who, check_csrf, current, login_session, logout_session
 
 __all__ = ["ROUTES", "LoginThrottle", "WebChat"]
@@ -476,8 +484,44 @@ async def orders(request: web.Request, view: View, svc: Services, form: dict[str
     lines = await list_orders(svc, actor, include_closed=closed, limit=10_000)
     shown = _filter(lines, q, show)
     progress = await _progress(svc, [x.ref for x in shown[:300]])
+    query = urlencode({"q": q, "show": show, **({"closed": "1"} if closed else {})})  # the same list to download
     return _render(request, "orders.html", view, lines=shown[:300], total=len(shown), q=q, show=show,
-                   closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]))
+                   closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]), query=query)
+
+
+@page()
+async def orders_download(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """The orders the page shows (same search and filters, without its 300-row cap) as an Excel
+    workbook or a CSV file (UTF-8 with BOM, as Excel opens it), in the reader's language and time."""
+    actor = view.who.actor
+    assert actor is not None
+    fmt = request.match_info["fmt"]
+    q = request.query.get("q", "")[:MAX_FIELD]
+    shown = _filter(await list_orders(svc, actor, include_closed=request.query.get("closed") == "1", limit=10_000),
+                    q, request.query.get("show", "all"))
+    progress = await _progress(svc, [x.ref for x in shown])
+    _ = view._
+
+    def local(at: datetime | None) -> datetime | None:
+        return at.astimezone(view.tz).replace(tzinfo=None, second=0, microsecond=0) if at is not None else None
+
+    rows: list[list[Any]] = [[_("Order"), _("Customer"), _("Product"), _("Quantity"), _("Progress") + " %", _("Status"),
+                              _("Due"), _("ETA"), _("Late by (hours)"), "VIP", _("Why late")]]
+    for x in shown:
+        rows.append([x.ref, x.customer, x.product, x.quantity, round(100 * progress.get(x.ref, 0.0)),
+                     _(STATUS_LABELS[x.status]), local(x.due), local(x.eta),
+                     round(x.late_by.total_seconds() / 3600, 1) if x.late_by > _ZERO else 0,
+                     _("yes") if x.vip else "", render_cause(x.cause, view.tr, view.tz) if x.cause else ""])
+    stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        body = await asyncio.to_thread(xlsx_bytes, rows, _("Orders"), (10, 26, 14, 9, 10, 12, 17, 17, 10, 5, 60))
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = ("\ufeff" + write_csv([[safe_text(c) for c in row] for row in rows])).encode("utf-8")
+        ctype = "text/csv; charset=utf-8"
+    resp = web.Response(body=body, headers={"Content-Type": ctype,
+                                            "Content-Disposition": f'attachment; filename="orders-{stamp}.{fmt}"'})
+    return _headers(resp)
 
 
 async def _progress(svc: Services, refs: list[str]) -> dict[str, float]:
@@ -894,6 +938,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/lang", switch_lang),
     ("GET", "/", dashboard),
     ("GET", "/orders", orders),
+    ("GET", r"/orders.{fmt:(csv|xlsx)}", orders_download),
     ("GET", "/orders/{ref}", order_page),
     ("GET", "/gantt", gantt),
     ("GET", "/gantt/data", gantt_data),
