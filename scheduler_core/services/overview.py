@@ -1,12 +1,13 @@
-"""Use cases for the web app's pages: machine load per day (capacity), an order's history, the
-change log, the KPI trend, and the web chat's identity."""
+"""Use cases for the web app's pages: machine load per day (capacity), a machine's work list,
+an order's history, the change log, the KPI trend, and the web chat's identity."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from scheduler_core.domain.calendar import Downtime, stop_end
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.domain.timegrid import TimeGrid
 
@@ -22,12 +23,15 @@ from .views import KpiView
 __all__ = [
     "CapacityView",
     "MachineLoad",
+    "WorkLine",
+    "WorkList",
     "capacity",
     "change_log",
     "kpi_trend",
     "link_web_chat",
     "order_history",
     "web_chat_lang",
+    "work_list",
 ]
 
 
@@ -96,6 +100,75 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     bottleneck = None if top is None else top[0]
     return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
 
+
+
+@dataclass(frozen=True, slots=True)
+class WorkLine:
+    """One step on a machine's work list: where the plan has it, for whom, how much is done."""
+
+    op: PlannedOp
+    customer: str
+    due: datetime
+    eta: datetime | None
+    late: bool
+    vip: bool
+    done: int  # good units reported on this step so far
+    running: bool  # under way now (started, or planned to have started)
+
+
+@dataclass(frozen=True)
+class WorkList:
+    machine: str
+    name: str
+    group: str
+    plan_version: int
+    until: datetime
+    lines: tuple[WorkLine, ...]
+    later: int  # steps planned on it after ``until``
+    stops: tuple[Downtime, ...] = ()  # its stops in the window, each ending where the plan assumed
+
+
+async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) -> WorkList:
+    """A machine's work list (派工单) from the published plan: the steps not yet finished that
+    start within the next ``hours`` (1 to 168), in planned order, each with its order's
+    customer, promised date and ETA and the units reported so far.
+
+    Raises:
+        NotFound: no such machine (``unknown_machine``); Conflict: nothing planned yet.
+    """
+    require(actor, "view_plan")
+    hours = max(1, min(hours, 168))
+    now = svc.now()
+    until = now + timedelta(hours=hours)
+    async with svc.uow() as uow:
+        machines = {m.id: m for m in await uow.master.machines()}
+        found = machines.get(machine) or next((m for m in machines.values() if m.id.lower() == machine.lower()), None)
+        if found is None:
+            raise NotFound("unknown_machine", machine=machine[:40])
+        plan = await uow.plans.current()
+        if plan is None:
+            raise Conflict("no_plan")
+        ops = [op for op in plan.schedule.on_machine(found.id) if op.end > now]
+        progress = await uow.shopfloor.progress()
+        records = {op.ref: await uow.orders.get(op.ref) for op in ops}
+        open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
+        stops = tuple(replace(d, end=stop_end(d, plan.created, open_for)) for d in await uow.shopfloor.downtime()
+                      if d.machine == found.id and d.start < until and stop_end(d, plan.created, open_for) > now)
+    etas = plan.schedule.etas()
+    lines = []
+    for op in ops:
+        if op.start >= until:
+            continue
+        rec = records.get(op.ref)
+        if rec is None:
+            continue
+        eta = etas.get(op.ref)
+        p = progress.get((op.ref, op.step))
+        lines.append(WorkLine(op, rec.order.customer, rec.order.due, eta,
+                              eta is not None and max(eta, now) > rec.order.due, rec.order.vip,
+                              p.done if p is not None else 0, op.start <= now))
+    return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines),
+                    sum(1 for op in ops if op.start >= until), stops)
 
 
 async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int = 50) -> list[AuditEntry]:

@@ -453,3 +453,38 @@ async def test_a_customer_downloads_only_their_own_orders_and_text_never_becomes
         rows = list(load_workbook(io.BytesIO(await resp.read())).worksheets[0].iter_rows(values_only=True))
     assert {r[1] for r in rows[1:]} == {"ACME"}
     assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and safe_text("-5") == "'-5" and safe_text(5) == 5
+
+
+async def test_a_machines_work_list_shows_its_next_steps_in_plan_order_and_downloads(web: Web) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    await web.login("otto")  # an operator may read the plan
+    _, cap = await web.text("/capacity")
+    assert 'href="/machines/M1"' in cap
+    status, page = await web.text("/machines/m1?hours=168")  # the id in any case
+    assert status == 200
+    async with web.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    now = web.shop.clock()
+    expected = [op.ref for op in plan.schedule.on_machine("M1") if op.end > now and op.start < now + timedelta(hours=168)]
+    assert expected and re.findall(r'<tr class="[^"]*" data-ref="([^"]+)"', page) == expected
+    assert "Work list: M1" in page
+    async with web.client.get("/machines/M1/list.xlsx?hours=168") as resp:
+        assert resp.status == 200
+        rows = list(load_workbook(io.BytesIO(await resp.read())).worksheets[0].iter_rows(values_only=True))
+    assert [r[2] for r in rows[1:]] == expected and rows[0][:3] == ("Start", "End", "Order")
+    from scheduler_core.domain.calendar import Downtime
+
+    async with web.shop.svc.uow(write=True) as uow:  # a stop until further notice: shown as the plan assumes it
+        await uow.shopfloor.set_downtime([Downtime("M1", now, None, "spindle")])
+        await uow.commit()
+    _, page = await web.text("/machines/M1")
+    assert re.search(r'class="error stop">Machine stop: .* – .* \(spindle\)', page)
+    status, page = await web.text("/machines/NOPE")
+    assert status == 404 and "Unknown machine NOPE." in page
+    await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
+    await web.login("alice")  # customers do not see the plan
+    status, _ = await web.text("/machines/M1")
+    assert status == 403

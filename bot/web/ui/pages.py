@@ -48,6 +48,7 @@ from scheduler_core.services.overview import (
     link_web_chat,
     order_history,
     web_chat_lang,
+    work_list,
 )
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import ChatLine, Role, User
@@ -799,6 +800,52 @@ async def change_decide(request: web.Request, view: View, svc: Services, form: d
     return await _changes_page(request, view, svc, proposal=_proposal_payload(view, out.proposal, svc))
 
 
+# --- a machine's work list ---------------------------------------------------------------------------------
+
+
+_WORK_HOURS = (8, 24, 72, 168)
+
+
+@page("view_plan")
+async def machine_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """A machine's work list (派工单): what it runs in the next hours, to read or print."""
+    actor = view.who.actor
+    assert actor is not None
+    hours = _hours(request)
+    wl = await work_list(svc, actor, request.match_info["machine"][:40], hours)
+    later = view.tr.ngettext("… and {n} more step after that.", "… and {n} more steps after that.", wl.later)
+    return _render(request, "machine.html", view, wl=wl, hours=hours, choices=_WORK_HOURS,
+                   printed=view.when(svc.now()), later=later if wl.later else "")
+
+
+@page("view_plan")
+async def machine_download(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """The work list as an Excel workbook."""
+    actor = view.who.actor
+    assert actor is not None
+    wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request))
+    _ = view._
+
+    def local(at: datetime | None) -> datetime | None:
+        return at.astimezone(view.tz).replace(tzinfo=None, second=0, microsecond=0) if at is not None else None
+
+    rows: list[list[Any]] = [[_("Start"), _("End"), _("Order"), _("Step"), _("Quantity"), _("Done"), _("Customer"),
+                              _("Due"), _("ETA"), _("Late"), "VIP"]]
+    for w in wl.lines:
+        rows.append([local(w.op.start), local(w.op.end), w.op.ref, f"{w.op.step + 1}. {w.op.step_name}", w.op.quantity,
+                     w.done, w.customer, local(w.due), local(w.eta), _("yes") if w.late else "", _("yes") if w.vip else ""])
+    body = await asyncio.to_thread(xlsx_bytes, rows, wl.machine, (17, 17, 10, 22, 9, 8, 26, 17, 17, 6, 5))
+    stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
+    return _headers(web.Response(body=body, headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="{wl.machine}-{stamp}.xlsx"'}))
+
+
+def _hours(request: web.Request) -> int:
+    raw = request.query.get("hours", "24")
+    return int(raw) if raw.isdigit() and int(raw) in _WORK_HOURS else 24
+
+
 # --- import ----------------------------------------------------------------------------------------------
 
 
@@ -945,6 +992,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/gantt/move", gantt_move),
     ("POST", "/gantt/confirm", change_confirm_json),
     ("GET", "/capacity", capacity_page),
+    ("GET", "/machines/{machine}", machine_page),
+    ("GET", "/machines/{machine}/list.xlsx", machine_download),
     ("GET", "/changes", changes),
     ("POST", "/changes/rush", rush_post),
     ("POST", "/changes/decide", change_decide),
