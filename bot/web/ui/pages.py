@@ -149,6 +149,10 @@ class View:
     def when(self, dt: datetime | None) -> str:
         return self.tr.short_datetime(dt.astimezone(self.tz)) if dt is not None else "–"
 
+    def cell_time(self, dt: datetime | None) -> datetime | None:
+        """A time for a spreadsheet cell: in the reader's zone, to the minute, without a zone."""
+        return dt.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0) if dt is not None else None
+
     def dur(self, delta: timedelta) -> str:
         return self.tr.duration(delta, style="narrow") if delta > _ZERO else ""
 
@@ -503,14 +507,11 @@ async def orders_download(request: web.Request, view: View, svc: Services, form:
     progress = await _progress(svc, [x.ref for x in shown])
     _ = view._
 
-    def local(at: datetime | None) -> datetime | None:
-        return at.astimezone(view.tz).replace(tzinfo=None, second=0, microsecond=0) if at is not None else None
-
     rows: list[list[Any]] = [[_("Order"), _("Customer"), _("Product"), _("Quantity"), _("Progress") + " %", _("Status"),
                               _("Due"), _("ETA"), _("Late by (hours)"), "VIP", _("Why late")]]
     for x in shown:
         rows.append([x.ref, x.customer, x.product, x.quantity, round(100 * progress.get(x.ref, 0.0)),
-                     _(STATUS_LABELS[x.status]), local(x.due), local(x.eta),
+                     _(STATUS_LABELS[x.status]), view.cell_time(x.due), view.cell_time(x.eta),
                      round(x.late_by.total_seconds() / 3600, 1) if x.late_by > _ZERO else 0,
                      _("yes") if x.vip else "", render_cause(x.cause, view.tr, view.tz) if x.cause else ""])
     stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
@@ -826,14 +827,11 @@ async def machine_download(request: web.Request, view: View, svc: Services, form
     wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request))
     _ = view._
 
-    def local(at: datetime | None) -> datetime | None:
-        return at.astimezone(view.tz).replace(tzinfo=None, second=0, microsecond=0) if at is not None else None
-
     rows: list[list[Any]] = [[_("Start"), _("End"), _("Order"), _("Step"), _("Quantity"), _("Done"), _("Customer"),
                               _("Due"), _("ETA"), _("Late"), "VIP"]]
     for w in wl.lines:
-        rows.append([local(w.op.start), local(w.op.end), w.op.ref, f"{w.op.step + 1}. {w.op.step_name}", w.op.quantity,
-                     w.done, w.customer, local(w.due), local(w.eta), _("yes") if w.late else "", _("yes") if w.vip else ""])
+        rows.append([view.cell_time(w.op.start), view.cell_time(w.op.end), w.op.ref, f"{w.op.step + 1}. {w.op.step_name}", w.op.quantity,
+                     w.done, w.customer, view.cell_time(w.due), view.cell_time(w.eta), _("yes") if w.late else "", _("yes") if w.vip else ""])
     body = await asyncio.to_thread(xlsx_bytes, rows, wl.machine, (17, 17, 10, 22, 9, 8, 26, 17, 17, 6, 5))
     stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
     return _headers(web.Response(body=body, headers={
