@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["Settings", "SettingsError", "deep_link", "load_settings"]
 
 
 class SettingsError(ValueError):
@@ -97,6 +97,11 @@ def _secret(raw: str | None) -> str | None:
     if raw is not None and len(raw) < 16:
         raise SettingsError("PAICHAN_SECRET_KEY must have at least 16 characters")
     return raw
+
+
+def deep_link(bot_name: str | None, code: str) -> str | None:
+    """``https://t.me/<bot>?start=<code>`` when the bot's name is configured."""
+    return f"https://t.me/{bot_name}?start={code}" if bot_name else None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

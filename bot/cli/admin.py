@@ -38,7 +38,7 @@ from scheduler_core.services.ports import SYSTEM, ApiToken, Role
 from scheduler_core.services.status import get_order_status, list_orders
 from scheduler_core.services.views import KpiView, OrderLine, OrderStatusView
 
-from ..settings import Settings, SettingsError, load_settings
+from ..settings import Settings, SettingsError, deep_link, load_settings
 from ..wiring import open_services, system_clock
 from .options import iso_date, number
 
@@ -132,11 +132,6 @@ def guarded(body: Callable[[argparse.Namespace, Cli], int]) -> Callable[..., int
 async def factory_zone(svc: Services) -> tzinfo:
     async with svc.uow() as uow:
         return ZoneInfo(await uow.master.timezone())
-
-
-def deep_link(bot_name: str | None, code: str) -> str | None:
-    """``https://t.me/<bot>?start=<code>`` when the bot's name is configured."""
-    return f"https://t.me/{bot_name}?start={code}" if bot_name else None
 
 
 def _iso(dt: datetime | None) -> str | None:

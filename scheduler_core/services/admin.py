@@ -42,8 +42,10 @@ __all__ = [
     "DEMO_PASSWORD",
     "DemoSummary",
     "DemoUser",
+    "UserView",
     "create_user",
     "demo_logins",
+    "list_users",
     "load_demo",
     "parse_role",
     "validate_username",
@@ -126,6 +128,30 @@ async def create_user(
                                        {"role": the_role.value, "customer": company}))
         await uow.commit()
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as the users page lists them: whether they can log in on the web and which chats
+    are linked to them."""
+
+    user: User
+    has_password: bool
+    chats: tuple[str, ...]  # channels with an active linked chat account, e.g. ("telegram",)
+
+
+async def list_users(svc: Services, actor: Actor) -> list[UserView]:
+    """Every user, staff first by role, then customers by company (admins only)."""
+    require(actor, "manage_users")
+    order = {r: i for i, r in enumerate((Role.ADMIN, Role.MANAGER, Role.SALES, Role.OPERATOR, Role.CUSTOMER))}
+    out = []
+    async with svc.uow() as uow:
+        users = [u for role in order for u in await uow.users.with_role(role)]
+        for u in users:
+            chats = sorted({c.channel for c in await uow.identities.for_user(u.id) if c.active and c.channel != "web"})
+            out.append(UserView(u, await uow.users.password_hash(u.id) is not None, tuple(chats)))
+    out.sort(key=lambda v: (order[v.user.role], v.user.customer or "", v.user.username))
+    return out
 
 
 # --- the demo -------------------------------------------------------------------------------

@@ -34,13 +34,15 @@ from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
 from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
 from scheduler_core.reports.text import render_cause
-from scheduler_core.services.accounts import verify_login
+from scheduler_core.services.accounts import set_password, verify_login
+from scheduler_core.services.admin import create_user, list_users
 from scheduler_core.services.change_flow import assess, confirm_change, reject_change
 from scheduler_core.services.changes import MAX_QUANTITY, InsertOrder, MoveOperation
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
 from scheduler_core.services.importing import ImportRejected, header_line, import_table, write_csv
 from scheduler_core.services.kpi import kpis
+from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.overview import (
     capacity,
     change_log,
@@ -55,6 +57,7 @@ from scheduler_core.services.ports import ChatLine, Role, User
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
+from ...settings import deep_link
 from ...tables import (
     KINDS,
     MAX_FILE_BYTES,
@@ -173,6 +176,8 @@ class View:
                 nav += [("/gantt", self._("Gantt")), ("/capacity", self._("Capacity")), ("/changes", self._("Changes"))]
             if can(actor, "import_data"):
                 nav.append(("/import", self._("Import")))
+            if can(actor, "manage_users"):
+                nav.append(("/users", self._("Users")))
             nav.append(("/chat", self._("Chat")))
         return {"v": self, "_": self._, "static": lambda name: "/static/" + name, "who": self.who, "nav": nav, "csrf": self.who.csrf,
                 "lang": "zh" if self.who.lang == "zh_Hans" else "en",
@@ -844,6 +849,82 @@ def _hours(request: web.Request) -> int:
     return int(raw) if raw.isdigit() and int(raw) in _WORK_HOURS else 24
 
 
+# --- users ---------------------------------------------------------------------------------------------
+
+
+_ROLES = (Role.SALES, Role.OPERATOR, Role.CUSTOMER, Role.MANAGER, Role.ADMIN)
+
+
+@page("manage_users")
+async def users_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    return await _users_page(request, view, svc)
+
+
+async def _users_page(request: web.Request, view: View, svc: Services, status: int = 200, **extra: Any) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    users = await list_users(svc, actor)
+    async with svc.uow() as uow:
+        customers = sorted({r.order.customer for r in await uow.orders.list()})
+    roles = [(r.value, view._(ROLE_LABELS[r])) for r in _ROLES]
+    return _render(request, "users.html", view, status=status, users=users, roles=roles, customers=customers,
+                   role_name=lambda r: view._(ROLE_LABELS[r]), **extra)
+
+
+@page("manage_users", post=True)
+async def users_add(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """A new user; then a password for the web or a link code for Telegram, below."""
+    actor = view.who.actor
+    assert actor is not None
+    role = form.get("role", "")
+    try:
+        user = await create_user(svc, actor, form.get("username", "")[:64], role, form.get("display_name", "")[:MAX_FIELD],
+                                 form.get("customer", "").strip()[:MAX_FIELD] if role == Role.CUSTOMER.value else None,
+                                 "en" if form.get("lang") == "en" else "zh_Hans")
+    except ServiceError as exc:
+        return await _users_page(request, view, svc, exc.status, error=error_message(view.tr, exc), values=form)
+    done = [view._("Created user {username} ({role}).", username=user.username, role=view._(ROLE_LABELS[user.role])),
+            view._("Set a password below for the web app, or make a link code for Telegram.")]
+    return await _users_page(request, view, svc, done=done, focus=user.username)
+
+
+@page("manage_users", post=True)
+async def users_password(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    actor = view.who.actor
+    assert actor is not None
+    name = form.get("username", "")[:64]
+    password = form.get("password", "")
+    if password != form.get("password2", ""):
+        return await _users_page(request, view, svc, 400, error=view._("The two passwords differ."), focus=name)
+    try:
+        user = await set_password(svc, actor, name, password)
+    except ServiceError as exc:
+        return await _users_page(request, view, svc, exc.status, error=error_message(view.tr, exc), focus=name)
+    done = [view._("Password set for {username}: they can log in to the web app now.", username=user.username)]
+    return await _users_page(request, view, svc, done=done, focus=user.username)
+
+
+@page("manage_users", post=True)
+async def users_link(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """A one-time code that links a Telegram account to the user (shown once)."""
+    from ..app import SETTINGS
+
+    actor = view.who.actor
+    assert actor is not None
+    name = form.get("username", "")[:64]
+    try:
+        code, link = await create_link_code(svc, actor, name)
+    except ServiceError as exc:
+        return await _users_page(request, view, svc, exc.status, error=error_message(view.tr, exc), focus=name)
+    tr = view.tr
+    url = deep_link(request.app[SETTINGS].telegram_bot_name, code)
+    done = [tr.gettext("Link code for {username}: {code}", username=name, code=code),
+            tr.gettext("Valid until {when}, once.", when=view.when(link.expires)),
+            tr.gettext("Open {url} in Telegram, or send /start {code} to the bot.", url=url, code=code) if url
+            else tr.gettext("Send /start {code} to the bot in a private chat.", code=code)]
+    return await _users_page(request, view, svc, done=done, focus=name)
+
+
 # --- import ----------------------------------------------------------------------------------------------
 
 
@@ -995,6 +1076,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/changes", changes),
     ("POST", "/changes/rush", rush_post),
     ("POST", "/changes/decide", change_decide),
+    ("GET", "/users", users_page),
+    ("POST", "/users/add", users_add),
+    ("POST", "/users/password", users_password),
+    ("POST", "/users/link", users_link),
     ("GET", "/import", import_page),
     ("POST", "/import", import_post),
     ("GET", "/chat", chat_page),
