@@ -12,6 +12,7 @@ from typing import Any
 
 from scheduler_core.services.errors import InvalidInput, PermissionDenied
 from scheduler_core.services.machines import list_machines
+from scheduler_core.services.overview import work_list
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress, report_target
@@ -102,6 +103,7 @@ async def _pick_machine(ctx: Ctx, purpose: str, machines: Sequence[str] | None =
 
 
 QUEUE_LENGTH = 10
+QUEUE_HOURS = 168  # the window looked at; what starts later only counts in "… and N more"
 
 
 async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Reply]:
@@ -112,25 +114,24 @@ async def queue(ctx: Ctx, machine: str | None, *, edit: bool = False) -> list[Re
     machine = machine or ctx.memory.get("machine")
     if not machine:
         return await _pick_machine(ctx, "queue")
-    ctx.memory["machine"] = machine
-    plan = await current_plan(ctx.svc, actor)
-    now = ctx.now()
-    ops = sorted((op for op in plan.schedule.on_machine(machine) if op.end > now), key=lambda op: op.start)
+    wl = await work_list(ctx.svc, actor, machine, hours=QUEUE_HOURS)  # the web's work list, the first lines of it
+    machine = ctx.memory["machine"] = wl.machine
     tr = ctx.tr
-    if not ops:
+    if not wl.lines:
         return ctx.say(render.fill(tr.gettext("Nothing is planned on {machine}."), machine=machine), edit=edit)
     lines = [render.fill(tr.gettext("Next on {machine}:"), machine=machine)]
-    for op in ops[:QUEUE_LENGTH]:
+    for w in wl.lines[:QUEUE_LENGTH]:
+        op = w.op
         start, end = op.start.astimezone(ctx.tz), op.end.astimezone(ctx.tz)
         until = tr.time(end) if end.date() == start.date() else tr.weekday_time(end)  # the day when it changes
         line = tr.gettext("{start} – {end} · {ref} step {step} ({name}) · {quantity} pcs", start=tr.weekday_time(start),
                           end=until, ref=op.ref, step=op.step + 1, name=op.step_name, quantity=tr.number(op.quantity))
-        if op.start <= now:
+        if w.running:
             line += " · " + tr.gettext("running")
         lines.append(render.esc(line))
-    if len(ops) > QUEUE_LENGTH:
-        lines.append(render.esc(tr.ngettext("… and {n} more operation", "… and {n} more operations",
-                                            len(ops) - QUEUE_LENGTH)))
+    more = len(wl.lines) - QUEUE_LENGTH + wl.later
+    if len(wl.lines) > QUEUE_LENGTH or wl.later:
+        lines.append(render.esc(tr.ngettext("… and {n} more operation", "… and {n} more operations", more)))
     return ctx.say("\n".join(lines), edit=edit)
 
 
