@@ -298,7 +298,8 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"
                  r"any (?:of )?(?:my |our |the |your )?orders? (?:\w+ )?(?:late|overdue|behind|delayed|slipping)|"
                  r"(?:which|what|any) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) .{0,20}(?:miss|make) (?:their|its|the) (?:due )?dates?|"
-                 r"how many (?:orders )?(?:are |will be )?(?:late|overdue|behind)|any (?:late|overdue) orders")
+                 r"how many (?:orders |jobs )?(?:are |will be )?(?:running |still |now |currently )?(?:late|overdue|behind)|"
+                 r"any (?:late|overdue) orders")
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])report \d")
@@ -320,7 +321,8 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
-_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列",
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
+             r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
@@ -781,6 +783,9 @@ def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+_REF_INTRO = re.compile(r"(?:(?<![a-z])(?:on|for|of)|订单|单号)\s*#?\s*$")  # "finished 150 on 1101": the order
+
+
 @dataclass(slots=True)
 class _Number:
     start: int
@@ -900,12 +905,21 @@ class _Features:
         return self.has_ref or bool(self.bare_refs)
 
     @property
+    def bare_ref(self) -> _Number | None:
+        """The plain number most likely the order's: one introduced as an order ("on 1101", "for
+        1101", "of 1101"), else the first not said as a quantity ("150 of ..."), else the first."""
+        bare = self.bare_refs
+        introduced = [n for n in bare if _REF_INTRO.search(self.text[: n.start][-6:])]
+        plain = [n for n in bare if not n.context]
+        return (introduced or plain or bare or [None])[0]
+
+    @property
     def quantities(self) -> list[_Number]:
         """Numbers that would be quantities once the order number (if bare) is set aside."""
         if self.has_ref:
             return list(self.numbers)
-        bare = self.bare_refs
-        return [n for n in self.numbers if not bare or n is not bare[0]]
+        ref = self.bare_ref
+        return [n for n in self.numbers if n is not ref]
 
     @property
     def has_unit_qty(self) -> bool:
@@ -1055,8 +1069,7 @@ def _roles(intent: IntentName, f: _Features) -> tuple[str | None, int | None]:
     if f.refs:
         strong = [r for r in f.refs if r[3]]
         order = _order_from((strong or f.refs)[0][2])
-    elif intent in _ORDER_INTENTS and f.bare_refs:
-        first = f.bare_refs[0]
+    elif intent in _ORDER_INTENTS and (first := f.bare_ref) is not None:
         if intent != "change_quantity" or len(numbers) >= 2 or not first.strong:  # "数量改为250": the quantity
             order = _order_from(str(first.value))
             numbers = [n for n in numbers if n is not first]
