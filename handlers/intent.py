@@ -911,7 +911,8 @@ class _Features:
         bare = self.bare_refs
         introduced = [n for n in bare if _REF_INTRO.search(self.text[: n.start][-6:])]
         plain = [n for n in bare if not n.context]
-        return (introduced or plain or bare or [None])[0]
+        pick = introduced or plain or bare
+        return pick[0] if pick else None
 
     @property
     def quantities(self) -> list[_Number]:

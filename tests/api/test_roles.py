@@ -41,6 +41,13 @@ async def _reject(api: Api, who: str) -> tuple[str, str, Any]:
     return "POST", "/api/v1/changes/reject", {"token": await _proposal_token(api)}
 
 
+async def _import(api: Api, who: str) -> tuple[str, str, Any]:
+    """One new order per caller, so that every allowed role's import goes in."""
+    n = 900 + ROLES.index(who)
+    return "POST", "/api/v1/import/orders", {"rows": [["ref", "customer", "product", "quantity", "promised_date"],
+                                                      [f"SO-{n}", "ACME", "P", 10, at(days=9).date().isoformat()]]}
+
+
 def fixed(method: str, path: str, body: Any = None) -> Sample:
     async def sample(api: Api, who: str) -> tuple[str, str, Any]:
         return method, path.format(ref=_ref(who)), body
@@ -63,6 +70,7 @@ SAMPLES: dict[str, Sample] = {
     "promise": fixed("POST", "/api/v1/promise", {"product": "P", "quantity": 10}),
     "report_progress": fixed("POST", "/api/v1/progress", {"ref": "SO-100", "good": 5}),
     "get_kpis": fixed("GET", "/api/v1/kpis?days=7"),
+    "import_table": _import,
 }
 
 

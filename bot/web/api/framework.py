@@ -16,11 +16,12 @@ from aiohttp import web
 from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from scheduler_core.reports.errors import error_message
+from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_, Lang, Tr, resolve_lang, translator
 from scheduler_core.services.api_tokens import authenticate
 from scheduler_core.services.context import Services
 from scheduler_core.services.errors import NotAuthenticated, ServiceError
+from scheduler_core.services.importing import ImportRejected
 from scheduler_core.services.policy import ACTIONS
 from scheduler_core.services.ports import Actor, Role
 
@@ -175,7 +176,11 @@ def error_response(status: int, code: str, message: str, details: list[FieldProb
 
 def _service_error(tr: Tr, exc: ServiceError) -> web.Response:
     headers = {"WWW-Authenticate": 'Bearer realm="paichan"'} if isinstance(exc, NotAuthenticated) else None
-    return error_response(exc.status, exc.code, error_message(tr, exc), headers=headers)
+    details = None
+    if isinstance(exc, ImportRejected):  # every bad row, as the file import lists them
+        details = [FieldProblem(field=f"body.rows[{e.line - 1}]" + (f".{e.column}" if e.column else ""), code=e.code,
+                                message=row_error_message(tr, e)) for e in exc.errors[:200]]
+    return error_response(exc.status, exc.code, error_message(tr, exc), details, headers=headers)
 
 
 def _api_error(tr: Tr, exc: ApiError) -> web.Response:

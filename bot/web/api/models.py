@@ -431,6 +431,26 @@ class Rejected(_Out):
     rejected: Literal[True] = True
 
 
+ImportCell = str | int | float | bool | None
+
+
+class ImportIn(_In):
+    """A table as in an import file: the first row names the columns (the file formats of
+    ``paichan import``, English or Chinese headers), each further row one record."""
+
+    rows: list[list[ImportCell]] = Field(min_length=1, max_length=20_001,
+                                         description="the header row, then the data rows")
+
+
+class ImportOut(_Out):
+    kind: str = Field(description="orders, routings, machines or calendars")
+    rows: int = Field(description="data rows read")
+    count: int = Field(description="orders, products (routings), machines or calendars written")
+    names: list[str] = Field(description="what was written: order numbers, products, machines or calendars")
+    plan_version: int | None = Field(description="the plan made after the import (null: nothing to re-plan)")
+    late_orders: int | None = Field(description="orders late in that plan")
+
+
 class PromiseIn(_In):
     product: Text
     quantity: Quantity

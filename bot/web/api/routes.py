@@ -15,6 +15,7 @@ from scheduler_core.services.changes import (
     ChangeQuantity,
     InsertOrder,
 )
+from scheduler_core.services.importing import Table, import_table
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.machines import list_machines
 from scheduler_core.services.order_search import OrderFilter, find_orders
@@ -115,6 +116,14 @@ async def _get_kpis(call: Call) -> m.KpiOut:
     return m.KpiOut.of(await kpis(call.svc, call.actor, since=now - timedelta(days=call.query.days), until=now))
 
 
+async def _import_table(call: Call) -> m.ImportOut:
+    body: m.ImportIn = call.body
+    table = Table.from_numbered(enumerate(body.rows, start=1))
+    result = await import_table(call.svc, call.actor, call.path("kind"), table)
+    return m.ImportOut(kind=result.kind, rows=len(table.rows), count=result.count, names=list(result.names),
+                       plan_version=result.plan_version, late_orders=result.late_orders)
+
+
 REF = {"ref": "order number, e.g. SO-1042 (also 1042, so1042, 订单1042)"}
 MACHINE = {"machine": "machine id, e.g. CNC-1"}
 
@@ -148,6 +157,12 @@ ROUTES: list[Route] = [
           m.PromiseOut, "promise", body=m.PromiseIn),
     Route("POST", "/v1/progress", _report_progress, "Report progress (报工) on a step of an order, then re-plan",
           "shop floor", m.PlanUpdateOut, "report_progress", body=m.ProgressIn),
+    Route("POST", "/v1/import/{kind}", _import_table, "Import orders, routings, machines or calendars, all or "
+          "nothing, then re-plan", "import", m.ImportOut, "import_data", body=m.ImportIn,
+          path_params={"kind": "orders, routings, machines or calendars"},
+          description="The rows of an import file as JSON (the first row names the columns). Every row is checked "
+          "first; if any is bad, the answer is 400 with one detail per problem (field rows[N].column) and nothing "
+          "is written. Then the factory is re-planned once with the import's deadline."),
     Route("GET", "/v1/kpis", _get_kpis, "Lead time, on-time and delay rates, complaints, satisfaction, bottleneck",
           "kpis", m.KpiOut, "kpis", query=m.KpiQuery),
 ]
