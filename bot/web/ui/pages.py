@@ -841,7 +841,7 @@ async def machine_download(request: web.Request, view: View, svc: Services, form
     stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
     return _headers(web.Response(body=body, headers={
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="{wl.machine}-{stamp}.xlsx"'}))
+        "Content-Disposition": f'attachment; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", wl.machine)}-{stamp}.xlsx"'}))
 
 
 def _hours(request: web.Request) -> int:
