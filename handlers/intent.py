@@ -248,7 +248,10 @@ _HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没�
 # asking whether it can be so: "能提前吗", "有没有可能提前一点", "is there any way to get it earlier"
 _CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
               r"(?<![a-z])(?:can|could)(?![a-z])|possible|any way|any chance|\?")
-_HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to ")
+_HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to |"
+                     # bringing data in or out, which the web app does: "怎么导入订单", "upload orders from excel"
+                     r"^(?:怎么|如何|我想|我要|想|要)?(?:批量)?(?:导入|导出|上传|下载)|(?<![a-z])(?:import|upload|export)\w* "
+                     r"(?:\w+ )?(?:orders|routings|machines|calendars|data|excel|csv|from)")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"

@@ -483,4 +483,15 @@ def help_text(tr: Tr, role: Role | None, *, intro: str | None = None, names: Map
         out.append(f"• <code>{esc(text)}</code>")
     if role is not None:
         out.append(esc(tr.gettext("Commands:")) + " " + " ".join(f"/{c}" for c, _ in _COMMANDS[role]))
+    if role in _WEB:
+        out.append(esc(tr.gettext(_WEB[role])))
     return "\n".join(out)
+
+
+_WEB: dict[Role | None, str] = {  # what the same account does in the web app, beyond this chat
+    Role.OPERATOR: N_("In the web app: your machine's work list, to print (Capacity, then the machine's name)."),
+    Role.MANAGER: N_("In the web app: import orders, routings, machines and calendars from Excel or CSV (Import); "
+                     "download the orders as Excel (Orders); a machine's work list (Capacity)."),
+    Role.ADMIN: N_("In the web app: import orders, routings, machines and calendars from Excel or CSV (Import); "
+                   "add users, set passwords, make Telegram link codes (Users)."),
+}

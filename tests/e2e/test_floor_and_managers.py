@@ -109,6 +109,10 @@ async def test_help_per_role(linked: Chat) -> None:
     assert "/rush" in texts["sam"] and "/report" in texts["otto"] and "/gantt" in texts["mia"]
     alice = (await linked.say(TG["alice"], "/help"))[0].text
     assert "我的订单" in alice
+    # what the same account does in the web app: the floor's work list, the managers' imports
+    assert "work list" in texts["otto"] and "(Import)" in texts["mia"] and "web app" not in texts["sam"] + texts["bob"]
+    asked = (await linked.say(MIA, "how do I import orders from excel?"))[0].text
+    assert "(Import)" in asked
 
 
 async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
