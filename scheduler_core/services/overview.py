@@ -113,7 +113,7 @@ class WorkLine:
     late: bool
     vip: bool
     done: int  # good units reported on this step so far
-    running: bool  # under way now (started, or planned to have started)
+    running: bool  # under way: reported started (it may be paused for the night), or planned to have started
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,8 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
         p = progress.get((op.ref, op.step))
         lines.append(WorkLine(op, rec.order.customer, rec.order.due, eta,
                               eta is not None and max(eta, now) > rec.order.due, rec.order.vip,
-                              p.done if p is not None else 0, op.start <= now))
+                              p.done if p is not None else 0,
+                              op.start <= now or (p is not None and (p.started is not None or p.done > 0))))
     return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines),
                     sum(1 for op in ops if op.start >= until), stops)
 

@@ -488,3 +488,19 @@ async def test_a_machines_work_list_shows_its_next_steps_in_plan_order_and_downl
     await web.login("alice")  # customers do not see the plan
     status, _ = await web.text("/machines/M1")
     assert status == 403
+
+
+async def test_a_started_step_paused_by_a_stop_is_still_marked_running_on_the_work_list(web: Web) -> None:
+    from scheduler_core.services.overview import work_list
+    from scheduler_core.services.shopfloor import machine_down, report_progress
+
+    shop = web.shop
+    async with shop.svc.uow() as uow:
+        first = (await uow.plans.current()).schedule.on_machine("M1")[0]
+    await report_progress(shop.svc, shop.operator, first.ref, 5, step=first.step + 1, machine="M1")  # steps count from 1
+    await machine_down(shop.svc, shop.operator, "M1", "belt", until=shop.clock() + timedelta(hours=3))
+    wl = await work_list(shop.svc, shop.manager, "M1", 168)
+    line = next(w for w in wl.lines if w.op.ref == first.ref and w.op.step == first.step)
+    assert line.op.start > shop.clock()  # it resumes after the stop
+    assert line.running and line.done == 5
+    assert not any(w.running for w in wl.lines if w is not line)
