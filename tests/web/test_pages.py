@@ -504,3 +504,39 @@ async def test_a_started_step_paused_by_a_stop_is_still_marked_running_on_the_wo
     assert line.op.start > shop.clock()  # it resumes after the stop
     assert line.running and line.done == 5
     assert not any(w.running for w in wl.lines if w is not line)
+
+
+async def test_an_operator_reports_from_the_work_list_and_out_of_turn_work_is_asked_first(web: Web) -> None:
+    await web.login("otto")
+    async with web.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    first = plan.schedule.on_machine("M1")[0]
+    _, page = await web.text("/machines/M1")
+    assert 'action="/machines/M1/report"' in page
+
+    async def report(machine: str = "M1", **fields: str) -> tuple[int, str]:
+        data = {"_csrf": await web.csrf("/machines/M1"), "hours": "24", **fields}
+        async with web.client.post(f"/machines/{machine}/report", data=data) as resp:
+            return resp.status, await resp.text()
+
+    status, page = await report(ref=first.ref, step=str(first.step + 1), good="7")
+    assert status == 200 and f"Recorded: 7 units of {first.ref}, step {first.step + 1}" in page and "Plan version" in page
+    async with web.shop.svc.uow() as uow:
+        assert (await uow.shopfloor.progress())[(first.ref, first.step)].done == 7
+    status, page = await report(ref=first.ref, step=str(first.step + 1), good="0")
+    assert status == 400 and 'id="error"' in page  # nothing to record
+    # a step on M2 whose step on M1 nobody reported: asked first, recorded only when confirmed
+    later = next(op for op in plan.schedule.on_machine("M2") if op.step > 0 and (op.ref, 0) != (first.ref, 0))
+    status, page = await report("M2", ref=later.ref, step=str(later.step + 1), good="3")
+    assert 'id="ask"' in page and "the plan still has step 1" in page
+    async with web.shop.svc.uow() as uow:
+        assert (later.ref, later.step) not in await uow.shopfloor.progress()
+    status, page = await report("M2", ref=later.ref, step=str(later.step + 1), good="3", confirm="1")
+    assert f"Recorded: 3 units of {later.ref}" in page
+    # those who do not report progress get no form, and a post is refused
+    await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
+    await web.login("sam")
+    _, page = await web.text("/machines/M1")
+    assert 'action="/machines/M1/report"' not in page
+    status, _ = await report(ref=first.ref, step=str(first.step + 1), good="5")
+    assert status == 403

@@ -54,6 +54,7 @@ from scheduler_core.services.overview import (
 )
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import ChatLine, Role, User
+from scheduler_core.services.shopfloor import report_progress, report_target
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
@@ -814,14 +815,54 @@ _WORK_HOURS = (8, 24, 72, 168)
 
 @page("view_plan")
 async def machine_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    """A machine's work list (派工单): what it runs in the next hours, to read or print."""
+    """A machine's work list (派工单): what it runs in the next hours, to read or print, and, for
+    those who report progress, a 报工 form on each line."""
+    return await _machine_page(request, view, svc, _hours(request))
+
+
+async def _machine_page(request: web.Request, view: View, svc: Services, hours: int, status: int = 200,
+                        **extra: Any) -> web.StreamResponse:
     actor = view.who.actor
     assert actor is not None
-    hours = _hours(request)
     wl = await work_list(svc, actor, request.match_info["machine"][:40], hours)
     later = view.tr.ngettext("… and {n} more step after that.", "… and {n} more steps after that.", wl.later)
-    return _render(request, "machine.html", view, wl=wl, hours=hours, choices=_WORK_HOURS,
-                   printed=view.when(svc.now()), later=later if wl.later else "")
+    return _render(request, "machine.html", view, status=status, wl=wl, hours=hours, choices=_WORK_HOURS,
+                   printed=view.when(svc.now()), later=later if wl.later else "",
+                   can_report=can(actor, "report_progress"), **extra)
+
+
+@page("report_progress", post=True)
+async def machine_report(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """报工 from a work list line: units of that step on this machine, as the chat records them;
+    a report that would close earlier steps nobody reported is asked about first."""
+    actor = view.who.actor
+    assert actor is not None
+    machine = request.match_info["machine"][:40]
+    hours = int(form["hours"]) if form.get("hours", "").isdigit() and int(form["hours"]) in _WORK_HOURS else 24
+    ref, raw_step, raw_good = form.get("ref", "")[:40], form.get("step", ""), form.get("good", "").strip()
+    finished = form.get("finished") == "1"
+    try:
+        if not raw_step.isdigit():
+            raise InvalidInput("unknown_step", ref=ref, step=raw_step[:10])
+        if not re.fullmatch(r"\d{1,9}", raw_good) or not (0 < int(raw_good) <= MAX_QUANTITY or
+                                                          (int(raw_good) == 0 and finished)):
+            raise InvalidInput("quantity_not_positive", quantity=raw_good[:20] or "–")
+        good, step = int(raw_good), int(raw_step)
+        if good > 0 and form.get("confirm") != "1":
+            target = await report_target(svc, actor, ref, step=step, at_machine=machine)
+            if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
+                ask = view.tr.gettext(
+                    "{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
+                    "them is reported. Record {good} units on step {step} and count those steps as done?",
+                    ref=target.ref, step=target.step + 1, name=target.step_name, machine=target.machine,
+                    steps=render.step_list(view.tr, target.unexpected), good=view.tr.number(good))
+                return await _machine_page(request, view, svc, hours, ask=ask, asked=form)
+        update = await report_progress(svc, actor, ref, good, step=step, machine=machine, finished=finished)
+    except ServiceError as exc:
+        return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
+    done = [render.recorded(view.tr, update.recorded) if update.recorded is not None else "",
+            view._("Plan version {version}.", version=update.version)]
+    return await _machine_page(request, view, svc, hours, done=[d for d in done if d])
 
 
 @page("view_plan")
@@ -832,7 +873,7 @@ async def machine_download(request: web.Request, view: View, svc: Services, form
     wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request))
     _ = view._
 
-    rows: list[list[Any]] = [[_("Start"), _("End"), _("Order"), _("Step"), _("Quantity"), _("Done"), _("Customer"),
+    rows: list[list[Any]] = [[_("Start"), _("End"), _("Order"), _("Step"), _("To do"), _("Done"), _("Customer"),
                               _("Due"), _("ETA"), _("Late"), "VIP"]]
     for w in wl.lines:
         rows.append([view.cell_time(w.op.start), view.cell_time(w.op.end), w.op.ref, f"{w.op.step + 1}. {w.op.step_name}", w.op.quantity,
@@ -1073,6 +1114,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/capacity", capacity_page),
     ("GET", "/machines/{machine}", machine_page),
     ("GET", "/machines/{machine}/list.xlsx", machine_download),
+    ("POST", "/machines/{machine}/report", machine_report),
     ("GET", "/changes", changes),
     ("POST", "/changes/rush", rush_post),
     ("POST", "/changes/decide", change_decide),
