@@ -53,7 +53,7 @@ from scheduler_core.services.overview import (
     work_list,
 )
 from scheduler_core.services.policy import can
-from scheduler_core.services.ports import ChatLine, Role, User
+from scheduler_core.services.ports import Actor, ChatLine, Role, User
 from scheduler_core.services.shopfloor import report_progress, report_target
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
@@ -142,6 +142,13 @@ class View:
         self.tr: Tr = translator(who.lang)
         self.tz = tz
         self.path = path
+
+    @property
+    def actor(self) -> Actor:
+        """The logged-in account: every page but the login page is served only to one."""
+        actor = self.who.actor
+        assert actor is not None
+        return actor
 
     def _(self, message: str, **params: object) -> str:
         return self.tr.gettext(message, **params)
@@ -430,8 +437,7 @@ async def switch_lang(request: web.Request) -> web.StreamResponse:
 
 @page()
 async def dashboard(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     if actor.role is Role.CUSTOMER:
         raise web.HTTPSeeOther("/orders")
     lines = await list_orders(svc, actor, limit=10_000)
@@ -487,8 +493,7 @@ def _filter(lines: list[OrderLine], q: str, show: str) -> list[OrderLine]:
 
 @page()
 async def orders(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     q = request.query.get("q", "")[:MAX_FIELD]
     show = request.query.get("show", "all")
     closed = request.query.get("closed") == "1"
@@ -504,8 +509,7 @@ async def orders(request: web.Request, view: View, svc: Services, form: dict[str
 async def orders_download(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """The orders the page shows (same search and filters, without its 300-row cap) as an Excel
     workbook or a CSV file (UTF-8 with BOM, as Excel opens it), in the reader's language and time."""
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     fmt = request.match_info["fmt"]
     q = request.query.get("q", "")[:MAX_FIELD]
     shown = _filter(await list_orders(svc, actor, include_closed=request.query.get("closed") == "1", limit=10_000),
@@ -555,8 +559,7 @@ async def _progress(svc: Services, refs: list[str]) -> dict[str, float]:
 
 @page()
 async def order_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     ref = request.match_info["ref"][:40]
     status = await get_order_status(svc, actor, ref)
     history = await order_history(svc, actor, status.ref)
@@ -571,15 +574,13 @@ async def order_page(request: web.Request, view: View, svc: Services, form: dict
 
 @page("view_plan")
 async def gantt(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     return _render(request, "gantt.html", view, editable=can(actor, "assess_change"))
 
 
 @page("view_plan")
 async def gantt_data(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     plan = await current_plan(svc, actor)
     etas = {e.ref: e for e in plan.etas}
     orders = {o.ref: o for o in plan.factory.orders}
@@ -674,8 +675,7 @@ def _proposal_payload(view: View, p: ChangeProposal, svc: Services) -> dict[str,
 
 @json_call("assess_change")
 async def gantt_move(request: web.Request, view: View, svc: Services, data: dict[str, Any]) -> dict[str, Any]:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     ref, step, machine, start = data.get("ref"), data.get("step"), data.get("machine"), data.get("start")
     if not isinstance(ref, str) or not isinstance(machine, str) or not isinstance(start, str) \
             or not isinstance(step, int) or isinstance(step, bool) or not 0 <= step < 1000:
@@ -692,8 +692,7 @@ async def gantt_move(request: web.Request, view: View, svc: Services, data: dict
 
 @json_call("confirm_change")
 async def change_confirm_json(request: web.Request, view: View, svc: Services, data: dict[str, Any]) -> dict[str, Any]:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     token = data.get("token")
     if not isinstance(token, str) or len(token) > 100:
         raise InvalidInput("bad_move")
@@ -714,8 +713,7 @@ async def change_confirm_json(request: web.Request, view: View, svc: Services, d
 
 @page("view_plan")
 async def capacity_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     try:
         days = int(request.query.get("days", "7"))
     except ValueError:
@@ -738,8 +736,7 @@ async def _rush_choices(svc: Services) -> tuple[list[str], list[str]]:
 async def _changes_page(request: web.Request, view: View, svc: Services, *, status: int = 200,
                         error: str | None = None, proposal: dict[str, Any] | None = None,
                         outcome: str | None = None, values: dict[str, str] | None = None) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     changes, audit, names = await change_log(svc, actor)
     customers, products = await _rush_choices(svc)
     return _render(request, "changes.html", view, status=status, changes=changes, audit=audit, names=names, customers=customers,
@@ -775,8 +772,7 @@ def _rush_order(form: dict[str, str], tz: tzinfo, ref: str, now: datetime) -> Or
 
 @page("assess_change", post=True)
 async def rush_post(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     try:
         async with svc.uow() as uow:
             ref = await uow.orders.next_ref()
@@ -790,8 +786,7 @@ async def rush_post(request: web.Request, view: View, svc: Services, form: dict[
 
 @page("confirm_change", post=True)
 async def change_decide(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     token = form.get("token", "")[:100]
     try:
         if form.get("decision") == "cancel":
@@ -822,8 +817,7 @@ async def machine_page(request: web.Request, view: View, svc: Services, form: di
 
 async def _machine_page(request: web.Request, view: View, svc: Services, hours: int, status: int = 200,
                         **extra: Any) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     wl = await work_list(svc, actor, request.match_info["machine"][:40], hours)
     later = view.tr.ngettext("… and {n} more step after that.", "… and {n} more steps after that.", wl.later)
     return _render(request, "machine.html", view, status=status, wl=wl, hours=hours, choices=_WORK_HOURS,
@@ -835,8 +829,7 @@ async def _machine_page(request: web.Request, view: View, svc: Services, hours: 
 async def machine_report(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """报工 from a work list line: units of that step on this machine, as the chat records them;
     a report that would close earlier steps nobody reported is asked about first."""
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     machine = request.match_info["machine"][:40]
     hours = int(form["hours"]) if form.get("hours", "").isdigit() and int(form["hours"]) in _WORK_HOURS else 24
     ref, raw_step, raw_good = form.get("ref", "")[:40], form.get("step", ""), form.get("good", "").strip()
@@ -868,8 +861,7 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
 @page("view_plan")
 async def machine_download(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """The work list as an Excel workbook."""
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request))
     _ = view._
 
@@ -902,8 +894,7 @@ async def users_page(request: web.Request, view: View, svc: Services, form: dict
 
 
 async def _users_page(request: web.Request, view: View, svc: Services, status: int = 200, **extra: Any) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     users = await list_users(svc, actor)
     async with svc.uow() as uow:
         customers = sorted({r.order.customer for r in await uow.orders.list()})
@@ -915,8 +906,7 @@ async def _users_page(request: web.Request, view: View, svc: Services, status: i
 @page("manage_users", post=True)
 async def users_add(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """A new user; then a password for the web or a link code for Telegram, below."""
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     role = form.get("role", "")
     try:
         user = await create_user(svc, actor, form.get("username", "")[:64], role, form.get("display_name", "")[:MAX_FIELD],
@@ -931,8 +921,7 @@ async def users_add(request: web.Request, view: View, svc: Services, form: dict[
 
 @page("manage_users", post=True)
 async def users_password(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     name = form.get("username", "")[:64]
     password = form.get("password", "")
     if password != form.get("password2", ""):
@@ -950,8 +939,7 @@ async def users_link(request: web.Request, view: View, svc: Services, form: dict
     """A one-time code that links a Telegram account to the user (shown once)."""
     from ..app import SETTINGS
 
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     name = form.get("username", "")[:64]
     try:
         code, link = await create_link_code(svc, actor, name)
@@ -990,8 +978,7 @@ def _import_page(request: web.Request, view: View, svc: Services, status: int = 
 async def import_post(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """An uploaded CSV / XLSX file, checked whole and imported all or nothing (as ``paichan
     import``), then the factory re-planned once."""
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     kind = form.get("kind", "")
     upload = request[UPLOAD].get("file")
     if kind not in KINDS:
@@ -1065,8 +1052,7 @@ def _chat(request: web.Request) -> WebChat:
 
 @page()
 async def chat_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
-    actor = view.who.actor
-    assert actor is not None
+    actor = view.actor
     await link_web_chat(svc, actor, view.who.lang)  # from now on warnings and surveys can come here too
     return _render(request, "chat.html", view, messages=await _chat(request).messages(actor.user_id),
                    hint=view._(_CHAT_HINTS.get(actor.role, _CHAT_HINTS[Role.CUSTOMER])))
