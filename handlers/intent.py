@@ -186,7 +186,8 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  r"got here|was delivered|were delivered|got delivered|turned up) (?:\w+ ){0,3}late(?![a-z])")
 # what is wrong with delivered goods: a complaint unless a machine is named ("CNC-2 漏油" is the floor's)
 _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
-              r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货",
+              r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货|"
+              r"(?:送来|发来|收到|到货)的?(?:货|东西)?少了|少了(?:\d+|[一二两三四五六七八九十百几]+)(?:件|个|套|台|箱)",
               r"scratch(?:es|ed)|dent(?:s|ed)(?![a-z])|rust(?:y|ed|ing)(?![a-z])|burrs(?![a-z])|corroded|warped|(?<![a-z])bent(?![a-z])|"
               r"leak(?:s|ing|ed|y)(?![a-z])|out of (?:spec|tolerance)|(?:doesn'?t|don'?t|does not|do not|won'?t) fit|"
               r"missing (?:parts|pieces|items|units)|short[- ]shipped|wrong (?:dimensions?|colou?r|model|spec)|faulty|"
@@ -228,6 +229,7 @@ _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:�
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
+              r"还要几天|还得几天|还差几天|几天能好|几天能做好|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
@@ -301,6 +303,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"
                  r"any (?:of )?(?:my |our |the |your )?orders? (?:\w+ )?(?:late|overdue|behind|delayed|slipping)|"
                  r"(?:which|what|any) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) .{0,20}(?:miss|make) (?:their|its|the) (?:due )?dates?|"
+                 r"orders? (?:that|which) (?:will|would|are going to|are gonna|might|could) miss (?:their|its|the) (?:due |promised )?dates?|"
                  r"how many (?:orders |jobs )?(?:are |will be )?(?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"any (?:late|overdue) orders")
 _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
@@ -313,13 +316,13 @@ _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)"
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
-_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉",
+_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
-_UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了",
+_UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了|继续生产|可以生产|可以开工|开工了",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
