@@ -23,12 +23,14 @@ from .views import KpiView
 __all__ = [
     "CapacityView",
     "MachineLoad",
+    "MachineNow",
     "WorkLine",
     "WorkList",
     "capacity",
     "change_log",
     "kpi_trend",
     "link_web_chat",
+    "machines_now",
     "order_history",
     "web_chat_lang",
     "work_list",
@@ -170,6 +172,40 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
                               op.start <= now or (p is not None and (p.started is not None or p.done > 0))))
     return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines),
                     sum(1 for op in ops if op.start >= until), stops)
+
+
+@dataclass(frozen=True, slots=True)
+class MachineNow:
+    """A machine at a glance: its stop in force, the step it runs and the one after, by the plan."""
+
+    machine: str
+    name: str
+    group: str
+    stop: Downtime | None  # in force now, ending where the plan assumed
+    current: PlannedOp | None  # planned over now
+    following: PlannedOp | None  # the next to start
+
+
+async def machines_now(svc: Services, actor: Actor) -> list[MachineNow]:
+    """Every machine, by group, with what the published plan has on it now and next (one read of
+    the plan for all of them)."""
+    require(actor, "view_plan")
+    now = svc.now()
+    async with svc.uow() as uow:
+        machines = await uow.master.machines()
+        downtime = await uow.shopfloor.downtime()
+        plan = await uow.plans.current()
+    open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
+    created = plan.created if plan is not None else now
+    out = []
+    for m in sorted(machines, key=lambda m: (m.group, m.id)):
+        ops = [op for op in plan.schedule.on_machine(m.id) if op.end > now] if plan is not None else []
+        current = next((op for op in ops if op.start <= now), None)
+        following = next((op for op in ops if op.start > now), None)
+        stop = next((replace(d, end=stop_end(d, created, open_for)) for d in downtime
+                     if d.machine == m.id and d.start <= now < stop_end(d, created, open_for)), None)
+        out.append(MachineNow(m.id, m.name, m.group, stop, current, following))
+    return out
 
 
 async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int = 50) -> list[AuditEntry]:

@@ -540,3 +540,30 @@ async def test_an_operator_reports_from_the_work_list_and_out_of_turn_work_is_as
     assert 'action="/machines/M1/report"' not in page
     status, _ = await report(ref=first.ref, step=str(first.step + 1), good="5")
     assert status == 403
+
+
+async def test_the_machines_page_shows_each_machine_now_and_next_and_a_stop(web: Web) -> None:
+    from scheduler_core.domain.calendar import Downtime
+
+    shop = web.shop
+    await web.login("otto")
+    async with shop.svc.uow(write=True) as uow:
+        plan = await uow.plans.current()
+        await uow.shopfloor.set_downtime([Downtime("M2", shop.clock() - timedelta(minutes=5), None, "belt")])
+        await uow.commit()
+    _, page = await web.text("/")
+    assert 'href="/machines"' in page
+    status, page = await web.text("/machines")
+    assert status == 200
+    assert re.findall(r'<tr data-machine="([^"]+)"', page) == ["M1", "M2"]
+    m1 = page.split('data-machine="M1"')[1].split("</tr>")[0]
+    now = shop.clock()
+    running = next(op for op in plan.schedule.on_machine("M1") if op.start <= now < op.end)
+    following = next(op for op in plan.schedule.on_machine("M1") if op.start > now)
+    assert f'href="/orders/{running.ref}"' in m1.split("</td>")[2] and f'href="/orders/{following.ref}"' in m1
+    m2 = page.split('data-machine="M2"')[1].split("</tr>")[0]
+    assert "Machine stop" in m2 and "(belt)" in m2
+    await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
+    await web.login("alice")
+    status, _ = await web.text("/machines")
+    assert status == 403

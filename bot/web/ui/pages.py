@@ -48,6 +48,7 @@ from scheduler_core.services.overview import (
     change_log,
     kpi_trend,
     link_web_chat,
+    machines_now,
     order_history,
     web_chat_lang,
     work_list,
@@ -181,7 +182,8 @@ class View:
                 nav.append(("/", self._("Dashboard")))
             nav.append(("/orders", self._("Orders")))
             if can(actor, "view_plan"):
-                nav += [("/gantt", self._("Gantt")), ("/capacity", self._("Capacity")), ("/changes", self._("Changes"))]
+                nav += [("/gantt", self._("Gantt")), ("/capacity", self._("Capacity")), ("/machines", self._("Machines")),
+                        ("/changes", self._("Changes"))]
             if can(actor, "import_data"):
                 nav.append(("/import", self._("Import")))
             if can(actor, "manage_users"):
@@ -809,6 +811,12 @@ _WORK_HOURS = (8, 24, 72, 168)
 
 
 @page("view_plan")
+async def machines_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
+    """Every machine at a glance (stopped, running what, next), each leading to its work list."""
+    return _render(request, "machines.html", view, machines=await machines_now(svc, view.actor))
+
+
+@page("view_plan")
 async def machine_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """A machine's work list (派工单): what it runs in the next hours, to read or print, and, for
     those who report progress, a 报工 form on each line."""
@@ -1098,6 +1106,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/gantt/move", gantt_move),
     ("POST", "/gantt/confirm", change_confirm_json),
     ("GET", "/capacity", capacity_page),
+    ("GET", "/machines", machines_page),
     ("GET", "/machines/{machine}", machine_page),
     ("GET", "/machines/{machine}/list.xlsx", machine_download),
     ("POST", "/machines/{machine}/report", machine_report),
