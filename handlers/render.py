@@ -489,9 +489,9 @@ def help_text(tr: Tr, role: Role | None, *, intro: str | None = None, names: Map
 
 
 _WEB: dict[Role | None, str] = {  # what the same account does in the web app, beyond this chat
-    Role.OPERATOR: N_("In the web app: your machine's work list, to print (Capacity, then the machine's name)."),
+    Role.OPERATOR: N_("In the web app: your machine's work list, to print and to report on (Machines, then the machine's name)."),
     Role.MANAGER: N_("In the web app: import orders, routings, machines and calendars from Excel or CSV (Import); "
-                     "download the orders as Excel (Orders); a machine's work list (Capacity)."),
+                     "download the orders as Excel (Orders); a machine's work list (Machines)."),
     Role.ADMIN: N_("In the web app: import orders, routings, machines and calendars from Excel or CSV (Import); "
                    "add users, set passwords, make Telegram link codes (Users)."),
 }
