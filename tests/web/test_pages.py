@@ -567,3 +567,16 @@ async def test_the_machines_page_shows_each_machine_now_and_next_and_a_stop(web:
     await web.login("alice")
     status, _ = await web.text("/machines")
     assert status == 403
+
+
+async def test_machines_on_the_dashboard_and_an_order_lead_to_their_work_lists_for_staff_only(web: Web) -> None:
+    await web.login("mia")
+    _, dash = await web.text("/")
+    m = re.search(r'<a href="/machines/([^"]+)" id="bottleneck-link">', dash)
+    assert m is not None and (await web.text(f"/machines/{m.group(1)}"))[0] == 200
+    _, order = await web.text("/orders/SO-100")
+    assert 'href="/machines/M1"' in order
+    await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
+    await web.login("alice")  # a customer sees where the steps run, without a link they could not follow
+    _, order = await web.text("/orders/SO-100")
+    assert "M1" in order and 'href="/machines/' not in order

@@ -566,7 +566,7 @@ async def order_page(request: web.Request, view: View, svc: Services, form: dict
     status = await get_order_status(svc, actor, ref)
     history = await order_history(svc, actor, status.ref)
     cause = render_cause(status.cause, view.tr, view.tz) if status.cause is not None else None
-    return _render(request, "order.html", view, o=status, history=history, cause=cause,
+    return _render(request, "order.html", view, o=status, history=history, cause=cause, can_plan=can(actor, "view_plan"),
                    status_label=view._(STATUS_LABELS[status.status]),
                    step_label=lambda s: view._(STEP_LABELS[s]) if s in STEP_LABELS else s)
 
