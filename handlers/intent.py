@@ -291,7 +291,7 @@ _DAILY = _rx(r"日报|早报|晚报|简报|周报|昨天|昨日|每日|今日|�
              r"brief|deliver|delay|(?<![a-z])late|end[- ]of[- ](?:the )?(?:day|shift)|shift report")
 _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|机台|机床",
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
-_LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交)|"
+_LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交|delay|late|overdue)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)|"
                  # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
@@ -330,6 +330,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
 _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
+             r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
              r"^what(?:'s| is| will be| are we running) (?:on|running on|scheduled? (?:on|for)|planned? (?:on|for)|lined up (?:on|for))|"
