@@ -38,7 +38,7 @@ async def kpi(ctx: Ctx, args: str = "") -> list[Reply]:
 async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
     actor = _actor(ctx, "kpis")
     plan = await current_plan(ctx.svc, actor)
-    shop = MachineTime.of(plan.factory, timedelta(minutes=ctx.svc.planning.open_downtime_minutes))
+    shop = MachineTime.of(plan.factory, ctx.svc.planning.open_downtime)
     return ctx.say(render.summary(ctx.tr, ctx.tz, plan, busiest_machine(plan.schedule, ctx.now(), timedelta(days=7), shop)))
 
 

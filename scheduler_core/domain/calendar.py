@@ -7,12 +7,12 @@ Shifts may cross midnight (22:00-06:00 belongs to the day it starts).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from .timegrid import TimeGrid, ensure_aware
 
-__all__ = ["TWO_SHIFTS", "Downtime", "Shift", "WorkCalendar", "merge_intervals", "subtract_intervals"]
+__all__ = ["TWO_SHIFTS", "Downtime", "Shift", "WorkCalendar", "as_planned", "merge_intervals", "stop_end", "subtract_intervals"]
 
 Interval = tuple[int, int]
 
@@ -86,6 +86,11 @@ def stop_end(stop: Downtime, now: datetime, open_for: timedelta) -> datetime:
     ``now`` (or after its start, when later). A plan made at ``now`` assumes this; so does every
     measure of that plan (machine load, the checker)."""
     return stop.end or (max(now, stop.start) + open_for)
+
+
+def as_planned(stops: Iterable[Downtime], now: datetime, open_for: timedelta) -> tuple[Downtime, ...]:
+    """``stops`` each with the end a plan made at ``now`` assumes (see :func:`stop_end`)."""
+    return tuple(replace(d, end=stop_end(d, now, open_for)) for d in stops)
 
 
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:

@@ -32,7 +32,7 @@ async def kpis(svc: Services, actor: Actor, since: datetime | None = None, until
         surveys = [s for s in await uow.feedback.surveys(since) if s.sent <= until]
         active = await uow.orders.active()
         plan = await uow.plans.current()
-        shop = await machine_time(uow, timedelta(minutes=svc.planning.open_downtime_minutes))
+        shop = await machine_time(uow, svc.planning.open_downtime)
     n = len(delivered)
     lead = [(r.delivered - r.order.created).total_seconds() / 86400 for r in delivered
             if r.delivered and r.order.created]

@@ -423,7 +423,7 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         active = await uow.orders.active()
         plan = await uow.plans.current()
         audit = await uow.audit.list(limit=1000)
-        shop = await machine_time(uow, timedelta(minutes=svc.planning.open_downtime_minutes))
+        shop = await machine_time(uow, svc.planning.open_downtime)
     yesterday = _window(delivered, complaints, surveys, start - timedelta(days=1), start)
     week = _window(delivered, complaints, surveys, start - timedelta(days=7), start)
     before = _window(delivered, complaints, surveys, start - timedelta(days=14), start - timedelta(days=7))

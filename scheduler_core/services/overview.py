@@ -4,10 +4,10 @@ an order's history, the change log, the KPI trend, and the web chat's identity."
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scheduler_core.domain.calendar import Downtime, stop_end
+from scheduler_core.domain.calendar import Downtime, as_planned
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.domain.timegrid import TimeGrid
 
@@ -64,7 +64,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     require(actor, "view_plan")
     days = max(1, min(days, 31))
     async with svc.uow() as uow:
-        shop = await machine_time(uow, timedelta(minutes=svc.planning.open_downtime_minutes))
+        shop = await machine_time(uow, svc.planning.open_downtime)
         plan = await uow.plans.current()
     if plan is None:
         raise Conflict("no_plan")
@@ -151,16 +151,15 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
         if plan is None:
             raise Conflict("no_plan")
         ops = [op for op in plan.schedule.on_machine(found.id) if op.end > now]
+        shown = [op for op in ops if op.start < until]
         progress = await uow.shopfloor.progress()
-        records = {op.ref: await uow.orders.get(op.ref) for op in ops}
-        open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
-        stops = tuple(replace(d, end=stop_end(d, plan.created, open_for)) for d in await uow.shopfloor.downtime()
-                      if d.machine == found.id and d.start < until and stop_end(d, plan.created, open_for) > now)
+        records = {op.ref: await uow.orders.get(op.ref) for op in shown}
+        mine = [d for d in await uow.shopfloor.downtime() if d.machine == found.id]
+    stops = tuple(d for d in as_planned(mine, plan.created, svc.planning.open_downtime)
+                  if d.start < until and d.end is not None and d.end > now)
     etas = plan.schedule.etas()
     lines = []
-    for op in ops:
-        if op.start >= until:
-            continue
+    for op in shown:
         rec = records.get(op.ref)
         if rec is None:
             continue
@@ -170,8 +169,7 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
                               eta is not None and max(eta, now) > rec.order.due, rec.order.vip,
                               p.done if p is not None else 0,
                               op.start <= now or (p is not None and (p.started is not None or p.done > 0))))
-    return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines),
-                    sum(1 for op in ops if op.start >= until), stops)
+    return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines), len(ops) - len(shown), stops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +193,13 @@ async def machines_now(svc: Services, actor: Actor) -> list[MachineNow]:
         machines = await uow.master.machines()
         downtime = await uow.shopfloor.downtime()
         plan = await uow.plans.current()
-    open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
-    created = plan.created if plan is not None else now
+    stops = as_planned(downtime, plan.created if plan is not None else now, svc.planning.open_downtime)
     out = []
     for m in sorted(machines, key=lambda m: (m.group, m.id)):
         ops = [op for op in plan.schedule.on_machine(m.id) if op.end > now] if plan is not None else []
         current = next((op for op in ops if op.start <= now), None)
         following = next((op for op in ops if op.start > now), None)
-        stop = next((replace(d, end=stop_end(d, created, open_for)) for d in downtime
-                     if d.machine == m.id and d.start <= now < stop_end(d, created, open_for)), None)
+        stop = next((d for d in stops if d.machine == m.id and d.end is not None and d.start <= now < d.end), None)
         out.append(MachineNow(m.id, m.name, m.group, stop, current, following))
     return out
 

@@ -62,6 +62,11 @@ class PlanSettings:
     isolate: bool = True
     rule: heuristic.Rule | None = None  # plan with this dispatching rule alone (no search, no CP-SAT)
 
+    @property
+    def open_downtime(self) -> timedelta:
+        """How long a stop until further notice is assumed to last (from the plan's making)."""
+        return timedelta(minutes=self.open_downtime_minutes)
+
     def run(self) -> RunSettings:
         return RunSettings(deadline=self.deadline, workers=self.workers, seed=self.seed, isolate=self.isolate)
 
@@ -194,7 +199,7 @@ def solve_built(
         solution = plan(built.problem, settings.run(), candidates=candidates, solver=solver)
     schedule = to_schedule(built, solution, version=version)
     problems = check_schedule(factory, schedule, limit=1,
-                              open_downtime=timedelta(minutes=settings.open_downtime_minutes))
+                              open_downtime=settings.open_downtime)
     if problems:  # the axis plan was valid, so this is a conversion bug: never publish it
         raise PlanViolation(f"plan breaks the calendar: {problems[0]}")
     etas = order_etas(factory, schedule, built)

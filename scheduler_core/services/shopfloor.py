@@ -250,7 +250,7 @@ async def machine_down(svc: Services, actor: Actor, machine: str, reason: str = 
     await record_machine_down(svc, actor, machine, reason, until)
     update = await replan_now(svc, SYSTEM, f"down {machine}")
     if until is None:
-        update = replace(update, back_by=svc.now() + timedelta(minutes=svc.planning.open_downtime_minutes))
+        update = replace(update, back_by=svc.now() + svc.planning.open_downtime)
     return update
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler_core.domain.calendar import Downtime, stop_end
+from scheduler_core.domain.calendar import Downtime, as_planned
 from scheduler_core.domain.model import Factory, OrderStatus, Progress, Step
 from scheduler_core.domain.schedule import Schedule
 
@@ -174,7 +174,5 @@ async def current_plan(svc: Services, actor: Actor) -> PlanView:
         cause = cause_from_dict(causes[ref]) if late > _ZERO and ref in causes else None
         etas.append(OrderEta(ref, o.customer, o.product, o.quantity, o.due, eta, late, o.vip, o.rush, cause))
     etas.sort(key=lambda e: (-e.late_by.total_seconds(), e.due, e.ref))
-    open_for = timedelta(minutes=svc.planning.open_downtime_minutes)
-    stops = tuple(replace(d, end=stop_end(d, plan.created, open_for)) for d in factory.downtime)
     return PlanView(plan.number, plan.created, plan.reason, dict(plan.metrics), factory, plan.schedule, tuple(etas),
-                    stops)
+                    as_planned(factory.downtime, plan.created, svc.planning.open_downtime))
