@@ -81,11 +81,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
 
 def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int) -> list[Reply]:
     tr = ctx.tr
-    steps = render.step_list(tr, t.unexpected)
-    text = tr.gettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
-                      "them is reported. Record {good} units on step {step} and count those steps as done?",
-                      ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine, steps=steps,
-                      good=tr.number(good))
+    text = render.out_of_turn(tr, t, good)
     record = ctx.button(tr.gettext("Record {good} units", good=tr.number(good)), "report", _FLOOR, single_use=True,
                         ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False)
     return ctx.say("⚠️ " + render.esc(text), [record])

@@ -27,6 +27,7 @@ from scheduler_core.services.views import (
     PlanUpdate,
     PromiseView,
     Recorded,
+    ReportTarget,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "late_orders",
     "order_lines",
     "order_status",
+    "out_of_turn",
     "outcome",
     "plan_update",
     "progress_bar",
@@ -328,6 +330,15 @@ def recorded(tr: Tr, r: Recorded) -> str:
                           "The step is finished ({done} of {quantity}).", **args)
     return tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}: "
                       "{done} of {quantity} done.", **args)
+
+
+def out_of_turn(tr: Tr, t: ReportTarget, good: int) -> str:
+    """The question before a report that would close steps nobody reported and the plan still
+    has to come (work out of turn, or another order meant), as plain text."""
+    return tr.gettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
+                      "them is reported. Record {good} units on step {step} and count those steps as done?",
+                      ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine,
+                      steps=step_list(tr, t.unexpected), good=tr.number(good))
 
 
 def step_list(tr: Tr, steps: Iterable[tuple[int, str]]) -> str:

@@ -12,7 +12,7 @@ import html
 import logging
 import re
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from time import monotonic
 from typing import Any
@@ -501,7 +501,7 @@ async def orders(request: web.Request, view: View, svc: Services, form: dict[str
     closed = request.query.get("closed") == "1"
     lines = await list_orders(svc, actor, include_closed=closed, limit=10_000)
     shown = _filter(lines, q, show)
-    progress = await _progress(svc, [x.ref for x in shown[:300]])
+    progress = await _progress(svc, shown[:300])
     query = urlencode({"q": q, "show": show, **({"closed": "1"} if closed else {})})  # the same list to download
     return _render(request, "orders.html", view, lines=shown[:300], total=len(shown), q=q, show=show,
                    closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]), query=query)
@@ -516,7 +516,7 @@ async def orders_download(request: web.Request, view: View, svc: Services, form:
     q = request.query.get("q", "")[:MAX_FIELD]
     shown = _filter(await list_orders(svc, actor, include_closed=request.query.get("closed") == "1", limit=10_000),
                     q, request.query.get("show", "all"))
-    progress = await _progress(svc, [x.ref for x in shown])
+    progress = await _progress(svc, shown)
     _ = view._
 
     rows: list[list[Any]] = [[_("Order"), _("Customer"), _("Product"), _("Quantity"), _("Progress") + " %", _("Status"),
@@ -526,36 +526,40 @@ async def orders_download(request: web.Request, view: View, svc: Services, form:
                      _(STATUS_LABELS[x.status]), view.cell_time(x.due), view.cell_time(x.eta),
                      round(x.late_by.total_seconds() / 3600, 1) if x.late_by > _ZERO else 0,
                      _("yes") if x.vip else "", render_cause(x.cause, view.tr, view.tz) if x.cause else ""])
-    stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         body = await asyncio.to_thread(xlsx_bytes, rows, _("Orders"), (10, 26, 14, 9, 10, 12, 17, 17, 10, 5, 60))
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body = ("\ufeff" + write_csv([[safe_text(c) for c in row] for row in rows])).encode("utf-8")
-        ctype = "text/csv; charset=utf-8"
-    resp = web.Response(body=body, headers={"Content-Type": ctype,
-                                            "Content-Disposition": f'attachment; filename="orders-{stamp}.{fmt}"'})
-    return _headers(resp)
+    return _download(view, svc, "orders", fmt, body)
 
 
-async def _progress(svc: Services, refs: list[str]) -> dict[str, float]:
+_CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "csv": "text/csv; charset=utf-8"}
+
+
+def _download(view: View, svc: Services, stem: str, fmt: str, body: bytes) -> web.StreamResponse:
+    """A file to save: ``{stem}-{now in the reader's time}.{fmt}``, the stem's odd characters made safe."""
+    stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
+    name = f"{re.sub(r'[^A-Za-z0-9._-]', '_', stem)}-{stamp}.{fmt}"
+    return _headers(web.Response(body=body, headers={"Content-Type": _CONTENT_TYPES[fmt],
+                                                     "Content-Disposition": f'attachment; filename="{name}"'}))
+
+
+async def _progress(svc: Services, lines: Sequence[OrderLine]) -> dict[str, float]:
     """Share of routing steps finished per order (a cheap figure for the table)."""
     out: dict[str, float] = {}
     async with svc.uow() as uow:
         routings = await uow.master.routings()
         done = await uow.shopfloor.progress()
-        for ref in refs:
-            rec = await uow.orders.get(ref)
-            if rec is None:
-                continue
-            routing = routings.get(rec.order.product)
-            n = len(routing.steps) if routing else 0
-            if rec.order.status in (OrderStatus.DONE, OrderStatus.DELIVERED):
-                out[ref] = 1.0
-                continue
-            finished = sum(1 for k in range(n) if (p := done.get((ref, k))) is not None
-                           and (p.finished is not None or p.done >= rec.order.quantity))
-            out[ref] = finished / n if n else 0.0
+    for x in lines:
+        routing = routings.get(x.product)
+        n = len(routing.steps) if routing else 0
+        if x.status in (OrderStatus.DONE, OrderStatus.DELIVERED):
+            out[x.ref] = 1.0
+            continue
+        finished = sum(1 for k in range(n) if (p := done.get((x.ref, k))) is not None
+                       and (p.finished is not None or p.done >= x.quantity))
+        out[x.ref] = finished / n if n else 0.0
     return out
 
 
@@ -820,7 +824,7 @@ async def machines_page(request: web.Request, view: View, svc: Services, form: d
 async def machine_page(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """A machine's work list (派工单): what it runs in the next hours, to read or print, and, for
     those who report progress, a 报工 form on each line."""
-    return await _machine_page(request, view, svc, _hours(request))
+    return await _machine_page(request, view, svc, _hours(request.query.get("hours", "")))
 
 
 async def _machine_page(request: web.Request, view: View, svc: Services, hours: int, status: int = 200,
@@ -839,7 +843,7 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
     a report that would close earlier steps nobody reported is asked about first."""
     actor = view.actor
     machine = request.match_info["machine"][:40]
-    hours = int(form["hours"]) if form.get("hours", "").isdigit() and int(form["hours"]) in _WORK_HOURS else 24
+    hours = _hours(form.get("hours", ""))
     ref, raw_step, raw_good = form.get("ref", "")[:40], form.get("step", ""), form.get("good", "").strip()
     finished = form.get("finished") == "1"
     try:
@@ -852,12 +856,8 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
         if good > 0 and form.get("confirm") != "1":
             target = await report_target(svc, actor, ref, step=step, at_machine=machine)
             if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
-                ask = view.tr.gettext(
-                    "{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
-                    "them is reported. Record {good} units on step {step} and count those steps as done?",
-                    ref=target.ref, step=target.step + 1, name=target.step_name, machine=target.machine,
-                    steps=render.step_list(view.tr, target.unexpected), good=view.tr.number(good))
-                return await _machine_page(request, view, svc, hours, ask=ask, asked=form)
+                return await _machine_page(request, view, svc, hours, ask=render.out_of_turn(view.tr, target, good),
+                                           asked=form)
         update = await report_progress(svc, actor, ref, good, step=step, machine=machine, finished=finished)
     except ServiceError as exc:
         return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
@@ -870,7 +870,7 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
 async def machine_download(request: web.Request, view: View, svc: Services, form: dict[str, str]) -> web.StreamResponse:
     """The work list as an Excel workbook."""
     actor = view.actor
-    wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request))
+    wl = await work_list(svc, actor, request.match_info["machine"][:40], _hours(request.query.get("hours", "")))
     _ = view._
 
     rows: list[list[Any]] = [[_("Start"), _("End"), _("Order"), _("Step"), _("To do"), _("Done"), _("Customer"),
@@ -879,14 +879,11 @@ async def machine_download(request: web.Request, view: View, svc: Services, form
         rows.append([view.cell_time(w.op.start), view.cell_time(w.op.end), w.op.ref, f"{w.op.step + 1}. {w.op.step_name}", w.op.quantity,
                      w.done, w.customer, view.cell_time(w.due), view.cell_time(w.eta), _("yes") if w.late else "", _("yes") if w.vip else ""])
     body = await asyncio.to_thread(xlsx_bytes, rows, wl.machine, (17, 17, 10, 22, 9, 8, 26, 17, 17, 6, 5))
-    stamp = svc.now().astimezone(view.tz).strftime("%Y%m%d-%H%M")
-    return _headers(web.Response(body=body, headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", wl.machine)}-{stamp}.xlsx"'}))
+    return _download(view, svc, wl.machine, "xlsx", body)
 
 
-def _hours(request: web.Request) -> int:
-    raw = request.query.get("hours", "24")
+def _hours(raw: str) -> int:
+    """A work list's window from the page's choice (24 hours unless one of :data:`_WORK_HOURS`)."""
     return int(raw) if raw.isdigit() and int(raw) in _WORK_HOURS else 24
 
 
