@@ -36,7 +36,7 @@ from ..tables import KINDS, FileProblem, read_table, what_was_imported
 from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
 from .options import number
 
-__all__ = ["read_table", "register", "write_xlsx"]
+__all__ = ["register", "write_xlsx"]
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], tz: tzinfo) -> None:
