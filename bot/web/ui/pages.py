@@ -735,8 +735,13 @@ async def capacity_page(request: web.Request, view: View, svc: Services, form: d
 async def _rush_choices(svc: Services) -> tuple[list[str], list[str]]:
     async with svc.uow() as uow:
         products = sorted(await uow.master.routings())
-        customers = sorted({r.order.customer for r in await uow.orders.list()})
-    return customers, products
+    return await _customers(svc), products
+
+
+async def _customers(svc: Services) -> list[str]:
+    """Every customer with an order, for a form's choices."""
+    async with svc.uow() as uow:
+        return sorted({r.order.customer for r in await uow.orders.list()})
 
 
 async def _changes_page(request: web.Request, view: View, svc: Services, *, status: int = 200,
@@ -901,8 +906,7 @@ async def users_page(request: web.Request, view: View, svc: Services, form: dict
 async def _users_page(request: web.Request, view: View, svc: Services, status: int = 200, **extra: Any) -> web.StreamResponse:
     actor = view.actor
     users = await list_users(svc, actor)
-    async with svc.uow() as uow:
-        customers = sorted({r.order.customer for r in await uow.orders.list()})
+    customers = await _customers(svc)
     roles = [(r.value, view._(ROLE_LABELS[r])) for r in _ROLES]
     return _render(request, "users.html", view, status=status, users=users, roles=roles, customers=customers,
                    role_name=lambda r: view._(ROLE_LABELS[r]), **extra)
