@@ -180,7 +180,7 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
         who = f"{esc(o.customer)} · " if show_customer else ""
         star = "★ " if o.vip and show_customer else ""
         if o.late_by > _ZERO:
-            state = "⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=1))
+            state = "⚠️ " + fill(tr.gettext("late by {late}"), late=tr.duration(o.late_by, parts=2))
         elif o.at_risk and o.eta is not None:  # why it is listed before orders due sooner
             state = "⏳ " + fill(tr.gettext("{spare} to spare"), spare=tr.duration(o.due - o.eta, parts=2))
         else:
@@ -414,7 +414,7 @@ def late_orders(tr: Tr, tz: tzinfo, etas: Iterable[object], title: str) -> str:
     for e in rows[:15]:
         star = "★ " if getattr(e, "vip", False) else ""
         out.append(f"• {star}<b>{esc(e.ref)}</b> {esc(e.customer)} · "  # type: ignore[attr-defined]
-                   + fill(tr.gettext("late by {late}"), late=tr.duration(e.late_by, parts=1))  # type: ignore[attr-defined]
+                   + fill(tr.gettext("late by {late}"), late=tr.duration(e.late_by, parts=2))  # type: ignore[attr-defined]
                    + f" · {esc(_short(tr, e.eta, tz))}")  # type: ignore[attr-defined]
         cause = getattr(e, "cause", None)
         if cause is not None:

@@ -118,3 +118,20 @@ def test_an_order_list_says_how_little_time_an_order_at_risk_has_to_spare() -> N
     assert "⏳ 23 hours 59 minutes to spare" in en[4]  # not "24 hours": less than a day
     zh = order_lines(translator("zh_Hans"), UTC, lines, title="订单", show_customer=False)
     assert "⏳ 仅余 5小时" in zh.replace("5 小时", "5小时")
+
+
+def test_lists_and_the_order_page_state_the_same_lateness() -> None:
+    from handlers.render import late_orders, order_lines
+    from scheduler_core.domain.model import OrderStatus
+    from scheduler_core.services.planning import OrderEta
+    from scheduler_core.services.views import OrderLine
+
+    late = timedelta(days=5, hours=21)
+    line = OrderLine("SO-1", "Acme", "P", 10, OrderStatus.OPEN, DUE, DUE + late, late, False)
+    eta = OrderEta("SO-1", "Acme", "P", 10, DUE, DUE + late, late, False, False, None)
+    for lang, said in (("en", "5days21hours"), ("zh_Hans", "5天21小时")):
+        tr = translator(lang)
+        listed = order_lines(tr, UTC, [line], title="x", show_customer=False)
+        latest = late_orders(tr, UTC, [eta], "x")
+        assert tr.duration(late, parts=2).replace(" ", "") == said  # what the order page says
+        assert said in listed.replace(" ", "") and said in latest.replace(" ", "")
