@@ -125,9 +125,9 @@ def _cell(value: Any) -> Cell:
 
 
 def safe_text(value: Cell) -> Cell:
-    """A text cell that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, a tab
-    or a carriage return first) with a leading apostrophe, so that it stays text; other cells
-    as they are."""
+    """For CSV, which has no cell types: a text cell that a spreadsheet would take for a formula
+    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) with a leading apostrophe, so
+    that it stays text; other cells as they are."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -135,7 +135,8 @@ def safe_text(value: Cell) -> Cell:
 
 def xlsx_bytes(rows: Sequence[Sequence[Cell]], title: str, widths: Sequence[int] = ()) -> bytes:
     """A one-sheet workbook of ``rows`` (the first is the header, in bold); datetimes must be
-    naive, in the reader's time; text is written as text, never as a formula."""
+    naive, in the reader's time. Text is stored as text exactly as given (``=SUM(A1)`` or
+    ``-5 mm`` stay text, never a formula, and get no apostrophe in front)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -144,15 +145,15 @@ def xlsx_bytes(rows: Sequence[Sequence[Cell]], title: str, widths: Sequence[int]
     assert ws is not None
     ws.title = title[:31]
     for row in rows:
-        ws.append([safe_text(c) for c in row])
+        ws.append(list(row))
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in ws.iter_rows(min_row=2):
-        for c in row:
+    for cells in ws.iter_rows():
+        for c in cells:
             if isinstance(c.value, datetime):
                 c.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(c.value, str):
-                c.data_type = "s"
+                c.data_type = "s"  # openpyxl takes a leading "=" for a formula
     for i, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = width
     ws.freeze_panes = "A2"

@@ -32,7 +32,7 @@ from scheduler_core.services.importing import (
 from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import SYSTEM
 
-from ..tables import KINDS, FileProblem, read_table, what_was_imported
+from ..tables import KINDS, FileProblem, read_table, what_was_imported, xlsx_bytes
 from .admin import Cli, deep_link, factory_zone, guarded, lang_option, run_with_services
 from .options import number
 
@@ -40,32 +40,22 @@ __all__ = ["register", "write_xlsx"]
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], tz: tzinfo) -> None:
-    """Rows into a one-sheet workbook; aware datetimes as Excel dates in factory time (a time
-    of exactly midnight as text, so that it does not read back as a date-only promise)."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "orders"
+    """Rows into a one-sheet workbook that reads back as it was written: aware datetimes as
+    Excel dates in factory time (a time of exactly midnight as text, so that it does not read
+    back as a date-only promise), yes/no for flags, text as text."""
+    out: list[list[Cell]] = []
     for row in rows:
-        out: list[Any] = []
+        line: list[Cell] = []
         for value in row:
             if isinstance(value, datetime):
                 local = value.astimezone(tz).replace(tzinfo=None)
-                out.append(local if local.time() != time(0, 0) else local.strftime("%Y-%m-%d %H:%M"))
+                line.append(local if local.time() != time(0, 0) else local.strftime("%Y-%m-%d %H:%M"))
             elif isinstance(value, bool):
-                out.append("yes" if value else "no")
+                line.append("yes" if value else "no")
             else:
-                out.append(value)
-        ws.append(out)
-    for row in ws.iter_rows(min_row=2):
-        for c in row:
-            if isinstance(c.value, datetime):
-                c.number_format = "yyyy-mm-dd hh:mm"
-    ws.column_dimensions["B"].width = 24
-    ws.column_dimensions["E"].width = 18
-    wb.save(path)
+                line.append(value)
+        out.append(line)
+    path.write_bytes(xlsx_bytes(out, "orders", (12, 24, 14, 10, 18, 6, 14)))
 
 
 # --- import / export ------------------------------------------------------------------------
