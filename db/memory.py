@@ -370,6 +370,10 @@ class MemoryUsers(_MemoryRepo):
         if user_id in d.users:
             d.passwords[user_id] = password_hash
 
+    async def everyone(self) -> list[tuple[User, bool]]:
+        d = await self._r()
+        return [(u, d.passwords.get(u.id) is not None) for u in sorted(d.users.values(), key=lambda u: u.id)]
+
 
 class MemoryIdentities(_MemoryRepo):
     async def get(self, channel: str, external_id: int) -> ChatIdentity | None:
@@ -382,6 +386,13 @@ class MemoryIdentities(_MemoryRepo):
 
     async def for_user(self, user_id: int) -> list[ChatIdentity]:
         return [i for i in (await self._r()).identities.values() if i.user_id == user_id]
+
+    async def active_channels(self) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = {}
+        for i in (await self._r()).identities.values():
+            if i.active:
+                out.setdefault(i.user_id, set()).add(i.channel)
+        return out
 
     async def save(self, identity: ChatIdentity) -> None:
         d = await self._w()

@@ -512,6 +512,10 @@ class SqlUserRepository(_Repo):
     async def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
         await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
 
+    async def everyone(self) -> list[tuple[User, bool]]:
+        rows = await self._all(select(UserRow).order_by(UserRow.id))
+        return [(_user(r), r.password_hash is not None) for r in rows]
+
 
 def _identity(row: ChatIdentityRow) -> ChatIdentity:
     return ChatIdentity(row.channel, row.external_id, row.user_id, row.lang, row.active)
@@ -539,6 +543,14 @@ class SqlIdentityRepository(_Repo):
         rows = await self._all(select(ChatIdentityRow).where(ChatIdentityRow.user_id == user_id)
                                .order_by(ChatIdentityRow.id))
         return [_identity(r) for r in rows]
+
+    async def active_channels(self) -> dict[int, set[str]]:
+        result = await self._s.execute(select(ChatIdentityRow.user_id, ChatIdentityRow.channel).distinct()
+                                       .where(ChatIdentityRow.active.is_(True)))
+        out: dict[int, set[str]] = {}
+        for user_id, channel in result:
+            out.setdefault(int(user_id), set()).add(str(channel))
+        return out
 
     async def save(self, identity: ChatIdentity) -> None:
         """Insert or replace the identity keyed by (channel, external id)."""

@@ -144,12 +144,10 @@ async def list_users(svc: Services, actor: Actor) -> list[UserView]:
     """Every user, staff first by role, then customers by company (admins only)."""
     require(actor, "manage_users")
     order = {r: i for i, r in enumerate((Role.ADMIN, Role.MANAGER, Role.SALES, Role.OPERATOR, Role.CUSTOMER))}
-    out = []
     async with svc.uow() as uow:
-        users = [u for role in order for u in await uow.users.with_role(role)]
-        for u in users:
-            chats = sorted({c.channel for c in await uow.identities.for_user(u.id) if c.active and c.channel != "web"})
-            out.append(UserView(u, await uow.users.password_hash(u.id) is not None, tuple(chats)))
+        users = await uow.users.everyone()
+        channels = await uow.identities.active_channels()
+    out = [UserView(u, has_password, tuple(sorted(channels.get(u.id, set()) - {"web"}))) for u, has_password in users]
     out.sort(key=lambda v: (order[v.user.role], v.user.customer or "", v.user.username))
     return out
 

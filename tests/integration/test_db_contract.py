@@ -403,6 +403,12 @@ async def test_users_identities_and_allocation(uow_factory: UnitOfWorkFactory) -
         assert await uow.identities.get_with_user("web", 1) == (ChatIdentity("web", 1, buyer.id), buyer)
         assert await uow.identities.get_with_user("telegram", 7_000_000_003) is None
         assert len(await uow.identities.for_user(boss.id)) == 2
+        # the user list's two reads: the telegram identity moved to boss and was deactivated
+        assert await uow.identities.active_channels() == {buyer.id: {"web"}, boss.id: {"telegram"}}
+    async with uow_factory(write=True) as uow:
+        await uow.users.set_password_hash(boss.id, "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
+        assert await uow.users.everyone() == sorted([(boss, True), (fixed, False), (buyer, False)],
+                                                    key=lambda p: p[0].id)
 
 
 async def test_chat_buttons_are_kept_taken_once_and_purged(uow_factory: UnitOfWorkFactory) -> None:
