@@ -23,6 +23,8 @@ KINDS = ("orders", "routings", "machines", "calendars")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 _MAX_ROWS = 100_001
+_MAX_COLUMNS = 200  # the widest import has a dozen; cells further right are not read
+_MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a workbook is a zip: what it holds, unpacked
 
 
 class FileProblem(Exception):
@@ -98,6 +100,14 @@ def _read_xlsx(name: str, raw: bytes, sheet: str | None) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileProblem(N_("Cannot read {path} as an Excel workbook."), path=name) from exc
+    if unpacked > _MAX_UNPACKED_BYTES:  # a few MB that unpack to gigabytes
+        raise FileProblem(N_("{path} is larger than {mb} MB when unpacked."), path=name,
+                          mb=_MAX_UNPACKED_BYTES // (1024 * 1024))
+    try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise FileProblem(N_("Cannot read {path} as an Excel workbook."), path=name) from exc
@@ -109,8 +119,11 @@ def _read_xlsx(name: str, raw: bytes, sheet: str | None) -> Table:
         else:
             ws = wb.worksheets[0]
         rows: list[tuple[int, Sequence[Cell]]] = []
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append((i, tuple(_cell(v) for v in row)))
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=_MAX_COLUMNS), start=1):
+            cells = [_cell(v) for v in row]
+            while cells and cells[-1] is None:  # a row is padded to the columns asked for
+                cells.pop()
+            rows.append((i, tuple(cells)))
             if len(rows) > _MAX_ROWS:
                 break
         return Table.from_numbered(rows)
