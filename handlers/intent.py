@@ -284,6 +284,11 @@ _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|
                r"(?:send|show|give|get|forward|share) (?:me |us )?(?:the |today'?s |this morning'?s )?report(?![a-z])|"
                r"(?:delay|delivery|deliveries|late[- ]orders?) (?:report|summary|briefing|digest)|"
                r"how (?:are|were) (?:the |our )?deliveries (?:going|doing)")
+# how the plan as a whole looks, when no order or machine is named: "排产计划怎么样", "这周的排产情况",
+# "what does the schedule look like" (with an order named: its status; with a machine: its queue)
+_PLAN_LOOK = _rx(r"(?:排产|排程|生产计划|排产计划|计划)(?:的)?(?:情况|安排)?(?:怎么样|如何|咋样|怎样)|(?:排产|排程)情况",
+                 r"how(?:'s| is| does) (?:the |our )?(?:production )?(?:plan|schedule) (?:look|looking|going)|"
+                 r"what does (?:the |our )?(?:production )?(?:plan|schedule) look like")
 # a summary of how the days go (deliveries, delays, a day or a week: the daily delay summary),
 # unless it names the plan or its machines ("排产情况汇总", "what's the bottleneck")
 _DAILY = _rx(r"日报|早报|晚报|简报|周报|昨天|昨日|每日|今日|今天|当天|本周|这周|上周|交付|交货|出货|延误|延期|逾期|拖期",
@@ -327,7 +332,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
-_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排产情况|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
@@ -1121,6 +1126,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "machine_down"
     if ((_QUEUE.search(t) and f.has_machine) or _QUEUE_STRONG.search(t)) and not f.has_ref:
         return "machine_queue"
+    if _PLAN_LOOK.search(t) and not f.maybe_ref and not _ORDER_WORD.search(t):  # "我的订单计划怎么样": the orders
+        return "summary"
     if _REPORT.search(t):
         return "report_progress"
     done = _DONE.search(t) or (not f.quantities and _DONE_OF.search(t))
