@@ -171,12 +171,15 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
                  r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发|"
                  # a delay nobody announced: "晚了两天也没人通知", "延期了都不说一声"
-                 r"(?:没|没有|也没|都没)(?:人|有人)?(?:通知|告诉|说一声|提前说)|(?:也|都)不(?:通知|告诉|说一声)",
+                 r"(?:没|没有|也没|都没)(?:人|有人)?(?:通知|告诉|说一声|提前说)|(?:也|都)不(?:通知|告诉|说一声)|"
+                 # a customer about to leave: "再拖我们就换供应商了"
+                 r"换(?:个|一个|一家|家)?(?:供应商|厂家)|找别(?:家|的厂)|不(?:再)?(?:跟|和)你们合作|再也不(?:找|跟|用)你们",
                  r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
                  r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
                  r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
                  r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience|"
-                 r"not ok(?:ay)?(?![a-z])|had enough|keeps? (?:missing|slipping|being late|pushing)|"
+                 r"not ok(?:ay)?(?![a-z])|had enough|(?:switch|chang|find)(?:e|es|ing)? (?:to )?(?:another |a new |other |our )?(?:suppliers?|vendors?)|"
+                 r"take (?:our|my) business elsewhere|keeps? (?:missing|slipping|being late|pushing)|"
                  r"(?:late|delayed|behind|slipped|slipping) again|defect|damaged|cracked|cracks|broken (?:parts|pieces|units)|"
                  r"wrong (?:parts|items|quantity|size|goods)|poor quality|bad quality|quality (?:issue|problem)s?|"
                  # a delay nobody announced, or a delivery that already came late
@@ -235,7 +238,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
-              r"how far|doing|complete|happening|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
+              r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
@@ -251,6 +254,7 @@ _HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没�
 _CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
               r"(?<![a-z])(?:can|could)(?![a-z])|possible|any way|any chance|\?")
 _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to |"
+                     r"^(?:请问)?(?:怎么|如何|怎样)(?:才能)?(?:下|提交|新建|创建)(?:一个|个)?新?的?(?:订单|单)|"
                      # bringing data in or out, which the web app does: "怎么导入订单", "upload orders from excel"
                      r"^(?:怎么|如何|我想|我要|想|要)?(?:批量)?(?:导入|导出|上传|下载)|(?<![a-z])(?:import|upload|export)\w* "
                      r"(?:\w+ )?(?:orders|routings|machines|calendars|data|excel|csv|from)")
@@ -272,7 +276,7 @@ _KPI = _rx(r"准时率|准交率|交付率|达成率|(?:交货|交付|发货)(?:
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
-               r"负荷最(?:高|大|重)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
+               r"负荷最(?:高|大|重)|卡脖子|(?:哪|那)(?:个|道|台|条)?(?:工序|环节|工段|机器|设备|机台|产线|线)最(?:卡|堵|慢)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
                r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)|(?:昨天|昨日|上周|本周|这周|本月|上个?月)的?(?:报告|报表|汇总|数据)",
                r"summary|overview|briefing|bottleneck|status report|how is the plan|how's the plan|plan status|"
                r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
@@ -329,11 +333,13 @@ _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)
                    r"out of (?:service|commission)")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了|继续生产|可以生产|可以开工|开工了",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
+          r"back in (?:action|business|service)|up and running|"
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
 _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排产情况|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
-             r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活",
+             r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活|"
+             r"(?:等会儿?|待会儿?|一会儿?|等下|回头)(?:要|该|得)?(?:干|做|加工)(?:啥|什么|哪些)",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
@@ -358,7 +364,7 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all|啊|呀|呢)?[\s!！.。,，~～?？]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
-                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了|辛苦)[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
+                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了|辛苦)(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
 
 # a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
 _STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
