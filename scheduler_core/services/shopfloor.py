@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scheduler_core.domain.model import Factory, Machine, Routing, Step
+from scheduler_core.domain.schedule import Schedule
 
 from .changes import MAX_QUANTITY, ChangeError
 from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
@@ -97,12 +98,22 @@ async def report_progress(
         before = await uow.plans.current()
     rec = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
                                 finished=finished, at_machine=at_machine, work=work)
-    ref, k = rec.ref, rec.step
-    placed = before.schedule.place(ref, k) if before is not None else None
-    update = replace(await replan_now(svc, SYSTEM, f"progress {ref}/{k + 1}", gives_more=True), recorded=rec)
-    if placed is not None and placed.start - svc.now() > EARLY_START:
-        update = replace(update, early=EarlyStart(ref, k, placed.start, placed.machine))
-    return update
+    early = early_start(before.schedule if before is not None else None, rec, svc.now())
+    update = replace(await replan_now(svc, SYSTEM, f"progress {rec.ref}/{rec.step + 1}", gives_more=True), recorded=rec)
+    return replace(update, early=early) if early is not None else update
+
+
+def early_start(before: Schedule | None, rec: Recorded, now: datetime) -> EarlyStart | None:
+    """Whether ``rec`` is work on a step out of its turn: the plan ``before`` the report had it
+    starting more than :data:`EARLY_START` after ``now`` with other work to come first on its
+    machine, and nothing of it was reported before (a step already under way that the plan
+    resumes after a break or the night is not early)."""
+    placed = before.place(rec.ref, rec.step) if before is not None else None
+    if before is None or placed is None or placed.start - now <= EARLY_START or rec.done > rec.good:
+        return None
+    first = [op for op in before.on_machine(placed.machine)
+             if op.start < placed.start and op.end > now and (op.ref, op.step) != (rec.ref, rec.step)]
+    return EarlyStart(rec.ref, rec.step, placed.start, placed.machine) if first else None
 
 
 WORK_WORDS: dict[str, tuple[str, ...]] = {
