@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from scheduler_core.reports.gantt import gantt_png
+from scheduler_core.reports.i18n import Tr
 from scheduler_core.reports.notify import kpi_trend_png, render_notification
 from scheduler_core.services.errors import PermissionDenied
 from scheduler_core.services.kpi import kpis
@@ -63,7 +64,9 @@ async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:
     plan = await current_plan(ctx.svc, actor)
     f = plan.factory
     tr = ctx.tr
-    title = tr.gettext("Plan version {version}", version=plan.version)
+    def title(t: Tr) -> str:  # in the picture's language, which may fall back to English
+        return t.gettext("Plan version {version}", version=plan.version)
+
     png = await asyncio.to_thread(
         gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines], downtime=plan.stops,
         title=title, tz=ctx.tz, groups={m.id: m.group for m in f.machines},

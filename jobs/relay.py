@@ -226,7 +226,7 @@ class SummaryPictures:
             png = await asyncio.to_thread(
                 gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines],
                 downtime=plan.stops, days=self.days, tz=ZoneInfo(f.timezone), calendars=calendars,
-                title=tr.gettext("Plan for the next {n} days", n=tr.number(self.days)), size=(1400, 700))
+                title=lambda t: t.gettext("Plan for the next {n} days", n=t.number(self.days)), size=(1400, 700))
             pics.append(Picture("gantt", png, tr.gettext("Plan for the next {n} days", n=tr.number(self.days))))
         trend = list(payload.get("trend") or [])
         if trend:

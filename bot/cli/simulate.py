@@ -221,7 +221,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, out: 
             print(f"  - {line}", file=out)
     if args.chart is not None:
         series = {n: [(w, statistics.median(v)) for w, v in sorted(weekly[n].items())] for n in names}
-        png = comparison_png(tr, medians, series, title=tr.gettext(
+        png = comparison_png(tr, medians, series, title=lambda t: t.gettext(
             "paichan simulate: {factory}, {days} days", factory=title, days=f"{args.days:g}"))
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         args.chart.write_bytes(png)

@@ -15,7 +15,7 @@ import functools
 import io
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def gantt_png(
     downtime: Sequence[Downtime] = (),
     start: datetime | None = None,
     days: float | None = None,
-    title: str | None = None,
+    title: Callable[[Tr], str] | None = None,
     tz: tzinfo | None = None,
     groups: Mapping[str, str] | None = None,
     calendars: Mapping[str, WorkCalendar] | None = None,
@@ -200,7 +200,8 @@ def gantt_png(
         downtime: machine stops to shade; an open end runs to the right edge.
         start: left edge (default: the planning instant).
         days: width of the window (default: up to the end of the last operation).
-        title: chart title (default: "Production plan").
+        title: the chart title made in the picture's language (it may fall back to English;
+            default: "Production plan").
         tz: timezone of the axis (default: that of the planned operations).
         groups: machine -> group, for the separators between groups (default: the id
             before its last ``-``, so ``CNC-2`` is in ``CNC``).
@@ -372,7 +373,7 @@ def gantt_png(
 
     # --- title, summary and legend -------------------------------------------------------
     n_late = len(late & {e.ref for e in etas})
-    heading = title or tr.gettext("Production plan")
+    heading = title(tr) if title is not None else tr.gettext("Production plan")
     weight, fam = strong(heading)
     fig.text(0.065, 0.955, heading, fontsize=17, color=_INK, va="top", fontweight=weight, fontfamily=fam)
     summary = " · ".join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -87,7 +87,7 @@ _COLORS = {"fifo": "#9e9e9e", "edd": "#64b5f6", "atc": "#ffb74d", "paichan": "#2
 
 
 def comparison_png(tr: Tr, policies: Mapping[str, Mapping[str, Any]],
-                   weekly: Mapping[str, Sequence[tuple[int, float | None]]], *, title: str,
+                   weekly: Mapping[str, Sequence[tuple[int, float | None]]], *, title: Callable[[Tr], str],
                    size: tuple[int, int] = (1400, 900)) -> bytes:
     """Four panels: delay and on-time rate, lead times, customer measures, and the delay rate
     per week of the promised date. Chinese labels need a CJK font; without one the picture
@@ -142,7 +142,7 @@ def comparison_png(tr: Tr, policies: Mapping[str, Mapping[str, Any]],
     ax.set_title(tr.gettext("Delay rate over time"), family=family)
     if ax.get_lines():
         ax.legend(prop={"family": family})
-    fig.suptitle(title, family=family)
+    fig.suptitle(title(tr), family=family)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

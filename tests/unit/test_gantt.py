@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import warnings
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
 from scheduler_core.domain.cause import LateCause
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.reports.gantt import _segments, find_cjk_font, gantt_png, order_colour, picture_translator
-from scheduler_core.reports.i18n import translator
+from scheduler_core.reports.i18n import Tr, translator
 from scheduler_core.services.planning import OrderEta
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -67,7 +68,7 @@ def test_gantt_with_calendars_window_and_open_downtime() -> None:
         SCHEDULE, ETAS, tr=translator("en"), machines=MACHINES,
         downtime=(Downtime("CNC-1", at(2), None),),
         calendars={m: TWO_SHIFTS for m in MACHINES},
-        start=at(-2), days=1.5, title="Line 1", size=(800, 450),
+        start=at(-2), days=1.5, title=lambda _: "Line 1", size=(800, 450),
     )
     assert png_size(png) == (800, 450)
 
@@ -82,6 +83,24 @@ def test_chinese_labels_fall_back_to_english_without_a_cjk_font() -> None:
     assert picture_translator(zh, None).lang == "en"
     assert picture_translator(zh, "WenQuanYi Micro Hei") is zh
     assert picture_translator(translator("en"), None).lang == "en"
+
+
+def test_the_title_is_made_in_the_pictures_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler_core.reports.gantt as gantt
+
+    asked: list[str] = []
+
+    def title(t: Tr) -> str:
+        asked.append(t.lang)
+        return t.gettext("Production plan")
+
+    monkeypatch.setattr(gantt, "find_cjk_font", lambda: None)  # a machine without a CJK font
+    gantt_png(SCHEDULE, ETAS, tr=translator("zh_Hans"), machines=MACHINES, title=title, size=(400, 300))
+    monkeypatch.setattr(gantt, "find_cjk_font", lambda: "DejaVu Sans")  # as if it were one
+    with warnings.catch_warnings():  # it is not: matplotlib says which glyphs it lacks
+        warnings.simplefilter("ignore")
+        gantt_png(SCHEDULE, ETAS, tr=translator("zh_Hans"), machines=MACHINES, title=title, size=(400, 300))
+    assert asked == ["en", "zh_Hans"]  # never Chinese words in a picture that cannot show them
 
 
 def test_found_cjk_font_really_has_chinese_glyphs() -> None:
