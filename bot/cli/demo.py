@@ -145,7 +145,7 @@ def _printer(cli: Cli, tz: ZoneInfo) -> Any:
         stamp = f"  [{now.astimezone(tz):%m-%d %H:%M}]"
         for event in events:
             if event.kind != "progress":
-                print(f"{stamp} {event.text}", file=cli.out, flush=True)
+                print(f"{stamp} {event.text(cli.tr)}", file=cli.out, flush=True)
         routine = sum(1 for e in events if e.kind == "progress")
         if routine:
             print(f"{stamp} " + cli.tr.ngettext("progress reported on {n} running step",
@@ -171,6 +171,10 @@ def _banner(cli: Cli, host: str, port: int, speed: float, telegram: bool, *, sim
                            "factory minutes.", when=tr.datetime(start), minutes=speed))
     cli.say(tr.gettext("Telegram bot: on.") if telegram else
             tr.gettext("Telegram bot: off (set PAICHAN_TELEGRAM_TOKEN to chat on Telegram)."))
+    from scheduler_core.reports.gantt import find_cjk_font
+
+    if find_cjk_font() is None:  # a Chinese user's pictures fall back to English
+        cli.say(tr.gettext("No Chinese font is installed, so the chart uses English labels (install fonts-wqy-microhei)."))
     cli.say(tr.gettext("Ctrl-C stops the demo."))
     cli.say()
     sys.stdout.flush()

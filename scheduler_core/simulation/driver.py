@@ -14,8 +14,8 @@ any clock (an accelerated one in a demo). Every ``step(now)``:
 
 All of it goes through the use cases (``record_progress``, ``record_machine_down`` /
 ``record_machine_up``, ``record_order``, ``assess`` / ``confirm_change`` / ``reject_change``,
-``replan_now``); ``step`` returns a :class:`FloorEvent` (kind and an English line) per thing
-it did. Randomness comes only
+``replan_now``); ``step`` returns a :class:`FloorEvent` (what happened, as data, with its line
+in either language) per thing it did. Randomness comes only
 from the ``random.Random`` it is given, so a seed repeats a demo.
 """
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scheduler_core.domain.model import Order
+from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.services.change_flow import assess, confirm_change, reject_change
 from scheduler_core.services.changes import InsertOrder
 from scheduler_core.services.context import Services
@@ -41,16 +42,38 @@ from scheduler_core.services.shopfloor import (
 __all__ = ["DriverSettings", "FloorEvent", "ShopFloorDriver"]
 
 
+_LINES = {
+    "progress": N_("{ref} step {step} on {machine}: {units}/{quantity} units"),
+    "finished": N_("{ref} step {step} finished on {machine} ({units} units)"),
+    "repaired": N_("{machine} repaired"),
+    "breakdown": N_("{machine} broke down (repair in about {hours} h)"),
+    "order": N_("new order {ref}: {quantity} x {product} for {customer}"),
+    "rush_accepted": N_("rush order {ref} accepted: {quantity} x {product}"),
+    "rush_declined": N_("rush request {ref} declined: cannot make its date"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class FloorEvent:
     """One thing the floor did. ``kind``: progress (a running step's routine report), finished,
-    repaired, breakdown, order, rush_accepted or rush_declined."""
+    repaired, breakdown, order, rush_accepted or rush_declined; ``step`` is 1-based, ``units``
+    those reported, ``hours`` the expected repair time."""
 
     kind: str
-    text: str
+    ref: str = ""
+    step: int = 0
+    machine: str = ""
+    units: int = 0
+    quantity: int = 0
+    product: str = ""
+    customer: str = ""
+    hours: float = 0.0
 
-    def __str__(self) -> str:
-        return self.text
+    def text(self, tr: Tr) -> str:
+        """The event as one line in ``tr``'s language."""
+        return tr.gettext(_LINES[self.kind], ref=self.ref, step=self.step, machine=self.machine,
+                          units=tr.number(self.units), quantity=tr.number(self.quantity), product=self.product,
+                          customer=self.customer, hours=tr.number(self.hours, decimals=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +145,7 @@ class ShopFloorDriver:
                 good = max(1, order.quantity - done)
                 await record_progress(self.services, self.actor, op.ref, good, step=op.step + 1, machine=machine,
                                       finished=True)
-                lines.append(FloorEvent("finished", f"{op.ref} step {op.step + 1} finished on {machine} ({good} units)"))
+                lines.append(FloorEvent("finished", op.ref, op.step + 1, machine, good, order.quantity))
                 self.made.pop(key, None)
                 continue
             # The floor keeps to the plan: what is left of the step (the unit in progress counted
@@ -137,7 +160,7 @@ class ShopFloorDriver:
             if target - done >= 1:
                 await record_progress(self.services, self.actor, op.ref, target - done, step=op.step + 1,
                                       machine=machine)
-                lines.append(FloorEvent("progress", f"{op.ref} step {op.step + 1} on {machine}: {target}/{order.quantity} units"))
+                lines.append(FloorEvent("progress", op.ref, op.step + 1, machine, target, order.quantity))
         return lines
 
     async def _machines(self, now: datetime) -> list[FloorEvent]:
@@ -146,7 +169,7 @@ class ShopFloorDriver:
             if until <= now:
                 await record_machine_up(self.services, self.actor, machine)
                 del self.repairs[machine]
-                lines.append(FloorEvent("repaired", f"{machine} repaired"))
+                lines.append(FloorEvent("repaired", machine=machine))
         if self.rng.random() < self.settings.breakdown_chance:
             async with self.services.uow() as uow:
                 machines = [m.id for m in await uow.master.machines() if m.id not in self.repairs]
@@ -155,7 +178,7 @@ class ShopFloorDriver:
                 hours = self.rng.expovariate(1.0 / self.settings.mttr_hours)
                 self.repairs[machine] = now + timedelta(hours=max(0.25, hours))
                 await record_machine_down(self.services, self.actor, machine, "breakdown")
-                lines.append(FloorEvent("breakdown", f"{machine} broke down (repair in about {hours:.1f} h)"))
+                lines.append(FloorEvent("breakdown", machine=machine, hours=hours))
         return lines
 
     async def _orders(self, now: datetime) -> list[FloorEvent]:
@@ -176,13 +199,13 @@ class ShopFloorDriver:
                           self.rng.randint(*s.quantity), due, rush=rush, created=now)
             if not rush:
                 await record_order(self.services, self.actor, order)
-                lines.append(FloorEvent("order", f"new order {ref}: {order.quantity} x {order.product} for {order.customer}"))
+                lines.append(FloorEvent("order", ref, quantity=order.quantity, product=order.product, customer=order.customer))
                 continue
             proposal = await assess(self.services, self.actor, InsertOrder(order))
             if proposal.on_time_possible:
                 await confirm_change(self.services, self.actor, proposal.token)
-                lines.append(FloorEvent("rush_accepted", f"rush order {ref} accepted: {order.quantity} x {order.product}"))
+                lines.append(FloorEvent("rush_accepted", ref, quantity=order.quantity, product=order.product))
             else:
                 await reject_change(self.services, self.actor, proposal.token)
-                lines.append(FloorEvent("rush_declined", f"rush request {ref} declined: cannot make its date"))
+                lines.append(FloorEvent("rush_declined", ref))
         return lines

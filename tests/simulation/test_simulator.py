@@ -17,6 +17,7 @@ from bot.cli import simulate as cli
 from scheduler_core.domain.check import check_schedule
 from scheduler_core.domain.generate import FactorySpec, generate_factory
 from scheduler_core.domain.model import OrderStatus
+from scheduler_core.reports.i18n import translator
 from scheduler_core.services.context import Services, load_factory
 from scheduler_core.services.planning import PlanSettings
 from scheduler_core.services.ports import SYSTEM
@@ -230,9 +231,10 @@ async def test_the_live_driver_moves_the_factory_through_the_use_cases() -> None
         plan = await u.plans.current()
         orders = await u.orders.list()
         factory, _ = await load_factory(u)
-    assert any(e.kind == "finished" and "finished on" in e.text for e in said)
+    en, zh = translator("en"), translator("zh_Hans")
+    assert any(e.kind == "finished" and "finished on" in e.text(en) and "完工" in e.text(zh) for e in said)
     assert any(p.finished is not None and p.finished > START for p in progress.values())
-    assert any(e.kind == "order" and e.text.startswith("new order") for e in said)
+    assert any(e.kind == "order" and e.text(en).startswith("new order") and e.text(zh).startswith("新订单") for e in said)
     assert len(orders) > len(sc.factory.orders)
     assert plan is not None and plan.number > 1 and check_schedule(factory, plan.schedule) == []
 
