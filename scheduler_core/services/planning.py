@@ -273,7 +273,8 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     ready = ops[worst[1] - 1].end if worst[1] > 0 else max(built.now, order.release or built.now)
     for d in factory.downtime:
         end = d.end or op.start
-        if d.machine == op.machine and d.start < op.start and end > ready:
+        if (d.machine == op.machine and d.start < op.start and end > ready
+                and _working_minutes(factory, built, d.machine, max(d.start, ready), min(end, op.start)) >= STOP_MATTERS):
             return LateCause("machine_down", machine=op.machine, until=d.end, wait=worst[0])
     if rush_refs is None:
         rush_refs = frozenset(o.ref for o in factory.orders if o.rush)
@@ -282,6 +283,22 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     if rush_ahead:
         return LateCause("inserted_order", machine=op.machine, orders=_unique(rush_ahead), wait=worst[0])
     return LateCause("bottleneck", machine=op.machine, orders=_unique(ahead), wait=worst[0])
+
+
+STOP_MATTERS = 30
+"""Working minutes a machine stop must take from the wait of a late order's step to be named as
+its cause (a stop over the night, or of a few minutes, is not why an order is days late)."""
+
+
+def _working_minutes(factory: Factory, built: Built, machine: str, start: datetime, end: datetime) -> int:
+    """The minutes of ``machine``'s working time in [start, end) (all of it without a calendar)."""
+    if end <= start:
+        return 0
+    m = next((x for x in factory.machines if x.id == machine), None)
+    calendar = factory.calendars.get(m.calendar) if m is not None else None
+    if calendar is None:
+        return int((end - start).total_seconds() // 60)
+    return sum(b - a for a, b in calendar.working_intervals(built.grid, start, end))
 
 
 def _unique(refs: Sequence[str]) -> tuple[str, ...]:

@@ -241,6 +241,24 @@ def test_machine_down_delays_and_explains():
     assert any(e.cause and e.cause.kind == "machine_down" and e.cause.machine == "M1" for e in late)
 
 
+def test_a_stop_over_the_night_or_of_minutes_is_not_why_an_order_is_late():
+    from scheduler_core.domain.calendar import TWO_SHIFTS
+
+    orders = [make_order(f"SO-{i}", quantity=300, due=at(6)) for i in range(1, 6)]  # 25 h of work from Monday 08:00
+    base = make_factory(orders, routings={"P": [[("M1", 0, 1.0)]]}, machines=["M1"], calendar=TWO_SHIFTS)
+    monday_night = NOW.replace(hour=0) + timedelta(days=1, hours=1)  # Tuesday 01:00-05:00: off shift
+    for stop in (Downtime("M1", monday_night, monday_night + timedelta(hours=4)),
+                 Downtime("M1", at(1), at(1) + timedelta(minutes=5))):
+        result = replan(make_factory(orders, routings={"P": [[("M1", 0, 1.0)]]}, machines=["M1"],
+                                     calendar=TWO_SHIFTS, downtime=[stop]), NOW, None, FAST)
+        late = [e for e in result.etas if e.late_by > timedelta(0)]
+        assert late and all(e.cause is not None and e.cause.kind != "machine_down" for e in late), stop
+    # a stop of working hours is named
+    stop = Downtime("M1", at(1), at(4))
+    result = replan(apply_event(base, MachineDown("M1", stop.start, stop.end, "spindle")), NOW, None, FAST)
+    assert any(e.cause is not None and e.cause.kind == "machine_down" for e in result.etas if e.late_by > timedelta(0))
+
+
 def test_bottleneck_cause_names_the_queue_ahead():
     orders = [make_order(f"SO-{i}", quantity=120, due=at(3)) for i in range(1, 5)]
     factory = make_factory(orders, routings={"P": [[("M1", 0, 1.0)]]}, machines=["M1"])
