@@ -238,7 +238,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
-              r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
+              r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
@@ -295,8 +295,9 @@ _PLAN_LOOK = _rx(r"(?:排产|排程|生产计划|排产计划|计划)(?:的)?(?:
                  r"what does (?:the |our )?(?:production )?(?:plan|schedule) look like")
 # a summary of how the days go (deliveries, delays, a day or a week: the daily delay summary),
 # unless it names the plan or its machines ("排产情况汇总", "what's the bottleneck")
-_DAILY = _rx(r"日报|早报|晚报|简报|周报|昨天|昨日|每日|今日|今天|当天|本周|这周|上周|交付|交货|出货|延误|延期|逾期|拖期",
+_DAILY = _rx(r"日报|早报|晚报|简报|周报|月报|昨天|昨日|每日|今日|今天|当天|本周|这周|上周|本月|这个?月|上个?月|交付|交货|出货|延误|延期|逾期|拖期",
              r"daily|yesterday|today|tonight|how did we do|how are we doing|last week|this week|weekly|morning|evening|"
+             r"last month|this month|monthly|"
              r"brief|deliver|delay|(?<![a-z])late|end[- ]of[- ](?:the )?(?:day|shift)|shift report")
 _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|机台|机床",
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
@@ -325,7 +326,7 @@ _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)"
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
-_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工",
+_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
@@ -341,6 +342,7 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排�
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活|"
              r"(?:等会儿?|待会儿?|一会儿?|等下|回头)(?:要|该|得)?(?:干|做|加工)(?:啥|什么|哪些)",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
+             r"(?:this week|next week|today|tomorrow)'?s? (?:jobs|work|orders|schedule)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
@@ -392,15 +394,29 @@ class StopLength(NamedTuple):
     minutes: int | None = None  # "停机2小时", "for 45 min"
     at: time | None = None  # "到下午3点", "until 15:30", "back at 14:00"
     day: date | None = None  # "停机到12月5日", "down until Monday": back that day
+    starts: date | None = None  # "明天上午保养", "maintenance on Monday": a stop said to start on a later day
 
 
 _UNTIL_DAY = re.compile(r"(?:到|至|until|till|through|back on|back)\s*$")
+# words that make a later day the day it runs again, not the day it stops: "明天修好", "fixed by Monday"
+# a day said in words ("明天", "周四", "12月5日", "Monday", "Dec 5"), not a bare number ("1.5h", "3号线")
+_DAY_WORD = re.compile(r"月|明|后天|周|星期|礼拜|[a-z]{3,}")
+_BACK_WORDS = _rx(r"修|恢复|好了|能用|开机|复工", r"(?<![a-z])(?:back|fix|repair|running|up)")
 
 
 def stop_length(text: str, today: date | None = None) -> StopLength:
     """How long a machine stop lasts, from the operator's words: a length, a clock time or
-    (with ``today``) a day introduced by "到" / "until"; "3号线漏油" names no day."""
+    (with ``today``) a day introduced by "到" / "until"; "3号线漏油" names no day. A later day
+    named otherwise, with no word of repair, is the day the stop starts (``starts``)."""
     t = _clean(text) if isinstance(text, str) else ""
+    starts = None
+    if today is not None and not _BACK_WORDS.search(t):
+        starts = next((day for start, end, day in find_dates(t, today)
+                       if day > today and not _UNTIL_DAY.search(t[:start]) and _DAY_WORD.search(t[start:end])), None)
+    return _stop_length(t, today)._replace(starts=starts)
+
+
+def _stop_length(t: str, today: date | None) -> StopLength:
     m = _UNTIL.search(t)
     if m and (m[3] or "点" in m[0] or "时" in m[0] or m[5] or m[1]):  # "to 3" alone is not a time
         hour, minute = int(m[2]), int(m[3] or m[4] or (30 if m[0].rstrip().endswith("半") else 0))
@@ -743,7 +759,7 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
 _DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
            r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|(?:to|will|should|must) (?:ship|deliver|go out)(?![a-z])|"
            r"to be (?:shipped|delivered)")
-_PERIOD = re.compile(r"今天|今日|明天|明日|后天|本周|这周|这个?星期|这个?礼拜|下周|下个?星期|下个?礼拜|本月|这个?月|下个?月|"
+_PERIOD = re.compile(r"今天|今日|明天|明日|后天|(?:(?:本|这|下)周|(?:这|下)个?(?:星期|礼拜))(?![一二三四五六日天1-7])|本月|这个?月|下个?月|"
                      r"(?<![a-z])(?:today|tomorrow|this week|next week|this month|next month|"
                      r"(?:the )?end of (?:the |this )?(?:week|month))(?![a-z])")
 
@@ -833,7 +849,10 @@ def _numbers(text: str) -> list[_Number]:
         context = not unit and bool(_QTY_CONTEXT.search(before[-16:]) or re.match(r"\s*of\s", after))
         digits = not m[3] and not m[2] and "," not in m[1]
         out.append(_Number(m.start(), m.end(), value, unit, context, digits))
+    arabic = [(n.start, n.end) for n in out]
     for m in CN_NUMERAL.finditer(text):
+        if any(a <= m.start() < b for a, b in arabic):  # the 千 of "2千" is that number's multiplier
+            continue
         raw = m[0].lstrip("一") if len(m[0]) > 1 and m[0][1] in "一二三四五六七八九两" else m[0]
         after = text[m.end() :]
         has_mag = any(ch in raw for ch in "十拾百佰千仟万萬亿")
@@ -1210,8 +1229,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
-    if f.has_product and f.has_unit_qty and not f.has_ref and _QUESTION.search(t):
-        return "promise"
+    if f.has_product and (f.has_unit_qty or (f.numbers and f.has_date)) and not f.has_ref and _QUESTION.search(t):
+        return "promise"  # "300 Flange 80 by Friday?", "how about 500 PX-200 by 12/8?"
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
         return "help"
     if _LIST.search(t) and not f.has_ref:

@@ -30,14 +30,20 @@ NUMBER = re.compile(
 
 EN_UNITS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 _EN_WORDS = "|".join(sorted(EN_UNITS, key=len, reverse=True))
-#: "two thousand", "five hundred", "a thousand", "twenty five hundred" (lower-cased text).
+_EN_COUNT = "|".join(sorted((w for w in EN_UNITS if w not in ("a", "an")), key=len, reverse=True))
+_EN_DIGIT = "one|two|three|four|five|six|seven|eight|nine"
+#: "two thousand", "five hundred", "a thousand", "twenty five hundred", and what follows the
+#: multiplier: "one hundred fifty", "one hundred and twenty-five", "two thousand five hundred"
+#: (lower-cased text).
 EN_NUMBER = re.compile(
-    rf"(?<![a-z])(?P<a>{_EN_WORDS})(?:[\s-](?P<b>one|two|three|four|five|six|seven|eight|nine))?\s+"
-    r"(?P<m>hundred|thousand|k)(?![a-z])"
+    rf"(?<![a-z])(?P<a>{_EN_WORDS})(?:[\s-](?P<b>{_EN_DIGIT}))?\s+(?P<m>hundred|thousand|k)(?![a-z])"
+    rf"(?:\s+(?P<h>{_EN_COUNT})\s+hundred(?![a-z]))?"
+    rf"(?:(?:\s+and)?\s+(?P<c>{_EN_COUNT})(?:[\s-](?P<d>{_EN_DIGIT}))?(?![a-z])(?!\s+(?:hundred|thousand)))?"
 )
 
 _MULT = {"k": 1000, "K": 1000, "百": 100, "千": 1000, "万": 10_000, "w": 10_000, "W": 10_000}
@@ -114,4 +120,9 @@ def number_value(digits: str, decimals: str | None = None, mult: str | None = No
 def en_number_value(m: re.Match[str]) -> int:
     """The value of an :data:`EN_NUMBER` match."""
     base: int = EN_UNITS[m["a"]] + (EN_UNITS[m["b"]] if m["b"] else 0)
-    return base * (100 if m["m"] == "hundred" else 1000)
+    value = base * (100 if m["m"] == "hundred" else 1000)
+    if m["h"] and m["m"] != "hundred":
+        value += EN_UNITS[m["h"]] * 100
+    if m["c"]:
+        value += EN_UNITS[m["c"]] + (EN_UNITS[m["d"]] if m["d"] else 0)
+    return value

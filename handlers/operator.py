@@ -222,7 +222,16 @@ async def down_command(ctx: Ctx, args: str) -> list[Reply]:
     machine, _, reason = args.strip().partition(" ")
     if not machine:
         return await _pick_machine(ctx, "down")
-    return await _down(ctx, await _machine(ctx, machine), reason.strip(), until=_back_at(ctx, reason))
+    machine = await _machine(ctx, machine)
+    now = ctx.now().astimezone(ctx.tz)
+    starts = stop_length(reason, now.date()).starts
+    if starts is not None:  # "明天上午保养": a stop from now would be wrong; nothing is recorded
+        tr = ctx.tr
+        return ctx.say(render.esc(tr.gettext(
+            "{machine}: a stop that starts on {day} is not recorded ahead of time. Report it when it starts "
+            "(/down {machine} and the reason); until then the plan keeps {machine} working.", machine=machine,
+            day=tr.day_label(datetime.combine(starts, time(0), tzinfo=ctx.tz)))))
+    return await _down(ctx, machine, reason.strip(), until=_back_at(ctx, reason))
 
 
 def _back_at(ctx: Ctx, reason: str) -> datetime | None:

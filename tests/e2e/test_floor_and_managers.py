@@ -138,6 +138,15 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     assert "Recorded: M1 is down until " in out[0].text and "23:30" in out[0].text
     out = await linked.say(OTTO, "the machine is down")  # which one? the buttons ask
     assert "Which machine stopped?" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        stops = await uow.shopfloor.downtime()
+    # a stop said for a later day is not recorded as starting now
+    out = await linked.say(OTTO, "M1 明天上午保养 停4小时")
+    assert "M1: a stop that starts on " in out[0].text and "is not recorded ahead of time" in out[0].text
+    out = await linked.say(OTTO, "/down M2 maintenance on Thursday")
+    assert "is not recorded ahead of time" in out[0].text and "Recorded" not in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        assert await uow.shopfloor.downtime() == stops
 
 
 async def test_managers_in_their_own_words(linked: Chat) -> None:

@@ -384,7 +384,7 @@ def test_how_long_a_machine_stop_lasts(text: str, minutes: int | None, until: tu
 
     from handlers.intent import stop_length
 
-    assert stop_length(text, TODAY) == (minutes, clock(*until) if until else None, None)
+    assert stop_length(text, TODAY) == (minutes, clock(*until) if until else None, None, None)
 
 
 def test_a_machine_stop_until_a_day_needs_until_before_it() -> None:
@@ -392,9 +392,20 @@ def test_a_machine_stop_until_a_day_needs_until_before_it() -> None:
 
     assert stop_length("CNC-2 停机到12月5日", TODAY).day == date(2026, 12, 5)
     assert stop_length("down until monday, gearbox", TODAY).day == date(2026, 11, 23)
-    assert stop_length("3号线漏油 停机", TODAY) == (None, None, None)  # "3号" is not a day here
+    assert stop_length("3号线漏油 停机", TODAY) == (None, None, None, None)  # "3号" is not a day here
     got = parse("cnc-2 停机 等配件 到12月5日", today=TODAY, machines=["CNC-2"])
     assert (got.intent, got.machine, got.date) == ("machine_down", "CNC-2", date(2026, 12, 5))
+
+
+def test_a_later_day_without_until_is_the_day_a_stop_starts() -> None:
+    from handlers.intent import stop_length
+
+    assert stop_length("CNC-2 明天上午保养 停4小时", TODAY).starts == date(2026, 11, 21)
+    assert stop_length("maintenance on monday", TODAY).starts == date(2026, 11, 23)
+    assert stop_length("down until monday", TODAY).starts is None  # the day it is back
+    assert stop_length("坏了 明天修好", TODAY).starts is None  # a repair: the day it runs again
+    assert stop_length("fixed by monday", TODAY).starts is None
+    assert stop_length("down since yesterday", TODAY).starts is None  # not a later day
 
 
 _COMPANIES = ("ACME Tools", "Pearl River Boats", "Pearl Harbor Foods", "Order Masters Ltd", "Global Industries Inc",
