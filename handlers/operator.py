@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -15,13 +16,21 @@ from scheduler_core.services.machines import list_machines
 from scheduler_core.services.overview import work_list
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
-from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress, report_target
+from scheduler_core.services.shopfloor import (
+    cancel_stop,
+    first_working_minute,
+    machine_down,
+    machine_up,
+    plan_stop,
+    report_progress,
+    report_target,
+)
 from scheduler_core.services.status import current_plan, get_order_status
 from scheduler_core.services.views import ReportTarget
 
 from . import render
 from .context import Ctx
-from .intent import stop_length
+from .intent import StopLength, stop_length
 from .types import Button, Reply
 
 __all__ = ["down_command", "machine_action", "op_pick_action", "report_action", "report_command", "step_done",
@@ -223,15 +232,42 @@ async def down_command(ctx: Ctx, args: str) -> list[Reply]:
     if not machine:
         return await _pick_machine(ctx, "down")
     machine = await _machine(ctx, machine)
-    now = ctx.now().astimezone(ctx.tz)
-    starts = stop_length(reason, now.date()).starts
-    if starts is not None:  # "明天上午保养": a stop from now would be wrong; nothing is recorded
-        tr = ctx.tr
-        return ctx.say(render.esc(tr.gettext(
-            "{machine}: a stop that starts on {day} is not recorded ahead of time. Report it when it starts "
-            "(/down {machine} and the reason); until then the plan keeps {machine} working.", machine=machine,
-            day=tr.day_label(datetime.combine(starts, time(0), tzinfo=ctx.tz)))))
+    stop = stop_length(reason, ctx.now().astimezone(ctx.tz).date())
+    if stop.starts is not None:  # "明天上午保养 4小时": maintenance ahead, not a stop from now
+        return await _plan_stop(ctx, machine, reason.strip(), stop)
     return await _down(ctx, machine, reason.strip(), until=_back_at(ctx, reason))
+
+
+_AFTERNOON = re.compile(r"下午|午后|(?<![a-z])afternoon")
+
+
+async def _plan_stop(ctx: Ctx, machine: str, reason: str, stop: StopLength) -> list[Reply]:
+    """A stop said for a later day: from the machine's first working minute that day (in the
+    afternoon from 12:00) for the length said, or to the time or day said; asked when neither."""
+    tr = ctx.tr
+    assert stop.starts is not None
+    start = await first_working_minute(ctx.svc, machine, stop.starts, time(12) if _AFTERNOON.search(reason) else time(0))
+    end = (start + timedelta(minutes=stop.minutes) if stop.minutes is not None
+           else datetime.combine(stop.starts, stop.at, tzinfo=ctx.tz) if stop.at is not None
+           else datetime.combine(stop.day, time(0), tzinfo=ctx.tz) if stop.day is not None else None)
+    if end is None or end <= start:  # nothing is recorded without its length
+        return ctx.say(render.esc(tr.gettext(
+            "How long will {machine} stop on {day}? Say it with the length, for example “{machine} maintenance "
+            "tomorrow for 4 hours” or “{machine} 明天保养 4小时”.", machine=machine, day=tr.day_label(start))))
+    update = await plan_stop(ctx.svc, _actor(ctx, "machine_state"), machine, start, end, reason)
+    done = tr.gettext("Planned: {machine} stops {start} – {end}; the plan keeps it free then.", machine=machine,
+                      start=tr.weekday_time(start.astimezone(ctx.tz)), end=tr.weekday_time(end.astimezone(ctx.tz)))
+    call_off = ctx.button(tr.gettext("Call it off"), "stop_cancel", _FLOOR, single_use=True, machine=machine,
+                          start=start.isoformat())
+    return ctx.say(render.plan_update(tr, ctx.tz, update, done), [call_off])
+
+
+async def stop_cancel_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    """The "Call it off" button of a planned stop."""
+    machine = str(args["machine"])
+    update = await cancel_stop(ctx.svc, _actor(ctx, "machine_state"), machine, datetime.fromisoformat(str(args["start"])))
+    done = ctx.tr.gettext("The planned stop of {machine} is called off.", machine=machine)
+    return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=True)
 
 
 def _back_at(ctx: Ctx, reason: str) -> datetime | None:

@@ -65,6 +65,7 @@ ACTIONS: dict[str, Action] = {
     "machine_menu": operator.machine_menu_action,
     "op_pick": operator.op_pick_action,
     "report": operator.report_action,
+    "stop_cancel": operator.stop_cancel_action,
 }
 
 # what a customer may ask for but only staff may do: passed on to their sales contact

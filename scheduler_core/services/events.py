@@ -29,10 +29,15 @@ class ProgressReport:
 
 @dataclass(frozen=True, slots=True)
 class MachineDown:
+    """A machine stops at ``at`` until ``until`` (None: until it is reported running). A stop in
+    force replaces the machine's stop until further notice; a ``planned`` one (maintenance ahead
+    of time) needs its end and leaves every other stop as it is."""
+
     machine: str
     at: datetime
     until: datetime | None = None
     reason: str = ""
+    planned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +55,10 @@ def apply_event(factory: Factory, event: Event) -> Factory:
     if event.machine not in machine_ids:
         raise ChangeError("unknown_machine", machine=event.machine)
     if isinstance(event, MachineDown):
-        if event.until is not None and event.until <= event.at:
+        if (event.until is None and event.planned) or (event.until is not None and event.until <= event.at):
             raise ChangeError("bad_window", start=event.at, end=event.until)
-        kept = tuple(d for d in factory.downtime if not (d.machine == event.machine and d.end is None))
+        kept = tuple(d for d in factory.downtime
+                     if event.planned or not (d.machine == event.machine and d.end is None))
         return replace(factory, downtime=(*kept, Downtime(event.machine, event.at, event.until, event.reason)))
     if isinstance(event, MachineUp):
         changed = []

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler_core.domain.model import Factory, Machine, Routing, Step
 from scheduler_core.domain.schedule import Schedule
+from scheduler_core.domain.timegrid import TimeGrid
 
 from .changes import MAX_QUANTITY, ChangeError
 from .context import Services, load_factory, plan_in_thread, plan_metrics, publish
@@ -26,9 +28,12 @@ from .views import EarlyStart, PlanUpdate, Recorded, ReportTarget
 
 __all__ = [
     "WORK_WORDS",
+    "cancel_stop",
     "default_step",
+    "first_working_minute",
     "machine_down",
     "machine_up",
+    "plan_stop",
     "record_machine_down",
     "record_machine_up",
     "record_progress",
@@ -276,6 +281,54 @@ async def record_machine_down(svc: Services, actor: Actor, machine: str, reason:
     require(actor, "machine_state")
     reason = clean_text(reason, limit=200)
     await _machine_event(svc, actor, MachineDown(machine, svc.now(), until, reason), "machine_down", machine)
+
+
+async def plan_stop(svc: Services, actor: Actor, machine: str, start: datetime, end: datetime,
+                    reason: str = "") -> PlanUpdate:
+    """A stop planned ahead (maintenance): ``machine`` will not work from ``start`` (later than
+    now) to ``end``. Recorded, then re-planned; a stop in force now is left as it is. Cancel it
+    with :func:`cancel_stop` before it starts."""
+    require(actor, "machine_state")
+    if start <= svc.now():
+        raise InvalidInput("stop_not_ahead", start=start)
+    reason = clean_text(reason, limit=200)
+    await _machine_event(svc, actor, MachineDown(machine, start, end, reason, planned=True), "plan_stop", machine)
+    return await replan_now(svc, SYSTEM, f"planned stop {machine}")
+
+
+async def first_working_minute(svc: Services, machine: str, day: date, not_before: time = time(0)) -> datetime:
+    """When ``machine`` starts work on ``day`` (factory time), at ``not_before`` or later: a
+    stop planned for "tomorrow" starts there. A day it does not work (a Sunday for maintenance)
+    gives ``not_before``, or 08:00 when that is earlier."""
+    async with svc.uow() as uow:
+        tz = ZoneInfo(await uow.master.timezone())
+        machines = {m.id: m for m in await uow.master.machines()}
+        calendars = await uow.master.calendars()
+    m = machines.get(machine)
+    if m is None:
+        raise InvalidInput("unknown_machine", machine=machine)
+    lo = datetime.combine(day, not_before, tzinfo=tz)
+    hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    calendar = calendars.get(m.calendar)
+    grid = TimeGrid.starting(lo, tz)
+    windows = calendar.working_intervals(grid, lo, hi) if calendar is not None else [(0, 1)]
+    return grid.at(windows[0][0]) if windows else datetime.combine(day, max(not_before, time(8)), tzinfo=tz)
+
+
+async def cancel_stop(svc: Services, actor: Actor, machine: str, start: datetime) -> PlanUpdate:
+    """Drop the stop of ``machine`` planned to start at ``start`` (not yet begun), then re-plan
+    protected: the machine's time comes back, and nobody finishes later for it."""
+    require(actor, "machine_state")
+    async with svc.uow(write=True) as uow:
+        downtime = await uow.shopfloor.downtime()
+        kept = [d for d in downtime if not (d.machine == machine and d.start == start and d.start > svc.now())]
+        if len(kept) == len(downtime):
+            raise NotFound("stop_not_found", machine=machine)
+        await uow.shopfloor.set_downtime(kept)
+        await uow.audit.add(AuditEntry(svc.now(), actor.user_id, "cancel_stop", machine, None,
+                                       {"start": start.isoformat()}))
+        await uow.commit()
+    return await replan_now(svc, SYSTEM, f"stop cancelled {machine}", gives_more=True)
 
 
 async def record_machine_up(svc: Services, actor: Actor, machine: str) -> None:

@@ -69,6 +69,21 @@ async def test_a_proposal_made_on_an_old_plan_is_assessed_again_when_it_no_longe
     assert (await api.get("/api/v1/orders/SO-103", "bob")).json["quantity"] == 80
 
 
+async def test_a_stop_planned_ahead_is_listed_kept_out_of_the_plan_and_called_off(api: Api) -> None:
+    stop = {"start": at(6).isoformat(), "end": at(9).isoformat(), "reason": "maintenance"}
+    assert (await api.post("/api/v1/machines/M2/stops", "otto", json=stop)).status == 201
+    (m2,) = [x for x in (await api.get("/api/v1/machines", "mia")).json["machines"] if x["id"] == "M2"]
+    assert m2["down"] is False and [d["reason"] for d in m2["downtime"]] == ["maintenance"]
+    (row,) = [r for r in (await api.get("/api/v1/plan", "mia")).json["machines"] if r["machine"] == "M2"]
+    ops = row["operations"]
+    assert ops and not any(datetime.fromisoformat(o["start"]) < at(9) and datetime.fromisoformat(o["end"]) > at(6)
+                           for o in ops)
+    assert (await api.post("/api/v1/machines/M2/stops", "bob", json=stop)).status == 403  # a customer may not
+    assert (await api.post("/api/v1/machines/M2/stops/cancel", "otto", json={"start": stop["start"]})).status == 200
+    (m2,) = [x for x in (await api.get("/api/v1/machines", "mia")).json["machines"] if x["id"] == "M2"]
+    assert m2["downtime"] == []
+
+
 async def test_progress_report_replans_and_shows_in_the_order(api: Api) -> None:
     v0 = await plan_version(api)
     update = (await api.post("/api/v1/progress", "otto", json={"ref": "so100", "good": 60, "step": 1})).json

@@ -6,6 +6,7 @@ decided), and a test fails when an endpoint has no sample request here."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -48,6 +49,27 @@ async def _import(api: Api, who: str) -> tuple[str, str, Any]:
                                                       [f"SO-{n}", "ACME", "P", 10, at(days=9).date().isoformat()]]}
 
 
+def _stop_start(who: str) -> str:
+    return at(days=3, hours=ROLES.index(who)).isoformat()  # one stop per caller, none overlapping
+
+
+async def _plan_stop(api: Api, who: str) -> tuple[str, str, Any]:
+    start = _stop_start(who)
+    return "POST", "/api/v1/machines/M2/stops", {"start": start, "end": at(days=3, hours=ROLES.index(who) + 0.5)
+                                                 .isoformat(), "reason": "maintenance"}
+
+
+async def _cancel_stop(api: Api, who: str) -> tuple[str, str, Any]:
+    """A stop of the caller's own to call off (planned by the operator first)."""
+    from datetime import datetime
+
+    from scheduler_core.services.shopfloor import plan_stop
+
+    start = datetime.fromisoformat(_stop_start(who)) + timedelta(days=1)
+    await plan_stop(api.shop.svc, api.shop.operator, "M1", start, start + timedelta(minutes=30))
+    return "POST", "/api/v1/machines/M1/stops/cancel", {"start": start.isoformat()}
+
+
 def fixed(method: str, path: str, body: Any = None) -> Sample:
     async def sample(api: Api, who: str) -> tuple[str, str, Any]:
         return method, path.format(ref=_ref(who)), body
@@ -63,6 +85,8 @@ SAMPLES: dict[str, Sample] = {
     "list_machines": fixed("GET", "/api/v1/machines"),
     "stop_machine": fixed("POST", "/api/v1/machines/M2/down", {"reason": "belt torn"}),
     "restart_machine": fixed("POST", "/api/v1/machines/M2/up"),
+    "plan_stop": _plan_stop,
+    "cancel_stop": _cancel_stop,
     "assess_change": fixed("POST", "/api/v1/changes", {"kind": "due", "ref": "SO-100",
                                                       "due": at(days=9).isoformat()}),
     "confirm_change": _confirm,

@@ -140,11 +140,21 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     assert "Which machine stopped?" in out[0].text
     async with linked.shop.svc.uow() as uow:
         stops = await uow.shopfloor.downtime()
-    # a stop said for a later day is not recorded as starting now
+    # a stop said for a later day is planned from that day's first working minute, not from now
+    out = await linked.say(OTTO, "/down M2 maintenance on Thursday")  # no length: asked, nothing recorded
+    assert "How long will M2 stop on Thu" in out[0].text
     out = await linked.say(OTTO, "M1 明天上午保养 停4小时")
-    assert "M1: a stop that starts on " in out[0].text and "is not recorded ahead of time" in out[0].text
-    out = await linked.say(OTTO, "/down M2 maintenance on Thursday")
-    assert "is not recorded ahead of time" in out[0].text and "Recorded" not in out[0].text
+    assert "Planned: M1 stops " in out[0].text and "the plan keeps it free then" in out[0].text
+    now = linked.shop.clock.now
+    async with linked.shop.svc.uow() as uow:
+        (planned,) = [d for d in await uow.shopfloor.downtime() if d not in stops]
+        plan = await uow.plans.current()
+    assert planned.machine == "M1" and planned.start.astimezone(now.tzinfo).date() == (now + timedelta(days=1)).date()
+    assert planned.end - planned.start == timedelta(hours=4) and planned.start > now
+    assert plan is not None and not any(op.machine == "M1" and op.start < planned.end and op.end > planned.start
+                                        for op in plan.schedule.ops)  # (no calendar pause in the test shop)
+    out = await linked.click(OTTO, out[0].button("Call it off"))
+    assert "The planned stop of M1 is called off." in out[0].text
     async with linked.shop.svc.uow() as uow:
         assert await uow.shopfloor.downtime() == stops
 

@@ -266,6 +266,35 @@ async def test_machine_stop_moves_etas_and_restart_brings_them_back(shop):
         await machine_down(shop.svc, shop.operator, "NOPE")
 
 
+async def test_a_planned_stop_blocks_its_window_leaves_a_stop_in_force_and_can_be_called_off(shop):
+    from datetime import date, time
+
+    from scheduler_core.services.shopfloor import cancel_stop, first_working_minute, plan_stop
+
+    await machine_down(shop.svc, shop.operator, "M1", "jam")  # down now, until further notice
+    start = await first_working_minute(shop.svc, "M2", date(2026, 11, 24), time(12))
+    assert start.astimezone(at(0).tzinfo).hour == 12  # the test shop always works
+    update = await plan_stop(shop.svc, shop.operator, "M2", start, start + timedelta(hours=6), "maintenance")
+    async with shop.svc.uow() as tx:
+        stops = await tx.shopfloor.downtime()
+        plan = await tx.plans.current()
+    assert {(d.machine, d.end is None) for d in stops} == {("M1", True), ("M2", False)}  # the jam stays
+    assert plan is not None and plan.number == update.version
+    assert not any(op.machine == "M2" and op.start < start + timedelta(hours=6) and op.end > start
+                   for op in plan.schedule.ops)
+    with pytest.raises(InvalidInput):  # a planned stop starts later than now, and ends after it starts
+        await plan_stop(shop.svc, shop.operator, "M2", at(-1), at(2))
+    with pytest.raises(InvalidInput):
+        await plan_stop(shop.svc, shop.operator, "M2", at(5), at(4))
+    with pytest.raises(PermissionDenied):
+        await plan_stop(shop.svc, shop.alice, "M2", at(5), at(6))
+    with pytest.raises(NotFound):  # only a stop not begun yet is called off, and only one that exists
+        await cancel_stop(shop.svc, shop.operator, "M1", next(d.start for d in stops if d.machine == "M1"))
+    await cancel_stop(shop.svc, shop.operator, "M2", start)
+    async with shop.svc.uow() as tx:
+        assert [(d.machine, d.end) for d in await tx.shopfloor.downtime()] == [("M1", None)]
+
+
 async def test_promise_gives_two_achievable_dates(shop):
     quote = await promise(shop.svc, shop.sales, "P", 120)
     assert quote.with_priority <= quote.undisturbed

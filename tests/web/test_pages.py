@@ -541,6 +541,42 @@ async def test_an_operator_reports_from_the_work_list_and_out_of_turn_work_is_as
     assert status == 403
 
 
+async def test_a_stop_is_planned_ahead_and_called_off_from_the_work_list(web: Web) -> None:
+    shop = web.shop
+    await web.login("otto")
+    _, page = await web.text("/machines/M2")
+    assert 'id="plan-stop"' in page and "None planned." in page
+
+    async def post(path: str, **fields: str) -> tuple[int, str]:
+        data = {"_csrf": await web.csrf("/machines/M2"), "hours": "24", **fields}
+        async with web.client.post(f"/machines/M2/{path}", data=data) as resp:
+            return resp.status, await resp.text()
+
+    start = (shop.clock() + timedelta(days=2)).astimezone(TZ).replace(tzinfo=None, second=0, microsecond=0)
+    for bad in ({"start": start.isoformat(), "length": "0"}, {"start": start.isoformat(), "length": "abc"},
+                {"start": "tomorrow", "length": "2"}, {"start": "2020-01-01T08:00", "length": "2"}):
+        status, page = await post("stops", **bad)
+        assert status == 400 and 'id="error"' in page, bad
+    async with shop.svc.uow() as uow:
+        assert await uow.shopfloor.downtime() == []  # nothing recorded
+    status, page = await post("stops", start=start.isoformat(timespec="minutes"), length="3.5", reason="保养")
+    assert status == 200 and "Planned: M2 stops " in page and 'class="inline-form planned-stop"' in page
+    async with shop.svc.uow() as uow:
+        (stop,) = await uow.shopfloor.downtime()
+    assert stop.start == start.replace(tzinfo=TZ) and stop.end - stop.start == timedelta(hours=3.5)
+    assert stop.reason == "保养"
+    status, page = await post("stops/cancel", start=stop.start.isoformat())
+    assert status == 200 and "The planned stop of M2 is called off." in page and "None planned." in page
+    status, _ = await post("stops/cancel", start=stop.start.isoformat())
+    assert status == 404  # gone
+    await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
+    await web.login("sam")  # sales may read the work list, not stop machines
+    _, page = await web.text("/machines/M2")
+    assert 'id="plan-stop"' not in page
+    status, _ = await post("stops", start=start.isoformat(), length="2")
+    assert status == 403
+
+
 async def test_the_machines_page_shows_each_machine_now_and_next_and_a_stop(web: Web) -> None:
     from scheduler_core.domain.calendar import Downtime
 

@@ -300,6 +300,16 @@ class MachineDownIn(_In):
     until: AwareDatetime | None = Field(default=None, description="when the repair is expected to end")
 
 
+class PlannedStopIn(_In):
+    start: AwareDatetime = Field(description="when the stop begins (later than now)")
+    end: AwareDatetime = Field(description="when the machine works again (after start)")
+    reason: str = Field(default="", max_length=200)
+
+
+class StopRefIn(_In):
+    start: AwareDatetime = Field(description="the start of the planned stop to call off")
+
+
 # --- impact, changes, promise, shop floor ----------------------------------------------------------------
 
 

@@ -21,7 +21,13 @@ from scheduler_core.services.machines import list_machines
 from scheduler_core.services.order_search import OrderFilter, find_orders
 from scheduler_core.services.policy import require
 from scheduler_core.services.refs import normalise_ref
-from scheduler_core.services.shopfloor import machine_down, machine_up, report_progress
+from scheduler_core.services.shopfloor import (
+    cancel_stop,
+    machine_down,
+    machine_up,
+    plan_stop,
+    report_progress,
+)
 from scheduler_core.services.status import current_plan, get_order_status
 
 from . import models as m
@@ -62,6 +68,17 @@ async def _list_machines(call: Call) -> m.MachineList:
 async def _stop_machine(call: Call) -> m.PlanUpdateOut:
     body: m.MachineDownIn = call.body
     return m.PlanUpdateOut.of(await machine_down(call.svc, call.actor, call.path("machine"), body.reason, body.until))
+
+
+async def _plan_stop(call: Call) -> m.PlanUpdateOut:
+    body: m.PlannedStopIn = call.body
+    return m.PlanUpdateOut.of(await plan_stop(call.svc, call.actor, call.path("machine"), body.start, body.end,
+                                              body.reason))
+
+
+async def _cancel_stop(call: Call) -> m.PlanUpdateOut:
+    body: m.StopRefIn = call.body
+    return m.PlanUpdateOut.of(await cancel_stop(call.svc, call.actor, call.path("machine"), body.start))
 
 
 async def _restart_machine(call: Call) -> m.PlanUpdateOut:
@@ -145,6 +162,12 @@ ROUTES: list[Route] = [
           "machines", m.PlanUpdateOut, "machine_state", body=m.MachineDownIn, path_params=MACHINE),
     Route("POST", "/v1/machines/{machine}/up", _restart_machine, "A machine runs again: record it and re-plan",
           "machines", m.PlanUpdateOut, "machine_state", path_params=MACHINE),
+    Route("POST", "/v1/machines/{machine}/stops", _plan_stop, "Plan a stop ahead (maintenance): record it and "
+          "re-plan", "machines", m.PlanUpdateOut, "machine_state", body=m.PlannedStopIn, path_params=MACHINE,
+          status=201, description="A stop in force now is left as it is; GET /v1/machines lists the stops."),
+    Route("POST", "/v1/machines/{machine}/stops/cancel", _cancel_stop, "Call off a planned stop that has not "
+          "started, then re-plan", "machines", m.PlanUpdateOut, "machine_state", body=m.StopRefIn,
+          path_params=MACHINE),
     Route("POST", "/v1/changes", _assess_change, "Assess a change (rush insertion, due date, quantity, cancel, "
           "priority): the impact and a single-use token; nothing changes yet", "changes", m.Proposal,
           "assess_change", body=m.ChangeIn, status=201),

@@ -43,6 +43,7 @@ from scheduler_core.services.errors import InvalidInput, PermissionDenied, Servi
 from scheduler_core.services.importing import ImportRejected, header_line, import_table, write_csv
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.linking import create_link_code
+from scheduler_core.services.machines import list_machines
 from scheduler_core.services.overview import (
     capacity,
     change_log,
@@ -55,7 +56,7 @@ from scheduler_core.services.overview import (
 )
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Actor, ChatLine, Role, User
-from scheduler_core.services.shopfloor import report_progress, report_target
+from scheduler_core.services.shopfloor import cancel_stop, plan_stop, report_progress, report_target
 from scheduler_core.services.status import current_plan, get_order_status, list_orders
 from scheduler_core.services.views import ChangeOutcome, ChangeProposal, OrderLine
 
@@ -110,6 +111,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "report_progress": N_("progress reported"),
     "machine_down": N_("machine stopped"),
     "machine_up": N_("machine running again"),
+    "plan_stop": N_("machine stop planned"),
+    "cancel_stop": N_("planned stop cancelled"),
     "record_order": N_("order taken"),
     "record_delivery": N_("delivered"),
     "complaint": N_("complaint"),
@@ -837,9 +840,63 @@ async def _machine_page(request: web.Request, view: View, svc: Services, hours: 
     actor = view.actor
     wl = await work_list(svc, actor, request.match_info["machine"][:40], hours)
     later = view.tr.ngettext("… and {n} more step after that.", "… and {n} more steps after that.", wl.later)
+    planned: list[Any] = []
+    if can(actor, "machine_state"):  # the stops planned ahead, to call off, and the form to plan one
+        now = svc.now()
+        planned = [d for m in await list_machines(svc, actor) if m.id == wl.machine for d in m.downtime
+                   if d.start > now]
     return _render(request, "machine.html", view, status=status, wl=wl, hours=hours, choices=_WORK_HOURS,
                    printed=view.when(svc.now()), later=later if wl.later else "",
-                   can_report=can(actor, "report_progress"), **extra)
+                   can_report=can(actor, "report_progress"), can_stop=can(actor, "machine_state"), planned=planned,
+                   **extra)
+
+
+_MAX_STOP_HOURS = 24 * 14
+
+
+@page("machine_state", post=True)
+async def machine_stop_plan(request: web.Request, view: View, svc: Services,
+                            form: dict[str, str]) -> web.StreamResponse:
+    """A stop planned ahead (maintenance) from the work list page: start, length in hours, reason."""
+    machine = request.match_info["machine"][:40]
+    hours = _hours(form.get("hours", ""))
+    raw_start, raw_length = form.get("start", "")[:20], form.get("length", "").strip()[:10]
+    try:
+        try:
+            start = datetime.fromisoformat(raw_start).replace(tzinfo=view.tz)
+        except ValueError:
+            raise InvalidInput("bad_due_date", due=raw_start or "–") from None
+        if not re.fullmatch(r"\d{1,3}(?:[.,]\d{1,2})?", raw_length) or not (
+                0 < float(raw_length.replace(",", ".")) <= _MAX_STOP_HOURS):
+            raise InvalidInput("bad_stop_length", length=raw_length or "–", limit=_MAX_STOP_HOURS)
+        end = start + timedelta(hours=float(raw_length.replace(",", ".")))
+        update = await plan_stop(svc, view.actor, machine, start, end, form.get("reason", "")[:200])
+    except ServiceError as exc:
+        return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
+    done = [view._("Planned: {machine} stops {start} – {end}; the plan keeps it free then.", machine=machine,
+                   start=view.when(start), end=view.when(end)), view._("Plan version {version}.", version=update.version)]
+    return await _machine_page(request, view, svc, hours, done=done)
+
+
+@page("machine_state", post=True)
+async def machine_stop_cancel(request: web.Request, view: View, svc: Services,
+                              form: dict[str, str]) -> web.StreamResponse:
+    """Call off a stop planned ahead that has not started."""
+    machine = request.match_info["machine"][:40]
+    hours = _hours(form.get("hours", ""))
+    try:
+        try:
+            start = datetime.fromisoformat(form.get("start", "")[:40])
+        except ValueError:
+            raise InvalidInput("stop_not_found", machine=machine) from None
+        if start.tzinfo is None:
+            raise InvalidInput("stop_not_found", machine=machine)
+        update = await cancel_stop(svc, view.actor, machine, start)
+    except ServiceError as exc:
+        return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
+    done = [view._("The planned stop of {machine} is called off.", machine=machine),
+            view._("Plan version {version}.", version=update.version)]
+    return await _machine_page(request, view, svc, hours, done=done)
 
 
 @page("report_progress", post=True)
@@ -1111,6 +1168,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/machines/{machine}", machine_page),
     ("GET", "/machines/{machine}/list.xlsx", machine_download),
     ("POST", "/machines/{machine}/report", machine_report),
+    ("POST", "/machines/{machine}/stops", machine_stop_plan),
+    ("POST", "/machines/{machine}/stops/cancel", machine_stop_cancel),
     ("GET", "/changes", changes),
     ("POST", "/changes/rush", rush_post),
     ("POST", "/changes/decide", change_decide),
