@@ -398,10 +398,12 @@ class StopLength(NamedTuple):
 
 
 _UNTIL_DAY = re.compile(r"(?:到|至|until|till|through|back on|back)\s*$")
-# words that make a later day the day it runs again, not the day it stops: "明天修好", "fixed by Monday"
 # a day said in words ("明天", "周四", "12月5日", "Monday", "Dec 5"), not a bare number ("1.5h", "3号线")
 _DAY_WORD = re.compile(r"月|明|后天|周|星期|礼拜|[a-z]{3,}")
-_BACK_WORDS = _rx(r"修|恢复|好了|能用|开机|复工", r"(?<![a-z])(?:back|fix|repair|running|up)")
+# words that make a later day the day it runs again, not the day it stops ("明天修好", "fixed by
+# Monday"; 检修 / 维修 / 保养 are the stop itself), or say that it is broken now ("坏了，周二修")
+_BACK_WORDS = _rx(r"(?<![检维保])修|恢复|好了|能用|开机|复工|坏了|坏掉|故障|报警|跳闸|卡住|不转|漏",
+                  r"(?<![a-z])(?:back|fix|repair|running|up(?![a-z])|broke|jam|alarm|leak|fault|fail)")
 
 
 def stop_length(text: str, today: date | None = None) -> StopLength:
