@@ -46,8 +46,10 @@ __all__ = [
 async def replan_now(svc: Services, actor: Actor = SYSTEM, reason: str = "replan", *,
                      gives_more: bool = False) -> PlanUpdate:
     """Re-plan the factory and publish the result (coalesced with concurrent requests).
-    ``gives_more``: after an event that only gave the shop more (a machine back), nobody
-    finishes later than published, unless a request served by the same re-plan says otherwise."""
+    ``gives_more``: after an event that only gave the shop more (a machine back, a report) or
+    that should disturb no one else (a stop planned ahead), nobody finishes later than published
+    or than every machine keeping its sequence gives, unless a request served by the same
+    re-plan says otherwise."""
     if actor is not SYSTEM:
         require(actor, "replan")
     return await svc.replans.run(lambda protect: _replan(svc, actor, reason, protect), gives_more=gives_more)
@@ -286,14 +288,17 @@ async def record_machine_down(svc: Services, actor: Actor, machine: str, reason:
 async def plan_stop(svc: Services, actor: Actor, machine: str, start: datetime, end: datetime,
                     reason: str = "") -> PlanUpdate:
     """A stop planned ahead (maintenance): ``machine`` will not work from ``start`` (later than
-    now) to ``end``. Recorded, then re-planned; a stop in force now is left as it is. Cancel it
-    with :func:`cancel_stop` before it starts."""
+    now) to ``end``. Recorded, then re-planned protected: no order finishes later than the
+    published plan had it or than keeping every machine's sequence around the window gives, so
+    what the window displaces moves and the rest stays (a breakdown, by contrast, re-plans
+    freely). A stop in force now is left as it is. Cancel it with :func:`cancel_stop` before it
+    starts."""
     require(actor, "machine_state")
     if start <= svc.now():
         raise InvalidInput("stop_not_ahead", start=start)
     reason = clean_text(reason, limit=200)
     await _machine_event(svc, actor, MachineDown(machine, start, end, reason, planned=True), "plan_stop", machine)
-    return await replan_now(svc, SYSTEM, f"planned stop {machine}")
+    return await replan_now(svc, SYSTEM, f"planned stop {machine}", gives_more=True)
 
 
 async def first_working_minute(svc: Services, machine: str, day: date, not_before: time = time(0)) -> datetime:

@@ -295,6 +295,24 @@ async def test_a_planned_stop_blocks_its_window_leaves_a_stop_in_force_and_can_b
         assert [(d.machine, d.end) for d in await tx.shopfloor.downtime()] == [("M1", None)]
 
 
+async def test_a_stop_planned_ahead_and_its_calling_off_re_plan_protected(shop, monkeypatch):
+    # what the window displaces moves; nobody else finishes later (a breakdown re-plans freely)
+    from scheduler_core.services.shopfloor import cancel_stop, plan_stop
+
+    asked: list[bool] = []
+    run = shop.svc.replans.run
+
+    async def spy(job, *, gives_more=False):
+        asked.append(gives_more)
+        return await run(job, gives_more=gives_more)
+
+    monkeypatch.setattr(shop.svc.replans, "run", spy)
+    await plan_stop(shop.svc, shop.operator, "M2", at(3), at(5), "maintenance")
+    await cancel_stop(shop.svc, shop.operator, "M2", at(3))
+    await machine_down(shop.svc, shop.operator, "M1", "jam")
+    assert asked == [True, True, False]
+
+
 async def test_promise_gives_two_achievable_dates(shop):
     quote = await promise(shop.svc, shop.sales, "P", 120)
     assert quote.with_priority <= quote.undisturbed
