@@ -216,9 +216,8 @@ async def test_progress_report_replans_and_bad_quantities_change_nothing(shop):
     assert await counts(shop.svc.uow) == before
 
 
-async def test_a_report_replans_without_delaying_anyone_else(shop, monkeypatch):
-    # a report, partial or finishing a step early, re-plans protected (nobody later than
-    # published, or than every machine keeping its sequence), as after a machine comes back
+def _protected_replans(shop, monkeypatch) -> list[bool]:
+    """Whether each re-plan from now on is asked to be protected, in order."""
     asked: list[bool] = []
     run = shop.svc.replans.run
 
@@ -227,6 +226,13 @@ async def test_a_report_replans_without_delaying_anyone_else(shop, monkeypatch):
         return await run(job, gives_more=gives_more)
 
     monkeypatch.setattr(shop.svc.replans, "run", spy)
+    return asked
+
+
+async def test_a_report_replans_without_delaying_anyone_else(shop, monkeypatch):
+    # a report, partial or finishing a step early, re-plans protected (nobody later than
+    # published, or than every machine keeping its sequence), as after a machine comes back
+    asked = _protected_replans(shop, monkeypatch)
     await report_progress(shop.svc, shop.operator, "SO-101", 10, step=1)
     await report_progress(shop.svc, shop.operator, "SO-101", 50, step=1)  # the rest: finished, before its end
     assert asked == [True, True]
@@ -299,14 +305,7 @@ async def test_a_stop_planned_ahead_and_its_calling_off_re_plan_protected(shop, 
     # what the window displaces moves; nobody else finishes later (a breakdown re-plans freely)
     from scheduler_core.services.shopfloor import cancel_stop, plan_stop
 
-    asked: list[bool] = []
-    run = shop.svc.replans.run
-
-    async def spy(job, *, gives_more=False):
-        asked.append(gives_more)
-        return await run(job, gives_more=gives_more)
-
-    monkeypatch.setattr(shop.svc.replans, "run", spy)
+    asked = _protected_replans(shop, monkeypatch)
     await plan_stop(shop.svc, shop.operator, "M2", at(3), at(5), "maintenance")
     await cancel_stop(shop.svc, shop.operator, "M2", at(3))
     await machine_down(shop.svc, shop.operator, "M1", "jam")
