@@ -304,6 +304,7 @@ _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|�
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交|delay|late|overdue)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)|"
+                 r"(?:延误|延期|逾期|拖期|晚了|迟了)了?(?:几|多少)(?:个)?(?:单|订单|单子)|"
                  # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
@@ -363,7 +364,7 @@ _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正�
 
 # small talk: a message that is only a greeting or only thanks
 _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
-                       r"早上好|早安|早|下午好|晚上好)(?: there| team| all|啊|呀|呢)?[\s!！.。,，~～?？]*")
+                       r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
                      r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了|辛苦)(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
@@ -459,7 +460,8 @@ _REF = re.compile(
     r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
     r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})(?![\d]|,\d{3})"
 )
-_REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)")
+_REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)|"
+                         r"(?<![\d.])(\d{3,9})\s*(?:那|这)(?:个|一)?(?:单|订单)")  # "1201 那单"
 _UNIT = r"(?:件(?!数)|个(?!数|(?:急|新|加急|紧急)?(?:单|订单))|套|台|只(?!要|需|是|有|能)|支|片|条|pcs|pc|pieces|piece|units|unit|sets|ea|nos)(?![a-z])"
 _UNIT_AFTER = re.compile(r"^\s*" + _UNIT)
 _MULT_AFTER = re.compile(r"^\s*(?:k|千|万|w)(?![a-z])")
@@ -1032,9 +1034,10 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after):
             continue  # "订单500件" / "order 2k": a quantity
         refs.append((rm.start(), rm.end(), rm[1], bool(_STRONG_REF_PREFIX.match(rm[0].strip()))))
-    for rm in _REF_BEFORE.finditer(work):  # "1042号订单": the number first
-        if not any(a <= rm.start(1) < b for a, b, _, _ in refs):
-            refs.append((rm.start(), rm.end(), rm[1], True))
+    for rm in _REF_BEFORE.finditer(work):  # "1042号订单", "1201 那单": the number first
+        g = 1 if rm[1] else 2
+        if not any(a <= rm.start(g) < b for a, b, _, _ in refs):
+            refs.append((rm.start(), rm.end(), rm[g], True))
     refs.sort()
     features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
                          product_hit is not None, customer_hit is not None, machine_hit is not None,
