@@ -149,6 +149,8 @@ def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
         else:
             lines.append(fill(tr.gettext("Next: {step} on {machine}, planned to start {when}"), step=step.name,
                               machine=step.machine or "?", when=_short(tr, step.start, tz)))
+    if v.material is not None:
+        lines.append(fill(tr.gettext("Material ready: {when}"), when=_when(tr, v.material, tz)))
     lines.append(fill(tr.gettext("Expected: {eta} (promised {due})"), eta=_when(tr, v.eta, tz), due=_when(tr, v.due, tz)))
     if v.eta is None:
         lines.append(esc(tr.gettext("Not planned yet; we will tell you as soon as it is.")))

@@ -102,6 +102,7 @@ MESSAGES: dict[str, str] = {
     "bad_date": N_("{value} is not a date (write 2026-12-05 or 2026年12月5日)."),
     "date_ambiguous": N_("{value} is ambiguous (month/day or day/month?): write 2026-12-05."),
     "due_too_far": N_("The promised date {due} is more than {years} years ahead."),
+    "date_too_far": N_("{date} is more than {years} years ahead."),
     "control_character": N_("Contains a control character ({char})."),
     "bad_flag": N_("{value} is not yes or no."),
     "unknown_sales": N_("{username} is not a sales user."),

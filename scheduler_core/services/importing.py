@@ -9,8 +9,9 @@ The tables (CSV or a spreadsheet's first sheet; header names are case-insensitiv
 Chinese):
 
 =============  ================================================================================
-orders         ``ref,customer,product,quantity,promised_date[,vip][,sales]``
-               (订单号,客户,产品,数量,交期[,VIP][,销售])
+orders         ``ref,customer,product,quantity,promised_date[,vip][,sales][,material_ready]``
+               (订单号,客户,产品,数量,交期[,VIP][,销售][,物料到齐]); ``material_ready``: when the
+               material is there and work may start (empty: now)
 routings       ``product,step,step_name,machine,setup_min,per_unit_min``, one row per machine
                that can do the step (产品,工序号,工序名称,设备,准备分钟,单件分钟)
 machines       ``machine,group,calendar[,name]`` (设备,设备组,日历[,名称])
@@ -25,9 +26,10 @@ Values:
   ``2026/12/5``, ``2026.12.5``, ``20261205``, ``2026年12月5日``, optionally followed by a
   time ``14:30`` (``2026-12-05 14:30``, ``2026-12-05T14:30+08:00``; an offset is honoured,
   otherwise the time is factory time). ``12/5/2026`` and ``5/12/2026`` are rejected as
-  ambiguous (month/day or day/month?). A date without a time means the end of that business
-  day, :data:`DUE_HOUR` (18:00) in the factory's timezone — when the day's goods leave the
-  factory; the generated demo factory uses the same convention. Spreadsheet date cells are
+  ambiguous (month/day or day/month?). A promised date without a time means the end of that
+  business day, :data:`DUE_HOUR` (18:00) in the factory's timezone — when the day's goods leave
+  the factory; the generated demo factory uses the same convention. A material date without a
+  time means the start of that day (00:00): work may start in its first shift. Spreadsheet date cells are
   read as dates (a cell at midnight counts as date-only).
 * **Quantities** are whole numbers 1 .. :data:`MAX_QUANTITY`; ``1,200`` and ``100.0`` are
   accepted, ``1.5`` is not.
@@ -403,6 +405,19 @@ def parse_due(cell: Cell, tz: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
+def parse_release(cell: Cell, tz: tzinfo) -> datetime:
+    """When an order's material is there, as :func:`parse_due` reads a date, but date-only means
+    the start of that day (00:00 in ``tz``).
+
+    Raises:
+        FieldError: ``missing_value``, ``bad_date`` or ``date_ambiguous``.
+    """
+    day, at, offset = _parse_when(cell)
+    if at is None:
+        return datetime.combine(day, time(0, 0), tzinfo=tz)
+    return datetime.combine(day, at, tzinfo=offset or tz).astimezone(tz)
+
+
 def parse_day(cell: Cell) -> date:
     """A calendar day (a holiday), in the date forms of :func:`parse_due`, without a time."""
     day, at, _ = _parse_when(cell)
@@ -599,10 +614,12 @@ ORDER_COLUMNS = _Columns(
         "promised_date": ("交期", "承诺交期", "交货日期", "due", "due_date", "promised"),
         "vip": ("VIP", "重点客户"),
         "sales": ("销售", "业务员", "sales_owner"),
+        "material_ready": ("物料到齐", "物料齐套", "齐套日期", "物料日期", "release", "material", "material_date"),
     },
     ("ref", "customer", "product", "quantity", "promised_date"),
 )
-ORDER_HEADER: tuple[str, ...] = ("ref", "customer", "product", "quantity", "promised_date", "vip", "sales")
+ORDER_HEADER: tuple[str, ...] = ("ref", "customer", "product", "quantity", "promised_date", "vip", "sales",
+                                 "material_ready")
 
 ROUTING_COLUMNS = _Columns(
     "routings",
@@ -792,6 +809,11 @@ def validate_orders(table: Table, ctx: OrderContext) -> tuple[list[OrderRecord],
             elif due > horizon:
                 out.add(row.line, row.labels["promised_date"], "due_too_far", due=due, years=MAX_DUE_YEARS)
         vip = _get(row, "vip", out, parse_flag) if "vip" in row.labels else False
+        release = None
+        if "material_ready" in row.labels and not _blank(row["material_ready"]):
+            release = _get(row, "material_ready", out, parse_release, tz=ctx.tz)
+            if isinstance(release, datetime) and release > horizon:
+                out.add(row.line, row.labels["material_ready"], "date_too_far", date=release, years=MAX_DUE_YEARS)
         sales: str | None = None
         if "sales" in row.labels and not _blank(row["sales"]):
             name = _text(row["sales"]).lower()
@@ -803,7 +825,8 @@ def validate_orders(table: Table, ctx: OrderContext) -> tuple[list[OrderRecord],
             assert isinstance(ref, str) and isinstance(customer, str) and isinstance(product, str)
             assert isinstance(quantity, int) and isinstance(due, datetime) and isinstance(vip, bool)
             order = Order(ref=ref, customer=customer, product=product, quantity=quantity, due=due, vip=vip,
-                          status=OrderStatus.OPEN, created=ctx.now)
+                          status=OrderStatus.OPEN, created=ctx.now,
+                          release=release if isinstance(release, datetime) and release > ctx.now else None)
             records.append(OrderRecord(order, sales=sales))
     return records, out.result()
 
@@ -1101,7 +1124,8 @@ async def export_orders(svc: Services, actor: Actor, *, include_closed: bool = F
     rows: list[list[Cell]] = [list(ORDER_HEADER)]
     for r in records:
         o = r.order
-        rows.append([o.ref, o.customer, o.product, o.quantity, o.due.astimezone(tz), o.vip, r.sales or ""])
+        rows.append([o.ref, o.customer, o.product, o.quantity, o.due.astimezone(tz), o.vip, r.sales or "",
+                     o.release.astimezone(tz) if o.release is not None else ""])
     return rows
 
 

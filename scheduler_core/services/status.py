@@ -42,14 +42,14 @@ async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderS
         routing = await uow.master.routing(record.order.product)
     if routing is None:
         raise NotFound("order_not_found", ref=ref)
-    view = _status_view(record, plan, progress, routing.steps)
+    view = _status_view(record, plan, progress, routing.steps, svc.now())
     if actor.role is Role.CUSTOMER and view.cause is not None:
         view = replace(view, cause=view.cause.for_customer())
     return view
 
 
 def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[tuple[str, int], Progress],
-                 steps: tuple[Step, ...]) -> OrderStatusView:
+                 steps: tuple[Step, ...], now: datetime) -> OrderStatusView:
     order = record.order
     schedule: Schedule | None = plan.schedule if plan else None
     views: list[StepView] = []
@@ -93,6 +93,7 @@ def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[t
         due=order.due, eta=eta, late_by=late_by, vip=order.vip, cause=cause, steps=tuple(views),
         progress=work_done / work_total if work_total else 0.0, current=current, delivered=record.delivered,
         plan_version=plan.number if plan else 0,
+        material=order.release if order.release is not None and order.release > now else None,
     )
 
 

@@ -56,6 +56,7 @@ class OrderStatusView:
     current: StepView | None
     delivered: datetime | None
     plan_version: int
+    material: datetime | None = None  # when its material is there, while that is still to come
 
     @property
     def on_time(self) -> bool:

@@ -219,6 +219,21 @@ def test_a_good_orders_file_becomes_open_orders() -> None:
     assert (b.ref, b.sales, b.order.vip) == ("SO-1002", None, False)
 
 
+def test_material_ready_is_when_work_may_start_date_only_at_the_start_of_that_day() -> None:
+    table = read_csv(HEADER.strip() + ",material_ready\n"
+                     "SO-1,ACME,P01,10,2026-12-05,,,2026-12-01\nSO-2,ACME,P01,10,2026-12-05,,,2026-12-01 13:30\n"
+                     "SO-3,ACME,P01,10,2026-12-05,,,\nSO-4,ACME,P01,10,2026-12-05,,,2026-11-01\n")
+    records, errors = validate_orders(table, CTX)
+    assert errors == []
+    assert [r.order.release for r in records] == [datetime(2026, 12, 1, tzinfo=TZ), datetime(2026, 12, 1, 13, 30, tzinfo=TZ),
+                                                   None, None]  # empty or already there: from now
+    zh = read_csv("订单号,客户,产品,数量,交期,物料到齐\nSO-1,ACME,P01,10,2026-12-05,12/1/2026\nSO-2,ACME,P01,10,2026-12-05,2200-01-01\n")
+    records, errors = validate_orders(zh, CTX)
+    assert records == [] and [(e.line, e.column, e.code) for e in errors] == [(2, "物料到齐", "date_ambiguous"),
+                                                                             (3, "物料到齐", "date_too_far")]
+    assert row_error_message(translator("en"), errors[1]).endswith("Jan 1, 2200, 00:00 is more than 3 years ahead.")
+
+
 def test_chinese_and_mixed_case_headers() -> None:
     table = read_csv("订单号,客户,产品,数量,交期,VIP,销售\nSO-1,ACME,P01,10,2026-12-05,是,\n")
     assert validate_orders(table, CTX)[1] == []
@@ -489,10 +504,11 @@ async def test_master_data_imports_in_order_calendars_machines_routings() -> Non
 
 async def test_export_then_import_into_an_empty_database_gives_the_same_orders() -> None:
     svc, first_uow = await factory_services()
-    text = HEADER + "SO-1,<ACME>,P01,100,2026-12-05,yes,sales.li\nSO-2,华鑫汽车,P01,50,2026-12-04 12:30,,\n"
+    text = (HEADER.strip() + ",material_ready\nSO-1,<ACME>,P01,100,2026-12-05,yes,sales.li,2026-12-01\n"
+            "SO-2,华鑫汽车,P01,50,2026-12-04 12:30,,,\n")
     await import_orders(svc, SYSTEM, read_csv(text))
     exported = write_csv(await export_orders(svc, SYSTEM))
-    assert exported.splitlines()[0] == HEADER.strip()
+    assert exported.splitlines()[0] == HEADER.strip() + ",material_ready"
 
     other, other_uow = await factory_services()
     await import_orders(other, SYSTEM, read_csv(exported))
@@ -505,6 +521,7 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_orders()
     assert [(r.order, r.sales) for r in first] == [(r.order, r.sales) for r in second]
     assert first[0].order.customer == "＜ACME＞"
     assert second[1].order.due == datetime(2026, 12, 4, 4, 30, tzinfo=UTC)
+    assert second[0].order.release == datetime(2026, 12, 1, tzinfo=TZ) and second[1].order.release is None
 
 
 def test_export_dates_are_factory_time_text() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from handlers.render import _impact_lines
@@ -135,3 +136,15 @@ def test_lists_and_the_order_page_state_the_same_lateness() -> None:
         latest = late_orders(tr, UTC, [eta], "x")
         assert tr.duration(late, parts=2).replace(" ", "") == said  # what the order page says
         assert said in listed.replace(" ", "") and said in latest.replace(" ", "")
+
+
+def test_an_order_waiting_for_material_says_when_it_comes() -> None:
+    from handlers.render import order_status
+    from scheduler_core.domain.model import OrderStatus
+    from scheduler_core.services.views import OrderStatusView
+
+    view = OrderStatusView("SO-1", "Acme", "P", 10, OrderStatus.OPEN, DUE, DUE, timedelta(0), False, None, (), 0.0,
+                           None, None, 3, material=T0 + timedelta(hours=5))
+    assert "Material ready: Nov 23, 2026, 13:00" in order_status(translator("en"), UTC, view)
+    assert "物料到齐：" in order_status(translator("zh_Hans"), UTC, view)
+    assert "Material" not in order_status(translator("en"), UTC, replace(view, material=None))

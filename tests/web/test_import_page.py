@@ -11,6 +11,7 @@ import aiohttp
 from openpyxl import Workbook
 
 from bot.tables import MAX_FILE_BYTES
+from tests.builders import TZ
 from tests.web.conftest import Web
 
 HEADER = "ref,customer,product,quantity,promised_date\n"
@@ -51,6 +52,22 @@ async def test_a_manager_imports_orders_and_the_factory_is_re_planned(web: Web) 
     async with web.shop.svc.uow() as uow:
         plan = await uow.plans.current()
     assert plan is not None and {"SO-900", "SO-901"} <= set(plan.schedule.etas())
+
+
+async def test_an_order_waiting_for_material_is_planned_after_it_and_its_page_says_when(web: Web) -> None:
+    from datetime import timedelta
+
+    await web.login("mia")
+    ready = (web.shop.clock() + timedelta(days=3)).astimezone(TZ).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    text = "ref,customer,product,quantity,promised_date,material_ready\n" \
+           f"SO-910,ACME,P,10,{(ready + timedelta(days=5)).date()},{ready:%Y-%m-%d %H:%M}\n"
+    async with web.client.post("/import", data=form(await web.csrf("/import"), "orders", "m.csv", text.encode())) as resp:
+        assert resp.status == 200, await resp.text()
+    async with web.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan is not None and min(op.start for op in plan.schedule.for_order("SO-910")) >= ready.replace(tzinfo=TZ)
+    _, page = await web.text("/orders/SO-910")
+    assert 'id="material"' in page and "Material ready" in page
 
 
 async def test_every_bad_row_is_listed_in_chinese_and_nothing_is_written(web: Web) -> None:
