@@ -4,6 +4,7 @@ every bad row a detail in the caller's language; managers and admins only."""
 from __future__ import annotations
 
 from tests.api.conftest import Api
+from tests.builders import TZ
 
 GOOD = [["ref", "customer", "product", "quantity", "promised_date"],
         ["SO-900", "ACME", "P", 40, "2026-12-10"], ["SO-901", "Bolt", "P", 25, "2026-12-12 12:00"]]
@@ -24,6 +25,17 @@ async def test_orders_are_imported_and_the_factory_re_planned(api: Api) -> None:
         plan = await uow.plans.current()
     assert plan is not None and plan.number == r.json["plan_version"]
     assert {"SO-900", "SO-901"} <= set(plan.schedule.etas())
+
+
+async def test_an_order_waiting_for_material_says_when_it_comes(api: Api) -> None:
+    from datetime import datetime
+
+    rows = [[*GOOD[0], "material_ready"], ["SO-902", "ACME", "P", 10, "2026-12-20", "2026-12-15"]]
+    assert (await api.post("/api/v1/import/orders", "mia", json={"rows": rows})).status == 200
+    order = (await api.get("/api/v1/orders/SO-902", "alice")).json
+    ready = datetime.fromisoformat(order["material_ready"])
+    assert ready == datetime(2026, 12, 15, tzinfo=TZ)  # a date alone: the start of that day, factory time
+    assert all(datetime.fromisoformat(s["start"]) >= ready for s in order["steps"])
 
 
 async def test_every_bad_row_is_a_detail_in_the_callers_language_and_nothing_is_written(api: Api) -> None:

@@ -191,6 +191,8 @@ class OrderStatusOut(_Out):
     plan_version: int
     cause: Cause | None
     current_step: int | None
+    material_ready: datetime | None = Field(default=None, description="when its material is there, while that is "
+                                            "still to come; no step starts before")
 
     @classmethod
     def of(cls, v: OrderStatusView) -> OrderStatusOut:
@@ -198,7 +200,7 @@ class OrderStatusOut(_Out):
                    due=v.due, eta=v.eta, on_time=v.on_time, late_by_minutes=_minutes(v.late_by), vip=v.vip,
                    progress=round(min(1.0, max(0.0, v.progress)), 4), delivered=v.delivered,
                    plan_version=v.plan_version, cause=Cause.of(v.cause) if v.cause else None,
-                   current_step=v.current.step + 1 if v.current else None)
+                   current_step=v.current.step + 1 if v.current else None, material_ready=v.material)
 
 
 class OrderDetail(OrderStatusOut):
