@@ -256,7 +256,7 @@ async def _plan_stop(ctx: Ctx, machine: str, reason: str, stop: StopLength) -> l
             "tomorrow for 4 hours” or “{machine} 明天保养 4小时”.", machine=machine, day=tr.day_label(start))))
     update = await plan_stop(ctx.svc, _actor(ctx, "machine_state"), machine, start, end, reason)
     done = tr.gettext("Planned: {machine} stops {start} – {end}; the plan keeps it free then.", machine=machine,
-                      start=tr.weekday_time(start.astimezone(ctx.tz)), end=tr.weekday_time(end.astimezone(ctx.tz)))
+                      start=tr.short_datetime(start.astimezone(ctx.tz)), end=tr.short_datetime(end.astimezone(ctx.tz)))
     call_off = ctx.button(tr.gettext("Call it off"), "stop_cancel", _FLOOR, single_use=True, machine=machine,
                           start=start.isoformat())
     return ctx.say(render.plan_update(tr, ctx.tz, update, done), [call_off])
