@@ -395,12 +395,12 @@ class StopLength(NamedTuple):
     minutes: int | None = None  # "停机2小时", "for 45 min"
     at: time | None = None  # "到下午3点", "until 15:30", "back at 14:00"
     day: date | None = None  # "停机到12月5日", "down until Monday": back that day
-    starts: date | None = None  # "明天上午保养", "maintenance on Monday": a stop said to start on a later day
+    starts: date | None = None  # "明天上午保养", "maintenance on Monday", "今天下午保养": the day a stop is said to start
 
 
 _UNTIL_DAY = re.compile(r"(?:到|至|until|till|through|back on|back)\s*$")
 # a day said in words ("明天", "周四", "12月5日", "Monday", "Dec 5"), not a bare number ("1.5h", "3号线")
-_DAY_WORD = re.compile(r"月|明|后天|周|星期|礼拜|[a-z]{3,}")
+_DAY_WORD = re.compile(r"月|今|明|后天|周|星期|礼拜|[a-z]{3,}")
 # words that make a later day the day it runs again, not the day it stops ("明天修好", "fixed by
 # Monday"; 检修 / 维修 / 保养 are the stop itself), or say that it is broken now ("坏了，周二修")
 _BACK_WORDS = _rx(r"(?<![检维保])修|恢复|好了|能用|开机|复工|坏了|坏掉|故障|报警|跳闸|卡住|不转|漏",
@@ -409,13 +409,13 @@ _BACK_WORDS = _rx(r"(?<![检维保])修|恢复|好了|能用|开机|复工|坏�
 
 def stop_length(text: str, today: date | None = None) -> StopLength:
     """How long a machine stop lasts, from the operator's words: a length, a clock time or
-    (with ``today``) a day introduced by "到" / "until"; "3号线漏油" names no day. A later day
-    named otherwise, with no word of repair, is the day the stop starts (``starts``)."""
+    (with ``today``) a day introduced by "到" / "until"; "3号线漏油" names no day. A day (today
+    or later) named otherwise, with no word of repair, is the day the stop starts (``starts``)."""
     t = _clean(text) if isinstance(text, str) else ""
     starts = None
     if today is not None and not _BACK_WORDS.search(t):
         starts = next((day for start, end, day in find_dates(t, today)
-                       if day > today and not _UNTIL_DAY.search(t[:start]) and _DAY_WORD.search(t[start:end])), None)
+                       if day >= today and not _UNTIL_DAY.search(t[:start]) and _DAY_WORD.search(t[start:end])), None)
     return _stop_length(t, today)._replace(starts=starts)
 
 

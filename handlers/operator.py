@@ -234,19 +234,22 @@ async def down_command(ctx: Ctx, args: str) -> list[Reply]:
     machine = await _machine(ctx, machine)
     stop = stop_length(reason, ctx.now().astimezone(ctx.tz).date())
     if stop.starts is not None:  # "明天上午保养 4小时": maintenance ahead, not a stop from now
-        return await _plan_stop(ctx, machine, reason.strip(), stop)
+        start = await first_working_minute(ctx.svc, machine, stop.starts,
+                                           time(12) if _AFTERNOON.search(reason) else time(0))
+        if start > ctx.now() + _SOON:  # "今天停机2小时" in the shift: a stop from now after all
+            return await _plan_stop(ctx, machine, reason.strip(), stop, start)
     return await _down(ctx, machine, reason.strip(), until=_back_at(ctx, reason))
 
 
 _AFTERNOON = re.compile(r"下午|午后|(?<![a-z])afternoon")
+_SOON = timedelta(minutes=15)  # a stop said to start within this is a stop from now
 
 
-async def _plan_stop(ctx: Ctx, machine: str, reason: str, stop: StopLength) -> list[Reply]:
-    """A stop said for a later day: from the machine's first working minute that day (in the
+async def _plan_stop(ctx: Ctx, machine: str, reason: str, stop: StopLength, start: datetime) -> list[Reply]:
+    """A stop said for a day, from ``start`` (the machine's first working minute that day, in the
     afternoon from 12:00) for the length said, or to the time or day said; asked when neither."""
     tr = ctx.tr
     assert stop.starts is not None
-    start = await first_working_minute(ctx.svc, machine, stop.starts, time(12) if _AFTERNOON.search(reason) else time(0))
     end = (start + timedelta(minutes=stop.minutes) if stop.minutes is not None
            else datetime.combine(stop.starts, stop.at, tzinfo=ctx.tz) if stop.at is not None
            else datetime.combine(stop.day, time(0), tzinfo=ctx.tz) if stop.day is not None else None)

@@ -157,6 +157,11 @@ async def test_the_shop_floor_in_its_own_words(linked: Chat) -> None:
     assert "The planned stop of M1 is called off." in out[0].text
     async with linked.shop.svc.uow() as uow:
         assert await uow.shopfloor.downtime() == stops
+    out = await linked.say(OTTO, "M1 今天下午保养 2小时")  # later today (it is 08:00): planned from 12:00
+    assert "Planned: M1 stops " in out[0].text and "12:00" in out[0].text
+    out = await linked.click(OTTO, out[0].button("Call it off"))
+    out = await linked.say(OTTO, "M1 今天停机 1小时")  # today, in the shift: a stop from now
+    assert "Recorded: M1 is down until " in out[0].text
 
 
 async def test_managers_in_their_own_words(linked: Chat) -> None:

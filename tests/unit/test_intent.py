@@ -406,6 +406,7 @@ def test_a_later_day_without_until_is_the_day_a_stop_starts() -> None:
     assert stop_length("坏了 明天修好", TODAY).starts is None  # a repair: the day it runs again
     assert stop_length("fixed by monday", TODAY).starts is None
     assert stop_length("down since yesterday", TODAY).starts is None  # not a later day
+    assert stop_length("今天下午保养 3小时", TODAY).starts == TODAY  # the handler decides: later today, or now
     assert stop_length("CNC-2 周二检修", TODAY).starts == date(2026, 11, 24)  # 检修 is the stop, not a repair
     assert stop_length("坏了，周二修", TODAY).starts is None  # broken now: repaired then
     assert stop_length("spindle alarm, back tuesday", TODAY).starts is None
