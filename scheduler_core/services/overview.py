@@ -174,7 +174,8 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
 
 @dataclass(frozen=True, slots=True)
 class MachineNow:
-    """A machine at a glance: its stop in force, the step it runs and the one after, by the plan."""
+    """A machine at a glance: its stop in force, the step it runs and the one after, by the plan,
+    and its next stop planned ahead."""
 
     machine: str
     name: str
@@ -182,6 +183,7 @@ class MachineNow:
     stop: Downtime | None  # in force now, ending where the plan assumed
     current: PlannedOp | None  # planned over now
     following: PlannedOp | None  # the next to start
+    planned: Downtime | None = None  # the next stop that has not begun (maintenance)
 
 
 async def machines_now(svc: Services, actor: Actor) -> list[MachineNow]:
@@ -200,7 +202,8 @@ async def machines_now(svc: Services, actor: Actor) -> list[MachineNow]:
         current = next((op for op in ops if op.start <= now), None)
         following = next((op for op in ops if op.start > now), None)
         stop = next((d for d in stops if d.machine == m.id and d.end is not None and d.start <= now < d.end), None)
-        out.append(MachineNow(m.id, m.name, m.group, stop, current, following))
+        planned = min((d for d in downtime if d.machine == m.id and d.start > now), key=lambda d: d.start, default=None)
+        out.append(MachineNow(m.id, m.name, m.group, stop, current, following, planned))
     return out
 
 

@@ -584,7 +584,8 @@ async def test_the_machines_page_shows_each_machine_now_and_next_and_a_stop(web:
     await web.login("otto")
     async with shop.svc.uow(write=True) as uow:
         plan = await uow.plans.current()
-        await uow.shopfloor.set_downtime([Downtime("M2", shop.clock() - timedelta(minutes=5), None, "belt")])
+        await uow.shopfloor.set_downtime([Downtime("M2", shop.clock() - timedelta(minutes=5), None, "belt"),
+                                          Downtime("M1", shop.clock() + timedelta(days=2), shop.clock() + timedelta(days=2, hours=3))])
         await uow.commit()
     _, page = await web.text("/")
     assert 'href="/machines"' in page
@@ -597,7 +598,8 @@ async def test_the_machines_page_shows_each_machine_now_and_next_and_a_stop(web:
     following = next(op for op in plan.schedule.on_machine("M1") if op.start > now)
     assert f'href="/orders/{running.ref}"' in m1.split("</td>")[2] and f'href="/orders/{following.ref}"' in m1
     m2 = page.split('data-machine="M2"')[1].split("</tr>")[0]
-    assert "Machine stop" in m2 and "(belt)" in m2
+    assert "Machine stop" in m2 and "(belt)" in m2 and "Planned stop" not in m2
+    assert "Planned stop: " in m1 and "Machine stop" not in m1  # maintenance ahead is not a stop now
     await web.client.post("/logout", data={"_csrf": await web.csrf("/orders")})
     await web.login("alice")
     status, _ = await web.text("/machines")
