@@ -258,6 +258,7 @@ _KIND_TITLE = {
     "cancel": N_("Cancel {ref}: impact preview"),
     "priority": N_("Priority for {ref}: impact preview"),
     "move": N_("Moving a step of {ref}: impact preview"),
+    "material": N_("Material date for {ref}: impact preview"),
 }
 
 

@@ -8,8 +8,9 @@ Rules applied here (not in the planners):
   published plan has it end when that is within the unit in progress (between one unit and
   nothing of it left to do), else as if that unit had not begun;
 * a step the published plan starts inside the frozen horizon (``now`` + ``frozen_minutes``)
-  stays where it is, provided its predecessor is finished or pinned and ends in time, its
-  machine is still free then, and every step published before it on that machine stays
+  stays where it is, provided its predecessor is finished or pinned and ends in time (a first
+  step: its material is there by then), its machine is still free then, and every step
+  published before it on that machine stays
   too (a step that cannot stay, e.g. one due to start before now but not reported started,
   frees the rest of its machine's horizon: the steps behind it follow it in sequence, where a
   fixed step would have been a wall that sends it behind hours of work);
@@ -231,7 +232,8 @@ def build_problem(
         names: list[str] = []
         qtys: list[int] = []
         last_done: datetime | None = None
-        prev_end: int | None = None  # end of the previous *fixed* op of this job, if fixed
+        # end of the previous *fixed* op of this job, if fixed; before the first, its material
+        prev_end: int | None = axis.to_axis(grid.minutes(o.release)) if o.release is not None and o.release > now else None
         prev_fixed = True
         # a step reported started means the steps before it are done, reported or not
         reached = max((k for k in range(len(routing.steps)) if (o.ref, k) in running_place), default=-1)

@@ -26,9 +26,11 @@ from .changes import (
     Change,
     ChangeDue,
     ChangeError,
+    ChangeMaterial,
     ChangeQuantity,
     InsertOrder,
     MoveOperation,
+    material_release,
     promise_date,
     rebase_change,
 )
@@ -260,6 +262,8 @@ async def _apply_order_change(uow: UnitOfWork, actor: Actor, change: Change, now
         o = replace(o, quantity=change.quantity)
     elif isinstance(change, ChangeDue):
         o = replace(o, due=change.due)
+    elif isinstance(change, ChangeMaterial):
+        o = replace(o, release=material_release(change, now))
     else:
         o = replace(o, priority=change.priority or o.priority, vip=o.vip if change.vip is None else change.vip,
                     rush=o.rush if change.rush is None else change.rush)

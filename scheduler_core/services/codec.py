@@ -14,6 +14,7 @@ from .changes import (
     CancelOrder,
     Change,
     ChangeDue,
+    ChangeMaterial,
     ChangePriority,
     ChangeQuantity,
     InsertOrder,
@@ -71,6 +72,8 @@ def change_to_dict(c: Change) -> dict[str, Any]:
         return {"kind": "cancel", "ref": c.ref}
     if isinstance(c, MoveOperation):
         return {"kind": "move", "ref": c.ref, "step": c.step, "machine": c.machine, "not_before": _dt(c.not_before)}
+    if isinstance(c, ChangeMaterial):
+        return {"kind": "material", "ref": c.ref, "ready": _dt(c.ready)}
     return {"kind": "priority", "ref": c.ref, "priority": c.priority, "vip": c.vip, "rush": c.rush}
 
 
@@ -90,6 +93,8 @@ def change_from_dict(d: dict[str, Any]) -> Change:
         when = _pdt(d["not_before"])
         assert when is not None
         return MoveOperation(d["ref"], int(d["step"]), d["machine"], when)
+    if kind == "material":
+        return ChangeMaterial(d["ref"], _pdt(d.get("ready")))
     return ChangePriority(d["ref"], d.get("priority"), d.get("vip"), d.get("rush"))
 
 

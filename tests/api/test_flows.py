@@ -36,6 +36,24 @@ async def test_rush_insertion_is_assessed_then_confirmed_once(api: Api) -> None:
     assert again.status == 409 and again.json["error"]["code"] == "change_gone"
 
 
+async def test_a_material_date_is_assessed_confirmed_and_shown_with_the_order(api: Api) -> None:
+    from scheduler_core.services.codec import change_from_dict, change_to_dict
+    from scheduler_core.services.changes import ChangeMaterial
+
+    assert change_from_dict(change_to_dict(ChangeMaterial("SO-1", None))) == ChangeMaterial("SO-1", None)
+    ready = at(days=2)
+    p = (await api.post("/api/v1/changes", "sam", json={"kind": "material", "ref": "SO-103",
+                                                        "ready": ready.isoformat()})).json
+    assert p["kind"] == "material" and datetime.fromisoformat(p["subject_eta"]) > ready
+    assert (await api.post("/api/v1/changes/confirm", "sam", json={"token": p["token"]})).json["applied"] is True
+    order = (await api.get("/api/v1/orders/SO-103", "mia")).json
+    assert datetime.fromisoformat(order["material_ready"]) == ready
+    assert all(datetime.fromisoformat(s["start"]) >= ready for s in order["steps"])
+    bad = await api.post("/api/v1/changes", "sam", json={"kind": "material", "ref": "SO-103",
+                                                         "ready": at(days=4000).isoformat()})
+    assert bad.status == 400 and bad.json["error"]["code"] == "date_too_far"
+
+
 async def test_a_rejected_proposal_cannot_be_confirmed(api: Api) -> None:
     p = (await api.post("/api/v1/changes", "mia", json={"kind": "due", "ref": "SO-102",
                                                         "due": at(days=4).isoformat()})).json

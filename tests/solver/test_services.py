@@ -64,6 +64,26 @@ def test_rush_order_is_placed_on_time_and_exactly_the_slipping_orders_are_report
     assert check_schedule(a.factory, a.result.schedule) == []
 
 
+def test_a_material_date_holds_the_order_back_and_an_earlier_one_delays_nobody():
+    from scheduler_core.services.changes import ChangeMaterial
+
+    factory = shop()
+    published = replan(factory, NOW, None, FAST).schedule
+    late = assess_change(factory, NOW, published, ChangeMaterial("SO-1", at(20)), FAST)
+    assert late.factory.order("SO-1").release == at(20)
+    ops = [op for op in late.result.schedule.ops if op.ref == "SO-1"]
+    assert ops and min(op.start for op in ops) >= at(20)  # nothing of it before its material
+    assert late.subject is not None and late.subject.late_by > timedelta(0)
+    assert check_schedule(late.factory, late.result.schedule) == []
+    held = late.factory
+    back = assess_change(held, NOW, late.result.schedule, ChangeMaterial("SO-1", at(-1)), FAST)  # there already
+    assert back.factory.order("SO-1").release is None
+    old = late.result.schedule.etas()
+    assert all(back.result.schedule.etas()[r] <= old[r] + timedelta(minutes=1) for r in old)  # nobody later
+    with pytest.raises(ChangeError):
+        assess_change(factory, NOW, published, ChangeMaterial("SO-1", at(days=4000)), FAST)
+
+
 def test_infeasible_rush_order_gets_its_earliest_date_not_an_error():
     factory = shop()
     published = replan(factory, NOW, None, FAST).schedule

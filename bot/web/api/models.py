@@ -391,8 +391,15 @@ class PriorityIn(_In):
     rush: bool | None = None
 
 
-class ChangeIn(RootModel[Annotated[InsertIn | DueIn | QuantityIn | CancelIn | PriorityIn, Field(discriminator="kind")]]):
-    """A change to assess: ``kind`` insert, due, quantity, cancel or priority."""
+class MaterialIn(_In):
+    kind: Literal["material"]
+    ref: Text
+    ready: AwareDatetime | None = Field(description="when the order's material is there (null: it is now)")
+
+
+class ChangeIn(RootModel[Annotated[InsertIn | DueIn | QuantityIn | CancelIn | PriorityIn | MaterialIn,
+                                   Field(discriminator="kind")]]):
+    """A change to assess: ``kind`` insert, due, quantity, cancel, priority or material."""
 
 
 class Proposal(_Out):

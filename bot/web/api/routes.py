@@ -11,6 +11,7 @@ from scheduler_core.services.changes import (
     CancelOrder,
     Change,
     ChangeDue,
+    ChangeMaterial,
     ChangePriority,
     ChangeQuantity,
     InsertOrder,
@@ -106,6 +107,8 @@ async def _change(call: Call, c: m.InsertIn | m.DueIn | m.QuantityIn | m.CancelI
         return ChangeQuantity(ref, c.quantity)
     if isinstance(c, m.CancelIn):
         return CancelOrder(ref)
+    if isinstance(c, m.MaterialIn):
+        return ChangeMaterial(ref, c.ready)
     return ChangePriority(ref, c.priority, c.vip, c.rush)
 
 

@@ -118,6 +118,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "complaint": N_("complaint"),
     "confirm_insert": N_("rush order confirmed"),
     "confirm_due": N_("new date confirmed"),
+    "confirm_material": N_("material date confirmed"),
     "confirm_quantity": N_("new quantity confirmed"),
     "confirm_cancel": N_("cancellation confirmed"),
     "confirm_priority": N_("priority confirmed"),
