@@ -34,11 +34,11 @@ __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "p
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
                      "machine_up", "machine_queue", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks",
-                     "expedite", "unknown"]
+                     "expedite", "material", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
                                    "report_progress", "machine_down", "machine_up", "machine_queue", "kpi", "late_orders",
-                                   "summary", "gantt", "greeting", "thanks", "expedite", "unknown")
+                                   "summary", "gantt", "greeting", "thanks", "expedite", "material", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +486,7 @@ _RAW_STOP = re.compile(r"^(?:the|a|an|it|them|those|these|this|that|your|our|my|
                        r"(?:so|order|#)?[\s\-#]*\d+)$")
 
 
-_UNSAID_INTENTS = frozenset(("expedite", "change_date", "change_quantity"))
+_UNSAID_INTENTS = frozenset(("expedite", "change_date", "change_quantity", "material"))
 """Requests that, in Chinese and without an order, are about an order left unsaid (the chat's last
 one): "SO-1349 为什么延期" then "能提前吗", "改成80件", "延到月底". English says "it"; a cancellation
 must name its order or say "it"."""
@@ -915,11 +915,11 @@ def _language_of(text: str) -> str | None:
 # --- the parser ------------------------------------------------------------------------------
 
 _ORDER_INTENTS = frozenset(("order_status", "change_date", "change_quantity", "cancel", "complaint", "human",
-                            "report_progress", "expedite"))
+                            "report_progress", "expedite", "material"))
 _NEW_ORDER_INTENTS = frozenset(("promise", "rush"))  # about an order not yet placed
 _PRODUCT_INTENTS = _NEW_ORDER_INTENTS | {"change_quantity"}  # a raw product word is read for these
 _QTY_INTENTS = _PRODUCT_INTENTS | {"report_progress"}
-_DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date"))
+_DATE_INTENTS = frozenset(("order_status", "promise", "rush", "change_date", "material"))
 
 
 @dataclass(slots=True)
@@ -1136,6 +1136,12 @@ def _mask_refs(text: str, refs: list[tuple[int, int, str, bool]]) -> str:
     return text
 
 
+# an order's material said to come on a day, or to be there: "SO-1042 的物料推迟到周三", "1042 来料到齐了",
+# "material for SO-1042 arrives Monday" (a question about it, "物料什么时候到", is a status question)
+_MATERIAL = _rx(r"物料|材料|原料|原材料|来料|毛坯|铸件|钢材|板材|齐套",
+                r"(?<![a-z])(?:materials?|raw material|castings?|blanks|steel)(?![a-z])")
+_ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"arrived|(?:is|are|came|come) in(?![a-z])|has come|have come|delivered")
+_ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
 
@@ -1197,6 +1203,9 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "human"
     if cancel:
         return "cancel"
+    if _MATERIAL.search(t) and (f.has_date or _ARRIVED.search(t)) and not _ASKED.search(t) \
+            and not (f.has_product and f.quantities):  # "SO-1042 物料推迟到周三", "material for 1042 arrived"
+        return "material"
     promise = _PROMISE.search(t)
     change = _CHANGE.search(t)
     new_order = f.has_product or any(n.unit or n.strong for n in f.numbers)

@@ -69,7 +69,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 # what a customer may ask for but only staff may do: passed on to their sales contact
-_REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "cancel", "expedite"})
+_REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "cancel", "expedite", "material"})
 
 # free-text intents of the staff -> the permission they need (others get the help text)
 _STAFF_INTENTS: dict[str, str] = {
@@ -240,6 +240,8 @@ class ChatRouter:
             return await sales.promise_command(ctx, "", intent)
         if kind in ("change_date", "change_quantity"):
             return await sales.change_command(ctx, text, intent)
+        if kind == "material":
+            return await sales.material_message(ctx, intent)
         if kind == "cancel":
             return await sales.cancel_command(ctx, "", intent)
         if kind == "language":

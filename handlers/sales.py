@@ -20,6 +20,7 @@ from scheduler_core.services.changes import (
     CancelOrder,
     Change,
     ChangeDue,
+    ChangeMaterial,
     ChangePriority,
     ChangeQuantity,
     InsertOrder,
@@ -486,6 +487,17 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
                 "To which date? For example: move {ref} to Dec 5", ref=ref)))
         return usage
     return await run_change(ctx, ChangeDue(ref, _due(ctx, day)))
+
+
+async def material_message(ctx: Ctx, intent: Intent) -> list[Reply]:
+    """"SO-1042 的物料推迟到周三" / "1042 来料到齐了": the order's material there from that day
+    (00:00, its first shift) or now, assessed with its delivery impact like any change."""
+    _actor(ctx, "assess_change")
+    if not intent.order:
+        return ctx.say(render.esc(ctx.tr.gettext(
+            "Which order's material? For example: material for SO-1042 arrives Dec 5")))
+    ready = datetime.combine(intent.date, time(0), tzinfo=ctx.tz) if intent.date is not None else None
+    return await run_change(ctx, ChangeMaterial(normalise_ref(intent.order), ready))
 
 
 async def cancel_command(ctx: Ctx, args: str, intent: Intent | None = None) -> list[Reply]:

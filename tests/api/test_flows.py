@@ -37,8 +37,8 @@ async def test_rush_insertion_is_assessed_then_confirmed_once(api: Api) -> None:
 
 
 async def test_a_material_date_is_assessed_confirmed_and_shown_with_the_order(api: Api) -> None:
-    from scheduler_core.services.codec import change_from_dict, change_to_dict
     from scheduler_core.services.changes import ChangeMaterial
+    from scheduler_core.services.codec import change_from_dict, change_to_dict
 
     assert change_from_dict(change_to_dict(ChangeMaterial("SO-1", None))) == ChangeMaterial("SO-1", None)
     ready = at(days=2)

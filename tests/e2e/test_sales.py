@@ -376,3 +376,28 @@ async def test_confirm_or_cancel_typed_after_a_preview_decide_it(linked: Chat) -
     assert record is not None and record.order.quantity == 60
     out = await linked.say(TG["bob"], "确认")  # a customer has no preview to decide
     assert "已确认" not in out[0].text and "Confirmed" not in out[0].text
+
+
+async def test_a_material_date_is_previewed_then_confirmed_and_arrived_material_frees_the_order(linked: Chat) -> None:
+    out = await linked.say(SAM, "SO-104 的物料推迟到12月1日")
+    assert "Material date for SO-104: impact preview" in out[0].text and "later with this change" in out[0].text
+    out = await linked.click(SAM, out[0].button("✅ Confirm"))
+    assert "Confirmed: SO-104 is in plan version" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        rec = await uow.orders.get("SO-104")
+        plan = await uow.plans.current()
+    assert rec is not None and rec.order.release is not None
+    assert rec.order.release.astimezone(linked.shop.clock.now.tzinfo).date().isoformat() == "2026-12-01"
+    assert plan is not None and all(op.start >= rec.order.release for op in plan.schedule.for_order("SO-104"))
+    out = await linked.say(SAM, "where is SO-104")
+    assert "Material ready: " in out[0].text
+    out = await linked.say(SAM, "material for SO-104 arrived")  # there now: it may start again
+    assert "Material date for SO-104: impact preview" in out[0].text and "earlier with this change" in out[0].text
+    await linked.click(SAM, out[0].button("✅ Confirm"))
+    async with linked.shop.svc.uow() as uow:
+        rec = await uow.orders.get("SO-104")
+    assert rec is not None and rec.order.release is None
+    out = await linked.say(SAM, "物料周三到")  # the order left unsaid, as Chinese does: the one talked about
+    assert "Material date for SO-104: impact preview" in out[0].text
+    out = await linked.say(TG["mia"], "the steel arrives on Dec 3")  # no order named nor talked about: which?
+    assert "Which order" in out[0].text and "material for SO-1042 arrives" in out[0].text
