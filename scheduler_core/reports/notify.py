@@ -77,6 +77,10 @@ def _label(tr: Tr, name: str) -> str:
     return tr.gettext(_KPI_LABELS[name])
 
 
+def _short(tr: Tr, dt: datetime | None) -> str:
+    return tr.short_datetime(dt) if dt is not None else "?"
+
+
 def _dt(value: Any, tz: tzinfo) -> datetime | None:
     if not value:
         return None
@@ -353,6 +357,13 @@ def render_summary(p: Mapping[str, Any], tr: Tr, tz: tzinfo, pictures: Sequence[
         doc.section(tr.gettext("Bottleneck"), [tr.gettext(
             "{machine}: {load} loaded over the next 7 days", machine=str(p["bottleneck"]),
             load=_pct(tr, p.get("bottleneck_load")))])
+    stops = list(p.get("planned_stops") or [])
+    if stops:
+        doc.section(tr.gettext("Planned stops, next 3 days"), [
+            tr.gettext("{machine}: {start} – {end}", machine=str(s.get("machine")),
+                       start=_short(tr, _dt(s.get("start"), tz)), end=_short(tr, _dt(s.get("end"), tz)))
+            + (f" ({s['reason']})" if s.get("reason") else "")
+            for s in stops])
     kpis: Mapping[str, Mapping[str, Any]] = p.get("kpis") or {}
     doc.section(tr.gettext("KPIs, last 7 days (week before)"), [
         f"{_label(tr, name)}: {_kpi_value(tr, name, v.get('now'))} "

@@ -369,6 +369,7 @@ class SummaryData:
     bottleneck_load: float | None
     kpis: dict[str, dict[str, float | None]]  # name -> {"now": x, "before": y}
     trend: list[dict[str, Any]]  # per day: date, on_time_rate, satisfaction_avg, complaint_rate, lead_days
+    planned_stops: list[dict[str, Any]] = field(default_factory=list)  # machine, start, end, reason: next 3 days
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -407,6 +408,10 @@ def _late_row(rec: OrderRecord, eta: datetime, now: datetime, cause: Any) -> dic
     return {"ref": o.ref, "customer": o.customer, "due": _iso(o.due), "eta": _iso(eta), "vip": o.vip,
             "late_by_minutes": _minutes(max(_ZERO, max(eta, now) - o.due)), "cause": cause,
             "slack_minutes": _minutes(o.due - eta)}
+
+
+PLANNED_STOPS_AHEAD = timedelta(days=3)
+"""The daily summary lists the machine stops planned to begin within this from now."""
 
 
 async def summary_data(svc: Services, day: date, settings: NotifySettings = NotifySettings()) -> SummaryData:
@@ -464,6 +469,9 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         end = start - timedelta(days=k)
         w = _window(delivered, complaints, surveys, end - timedelta(days=7), end)
         trend.append({"date": (end - timedelta(days=1)).date().isoformat(), **{n: w[n] for n in kpi_names}})
+    planned = [{"machine": d.machine, "start": _iso(d.start), "end": _iso(d.end), "reason": d.reason}
+               for d in sorted(shop.downtime, key=lambda d: (d.start, d.machine))
+               if now < d.start < now + PLANNED_STOPS_AHEAD]
     return SummaryData(
         date=day.isoformat(), timezone=tzname,
         on_time_yesterday=yesterday["on_time_rate"], delivered_yesterday=int(yesterday["delivered"] or 0),
@@ -473,7 +481,7 @@ async def summary_data(svc: Services, day: date, settings: NotifySettings = Noti
         survey_response_rate=week["response_rate"], rush=rush,
         bottleneck=bottleneck, bottleneck_load=round(load, 3) if load is not None else None,
         kpis={n: {"now": week[n], "before": before[n]} for n in kpi_names},
-        trend=trend,
+        trend=trend, planned_stops=planned,
     )
 
 

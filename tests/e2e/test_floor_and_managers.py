@@ -235,18 +235,27 @@ async def test_what_a_machine_runs_next(linked: Chat) -> None:
 
 
 async def test_the_daily_summary_on_demand(linked: Chat) -> None:
+    from datetime import timedelta
+
+    from scheduler_core.services.shopfloor import plan_stop
+
+    now = linked.shop.clock.now
+    for days in (1, 5):  # tomorrow's is listed, the one in 5 days is not yet
+        await plan_stop(linked.shop.svc, linked.shop.operator, "M2", now + timedelta(days=days),
+                        now + timedelta(days=days, hours=2), f"maintenance {days}")
     late = (await linked.say(MIA, "/late"))[0].text.count("late by")
     out = await linked.say(MIA, "how did we do yesterday?")
     text = out[0].text
     assert text.startswith("Daily delivery summary, Nov 23, 2026") and "On time yesterday:" in text
     assert f"Late orders ({late})" in text and "Bottleneck" in text and "KPIs, last 7 days" in text
+    assert "Planned stops, next 3 days" in text and "(maintenance 1)" in text and "maintenance 5" not in text
     assert "Plan version" not in text  # not the plan summary
     assert (await linked.say(MIA, "/daily"))[0].text == text
     out = await linked.say(MIA, "where is the bottleneck")  # the plan's summary stays what it was
-    assert "Plan version 1" in out[0].text
+    assert "Plan version 3" in out[0].text  # (each planned stop re-planned once)
     await linked.say(MIA, "/language zh")
     out = await linked.say(MIA, "日报")
-    assert "交付" in out[0].text and "Daily" not in out[0].text
+    assert "交付" in out[0].text and "Daily" not in out[0].text and "计划停机（未来 3 天）" in out[0].text
     for who in (TG["otto"], TG["sam"]):
         assert "not allowed" in (await linked.say(who, "/daily"))[0].text
 
