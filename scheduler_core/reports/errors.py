@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "bad_window": N_("The end {end} must be after the start {start}."),
     "stop_not_ahead": N_("A planned stop must start later than now ({start} has passed)."),
     "stop_not_found": N_("{machine} has no planned stop that has not started yet at that time."),
+    "stop_too_long": N_("A stop with an end lasts at most {days} days; for longer, leave its end open."),
     "bad_stop_length": N_("{length} is not a length of a stop in hours (more than 0, at most {limit})."),
     "already_delivered": N_("Order {ref} has already been delivered."),
     "change_gone": N_("This change was already confirmed or cancelled, or it has expired."),

@@ -282,7 +282,18 @@ async def record_machine_down(svc: Services, actor: Actor, machine: str, reason:
     """:func:`machine_down` without the re-plan (for callers that batch events)."""
     require(actor, "machine_state")
     reason = clean_text(reason, limit=200)
+    _check_length(svc.now(), until)
     await _machine_event(svc, actor, MachineDown(machine, svc.now(), until, reason), "machine_down", machine)
+
+
+MAX_STOP = timedelta(days=90)
+"""A stop with a known end lasts at most this; longer is a typo (a machine out for good has no end)."""
+MAX_STOP_AHEAD = timedelta(days=3 * 365)
+
+
+def _check_length(start: datetime, end: datetime | None) -> None:
+    if end is not None and end - start > MAX_STOP:
+        raise InvalidInput("stop_too_long", days=MAX_STOP.days)
 
 
 async def plan_stop(svc: Services, actor: Actor, machine: str, start: datetime, end: datetime,
@@ -296,6 +307,9 @@ async def plan_stop(svc: Services, actor: Actor, machine: str, start: datetime, 
     require(actor, "machine_state")
     if start <= svc.now():
         raise InvalidInput("stop_not_ahead", start=start)
+    if start > svc.now() + MAX_STOP_AHEAD:
+        raise InvalidInput("date_too_far", date=start, years=MAX_STOP_AHEAD.days // 365)
+    _check_length(start, end)
     reason = clean_text(reason, limit=200)
     await _machine_event(svc, actor, MachineDown(machine, start, end, reason, planned=True), "plan_stop", machine)
     return await replan_now(svc, SYSTEM, f"planned stop {machine}", gives_more=True)

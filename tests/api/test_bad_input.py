@@ -76,6 +76,10 @@ CORPUS: list[tuple[str, str, str, str, Any, int, str]] = [
      {"start": at(5).isoformat(), "end": at(4).isoformat()}, 400, "bad_window"),
     ("planned-stop-naive", "POST", "/api/v1/machines/M1/stops", "otto",
      {"start": "2030-01-01T08:00:00", "end": "2030-01-01T12:00:00"}, 422, "invalid_request"),
+    ("stop-too-long", "POST", "/api/v1/machines/M1/down", "otto", {"until": at(days=400).isoformat()}, 400,
+     "stop_too_long"),
+    ("planned-stop-too-long", "POST", "/api/v1/machines/M1/stops", "otto",
+     {"start": at(5).isoformat(), "end": at(days=100).isoformat()}, 400, "stop_too_long"),
     ("cancel-no-such-stop", "POST", "/api/v1/machines/M1/stops/cancel", "otto", {"start": at(5).isoformat()}, 404,
      "stop_not_found"),
     # over-long text
