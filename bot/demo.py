@@ -100,8 +100,8 @@ def _next_working(at: datetime, calendars: list[WorkCalendar], tz: str) -> datet
     """``at``, or when the factory is closed then (a night, a Sunday), the next shift's start:
     a demo started at midnight shows a working floor at once instead of hours of night."""
     grid = TimeGrid.starting(at, tz)
-    starts = [iv[0] for cal in calendars for iv in cal.working_intervals(grid, at, at + timedelta(days=7))[:1]]
-    return grid.at(min(starts)) if starts else at
+    starts = [s for cal in calendars if (s := cal.first_working(grid, at, at + timedelta(days=7))) is not None]
+    return min(starts) if starts else at
 
 
 class ShopFloor(Protocol):

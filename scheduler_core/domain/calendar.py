@@ -58,6 +58,11 @@ class WorkCalendar:
             day += timedelta(days=1)
         return merge_intervals(out)
 
+    def first_working(self, grid: TimeGrid, start: datetime, end: datetime) -> datetime | None:
+        """The first working minute in [start, end), or None when there is none."""
+        windows = self.working_intervals(grid, start, end)
+        return grid.at(windows[0][0]) if windows else None
+
     @property
     def weekly_minutes(self) -> int:
         return sum(s.minutes for shifts in self.shifts.values() for s in shifts)

@@ -329,9 +329,8 @@ async def first_working_minute(svc: Services, machine: str, day: date, not_befor
     lo = datetime.combine(day, not_before, tzinfo=tz)
     hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
     calendar = calendars.get(m.calendar)
-    grid = TimeGrid.starting(lo, tz)
-    windows = calendar.working_intervals(grid, lo, hi) if calendar is not None else [(0, 1)]
-    return grid.at(windows[0][0]) if windows else datetime.combine(day, max(not_before, time(8)), tzinfo=tz)
+    first = calendar.first_working(TimeGrid.starting(lo, tz), lo, hi) if calendar is not None else lo
+    return first or datetime.combine(day, max(not_before, time(8)), tzinfo=tz)
 
 
 async def cancel_stop(svc: Services, actor: Actor, machine: str, start: datetime) -> PlanUpdate:
