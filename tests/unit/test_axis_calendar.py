@@ -78,3 +78,22 @@ def test_subtract_intervals_is_set_difference(base, cut):
     expect = {m for a, e in b for m in range(a, e)} - {m for a, e in c for m in range(a, e)}
     got = subtract_intervals(b, c)
     assert {m for a, e in got for m in range(a, e)} == expect
+
+
+def test_the_first_working_minute_skips_nights_and_sundays():
+    saturday_night = datetime(2026, 11, 28, 23, 30, tzinfo=TZ)  # two shifts end at midnight; Sunday is off
+    grid = TimeGrid.starting(saturday_night, TZ)
+    assert TWO_SHIFTS.first_working(grid, saturday_night, saturday_night + timedelta(days=3)) == saturday_night
+    sunday = datetime(2026, 11, 29, 0, 0, tzinfo=TZ)
+    grid = TimeGrid.starting(sunday, TZ)
+    assert TWO_SHIFTS.first_working(grid, sunday, sunday + timedelta(days=3)) == datetime(2026, 11, 30, 8, tzinfo=TZ)
+    assert TWO_SHIFTS.first_working(grid, sunday, sunday + timedelta(days=1)) is None
+
+
+def test_the_demo_starts_at_the_next_shift_when_the_factory_is_closed():
+    from bot.demo import _next_working
+
+    sunday = datetime(2026, 11, 29, 3, 0, tzinfo=TZ)
+    assert _next_working(sunday, [TWO_SHIFTS], "Asia/Shanghai") == datetime(2026, 11, 30, 8, tzinfo=TZ)
+    monday = datetime(2026, 11, 30, 9, 15, tzinfo=TZ)
+    assert _next_working(monday, [TWO_SHIFTS], "Asia/Shanghai") == monday
