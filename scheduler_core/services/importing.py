@@ -397,12 +397,7 @@ def parse_due(cell: Cell, tz: tzinfo) -> datetime:
     Raises:
         FieldError: ``missing_value``, ``bad_date`` or ``date_ambiguous``.
     """
-    day, at, offset = _parse_when(cell)
-    if at is None:
-        return datetime.combine(day, time(DUE_HOUR, 0), tzinfo=tz)
-    if offset is not None:
-        return datetime.combine(day, at, tzinfo=offset).astimezone(tz)
-    return datetime.combine(day, at, tzinfo=tz)
+    return _moment(cell, tz, time(DUE_HOUR, 0))
 
 
 def parse_release(cell: Cell, tz: tzinfo) -> datetime:
@@ -412,10 +407,15 @@ def parse_release(cell: Cell, tz: tzinfo) -> datetime:
     Raises:
         FieldError: ``missing_value``, ``bad_date`` or ``date_ambiguous``.
     """
+    return _moment(cell, tz, time(0, 0))
+
+
+def _moment(cell: Cell, tz: tzinfo, date_only: time) -> datetime:
+    """A date (at ``date_only`` when it has no time) or a date and time, aware in ``tz``."""
     day, at, offset = _parse_when(cell)
-    if at is None:
-        return datetime.combine(day, time(0, 0), tzinfo=tz)
-    return datetime.combine(day, at, tzinfo=offset or tz).astimezone(tz)
+    if at is not None and offset is not None:
+        return datetime.combine(day, at, tzinfo=offset).astimezone(tz)
+    return datetime.combine(day, at or date_only, tzinfo=tz)
 
 
 def parse_day(cell: Cell) -> date:
