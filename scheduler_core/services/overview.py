@@ -128,6 +128,7 @@ class WorkList:
     lines: tuple[WorkLine, ...]
     later: int  # steps planned on it after ``until``
     stops: tuple[Downtime, ...] = ()  # its stops in the window, each ending where the plan assumed
+    planned: tuple[Downtime, ...] = ()  # every stop of it that has not begun (maintenance), soonest first
 
 
 async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) -> WorkList:
@@ -169,7 +170,9 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
                               eta is not None and max(eta, now) > rec.order.due, rec.order.vip,
                               p.done if p is not None else 0,
                               op.start <= now or (p is not None and (p.started is not None or p.done > 0))))
-    return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines), len(ops) - len(shown), stops)
+    planned = tuple(sorted((d for d in mine if d.start > now), key=lambda d: d.start))
+    return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines), len(ops) - len(shown), stops,
+                    planned)
 
 
 @dataclass(frozen=True, slots=True)

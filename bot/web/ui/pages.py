@@ -43,7 +43,6 @@ from scheduler_core.services.errors import InvalidInput, PermissionDenied, Servi
 from scheduler_core.services.importing import ImportRejected, header_line, import_table, write_csv
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.linking import create_link_code
-from scheduler_core.services.machines import list_machines
 from scheduler_core.services.overview import (
     capacity,
     change_log,
@@ -841,15 +840,9 @@ async def _machine_page(request: web.Request, view: View, svc: Services, hours: 
     actor = view.actor
     wl = await work_list(svc, actor, request.match_info["machine"][:40], hours)
     later = view.tr.ngettext("… and {n} more step after that.", "… and {n} more steps after that.", wl.later)
-    planned: list[Any] = []
-    if can(actor, "machine_state"):  # the stops planned ahead, to call off, and the form to plan one
-        now = svc.now()
-        planned = [d for m in await list_machines(svc, actor) if m.id == wl.machine for d in m.downtime
-                   if d.start > now]
     return _render(request, "machine.html", view, status=status, wl=wl, hours=hours, choices=_WORK_HOURS,
                    printed=view.when(svc.now()), later=later if wl.later else "",
-                   can_report=can(actor, "report_progress"), can_stop=can(actor, "machine_state"), planned=planned,
-                   **extra)
+                   can_report=can(actor, "report_progress"), can_stop=can(actor, "machine_state"), **extra)
 
 
 _MAX_STOP_HOURS = 24 * 14
@@ -867,10 +860,10 @@ async def machine_stop_plan(request: web.Request, view: View, svc: Services,
             start = datetime.fromisoformat(raw_start).replace(tzinfo=view.tz)
         except ValueError:
             raise InvalidInput("bad_due_date", due=raw_start or "–") from None
-        if not re.fullmatch(r"\d{1,3}(?:[.,]\d{1,2})?", raw_length) or not (
-                0 < float(raw_length.replace(",", ".")) <= _MAX_STOP_HOURS):
+        length = float(raw_length.replace(",", ".")) if re.fullmatch(r"\d{1,3}(?:[.,]\d{1,2})?", raw_length) else 0.0
+        if not 0 < length <= _MAX_STOP_HOURS:
             raise InvalidInput("bad_stop_length", length=raw_length or "–", limit=_MAX_STOP_HOURS)
-        end = start + timedelta(hours=float(raw_length.replace(",", ".")))
+        end = start + timedelta(hours=length)
         update = await plan_stop(svc, view.actor, machine, start, end, form.get("reason", "")[:200])
     except ServiceError as exc:
         return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
