@@ -238,7 +238,7 @@ async def down_command(ctx: Ctx, args: str) -> list[Reply]:
                                            time(12) if _AFTERNOON.search(reason) else time(0))
         if start > ctx.now() + _SOON:  # "今天停机2小时" in the shift: a stop from now after all
             return await _plan_stop(ctx, machine, reason.strip(), stop, start)
-    return await _down(ctx, machine, reason.strip(), until=_back_at(ctx, reason))
+    return await _down(ctx, machine, reason.strip(), until=_back_at(ctx, stop))
 
 
 _AFTERNOON = re.compile(r"下午|午后|(?<![a-z])afternoon")
@@ -273,10 +273,9 @@ async def stop_cancel_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update, done), edit=True)
 
 
-def _back_at(ctx: Ctx, reason: str) -> datetime | None:
-    """When the machine runs again, from the operator's words; None: until ``/up``."""
+def _back_at(ctx: Ctx, stop: StopLength) -> datetime | None:
+    """When a machine stopped now runs again, from the operator's words; None: until ``/up``."""
     now = ctx.now().astimezone(ctx.tz)
-    stop = stop_length(reason, now.date())
     if stop.minutes is not None:
         return now + timedelta(minutes=stop.minutes)
     if stop.at is not None:
