@@ -121,6 +121,10 @@ class Order:
             w *= RUSH_WEIGHT_FACTOR
         return w
 
+    def release_after(self, now: datetime) -> datetime | None:
+        """When its material is there, if that is still to come after ``now`` (None: it may start)."""
+        return self.release if self.release is not None and self.release > now else None
+
 
 @dataclass(frozen=True, slots=True)
 class Progress:

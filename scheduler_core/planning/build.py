@@ -232,8 +232,9 @@ def build_problem(
         names: list[str] = []
         qtys: list[int] = []
         last_done: datetime | None = None
-        # end of the previous *fixed* op of this job, if fixed; before the first, its material
-        prev_end: int | None = axis.to_axis(grid.minutes(o.release)) if o.release is not None and o.release > now else None
+        pending = o.release_after(now)
+        release = axis.to_axis(grid.minutes(pending)) if pending is not None else None
+        prev_end: int | None = release  # end of the previous *fixed* op of this job, if fixed; before the first, its material
         prev_fixed = True
         # a step reported started means the steps before it are done, reported or not
         reached = max((k for k in range(len(routing.steps)) if (o.ref, k) in running_place), default=-1)
@@ -269,12 +270,9 @@ def build_problem(
         if not ops:
             finished[o.ref] = last_done or now
             continue
-        release = 0
-        if o.release is not None and o.release > now:
-            release = axis.to_axis(grid.minutes(o.release))
         due_m = grid.minutes(o.due)
         due = axis.to_axis(due_m) if due_m > 0 else due_m  # a past due keeps counting
-        jobs.append(Job(o.ref, tuple(ops), max(release, now_x), due, o.weight))
+        jobs.append(Job(o.ref, tuple(ops), max(release or 0, now_x), due, o.weight))
         refs.append(o.ref)
         steps_of.append(tuple(steps))
         qty_of.append(tuple(qtys))

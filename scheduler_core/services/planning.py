@@ -256,8 +256,8 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     alone = max([alone] + [op.fixed.end for op in job.ops if op.fixed is not None])
     past_due = order.due <= built.now
     if not past_due and job.due is not None and alone > job.due:
-        release = order.release
-        if release is not None and release > built.now:
+        release = order.release_after(built.now)
+        if release is not None:
             return LateCause("released_late", until=release)
         return LateCause("not_enough_time")
     ready = max(built.now, order.release or built.now)

@@ -93,7 +93,7 @@ def _status_view(record: OrderRecord, plan: PlanVersion | None, progress: dict[t
         due=order.due, eta=eta, late_by=late_by, vip=order.vip, cause=cause, steps=tuple(views),
         progress=work_done / work_total if work_total else 0.0, current=current, delivered=record.delivered,
         plan_version=plan.number if plan else 0,
-        material=order.release if order.release is not None and order.release > now else None,
+        material=order.release_after(now),
     )
 
 
