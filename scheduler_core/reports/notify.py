@@ -303,9 +303,8 @@ def _arrow(name: str, now: Any, before: Any) -> str:
 
 
 def _order_line(r: Mapping[str, Any], tr: Tr, tz: tzinfo, late: bool) -> str:
-    eta = _dt(r.get("eta"), tz)
     star = "★ " if r.get("vip") else ""
-    when = tr.short_datetime(eta) if eta else "?"
+    when = _short(tr, _dt(r.get("eta"), tz))
     if late:
         how = tr.gettext("{late} late", late=tr.duration(timedelta(minutes=int(r.get("late_by_minutes") or 0)),
                                                          style="narrow"))
