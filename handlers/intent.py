@@ -208,10 +208,11 @@ _RUSH_WEAK = _rx(r"加急", r"urgent")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
 _PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
-               r"做得出|能做|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
+               r"做得出|能做|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
                r"could (?:we|you|u|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|is it possible|possible to|capable to|ctp|"
+               r"if (?:we|i|you|they) (?:order|ordered|place|placed|buy|bought|book|booked)(?![a-z])|"
                r"capacity (?:\w+ ){0,5}for|(?:room|space|slot) (?:\w+ ){0,4}for \d|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
 _CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|变成|加到|减到|增加到|减少到|增至|减至|加至|挪到|调到|延到|延至|推到|推后|拉到|排到|只要|只需要|"
               r"多做|少做|再加|减少|增加",
@@ -842,8 +843,18 @@ class _Number:
         return self.unit or self.context
 
 
-def _numbers(text: str) -> list[_Number]:
-    """Numbers in the (masked) text, with how sure we are that each is a quantity."""
+_ORDER_VERB = re.compile(r"(?<![a-z])order\s*$")
+
+
+def _just_before(text: str, end: int, product: int | None) -> bool:
+    """Whether only blanks stand between ``end`` and a product named at ``product`` (masked)."""
+    return product is not None and product >= end and not text[end:product].strip()
+
+
+def _numbers(text: str, product: int | None = None) -> list[_Number]:
+    """Numbers in the (masked) text, with how sure we are that each is a quantity; "order N"
+    right before the product's name (starting at ``product``) orders N of it: "if we order 300
+    齿轮箱" (but "1060 轴套 改成 400件" is order 1060)."""
     out: list[_Number] = []
     for m in NUMBER.finditer(text):
         value = number_value(m[1], m[2], m[3], m[4])
@@ -853,7 +864,8 @@ def _numbers(text: str) -> list[_Number]:
         after = text[m.end() :]
         if _OLD_VALUE.search(before[-14:]) or _NOT_QTY_AFTER.match(after):
             continue
-        unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1]
+        unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1] \
+            or (_just_before(text, m.end(), product) and bool(_ORDER_VERB.search(before[-12:])))
         context = not unit and bool(_QTY_CONTEXT.search(before[-16:]) or re.match(r"\s*of\s", after))
         digits = not m[3] and not m[2] and "," not in m[1]
         out.append(_Number(m.start(), m.end(), value, unit, context, digits))
@@ -1033,17 +1045,21 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         step = int(raw) if raw.isdigit() else cn_to_int(raw)
         work = _mask(work, sm.start(), sm.end())
     refs: list[tuple[int, int, str, bool]] = []
+    product_at = product_hit[1] if product_hit else None
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
         if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after):
             continue  # "订单500件" / "order 2k": a quantity
-        refs.append((rm.start(), rm.end(), rm[1], bool(_STRONG_REF_PREFIX.match(rm[0].strip()))))
+        strong = bool(_STRONG_REF_PREFIX.match(rm[0].strip()))
+        if not strong and _just_before(work, rm.end(), product_at):
+            continue  # "if we order 300 齿轮箱": a quantity of the product named right after it
+        refs.append((rm.start(), rm.end(), rm[1], strong))
     for rm in _REF_BEFORE.finditer(work):  # "1042号订单", "1201 那单": the number first
         g = 1 if rm[1] else 2
         if not any(a <= rm.start(g) < b for a, b, _, _ in refs):
             refs.append((rm.start(), rm.end(), rm[g], True))
     refs.sort()
-    features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
+    features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
                          product_hit is not None, customer_hit is not None, machine_hit is not None,
                          due=due_by is not None, shift=shifted is not None)
     intent = slash_intent or _decide(t, features)
@@ -1051,7 +1067,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
         refs = [r for r in refs if r[3]]
-        features = _Features(work, refs, _numbers(_mask_refs(work, refs)), when is not None,
+        features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
                              product_hit is not None, customer_hit is not None, machine_hit is not None,
                              due=due_by is not None, shift=shifted is not None)
     order, quantity = _roles(intent, features)
@@ -1075,7 +1091,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         order=order if intent in _ORDER_INTENTS else None,
         quantity=quantity if intent in _QTY_INTENTS else None,
         product=product,
-        date=due_by if intent == "list_orders" else when if intent in _DATE_INTENTS else stop.day,
+        date=due_by if intent == "list_orders" else _date_of(intent, when, t, today) if intent in _DATE_INTENTS else stop.day,
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
@@ -1090,6 +1106,16 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
     )
+
+
+def _date_of(intent: IntentName, when: date | None, t: str, today: date) -> date | None:
+    """The date an intent carries: a promise's is the day wanted, so not today or before ("如果今天下单
+    ... 几号能交": the day of ordering); material that came is there now ("料到齐了，明天开工")."""
+    if intent == "promise" and when is not None and when <= today:
+        return None
+    if intent == "material" and _THERE_NOW.search(t):
+        return None
+    return when
 
 
 # the kind of work a report's verb names; the service matches it against the routing's steps
@@ -1138,9 +1164,11 @@ def _mask_refs(text: str, refs: list[tuple[int, int, str, bool]]) -> str:
 
 # an order's material said to come on a day, or to be there: "SO-1042 的物料推迟到周三", "1042 来料到齐了",
 # "material for SO-1042 arrives Monday" (a question about it, "物料什么时候到", is a status question)
-_MATERIAL = _rx(r"物料|材料|原料|原材料|来料|毛坯|铸件|钢材|板材|齐套",
-                r"(?<![a-z])(?:materials?|raw material|castings?|blanks|steel)(?![a-z])")
+_MATERIAL = _rx(r"物料|材料|原料|原材料|来料|毛坯|铸件|钢材|板材|齐套|配件|外购件|外协件|缺料|(?:的|备)料|(?<![预意照饮])料(?=到|已|还|要|没|齐|才)",
+                r"(?<![a-z])(?:materials?|raw material|castings?|blanks|steel|(?:parts|components) for)(?![a-z])")
 _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"arrived|(?:is|are|came|come) in(?![a-z])|has come|have come|delivered")
+_THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
+                 r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")

@@ -535,3 +535,26 @@ def test_a_machine_named_by_its_kind_in_chinese(text: str, intent: str, machine:
 @pytest.mark.parametrize("text", ["焊接2件做完了", "冲床3号坏了", "焊机20件"])
 def test_a_machine_kind_with_a_quantity_or_another_number_names_no_machine(text: str) -> None:
     assert parse(text, today=date(2026, 11, 20), machines=DEMO_MACHINES).machine is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1055 的毛坯明天到厂", date(2026, 11, 21)),  # to come: that day
+    ("SO-1130 的料到齐了，明天开工", None),  # there now, whatever day is said beside it
+    ("components for 1088 arrived today", None),
+    ("material for 1150 is delayed until next Monday", date(2026, 11, 23)),
+])  # fmt: skip
+def test_material_that_came_is_there_now(text: str, expected: date | None) -> None:
+    got = p(text)
+    assert got.intent == "material"
+    assert got.date == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("如果今天下单500件法兰盘，几号能交", None),  # today is the day of ordering, not the day wanted
+    ("if we order 300 轴套 today when would they ship", None),
+    ("can we do 300 Widget by Dec 10?", date(2026, 12, 10)),
+])  # fmt: skip
+def test_a_promise_carries_the_day_wanted_never_today(text: str, expected: date | None) -> None:
+    got = p(text)
+    assert (got.intent, got.quantity, got.order) == ("promise", 300 if "300" in text else 500, None)
+    assert got.date == expected
