@@ -32,6 +32,7 @@ from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.domain.timegrid import TimeGrid, floor_minute
 
 from .axis import Axis
+from .pauses import Pauses
 from .problem import Assignment, Fixed, Job, Mode, Objective, Op, Previous, Problem, Solution
 
 __all__ = ["Built", "PlanningInputError", "build_problem", "to_schedule"]
@@ -132,7 +133,9 @@ def build_problem(
             for name in dict.fromkeys(m.calendar for m in factory.machines)
         }
         union = merge_intervals(w for ws in per_calendar.values() for w in ws)
-        have = sum(b - a for a, b in union)
+        # every calendar that works at all holds the serial work: an operation on a machine
+        # with a shorter calendar waits through its pauses, and the axis must reach past them
+        have = min((h for ws in per_calendar.values() if (h := sum(b - a for a, b in ws)) > 0), default=0)
         if union and have >= need and grid.at(union[-1][1]) >= latest:
             break
         span = horizon_end - now
@@ -146,26 +149,33 @@ def build_problem(
     axis = Axis(union)
     grid_end = union[-1][1]
 
+    # a machine's calendar's time off inside the axis: its pauses (work waits through them);
+    # its stops outside that time: blocked windows (no work may run across them)
     off_calendar = {name: subtract_intervals(union, ws) for name, ws in per_calendar.items()}
+    on_axis = {name: tuple(w for w in merge_intervals(axis.window_to_axis(a, b) for a, b in off) if w[0] < w[1])
+               for name, off in off_calendar.items()}
+    pauses: list[tuple[tuple[int, int], ...]] = []
     blocked: list[tuple[tuple[int, int], ...]] = []
     for m in factory.machines:
-        off = list(off_calendar[m.calendar])
+        down: list[tuple[int, int]] = []
         for d in factory.downtime:
             if d.machine != m.id:
                 continue
             end = stop_end(d, now, timedelta(minutes=open_downtime_minutes))
             a, b = max(0, grid.minutes(d.start)), min(grid_end, grid.minutes(end))
             if a < b:
-                off.append((a, b))
-        windows = [axis.window_to_axis(a, b) for a, b in merge_intervals(off)]
+                down.append((a, b))
+        windows = [axis.window_to_axis(a, b) for a, b in subtract_intervals(down, off_calendar[m.calendar])]
         blocked.append(tuple(w for w in merge_intervals(windows) if w[0] < w[1]))
+        pauses.append(on_axis[m.calendar])
+    machine_pauses = [Pauses(p) for p in pauses]
 
     now_x = 0  # the grid starts at now; axis 0 is the first working minute at/after now
 
     def free_from(machine: int, x: int, work: int, busy: list[tuple[int, int]]) -> tuple[int, int]:
         """Earliest pinned placement of ``work`` minutes on ``machine`` from ``x``; downtime
-        inside it pauses the work (the interval then spans the window)."""
-        windows = sorted(list(blocked[machine]) + busy)
+        and the machine's pauses inside it pause the work (the interval then spans them)."""
+        windows = merge_intervals(list(blocked[machine]) + list(pauses[machine]) + busy)
         start = x
         for a, b in windows:
             if a <= start < b:
@@ -255,7 +265,7 @@ def build_problem(
             if pub is not None and pub.machine in m_index:
                 prev = Previous(m_index[pub.machine], axis.to_axis(grid.minutes(pub.start)))
                 if fixed is None and prev_fixed:
-                    fixed = _frozen(pub, prev, axis, grid, frozen_until, prev_end, blocked, pinned_busy, modes)
+                    fixed = _frozen(pub, prev, grid, frozen_until, prev_end, blocked, machine_pauses, pinned_busy, modes)
                     if fixed is not None:
                         pinned_busy.setdefault(fixed.machine, []).append((fixed.start, fixed.end))
             ops.append(Op(j, idx, modes, fixed, prev, name))
@@ -288,6 +298,7 @@ def build_problem(
         now=now_x,
         name="factory",
         move_tolerance=move_tolerance,
+        pauses=tuple(pauses),
     )
     return Built(
         problem, grid, axis, tuple(refs), tuple(steps_of), tuple(names_of), machine_ids, tuple(qty_of), finished, now,
@@ -349,11 +360,11 @@ def _frozen_in_sequence(jobs: list[Job], running: set[tuple[int, int]]) -> list[
 def _frozen(
     pub: PlannedOp,
     prev: Previous,
-    axis: Axis,
     grid: TimeGrid,
     frozen_until: int,
     pred_end: int | None,
     blocked: Sequence[tuple[tuple[int, int], ...]],
+    pauses: Sequence[Pauses],
     busy: dict[int, list[tuple[int, int]]],
     modes: tuple[Mode, ...],
 ) -> Fixed | None:
@@ -362,9 +373,9 @@ def _frozen(
     if not 0 <= start < frozen_until or grid.minutes(pub.start) < 0:
         return None
     dur = next((m.duration for m in modes if m.machine == prev.machine), None)
-    if dur is None:
+    if dur is None or pauses[prev.machine].start(start) != start:
         return None
-    end = start + dur
+    end = pauses[prev.machine].end(start, dur)
     if pred_end is not None and pred_end > start:
         return None
     for a, b in list(blocked[prev.machine]) + busy.get(prev.machine, []):
@@ -375,9 +386,11 @@ def _frozen(
 
 def to_schedule(built: Built, solution: Solution, *, version: int = 0) -> Schedule:
     """Turn an axis solution into real datetimes."""
+    problem = built.problem
+    idle = [Pauses(merge_intervals(list(p) + list(b))) for p, b in zip(problem.pauses, problem.blocked, strict=True)]
     ops: list[PlannedOp] = []
     for a in sorted(solution.assignments, key=lambda x: (x.start, x.job, x.op)):
-        ops.append(_planned(built, a))
+        ops.append(_planned(built, a, idle[a.machine].work(a.start, a.end)))
     return Schedule(
         ops=tuple(ops),
         created=built.now,
@@ -388,7 +401,8 @@ def to_schedule(built: Built, solution: Solution, *, version: int = 0) -> Schedu
     )
 
 
-def _planned(built: Built, a: Assignment) -> PlannedOp:
+def _planned(built: Built, a: Assignment, work: int) -> PlannedOp:
+    """``work``: the machine's working minutes in it (its pauses and stops left out)."""
     op = built.problem.jobs[a.job].ops[a.op]
     start, end = built.to_real(a.start, a.end)
     ref = built.refs[a.job]
@@ -401,6 +415,6 @@ def _planned(built: Built, a: Assignment) -> PlannedOp:
         start=start,
         end=end,
         quantity=built.quantities[a.job][a.op],
-        work_minutes=a.end - a.start,
+        work_minutes=work,
         fixed=op.fixed is not None,
     )

@@ -33,6 +33,7 @@ from scheduler_core.domain.calendar import merge_intervals
 
 from .evaluate import score
 from .heuristics.single_machine import ils_weighted_tardiness
+from .pauses import Pauses
 from .problem import Assignment, Fixed, Problem, Solution, SolveStatus
 from .validate import violations
 
@@ -86,6 +87,7 @@ class _Shop:
         "offset",
         "op_index",
         "op_job",
+        "pauses",
         "pbar",
         "pred_free",
         "prev",
@@ -171,6 +173,18 @@ class _Shop:
         merged = [merge_intervals(intervals[m]) for m in range(n_m)]
         self.busy_s: list[list[int]] = [[a for a, _ in windows] for windows in merged]
         self.busy_e: list[list[int]] = [[b for _, b in windows] for windows in merged]
+        # per machine its pauses, None for a machine without (the common case: plain arithmetic)
+        self.pauses: list[Pauses | None] = [p or None for p in problem.machine_pauses()]
+
+    def fit(self, st: list[int], en: list[int], m: int, t: int, d: int) -> tuple[int, int]:
+        """(start, end) of the earliest placement from ``t`` of ``d`` working minutes on
+        machine ``m``, between the busy intervals ``st`` / ``en``."""
+        p = self.pauses[m]
+        if p is None:
+            s = _fit(st, en, t, d)
+            return s, s + d
+        s = _fit_paused(st, en, t, d, p)
+        return s, p.end(s, d)
 
 
 class _State:
@@ -205,9 +219,9 @@ class _State:
         """(machine, start, end) of the mode with the earliest completion."""
         best = (-1, 0, 0)
         for m, d in shop.modes[o]:
-            s = _fit(self.starts[m], self.ends[m], earliest, d)
-            if best[0] < 0 or s + d < best[2]:
-                best = (m, s, s + d)
+            s, e = shop.fit(self.starts[m], self.ends[m], m, earliest, d)
+            if best[0] < 0 or e < best[2]:
+                best = (m, s, e)
         return best
 
 
@@ -222,6 +236,20 @@ def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
         if e > t:
             t = e
         i += 1
+    return t
+
+
+def _fit_paused(st: list[int], en: list[int], t: int, d: int, pauses: Pauses) -> int:
+    """:func:`_fit` on a machine with pauses: the earliest working minute ``>= t`` from which
+    ``d`` working minutes end before the next busy interval (pauses between are waited through)."""
+    t = pauses.start(t)
+    i = bisect_right(en, t)
+    n = len(st)
+    while i < n:
+        if st[i] >= pauses.end(t, d):
+            return t
+        t = pauses.start(en[i])
+        i = bisect_right(en, t, i + 1)
     return t
 
 
@@ -320,12 +348,14 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
     atc_b = [0.0] * n_jobs
     release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
 
-    waits: list[tuple[tuple[dict[int, int], int, int], ...]] = [()] * n_jobs  # (fits, duration, machine)
+    pauses = shop.pauses
+    # (fits, duration, machine, its pauses or None)
+    waits: list[tuple[tuple[dict[int, int], int, int, Pauses | None], ...]] = [()] * n_jobs
 
     def choose(j: int) -> None:
         bm, be = -1, 0
-        for fm, d, m in waits[j]:
-            e = fm[j] + d
+        for fm, d, m, pm in waits[j]:
+            e = fm[j] + d if pm is None else pm.end(fm[j], d)
             if bm < 0 or e < be:
                 bm, be = m, e
         best_m[j], best_e[j] = bm, be
@@ -336,9 +366,10 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
         o = free_ops[j][ptr[j]]
         r = state.ready(shop, o)
         for m, d in modes[o]:
-            fit_m[m][j] = _fit(starts[m], ends[m], r, d)
+            pm = pauses[m]
+            fit_m[m][j] = _fit(starts[m], ends[m], r, d) if pm is None else _fit_paused(starts[m], ends[m], r, d, pm)
             dur_m[m][j] = d
-        waits[j] = tuple((fit_m[m], d, m) for m, d in modes[o])
+        waits[j] = tuple((fit_m[m], d, m, pauses[m]) for m, d in modes[o])
         if rule == "fifo":
             rkey[j] = (release[j], j)
         elif rule == "edd":
@@ -390,7 +421,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
             choose(pick)
         m = best_m[pick]
         e = best_e[pick]
-        s = e - shop.dur_on[o][m]
+        s = fit_m[m][pick]
         state.place(o, m, s, e)
         for mm, _ in modes[o]:
             del fit_m[mm][pick]
@@ -407,11 +438,19 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
             i += 1
         gap = st_m[i] - base if i < len(st_m) else math.inf
         fm, dm = fit_m[m], dur_m[m]
-        for j2, f in fm.items():
-            if f < e:
-                d2 = dm[j2]
-                if s < f + d2:
-                    fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+        pm = pauses[m]
+        if pm is None:
+            for j2, f in fm.items():
+                if f < e:
+                    d2 = dm[j2]
+                    if s < f + d2:
+                        fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+                        if best_m[j2] == m:
+                            stale[j2] = True
+        else:
+            for j2, f in fm.items():
+                if f < e and s < pm.end(f, dm[j2]):
+                    fm[j2] = _fit_paused(st_m, en_m, base, dm[j2], pm)
                     if best_m[j2] == m:
                         stale[j2] = True
         if ptr[pick] < len(free_ops[pick]):
@@ -525,8 +564,7 @@ def repair(
                 at = pins.get(o)
                 if at is not None and at[0] in shop.dur_on[o]:
                     m, d = at[0], shop.dur_on[o][at[0]]
-                    s = _fit(state.starts[m], state.ends[m], max(state.ready(shop, o), at[1]), d)
-                    e = s + d
+                    s, e = shop.fit(state.starts[m], state.ends[m], m, max(state.ready(shop, o), at[1]), d)
                 else:
                     m, s, e = state.best_mode(shop, o, state.ready(shop, o))
                 state.place(o, m, s, e)
@@ -551,14 +589,13 @@ def repair(
             m = target[o][0]
             if m in shop.dur_on[o]:
                 d = shop.dur_on[o][m]
-                s = _fit(state.starts[m], state.ends[m], max(r, seq_end[m]) if strict else r, d)
-                e = s + d
+                s, e = shop.fit(state.starts[m], state.ends[m], m, max(r, seq_end[m]) if strict else r, d)
             else:
                 m, s, e = -1, 0, 0
                 for m2, d2 in shop.modes[o]:
-                    s2 = _fit(state.starts[m2], state.ends[m2], max(r, seq_end[m2]) if strict else r, d2)
-                    if m < 0 or s2 + d2 < e:
-                        m, s, e = m2, s2, s2 + d2
+                    s2, e2 = shop.fit(state.starts[m2], state.ends[m2], m2, max(r, seq_end[m2]) if strict else r, d2)
+                    if m < 0 or e2 < e:
+                        m, s, e = m2, s2, e2
             state.place(o, m, s, e)
             seq_end[m] = max(seq_end[m], e)
             state.ptr[j] += 1
@@ -600,10 +637,10 @@ def _decode(
         m = mach[o]
         d = dur[o]
         st, en = starts[m], ends[m]
-        s = _fit(st, en, r, d)
-        _occupy(st, en, s, s + d)
+        s, e = shop.fit(st, en, m, r, d)
+        _occupy(st, en, s, e)
         start[o] = s
-        end[o] = s + d
+        end[o] = e
     return start, end, op_at
 
 
@@ -622,7 +659,7 @@ def _single_machine(shop: _Shop) -> int | None:
         if machine not in (-1, m):
             return None
         machine = m
-    if p.blocked[machine] or any(job.release > p.now or any(op.earliest > p.now for op in job.ops)
+    if p.blocked[machine] or p.pauses[machine] or any(job.release > p.now or any(op.earliest > p.now for op in job.ops)
                                  for job in p.jobs):
         return None
     return machine

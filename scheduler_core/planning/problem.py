@@ -8,7 +8,9 @@ textbook benchmark the axis is plain time.
 
 Rules every plan must satisfy (checked independently by :mod:`.validate`):
 
-* each operation runs once, on one of its modes' machines, for that mode's duration;
+* each operation runs once, on one of its modes' machines, for that mode's duration in
+  that machine's working minutes: it neither starts nor ends inside one of the machine's
+  pauses and waits through those between (a machine with none: ``end = start + duration``);
 * operation ``k`` of a job starts no earlier than operation ``k-1`` ends, and the first
   operation no earlier than the job's release, and every free operation no earlier
   than its own ``earliest``;
@@ -26,6 +28,8 @@ import enum
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any, Literal
+
+from .pauses import NO_PAUSES, Pauses
 
 __all__ = [
     "Assignment",
@@ -141,8 +145,11 @@ class Problem:
     Attributes:
         jobs: the jobs; ``jobs[j].ops[k].job == j`` and ``.index == k``.
         machines: machine names, index = machine number used in modes.
-        blocked: per machine, sorted disjoint ``(start, end)`` windows when it cannot work
-            (downtime, machine-specific non-working time).
+        blocked: per machine, sorted disjoint ``(start, end)`` windows no free operation may
+            overlap (downtime).
+        pauses: per machine, sorted disjoint ``(start, end)`` windows when it does not work
+            but an operation on it waits and resumes (its calendar's time off inside the
+            axis, see :mod:`.pauses`); empty: none on any machine.
         objective: what to minimise, see :data:`Objective`.
         now: no non-fixed operation may start before this axis minute.
         name: instance name, for reports.
@@ -157,12 +164,17 @@ class Problem:
     now: int = 0
     name: str = ""
     move_tolerance: int = 30
+    pauses: tuple[tuple[tuple[int, int], ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.blocked:
             object.__setattr__(self, "blocked", tuple(() for _ in self.machines))
         if len(self.blocked) != len(self.machines):
             raise ValueError("blocked must have one entry per machine")
+        if not self.pauses:
+            object.__setattr__(self, "pauses", tuple(() for _ in self.machines))
+        if len(self.pauses) != len(self.machines):
+            raise ValueError("pauses must have one entry per machine")
         for j, job in enumerate(self.jobs):
             for k, op in enumerate(job.ops):
                 if op.job != j or op.index != k:
@@ -181,6 +193,10 @@ class Problem:
 
     def all_ops(self) -> list[Op]:
         return [op for job in self.jobs for op in job.ops]
+
+    def machine_pauses(self) -> tuple[Pauses, ...]:
+        """Each machine's :class:`~.pauses.Pauses` (built anew: keep it where it is used often)."""
+        return tuple(Pauses(w) if w else NO_PAUSES for w in self.pauses)
 
 
 class SolveStatus(str, enum.Enum):

@@ -49,9 +49,16 @@ def violations(problem: Problem, solution: Solution, limit: int = 20) -> list[st
         if dur is None:
             if bad(f"operation {key} on ineligible machine {a.machine}"):
                 return out
-        elif a.end - a.start != dur:
-            if bad(f"operation {key} lasts {a.end - a.start}, expected {dur}"):
-                return out
+        else:
+            pauses = problem.pauses[a.machine] if 0 <= a.machine < len(problem.pauses) else ()
+            inside = [(ps, pe) for ps, pe in pauses if ps < pe and (ps <= a.start < pe or ps < a.end < pe)]
+            paused = sum(max(0, min(pe, a.end) - max(ps, a.start)) for ps, pe in pauses)
+            if inside and dur > 0:
+                if bad(f"operation {key} [{a.start},{a.end}) starts or ends inside pause {inside[0]} of machine {a.machine}"):
+                    return out
+            elif a.end - a.start - paused != dur:
+                if bad(f"operation {key} lasts {a.end - a.start - paused} working minutes, expected {dur}"):
+                    return out
         if a.start < problem.now:
             if bad(f"operation {key} starts at {a.start}, before now={problem.now}"):
                 return out

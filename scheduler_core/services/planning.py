@@ -252,8 +252,7 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     except ValueError:
         return LateCause("not_enough_time")
     job = problem.jobs[j]
-    alone = job.release + sum(op.min_duration for op in job.ops if op.fixed is None)
-    alone = max([alone] + [op.fixed.end for op in job.ops if op.fixed is not None])
+    alone = _alone(problem, j)
     past_due = order.due <= built.now
     if not past_due and job.due is not None and alone > job.due:
         release = order.release_after(built.now)
@@ -283,6 +282,21 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     if rush_ahead:
         return LateCause("inserted_order", machine=op.machine, orders=_unique(rush_ahead), wait=worst[0])
     return LateCause("bottleneck", machine=op.machine, orders=_unique(ahead), wait=worst[0])
+
+
+def _alone(problem: Problem, j: int) -> int:
+    """When job ``j`` would complete if it ran alone: its steps one after the other from its
+    release (or its fixed work), each on the machine that finishes it first, waiting only
+    through that machine's pauses (a day-shift machine's night in a factory working nights)."""
+    job = problem.jobs[j]
+    pauses = problem.machine_pauses()
+    t = max(job.release, problem.now)
+    for op in job.ops:
+        if op.fixed is not None:
+            t = max(t, op.fixed.end)
+            continue
+        t = min(pauses[m.machine].end(pauses[m.machine].start(max(t, op.earliest)), m.duration) for m in op.modes)
+    return t
 
 
 STOP_MATTERS = 30

@@ -40,6 +40,7 @@ def problem(
     previous: dict[tuple[int, int], Previous] | None = None,
     now: int = 0,
     move_tolerance: int = 30,
+    pauses: Sequence[Sequence[tuple[int, int]]] = (),
 ) -> Problem:
     fixed, previous = fixed or {}, previous or {}
     js = tuple(
@@ -63,6 +64,7 @@ def problem(
         now,
         "rule",
         move_tolerance,
+        tuple(tuple(w) for w in pauses) if pauses else (),
     )
 
 
@@ -132,6 +134,32 @@ def test_operation_avoids_a_blocked_window_it_does_not_fit_before() -> None:
     assert placed(sol, 0).start == 10
     # 2 minutes fit before the window
     assert placed(plan(problem([[{0: 2}]], blocked=[[(2, 10)]])), 0).start == 0
+
+
+def test_operation_waits_through_its_machines_pause_and_resumes() -> None:
+    # M1 works [0, 100) and from 200 (a day-shift machine over a night the factory works):
+    # 150 minutes started at 0 end at 250, not at 350 as if it had to wait for the morning
+    p = problem([[{0: 150}, {1: 30}]], machines=2, pauses=[[(100, 200)], []], due=[280],
+                objective="weighted_tardiness")
+    sol = plan(p)
+    assert (placed(sol, 0, 0).start, placed(sol, 0, 0).end) == (0, 250)
+    assert placed(sol, 0, 1).start == 250
+    for rule in heuristic.RULES:
+        assert violations(p, heuristic.dispatch(p, rule)) == []
+        assert heuristic.dispatch(p, rule).by_op()[(0, 0)].end == 250
+    # it neither starts nor ends inside the pause: 100 minutes from 50 end at 250, not at 150
+    late = problem([[{0: 100}]], pauses=[[(100, 200)]], release=[50])
+    assert (placed(plan(late), 0).start, placed(plan(late), 0).end) == (50, 250)
+    # where another machine has no pause, the operation goes there if it ends earlier
+    flexible = problem([[{0: 150, 1: 200}]], machines=2, pauses=[[(100, 200)], []])
+    assert placed(plan(flexible), 0).machine == 1 and placed(plan(flexible), 0).end == 200
+    # a plan that counts the pause as working time, or starts in it, is refused; so is one
+    # that gives the work more working minutes than it needs
+    for start, end in ((0, 150), (120, 370)):
+        bad = Solution((Assignment(0, 0, 0, start, end), Assignment(0, 1, 1, end, end + 30)), SolveStatus.FEASIBLE)
+        assert any("inside pause" in v for v in violations(p, bad))
+    long = Solution((Assignment(0, 0, 0, 0, 300), Assignment(0, 1, 1, 300, 330)), SolveStatus.FEASIBLE)
+    assert any("lasts 200 working minutes, expected 150" in v for v in violations(p, long))
 
 
 def test_fixed_operation_stays_and_free_work_goes_around_it() -> None:

@@ -272,6 +272,15 @@ def problems(draw: st.DrawFn) -> Problem:
             windows.append((t, t + length))
             t += length
         blocked.append(tuple(windows))
+    pauses = []  # a machine's time off inside the axis: work waits through it
+    for _ in range(n_m):
+        windows, t = [], 0
+        for _ in range(draw(st.integers(0, 3)) if draw(st.booleans()) else 0):
+            t += draw(st.integers(1, 15))
+            length = draw(st.integers(1, 12))
+            windows.append((t, t + length))
+            t += length
+        pauses.append(tuple(windows))
     now = draw(st.integers(0, 10))
     free_at = [draw(st.integers(0, 5)) for _ in range(n_m)]  # cursor placing fixed work
     jobs = []
@@ -298,7 +307,8 @@ def problems(draw: st.DrawFn) -> Problem:
         )
     objectives: list[Objective] = ["makespan", "weighted_tardiness", "factory"]
     objective = draw(st.sampled_from(objectives))
-    return Problem(tuple(jobs), tuple(f"M{m}" for m in range(n_m)), tuple(blocked), objective, now=now)
+    return Problem(tuple(jobs), tuple(f"M{m}" for m in range(n_m)), tuple(blocked), objective, now=now,
+                   pauses=tuple(pauses))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

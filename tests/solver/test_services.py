@@ -362,3 +362,60 @@ def test_progress_reported_as_planned_does_not_push_the_plan_later():
     left = 100 - factory.progress[("SO-1", 0)].done
     later = replan(factory, now, plan, FAST).schedule
     assert later.place("SO-1", 0).end == now + timedelta(minutes=round(2.5 * left)) > first.end
+
+
+def _two_calendar_factory(n_orders: int, seed: int = 1):
+    """Saws on days, ovens on nights, packing on days: work on a saw or an oven often outlasts a
+    shift and waits through the machine's time off (its pauses) while the others work."""
+    import random
+    from datetime import time
+
+    from scheduler_core.domain.calendar import Shift, WorkCalendar
+    from scheduler_core.domain.model import Alternative, Machine, Routing, Step
+
+    day = WorkCalendar("day", {d: (Shift(time(7, 30), time(11, 30)), Shift(time(12, 30), time(16, 30)))
+                               for d in range(1, 6)})
+    night = WorkCalendar("night", {d: (Shift(time(22, 0), time(6, 0)),) for d in range(1, 6)})
+    machines = (Machine("SAW-1", "Saw 1", "saw", "day"), Machine("SAW-2", "Saw 2", "saw", "day"),
+                Machine("OVEN-A", "Oven A", "oven", "night"), Machine("OVEN-B", "Oven B", "oven", "night"),
+                Machine("PACK", "Pack", "pack", "day"))
+    routings = {
+        "Panel": Routing("Panel", (Step("cut", (Alternative("SAW-1", 30, 0.5), Alternative("SAW-2", 20, 0.6))),
+                                   Step("cure", (Alternative("OVEN-A", 0, 2.0), Alternative("OVEN-B", 10, 1.5))),
+                                   Step("pack", (Alternative("PACK", 5, 0.1),)))),
+        "Beam": Routing("Beam", (Step("cut", (Alternative("SAW-2", 15, 1.0),)),
+                                 Step("pack", (Alternative("PACK", 0, 0.2),)))),
+    }
+    rng = random.Random(seed)
+    orders = [make_order(f"SO-{i + 1}", product=rng.choice(["Panel", "Panel", "Beam"]), quantity=rng.randint(20, 400),
+                         due=at(days=rng.uniform(1, 2 + n_orders / 10)), vip=rng.random() < 0.2)
+              for i in range(n_orders)]
+    return replace(make_factory(orders), machines=machines, calendars={"day": day, "night": night}, routings=routings)
+
+
+@pytest.mark.parametrize("n_orders", [6, 120])  # the full model; the neighbourhood search (over 300 steps)
+def test_a_factory_on_two_calendars_gets_a_valid_plan_no_worse_than_its_rules(n_orders: int):
+    factory = _two_calendar_factory(n_orders)
+    result = replan(factory, NOW, settings=replace(FAST, deadline=3.0))
+    assert check_schedule(factory, result.schedule) == []
+    assert result.method.startswith("cpsat"), result.method
+    from scheduler_core.planning import heuristic
+    from scheduler_core.planning.evaluate import score
+
+    best_rule = min(score(result.built.problem, heuristic.dispatch(result.built.problem, r)).key("factory")
+                    for r in heuristic.RULES)
+    assert result.score.key("factory") <= best_rule
+    spans = [op for op in result.schedule.ops if op.start.date() != op.end.date() and op.machine.startswith("SAW")]
+    assert spans  # some saw work runs into the next day
+
+
+def test_an_order_due_before_its_machine_next_works_is_late_for_want_of_time_not_a_queue():
+    # due Saturday 09:00, planned Friday evening: the saw works again on Monday morning
+    factory = _two_calendar_factory(0)
+    friday_evening = at(days=4, hours=10)  # Friday 18:00
+    beam = make_order("SO-8", product="Beam", quantity=1, due=at(days=5, hours=1))
+    factory = replace(factory, orders=(beam,))
+    result = replan(factory, friday_evening, settings=FAST)
+    (eta,) = result.etas
+    assert eta.late_by > timedelta(0) and eta.cause is not None
+    assert eta.cause.kind == "not_enough_time"

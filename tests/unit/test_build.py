@@ -174,3 +174,56 @@ def test_a_backlog_beyond_a_century_is_refused_not_overflowed():
     factory = make_factory([make_order(quantity=10**9)], calendar=TWO_SHIFTS)
     with pytest.raises(PlanningInputError, match="too little working time"):
         build_problem(factory, NOW)
+
+
+def _day_and_night_factory(orders, downtime=()):
+    """A saw on days (07:30-11:30, 12:30-16:30) and an oven on nights (22:00-06:00), Monday to
+    Friday: each machine's calendar's time off inside the factory's working time is a pause."""
+    from dataclasses import replace
+    from datetime import time
+
+    from scheduler_core.domain.calendar import Shift, WorkCalendar
+    from scheduler_core.domain.model import Alternative, Machine, Routing, Step
+
+    day = WorkCalendar("day", {d: (Shift(time(7, 30), time(11, 30)), Shift(time(12, 30), time(16, 30)))
+                               for d in range(1, 6)})
+    night = WorkCalendar("night", {d: (Shift(time(22, 0), time(6, 0)),) for d in range(1, 6)})
+    panel = Routing("Panel", (Step("cut", (Alternative("SAW", 30, 0.5),)),
+                              Step("cure", (Alternative("OVEN", 0, 2.0),))))
+    base = make_factory(orders, downtime=downtime)
+    return replace(base, machines=(Machine("SAW", "Saw", "saw", "day"), Machine("OVEN", "Oven", "oven", "night")),
+                   calendars={"day": day, "night": night}, routings={"Panel": panel})
+
+
+def test_work_longer_than_a_shift_waits_through_the_machines_time_off():
+    # 1,000 panels: 530 minutes on a saw that works 480 a day, 2,000 on an oven that works 480 a night.
+    # Before pauses, no gap of the saw was long enough and the plan fell off the end of the axis.
+    order = make_order("SO-7", product="Panel", quantity=1000, due=at(days=10))
+    factory = _day_and_night_factory([order])
+    built = build_problem(factory, NOW)
+    saw, oven = built.machine_ids.index("SAW"), built.machine_ids.index("OVEN")
+    assert built.problem.pauses[saw] and built.problem.pauses[oven]  # each idle while the other works
+    assert not built.problem.blocked[saw] and not built.problem.blocked[oven]
+    for rule in heuristic.RULES:
+        sol = heuristic.dispatch(built.problem, rule)
+        assert violations(built.problem, sol) == []
+        schedule = to_schedule(built, sol)
+        assert check_schedule(factory, schedule) == []
+    cut, cure = sorted(schedule.for_order("SO-7"), key=lambda op: op.step)
+    assert (cut.start, cut.end) == (NOW, at(days=1) + timedelta(minutes=50))  # 450 today, 80 from 07:30 tomorrow
+    assert cut.work_minutes == 530 and cure.work_minutes == 2000
+    assert cure.start.hour == 22 and cure.start.date() == cut.end.date()  # the same day's night shift
+
+
+def test_a_stop_during_a_machines_time_off_does_not_hold_up_work_that_waits_through_it():
+    # the saw is stopped all night (when it does not work anyway): work still spans the night
+    order = make_order("SO-7", product="Panel", quantity=1000, due=at(days=10))
+    night_stop = Downtime("SAW", at(hours=9), at(hours=22))  # 17:00 to 06:00
+    factory = _day_and_night_factory([order], downtime=(night_stop,))
+    built = build_problem(factory, NOW)
+    assert not built.problem.blocked[built.machine_ids.index("SAW")]
+    sol = heuristic.dispatch(built.problem, "atc")
+    schedule = to_schedule(built, sol)
+    assert check_schedule(factory, schedule) == []
+    cut = next(op for op in schedule.for_order("SO-7") if op.step == 0)
+    assert cut.end.date() == (NOW + timedelta(days=1)).date()

@@ -1,6 +1,6 @@
 """The scheduling rules as CP-SAT constraints: one function per rule.
 
-The first six are the rules of :mod:`scheduler_core.planning.problem` (checked again by
+The first seven are the rules of :mod:`scheduler_core.planning.problem` (checked again by
 :mod:`scheduler_core.planning.validate`); the ``redundant_*`` ones add nothing a plan must
 satisfy beyond them, they only give the solver stronger bounds.
 """
@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from .data import ModelData
-from .variables import Variables
+from .variables import PauseVar, Variables
 
 __all__ = [
     "add_deadline",
     "add_duration_of_chosen_mode",
     "add_exactly_one_mode",
     "add_machine_no_overlap",
+    "add_pauses",
     "add_precedence",
     "add_release_and_now",
     "redundant_machine_load",
     "redundant_shop_cumulative",
+    "tie_pauses",
 ]
 
 
@@ -34,13 +36,52 @@ def add_exactly_one_mode(model: cp_model.CpModel, variables: Variables) -> None:
 
 
 def add_duration_of_chosen_mode(model: cp_model.CpModel, variables: Variables) -> None:
-    """An operation lasts the duration of its chosen mode: ``end = start + duration``.
+    """An operation lasts the duration of its chosen mode: ``end = start + duration``, or,
+    on a machine with pauses in reach, the end of that mode (see :func:`add_pauses`).
 
     The main interval already ties ``end = start + size``; here ``size`` follows the mode.
     """
     for ov in variables.ops.values():
-        if len(ov.modes) > 1 and not isinstance(ov.size, int):
+        if any(m.pauses for m in ov.modes):
+            for m in ov.modes:
+                tie = model.add(ov.end == m.end)
+                if len(ov.modes) > 1:
+                    tie.only_enforce_if(m.on)
+        elif len(ov.modes) > 1 and not isinstance(ov.size, int):
             model.add(ov.size == sum(m.duration * m.on for m in ov.modes))
+
+
+def add_pauses(model: cp_model.CpModel, variables: Variables) -> None:
+    """On a machine with pauses (its calendar's time off inside the factory's working time)
+    an operation waits through them: it neither starts nor ends inside one, and it lasts its
+    working minutes plus the pauses between its start and its end.
+
+    For each pause in reach, ``after`` says the operation starts at or after its end (else
+    before its start) and ``before`` that it ends at or after its end (else by its start).
+    """
+    for ov in variables.ops.values():
+        for mode in ov.modes:
+            if mode.pauses:
+                tie_pauses(model, ov.start, mode.end, mode.size, mode.duration, mode.pauses,
+                           None if len(ov.modes) == 1 else mode.on)
+
+
+def tie_pauses(model: cp_model.CpModel, start: cp_model.LinearExprT, end: cp_model.LinearExprT,
+               size: cp_model.LinearExprT, duration: int, pauses: Sequence[PauseVar],
+               on: cp_model.IntVar | None) -> None:
+    """The constraints of :func:`add_pauses` for one mode (``on``: its literal, None when it
+    is the operation's only mode); the neighbourhood search's sub-models use them too."""
+    when = [] if on is None else [on]
+    for p in pauses:
+        model.add(start <= p.start - 1).only_enforce_if([~p.after, *when])
+        model.add(start >= p.end).only_enforce_if([p.after, *when])
+        model.add(end <= p.start).only_enforce_if([~p.before, *when])
+        model.add(end >= p.end).only_enforce_if([p.before, *when])
+        model.add_implication(p.after, p.before)
+    for earlier, later in zip(pauses, pauses[1:], strict=False):
+        model.add_implication(later.after, earlier.after)
+        model.add_implication(later.before, earlier.before)
+    model.add(size == duration + sum((p.end - p.start) * (p.before - p.after) for p in pauses))
 
 
 def add_precedence(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:

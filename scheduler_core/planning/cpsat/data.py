@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from scheduler_core.domain.calendar import merge_intervals
 
+from ..pauses import Pauses
 from ..problem import Op, Problem
 
 __all__ = ["ModelData", "prepare"]
@@ -61,8 +62,9 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
 
     Horizon: any plan can be left-shifted (without worsening a regular objective or the
     stability count) until every start is pinned by a constant (release, ``now``, a fixed
-    end, a blocked-window end, a previous start) or by the end of another operation. So an
-    optimal plan ends by ``max(constants) + sum of the longest mode of every free op``.
+    end, a blocked-window end, a previous start), by the end of another operation or by the
+    end of a pause of its machine. So an optimal plan ends by ``max(constants)`` plus the sum
+    of the longest mode of every free op, plus the pauses (of any machine) on the way.
     ``upper_bound`` (e.g. a known plan's makespan, for the makespan objective) can only lower
     it, never below the earliest possible completion; ``cover`` (a known plan's last end,
     so that it can be hinted) can only raise it.
@@ -98,7 +100,11 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
     constants += [op.fixed.end for op in fixed if op.fixed is not None]
     constants += [w[1] for windows in problem.blocked for w in windows]
     constants += [op.previous.start + problem.move_tolerance for op in free if op.previous is not None]
-    horizon = max(constants) + sum(max(m.duration for m in op.modes) for op in free)
+    # every instant of the left-shifted plan after the constants is some free operation's
+    # work or a pause of some machine: the work plus the pauses of any machine it meets
+    work = sum(max(m.duration for m in op.modes) for op in free)
+    any_pause = Pauses(merge_intervals(w for windows in problem.pauses for w in windows))
+    horizon = any_pause.end(any_pause.start(max(constants)), work)
     earliest = max((head[(op.job, op.index)] + op.min_duration + tail[(op.job, op.index)] for op in free), default=0)
     if upper_bound is not None:
         horizon = max(min(horizon, upper_bound), earliest)

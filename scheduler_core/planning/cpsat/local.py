@@ -48,8 +48,11 @@ from ortools.sat.python import cp_model
 
 from scheduler_core.domain.calendar import merge_intervals
 
+from ..pauses import Pauses
 from ..problem import Assignment, Problem, Solution, SolveStatus
+from .constraints import tie_pauses
 from .search import LnsResult, quiet_solver
+from .variables import PauseVar
 
 __all__ = ["LOCAL_MIN_OPS", "compact", "local_lns"]
 
@@ -137,6 +140,7 @@ class _Shop:
         merged = [merge_intervals(busy[m]) for m in range(n_m)]
         self.busy_s: list[list[int]] = [[a for a, _ in windows] for windows in merged]
         self.busy_e: list[list[int]] = [[b for _, b in windows] for windows in merged]
+        self.pauses: list[Pauses | None] = [p or None for p in problem.machine_pauses()]
         # machine groups: machines linked by an operation that may run on either
         parent = list(range(n_m))
 
@@ -212,15 +216,18 @@ def _key(shop: _Shop, plan: _Plan) -> Key:
     return (wt, moved, flow)
 
 
-def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
-    """Earliest start ``>= t`` of a gap of length ``d`` between sorted busy intervals."""
+def _fit(st: list[int], en: list[int], t: int, d: int, pauses: Pauses | None = None) -> int:
+    """Earliest start ``>= t`` of a gap long enough for ``d`` (working) minutes between sorted
+    busy intervals; on a machine with ``pauses`` a working minute, waiting through pauses."""
+    if pauses is not None:
+        t = pauses.start(t)
     i = bisect_right(en, t)
     n = len(st)
     while i < n:
-        if st[i] >= t + d:
+        if st[i] >= (t + d if pauses is None else pauses.end(t, d)):
             return t
         if en[i] > t:
-            t = en[i]
+            t = en[i] if pauses is None else pauses.start(en[i])
         i += 1
     return t
 
@@ -261,6 +268,7 @@ def _compact(
     pending = dict.fromkeys(todo, True)
     nxt = [0] * n_m
     lo0, pred, busy_s, busy_e, dur_on, prev = shop.lo0, shop.pred, shop.busy_s, shop.busy_e, shop.dur_on, shop.prev
+    pauses = shop.pauses
     waiting: dict[int, int] = {}  # job predecessor -> the machine head waiting for it
     stack = [m for m in range(n_m) if seqs[m]]
     done = 0
@@ -282,9 +290,10 @@ def _compact(
             if hold and prev[o] is not None and _kept(shop, plan, o):
                 r = max(r, prev[o][1] - shop.tol)  # type: ignore[index]
             d = dur_on[o][m]
-            s = _fit(busy_s[m], busy_e[m], r, d)
-            start[o], end[o] = s, s + d
-            seq_end[m] = s + d
+            pm = pauses[m]
+            s = _fit(busy_s[m], busy_e[m], r, d, pm)
+            start[o], end[o] = s, (s + d if pm is None else pm.end(s, d))
+            seq_end[m] = end[o]
             pending[o] = False
             done += 1
             i += 1
@@ -460,8 +469,11 @@ def _sub_model(
     lo_of: dict[int, int] = {}
     hi_of: dict[int, int] = {}
     max_d = max(max(d for _, d in shop.modes[o]) for o in relaxed)
-    horizon = max(plan.end[o] for o in relaxed) + max_d
     window_start = min(plan.start[o] for o in relaxed)
+    horizon = max(plan.end[o] for o in relaxed) + max_d
+    pauses = shop.pauses
+    horizon += max((pz.paused(window_start, horizon) for o in relaxed for m, _ in shop.modes[o]
+                    if (pz := pauses[m]) is not None), default=0)
     load: dict[int, int] = {}
     for o in relaxed:
         load[plan.mach[o]] = load.get(plan.mach[o], 0) + plan.end[o] - plan.start[o]
@@ -493,13 +505,15 @@ def _sub_model(
     late_mode: list[int] = []  # operations whose modes differ in duration
     for o in relaxed:
         lo, hi = lo_of[o], hi_of[o]
-        modes = [(m, d) for m, d in shop.modes[o] if lo + d <= hi]
+        modes = [(m, d) for m, d in shop.modes[o] if _end_of(pauses[m], lo, d) <= hi]
         dmin = min(d for _, d in modes)
         start = model.new_int_var(lo, hi - dmin, "")
         starts[o] = start
         hint_vals.append((start, plan.start[o]))
         lits: list[tuple[int, int, cp_model.IntVar | None]] = []
-        if len(modes) == 1:
+        if any((pz := pauses[m]) is not None and pz.within(lo, hi) for m, _ in modes):
+            ends[o] = _paused_modes(model, o, start, modes, lo, hi, pauses, plan, lits, per_machine, hint_vals)
+        elif len(modes) == 1:
             m, d = modes[0]
             per_machine.setdefault(m, []).append(model.new_fixed_size_interval_var(start, d, ""))
             lits.append((m, d, None))
@@ -618,6 +632,63 @@ def _sub_model(
     return model, _SubVars(relaxed, starts, on), current
 
 
+def _end_of(pauses: Pauses | None, t: int, d: int) -> int:
+    """Where ``d`` working minutes started as early as ``t`` end on a machine with ``pauses``."""
+    return t + d if pauses is None else pauses.end(pauses.start(t), d)
+
+
+def _paused_modes(
+    model: cp_model.CpModel,
+    o: int,
+    start: cp_model.IntVar,
+    modes: list[tuple[int, int]],
+    lo: int,
+    hi: int,
+    pauses: list[Pauses | None],
+    plan: _Plan,
+    lits: list[tuple[int, int, cp_model.IntVar | None]],
+    per_machine: dict[int, list[cp_model.IntervalVar]],
+    hint_vals: list[tuple[cp_model.IntVar, int]],
+) -> cp_model.IntVar:
+    """The modes of a relaxed operation of which one at least runs on a machine with pauses
+    in ``(lo, hi)``: as in the full model (:func:`~.constraints.add_pauses`). Returns its end."""
+    end = model.new_int_var(lo, hi, "")
+    hint_vals.append((end, plan.end[o]))
+    single = len(modes) == 1
+    for m, d in modes:
+        lit = None if single else model.new_bool_var("")
+        runs = plan.mach[o] == m
+        if lit is not None:
+            hint_vals.append((lit, int(runs)))
+        pm = pauses[m]
+        reach = pm.within(lo, hi) if pm is not None and d > 0 else ()
+        if not reach:
+            interval = (model.new_fixed_size_interval_var(start, d, "") if lit is None
+                        else model.new_optional_fixed_size_interval_var(start, d, lit, ""))
+            m_end: cp_model.LinearExprT = start + d
+        else:
+            m_size = model.new_int_var(d, d + sum(b - a for a, b in reach), "")
+            m_end = model.new_int_var(lo + d, max(lo + d, hi), "")
+            interval = (model.new_interval_var(start, m_size, m_end, "") if lit is None
+                        else model.new_optional_interval_var(start, m_size, m_end, lit, ""))
+            marks = [PauseVar(a, b, model.new_bool_var(""), model.new_bool_var("")) for a, b in reach]
+            tie_pauses(model, start, m_end, m_size, d, marks, lit)
+            e = plan.end[o] if runs else plan.start[o] + d  # another mode: as if without a pause
+            for mark in marks:
+                hint_vals.append((mark.after, int(plan.start[o] >= mark.end)))
+                hint_vals.append((mark.before, int((e if runs else plan.start[o]) >= mark.end)))
+            hint_vals.append((m_size, e - plan.start[o]))
+            hint_vals.append((m_end, e))
+        tie = model.add(end == m_end)
+        if lit is not None:
+            tie.only_enforce_if(lit)
+        per_machine.setdefault(m, []).append(interval)
+        lits.append((m, d, lit))
+    if not single:
+        model.add_exactly_one(lit for _, _, lit in lits if lit is not None)
+    return end
+
+
 def _new_solver(det_time: float, workers: int) -> cp_model.CpSolver:
     """One solver for all sub-problems: no presolve, no LP (the sub-models are small and
     their time is better spent searching), a deterministic time limit."""
@@ -639,6 +710,7 @@ def _solve_sub(
     *,
     wall: float,
     seed: int,
+    pauses: list[Pauses | None],
 ) -> tuple[_Plan | None, bool]:
     """Solve a sub-model whose current plan scores ``current``; returns (the plan with a
     better sub-solution or None, solved to optimality). A sub-solution no better than the
@@ -661,7 +733,8 @@ def _solve_sub(
             if lit is not None and solver.boolean_value(lit):
                 m, d = mm, dd
                 break
-        out.mach[o], out.start[o], out.end[o] = m, s, s + d
+        pm = pauses[m]
+        out.mach[o], out.start[o], out.end[o] = m, s, (s + d if pm is None else pm.end(s, d))
     return out, status == cp_model.OPTIMAL
 
 
@@ -725,7 +798,8 @@ class _Search:
                 continue
             model, sub, cur_sub = built
             cand, optimal = _solve_sub(
-                solver, model, sub, plan, cur_sub, wall=min(_SUB_WALL, remaining), seed=self.seed + it
+                solver, model, sub, plan, cur_sub, wall=min(_SUB_WALL, remaining), seed=self.seed + it,
+                pauses=shop.pauses,
             )
             with self.lock:
                 size = self.size[kind]

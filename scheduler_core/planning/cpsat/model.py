@@ -54,6 +54,7 @@ def build(data: ModelData, *, redundant: bool) -> Built:
     variables = create_variables(model, data)
     rules.add_exactly_one_mode(model, variables)
     rules.add_duration_of_chosen_mode(model, variables)
+    rules.add_pauses(model, variables)
     rules.add_precedence(model, data, variables)
     rules.add_release_and_now(model, data, variables)
     rules.add_deadline(model, data, variables)

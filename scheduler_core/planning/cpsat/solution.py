@@ -22,8 +22,7 @@ def extract(solver: cp_model.CpSolver, built: Built) -> tuple[Assignment, ...]:
                 continue
             ov = built.variables.ops[(op.job, op.index)]
             mode = next(m for m in ov.modes if solver.boolean_value(m.on))
-            start = int(solver.value(ov.start))
-            out.append(Assignment(op.job, op.index, mode.machine, start, start + mode.duration))
+            out.append(Assignment(op.job, op.index, mode.machine, int(solver.value(ov.start)), int(solver.value(ov.end))))
     return tuple(out)
 
 
@@ -44,6 +43,18 @@ def add_hints(model: cp_model.CpModel, built: Built, solution: Solution) -> None
         if len(ov.modes) > 1:
             for mode in ov.modes:
                 model.add_hint(mode.on, mode.machine == a.machine)
+        for mode in ov.modes:  # the mode that runs it as planned; another as if without a pause
+            if not mode.pauses:
+                continue
+            runs = mode.machine == a.machine
+            end = a.end if runs else a.start + mode.duration
+            for p in mode.pauses:
+                model.add_hint(p.after, a.start >= p.end)
+                model.add_hint(p.before, (end if runs else a.start) >= p.end)
+            if isinstance(mode.size, cp_model.IntVar):
+                model.add_hint(mode.size, end - a.start)
+            if isinstance(mode.end, cp_model.IntVar):
+                model.add_hint(mode.end, end)
     completion = solution.completion(len(problem.jobs))
     op_ends = {ov.end.index for ov in built.variables.ops.values()}
     for j, c in built.done.items():

@@ -13,17 +13,35 @@ from ortools.sat.python import cp_model
 from ..problem import Op
 from .data import ModelData
 
-__all__ = ["ModeVar", "OpVars", "Variables", "create_variables"]
+__all__ = ["ModeVar", "OpVars", "PauseVar", "Variables", "create_variables"]
+
+
+@dataclass(frozen=True, slots=True)
+class PauseVar:
+    """A pause ``[start, end)`` of the mode's machine within the operation's reach: ``after``
+    is true iff the operation starts after it, ``before`` iff it ends after it (so it waits
+    through it iff ``before`` and not ``after``)."""
+
+    start: int
+    end: int
+    after: cp_model.IntVar
+    before: cp_model.IntVar
 
 
 @dataclass(frozen=True, slots=True)
 class ModeVar:
-    """Running ``op`` on ``machine`` for ``duration``: present iff ``on`` is true."""
+    """Running ``op`` on ``machine`` for ``duration`` working minutes: present iff ``on`` is
+    true. On a machine with pauses in the operation's reach, ``end`` and ``size`` are
+    variables (``size`` = ``duration`` plus the pauses waited through, see ``pauses``);
+    otherwise ``end`` is ``start + duration``."""
 
     machine: int
     duration: int
     on: cp_model.IntVar
     interval: cp_model.IntervalVar
+    end: cp_model.LinearExprT
+    size: cp_model.IntVar | int
+    pauses: tuple[PauseVar, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +73,14 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
 
     Each mode's optional interval shares the operation's start variable; the main interval
     ``[start, start + size)`` is the operation whatever its mode, with ``size`` linked to
-    the chosen mode's duration in :func:`~.constraints.add_duration_of_chosen_mode`. Domains already respect the heads
-    and tails of :class:`ModelData`; the rules stay explicit in :mod:`.constraints`.
+    the chosen mode's duration in :func:`~.constraints.add_duration_of_chosen_mode`. A mode
+    on a machine with pauses between the operation's earliest start and latest end has its
+    own end and size, and a :class:`PauseVar` per such pause, tied together in
+    :func:`~.constraints.add_pauses`. Domains already respect the heads and tails of
+    :class:`ModelData`; the rules stay explicit in :mod:`.constraints`.
     """
     names = data.problem.machines
+    pauses = data.problem.machine_pauses()
     out: dict[tuple[int, int], OpVars] = {}
     for op in data.free:
         key = (op.job, op.index)
@@ -70,17 +92,35 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
         start = model.new_int_var(lo, max(lo, hi - dmin), f"start[{label}]")
         end = model.new_int_var(lo + dmin, max(lo + dmin, hi), f"end[{label}]")
         modes = []
+        longest = dmax
         for mode in op.modes:
             where = f"{label}@{names[mode.machine]}"
+            on = model.new_constant(1) if len(op.modes) == 1 else model.new_bool_var(f"on[{where}]")
+            reach = pauses[mode.machine].within(lo, max(lo, hi)) if mode.duration > 0 else ()
+            if not reach:
+                if len(op.modes) == 1:
+                    interval = model.new_fixed_size_interval_var(start, mode.duration, f"run[{where}]")
+                else:
+                    interval = model.new_optional_fixed_size_interval_var(start, mode.duration, on, f"run[{where}]")
+                modes.append(ModeVar(mode.machine, mode.duration, on, interval, start + mode.duration, mode.duration))
+                continue
+            waits = sum(b - a for a, b in reach)
+            longest = max(longest, mode.duration + waits)
+            m_size = model.new_int_var(mode.duration, mode.duration + waits, f"size[{where}]")
+            m_end = model.new_int_var(lo + mode.duration, max(lo + mode.duration, hi), f"end[{where}]")
             if len(op.modes) == 1:
-                on = model.new_constant(1)
-                interval = model.new_fixed_size_interval_var(start, mode.duration, f"run[{where}]")
+                interval = model.new_interval_var(start, m_size, m_end, f"run[{where}]")
             else:
-                on = model.new_bool_var(f"on[{where}]")
-                interval = model.new_optional_fixed_size_interval_var(start, mode.duration, on, f"run[{where}]")
-            modes.append(ModeVar(mode.machine, mode.duration, on, interval))
+                interval = model.new_optional_interval_var(start, m_size, m_end, on, f"run[{where}]")
+            marks = tuple(
+                PauseVar(a, b, model.new_bool_var(f"after[{where}#{a}]"), model.new_bool_var(f"before[{where}#{a}]"))
+                for a, b in reach
+            )
+            modes.append(ModeVar(mode.machine, mode.duration, on, interval, m_end, m_size, marks))
         size: cp_model.LinearExpr | int = dmin
-        if dmin != dmax:
+        if longest != dmin and any(m.pauses for m in modes):
+            size = model.new_int_var(dmin, longest, f"size[{label}]")
+        elif dmin != dmax:
             size = model.new_int_var_from_domain(
                 cp_model.Domain.from_values(sorted({m.duration for m in op.modes})), f"size[{label}]"
             )
