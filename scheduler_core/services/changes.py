@@ -18,6 +18,7 @@ from scheduler_core.domain.model import DUE_HOUR, Factory, Order, OrderStatus
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built, to_schedule
+from scheduler_core.planning.pauses import NO_PAUSES, Pauses
 from scheduler_core.planning.problem import Job, Previous, Problem, Solution
 from scheduler_core.planning.runner import SolverFn, cpsat_solver
 
@@ -492,6 +493,7 @@ def _gap_placement(problem: Problem, j: int) -> tuple[dict[tuple[int, int], tupl
     possible (see :func:`_fit_into_gaps`): its ``(machine, start)`` per operation, and its
     completion."""
     busy = _published_busy(problem, j)
+    pauses = problem.machine_pauses()
     job: Job = problem.jobs[j]
     t = max(job.release, problem.now)
     out: dict[tuple[int, int], tuple[int, int]] = {}
@@ -501,9 +503,10 @@ def _gap_placement(problem: Problem, j: int) -> tuple[dict[tuple[int, int], tupl
             continue
         best: tuple[int, int, int] | None = None  # (end, machine, start)
         for mode in op.modes:
-            start = _earliest_gap(busy[mode.machine], t, mode.duration)
-            if best is None or start + mode.duration < best[0]:
-                best = (start + mode.duration, mode.machine, start)
+            p = pauses[mode.machine]
+            start = _earliest_gap(busy[mode.machine], t, mode.duration, p)
+            if best is None or p.end(start, mode.duration) < best[0]:
+                best = (p.end(start, mode.duration), mode.machine, start)
         assert best is not None
         out[(j, k)] = (best[1], best[2])
         t = best[0]
@@ -514,6 +517,7 @@ def _published_busy(problem: Problem, j: int) -> list[list[tuple[int, int]]]:
     """Per machine, sorted disjoint busy intervals of everything but job ``j``: blocked
     windows, fixed work and every other operation at its published place."""
     busy: list[list[tuple[int, int]]] = [list(w) for w in problem.blocked]
+    pauses = problem.machine_pauses()
     for other in problem.jobs:
         if other is problem.jobs[j]:
             continue
@@ -522,7 +526,9 @@ def _published_busy(problem: Problem, j: int) -> list[list[tuple[int, int]]]:
                 busy[op.fixed.machine].append((op.fixed.start, op.fixed.end))
             elif op.previous is not None:
                 d = op.duration_on(op.previous.machine) or op.min_duration
-                busy[op.previous.machine].append((op.previous.start, op.previous.start + d))
+                p = pauses[op.previous.machine]
+                start = p.start(op.previous.start)
+                busy[op.previous.machine].append((start, p.end(start, d)))
     return [merge_intervals(lst) for lst in busy]
 
 
@@ -545,22 +551,25 @@ def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int
     if any(op.fixed is not None for op in job.ops):
         return None
     busy = _published_busy(problem, j)
+    pauses = problem.machine_pauses()
     floors: list[int] = []
     t = max(job.release, problem.now)
     for op in job.ops:  # earliest start of each operation, from the release on
         floors.append(t)
-        t += op.min_duration
+        t = min(pauses[m.machine].end(pauses[m.machine].start(t), m.duration) for m in op.modes)
     out: dict[tuple[int, int], tuple[int, int]] = {}
     limit = due
     for k in range(len(job.ops) - 1, -1, -1):
         op = job.ops[k]
         best: tuple[int, int, int, int] | None = None  # (overlap, -start, machine, start)
         for mode in op.modes:
-            s = _latest_gap(busy[mode.machine], limit, mode.duration, floors[k])
+            p = pauses[mode.machine]
+            s = _latest_gap(busy[mode.machine], limit, mode.duration, floors[k], p)
             overlap = 0
             if s is None:
-                s = limit - mode.duration
-                overlap = sum(max(0, min(b, s + mode.duration) - max(a, s)) for a, b in busy[mode.machine])
+                s = p.latest_start(limit, mode.duration)
+                e = p.end(s, mode.duration)
+                overlap = sum(max(0, min(b, e) - max(a, s)) for a, b in busy[mode.machine])
             if s < floors[k]:
                 continue
             cand = (overlap, -s, mode.machine, s)
@@ -573,27 +582,30 @@ def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int
     return out
 
 
-def _latest_gap(busy: list[tuple[int, int]], limit: int, duration: int, floor: int) -> int | None:
-    """Latest start ``s >= floor`` with ``[s, s + duration)`` free and ending by ``limit``."""
-    s = limit - duration
+def _latest_gap(busy: list[tuple[int, int]], limit: int, duration: int, floor: int,
+                pauses: Pauses = NO_PAUSES) -> int | None:
+    """Latest start ``s >= floor`` from which ``duration`` working minutes (waiting through the
+    machine's ``pauses``) run free of ``busy`` and end by ``limit``."""
+    s = pauses.latest_start(limit, duration)
     for a, b in reversed(busy):
         if s < floor:
             return None
-        if a >= s + duration:
+        if a >= pauses.end(s, duration):
             continue  # entirely after the candidate
         if b <= s:
             return s  # busy intervals are sorted and disjoint: the rest is earlier
-        s = a - duration
+        s = pauses.latest_start(a, duration)
     return s if s >= floor else None
 
 
-def _earliest_gap(busy: list[tuple[int, int]], t: int, duration: int) -> int:
-    start = t
+def _earliest_gap(busy: list[tuple[int, int]], t: int, duration: int, pauses: Pauses = NO_PAUSES) -> int:
+    """Earliest start ``>= t`` from which ``duration`` working minutes run free of ``busy``."""
+    start = pauses.start(t)
     for a, b in busy:
         if b <= start:
             continue
-        if a >= start + duration:
+        if a >= pauses.end(start, duration):
             break
-        start = max(start, b)
+        start = pauses.start(max(start, b))
     return start
 

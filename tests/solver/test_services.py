@@ -419,3 +419,20 @@ def test_an_order_due_before_its_machine_next_works_is_late_for_want_of_time_not
     (eta,) = result.etas
     assert eta.late_by > timedelta(0) and eta.cause is not None
     assert eta.cause.kind == "not_enough_time"
+
+
+def test_rush_orders_and_promises_in_a_factory_on_two_calendars():
+    """The insertion candidates (rush first into the published plan's gaps, or as late as its
+    date allows) and the promise dates wait through the machines' time off as the plan does."""
+    factory = _two_calendar_factory(30)
+    published = replan(factory, NOW, None, FAST).schedule
+    quote = promise_date(factory, NOW, published, "Panel", 300, FAST)
+    assert quote.with_priority <= quote.undisturbed
+    rush = make_order("SO-99", product="Panel", quantity=300, due=quote.with_priority, rush=True)
+    a = assess_change(factory, NOW, published, InsertOrder(rush), FAST)
+    assert a.subject is not None and a.subject.late_by == timedelta(0)
+    assert check_schedule(a.factory, a.result.schedule) == []
+    calm = make_order("SO-98", product="Panel", quantity=300, due=quote.undisturbed)
+    b = assess_change(factory, NOW, published, InsertOrder(calm), FAST)
+    assert b.subject is not None and b.subject.late_by == timedelta(0)
+    assert check_schedule(b.factory, b.result.schedule) == []
