@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=1,
                    help="search threads of the solver (PAICHAN_SOLVER_WORKERS in the server)")
     p.add_argument("--tightness", type=float, default=0.8, help="promised dates vs bottleneck load (1 = just feasible)")
+    p.add_argument("--late-groups", type=int, default=0,
+                   help="machine groups working 16:00-08:00 while the others work 08:00-24:00 (0: one calendar)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -55,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
     # late order's tardiness is the same under every policy and would only dilute the ratio).
     spec = FactorySpec(machines=args.machines, groups=args.groups, orders=args.orders, products=12, min_ops=3,
                        max_ops=6, vip_share=0.2, seed=args.seed, machine_down=False, late_share=0.0,
-                       tightness=args.tightness)
+                       tightness=args.tightness, late_groups=args.late_groups)
     factory = generate_factory(spec, now)
     built = build_problem(factory, now)
     problem = built.problem
-    say(f"factory: {len(factory.machines)} machines, {len(problem.jobs)} orders, {problem.n_ops} operations")
+    calendars = f", {args.late_groups} groups on late shifts" if args.late_groups > 0 else ""
+    say(f"factory: {len(factory.machines)} machines, {len(problem.jobs)} orders, {problem.n_ops} operations{calendars}")
     out: dict[str, Any] = {"orders": len(problem.jobs), "operations": problem.n_ops, "seed": args.seed}
     rules: dict[str, float] = {}
     for rule in ("fifo", "edd", "atc"):

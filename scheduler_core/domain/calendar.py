@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from .timegrid import TimeGrid, ensure_aware
 
-__all__ = ["TWO_SHIFTS", "Downtime", "Shift", "WorkCalendar", "as_planned", "merge_intervals", "stop_end", "subtract_intervals"]
+__all__ = ["LATE_SHIFTS", "TWO_SHIFTS", "Downtime", "Shift", "WorkCalendar", "as_planned", "merge_intervals", "stop_end", "subtract_intervals"]
 
 Interval = tuple[int, int]
 
@@ -74,6 +74,11 @@ def _two_shifts() -> dict[int, tuple[Shift, ...]]:
 
 
 TWO_SHIFTS = WorkCalendar("two-shifts", _two_shifts())
+
+LATE_SHIFTS = WorkCalendar("late-shifts", {d: (Shift(time(0, 0), time(8, 0)), Shift(time(16, 0), time(0, 0)))
+                                           for d in range(1, 7)})
+"""The same 16 hours a day as :data:`TWO_SHIFTS`, eight hours later (16:00 to 08:00, Monday to
+Saturday): a factory where some machines run the late and night shifts (generated factories)."""
 
 
 @dataclass(frozen=True, slots=True)

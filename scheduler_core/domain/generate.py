@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .calendar import TWO_SHIFTS, Downtime
+from .calendar import LATE_SHIFTS, TWO_SHIFTS, Downtime
 from .model import Alternative, Factory, Machine, Order, OrderStatus, Progress, Routing, Step
 from .timegrid import ensure_aware, floor_minute
 
@@ -75,6 +75,7 @@ class FactorySpec:
     seed: int = 7
     timezone: str = "Asia/Shanghai"
     ref_start: int = 1001
+    late_groups: int = 0  # the last groups work LATE_SHIFTS (16:00-08:00), the others TWO_SHIFTS (08:00-24:00)
 
 
 DEMO_TIGHTNESS = 0.9
@@ -98,10 +99,11 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
         counts[i % spec.groups] += 1
     machines: list[Machine] = []
     speed: dict[str, float] = {}
+    on_late = set(groups[len(groups) - min(spec.late_groups, len(groups)):]) if spec.late_groups > 0 else set()
     for g, n in zip(groups, counts):
         for i in range(n):
             mid = f"{g}-{i + 1}"
-            machines.append(Machine(mid, mid, g, TWO_SHIFTS.name))
+            machines.append(Machine(mid, mid, g, (LATE_SHIFTS if g in on_late else TWO_SHIFTS).name))
             speed[mid] = 1.0 if i == 0 else round(rng.uniform(1.0, 1.35), 2)  # older machines slower
     by_group = {g: [m for m in machines if m.group == g] for g in groups}
 
@@ -201,7 +203,7 @@ def generate_factory(spec: FactorySpec, now: datetime) -> Factory:
     return Factory(
         timezone=spec.timezone,
         machines=tuple(machines),
-        calendars={TWO_SHIFTS.name: TWO_SHIFTS},
+        calendars={c.name: c for c in (TWO_SHIFTS, LATE_SHIFTS) if any(m.calendar == c.name for m in machines)},
         routings=routings,
         orders=tuple(orders),
         downtime=downtime,

@@ -334,6 +334,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
     free_ops, modes = shop.free_ops, shop.modes
     ptr = state.ptr
     fit_m: list[dict[int, int]] = [{} for _ in range(shop.n_machines)]  # machine -> job -> fit
+    end_m: list[dict[int, int]] = [{} for _ in range(shop.n_machines)]  # machine -> job -> end from its fit
     dur_m: list[dict[int, int]] = [{} for _ in range(shop.n_machines)]  # machine -> job -> duration
     best_m = [0] * n_jobs
     best_e = [0] * n_jobs
@@ -349,13 +350,12 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
     release, due, has_due, rem, log_wp = shop.release, shop.due, shop.has_due, shop.rem_work, shop.log_wp
 
     pauses = shop.pauses
-    # (fits, duration, machine, its pauses or None)
-    waits: list[tuple[tuple[dict[int, int], int, int, Pauses | None], ...]] = [()] * n_jobs
+    waits: list[tuple[tuple[dict[int, int], int], ...]] = [()] * n_jobs  # (ends from fits, machine)
 
     def choose(j: int) -> None:
         bm, be = -1, 0
-        for fm, d, m, pm in waits[j]:
-            e = fm[j] + d if pm is None else pm.end(fm[j], d)
+        for em, m in waits[j]:
+            e = em[j]
             if bm < 0 or e < be:
                 bm, be = m, e
         best_m[j], best_e[j] = bm, be
@@ -367,9 +367,14 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
         r = state.ready(shop, o)
         for m, d in modes[o]:
             pm = pauses[m]
-            fit_m[m][j] = _fit(starts[m], ends[m], r, d) if pm is None else _fit_paused(starts[m], ends[m], r, d, pm)
+            if pm is None:
+                f = fit_m[m][j] = _fit(starts[m], ends[m], r, d)
+                end_m[m][j] = f + d
+            else:
+                f = fit_m[m][j] = _fit_paused(starts[m], ends[m], r, d, pm)
+                end_m[m][j] = pm.end(f, d)
             dur_m[m][j] = d
-        waits[j] = tuple((fit_m[m], d, m, pauses[m]) for m, d in modes[o])
+        waits[j] = tuple((end_m[m], m) for m, _ in modes[o])
         if rule == "fifo":
             rkey[j] = (release[j], j)
         elif rule == "edd":
@@ -426,6 +431,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
         for mm, _ in modes[o]:
             del fit_m[mm][pick]
             del dur_m[mm][pick]
+            del end_m[mm][pick]
         ver[pick] += 1
         ptr[pick] += 1
         # a waiting operation that [s, e) overlaps now fits at the first long enough gap
@@ -437,20 +443,29 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
             base = en_m[i]
             i += 1
         gap = st_m[i] - base if i < len(st_m) else math.inf
-        fm, dm = fit_m[m], dur_m[m]
+        fm, dm, em = fit_m[m], dur_m[m], end_m[m]
         pm = pauses[m]
         if pm is None:
             for j2, f in fm.items():
                 if f < e:
                     d2 = dm[j2]
                     if s < f + d2:
-                        fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+                        f = fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+                        em[j2] = f + d2
                         if best_m[j2] == m:
                             stale[j2] = True
         else:
+            nxt = st_m[i] if i < len(st_m) else math.inf  # the next busy interval after ``base``
+            b0 = pm.start(base)
             for j2, f in fm.items():
-                if f < e and s < pm.end(f, dm[j2]):
-                    fm[j2] = _fit_paused(st_m, en_m, base, dm[j2], pm)
+                if f < e and s < em[j2]:
+                    d2 = dm[j2]
+                    e0 = pm.end(b0, d2)
+                    if e0 <= nxt:
+                        fm[j2], em[j2] = b0, e0
+                    else:
+                        f = fm[j2] = _fit_paused(st_m, en_m, base, d2, pm)
+                        em[j2] = pm.end(f, d2)
                     if best_m[j2] == m:
                         stale[j2] = True
         if ptr[pick] < len(free_ops[pick]):

@@ -165,6 +165,7 @@ class Problem:
     name: str = ""
     move_tolerance: int = 30
     pauses: tuple[tuple[tuple[int, int], ...], ...] = ()
+    _pauses_of: tuple[Pauses, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.blocked:
@@ -195,8 +196,19 @@ class Problem:
         return [op for job in self.jobs for op in job.ops]
 
     def machine_pauses(self) -> tuple[Pauses, ...]:
-        """Each machine's :class:`~.pauses.Pauses` (built anew: keep it where it is used often)."""
-        return tuple(Pauses(w) if w else NO_PAUSES for w in self.pauses)
+        """Each machine's :class:`~.pauses.Pauses`, built on first use and kept (not pickled)."""
+        cached = self._pauses_of
+        if cached is None:
+            cached = tuple(Pauses(w) if w else NO_PAUSES for w in self.pauses)
+            object.__setattr__(self, "_pauses_of", cached)  # frozen: a cache, not a value
+        return cached
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) if f.name != "_pauses_of" else None for f in fields(self))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            object.__setattr__(self, f.name, value)
 
 
 class SolveStatus(str, enum.Enum):

@@ -14,6 +14,9 @@ from .problem import Problem, Solution
 __all__ = ["PlanViolation", "assert_valid", "violations"]
 
 
+_MAX = 1 << 62
+
+
 class PlanViolation(ValueError):
     """A plan breaks a scheduling rule; the message names the first broken rule."""
 
@@ -51,8 +54,11 @@ def violations(problem: Problem, solution: Solution, limit: int = 20) -> list[st
                 return out
         else:
             pauses = problem.pauses[a.machine] if 0 <= a.machine < len(problem.pauses) else ()
-            inside = [(ps, pe) for ps, pe in pauses if ps < pe and (ps <= a.start < pe or ps < a.end < pe)]
-            paused = sum(max(0, min(pe, a.end) - max(ps, a.start)) for ps, pe in pauses)
+            # the machine's pauses that may meet [start, end]: sorted and disjoint, so one slice
+            # from the last starting before ``start`` to the last starting by ``end``
+            near = pauses[max(0, bisect.bisect_left(pauses, (a.start,)) - 1):bisect.bisect_right(pauses, (a.end, _MAX))]
+            inside = [(ps, pe) for ps, pe in near if ps < pe and (ps <= a.start < pe or ps < a.end < pe)]
+            paused = sum(max(0, min(pe, a.end) - max(ps, a.start)) for ps, pe in near)
             if inside and dur > 0:
                 if bad(f"operation {key} [{a.start},{a.end}) starts or ends inside pause {inside[0]} of machine {a.machine}"):
                     return out

@@ -67,6 +67,7 @@ _MIN_SIZE, _MAX_SIZE, _START_SIZE = 8, 40, 12
 _GROW = 1.15
 _COOL = 0.7  # a late job's pick weight after a neighbourhood around it changed nothing
 _COLDEST = 1 / 16
+_PAUSED_BUDGET = 6  # times the budget of a sub-model with pause literals (larger, slower to search)
 
 Key = tuple[int, ...]
 
@@ -455,6 +456,7 @@ class _SubVars:
     ops: list[int]
     start: dict[int, cp_model.IntVar]
     on: dict[int, list[tuple[int, int, cp_model.IntVar | None]]]  # (machine, duration, literal)
+    marks: int = 0  # pause literals (see :func:`_paused_modes`): the model is that much larger
 
 
 def _sub_model(
@@ -503,16 +505,23 @@ def _sub_model(
     per_machine: dict[int, list[cp_model.IntervalVar]] = {}
     hint_vals: list[tuple[cp_model.IntVar, int]] = []
     late_mode: list[int] = []  # operations whose modes differ in duration
+    marks = 0
     for o in relaxed:
         lo, hi = lo_of[o], hi_of[o]
         modes = [(m, d) for m, d in shop.modes[o] if _end_of(pauses[m], lo, d) <= hi]
         dmin = min(d for _, d in modes)
-        start = model.new_int_var(lo, hi - dmin, "")
+        same = {pz.windows if (pz := pauses[m]) is not None else () for m, _ in modes}
+        first = pauses[modes[0][0]]
+        if len(same) == 1 and first is not None:  # its machines share their pauses: never starts in one
+            start = model.new_int_var_from_domain(_working(first.within(lo, hi), lo, hi - dmin, 0), "")
+        else:
+            start = model.new_int_var(lo, hi - dmin, "")
         starts[o] = start
         hint_vals.append((start, plan.start[o]))
         lits: list[tuple[int, int, cp_model.IntVar | None]] = []
         if any((pz := pauses[m]) is not None and pz.within(lo, hi) for m, _ in modes):
-            ends[o] = _paused_modes(model, o, start, modes, lo, hi, pauses, plan, lits, per_machine, hint_vals)
+            ends[o], n = _paused_modes(model, o, start, modes, lo, hi, pauses, plan, lits, per_machine, hint_vals)
+            marks += n
         elif len(modes) == 1:
             m, d = modes[0]
             per_machine.setdefault(m, []).append(model.new_fixed_size_interval_var(start, d, ""))
@@ -629,7 +638,24 @@ def _sub_model(
     hint = model.proto.solution_hint  # in bulk: add_hint costs about 3 us per variable
     hint.vars.extend(var.index for var, _ in hint_vals)
     hint.values.extend(val for _, val in hint_vals)
-    return model, _SubVars(relaxed, starts, on), current
+    return model, _SubVars(relaxed, starts, on, marks), current
+
+
+def _working(pauses: tuple[tuple[int, int], ...], lo: int, hi: int, shift: int) -> cp_model.Domain:
+    """``[lo, hi]`` without the pauses' insides: where work may start (``shift`` 0: not from a
+    pause's first minute on) or end (``shift`` 1: at a pause's first minute, not after it)."""
+    out: list[list[int]] = []
+    cur = lo
+    for a, b in pauses:
+        if a + shift > cur:
+            out.append([cur, min(a + shift - 1, hi)])
+        cur = max(cur, b)
+        if cur > hi:
+            break
+    if cur <= hi:
+        out.append([cur, hi])
+    out = [w for w in out if w[0] <= w[1]]
+    return cp_model.Domain.from_intervals(out) if out else cp_model.Domain(lo, hi)
 
 
 def _end_of(pauses: Pauses | None, t: int, d: int) -> int:
@@ -649,9 +675,11 @@ def _paused_modes(
     lits: list[tuple[int, int, cp_model.IntVar | None]],
     per_machine: dict[int, list[cp_model.IntervalVar]],
     hint_vals: list[tuple[cp_model.IntVar, int]],
-) -> cp_model.IntVar:
+) -> tuple[cp_model.IntVar, int]:
     """The modes of a relaxed operation of which one at least runs on a machine with pauses
-    in ``(lo, hi)``: as in the full model (:func:`~.constraints.add_pauses`). Returns its end."""
+    in ``(lo, hi)``: as in the full model (:func:`~.constraints.add_pauses`). Returns its end
+    and how many pause literals it took."""
+    n_marks = 0
     end = model.new_int_var(lo, hi, "")
     hint_vals.append((end, plan.end[o]))
     single = len(modes) == 1
@@ -668,17 +696,18 @@ def _paused_modes(
             m_end: cp_model.LinearExprT = start + d
         else:
             m_size = model.new_int_var(d, d + sum(b - a for a, b in reach), "")
-            m_end = model.new_int_var(lo + d, max(lo + d, hi), "")
+            m_end = model.new_int_var_from_domain(_working(reach, lo + d, max(lo + d, hi), 1), "")
             interval = (model.new_interval_var(start, m_size, m_end, "") if lit is None
                         else model.new_optional_interval_var(start, m_size, m_end, lit, ""))
             marks = [PauseVar(a, b, model.new_bool_var(""), model.new_bool_var("")) for a, b in reach]
+            n_marks += 2 * len(marks)
             tie_pauses(model, start, m_end, m_size, d, marks, lit)
-            e = plan.end[o] if runs else plan.start[o] + d  # another mode: as if without a pause
+            # the mode that runs it: as planned; another (absent): any values its own rules allow
             for mark in marks:
                 hint_vals.append((mark.after, int(plan.start[o] >= mark.end)))
-                hint_vals.append((mark.before, int((e if runs else plan.start[o]) >= mark.end)))
-            hint_vals.append((m_size, e - plan.start[o]))
-            hint_vals.append((m_end, e))
+                hint_vals.append((mark.before, int((plan.end[o] if runs else plan.start[o]) >= mark.end)))
+            hint_vals.append((m_size, plan.end[o] - plan.start[o] if runs else d))
+            hint_vals.append((m_end, plan.end[o] if runs else lo + d))
         tie = model.add(end == m_end)
         if lit is not None:
             tie.only_enforce_if(lit)
@@ -686,7 +715,7 @@ def _paused_modes(
         lits.append((m, d, lit))
     if not single:
         model.add_exactly_one(lit for _, _, lit in lits if lit is not None)
-    return end
+    return end, n_marks
 
 
 def _new_solver(det_time: float, workers: int) -> cp_model.CpSolver:
@@ -718,6 +747,8 @@ def _solve_sub(
     better solutions after it), so it is not re-timed again."""
     p = solver.parameters
     p.max_time_in_seconds = max(0.001, wall)
+    # pause literals make a sub-model larger and its search longer: its budget grows with them
+    p.max_deterministic_time = _SUB_DET_TIME * (_PAUSED_BUDGET if sub.marks else 1)
     p.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
