@@ -4,6 +4,7 @@ with the sender's identity, role and language."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,9 +15,11 @@ from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, Tr, translator
 from scheduler_core.services.context import Services
 from scheduler_core.services.ports import Actor, ChatIdentity, Role
+from scheduler_core.services.refs import normalise_ref
 
 from . import render
 from .buttons import ButtonStore
+from .intent import Intent, parse
 from .session import Sessions
 from .types import Button, Incoming, Reply
 
@@ -94,6 +97,33 @@ class ChatDeps:
         value = await self._cached("customers", load)
         assert isinstance(value, tuple)
         return value
+
+    async def order_prefixes(self) -> tuple[str, ...]:
+        """The letters this factory's order numbers start with, the most used first ("WO" for
+        WO-778); empty for a factory without orders."""
+        async def load() -> tuple[str, ...]:
+            async with self.svc.uow() as uow:
+                records = await uow.orders.list()
+            count = Counter(r.ref.split("-", 1)[0] for r in records if "-" in r.ref)
+            return tuple(p for p, _ in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])))
+        value = await self._cached("order_prefixes", load)
+        assert isinstance(value, tuple)
+        return value
+
+    async def understand(self, text: str, today: date) -> Intent:
+        """A chat message as :func:`~handlers.intent.parse` reads it with this factory's names."""
+        return parse(text, today=today, products=await self.products(), customers=await self.customers(),
+                     machines=tuple(await self.machine_names()), order_prefixes=await self.order_prefixes())
+
+    async def order_ref(self, text: str) -> str:
+        """An order number as typed after a command: a number alone is one of the factory's main
+        numbering ("/status 778" -> WO-778 where orders are WO-...); anything else as typed, for
+        the use case to read (or refuse)."""
+        text = text.strip()
+        prefixes = await self.order_prefixes()
+        if text.isdigit() and len(text) <= 12 and prefixes:
+            return normalise_ref(prefixes[0] + text)
+        return text
 
     async def example_names(self, customer: str | None, *, staff: bool) -> dict[str, str]:
         """This factory's names for the placeholders of the help examples (product P-100,

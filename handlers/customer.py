@@ -57,7 +57,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
-        return _status_view(ctx, await get_order_status(ctx.svc, actor, ref))
+        return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)))
     lines = await list_orders(ctx.svc, actor, limit=50)
     if late_only and lines:
         late = [line for line in lines if line.late_by > timedelta(0)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from scheduler_core.services.errors import InvalidInput
-from scheduler_core.services.refs import MAX_TEXT, normalise_ref
+from scheduler_core.services.refs import DEFAULT_PREFIX, MAX_TEXT, normalise_ref
 
 from .intent_dates import find_dates, period_end
 from .intent_numbers import CN_NUMERAL, EN_NUMBER, EN_UNITS, NUMBER, cn_to_int, en_number_value, number_value
@@ -892,11 +892,22 @@ def _numbers(text: str, product: int | None = None) -> list[_Number]:
     return out
 
 
-def _order_from(digits: str) -> str | None:
+def _order_from(ref: str, prefix: str = DEFAULT_PREFIX) -> str | None:
+    """The order's reference: ``ref`` is digits (an order in the factory's main numbering,
+    ``prefix``) or a prefix and digits as written ("wo778")."""
     try:
-        return normalise_ref(digits)
+        return normalise_ref(f"{prefix}{ref}" if ref.isdigit() else ref)
     except InvalidInput:  # pragma: no cover - digits always match
         return None
+
+
+@lru_cache(maxsize=16)
+def _prefixed_ref(prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A factory's own order prefixes followed by a number ("wo778", "XS-20261127001")."""
+    own = sorted({p.lower() for p in prefixes if p.isascii() and p.isalpha() and p.lower() != "so"}, key=len, reverse=True)
+    if not own:
+        return None
+    return re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, own)) + r")\s*[-_#:：]?\s*(\d{1,12})(?![\d])")
 
 
 def _raw_product(text: str, intent: IntentName) -> str | None:
@@ -939,7 +950,7 @@ class _Features:
     """What was found in a message before its intent is decided."""
 
     text: str
-    refs: list[tuple[int, int, str, bool]]  # start, end, digits, strong prefix
+    refs: list[tuple[int, int, str, bool]]  # start, end, digits (or a factory's prefix and digits), strong prefix
     numbers: list[_Number]
     has_date: bool
     has_product: bool
@@ -947,6 +958,7 @@ class _Features:
     has_machine: bool = False
     due: bool = False  # a due-date window: "今天要交的", "due this week"
     shift: bool = False  # a date change by an amount: "推迟3天", "two days earlier"
+    prefix: str = DEFAULT_PREFIX  # a number said alone is an order of this numbering
 
     @property
     def has_ref(self) -> bool:
@@ -985,7 +997,7 @@ class _Features:
 
 
 def parse(text: str, *, today: date, products: Collection[str] = (), customers: Collection[str] = (),
-          machines: Collection[str] = ()) -> Intent:
+          machines: Collection[str] = (), order_prefixes: Sequence[str] = ()) -> Intent:
     """One chat message -> its :class:`Intent`.
 
     Args:
@@ -995,6 +1007,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             token after "of" / 产品 is returned.
         customers: the known customer names.
         machines: the known machine names (a machine stop or restart names one).
+        order_prefixes: the letters the factory's order numbers start with, the most used
+            first ("WO" for WO-778): "wo778" is that order, and a number said alone, or after
+            "order" / 订单 / #, is one of the first; paichan's own "SO" always counts.
 
     Returns:
         The intent and its slots. Never raises for any string.
@@ -1026,6 +1041,13 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     for hit in (product_hit, customer_hit, machine_hit):
         if hit:
             work = _mask(work, hit[1], hit[2])
+    refs: list[tuple[int, int, str, bool]] = []
+    own = _prefixed_ref(tuple(order_prefixes))
+    for rm in own.finditer(work) if own is not None else ():  # before dates: "XS20261127001" is no date
+        refs.append((rm.start(), rm.end(), rm[1] + rm[2], True))
+    for a, b, _, _ in refs:
+        work = _mask(work, a, b)
+    prefix = next((p.upper() for p in order_prefixes if p.isascii() and p.isalpha()), DEFAULT_PREFIX)
     due_by, period = _due_window(work, today)
     if period:
         work = _mask(work, *period)
@@ -1044,7 +1066,6 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         raw = next(g for g in sm.groups() if g)
         step = int(raw) if raw.isdigit() else cn_to_int(raw)
         work = _mask(work, sm.start(), sm.end())
-    refs: list[tuple[int, int, str, bool]] = []
     product_at = product_hit[1] if product_hit else None
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
@@ -1053,7 +1074,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         strong = bool(_STRONG_REF_PREFIX.match(rm[0].strip()))
         if not strong and _just_before(work, rm.end(), product_at):
             continue  # "if we order 300 齿轮箱": a quantity of the product named right after it
-        refs.append((rm.start(), rm.end(), rm[1], strong))
+        said_so = re.match(r"s\.?o\.?", rm[0].strip()) is not None  # paichan's own numbering, named
+        refs.append((rm.start(), rm.end(), "so" + rm[1] if said_so else rm[1], strong))
     for rm in _REF_BEFORE.finditer(work):  # "1042号订单", "1201 那单": the number first
         g = 1 if rm[1] else 2
         if not any(a <= rm.start(g) < b for a, b, _, _ in refs):
@@ -1061,7 +1083,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     refs.sort()
     features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
                          product_hit is not None, customer_hit is not None, machine_hit is not None,
-                         due=due_by is not None, shift=shifted is not None)
+                         due=due_by is not None, shift=shifted is not None, prefix=prefix)
     intent = slash_intent or _decide(t, features)
 
     if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
@@ -1069,7 +1091,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         refs = [r for r in refs if r[3]]
         features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
                              product_hit is not None, customer_hit is not None, machine_hit is not None,
-                             due=due_by is not None, shift=shifted is not None)
+                             due=due_by is not None, shift=shifted is not None, prefix=prefix)
     order, quantity = _roles(intent, features)
 
     product = product_hit[0] if product_hit else None
@@ -1141,10 +1163,10 @@ def _roles(intent: IntentName, f: _Features) -> tuple[str | None, int | None]:
     numbers = list(f.numbers)
     if f.refs:
         strong = [r for r in f.refs if r[3]]
-        order = _order_from((strong or f.refs)[0][2])
+        order = _order_from((strong or f.refs)[0][2], f.prefix)
     elif intent in _ORDER_INTENTS and (first := f.bare_ref) is not None:
         if intent != "change_quantity" or len(numbers) >= 2 or not first.strong:  # "数量改为250": the quantity
-            order = _order_from(str(first.value))
+            order = _order_from(str(first.value), f.prefix)
             numbers = [n for n in numbers if n is not first]
     quantity: int | None = None
     if intent in _QTY_INTENTS and numbers:

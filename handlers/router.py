@@ -18,7 +18,7 @@ from scheduler_core.services.refs import MAX_TEXT
 from . import customer, linking, manager, operator, render, sales
 from .buttons import PREFIX, SURVEY_PREFIX
 from .context import ChatDeps, Ctx, lang_of
-from .intent import Intent, parse
+from .intent import Intent
 from .types import MAX_INPUT, Incoming, Reply
 
 __all__ = ["COMMANDS", "ChatRouter"]
@@ -187,8 +187,7 @@ class ChatRouter:
         return await ACTIONS[click.action](ctx, click.args)
 
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
-        intent = parse(text, today=ctx.today(), products=await self.deps.products(),
-                       customers=await self.deps.customers(), machines=tuple(await self.deps.machine_names()))
+        intent = await self.deps.understand(text, ctx.today())
         if intent.back and (last := ctx.last_order()) is not None:  # "can it be earlier", "这个单到哪了", "能提前吗"
             intent = replace(intent, order=last)
         return await self.route_intent(ctx, intent, text)

@@ -34,7 +34,7 @@ from scheduler_core.services.views import ChangeProposal
 
 from . import render
 from .context import Ctx
-from .intent import Intent, parse
+from .intent import Intent
 from .types import Button, Reply
 
 __all__ = [
@@ -69,7 +69,7 @@ def _actor(ctx: Ctx, action: str) -> Actor:
 
 
 async def _intent(ctx: Ctx, text: str) -> Intent:
-    return parse(text, today=ctx.today(), products=await ctx.deps.products(), customers=await ctx.deps.customers())
+    return await ctx.deps.understand(text, ctx.today())
 
 
 def _due(ctx: Ctx, day: date) -> datetime:

@@ -1,4 +1,4 @@
-"""``paichan intent "TEXT" [--today YYYY-MM-DD] [--products a,b] [--customers a,b] [--machines a,b] --json``:
+"""``paichan intent "TEXT" [--today YYYY-MM-DD] [--products a,b] [--customers a,b] [--machines a,b] [--order-prefixes WO,SO] --json``:
 what the free-text parser makes of a message.
 
 Without TEXT, one utterance per line is read from standard input and one JSON object per line
@@ -61,12 +61,15 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, out: TextIO | 
     products: list[str] = args.products or []
     customers: list[str] = args.customers or []
     machines: list[str] = args.machines or []
+    prefixes: list[str] = args.order_prefixes or []
     if args.text is not None:
-        _emit(parse(args.text, today=today, products=products, customers=customers, machines=machines),
+        _emit(parse(args.text, today=today, products=products, customers=customers, machines=machines,
+                    order_prefixes=prefixes),
               as_json=args.json, out=out)
         return 0
     for line in stdin or sys.stdin:
-        result = parse(line.rstrip("\r\n"), today=today, products=products, customers=customers, machines=machines)
+        result = parse(line.rstrip("\r\n"), today=today, products=products, customers=customers, machines=machines,
+                       order_prefixes=prefixes)
         _emit(result, as_json=args.json, out=out)
         out.flush()
     return 0
@@ -80,5 +83,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--products", type=_names, help="known product names, comma-separated")
     p.add_argument("--customers", type=_names, help="known customer names, comma-separated")
     p.add_argument("--machines", type=_names, help="known machine names, comma-separated")
+    p.add_argument("--order-prefixes", type=_names,
+                   help="the letters the factory's order numbers start with, the most used first (WO,SO)")
     p.add_argument("--json", action="store_true", help="print one JSON object per message")
     p.set_defaults(func=run)

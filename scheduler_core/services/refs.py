@@ -1,4 +1,8 @@
-"""Order references: one canonical form, ``SO-1042``."""
+"""Order references: one canonical form, letters, a hyphen and the number: ``SO-1042``, ``WO-778``.
+
+A factory numbers its orders its own way ("WO778", "XS-20261127001"); those keep their letters.
+A number alone, or after a word that only says "order" (订单, order, #), is paichan's own
+numbering, ``SO-``."""
 
 from __future__ import annotations
 
@@ -6,22 +10,29 @@ import re
 
 from .errors import InvalidInput
 
-__all__ = ["MAX_TEXT", "clean_text", "normalise_ref"]
+__all__ = ["DEFAULT_PREFIX", "MAX_TEXT", "clean_text", "normalise_ref"]
 
 MAX_TEXT = 2000
 _REF = re.compile(r"^\s*(?:订单|單|单|order|so)?\s*[-#:：]?\s*(\d{1,9})\s*$", re.IGNORECASE)
+_PREFIXED = re.compile(r"^\s*([A-Za-z]{1,6})\s*[-_#:：]?\s*(\d{1,12})\s*$")
+DEFAULT_PREFIX = "SO"
 
 
 def normalise_ref(text: str) -> str:
-    """``so1042``, ``SO 1042``, ``订单1042``, ``#1042``, ``1042`` -> ``SO-1042``.
+    """``so1042``, ``SO 1042``, ``订单1042``, ``#1042``, ``1042`` -> ``SO-1042``; a factory's own
+    letters stay: ``wo778`` / ``WO-778`` -> ``WO-778``, ``XS20261127001`` -> ``XS-20261127001``
+    (one to six letters, up to twelve digits; leading zeros are not part of the number).
 
     Raises:
         InvalidInput: not an order reference.
     """
     m = _REF.match(text or "")
-    if not m:
-        raise InvalidInput("bad_order_ref", ref=(text or "")[:40])
-    return f"SO-{int(m.group(1))}"
+    if m:
+        return f"{DEFAULT_PREFIX}-{int(m.group(1))}"
+    m = _PREFIXED.match(text or "")
+    if m:
+        return f"{m.group(1).upper()}-{int(m.group(2))}"
+    raise InvalidInput("bad_order_ref", ref=(text or "")[:40])
 
 
 def clean_text(text: str, *, limit: int = MAX_TEXT) -> str:

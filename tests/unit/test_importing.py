@@ -528,3 +528,11 @@ def test_export_dates_are_factory_time_text() -> None:
     row: list[Cell] = ["SO-1", "A", "P01", 5, datetime(2026, 12, 5, 10, 0, tzinfo=UTC).astimezone(TZ), False, ""]
     assert write_csv([row]) == "SO-1,A,P01,5,2026-12-05 18:00,no,\n"
     assert parse_due("2026-12-05 18:00", TZ) - datetime(2026, 12, 5, 10, 0, tzinfo=UTC) == timedelta(0)
+
+
+def test_a_factorys_own_order_numbers_are_kept() -> None:
+    text = HEADER + "wo778,ACME,P01,10,2026-12-05,,\nXS-20261127001,ACME,P01,10,2026-12-05,,\n1042,ACME,P01,5,2026-12-05,,\n"
+    records, errors = validate_orders(read_csv(text), CTX)
+    assert errors == [] and [r.order.ref for r in records] == ["WO-778", "XS-20261127001", "SO-1042"]
+    dup = HEADER + "wo778,ACME,P01,10,2026-12-05,,\nWO-778,ACME,P01,10,2026-12-05,,\n"
+    assert codes(validate_orders(read_csv(dup), CTX)[1]) == [(3, "ref", "duplicate_ref_in_file")]

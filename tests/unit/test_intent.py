@@ -347,7 +347,7 @@ def test_cli_prints_one_json_object_per_line() -> None:
 
     out = StringIO()
     args = SimpleNamespace(text=None, today=TODAY, products=["Widget"], customers=["ACME"], machines=["CNC-2"],
-                           json=True)
+                           order_prefixes=None, json=True)
     run(args, stdin=StringIO("rush 200 of Widget for ACME by Dec 5\n1042数量改成800\n\ncnc2 停机\n为什么延期了\n"
                              "昨天的日报\n计划总览\n"), out=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -361,6 +361,9 @@ def test_cli_prints_one_json_object_per_line() -> None:
     assert lines[4]["intent"] == "order_status" and lines[4]["late"] is True
     assert lines[5]["intent"] == "summary" and lines[5]["daily"] is True  # the daily delay summary
     assert lines[6]["intent"] == "summary" and lines[6]["daily"] is False  # the plan's
+    own = StringIO()
+    run(SimpleNamespace(**{**vars(args), "text": "778 到哪了", "order_prefixes": ["WO"]}), out=own)
+    assert json.loads(own.getvalue())["order"] == "WO-778"
 
 
 def test_cli_is_registered() -> None:
@@ -558,3 +561,45 @@ def test_a_promise_carries_the_day_wanted_never_today(text: str, expected: date 
     got = p(text)
     assert (got.intent, got.quantity, got.order) == ("promise", 300 if "300" in text else 500, None)
     assert got.date == expected
+
+
+@pytest.mark.parametrize(("text", "prefixes", "order"), [
+    ("WO-778 到哪了", ("WO",), "WO-778"),
+    ("wo778 where is it", ("WO", "SO"), "WO-778"),
+    ("778 到哪了", ("WO",), "WO-778"),  # a number alone: the factory's main numbering
+    ("订单778 到哪了", ("WO",), "WO-778"),
+    ("so 778 status", ("WO",), "SO-778"),  # paichan's own, named
+    ("778 到哪了", (), "SO-778"),
+    ("XS20261127001 什么时候交", ("XS",), "XS-20261127001"),  # no date in it, and longer than nine digits
+    ("SO-1042 到哪了", ("WO", "SO"), "SO-1042"),
+])  # fmt: skip
+def test_a_factorys_own_order_numbers(text: str, prefixes: tuple[str, ...], order: str) -> None:
+    got = parse(text, today=TODAY, order_prefixes=prefixes)
+    assert (got.intent, got.order, got.date) == ("order_status", order, None)
+
+
+def test_an_own_order_number_with_a_change_keeps_the_date_and_the_quantity_apart() -> None:
+    moved = parse("xs-20261127001 推迟到12月5日", today=TODAY, order_prefixes=("XS",))
+    assert (moved.intent, moved.order, moved.date) == ("change_date", "XS-20261127001", date(2026, 12, 5))
+    done = parse("wo778 完成了120件", today=TODAY, order_prefixes=("WO",))
+    assert (done.intent, done.order, done.quantity) == ("report_progress", "WO-778", 120)
+
+
+@pytest.mark.parametrize(("text", "ref"), [
+    ("so1042", "SO-1042"), ("订单1042", "SO-1042"), ("#1042", "SO-1042"), ("1042", "SO-1042"),
+    ("wo778", "WO-778"), ("WO-778", "WO-778"), ("XS20261127001", "XS-20261127001"), ("A-1", "A-1"),
+    ("po 0012", "PO-12"),
+])  # fmt: skip
+def test_order_references_keep_a_factorys_letters(text: str, ref: str) -> None:
+    from scheduler_core.services.refs import normalise_ref
+
+    assert normalise_ref(text) == ref
+
+
+@pytest.mark.parametrize("text", ["A-", "ABCDEFG1", "1234567890123", "WO-12-3", "SO-1042x", "<b>1</b>", ""])
+def test_what_is_not_an_order_reference(text: str) -> None:
+    from scheduler_core.services.errors import InvalidInput
+    from scheduler_core.services.refs import normalise_ref
+
+    with pytest.raises(InvalidInput):
+        normalise_ref(text)
