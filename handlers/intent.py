@@ -907,7 +907,10 @@ def _prefixed_ref(prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
     own = sorted({p.lower() for p in prefixes if p.isascii() and p.isalpha() and p.lower() != "so"}, key=len, reverse=True)
     if not own:
         return None
-    return re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, own)) + r")\s*[-_#:：]?\s*(\d{1,12})(?![\d])")
+    # "wo 778" with a space, but a single letter only joined ("a5", "A-5"): "a 5 day delay" is no order
+    spaced = "|".join(re.escape(p) for p in own if len(p) > 1) or "(?!)"
+    joined = "|".join(map(re.escape, own))
+    return re.compile(rf"(?<![a-z])(?:({spaced})\s*[-_#:：]?\s*|({joined})(?:[-_#:：]|\s*[-_#:：]\s*)?)(\d{{1,12}})(?![\d])")
 
 
 def _raw_product(text: str, intent: IntentName) -> str | None:
@@ -1044,7 +1047,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     refs: list[tuple[int, int, str, bool]] = []
     own = _prefixed_ref(tuple(order_prefixes))
     for rm in own.finditer(work) if own is not None else ():  # before dates: "XS20261127001" is no date
-        refs.append((rm.start(), rm.end(), rm[1] + rm[2], True))
+        refs.append((rm.start(), rm.end(), (rm[1] or rm[2]) + rm[3], True))
     for a, b, _, _ in refs:
         work = _mask(work, a, b)
     prefix = next((p.upper() for p in order_prefixes if p.isascii() and p.isalpha()), DEFAULT_PREFIX)

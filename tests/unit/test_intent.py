@@ -603,3 +603,9 @@ def test_what_is_not_an_order_reference(text: str) -> None:
 
     with pytest.raises(InvalidInput):
         normalise_ref(text)
+
+
+def test_a_one_letter_order_prefix_is_only_joined_to_its_number() -> None:
+    assert parse("b7 where is it", today=TODAY, order_prefixes=("A", "B")).order == "B-7"
+    assert parse("A - 12 status", today=TODAY, order_prefixes=("A",)).order == "A-12"
+    assert parse("a 5 day delay, why?", today=TODAY, order_prefixes=("A", "B")).order is None
