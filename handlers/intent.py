@@ -260,7 +260,8 @@ _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what
                      r"^(?:怎么|如何|我想|我要|想|要)?(?:批量)?(?:导入|导出|上传|下载)|(?<![a-z])(?:import|upload|export)\w* "
                      r"(?:\w+ )?(?:orders|routings|machines|calendars|data|excel|csv|from)")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
-_EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做",
+_EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做|"
+                r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
                 r"expedite|prioriti[sz]e|bump (?:it |this |that )?up")
 _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
@@ -372,7 +373,10 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
-                     r"谢谢(?:你|您|啦|了)?|多谢|感谢|谢了|辛苦了|辛苦)(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
+                     r"谢谢(?:你|您|啦|了)?|多谢|感谢(?:你|您)?|谢了|辛苦了|辛苦)"
+                     r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
+                     r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
+                     r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
 
 # a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
 _STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
@@ -1232,6 +1236,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
 
 def _decide(t: str, f: _Features) -> IntentName:
     """The intent from the keyword families found in ``t`` and the slots present."""
+    if _THANKS.fullmatch(t):  # thanks and nothing else, "谢谢你的帮助" / "thanks for the help" included
+        return "thanks"
     short = len(t) <= 40
     if short and (_LANG_EN.search(t) or _LANG_ZH.search(t)):
         bare_language = re.fullmatch(r"(?:in )?(?:english|chinese|中文|英文|英语|汉语|普通话|en|zh|zh[-_]hans|cn)"
@@ -1323,8 +1329,6 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
     if _GREETING.fullmatch(t):
         return "greeting"
-    if _THANKS.fullmatch(t):
-        return "thanks"
     if f.has_customer and not f.maybe_ref:  # "how are things with ACME": nothing else asked of a customer named
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     return "unknown"
