@@ -75,6 +75,19 @@ class Built:
     def to_real(self, start: int, end: int) -> tuple[datetime, datetime]:
         return self.grid.at(self.axis.start_at(start)), self.grid.at(self.axis.end_at(end))
 
+    def working_minutes(self, machine: str, start: datetime, end: datetime) -> int:
+        """``machine``'s working minutes (its calendar's, stops not taken out) in [start, end)
+        within the planned span: on the axis, less the machine's pauses. Binary searches only."""
+        if end <= start:
+            return 0
+        m = self._machine_index.get(machine)
+        a, b = (self.axis.to_axis(self.grid.minutes(t)) for t in (start, end))
+        return b - a if m is None else self.problem.machine_pauses()[m].work(a, b)
+
+    @cached_property
+    def _machine_index(self) -> dict[str, int]:
+        return {mid: i for i, mid in enumerate(self.machine_ids)}
+
 
 def build_problem(
     factory: Factory,

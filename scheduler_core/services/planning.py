@@ -260,11 +260,13 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
             return LateCause("released_late", until=release)
         return LateCause("not_enough_time")
     ready = max(built.now, order.release or built.now)
-    worst: tuple[timedelta, int] = (_ZERO, -1)
+    longest = 0  # the longest wait in its machine's working minutes: its own hours off are no wait
+    worst: tuple[timedelta, int] = (_ZERO, -1)  # that wait as it is (calendar time) and the step
     for i, op in enumerate(ops):
-        wait = op.start - ready
-        if wait > worst[0] and not op.fixed:
-            worst = (wait, i)
+        if op.start > ready and not op.fixed:
+            working = built.working_minutes(op.machine, ready, op.start)
+            if working > longest:
+                longest, worst = working, (op.start - ready, i)
         ready = op.end
     if worst[1] < 0 or (past_due and worst[0] < timedelta(hours=1)):
         return LateCause("past_due" if past_due else "not_enough_time")

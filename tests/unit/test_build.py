@@ -1,6 +1,6 @@
 """The problem builder: progress, frozen horizon, downtime and calendars become axis rules."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scheduler_core.domain.calendar import TWO_SHIFTS, Downtime
 from scheduler_core.domain.check import check_schedule
@@ -227,3 +227,30 @@ def test_a_stop_during_a_machines_time_off_does_not_hold_up_work_that_waits_thro
     assert check_schedule(factory, schedule) == []
     cut = next(op for op in schedule.for_order("SO-7") if op.step == 0)
     assert cut.end.date() == (NOW + timedelta(days=1)).date()
+
+
+def test_why_late_counts_a_wait_in_the_machines_own_hours_not_its_time_off():
+    # the saw works days, the oven nights. X queued behind Y on the saw all Monday (450 working
+    # minutes), so its cut ran into Tuesday and it met Tuesday's night shift on the oven, not
+    # Monday's: a day late. On the oven it waited 13.5 hours, none of them the oven's working
+    # time. The cause is the queue at the saw behind Y, not a queue at the oven.
+    from scheduler_core.services.planning import explain_late
+
+    mon = NOW.replace(hour=0, minute=0)
+
+    def t(d: int, h: int, m: int = 0) -> datetime:
+        return mon + timedelta(days=d, hours=h, minutes=m)
+
+    x = make_order("SO-X", product="Panel", quantity=60, due=t(1, 1))  # alone: cut Mon 08:00, cured by Tue 00:00
+    y = make_order("SO-Y", product="Panel", quantity=840, due=at(days=5))
+    factory = _day_and_night_factory([x, y])
+    built = build_problem(factory, NOW)
+    schedule = Schedule((
+        PlannedOp("SO-Y", 0, "cut", "SAW", t(0, 8), t(0, 16, 30), 840, 450),
+        PlannedOp("SO-X", 0, "cut", "SAW", t(0, 16, 30), t(1, 8, 30), 60, 60),  # Tuesday 07:30-08:30
+        PlannedOp("SO-X", 1, "cure", "OVEN", t(1, 22), t(2, 0), 60, 120),
+        PlannedOp("SO-Y", 1, "cure", "OVEN", t(2, 0), t(5, 6), 840, 1680),
+    ), NOW)
+    cause = explain_late(x, schedule, built, factory)
+    assert (cause.kind, cause.machine, cause.orders) == ("bottleneck", "SAW", ("SO-Y",))
+    assert cause.wait == timedelta(hours=8, minutes=30)  # as it was: the calendar time it waited
