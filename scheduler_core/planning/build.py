@@ -181,7 +181,8 @@ def build_problem(
         windows = [axis.window_to_axis(a, b) for a, b in subtract_intervals(down, off_calendar[m.calendar])]
         blocked.append(tuple(w for w in merge_intervals(windows) if w[0] < w[1]))
         pauses.append(on_axis[m.calendar])
-    machine_pauses = [Pauses(p) for p in pauses]
+    per_calendar_pauses = {name: Pauses(w) for name, w in on_axis.items()}  # machines mostly share a calendar
+    machine_pauses = [per_calendar_pauses[m.calendar] for m in factory.machines]
 
     now_x = 0  # the grid starts at now; axis 0 is the first working minute at/after now
 

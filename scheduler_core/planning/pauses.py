@@ -57,6 +57,10 @@ class Pauses:
         target = s - self._cum[bisect_right(self.ends, s)] + d  # working minutes at the end
         return target + self._cum[bisect_left(self._local, target)]
 
+    def finish(self, t: int, d: int) -> int:
+        """Where ``d`` working minutes started as early as ``t`` end: :meth:`end` from :meth:`start`."""
+        return self.end(self.start(t), d)
+
     def latest_start(self, e: int, d: int) -> int:
         """The latest working minute from which ``d`` working minutes end at or before ``e``."""
         if not self.windows or d <= 0:

@@ -556,7 +556,7 @@ def _latest_placement(problem: Problem, j: int, due: int) -> dict[tuple[int, int
     t = max(job.release, problem.now)
     for op in job.ops:  # earliest start of each operation, from the release on
         floors.append(t)
-        t = min(pauses[m.machine].end(pauses[m.machine].start(t), m.duration) for m in op.modes)
+        t = min(pauses[m.machine].finish(t, m.duration) for m in op.modes)
     out: dict[tuple[int, int], tuple[int, int]] = {}
     limit = due
     for k in range(len(job.ops) - 1, -1, -1):

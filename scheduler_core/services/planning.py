@@ -275,7 +275,7 @@ def explain_late(order: Order, schedule: Schedule, built: Built, factory: Factor
     for d in factory.downtime:
         end = d.end or op.start
         if (d.machine == op.machine and d.start < op.start and end > ready
-                and _working_minutes(factory, built, d.machine, max(d.start, ready), min(end, op.start)) >= STOP_MATTERS):
+                and built.working_minutes(d.machine, max(d.start, ready), min(end, op.start)) >= STOP_MATTERS):
             return LateCause("machine_down", machine=op.machine, until=d.end, wait=worst[0])
     if rush_refs is None:
         rush_refs = frozenset(o.ref for o in factory.orders if o.rush)
@@ -297,24 +297,13 @@ def _alone(problem: Problem, j: int) -> int:
         if op.fixed is not None:
             t = max(t, op.fixed.end)
             continue
-        t = min(pauses[m.machine].end(pauses[m.machine].start(max(t, op.earliest)), m.duration) for m in op.modes)
+        t = min(pauses[m.machine].finish(max(t, op.earliest), m.duration) for m in op.modes)
     return t
 
 
 STOP_MATTERS = 30
 """Working minutes a machine stop must take from the wait of a late order's step to be named as
 its cause (a stop over the night, or of a few minutes, is not why an order is days late)."""
-
-
-def _working_minutes(factory: Factory, built: Built, machine: str, start: datetime, end: datetime) -> int:
-    """The minutes of ``machine``'s working time in [start, end) (all of it without a calendar)."""
-    if end <= start:
-        return 0
-    m = next((x for x in factory.machines if x.id == machine), None)
-    calendar = factory.calendars.get(m.calendar) if m is not None else None
-    if calendar is None:
-        return int((end - start).total_seconds() // 60)
-    return sum(b - a for a, b in calendar.working_intervals(built.grid, start, end))
 
 
 def _unique(refs: Sequence[str]) -> tuple[str, ...]:

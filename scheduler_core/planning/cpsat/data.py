@@ -104,7 +104,7 @@ def prepare(problem: Problem, upper_bound: int | None = None, cover: int | None 
     # work or a pause of some machine: the work plus the pauses of any machine it meets
     work = sum(max(m.duration for m in op.modes) for op in free)
     any_pause = Pauses(merge_intervals(w for windows in problem.pauses for w in windows))
-    horizon = any_pause.end(any_pause.start(max(constants)), work)
+    horizon = any_pause.finish(max(constants), work)
     earliest = max((head[(op.job, op.index)] + op.min_duration + tail[(op.job, op.index)] for op in free), default=0)
     if upper_bound is not None:
         horizon = max(min(horizon, upper_bound), earliest)

@@ -660,7 +660,7 @@ def _working(pauses: tuple[tuple[int, int], ...], lo: int, hi: int, shift: int) 
 
 def _end_of(pauses: Pauses | None, t: int, d: int) -> int:
     """Where ``d`` working minutes started as early as ``t`` end on a machine with ``pauses``."""
-    return t + d if pauses is None else pauses.end(pauses.start(t), d)
+    return t + d if pauses is None else pauses.finish(t, d)
 
 
 def _paused_modes(
