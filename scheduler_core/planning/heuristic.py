@@ -7,7 +7,7 @@ the fallback when it fails.
 Building blocks:
 
 * a per-machine *timeline* of sorted, disjoint busy intervals (blocked windows, fixed work
-  and everything placed so far); :func:`_fit` finds with ``bisect`` the earliest start
+  and everything placed so far); :func:`~.pauses.fit_start` finds with ``bisect`` the earliest start
   ``>= t`` of a gap long enough for a duration (insertion into idle gaps);
 * :func:`_run_gt`, a Giffler–Thompson style list scheduler for the flexible job shop: the
   ready operation with the earliest possible completion ``C*`` (over its modes) fixes a
@@ -33,7 +33,7 @@ from scheduler_core.domain.calendar import merge_intervals
 
 from .evaluate import score
 from .heuristics.single_machine import ils_weighted_tardiness
-from .pauses import Pauses
+from .pauses import Pauses, fit_start
 from .problem import Assignment, Fixed, Problem, Solution, SolveStatus
 from .validate import violations
 
@@ -180,11 +180,8 @@ class _Shop:
         """(start, end) of the earliest placement from ``t`` of ``d`` working minutes on
         machine ``m``, between the busy intervals ``st`` / ``en``."""
         p = self.pauses[m]
-        if p is None:
-            s = _fit(st, en, t, d)
-            return s, s + d
-        s = _fit_paused(st, en, t, d, p)
-        return s, p.end(s, d)
+        s = fit_start(st, en, t, d, p)
+        return s, (s + d if p is None else p.end(s, d))
 
 
 class _State:
@@ -223,34 +220,6 @@ class _State:
             if best[0] < 0 or e < best[2]:
                 best = (m, s, e)
         return best
-
-
-def _fit(st: list[int], en: list[int], t: int, d: int) -> int:
-    """Earliest start ``>= t`` of a gap of length ``d`` between the busy intervals."""
-    i = bisect_right(en, t)
-    n = len(st)
-    while i < n:
-        if st[i] >= t + d:
-            return t
-        e = en[i]
-        if e > t:
-            t = e
-        i += 1
-    return t
-
-
-def _fit_paused(st: list[int], en: list[int], t: int, d: int, pauses: Pauses) -> int:
-    """:func:`_fit` on a machine with pauses: the earliest working minute ``>= t`` from which
-    ``d`` working minutes end before the next busy interval (pauses between are waited through)."""
-    t = pauses.start(t)
-    i = bisect_right(en, t)
-    n = len(st)
-    while i < n:
-        if st[i] >= pauses.end(t, d):
-            return t
-        t = pauses.start(en[i])
-        i = bisect_right(en, t, i + 1)
-    return t
 
 
 def _occupy(st: list[int], en: list[int], s: int, e: int) -> None:
@@ -367,12 +336,8 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
         r = state.ready(shop, o)
         for m, d in modes[o]:
             pm = pauses[m]
-            if pm is None:
-                f = fit_m[m][j] = _fit(starts[m], ends[m], r, d)
-                end_m[m][j] = f + d
-            else:
-                f = fit_m[m][j] = _fit_paused(starts[m], ends[m], r, d, pm)
-                end_m[m][j] = pm.end(f, d)
+            f = fit_m[m][j] = fit_start(starts[m], ends[m], r, d, pm)
+            end_m[m][j] = f + d if pm is None else pm.end(f, d)
             dur_m[m][j] = d
         waits[j] = tuple((end_m[m], m) for m, _ in modes[o])
         if rule == "fifo":
@@ -450,7 +415,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
                 if f < e:
                     d2 = dm[j2]
                     if s < f + d2:
-                        f = fm[j2] = base if d2 <= gap else _fit(st_m, en_m, base, d2)
+                        f = fm[j2] = base if d2 <= gap else fit_start(st_m, en_m, base, d2)
                         em[j2] = f + d2
                         if best_m[j2] == m:
                             stale[j2] = True
@@ -464,7 +429,7 @@ def _run_gt(shop: _Shop, state: _State, rule: str, atc_k: float = ATC_K, until: 
                     if e0 <= nxt:
                         fm[j2], em[j2] = b0, e0
                     else:
-                        f = fm[j2] = _fit_paused(st_m, en_m, base, d2, pm)
+                        f = fm[j2] = fit_start(st_m, en_m, base, d2, pm)
                         em[j2] = pm.end(f, d2)
                     if best_m[j2] == m:
                         stale[j2] = True

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
-__all__ = ["NO_PAUSES", "Pauses"]
+__all__ = ["NO_PAUSES", "Pauses", "fit_start"]
 
 
 class Pauses:
@@ -91,3 +91,28 @@ class Pauses:
 
 
 NO_PAUSES = Pauses()
+
+
+def fit_start(st: list[int], en: list[int], t: int, d: int, pauses: Pauses | None = None) -> int:
+    """The earliest start ``>= t`` from which ``d`` minutes of work end before the next of the
+    sorted, disjoint busy intervals ``st`` / ``en`` (insertion into idle gaps). On a machine
+    with ``pauses`` the start is a working minute and the work waits through pauses."""
+    n = len(st)
+    if pauses is None:
+        i = bisect_right(en, t)
+        while i < n:
+            if st[i] >= t + d:
+                return t
+            e = en[i]
+            if e > t:
+                t = e
+            i += 1
+        return t
+    t = pauses.start(t)
+    i = bisect_right(en, t)
+    while i < n:
+        if st[i] >= pauses.end(t, d):
+            return t
+        t = pauses.start(en[i])
+        i = bisect_right(en, t, i + 1)
+    return t

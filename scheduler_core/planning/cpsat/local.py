@@ -48,7 +48,7 @@ from ortools.sat.python import cp_model
 
 from scheduler_core.domain.calendar import merge_intervals
 
-from ..pauses import Pauses
+from ..pauses import Pauses, fit_start
 from ..problem import Assignment, Problem, Solution, SolveStatus
 from .constraints import tie_pauses
 from .search import LnsResult, quiet_solver
@@ -217,22 +217,6 @@ def _key(shop: _Shop, plan: _Plan) -> Key:
     return (wt, moved, flow)
 
 
-def _fit(st: list[int], en: list[int], t: int, d: int, pauses: Pauses | None = None) -> int:
-    """Earliest start ``>= t`` of a gap long enough for ``d`` (working) minutes between sorted
-    busy intervals; on a machine with ``pauses`` a working minute, waiting through pauses."""
-    if pauses is not None:
-        t = pauses.start(t)
-    i = bisect_right(en, t)
-    n = len(st)
-    while i < n:
-        if st[i] >= (t + d if pauses is None else pauses.end(t, d)):
-            return t
-        if en[i] > t:
-            t = en[i] if pauses is None else pauses.start(en[i])
-        i += 1
-    return t
-
-
 def _compact(
     shop: _Shop, plan: _Plan, hold: bool, since: int | None = None, index: _Index | None = None
 ) -> _Plan | None:
@@ -292,7 +276,7 @@ def _compact(
                 r = max(r, prev[o][1] - shop.tol)  # type: ignore[index]
             d = dur_on[o][m]
             pm = pauses[m]
-            s = _fit(busy_s[m], busy_e[m], r, d, pm)
+            s = fit_start(busy_s[m], busy_e[m], r, d, pm)
             start[o], end[o] = s, (s + d if pm is None else pm.end(s, d))
             seq_end[m] = end[o]
             pending[o] = False
