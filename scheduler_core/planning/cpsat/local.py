@@ -52,7 +52,7 @@ from ..pauses import Pauses, fit_start
 from ..problem import Assignment, Problem, Solution, SolveStatus
 from .constraints import tie_pauses
 from .search import LnsResult, quiet_solver
-from .variables import PauseVar
+from .variables import paused_run, working_domain
 
 __all__ = ["LOCAL_MIN_OPS", "compact", "local_lns"]
 
@@ -497,7 +497,7 @@ def _sub_model(
         same = {pz.windows if (pz := pauses[m]) is not None else () for m, _ in modes}
         first = pauses[modes[0][0]]
         if len(same) == 1 and first is not None:  # its machines share their pauses: never starts in one
-            start = model.new_int_var_from_domain(_working(first.within(lo, hi), lo, hi - dmin, 0), "")
+            start = model.new_int_var_from_domain(working_domain(first.within(lo, hi), lo, hi - dmin, 0), "")
         else:
             start = model.new_int_var(lo, hi - dmin, "")
         starts[o] = start
@@ -625,23 +625,6 @@ def _sub_model(
     return model, _SubVars(relaxed, starts, on, marks), current
 
 
-def _working(pauses: tuple[tuple[int, int], ...], lo: int, hi: int, shift: int) -> cp_model.Domain:
-    """``[lo, hi]`` without the pauses' insides: where work may start (``shift`` 0: not from a
-    pause's first minute on) or end (``shift`` 1: at a pause's first minute, not after it)."""
-    out: list[list[int]] = []
-    cur = lo
-    for a, b in pauses:
-        if a + shift > cur:
-            out.append([cur, min(a + shift - 1, hi)])
-        cur = max(cur, b)
-        if cur > hi:
-            break
-    if cur <= hi:
-        out.append([cur, hi])
-    out = [w for w in out if w[0] <= w[1]]
-    return cp_model.Domain.from_intervals(out) if out else cp_model.Domain(lo, hi)
-
-
 def _end_of(pauses: Pauses | None, t: int, d: int) -> int:
     """Where ``d`` working minutes started as early as ``t`` end on a machine with ``pauses``."""
     return t + d if pauses is None else pauses.finish(t, d)
@@ -679,11 +662,7 @@ def _paused_modes(
                         else model.new_optional_fixed_size_interval_var(start, d, lit, ""))
             m_end: cp_model.LinearExprT = start + d
         else:
-            m_size = model.new_int_var(d, d + sum(b - a for a, b in reach), "")
-            m_end = model.new_int_var_from_domain(_working(reach, lo + d, max(lo + d, hi), 1), "")
-            interval = (model.new_interval_var(start, m_size, m_end, "") if lit is None
-                        else model.new_optional_interval_var(start, m_size, m_end, lit, ""))
-            marks = [PauseVar(a, b, model.new_bool_var(""), model.new_bool_var("")) for a, b in reach]
+            interval, m_end, m_size, marks = paused_run(model, start, d, reach, lo, hi, lit)
             n_marks += 2 * len(marks)
             tie_pauses(model, start, m_end, m_size, d, marks, lit)
             # the mode that runs it: as planned; another (absent): any values its own rules allow

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from ..problem import Op
 from .data import ModelData
 
-__all__ = ["ModeVar", "OpVars", "PauseVar", "Variables", "create_variables"]
+__all__ = ["ModeVar", "OpVars", "PauseVar", "Variables", "create_variables", "paused_run", "working_domain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,48 @@ class Variables:
     ops: dict[tuple[int, int], OpVars]
 
 
+def paused_run(
+    model: cp_model.CpModel,
+    start: cp_model.IntVar,
+    duration: int,
+    reach: tuple[tuple[int, int], ...],
+    lo: int,
+    hi: int,
+    on: cp_model.IntVar | None,
+    name: str = "",
+) -> tuple[cp_model.IntervalVar, cp_model.IntVar, cp_model.IntVar, tuple[PauseVar, ...]]:
+    """``duration`` working minutes from ``start`` on a machine whose pauses ``reach`` lie
+    between the earliest start ``lo`` and the latest end ``hi``: its interval (optional with
+    ``on``), end (a working minute or a pause's first), size (the duration and the pauses
+    waited through) and a :class:`PauseVar` per pause; :func:`~.constraints.tie_pauses` ties
+    them. The full model and the neighbourhood search's sub-models make them alike."""
+    size = model.new_int_var(duration, duration + sum(b - a for a, b in reach), f"size[{name}]" if name else "")
+    end = model.new_int_var_from_domain(working_domain(reach, lo + duration, max(lo + duration, hi), 1),
+                                        f"end[{name}]" if name else "")
+    interval = (model.new_interval_var(start, size, end, f"run[{name}]" if name else "") if on is None
+                else model.new_optional_interval_var(start, size, end, on, f"run[{name}]" if name else ""))
+    marks = tuple(PauseVar(a, b, model.new_bool_var(f"after[{name}#{a}]" if name else ""),
+                           model.new_bool_var(f"before[{name}#{a}]" if name else "")) for a, b in reach)
+    return interval, end, size, marks
+
+
+def working_domain(pauses: tuple[tuple[int, int], ...], lo: int, hi: int, shift: int) -> cp_model.Domain:
+    """``[lo, hi]`` without the pauses' insides: where work may start (``shift`` 0: not from a
+    pause's first minute on) or end (``shift`` 1: at a pause's first minute, not after it)."""
+    out: list[list[int]] = []
+    cur = lo
+    for a, b in pauses:
+        if a + shift > cur:
+            out.append([cur, min(a + shift - 1, hi)])
+        cur = max(cur, b)
+        if cur > hi:
+            break
+    if cur <= hi:
+        out.append([cur, hi])
+    out = [w for w in out if w[0] <= w[1]]
+    return cp_model.Domain.from_intervals(out) if out else cp_model.Domain(lo, hi)
+
+
 def op_label(data: ModelData, op: Op) -> str:
     """``<job key>/<op index>``: the readable id used in variable names."""
     return f"{data.problem.jobs[op.job].key}/{op.index}"
@@ -104,18 +146,9 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
                     interval = model.new_optional_fixed_size_interval_var(start, mode.duration, on, f"run[{where}]")
                 modes.append(ModeVar(mode.machine, mode.duration, on, interval, start + mode.duration, mode.duration))
                 continue
-            waits = sum(b - a for a, b in reach)
-            longest = max(longest, mode.duration + waits)
-            m_size = model.new_int_var(mode.duration, mode.duration + waits, f"size[{where}]")
-            m_end = model.new_int_var(lo + mode.duration, max(lo + mode.duration, hi), f"end[{where}]")
-            if len(op.modes) == 1:
-                interval = model.new_interval_var(start, m_size, m_end, f"run[{where}]")
-            else:
-                interval = model.new_optional_interval_var(start, m_size, m_end, on, f"run[{where}]")
-            marks = tuple(
-                PauseVar(a, b, model.new_bool_var(f"after[{where}#{a}]"), model.new_bool_var(f"before[{where}#{a}]"))
-                for a, b in reach
-            )
+            interval, m_end, m_size, marks = paused_run(model, start, mode.duration, reach, lo, hi,
+                                                        None if len(op.modes) == 1 else on, where)
+            longest = max(longest, mode.duration + sum(b - a for a, b in reach))
             modes.append(ModeVar(mode.machine, mode.duration, on, interval, m_end, m_size, marks))
         size: cp_model.LinearExpr | int = dmin
         if longest != dmin and any(m.pauses for m in modes):
