@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, Tr, translator
 from scheduler_core.services.context import Services
+from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.ports import Actor, ChatIdentity, Role
-from scheduler_core.services.refs import normalise_ref
+from scheduler_core.services.refs import DEFAULT_PREFIX, normalise_ref
 
 from . import render
 from .buttons import ButtonStore
@@ -116,14 +117,14 @@ class ChatDeps:
                      machines=tuple(await self.machine_names()), order_prefixes=await self.order_prefixes())
 
     async def order_ref(self, text: str) -> str:
-        """An order number as typed after a command: a number alone is one of the factory's main
-        numbering ("/status 778" -> WO-778 where orders are WO-...); anything else as typed, for
-        the use case to read (or refuse)."""
-        text = text.strip()
+        """An order number as typed after a command, a number alone being one of the factory's
+        main numbering ("/status 778" -> WO-778 where orders are WO-...); what is no order
+        number as typed, for the use case to refuse."""
         prefixes = await self.order_prefixes()
-        if text.isdigit() and len(text) <= 12 and prefixes:
-            return normalise_ref(prefixes[0] + text)
-        return text
+        try:
+            return normalise_ref(text, prefixes[0] if prefixes else DEFAULT_PREFIX)
+        except InvalidInput:
+            return text
 
     async def example_names(self, customer: str | None, *, staff: bool) -> dict[str, str]:
         """This factory's names for the placeholders of the help examples (product P-100,

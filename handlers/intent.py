@@ -900,7 +900,7 @@ def _order_from(ref: str, prefix: str = DEFAULT_PREFIX) -> str | None:
     """The order's reference: ``ref`` is digits (an order in the factory's main numbering,
     ``prefix``) or a prefix and digits as written ("wo778")."""
     try:
-        return normalise_ref(f"{prefix}{ref}" if ref.isdigit() else ref)
+        return normalise_ref(ref, prefix)
     except InvalidInput:  # pragma: no cover - digits always match
         return None
 

@@ -13,22 +13,24 @@ from .errors import InvalidInput
 __all__ = ["DEFAULT_PREFIX", "MAX_TEXT", "clean_text", "normalise_ref"]
 
 MAX_TEXT = 2000
-_REF = re.compile(r"^\s*(?:订单|單|单|order|so)?\s*[-#:：]?\s*(\d{1,9})\s*$", re.IGNORECASE)
+_REF = re.compile(r"^\s*(?:订单|單|单|order)?\s*[-#:：]?\s*(\d{1,9})\s*$", re.IGNORECASE)
 _PREFIXED = re.compile(r"^\s*([A-Za-z]{1,6})\s*[-_#:：]?\s*(\d{1,12})\s*$")
 DEFAULT_PREFIX = "SO"
 
 
-def normalise_ref(text: str) -> str:
+def normalise_ref(text: str, default: str = DEFAULT_PREFIX) -> str:
     """``so1042``, ``SO 1042``, ``订单1042``, ``#1042``, ``1042`` -> ``SO-1042``; a factory's own
     letters stay: ``wo778`` / ``WO-778`` -> ``WO-778``, ``XS20261127001`` -> ``XS-20261127001``
-    (one to six letters, up to twelve digits; leading zeros are not part of the number).
+    (one to six letters, up to twelve digits; leading zeros are not part of the number). A
+    number alone or after a word that only says "order" takes the ``default`` letters (a
+    factory whose orders are WO-...: ``normalise_ref("778", "WO")`` -> ``WO-778``).
 
     Raises:
         InvalidInput: not an order reference.
     """
     m = _REF.match(text or "")
     if m:
-        return f"{DEFAULT_PREFIX}-{int(m.group(1))}"
+        return f"{default.upper()}-{int(m.group(1))}"
     m = _PREFIXED.match(text or "")
     if m:
         return f"{m.group(1).upper()}-{int(m.group(2))}"

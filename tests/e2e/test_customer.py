@@ -193,7 +193,7 @@ async def test_a_factory_that_numbers_its_orders_its_own_way(tg) -> None:  # typ
             chat = Chat(shop, tg, app, url, http)
             await chat.link(shop.alice, TG["alice"], "zh-hans")
             for text, ref in (("wo778 到哪了", "WO-778"), ("WO-779 什么时候好", "WO-779"), ("订单780到哪了", "WO-780"),
-                              ("778到哪了", "WO-778"), ("/status 779", "WO-779")):
+                              ("778到哪了", "WO-778"), ("/status 779", "WO-779"), ("/status 订单780", "WO-780")):
                 out = await chat.say(TG["alice"], text)
                 assert f"订单 {ref}" in out[0].text, (text, out[0].text)
             out = await chat.say(TG["alice"], "SO-778 到哪了")

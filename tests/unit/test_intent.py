@@ -609,3 +609,10 @@ def test_a_one_letter_order_prefix_is_only_joined_to_its_number() -> None:
     assert parse("b7 where is it", today=TODAY, order_prefixes=("A", "B")).order == "B-7"
     assert parse("A - 12 status", today=TODAY, order_prefixes=("A",)).order == "A-12"
     assert parse("a 5 day delay, why?", today=TODAY, order_prefixes=("A", "B")).order is None
+
+
+def test_a_number_alone_takes_the_letters_it_is_given() -> None:
+    from scheduler_core.services.refs import normalise_ref
+
+    assert normalise_ref("778", "WO") == normalise_ref("订单 778", "wo") == "WO-778"
+    assert normalise_ref("so778", "WO") == "SO-778" and normalise_ref("XS-12", "WO") == "XS-12"
