@@ -169,7 +169,7 @@ class Ctx:
 
     @property
     def tr(self) -> Tr:
-        return translator(self.lang)
+        return translator(self.lang).at(self.now())
 
     @property
     def svc(self) -> Services:

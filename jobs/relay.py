@@ -214,7 +214,7 @@ class SummaryPictures:
             return self._cache[key]
 
     async def _draw(self, lang: Lang, payload: Mapping[str, Any]) -> list[Picture]:
-        tr = translator(lang)
+        tr = translator(lang).at(self.svc.now())
         pics: list[Picture] = []
         try:
             plan = await current_plan(self.svc, SYSTEM)
@@ -380,7 +380,7 @@ class Relay:
         pictures: Sequence[Picture] = await self.pictures(lang, n.payload) if n.kind == "summary" else ()
         kind, payload = (DIGEST_KINDS[n.kind], _digest_payload(job)) if job.more else (n.kind, n.payload)
         try:
-            message = render_notification(kind, payload, translator(lang), tz=tz, context=d.context,
+            message = render_notification(kind, payload, translator(lang).at(now), tz=tz, context=d.context,
                                           pictures=pictures)
         except ValueError as exc:  # a kind without a text: no retry can help
             await self._mark_failed(keys, str(exc), None)

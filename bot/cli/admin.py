@@ -90,7 +90,7 @@ class Cli:
             lang: Lang = resolve_lang(explicit, environ)
         except ValueError:
             lang = resolve_lang(None, environ)
-        return cls(settings, translator(lang), out or sys.stdout, err or sys.stderr, clock)
+        return cls(settings, translator(lang).at(clock()), out or sys.stdout, err or sys.stderr, clock)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)

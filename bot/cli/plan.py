@@ -88,10 +88,11 @@ def run(
     lang: Lang = args.lang or resolve_lang(None, os.environ if env is None else env)
     tr = translator(lang)
     if not args.demo:
-        return _plan_database(args, tr, clock=clock, env=env, out=out)
+        return _plan_database(args, tr.at(clock()), clock=clock, env=env, out=out)
 
     tz = ZoneInfo(_DEMO_TZ)
     now = (args.now or clock()).astimezone(tz)
+    tr = tr.at(now)
     factory = demo_factory(now)
     result = replan(factory, now, settings=PlanSettings(deadline=args.deadline, seed=args.seed, workers=args.workers or 1))
     title = tr.gettext("Production plan: demo factory, {when}", when=tr.datetime(now))

@@ -121,7 +121,7 @@ def _weight(weight: int | str) -> int:
 def picture_translator(tr: Tr, cjk_font: str | None) -> Tr:
     """The translator for the picture: ``tr`` unless it needs a CJK font there is none of."""
     if tr.lang == "zh_Hans" and cjk_font is None:
-        return translator("en")
+        return translator("en").at(tr.now)
     return tr
 
 

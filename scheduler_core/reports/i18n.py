@@ -23,7 +23,8 @@ import functools
 import io
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date as _Date
 from datetime import datetime as _DateTime
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +133,9 @@ def placeholders(message: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(message) if name)
 
 
+_NEAR_DAYS = 183  # a month and a day name one date within this many days of now
+_WEEK_DAYS = 6  # ... and a weekday within this many
+
 # Duration units, largest first, with their size in minutes.
 _UNITS: tuple[tuple[str, int], ...] = (("duration-day", 1440), ("duration-hour", 60), ("duration-minute", 1))
 
@@ -142,11 +146,36 @@ class Tr:
 
     Times are shown in the datetime's own timezone (convert first to show factory time) and on
     the 24-hour clock, which is what shop floors use in both languages.
+
+    The compact forms (tables, lists, the coming days) leave the year out: a month and a day
+    name one date only within half a year of now. A translator made for a moment
+    (:meth:`at`) shows the year in them for a date further away than that (an ETA a year
+    out, a promise of last spring); one without a moment never does.
     """
 
     lang: Lang
     locale: Locale
     translations: Translations
+    now: _DateTime | None = None
+
+    def at(self, now: _DateTime | None) -> Tr:
+        """This translator for the moment ``now`` (see the class docstring)."""
+        return self if now is self.now else replace(self, now=now)
+
+    def _days_from_now(self, dt: _Date) -> int | None:
+        """Whole days between :attr:`now` and ``dt`` (a date, or a datetime in its own zone)."""
+        if self.now is None:
+            return None
+        now = self.now
+        if isinstance(dt, _DateTime) and dt.tzinfo is not None and now.tzinfo is not None:
+            now = now.astimezone(dt.tzinfo)
+        day = dt.date() if isinstance(dt, _DateTime) else dt
+        return abs((day - now.date()).days)
+
+    def _far(self, dt: _Date) -> bool:
+        """``dt`` more than half a year from :attr:`now`: the compact forms show its year."""
+        days = self._days_from_now(dt)
+        return days is not None and days > _NEAR_DAYS
 
     # --- messages --------------------------------------------------------------------
     def gettext(self, msgid: str, /, **kwargs: object) -> str:
@@ -168,8 +197,9 @@ class Tr:
         return pattern.replace("{1}", date_part).replace("{0}", time_part)
 
     def date(self, dt: _DateTime, *, year: bool = True) -> str:
-        """``Mar 5, 2025`` / ``2025年3月5日`` (``year=False``: ``Wed, Mar 5`` / ``3月5日周三``)."""
-        return self._skeleton("yMMMd" if year else "MMMEd", dt)
+        """``Mar 5, 2025`` / ``2025年3月5日`` (``year=False``: ``Wed, Mar 5`` / ``3月5日周三``,
+        the year still shown for a far date)."""
+        return self._skeleton("yMMMd" if year else ("yMMMEd" if self._far(dt) else "MMMEd"), dt)
 
     def time(self, dt: _DateTime) -> str:
         """``14:00``."""
@@ -180,16 +210,21 @@ class Tr:
         return self._join_date_time(self._skeleton("yMMMd", dt), self.time(dt))
 
     def short_datetime(self, dt: _DateTime) -> str:
-        """Compact, for tables: ``Wed, 3/5, 14:00`` / ``3/5周三 14:00``."""
-        return self._join_date_time(self._skeleton("MEd", dt), self.time(dt))
+        """Compact, for tables: ``Wed, 3/5, 14:00`` / ``3/5周三 14:00`` (a far date:
+        ``Wed, 3/5/2025, 14:00`` / ``2025/3/5周三 14:00``)."""
+        return self._join_date_time(self._skeleton("yMEd" if self._far(dt) else "MEd", dt), self.time(dt))
 
     def weekday_time(self, dt: _DateTime) -> str:
-        """For the coming days: ``Wed 14:00`` / ``周三14:00``."""
+        """For the coming days: ``Wed 14:00`` / ``周三14:00``; a date a week or more from
+        :attr:`now`, which a weekday alone would not name, as :meth:`short_datetime`."""
+        days = self._days_from_now(dt)
+        if days is not None and days >= _WEEK_DAYS:
+            return self.short_datetime(dt)
         return self._skeleton("EHm", dt)
 
     def day_label(self, dt: _DateTime) -> str:
-        """A day on a chart axis: ``Wed, Mar 5`` / ``3月5日周三``."""
-        return self._skeleton("MMMEd", dt)
+        """A day on a chart axis: ``Wed, Mar 5`` / ``3月5日周三`` (a far date with its year)."""
+        return self._skeleton("yMMMEd" if self._far(dt) else "MMMEd", dt)
 
     # --- durations -------------------------------------------------------------------
     def _unit(self, value: int, unit: str, style: DurationStyle) -> str:

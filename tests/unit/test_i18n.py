@@ -221,6 +221,25 @@ def test_dates_are_shown_in_the_datetimes_own_zone_on_a_24_hour_clock() -> None:
     assert zh.weekday_time(WED_2PM) == "周三14:00"
 
 
+def test_compact_dates_show_the_year_only_far_from_now() -> None:
+    """A month and a day name one date within half a year of now, a weekday within a week."""
+    en, zh = translator("en").at(WED_2PM), translator("zh_Hans").at(WED_2PM)
+    soon, next_week = WED_2PM + timedelta(days=3), WED_2PM + timedelta(days=8)
+    next_year, last_year = WED_2PM + timedelta(days=200), WED_2PM - timedelta(days=200)
+    assert en.short_datetime(soon) == "Sat, 3/8, 14:00"
+    assert en.short_datetime(next_year) == "Sun, 9/21/2025, 14:00"
+    assert zh.short_datetime(next_year) == "2025/9/21周日 14:00"
+    assert en.short_datetime(last_year) == "Sat, 8/17/2024, 14:00"
+    assert en.weekday_time(soon) == "Sat 14:00"
+    assert en.weekday_time(next_week) == "Thu, 3/13, 14:00"
+    assert zh.weekday_time(next_week) == "3/13周四 14:00"
+    assert en.day_label(next_year) == "Sun, Sep 21, 2025"
+    assert zh.date(next_year, year=False) == "2025年9月21日周日"
+    assert en.date(soon, year=False) == "Sat, Mar 8"
+    # without a moment: never a year in the compact forms
+    assert translator("en").short_datetime(next_year) == "Sun, 9/21, 14:00"
+
+
 def test_numbers_percent_and_lists() -> None:
     en, zh = translator("en"), translator("zh_Hans")
     assert en.number(12345) == "12,345"

@@ -141,9 +141,9 @@ AUDIT_ACTIONS: dict[str, str] = {
 class View:
     """What every template gets: the translator, formatters, the person and the CSRF token."""
 
-    def __init__(self, who: Who, tz: tzinfo, path: str) -> None:
+    def __init__(self, who: Who, tz: tzinfo, path: str, now: datetime | None = None) -> None:
         self.who = who
-        self.tr: Tr = translator(who.lang)
+        self.tr: Tr = translator(who.lang).at(now)
         self.tz = tz
         self.path = path
 
@@ -239,7 +239,7 @@ def page(action: str | None = None, *, post: bool = False,
         async def handler(request: web.Request) -> web.StreamResponse:
             who = await _who(request)
             svc = _svc(request)
-            view = View(who, await _tz(svc), request.path)
+            view = View(who, await _tz(svc), request.path, svc.now())
             if who.actor is None:
                 if post:
                     return _error_page(request, view, 401, view._("Please log in."))
@@ -315,7 +315,7 @@ def json_call(action: str) -> Callable[[Callable[..., Awaitable[dict[str, Any]]]
         async def handler(request: web.Request) -> web.StreamResponse:
             who = await _who(request)
             svc = _svc(request)
-            view = View(who, await _tz(svc), request.path)
+            view = View(who, await _tz(svc), request.path, svc.now())
             if who.actor is None:
                 return _json({"error": view._("Please log in.")}, 401)
             if not await check_csrf(request, request.headers.get("X-CSRF-Token")):
@@ -343,7 +343,7 @@ def json_call(action: str) -> Callable[[Callable[..., Awaitable[dict[str, Any]]]
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     who = await _who(request)
-    view = View(who, await _tz(_svc(request)), request.path)
+    view = View(who, await _tz(_svc(request)), request.path, _svc(request).now())
     if who.actor is not None:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
     return _render(request, "login.html", view, next=_safe_next(request.query.get("next")), error=None, username="")
@@ -352,7 +352,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 async def login_post(request: web.Request) -> web.StreamResponse:
     who = await _who(request)
     svc = _svc(request)
-    view = View(who, await _tz(svc), request.path)
+    view = View(who, await _tz(svc), request.path, svc.now())
     data = await request.post()
     form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
     nxt = _safe_next(form.get("next"))
@@ -420,7 +420,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     data = await request.post()
     if not await check_csrf(request, str(data.get("_csrf", ""))):
         who = await _who(request)
-        view = View(who, await _tz(_svc(request)), request.path)
+        view = View(who, await _tz(_svc(request)), request.path, _svc(request).now())
         return _error_page(request, view, 403, view._("The form has expired. Please reload the page and try again."))
     await logout_session(request)
     raise web.HTTPSeeOther("/login")
