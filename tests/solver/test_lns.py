@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler_core.planning.cpsat import api, local
+from scheduler_core.planning.cpsat.data import prepare
 from scheduler_core.planning.cpsat.local import compact, local_lns
 from scheduler_core.planning.evaluate import score
 from scheduler_core.planning.heuristic import dispatch
@@ -210,6 +212,23 @@ def test_small_problems_keep_the_full_model() -> None:
     p = shop(6, seed=1)
     sol = api.solve(p, time_limit=5.0, seed=0)
     assert sol.status is SolveStatus.OPTIMAL
+
+
+def test_a_small_factory_whose_machines_pause_gets_the_full_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Few (mode, pause) pairs: the full model, which proves the plan optimal; many: sub-models."""
+    base = shop(5, seed=2)
+    day = ((60, 120), (180, 240), (300, 360), (420, 480))  # machine A1 works 60 minutes in 120
+    p = replace(base, pauses=(day, (), (), ()))
+    data = prepare(p)
+    assert 0 < data.pauses_in_reach() <= api.FULL_PAUSES
+    sol = api.solve(p, time_limit=5.0, seed=0)
+    assert violations(p, sol) == [] and sol.status is SolveStatus.OPTIMAL and sol.method == "cpsat"
+    assert any(a.machine == 0 for a in sol.assignments)  # the pausing machine is used, not avoided
+    monkeypatch.setattr(api, "FULL_PAUSES", data.pauses_in_reach() - 1)
+    hint = dispatch(p, "atc")
+    local_sol = api.solve(p, time_limit=1.0, seed=0, hint=hint)
+    assert violations(p, local_sol) == [] and local_sol.method in ("cpsat-lns", "cpsat (hint kept)")
+    assert key(p, sol) <= key(p, local_sol)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,10 +16,11 @@ Large due-date problems (at least :data:`.local.LOCAL_MIN_OPS` free operations, 
 presolve in a few seconds at that size: the whole budget goes to the LNS on small
 sub-models of :func:`.local.local_lns`, from the hint (or, without one, the best
 dispatching rule). Its acceptance test is the full lexicographic key, so both levels of
-``factory`` are optimised at once. So do due-date problems of any size with machines that
-pause (see :mod:`..pauses`): in the full model every operation would need a pair of literals
-for each pause up to the horizon (55,000 for 214 operations of a factory on two calendars,
-2.6 s to build), in a sub-model only for the pauses within its reach.
+``factory`` are optimised at once. So do due-date problems with machines that pause (see
+:mod:`..pauses`) once the full model would tie more than :data:`FULL_PAUSES` (mode, pause)
+pairs: there every operation needs a pair of literals for each pause between its earliest
+start and the horizon (55,000 for 214 operations of a factory on two calendars, 2.6 s to
+build), in a sub-model only for the pauses within its reach.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ __all__ = ["FULL_SHARE", "solve", "solve_plain"]
 
 FULL_SHARE = 0.3
 """Share of a phase's time given to the full CP-SAT solve before the LNS takes over."""
+
+FULL_PAUSES = 500
+"""At most this many (mode, pause) pairs (:meth:`.data.ModelData.pauses_in_reach`) in the
+full model of a factory whose machines pause; more, and it is searched on sub-models."""
 
 _PHASE1_SHARE = 0.5  # factory objective: share of the budget for weighted tardiness
 
@@ -99,7 +104,9 @@ def solve(
     data = prepare(problem, upper_bound=ub, cover=cover)
     if data.conflicts:
         return Solution((), SolveStatus.INFEASIBLE, "cpsat: " + data.conflicts[0], seconds=time.monotonic() - t0)
-    if problem.objective != "makespan" and (len(data.free) >= LOCAL_MIN_OPS or any(problem.pauses)):
+    if problem.objective != "makespan" and (
+        len(data.free) >= LOCAL_MIN_OPS or (any(problem.pauses) and data.pauses_in_reach() > FULL_PAUSES)
+    ):
         return _solve_large(problem, given, t0=t0, deadline=deadline, workers=workers, seed=seed, log=log)
     built = build(data, redundant=True)
     plist = phases(built)

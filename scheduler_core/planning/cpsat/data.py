@@ -42,6 +42,15 @@ class ModelData:
     forbidden: tuple[tuple[tuple[int, int], ...], ...]
     conflicts: tuple[str, ...]
 
+    def pauses_in_reach(self) -> int:
+        """How many (mode, pause) pairs the full model ties: per mode on a machine with
+        pauses, those between the operation's earliest start and latest end."""
+        pauses = self.problem.machine_pauses()
+        return sum(
+            len(pauses[mode.machine].within(self.head[(op.job, op.index)], self.horizon - self.tail[(op.job, op.index)]))
+            for op in self.free for mode in op.modes if mode.duration > 0 and pauses[mode.machine]
+        )
+
 
 def _fixed_conflicts(problem: Problem) -> tuple[str, ...]:
     per_machine: dict[int, list[tuple[int, int, OpKey]]] = {}
