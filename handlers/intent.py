@@ -4,8 +4,8 @@ Deterministic rules, bilingual (Chinese / English, mixed in one message), tolera
 (English keywords are corrected by edit distance against a small vocabulary; known products
 and customers are matched fuzzily). No model, no I/O: tens of microseconds per message.
 
-The pipeline: clean (length cap, markup, NFKC, traditional -> simplified for the few characters
-that matter) -> correct English typos -> find dates, order references and quantities, masking
+The pipeline: clean (length cap, markup, NFKC, traditional -> simplified by OpenCC) -> correct
+English typos -> find dates, order references and quantities, masking
 each span so that the 12 of "12月5日" is never a quantity -> decide the intent from keyword
 families and the slots found -> give bare numbers their role (order or quantity) by intent.
 """
@@ -20,6 +20,7 @@ from datetime import date, time
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from opencc import OpenCC
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -71,15 +72,25 @@ MAX_QUANTITY = 10_000_000
 # --- cleaning -------------------------------------------------------------------------------
 
 _MARKUP = re.compile(r"<[^<>]{0,200}>|&[a-z]{2,8};|&#\d{1,7};|```|\*\*|__")
-_T2S = str.maketrans("訂單貨數號幫轉進達時間麼這週將發確認預計產組標準價錢戶筆過請問賬態務聯繫變減額內團齒輪體換點種語講說話撤銷還與為個臺",
-                     "订单货数号帮转进达时间么这周将发确认预计产组标准价钱户笔过请问账态务联系变减额内团齿轮体换点种语讲说话撤销还与为个台")
 _SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """``text`` as the rules read it: NFKC (full-width letters and digits as ASCII), traditional
+    Chinese as simplified (OpenCC's ``t2s``: 訂單 -> 订单, 軸套 -> 轴套), lower case. Known names
+    are folded so too, so a customer written either way matches."""
+    return _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
 def _clean(text: str) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = _MARKUP.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).translate(_T2S).lower()
+    text = fold(text)
     text = text.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", text).strip()
 
@@ -200,7 +211,7 @@ _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
               r"kill (?:the |this |that )?order")
-_RUSH_STRONG = _rx(r"插单|插个?急?单|插一单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
+_RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
                    r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
@@ -263,7 +274,10 @@ _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做|"
                 r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
-                r"expedite|prioriti[sz]e|bump (?:it |this |that )?up")
+                r"expedite|prioriti[sz]e|bump (?:it |this |that )?up|"
+                # "bump SO-1077 up the queue", "move it to the front of the line"
+                r"(?:bump|move|push|put|get|take)\s+(?:\S+\s+){0,3}(?:up|higher|forward)\s+(?:in\s+)?the\s+(?:queue|line|list|schedule)|"
+                r"(?:to|at) the (?:front|head|top) of the (?:queue|line|list|schedule)")
 _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
 _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
@@ -309,6 +323,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:延误|延期|逾期|拖期|晚了|迟了)了?(?:几|多少)(?:个)?(?:单|订单|单子)|"
                  # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
+                 r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
                  r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
@@ -324,11 +339,12 @@ _REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上�
               r"(?<![a-z])report \d")
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
-            r"turned|ground|packed|processed")
+            r"turned|ground|packed|processed|"
+            r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
 _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)")  # "不做了", "别做了": a cancellation
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
-                            r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])")  # a question
+                            r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
 _DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
@@ -354,6 +370,7 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排�
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
              r"^what(?:'s| is| will be| are we running) (?:on|running on|scheduled? (?:on|for)|planned? (?:on|for)|lined up (?:on|for))|"
+             r"(?<![a-z])lined up(?![a-z])|"  # "what's LATHE-3 got lined up"
              r"^what(?:'s| is| will)? ?(?:\S+ ){0,2}(?:be )?(?:doing|making|running|working on)(?![a-z])")
 _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要做|做哪些|做什么)|派工|待加工|"
                     r"(?:我|我的)(?:今天|今日)?的?(?:活儿?|任务|工单)|(?:今天|今日)我的(?:活儿?|任务|工单)|我这台|我的(?:机器|设备|机台|机床)|"
@@ -373,7 +390,7 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
-                     r"谢谢(?:你|您|啦|了)?|多谢|感谢(?:你|您)?|谢了|辛苦了|辛苦)"
+                     r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
                      r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
@@ -526,7 +543,7 @@ def _known_patterns(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]]
     """One loose pattern per known name: case-insensitive, any spacing/hyphens, plural s."""
     out = []
     for name in names:
-        folded = unicodedata.normalize("NFKC", name).translate(_T2S).lower()
+        folded = fold(name)
         parts = [re.escape(p) for p in re.split(r"[\s\-_.·]+", folded) if p]
         if not parts:
             continue
@@ -579,7 +596,7 @@ def _short_names(names: tuple[str, ...]) -> _ShortNames:
     A short form two names share names neither. Longest first."""
     owners: dict[str, set[str]] = {}
     for name in names:
-        folded = unicodedata.normalize("NFKC", name).translate(_T2S).lower()
+        folded = fold(name)
         forms: set[str] = set()
         words = [w for w in re.split(r"[\s\-_.,·]+", folded) if w]
         if words and all(w.isascii() for w in words):
