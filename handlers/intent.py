@@ -84,7 +84,7 @@ def fold(text: str) -> str:
     """``text`` as the rules read it: NFKC (full-width letters and digits as ASCII), traditional
     Chinese as simplified (OpenCC's ``t2s``: 訂單 -> 订单, 軸套 -> 轴套), lower case. Known names
     are folded so too, so a customer written either way matches."""
-    return _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
+    return str(_to_simplified().convert(unicodedata.normalize("NFKC", text))).lower()
 
 
 def _clean(text: str) -> str:
