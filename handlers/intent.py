@@ -710,16 +710,21 @@ def _machine_words(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]],
     instead, "welding machine 2", "lathe no. 3", "cnc #1": a word beginning with the letters
     (at least 3), "machine", "no.", "number" or "#", then the number ("welding 2 pcs" is not
     a machine); and in Chinese the kind of machine with its number, "冲床1号", "1号冲床",
-    "焊机二号", "2#焊机", when the code's letters abbreviate that kind (PRESS, WLD, PNT)."""
+    "焊机二号", "2#焊机", when the code's letters abbreviate that kind (PRESS, WLD, PNT) or the
+    name is that kind in Chinese with its number (车床-1: "1号车床", "车床一号")."""
     out = []
     for name in names:
-        m = re.fullmatch(r"([a-z]{2,})[\s\-_]*(\d+)", unicodedata.normalize("NFKC", name).lower())
-        if not m:
+        folded = fold(name)
+        m = re.fullmatch(r"([a-z]{2,})[\s\-_]*(\d+)", folded)
+        if m:
+            letters, number = m[1], int(m[2])
+            if len(letters) >= 3:
+                out.append((name, re.compile(rf"(?<![a-z]){letters}[a-z]*\s*(?:machine|no\.?|number|#)\s*0*{number}(?!\d)")))
+            kinds = "|".join(zh for zh, words in _MACHINE_KINDS_ZH if any(_abbreviates(letters, w) for w in words))
+        elif m := re.fullmatch(r"([\u4e00-\u9fff]{2,8})[\s\-_#]*(\d+)", folded):
+            kinds, number = re.escape(m[1]), int(m[2])
+        else:
             continue
-        letters, number = m[1], int(m[2])
-        if len(letters) >= 3:
-            out.append((name, re.compile(rf"(?<![a-z]){letters}[a-z]*\s*(?:machine|no\.?|number|#)\s*0*{number}(?!\d)")))
-        kinds = "|".join(zh for zh, words in _MACHINE_KINDS_ZH if any(_abbreviates(letters, w) for w in words))
         if kinds and 0 < number < 100:
             num = rf"(?:0*{number}(?!\d)|(?<![一二三四五六七八九十]){_cn_numeral(number)}(?![一二三四五六七八九十百千万]))"
             mark = r"(?:号|#|号机|号线)"

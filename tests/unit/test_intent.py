@@ -535,6 +535,23 @@ def test_a_machine_named_by_its_kind_in_chinese(text: str, intent: str, machine:
     assert (got.intent, got.machine) == (intent, machine)
 
 
+CHINESE_MACHINES = ("车床-1", "车床-2", "铣床-1", "钻床-1", "数控车床1", "质检台")
+
+
+@pytest.mark.parametrize(("text", "intent", "machine"), [
+    ("1号车床坏了", "machine_down", "车床-1"),
+    ("车床二号修好了", "machine_up", "车床-2"),
+    ("2#车床接下来做什么", "machine_queue", "车床-2"),
+    ("1号铣床停了", "machine_down", "铣床-1"),
+    ("1号數控車床停機", "machine_down", "数控车床1"),  # traditional characters, a longer kind
+])
+def test_a_machine_whose_code_is_chinese_is_named_by_kind_and_number(text: str, intent: str, machine: str) -> None:
+    got = parse(text, today=date(2026, 11, 20), machines=CHINESE_MACHINES)
+    assert (got.intent, got.machine) == (intent, machine)
+    assert parse("车床做了2件", today=date(2026, 11, 20), machines=CHINESE_MACHINES).machine is None
+    assert parse("3号车床坏了", today=date(2026, 11, 20), machines=CHINESE_MACHINES).machine is None
+
+
 @pytest.mark.parametrize("text", ["焊接2件做完了", "冲床3号坏了", "焊机20件"])
 def test_a_machine_kind_with_a_quantity_or_another_number_names_no_machine(text: str) -> None:
     assert parse(text, today=date(2026, 11, 20), machines=DEMO_MACHINES).machine is None
