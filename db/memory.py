@@ -30,7 +30,7 @@ from typing import Any, Self, TypeVar
 
 from db.serialize import DEFAULT_TIMEZONE, aggregate_progress, next_ref, utc
 from scheduler_core.domain.calendar import Downtime, WorkCalendar
-from scheduler_core.domain.model import Machine, OrderStatus, Progress, Routing
+from scheduler_core.domain.model import Machine, OrderStatus, Progress, Routing, in_shop_order
 from scheduler_core.domain.schedule import Schedule
 from scheduler_core.services.ports import (
     ApiToken,
@@ -112,6 +112,7 @@ class _Data:
 
     customers: set[str] = field(default_factory=set)
     machines: dict[str, Machine] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)  # machine groups in the order they came
     calendars: dict[str, WorkCalendar] = field(default_factory=dict)
     routings: dict[str, Routing] = field(default_factory=dict)
     timezone: str | None = None
@@ -164,7 +165,7 @@ class _MemoryRepo:
 class MemoryMasterData(_MemoryRepo):
     async def machines(self) -> list[Machine]:
         d = await self._r()
-        return [d.machines[k] for k in sorted(d.machines)]
+        return in_shop_order(sorted(d.machines.values(), key=lambda m: d.groups[m.group]))
 
     async def calendars(self) -> dict[str, WorkCalendar]:
         d = await self._r()
@@ -181,7 +182,9 @@ class MemoryMasterData(_MemoryRepo):
         return (await self._r()).timezone or DEFAULT_TIMEZONE
 
     async def save_machine(self, machine: Machine) -> None:
-        (await self._w()).machines[machine.id] = machine
+        d = await self._w()
+        d.groups.setdefault(machine.group, len(d.groups))
+        d.machines[machine.id] = machine
 
     async def save_calendar(self, calendar: WorkCalendar) -> None:
         (await self._w()).calendars[calendar.name] = calendar

@@ -20,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from scheduler_core.domain.calendar import Downtime, WorkCalendar
-from scheduler_core.domain.model import Alternative, Machine, Order, OrderStatus, Progress, Routing, Step
+from scheduler_core.domain.model import (
+    Alternative,
+    Machine,
+    Order,
+    OrderStatus,
+    Progress,
+    Routing,
+    Step,
+    in_shop_order,
+)
 from scheduler_core.domain.schedule import PlannedOp, Schedule
 from scheduler_core.services.ports import (
     ApiToken,
@@ -147,8 +156,8 @@ class SqlMasterDataRepository(_Repo):
         rows = await self._s.execute(
             select(MachineRow.id, MachineRow.name, MachineGroupRow.name, MachineRow.calendar)
             .join(MachineGroupRow, MachineRow.group_id == MachineGroupRow.id)
-            .order_by(MachineRow.id))
-        return [Machine(mid, name, group, cal) for mid, name, group, cal in rows.all()]
+            .order_by(MachineGroupRow.id, MachineRow.id))
+        return in_shop_order(Machine(mid, name, group, cal) for mid, name, group, cal in rows.all())
 
     async def calendars(self) -> dict[str, WorkCalendar]:
         rows = await self._all(select(CalendarRow).order_by(CalendarRow.name))

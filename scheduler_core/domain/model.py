@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +22,7 @@ __all__ = [
     "Progress",
     "Routing",
     "Step",
+    "in_shop_order",
 ]
 
 VIP_WEIGHT_FACTOR = 5
@@ -51,6 +53,23 @@ class Machine:
     name: str
     group: str
     calendar: str = "two-shifts"
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """``CNC-10`` after ``CNC-9``: digit runs compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)
+
+
+def in_shop_order(machines: Iterable[Machine]) -> list[Machine]:
+    """Machines as the shop lists them: by group, the groups in the order they first come in
+    ``machines`` (as they were imported: cutting before welding before painting), and within
+    a group by code, numbers as numbers (车床-2 before 车床-10). Gantt rows, the machines and
+    capacity pages and the planner all use this order."""
+    machines = list(machines)
+    rank: dict[str, int] = {}
+    for m in machines:
+        rank.setdefault(m.group, len(rank))
+    return sorted(machines, key=lambda m: (rank[m.group], _natural(m.id)))
 
 
 @dataclass(frozen=True, slots=True)

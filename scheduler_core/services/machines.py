@@ -34,7 +34,7 @@ async def list_machines(svc: Services, actor: Actor) -> list[MachineView]:
         machines = await uow.master.machines()
         downtime = await uow.shopfloor.downtime()
     out = []
-    for m in sorted(machines, key=lambda m: m.id):
+    for m in machines:  # in shop order
         mine = tuple(sorted((d for d in downtime if d.machine == m.id), key=lambda d: d.start))
         out.append(MachineView(m.id, m.name, m.group, m.calendar, any(_covers(d, now) for d in mine), mine))
     return out

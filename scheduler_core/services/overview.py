@@ -200,7 +200,7 @@ async def machines_now(svc: Services, actor: Actor) -> list[MachineNow]:
         plan = await uow.plans.current()
     stops = as_planned(downtime, plan.created if plan is not None else now, svc.planning.open_downtime)
     out = []
-    for m in sorted(machines, key=lambda m: (m.group, m.id)):
+    for m in machines:  # in shop order
         ops = [op for op in plan.schedule.on_machine(m.id) if op.end > now] if plan is not None else []
         current = next((op for op in ops if op.start <= now), None)
         following = next((op for op in ops if op.start > now), None)

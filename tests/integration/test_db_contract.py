@@ -129,8 +129,10 @@ async def test_master_data_round_trips(uow_factory: UnitOfWorkFactory) -> None:
         await uow.master.save_calendar(WorkCalendar("night", {2: (Shift(time(20, 0), time(23, 30)),)}))
         await uow.master.set_timezone("Asia/Shanghai")
         await uow.commit()
-    async with uow_factory() as uow:
-        assert (await uow.master.machines())[0] == Machine("CNC-1", "CNC one", "MILL", "two-shifts")
+    async with uow_factory() as uow:  # a group that came later lists later
+        assert await uow.master.machines() == [Machine("CNC-2", "CNC two", "CNC", "two-shifts"),
+                                               Machine("PNT-1", "Paint", "PAINT", "two-shifts"),
+                                               Machine("CNC-1", "CNC one", "MILL", "two-shifts")]
         assert await uow.master.routings() == {"P": shorter}
         assert (await uow.master.calendars())["night"].shifts == {2: (Shift(time(20, 0), time(23, 30)),)}
         assert await uow.master.timezone() == "Asia/Shanghai"
