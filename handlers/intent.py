@@ -200,7 +200,7 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  r"got here|was delivered|were delivered|got delivered|turned up) (?:\w+ ){0,3}late(?![a-z])")
 # what is wrong with delivered goods: a complaint unless a machine is named ("CNC-2 漏油" is the floor's)
 _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
-              r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货|"
+              r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货|不良|"
               r"(?:送来|发来|收到|到货)的?(?:货|东西)?少了|少了(?:\d+|[一二两三四五六七八九十百几]+)(?:件|个|套|台|箱)",
               r"scratch(?:es|ed)|dent(?:s|ed)(?![a-z])|rust(?:y|ed|ing)(?![a-z])|burrs(?![a-z])|corroded|warped|(?<![a-z])bent(?![a-z])|"
               r"leak(?:s|ing|ed|y)(?![a-z])|out of (?:spec|tolerance)|(?:doesn'?t|don'?t|does not|do not|won'?t) fit|"
@@ -211,6 +211,9 @@ _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
               r"kill (?:the |this |that )?order")
+# a cancellation said not to be one: "不是取消，是推迟", "别取消，改成300件", "don't cancel 1077, just push it"
+_NOT_CANCEL = re.compile(r"(?:不是|别|不要|不用|先别|并不是|没说)\s*(?:要)?\s*(?:取消|撤单|撤销|作废)|"
+                         r"(?<![a-z])(?:do ?n[o']?t|do not|not|no need to|never) (?:to )?(?:cancel|drop|scrap)(?![a-z])")
 _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
                    r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
@@ -218,7 +221,7 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|插进|插入|�
 _RUSH_WEAK = _rx(r"加急", r"urgent")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
-_PROMISE = _rx(r"最快|最早|多久|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
+_PROMISE = _rx(r"最快|最早|多久|(?<![还再])(?:要|需要|得)几天|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
@@ -246,7 +249,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
               r"还要几天|还得几天|还差几天|几天能好|几天能做好|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
-              r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上",
+              r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
@@ -272,7 +275,8 @@ _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what
                      r"(?:\w+ )?(?:orders|routings|machines|calendars|data|excel|csv|from)")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做|"
-                r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排",
+                r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排|"
+                r"(?:提|排|放|挪|调)(?:到|在)(?:第一个?|第一位|最前面?|最先)",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
                 r"expedite|prioriti[sz]e|bump (?:it |this |that )?up|"
                 # "bump SO-1077 up the queue", "move it to the front of the line"
@@ -345,7 +349,7 @@ _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)"
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
-_DOWN = _rx(r"停机|故障|坏了|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
+_DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|"
@@ -388,12 +392,15 @@ _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正�
 # small talk: a message that is only a greeting or only thanks
 _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
+_INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
-                     r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+(?:bye|再见|拜拜)?[\s!！.。]*")
+                     r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+"
+                     r"(?:(?:that'?s|that is) all(?: for (?:now|today))?|nothing else|没事了|没别的了|就这些|就这样)?[\s!！.。,，]*"
+                     r"(?:bye|再见|拜拜)?[\s!！.。]*")
 
 # a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
 _STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
@@ -1275,7 +1282,7 @@ def _decide(t: str, f: _Features) -> IntentName:
     floor = _floor(t, f)
     if floor is not None:
         return floor
-    cancel = _CANCEL.search(t)
+    cancel = _CANCEL.search(_NOT_CANCEL.sub(" ", t))
     if cancel and (f.maybe_ref or short):
         return "cancel"
     if _COMPLAINT.search(t) or (_DEFECT.search(t) and not f.has_machine):
@@ -1349,8 +1356,10 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "order_status"
     if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
         return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
-    if _GREETING.fullmatch(t):
-        return "greeting"
+    greeting = _GREETING.match(t)
+    if greeting and (greeting.end() == len(t) or (_INTRO.fullmatch(t[greeting.end():])
+                                                  and not f.maybe_ref and not f.numbers)):
+        return "greeting"  # "你好，我是美的集团的采购", "hi, this is Tom from Globex"
     if f.has_customer and not f.maybe_ref:  # "how are things with ACME": nothing else asked of a customer named
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     return "unknown"
