@@ -260,7 +260,7 @@ _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|
             r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
             r"(?<![a-z])menu(?![a-z])|options|instructions|usage|what do you do|how does this work|getting started|"
             r"what (?:should|can|do) i (?:type|say|ask|write)")
-_EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"earlier|sooner|bring .{0,12}forward|pull .{0,12}in(?![a-z])")
+_EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"earlier|sooner|bring .{0,12}forward|pull .{0,12}in(?![a-z])|prepone")
 # an order referred to instead of named: the one the chat is about
 _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|这张单|该订单|这批货|那批货|这一单|此单",
             r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
@@ -329,7 +329,8 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
                  r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
-                 r"late orders|overdue orders|orders? (?:that are |which are )?(?:late|overdue|behind)|"
+                 r"(?:late|overdue|delayed|slipping) orders|orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
+                 r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"
@@ -352,7 +353,7 @@ _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|w
 _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
-            r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|"
+            r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|under (?:pm|repair|service)(?![a-z])|"
             r"(?:needs?|due for|scheduled for|going in for|goes in for) (?:an? )?(?:[\w-]+ )?(?:hours? )?service(?![a-z])|"
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
@@ -369,6 +370,7 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排�
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活|"
              r"(?:等会儿?|待会儿?|一会儿?|等下|回头)(?:要|该|得)?(?:干|做|加工)(?:啥|什么|哪些)",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
+             r"(?:what'?s|what is|anything) pending (?:on|at|for)(?![a-z])|"
              r"(?:this week|next week|today|tomorrow)'?s? (?:jobs|work|orders|schedule)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
@@ -391,10 +393,10 @@ _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正�
 
 # small talk: a message that is only a greeting or only thanks
 _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
-                       r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
+                       r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys| folks| sir| madam| ma'?am| boss|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
-                     r"(?:(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so much|very much))?|thx|ty|cheers|"
+                     r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
@@ -823,7 +825,7 @@ _SHIFT_ZH_SHORT = re.compile(r"(晚|早)\s*" + _SHIFT_AMOUNT + r"\s*(?:交|发|�
 _SHIFT_EN = re.compile(r"(?<![a-z])(?<!in )(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple of)\s+"
                        r"(days?|weeks?)(?:\s+(earlier|sooner|ahead|forward|later|back))?(?![a-z])")
 _LATER_EN = re.compile(r"postpone|(?:push|move|put|set)(?:ed|ing)? (?:[\w-]+ )?(?:back|out)|delay|extend|later")
-_EARLIER_EN = re.compile(r"earlier|sooner|(?:bring|brought|move|moved|pull|pulled) (?:[\w-]+ )?(?:forward|up|in)(?![a-z])|advance")
+_EARLIER_EN = re.compile(r"earlier|sooner|(?:bring|brought|move|moved|pull|pulled) (?:[\w-]+ )?(?:forward|up|in)(?![a-z])|advance|prepone")
 
 
 def _shift(text: str) -> tuple[int, tuple[int, int]] | None:

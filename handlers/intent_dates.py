@@ -278,7 +278,8 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(rf"{_B}(?P<n>\d{{1,3}}|{_SMALL_RE})\s+(?P<u>days?|weeks?|wks?|months?)\s+(?:from now|from today|later){_E}"),
      _en_in_n),
     (re.compile(rf"(?P<m>\d{{1,2}}|{_CNN})月(?:底|末)"), _named_month_end),
-    (re.compile(r"(?:下个?|本|这个?)?月(?:底|末)|end of (?:the |this |next )?month|eom"), _month_end),
+    (re.compile(r"(?:下个?|本|这个?)?月(?:底|末)|end of (?:the |this |next )?month|eom|"
+                r"(?<![a-z])(?:(?:this|next) )?month[- ]?end(?![a-z])"), _month_end),
     (re.compile(r"(?:下个?|本|这个?)?月中|(?:the )?middle of (?:the |this |next )?month|mid[- ]month"), _month_mid),
     (re.compile(r"下个?月初|月初|(?:beginning|start) of next month|early next month"), _month_start),
     (re.compile(r"年底|年末|end of (?:the |this )?year"), _year_end),
