@@ -327,10 +327,12 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:延误|延期|逾期|拖期|晚了|迟了)了?(?:几|多少)(?:个)?(?:单|订单|单子)|"
                  # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
+                 r"有没有(?:什么|哪个|哪些)?(?:会)?(?:延误|延期|逾期|拖期|晚了|晚交|迟交|晚)的|"  # "有没有延期的"
                  r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
                  r"(?:late|overdue|delayed|slipping) orders|orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
+                 r"any (?:late|delayed|overdue) ones|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"

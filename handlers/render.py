@@ -345,8 +345,9 @@ def out_of_turn(tr: Tr, t: ReportTarget, good: int) -> str:
 
 
 def step_list(tr: Tr, steps: Iterable[tuple[int, str]]) -> str:
-    """Routing steps as people name them: "step 1 (Cutting), step 2 (CNC machining)" (0-based in)."""
-    return ", ".join(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in steps)
+    """Routing steps as people name them: "step 1 (Cutting) and step 2 (CNC machining)" /
+    "第 1 道（下料）和第 2 道（数控加工）" (0-based in)."""
+    return tr.listing(tr.gettext("step {step} ({name})", step=k + 1, name=name) for k, name in steps)
 
 
 def plan_update(tr: Tr, tz: tzinfo, u: PlanUpdate, done: str | None = None) -> str:
