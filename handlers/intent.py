@@ -291,15 +291,18 @@ _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急�
 _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排产|生产|排程)计划(?:表|图)?(?:发|给|看|拿)",
              r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture|"
              r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$")
-_KPI = _rx(r"准时率|准交率|交付率|达成率|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
+_KPI = _rx(r"准时率|准交率|交付率|达成率|平均(?:交货|交付|生产)?(?:周期|交期|提前期)|"
+           r"投诉(?:有|了)?(?:几|多少)(?:个|起|次|条|单)?|(?:几|多少)(?:个|起|次|条)投诉|投诉(?:数|数量|率)|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
-           r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score")
+           r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score|"
+           r"(?:average|avg|mean|our) (?:production )?lead[- ]?times?|how many complaints?")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|卡脖子|(?:哪|那)(?:个|道|台|条)?(?:工序|环节|工段|机器|设备|机台|产线|线)最(?:卡|堵|慢)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
                r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)|(?:昨天|昨日|上周|本周|这周|本月|上个?月)的?(?:报告|报表|汇总|数据)",
                r"summary|overview|briefing|bottleneck|status report|how is the plan|how's the plan|plan status|"
-               r"busiest|most loaded|(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
+               r"busiest|most loaded|(?:which|what) (?:machine|station|step|process|line|operation)s? (?:is |are )?(?:holding|slowing|blocking)|"
+               r"(?:machine|station|line)s? (?:is |are )?(?:the )?(?:overloaded|most busy)|"
                r"how did we do|how are we doing|how(?:'s| is| was) (?:the )?(?:factory|shop|floor|plant) doing|"
                r"how (?:was|were|did) (?:yesterday|last week|the week|this week|the day|today)|"
                r"(?:today'?s|daily|morning|evening|weekly|shift|end[- ]of[- ](?:the )?(?:day|shift)|management|manager'?s) report|"
@@ -310,6 +313,9 @@ _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|
                r"how (?:are|were) (?:the |our )?deliveries (?:going|doing)")
 # how the plan as a whole looks, when no order or machine is named: "排产计划怎么样", "这周的排产情况",
 # "what does the schedule look like" (with an order named: its status; with a machine: its queue)
+# how many went out in a day or a week: the daily summary counts them ("昨天交了几单", "how many did we ship last week")
+_SHIPPED_COUNT = _rx(r"(?:昨天|昨日|今天|本周|这周|上周|本月|这个月|上个?月)(?:一共|总共)?(?:交|发|出)(?:了|货)?(?:几|多少)(?:个)?(?:单|批|订单)",
+                     r"how many (?:orders |jobs )?(?:did|have) we (?:ship|deliver|send out)")
 _PLAN_LOOK = _rx(r"(?:排产|排程|生产计划|排产计划|计划)(?:的)?(?:情况|安排)?(?:怎么样|如何|咋样|怎样)|(?:排产|排程)情况",
                  r"how(?:'s| is| does) (?:the |our )?(?:production )?(?:plan|schedule) (?:look|looking|going)|"
                  r"what does (?:the |our )?(?:production )?(?:plan|schedule) look like")
@@ -328,10 +334,12 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  # "我有没有订单延期了", "有没有单子会晚", "我的货是不是都能按时到": whether any is late
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
                  r"有没有(?:什么|哪个|哪些)?(?:会)?(?:延误|延期|逾期|拖期|晚了|晚交|迟交|晚)的|"  # "有没有延期的"
-                 r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"  # "我有个单子是不是晚了"
+                 r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
+                 r"(?:延误|延期|逾期|拖期|晚)(?:得|的)?(?:单子?|订单)?最多|"  # "哪个客户的单子延误最多"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
                  r"(?:late|overdue|delayed|slipping) orders|orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
+                 r"(?:late|overdue|delayed) (?:vip |rush |open |customer )orders|"
                  r"any (?:late|delayed|overdue) ones|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
@@ -1248,8 +1256,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "kpi"
     if _LATE_LIST.search(t) and not f.has_ref and (not _WHY.search(t) or _SEVERAL.search(t)):
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
-    if _SUMMARY.search(t) and not _LIST.search(t):  # "overview of my orders": a list
-        return "summary"
+    if (_SUMMARY.search(t) and not _LIST.search(t)) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
+        return "summary"  # "overview of my orders": a list
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
         return "machine_up"
     if _DOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
