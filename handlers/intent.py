@@ -87,9 +87,19 @@ def fold(text: str) -> str:
     return str(_to_simplified().convert(unicodedata.normalize("NFKC", text))).lower()
 
 
+# chat-app stickers written as words in brackets: "[微笑]", "[强]", "[抱拳]"
+_STICKER = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")
+
+
+def _is_symbol(ch: str) -> bool:
+    """Emoji and other pictographs (👍 ✅ 😊 ⚠), their variation selectors and joiners: said
+    around the words, never a word the rules read."""
+    return unicodedata.category(ch) == "So" or ch in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= ch <= "\U0001f3ff"
+
+
 def _clean(text: str) -> str:
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
-    text = _MARKUP.sub(" ", text)
+    text = "".join(" " if not ch.isprintable() or _is_symbol(ch) else ch for ch in text)
+    text = _MARKUP.sub(" ", _STICKER.sub(" ", text))
     text = fold(text)
     text = text.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", text).strip()
@@ -218,10 +228,10 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|插进|插入|�
                    r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
-_RUSH_WEAK = _rx(r"加急", r"urgent")
+_RUSH_WEAK = _rx(r"加急|急急|特急|火急", r"urgent")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
-_PROMISE = _rx(r"最快|最早|多久|(?<![还再])(?:要|需要|得)几天|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
+_PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
@@ -299,6 +309,7 @@ _KPI = _rx(r"准时率|准交率|交付率|达成率|平均(?:交货|交付|生�
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|卡脖子|(?:哪|那)(?:个|道|台|条)?(?:工序|环节|工段|机器|设备|机台|产线|线)最(?:卡|堵|慢)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
+               r"^(?:昨天|昨日|本周|这周|上周)(?:的)?(?:情况|表现|生产|交货|交付)?(?:怎么样|如何|咋样|怎样)[?？]*$|"
                r"(?:今日|今天|每日|本周|这周|生产|排产|计划)的?(?:报告|报表)|(?:昨天|昨日|上周|本周|这周|本月|上个?月)的?(?:报告|报表|汇总|数据)",
                r"summary|overview|briefing|bottleneck|status report|how is the plan|how's the plan|plan status|"
                r"busiest|most loaded|(?:which|what) (?:machine|station|step|process|line|operation)s? (?:is |are )?(?:holding|slowing|blocking)|"
@@ -407,7 +418,7 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
                      r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
-                     r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|辛苦了|辛苦)"
+                     r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
                      r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+"
