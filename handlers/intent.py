@@ -257,7 +257,7 @@ _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:�
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
-              r"还要几天|还得几天|还差几天|几天能好|几天能做好|"
+              r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
@@ -360,9 +360,9 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"orders? (?:that|which) (?:will|would|are going to|are gonna|might|could) miss (?:their|its|the) (?:due |promised )?dates?|"
                  r"how many (?:orders |jobs )?(?:are |will be )?(?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"any (?:late|overdue) orders")
-_REPORT = _rx(r"报工|报个工|报产量|报数量|报完工|完工上报|上报产量|汇报产量|报一下产量",
+_REPORT = _rx(r"报工|报个工|报完工|完工上报|(?:报|上报|汇报)(?:一下)?(?:今天|今日|本班|这班|这个班)?的?(?:产量|数量)",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
-              r"(?<![a-z])report \d")
+              r"(?<![a-z])(?:report|log) \d")
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
             r"turned|ground|packed|processed|"
@@ -371,9 +371,11 @@ _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)"
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
-_DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
+_DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
+            r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
+            r"(?:lost|no|low) (?:air|power|pressure|coolant|oil)|(?<![a-z])alarm(?![a-z])|"
             r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|under (?:pm|repair|service)(?![a-z])|"
             r"(?:needs?|due for|scheduled for|going in for|goes in for) (?:an? )?(?:[\w-]+ )?(?:hours? )?service(?![a-z])|"
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
@@ -381,13 +383,14 @@ _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了|继续生产|可以生产|可以开工|开工了|"
+          r"(?:跑|转|动|开)起来了|(?<![a-z])ok\s*了|"
           r"(?:保养|维修|检修|大修|点检|换模具?|修)(?:完|好)",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
           r"back in (?:action|business|service)|up and running|"
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
 # only in words that cannot mean anything else ("我这台机器今天要做哪些单", "what should I run next")
-_QUEUE = _rx(r"接下来|下一个|下个活|下一单|排程|排产计划|排产情况|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
+_QUEUE = _rx(r"接下来|下一个|下个活|下一单|(?:还有|还剩|剩)(?:几个|多少|哪些)(?:活|单|任务|工单)|排程|排产计划|排产情况|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活|"
              r"(?:等会儿?|待会儿?|一会儿?|等下|回头)(?:要|该|得)?(?:干|做|加工)(?:啥|什么|哪些)",
              r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
@@ -409,6 +412,9 @@ _QUEUE_STRONG = _rx(r"(?:机器|设备|机台|机床)(?:今天|接下来)?(?:要
                     r"what (?:should|do|shall|am) i (?:run|make|do|work on|running|making|doing|working on) (?:today|now)|"
                     r"(?:next|queue) (?:on|for) my (?:machine|station)|my (?:machine|station)'?s? (?:queue|next)|"
                     r"^(?:what'?s|what is) next[?？]?$|^next (?:job|jobs)[?？]?$")
+_UP_LATER = _rx(r"(?:预计|估计|大概|可能|要到|得到|才能|还要|需要|明天|下午|上午|晚上).{0,8}(?:修好|恢复|好)(?!了)",
+                r"(?:will|should|expected to|going to|won'?t) be (?:fixed|back|up|running|repaired)|"
+                r"(?:fixed|back|up|repaired) (?:by|at|around|after|tomorrow|tonight|this afternoon)")
 _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正常了",
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
 
@@ -434,7 +440,7 @@ _CN_SMALL = r"[一二两三四五六七八九十]{1,3}"
 _HOURS = re.compile(r"(?:(\d{1,3}(?:\.\d)?|" + _CN_SMALL + r")\s*(?:个)?\s*(半)?|(半))\s*(?:个)?\s*"
                     r"(?:小时|钟头|(?<![a-z])(?:h|hrs?|hours?)(?![a-z]))")
 _MINUTES = re.compile(r"(\d{1,4}|" + _CN_SMALL + r")\s*(?:分钟|分(?!之)|(?<![a-z])(?:mins?|minutes?|m)(?![a-z]))")
-_UNTIL = re.compile(r"(?:到|至|until|till|(?<![a-z])to|back (?:at|by|around)|ready (?:at|by)|预计|估计|大概)\s*(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：](\d{2})|点(?:(\d{1,2})分?|半)?|时)?"
+_UNTIL = re.compile(r"(?:到|至|until|till|(?<![a-z])to|(?:back|fixed|repaired|running|ready) (?:at|by|around)|预计|估计|大概)\s*(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：](\d{2})|点(?:(\d{1,2})分?|半)?|时)?"
                     r"\s*(am|pm)?(?![\d])")
 
 
@@ -1270,7 +1276,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     if (_SUMMARY.search(t) and not _LIST.search(t)) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
         return "summary"  # "overview of my orders": a list
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
-        return "machine_up"
+        # "预计下午2点修好", "will be fixed by Monday": still down, with the time it is back
+        return "machine_down" if _UP_LATER.search(t) else "machine_up"
     if _DOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
         return "machine_down"
     if ((_QUEUE.search(t) and f.has_machine) or _QUEUE_STRONG.search(t)) and not f.has_ref:
