@@ -97,10 +97,16 @@ def _is_symbol(ch: str) -> bool:
     return unicodedata.category(ch) == "So" or ch in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= ch <= "\U0001f3ff"
 
 
+# a phone number is no order and no quantity: "联系电话 021-12345678", "Tel: +1 555 123 4567", "13800138000"
+_PHONE = re.compile(r"(?:电话|手机|座机|联系方式|微信|tel|phone|mobile|mob|cell|whatsapp)\s*(?:号码?|no\.?|number|#)?\s*[:：]?\s*"
+                    r"\+?[\d(][\d\s\-()]{5,}\d|\+\d{1,3}[\s\-]?\(?\d{1,4}\)?[\s\-]?\d{3,4}[\s\-]?\d{3,4}|"
+                    r"(?<![\d\-])0\d{2,3}-\d{7,8}(?!\d)|(?<![\d\-])1[3-9]\d{9}(?!\d)")
+
+
 def _clean(text: str) -> str:
     text = "".join(" " if not ch.isprintable() or _is_symbol(ch) else ch for ch in text)
     text = _MARKUP.sub(" ", _STICKER.sub(" ", text))
-    text = fold(text)
+    text = _PHONE.sub(" ", fold(text))
     text = text.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", text).strip()
 
@@ -181,7 +187,8 @@ _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answe
 _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
 _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
-             r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)",
+             r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
+             r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)",
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
@@ -274,6 +281,11 @@ _EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"e
 # an order referred to instead of named: the one the chat is about
 _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|这张单|该订单|这批货|那批货|这一单|此单",
             r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
+# "it" that stands for no order: "is it possible to deliver 400 by Dec 12", "it would be great if ..."
+_WHEN_ASKED = _rx(r"什么时候|啥时候|何时|哪天", r"(?<![a-z])when (?:will|is|are|does|do|can|could|would|should)(?![a-z])")
+_DUMMY_IT = re.compile(r"(?:is|was|would|will|could|'?d) it (?:be )?(?:possible|ok|okay|feasible|fine|alright|doable)|"
+                       r"(?<![a-z'])it(?:'s| is| would be| will be) (?:possible|ok|okay|feasible|fine|urgent|great|nice|"
+                       r"helpful|appreciated|important)")
 _HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没好", r"how (?:much|many|far|long)|(?<![a-z])left(?![a-z])|remaining|on track|progress")
 # asking whether it can be so: "能提前吗", "有没有可能提前一点", "is there any way to get it earlier"
 _CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
@@ -1189,7 +1201,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
-        back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(t)) or (
+        back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(_DUMMY_IT.sub(" ", t))) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
     )
@@ -1269,11 +1281,13 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     stays a status question."""
     if _GANTT.search(t):
         return "gantt"
+    # units finished on an order, said in a report's words: "shift report: finished 240 pcs on SO-1042"
+    reported = f.has_ref and bool(f.quantities) and bool(_DONE.search(t)) and not _DONE_QUESTION.search(t)
     if _KPI.search(t) and not f.has_ref:  # "will SO-1042 be an on-time delivery?": its status
         return "kpi"
     if _LATE_LIST.search(t) and not f.has_ref and (not _WHY.search(t) or _SEVERAL.search(t)):
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
-    if (_SUMMARY.search(t) and not _LIST.search(t)) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
+    if (_SUMMARY.search(t) and not _LIST.search(t) and not reported) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
         return "summary"  # "overview of my orders": a list
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
         # "预计下午2点修好", "will be fixed by Monday": still down, with the time it is back
@@ -1338,7 +1352,7 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
-    back = bool(_BACK.search(t))  # "这个订单能不能改成300件": the chat's order, as if named
+    back = bool(_BACK.search(_DUMMY_IT.sub(" ", t)))  # "这个订单能不能改成300件": the chat's order, as if named
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)
         date_word = _DATE_WORD.search(t)
@@ -1348,8 +1362,8 @@ def _decide(t: str, f: _Features) -> IntentName:
                 return "change_quantity"
         if change and qty_word and not f.has_date:
             return "change_quantity"
-        if f.has_date and (change or date_word):
-            return "change_date"
+        if f.has_date and (change or (date_word and not _WHEN_ASKED.search(t))):
+            return "change_date"  # not "when will SO-1150 ship? we have a truck booked for friday"
         if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
             return "expedite" if _EARLIER.search(t) else "change_date"
     if change and f.has_date and not new_order and _DATE_WORD.search(t) and (_ORDER_WORD.search(t) or _CAN_IT.search(t)):
