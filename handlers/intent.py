@@ -227,13 +227,13 @@ _ADDRESSED = _rx(r"你们|贵司|贵公司|贵厂|你家", r"(?<![a-z])your?(?![
 _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
-              r"kill (?:the |this |that )?order")
+              r"kill (?:the |this |that )?order|pull(?:ed|ing|s)? the plug")
 # a cancellation said not to be one: "不是取消，是推迟", "别取消，改成300件", "don't cancel 1077, just push it"
 _NOT_CANCEL = re.compile(r"(?:不是|别|不要|不用|先别|并不是|没说)\s*(?:要)?\s*(?:取消|撤单|撤销|作废)|"
                          r"(?<![a-z])(?:do ?n[o']?t|do not|not|no need to|never) (?:to )?(?:cancel|drop|scrap)(?![a-z])")
-_RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
+_RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:\d|[一二两三四五六七八九十百千]|订单|一单|个单))|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
                    r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
-                   r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|add (?:an |a )?order|hot order|emergency order|"
+                   r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急|急急|特急|火急", r"urgent")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
@@ -249,7 +249,7 @@ _CHANGE = _rx(r"改|调整|推迟|延后|延迟|延期到|往后|提前|换成|�
               r"多做|少做|再加|减少|增加",
               r"change|move|(?<![a-z])push|postpone|reschedule|update|instead|modify|bring .{0,12}forward|pull .{0,12}in(?![a-z])|"
               r"delay (?:it |this |that )?(?:to|until|till)|(?<![a-z])delay \S+ (?:to|until|till)|shift|amend|adjust|increase|decrease|"
-              r"reduce|raise|bump|set (?:it |the )?(?:to|qty|quantity|date|due)|(?<![a-z])now(?![a-z])|rather than|should be|shd be|"
+              r"reduce|raise|bump|set (?:it |the )?(?:to|qty|quantity|date|due)|(?<![a-z])cut (?:\S+ ){0,3}(?:to|by|down)(?![a-z])|make it \d|(?<![a-z])now(?![a-z])|rather than|should be|shd be|"
               r"->|=>|wants? it on|new date|date change|moved to|(?<![a-z])(?:later|earlier)(?![a-z])(?! than)")
 _QTY_WORD = _rx(r"数量|(?<![质流])量|件数|个数|多做|少做|再加|qty|quantity|quantities|amount|(?<![a-z])(?:pcs|pieces|units|volume)(?![a-z])")
 _DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟|提前|往后|延期|推到|推后|延到|挪到|拉到|改期",
@@ -297,10 +297,11 @@ _HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what
                      r"(?:\w+ )?(?:orders|routings|machines|calendars|data|excel|csv|from)")
 # an order that exists, faster: "SO-1042 加急", "能不能快点", "can you speed it up", "expedite 1042"
 _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|赶一赶|赶一下|赶工|催一下|优先做|优先安排|先做|"
-                r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排|"
+                r"往前排|往前挪|往前提|排(?:到|在)?前面|排前一点|挪(?:到|在)?前面|提前排|优先(?:排|生产|处理|加工|考虑)|"
                 r"(?:提|排|放|挪|调)(?:到|在)(?:第一个?|第一位|最前面?|最先)",
                 r"speed (?:it |this |that |things |them |my order |our order )?up|hurry|(?<![a-z])sooner|faster|"
                 r"expedite|prioriti[sz]e|bump (?:it |this |that )?up|"
+                r"(?:give|make|set|put) (?:\S+ ){0,3}(?:top|high|higher|first|more) priority|"
                 # "bump SO-1077 up the queue", "move it to the front of the line"
                 r"(?:bump|move|push|put|get|take)\s+(?:\S+\s+){0,3}(?:up|higher|forward)\s+(?:in\s+)?the\s+(?:queue|line|list|schedule)|"
                 r"(?:to|at) the (?:front|head|top) of the (?:queue|line|list|schedule)")
