@@ -114,7 +114,7 @@ def _clean(text: str) -> str:
 # --- English typo correction -----------------------------------------------------------------
 
 _VOCAB = (
-    "where", "order", "orders", "status", "delivery", "deliver", "delivered", "shipping", "shipped",
+    "where", "order", "orders", "status", "delivery", "deliver", "delivered", "shipping", "shipped", "slipping", "slipped", "slips",
     "update", "tracking", "cancel", "cancelled", "canceled", "change", "quantity", "rush", "urgent",
     "promise", "earliest", "soonest", "complaint", "complain", "unacceptable", "ridiculous", "terrible",
     "disappointed", "disappointing", "useless", "horrible", "awful", "english", "chinese", "language",
@@ -235,10 +235,10 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:
                    r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
-_RUSH_WEAK = _rx(r"加急|急急|特急|火急", r"urgent")
+_RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]*$", r"urgent")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
-_PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
+_PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|(?<![还再])几天(?:能|可以)?(?:出|交|做|完|好)|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
@@ -256,7 +256,7 @@ _DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟
                  r"(?<![a-z])(?:due|date|deadline|postpone|reschedule|delay|move|moved|push)|deliver|ship|bring .{0,12}forward|"
                  r"pull .{0,12}in(?![a-z])")
 _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:订单|单子|单)|哪些(?:订单|单子|单)|单子都有|订单都有|有什么(?:订单|单子)|"
-            r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
+            r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|列(?:一下|个|下)|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
             r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|what orders|which orders|orders\?|"
             r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
             r"current orders|what (?:have|did) (?:i|we) order")
@@ -264,14 +264,14 @@ _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:�
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
-              r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|"
+              r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|没(?:有)?动静|没(?:有)?消息|没音讯|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
-_HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
+_HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|干嘛|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
             r"how (?:do|does|can|should) (?:i|we|this|it|you|the)(?: (?:bot|thing|system|app|service|chat|tool))? (?:use|work)|"
@@ -367,7 +367,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"any (?:late|delayed|overdue) ones|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
-                 r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed)|"
+                 r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed|slipping)|"
                  r"any (?:of )?(?:my |our |the |your )?orders? (?:\w+ )?(?:late|overdue|behind|delayed|slipping)|"
                  r"(?:which|what|any) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) .{0,20}(?:miss|make) (?:their|its|the) (?:due )?dates?|"
                  r"orders? (?:that|which) (?:will|would|are going to|are gonna|might|could) miss (?:their|its|the) (?:due |promised )?dates?|"
@@ -378,7 +378,7 @@ _REPORT = _rx(r"报工|报个工|报完工|完工上报|(?:报|上报|汇报)(?:
               r"(?<![a-z])(?:report|log) \d")
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
-            r"turned|ground|packed|processed|"
+            r"turned|ground|packed|processed|wrapped(?: up)?|"
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
 _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)")  # "不做了", "别做了": a cancellation
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
@@ -389,6 +389,7 @@ _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"(?:lost|no|low) (?:air|power|pressure|coolant|oil)|(?<![a-z])alarm(?![a-z])|"
+            r"conk(?:ed|s)? out|(?<![a-z])(?:died|dead)(?![a-z])|(?:gave|packed|acting) up|(?:went|gone|goes) down|"
             r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|under (?:pm|repair|service)(?![a-z])|"
             r"(?:needs?|due for|scheduled for|going in for|goes in for) (?:an? )?(?:[\w-]+ )?(?:hours? )?service(?![a-z])|"
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
@@ -396,9 +397,10 @@ _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了|继续生产|可以生产|可以开工|开工了|"
-          r"(?:跑|转|动|开)起来了|(?<![a-z])ok\s*了|"
+          r"(?:跑|转|动|开)起来了|(?<![a-z])ok\s*了|可以用了|搞定了|"
           r"(?:保养|维修|检修|大修|点检|换模具?|修)(?:完|好)",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
+          r"(?:ready|good) to go|all set|back to normal|"
           r"back in (?:action|business|service)|up and running|"
           r"(?:ok|okay|fine|works|working|running) now")
 # what a machine runs next: "CNC-2 接下来做什么", "what's next on CNC-2"; without a machine named
