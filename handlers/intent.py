@@ -103,10 +103,28 @@ _PHONE = re.compile(r"(?:电话|手机|座机|联系方式|微信|tel|phone|mobi
                     r"(?<![\d\-])0\d{2,3}-\d{7,8}(?!\d)|(?<![\d\-])1[3-9]\d{9}(?!\d)")
 
 
+# Cantonese words, and a few northern ones, as Mandarin says them (after traditional -> simplified):
+# "我嘅订单去到边度" reads as "我的订单去到哪里", "搞掂未" as "搞定了没", "甭做了" as "不用做了". Only words
+# that mean nothing else in Mandarin; "同", "系" or a lone "边" stay as they are.
+_DIALECT_WORDS_AS_WRITTEN: dict[str, str] = {
+    "唔该晒": "谢谢", "唔该": "谢谢", "多谢晒": "谢谢", "唔使": "不用", "唔好": "不要", "唔": "不", "冇": "没有", "嘅": "的", "咗": "了",
+    "快啲": "快点", "早啲": "早点", "多啲": "多点", "少啲": "少点", "边啲": "哪些", "啲": "这些",
+    "边度": "哪里", "边个": "哪个", "边间": "哪家", "边日": "哪天", "几时": "什么时候", "几多": "多少",
+    "搞掂": "搞定", "佢": "它", "搵": "找", "倾下": "聊一下", "倾吓": "聊一下", "倾一下": "聊一下",
+    "整返好": "修好", "整返": "修", "乜嘢": "什么", "咩嘢": "什么", "点解": "为什么", "做咩": "为什么",
+    "而家": "现在", "宜家": "现在", "咁": "这么", "喺": "在", "嚟": "来", "睇": "看", "畀": "给", "攞": "拿",
+    "甭": "不用", "花痕": "划痕", "掉链子": "出故障",
+}
+_DIALECT = {fold(k): v for k, v in _DIALECT_WORDS_AS_WRITTEN.items()}  # as the cleaning has them: 搵 -> 揾
+_DIALECT_WORDS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
+_DIALECT_NOT_YET = re.compile(r"(?<=[\u4e00-\u9fff])未(?=[\s?？!！。]*$)")  # "搞掂未": done yet?
+
+
 def _clean(text: str) -> str:
     text = "".join(" " if not ch.isprintable() or _is_symbol(ch) else ch for ch in text)
     text = _MARKUP.sub(" ", _STICKER.sub(" ", text))
     text = _PHONE.sub(" ", fold(text))
+    text = _DIALECT_NOT_YET.sub("了没", _DIALECT_WORDS.sub(lambda m: _DIALECT[m[0]], text))
     text = text.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", text).strip()
 
@@ -224,7 +242,7 @@ _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|�
               r"missing (?:parts|pieces|items|units)|short[- ]shipped|wrong (?:dimensions?|colou?r|model|spec)|faulty|"
               r"(?:return|send) (?:them|it|the \w+) back|rework")
 _ADDRESSED = _rx(r"你们|贵司|贵公司|贵厂|你家", r"(?<![a-z])your?(?![a-z])|you guys|you people|y'all")
-_CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|作废|退单|砍掉",
+_CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需要了|不做了|别做了|不用做了|作废|退单|砍掉",
               r"cancel|call (?:it |this |that |the order )?off|no longer need|don'?t (?:need|want) (?:it|them|this|that|the)|"
               r"don'?t need \S+ (?:any ?more|anymore)|drop (?:the |this |that )?order|scrap (?:the|this|that|order|it)(?![a-z])|"
               r"kill (?:the |this |that )?order|pull(?:ed|ing|s)? the plug")
@@ -232,7 +250,9 @@ _CANCEL = _rx(r"取消|撤单|撤销|撤回订单|撤了|撤掉|不要了|不需
 _NOT_CANCEL = re.compile(r"(?:不是|别|不要|不用|先别|并不是|没说)\s*(?:要)?\s*(?:取消|撤单|撤销|作废)|"
                          r"(?<![a-z])(?:do ?n[o']?t|do not|not|no need to|never) (?:to )?(?:cancel|drop|scrap)(?![a-z])")
 _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:\d|[一二两三四五六七八九十百千]|订单|一单|个单))|插进|插入|急单|加一单|加个单|加单|新增订单|新加.{0,3}单|追加订单|下个?急单|紧急订单|"
-                   r"排(?:一个|个|一)单",  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
+                   r"排(?:一个|个|一)单|"  # "给美的集团排一个单 法兰盘 200个": a new order into the plan
+                   # "给美的集团整 200 个法兰盘", "给客户A做300件轴套": pieces made for a customer
+                   r"给[^，,。?？]{1,12}?(?:整|做|安排|排|生产)\s*(?:\d+|[一二两三四五六七八九十百千]+)\s*(?:个|件|套|台|只|支|pcs)",
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]*$", r"urgent")
@@ -359,7 +379,8 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"有没有.{0,4}(?:订单|单子|单|货).{0,4}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
                  r"有没有(?:什么|哪个|哪些)?(?:会)?(?:延误|延期|逾期|拖期|晚了|晚交|迟交|晚)的|"  # "有没有延期的"
                  r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
-                 r"(?:延误|延期|逾期|拖期|晚)(?:得|的)?(?:单子?|订单)?最多|"  # "哪个客户的单子延误最多"  # "我有个单子是不是晚了"
+                 r"(?:延误|延期|逾期|拖期|晚)(?:得|的)?(?:单子?|订单)?最多|"  # "哪个客户的单子延误最多"
+                 r"(?:哪些|哪几个|有没有|几个)(?:订单|单子|单)?(?:没有?|未能?)(?:按时|准时|按期|如期)|"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
                  r"(?:late|overdue|delayed|slipping) orders|orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
@@ -385,7 +406,7 @@ _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
 _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
-            r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
+            r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"(?:lost|no|low) (?:air|power|pressure|coolant|oil)|(?<![a-z])alarm(?![a-z])|"
