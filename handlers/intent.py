@@ -112,7 +112,8 @@ _DIALECT_WORDS_AS_WRITTEN: dict[str, str] = {
     "边度": "哪里", "边个": "哪个", "边间": "哪家", "边日": "哪天", "几时": "什么时候", "几多": "多少",
     "搞掂": "搞定", "佢": "它", "搵": "找", "倾下": "聊一下", "倾吓": "聊一下", "倾一下": "聊一下",
     "整返好": "修好", "整返": "修", "乜嘢": "什么", "咩嘢": "什么", "点解": "为什么", "做咩": "为什么",
-    "而家": "现在", "咁": "这么",  # not 宜家: IKEA in Mandarin, a customer as likely as any "喺": "在", "嚟": "来", "睇": "看", "畀": "给", "攞": "拿",
+    # not 宜家 ("now"): IKEA in Mandarin, a customer as likely as any
+    "而家": "现在", "咁": "这么", "喺": "在", "嚟": "来", "睇": "看", "畀": "给", "攞": "拿",
     "甭": "不用", "花痕": "划痕", "掉链子": "出故障",
 }
 _DIALECT = {fold(k): v for k, v in _DIALECT_WORDS_AS_WRITTEN.items()}  # as the cleaning has them: 搵 -> 揾
