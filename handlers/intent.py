@@ -118,7 +118,7 @@ _DIALECT_WORDS_AS_WRITTEN: dict[str, str] = {
 }
 _DIALECT = {fold(k): v for k, v in _DIALECT_WORDS_AS_WRITTEN.items()}  # as the cleaning has them: 搵 -> 揾
 _DIALECT_WORDS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
-_DIALECT_NOT_YET = re.compile(r"(?<=[\u4e00-\u9fff])未(?=[\s?？!！。]*$)")  # "搞掂未": done yet?
+_DIALECT_NOT_YET = re.compile(r"(?<=[\u4e00-\u9fff])(?<![尚还并从仍])未(?=[\s?？!！。]*$)")  # "搞掂未": done yet? ("尚未" is not)
 
 
 def _clean(text: str) -> str:
