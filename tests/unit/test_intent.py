@@ -633,3 +633,25 @@ def test_a_number_alone_takes_the_letters_it_is_given() -> None:
 
     assert normalise_ref("778", "WO") == normalise_ref("订单 778", "wo") == "WO-778"
     assert normalise_ref("so778", "WO") == "SO-778" and normalise_ref("XS-12", "WO") == "XS-12"
+
+
+@pytest.mark.parametrize(("text", "intent", "order", "customer"), [
+    ("我的訂單到哪了", "order_status", None, None),  # traditional characters (OpenCC t2s)
+    ("我嘅订单去到边度啦", "order_status", None, None),  # Cantonese words read as Mandarin
+    ("1077 搞掂未", "order_status", "SO-1077", None),
+    ("👍 收到，谢谢", "thanks", None, None),  # emoji set aside
+    ("[微笑] 请问订单1042进度", "order_status", "SO-1042", None),  # a chat-app sticker set aside
+    ("联系电话 021-12345678，投诉上批货有划痕", "complaint", None, None),  # a phone number is no order
+    ("please call me back on 13912345678 about SO-1088", "human", "SO-1088", None),
+    ("宜家的订单怎么样了", "list_orders", None, "宜家"),  # IKEA stays a customer, not Cantonese "now"
+])
+def test_what_is_set_aside_or_read_as_mandarin_before_the_rules(text: str, intent: str, order: str | None,
+                                                                customer: str | None) -> None:
+    got = parse(text, today=date(2026, 11, 20), customers=["宜家", "ACME"])
+    assert (got.intent, got.order, got.customer) == (intent, order, customer)
+
+
+def test_a_sentence_ending_in_mandarin_not_yet_is_left_as_it_is() -> None:
+    from handlers.intent import _clean
+    assert _clean("SO-1042 尚未") == "so-1042 尚未"
+    assert _clean("1077 搞掂未") == "1077 搞定了没"
