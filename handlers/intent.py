@@ -211,6 +211,7 @@ _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业�
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
+             r"account manager|who(?:'s| is) (?:my|our) (?:sales ?(?:person|rep|contact)?|contact|rep|account)|"
              r"(?:someone|somebody|anyone|a person|a human) on the (?:phone|line)|give (?:me|us) a (?:call|ring)|phone (?:me|us)(?![a-z])|"
              r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
 _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
@@ -222,6 +223,7 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  # a customer about to leave: "再拖我们就换供应商了"
                  r"换(?:个|一个|一家|家)?(?:供应商|厂家)|找别(?:家|的厂)|不(?:再)?(?:跟|和)你们合作|再也不(?:找|跟|用)你们",
                  r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
+                 r"escalat(?:e|es|ed|ing|ion)(?![a-z])|non-?conform|"
                  r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
                  r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
                  r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience|"
@@ -278,7 +280,7 @@ _DATE_WORD = _rx(r"交期|交货期|交货日|日期|时间|推迟|延后|延迟
                  r"pull .{0,12}in(?![a-z])")
 _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|单)|全部(?:的)?(?:订单|单子|单)|哪些(?:订单|单子|单)|单子都有|订单都有|有什么(?:订单|单子)|"
             r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|列(?:一下|个|下)|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
-            r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|what orders|which orders|orders\?|"
+            r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|open (?:items|lines|positions)|backlog|what orders|which orders|orders\?|"
             r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
             r"current orders|what (?:have|did) (?:i|we) order")
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
@@ -456,10 +458,11 @@ _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正�
                  r"running again|back online|(?:machine|it) is fixed|repaired|working again|runs again")
 
 # small talk: a message that is only a greeting or only thanks
-_GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
+_GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|dear (?:sirs?|madam|sir ?/ ?madam|all|team|colleagues)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys| folks| sir| madam| ma'?am| boss|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
-_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好)[\s,，!！.。]*)?"
+_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好|(?:well )?noted)"
+                     r"[\s,，!！.。]*(?:with )?)?"
                      r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
@@ -1426,8 +1429,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
         return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
     greeting = _GREETING.match(t)
-    if greeting and (greeting.end() == len(t) or (_INTRO.fullmatch(t[greeting.end():])
-                                                  and not f.maybe_ref and not f.numbers)):
+    if _GREETING.fullmatch(t) or (greeting and _INTRO.fullmatch(t[greeting.end():])
+                                  and not f.maybe_ref and not f.numbers):
         return "greeting"  # "你好，我是美的集团的采购", "hi, this is Tom from Globex"
     if f.has_customer and not f.maybe_ref:  # "how are things with ACME": nothing else asked of a customer named
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
