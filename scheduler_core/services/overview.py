@@ -97,7 +97,7 @@ async def capacity(svc: Services, actor: Actor, days: int = 7) -> CapacityView:
     groups = tuple(
         MachineLoad(name, name, tuple((w / o) if o > 0 else None for w, o in zip(gw, go, strict=True)),
                     sum(gw) / sum(go) if sum(go) > 0 else 0.0)
-        for name, (gw, go) in sorted(per_group.items()))
+        for name, (gw, go) in per_group.items())  # in shop order, as the machines
     top = pick_bottleneck((r.machine, r.total, after[r.machine]) for r in rows)
     bottleneck = None if top is None else top[0]
     return CapacityView(tuple(bounds[:-1]), tuple(rows), groups, bottleneck, plan.number)
