@@ -34,7 +34,7 @@ from scheduler_core.services.views import ChangeProposal
 
 from . import render
 from .context import Ctx
-from .intent import Intent
+from .intent import Intent, match_customer
 from .types import Button, Reply
 
 __all__ = [
@@ -374,9 +374,16 @@ async def _answer(ctx: Ctx, field: str, text: str) -> object | None:
 
 
 async def _loose_answer(ctx: Ctx, field: str, text: str) -> object | None:
-    """The answer for ``field`` in a text that is no request of its own: a date or a quantity as the
-    parser reads one ("Dec 5", "12月5日", "下周三要"; "五百件", "要500件", "two thousand"); for the
-    priority question anything but yes is no."""
+    """The answer for ``field`` in a text that is no request of its own: a customer or a product as
+    the parser finds one (a short name no other customer shares, "恒通" for 恒通液压; a misspelt
+    product), a date or a quantity as the parser reads one ("Dec 5", "12月5日", "下周三要"; "五百件",
+    "要500件", "two thousand"); for the priority question anything but yes is no."""
+    if field == "customer":
+        return match_customer(text, await ctx.deps.customers())
+    if field == "product":
+        products = await ctx.deps.products()
+        found = (await _intent(ctx, "/rush " + text)).product
+        return found if found in products else None
     if field == "date":
         day = (await _intent(ctx, "/rush " + text)).date
         return day.isoformat() if day is not None else None
