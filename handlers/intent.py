@@ -207,14 +207,16 @@ _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|�
 _HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
              r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
-             r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)",
+             r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)|"
+             r"(?:和|跟|同|找)(?:你们的?|贵司的?)(?:老板|领导|负责人|经理)(?:聊|谈|说|沟通|讲)?",
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
              r"account manager|who(?:'s| is) (?:my|our) (?:sales ?(?:person|rep|contact)?|contact|rep|account)|"
+             r"call[- ]?back|call me back|ring me|"
              r"(?:someone|somebody|anyone|a person|a human) on the (?:phone|line)|give (?:me|us) a (?:call|ring)|phone (?:me|us)(?![a-z])|"
              r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
-_COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
+_COMPLAINT = _rx(r"投诉|不满|(?:开|写|搞|弄|算)错了|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
                  r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发|"
@@ -223,7 +225,7 @@ _COMPLAINT = _rx(r"投诉|不满|太慢|太差|太烂|破服务|什么破|垃圾
                  # a customer about to leave: "再拖我们就换供应商了"
                  r"换(?:个|一个|一家|家)?(?:供应商|厂家)|找别(?:家|的厂)|不(?:再)?(?:跟|和)你们合作|再也不(?:找|跟|用)你们",
                  r"unacceptable|not acceptable|ridiculous|complain|complaint|terrible|awful|useless|disappoint|worst|fed up|"
-                 r"escalat(?:e|es|ed|ing|ion)(?![a-z])|non-?conform|"
+                 r"escalat(?:e|es|ed|ing|ion)(?![a-z])|non-?conform|(?<![a-z])rude(?![a-z])|impolite|unprofessional|"
                  r"horrible|pathetic|(?:this|that|it)(?:'s| is) a joke|poor service|bad service|angry|furious|frustrat|annoyed|"
                  r"unhappy|not happy|incompetent|shame on|rubbish|sucks|scam|never (?:order|buy|use)\w* (?:from|with)?|"
                  r"lost (?:a |our |the )?(?:client|customer|deal)|because of (?:your|the) delay|unreliable|bad experience|"
@@ -307,6 +309,7 @@ _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|�
 # "it" that stands for no order: "is it possible to deliver 400 by Dec 12", "it would be great if ..."
 _WHEN_ASKED = _rx(r"什么时候|啥时候|何时|哪天", r"(?<![a-z])when (?:will|is|are|does|do|can|could|would|should)(?![a-z])")
 _DUMMY_IT = re.compile(r"(?:is|was|would|will|could|'?d) it (?:be )?(?:possible|ok|okay|feasible|fine|alright|doable)|"
+                       r"what (?:time|day|date) is it|how(?:'s| is) it going|"
                        r"(?<![a-z'])it(?:'s| is| would be| will be) (?:possible|ok|okay|feasible|fine|urgent|great|nice|"
                        r"helpful|appreciated|important)")
 _HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没好", r"how (?:much|many|far|long)|(?<![a-z])left(?![a-z])|remaining|on track|progress")
@@ -463,7 +466,10 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好|(?:well )?noted)"
                      r"[\s,，!！.。]*(?:with )?)?"
+                     # praise before the thanks: "货到了，质量很好，谢谢", "arrived in good shape, thanks"
+                     r"(?:[^?？\d]{0,24}?(?:很好|不错|满意|很棒|挺好|好评|good|great|perfect|excellent|nice|fine)[\s,，!！.。]*)?"
                      r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
+                     r"(?:please )?(?:pass|send|give) (?:on )?my thanks(?: to [a-z ]{1,20})?|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
