@@ -204,7 +204,7 @@ _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answe
                    r"in (?:english|chinese)|thanks|thank you|thx|only",
                    r"说|讲|用|切换|换|改成|改为|回复|回答|语言|显示|界面|可以吗|吗|谢谢|请|版|模式|看不懂|只会|繁体|简体")
 _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
-_HUMAN = _rx(r"转人工|人工|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
+_HUMAN = _rx(r"转人工|人工|转\s*(?:sales|销售|客服|经理)|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
              r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
              r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)|"
@@ -293,7 +293,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
-              r"where|status|(?<![a-z])eta(?![a-z])|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
+              r"where|status|(?<![a-z])eta(?![a-z])|(?<![a-z])wip(?![a-z])|work in progress|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|干嘛|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
@@ -388,7 +388,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:延误|延期|逾期|拖期|晚)(?:得|的)?(?:单子?|订单)?最多|"  # "哪个客户的单子延误最多"
                  r"(?:哪些|哪几个|有没有|几个)(?:订单|单子|单)?(?:没有?|未能?)(?:按时|准时|按期|如期)|"  # "我有个单子是不是晚了"
                  r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
-                 r"(?:late|overdue|delayed|slipping) orders|orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
+                 r"(?:late|overdue|delayed|slipping) (?:orders|list)|list of (?:late|overdue|delayed) |orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
                  r"(?:late|overdue|delayed) (?:vip |rush |open |customer )orders|"
                  r"any (?:late|delayed|overdue) ones|"
@@ -413,7 +413,7 @@ _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|w
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
 _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
             r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
-            r"换模|换型|停电|停(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天))",
+            r"换模|换型|停电|停\s*(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天|分钟|h|hrs?|mins?)(?![a-z]))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"(?:lost|no|low) (?:air|power|pressure|coolant|oil)|(?<![a-z])alarm(?![a-z])|"
             r"conk(?:ed|s)? out|(?<![a-z])(?:died|dead)(?![a-z])|(?:gave|packed|acting) up|(?:went|gone|goes) down|"
@@ -895,7 +895,7 @@ def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | 
 _SHIFT_AMOUNT = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|周|星期|礼拜)"
 _SHIFT_ZH = re.compile(r"(推迟|延后|往后推?|推后|顺延|提前)(?:交货|交|发货|出货)?\s*" + _SHIFT_AMOUNT)
 _SHIFT_ZH_SHORT = re.compile(r"(晚|早)\s*" + _SHIFT_AMOUNT + r"\s*(?:交|发|出|到)")
-_SHIFT_EN = re.compile(r"(?<![a-z])(?<!in )(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple of)\s+"
+_SHIFT_EN = re.compile(r"(?<![a-z])(?:(?<!in )|(?<=pull in )|(?<=pulled in ))(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple of)\s+"
                        r"(days?|weeks?)(?:\s+(earlier|sooner|ahead|forward|later|back))?(?![a-z])")
 _LATER_EN = re.compile(r"postpone|(?:push|move|put|set)(?:ed|ing)? (?:[\w-]+ )?(?:back|out)|delay|extend|later")
 _EARLIER_EN = re.compile(r"earlier|sooner|(?:bring|brought|move|moved|pull|pulled) (?:[\w-]+ )?(?:forward|up|in)(?![a-z])|advance|prepone")
