@@ -290,6 +290,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
               r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|没(?:有)?动静|没(?:有)?消息|没音讯|"
+              r"能(?:做)?(?:好|完|完成)(?:吗|不|没)|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
@@ -1386,6 +1387,9 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
+    if (f.has_customer and f.has_product and f.quantities and f.has_date and not f.maybe_ref and not promise
+            and not _QUESTION.search(t)):
+        return "rush"  # "美的集团 要 1.5k 个法兰盘 月底前": who, what, how many, by when: a new order, previewed first
     back = bool(_BACK.search(_DUMMY_IT.sub(" ", t)))  # "这个订单能不能改成300件": the chat's order, as if named
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)

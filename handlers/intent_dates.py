@@ -147,7 +147,7 @@ def _en_ordinal_day(m: re.Match[str], today: date) -> date | None:
 
 def _cn_relative_day(m: re.Match[str], today: date) -> date | None:
     word = m[0]
-    offsets = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+    offsets = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1, "后天": 2, "大后天": 3}
     return today + timedelta(days=offsets[word])
 
 
@@ -257,6 +257,12 @@ def _holiday(m: re.Match[str], today: date) -> date | None:
 _B = r"(?<![a-z])"  # an English word starts here
 _E = r"(?![a-z])"  # and ends here
 
+# words after which "12-15" is a month and a day ("by 12-15", "交期 12-15"); alone it may be a range ("3-5 天")
+_HYPHEN_DATE_AFTER = "|".join(
+    [rf"(?<=\b{w} )" for w in ("by", "before", "on", "due", "until", "till", "to")]
+    + [f"(?<={w}{sp})" for w in ("到", "在", "于", "至", "成", "为", "交期", "日期") for sp in ("", " ")]
+)
+
 _RULES: tuple[Rule, ...] = (
     (re.compile(r"(?<!\d)(?P<y>20\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*[日号]?"),
      _iso),
@@ -265,8 +271,10 @@ _RULES: tuple[Rule, ...] = (
      _en_month_day),
     (re.compile(rf"(?<![\d.,])(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<mon>{_MONTH_RE}){_E}"), _en_day_month),
     (re.compile(r"(?<![\d/.,])(?<!\d-)(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])"), _slash),
+    (re.compile(r"(?:" + _HYPHEN_DATE_AFTER + r")(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])"
+                r"(?!\s*(?:天|日|周|days?|weeks?|件|个|pcs|units|%))"), _slash),
     (re.compile(r"(?<![\d/.,])(?<!\d-)(?P<m>\d{1,2})\.(?P<d>\d{1,2})(?![\d.,]|\s*(?:k|千|万|w|%|件|个|pcs|units))"), _slash),
-    (re.compile(r"大后天|后天|明天|明日|今天|今日"), _cn_relative_day),
+    (re.compile(r"大后天|后天|明天|明日|明早|明晚|今天|今日|今晚"), _cn_relative_day),
     (re.compile(rf"{_B}(?:day after tomorrow|tomorrow|tmrw|tmr|today|tonight|end of today|end of day|eod){_E}"),
      _en_relative_day),
     (re.compile(r"(?P<p>下下个?|下个?|这个?|本|这)?(?:周|星期|礼拜)(?P<w>[一二三四五六日天])"), _cn_weekday),
