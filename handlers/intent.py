@@ -308,6 +308,11 @@ _EARLIER = _rx(r"提前|提早|早点|早一点|早一些|早些|早几天", r"e
 _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|这张单|该订单|这批货|那批货|这一单|此单",
             r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
 # "it" that stands for no order: "is it possible to deliver 400 by Dec 12", "it would be great if ..."
+# an order number alone, or asked after another one: its status
+_FOLLOW_UP = re.compile(r"(?:and|also|what about|how about|same for|那|那么|还有)?[\s,，]*#?\d+[\s#]*"
+                        r"(?:then|too|as well|呢|的呢|也是|也)?[\s.?？!！。]*")
+_FOLLOW_UP_BACK = re.compile(r"(?:and|what about|how about|那|那么|还有)?[\s,，]*"
+                             r"(?:这个|那个|它|这单|那单|这个单|那个单|that one|this one|it)(?:呢|怎么样|如何)?[\s?？!！。]*")
 _WHEN_ASKED = _rx(r"什么时候|啥时候|何时|哪天", r"(?<![a-z])when (?:will|is|are|does|do|can|could|would|should)(?![a-z])")
 _DUMMY_IT = re.compile(r"(?:is|was|would|will|could|'?d) it (?:be )?(?:possible|ok|okay|feasible|fine|alright|doable)|"
                        r"what (?:time|day|date) is it|how(?:'s| is) it going|"
@@ -1237,7 +1242,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
         back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(_DUMMY_IT.sub(" ", t))) or (
-            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
+            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t))) or bool(_FOLLOW_UP_BACK.fullmatch(t))),
         work=_work_of(t) if intent == "report_progress" else None,
     )
 
@@ -1428,12 +1433,14 @@ def _decide(t: str, f: _Features) -> IntentName:
     if _MY_ORDERS_ONLY.match(t):
         return "list_orders"
     if _STATUS.search(t) and (f.maybe_ref or _WHY.search(t) or f.has_product  # "the ETA on the gear housings"
-                              or re.search(r"订单|单子|单|货|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
+                              or re.search(r"订单|单子|单|货|它|order|shipment|package|delivery|goods|stuff|it|my|我", t)):
         return "order_status"
     if _HELP.search(t):
         return "help"
-    if f.has_ref or (f.bare_refs and re.fullmatch(r"[\d\s#.?？!]+", t)):
-        return "order_status"
+    if f.has_ref or (f.bare_refs and _FOLLOW_UP.fullmatch(t)):
+        return "order_status"  # "1042", "and 1088?", "how about 1055 then", "还有 1150 的呢"
+    if _FOLLOW_UP_BACK.fullmatch(t):
+        return "order_status"  # "这个呢", "and that one?": the order the chat is about
     if back and (_QUESTION.search(t) or _HOW_FAR.search(t)):  # "它还差多少", "how far along is it"
         return "order_status"
     if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
