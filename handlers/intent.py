@@ -309,7 +309,7 @@ _BACK = _rx(r"它|这个单|这单|那单|那个单|这个订单|那个订单|�
             r"(?<![a-z'])(?:it|this one|that one|this order|that order|the same order)(?![a-z])")
 # "it" that stands for no order: "is it possible to deliver 400 by Dec 12", "it would be great if ..."
 # an order number alone, or asked after another one: its status
-_FOLLOW_UP = re.compile(r"(?:and|also|what about|how about|same for|那|那么|还有)?[\s,，]*#?\d+[\s#]*"
+_FOLLOW_UP = re.compile(r"(?:and|also|what about|how about|same for|那|那么|还有)?[\s,，]*(?:#?\d+[\s#,，.]*)+"
                         r"(?:then|too|as well|呢|的呢|也是|也)?[\s.?？!！。]*")
 _FOLLOW_UP_BACK = re.compile(r"(?:and|what about|how about|那|那么|还有)?[\s,，]*"
                              r"(?:这个|那个|它|这单|那单|这个单|那个单|that one|this one|it)(?:呢|怎么样|如何)?[\s?？!！。]*")
