@@ -70,6 +70,7 @@ from scheduler_core.services.ports import (
     UserRepository,
     WebChatRepository,
 )
+from scheduler_core.services.refs import main_prefixes
 
 __all__ = ["MemoryIntegrityError", "MemoryReadOnly", "MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
 
@@ -235,6 +236,9 @@ class MemoryOrders(_MemoryRepo):
         ]
         out.sort(key=lambda r: r.order.due)  # stable: order of entry among equal dates
         return out[:limit] if limit is not None else out
+
+    async def prefixes(self) -> tuple[str, ...]:
+        return main_prefixes((await self._r()).orders)
 
     async def next_ref(self) -> str:
         d = await self._r()

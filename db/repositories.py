@@ -51,6 +51,7 @@ from scheduler_core.services.ports import (
     Survey,
     User,
 )
+from scheduler_core.services.refs import main_prefixes
 
 from .serialize import (
     DEFAULT_TIMEZONE,
@@ -297,6 +298,9 @@ class SqlOrderRepository(_Repo):
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_order(r) for r in await self._all(stmt)]
+
+    async def prefixes(self) -> tuple[str, ...]:
+        return main_prefixes((await self._s.scalars(select(OrderRow.ref))).all())
 
     async def next_ref(self) -> str:
         refs = await self._s.scalars(select(OrderRow.ref).where(OrderRow.ref.like("SO-%")))

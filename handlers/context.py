@@ -4,7 +4,6 @@ with the sender's identity, role and language."""
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -104,9 +103,7 @@ class ChatDeps:
         WO-778); empty for a factory without orders."""
         async def load() -> tuple[str, ...]:
             async with self.svc.uow() as uow:
-                records = await uow.orders.list()
-            count = Counter(r.ref.split("-", 1)[0] for r in records if "-" in r.ref)
-            return tuple(p for p, _ in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])))
+                return await uow.orders.prefixes()
         value = await self._cached("order_prefixes", load)
         assert isinstance(value, tuple)
         return value

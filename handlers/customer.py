@@ -164,11 +164,14 @@ async def complain_command(ctx: Ctx, args: str) -> list[Reply]:
 
 
 def _leading_ref(text: str) -> str | None:
+    """The order number a complaint starts with, as typed (the service reads a number alone in
+    the factory's own numbering), or None."""
     first = text.split(maxsplit=1)[0]
     try:
-        return normalise_ref(first) if any(ch.isdigit() for ch in first) else None
+        normalise_ref(first)
     except InvalidInput:
         return None
+    return first if any(ch.isdigit() for ch in first) else None
 
 
 async def human(ctx: Ctx, args: str = "", *, request: bool = False) -> list[Reply]:

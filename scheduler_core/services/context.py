@@ -19,6 +19,7 @@ from scheduler_core.planning.runner import SolverFn, cpsat_solver
 from .codec import cause_to_dict, impact_to_dict
 from .planning import PlanResult, PlanSettings, replan
 from .ports import Actor, AuditEntry, Notification, OrderRecord, Role, UnitOfWork, UnitOfWorkFactory
+from .refs import DEFAULT_PREFIX, is_number_alone, normalise_ref
 
 __all__ = [
     "WATCH_SUBJECT",
@@ -83,6 +84,16 @@ class Services:
         """The same services, planning within ``seconds`` (a nightly or a first plan); they share
         the re-plan coalescer and the planner."""
         return replace(self, planning=replace(self.planning, deadline=seconds))
+
+    async def order_ref(self, text: str) -> str:
+        """An order number as typed (:func:`.refs.normalise_ref`); a number alone is one of this
+        factory's main numbering ("778" -> WO-778 where most orders are WO-...), as the chat reads
+        it. Raises :class:`InvalidInput` for what is no order number."""
+        if not is_number_alone(text):
+            return normalise_ref(text)
+        async with self.uow() as uow:
+            prefixes = await uow.orders.prefixes()
+        return normalise_ref(text, prefixes[0] if prefixes else DEFAULT_PREFIX)
 
     def announced(self, told_eta: datetime | None, eta: datetime | None) -> bool:
         """Whether a delay warning that announced ``told_eta`` still covers ``eta``: the order

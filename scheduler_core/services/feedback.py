@@ -10,7 +10,7 @@ from .context import Services
 from .errors import Conflict, InvalidInput, NotFound
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, Complaint, Notification, Role
-from .refs import clean_text, normalise_ref
+from .refs import clean_text
 
 __all__ = ["record_complaint", "record_delivery", "record_survey_answer"]
 
@@ -18,7 +18,7 @@ __all__ = ["record_complaint", "record_delivery", "record_survey_answer"]
 async def record_delivery(svc: Services, actor: Actor, ref_text: str) -> None:
     """Mark an order delivered now (its survey becomes due later)."""
     require(actor, "record_delivery")
-    ref = normalise_ref(ref_text)
+    ref = await svc.order_ref(ref_text)
     now = svc.now()
     async with svc.uow(write=True) as uow:
         rec = await uow.orders.get(ref)
@@ -38,12 +38,11 @@ async def record_complaint(svc: Services, actor: Actor, text: str, ref_text: str
     if not body:
         raise InvalidInput("empty_text")
     now = svc.now()
+    ref = await svc.order_ref(ref_text) if ref_text else None
     async with svc.uow(write=True) as uow:
-        ref = None
         sales = None
         customer = actor.customer or ""
-        if ref_text:
-            ref = normalise_ref(ref_text)
+        if ref is not None:
             rec = require_order_visible(actor, await uow.orders.get(ref), ref)
             sales = rec.sales
             customer = rec.order.customer
@@ -68,7 +67,7 @@ async def record_survey_answer(svc: Services, actor: Actor, ref_text: str, score
     require(actor, "answer_survey")
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput("bad_score", score=score)
-    ref = normalise_ref(ref_text)
+    ref = await svc.order_ref(ref_text)
     text = clean_text(comment, limit=1000) if comment else None
     now = svc.now()
     async with svc.uow(write=True) as uow:

@@ -17,7 +17,6 @@ from .kpi import kpis
 from .load import edge_after, machine_time, machine_work, pick_bottleneck
 from .policy import require, require_order_visible
 from .ports import Actor, AuditEntry, ChangeRecord, ChatIdentity
-from .refs import normalise_ref
 from .views import KpiView
 
 __all__ = [
@@ -214,7 +213,7 @@ async def order_history(svc: Services, actor: Actor, ref_text: str, limit: int =
     """The audit entries about one order, newest first (same NotFound for unknown and foreign, P1)."""
     require(actor, "view_order")
     try:
-        ref = normalise_ref(ref_text)
+        ref = await svc.order_ref(ref_text)
     except InvalidInput as exc:
         raise NotFound("order_not_found", ref=(ref_text or "")[:40]) from exc
     async with svc.uow() as uow:

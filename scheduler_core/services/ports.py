@@ -321,6 +321,10 @@ class OrderRepository(Protocol):
         """The reference for a new order: after every order's and every one a rush preview
         showed (so two previews made one after the other never show the same number)."""
         ...
+    async def prefixes(self) -> tuple[str, ...]:
+        """The letters the orders' numbers start with, the most used first (``("WO", "SO")`` where
+        most orders are WO-...); empty without orders. See :func:`.refs.main_prefixes`."""
+        ...
 
 
 class ShopFloorRepository(Protocol):

@@ -7,10 +7,12 @@ numbering, ``SO-``."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from .errors import InvalidInput
 
-__all__ = ["DEFAULT_PREFIX", "MAX_TEXT", "clean_text", "normalise_ref"]
+__all__ = ["DEFAULT_PREFIX", "MAX_TEXT", "clean_text", "is_number_alone", "main_prefixes", "normalise_ref"]
 
 MAX_TEXT = 2000
 _REF = re.compile(r"^\s*(?:订单|單|单|order)?\s*[-#:：]?\s*(\d{1,9})\s*$", re.IGNORECASE)
@@ -35,6 +37,17 @@ def normalise_ref(text: str, default: str = DEFAULT_PREFIX) -> str:
     if m:
         return f"{m.group(1).upper()}-{int(m.group(2))}"
     raise InvalidInput("bad_order_ref", ref=(text or "")[:40])
+
+
+def is_number_alone(text: str) -> bool:
+    """``1042``, ``#1042``, ``订单1042``: a number that takes a factory's main letters."""
+    return bool(_REF.match(text or ""))
+
+
+def main_prefixes(refs: Iterable[str]) -> tuple[str, ...]:
+    """The letters of ``refs`` (``WO-778`` -> ``WO``), the most used first, ties by letters."""
+    count = Counter(r.split("-", 1)[0] for r in refs if "-" in r)
+    return tuple(p for p, _ in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def clean_text(text: str, *, limit: int = MAX_TEXT) -> str:

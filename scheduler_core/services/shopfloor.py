@@ -23,7 +23,7 @@ from .errors import InvalidInput, NotFound
 from .events import MachineDown, MachineUp, ProgressReport, apply_event
 from .policy import require
 from .ports import SYSTEM, Actor, AuditEntry, OrderRecord, PlanVersion, ProgressEvent, StalePlan, UnitOfWork
-from .refs import clean_text, normalise_ref
+from .refs import clean_text
 from .views import EarlyStart, PlanUpdate, Recorded, ReportTarget
 
 __all__ = [
@@ -183,7 +183,7 @@ async def record_progress(
     """:func:`report_progress` without the re-plan, for a caller that batches events (the
     simulator) and re-plans once with :func:`replan_now`. Returns what was recorded."""
     require(actor, "report_progress")
-    ref = normalise_ref(ref_text)
+    ref = await svc.order_ref(ref_text)
     if good < 0 or scrap < 0 or good + scrap == 0:
         raise InvalidInput("quantity_not_positive", quantity=good)
     if good > MAX_QUANTITY or scrap > MAX_QUANTITY:
@@ -218,7 +218,7 @@ async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int
     recorded: to ask how many ("SO-1042 焊完了") or whether it is meant (it would close steps the
     plan still has to come). Raises like :func:`report_progress` for an unknown order or step."""
     require(actor, "report_progress")
-    ref = normalise_ref(ref_text)
+    ref = await svc.order_ref(ref_text)
     now = svc.now()
     async with svc.uow() as uow:
         factory, _, routing = await _order_in(uow, ref)

@@ -17,7 +17,6 @@ from .errors import Conflict, NotFound, PermissionDenied
 from .planning import OrderEta
 from .policy import require, require_order_visible
 from .ports import Actor, OrderRecord, PlanVersion, Role
-from .refs import normalise_ref
 from .views import OrderLine, OrderStatusView, StepView
 
 __all__ = ["PlanView", "current_plan", "get_order_status", "list_orders"]
@@ -32,7 +31,7 @@ async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderS
     """
     require(actor, "view_order")
     try:
-        ref = normalise_ref(ref_text)
+        ref = await svc.order_ref(ref_text)
     except Exception as exc:
         raise NotFound("order_not_found", ref=ref_text[:40]) from exc
     async with svc.uow() as uow:

@@ -192,6 +192,14 @@ async def test_next_ref_starts_at_1001_and_ignores_foreign_refs(uow_factory: Uni
         assert await uow.orders.next_ref() == "SO-1042"
 
 
+async def test_prefixes_are_the_letters_most_orders_carry_first(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory(write=True) as uow:
+        assert await uow.orders.prefixes() == ()
+        for ref in ("WO-778", "WO-779", "SO-1001", "XS-20261127001", "WO-780"):
+            await uow.orders.add(order(ref))
+        assert await uow.orders.prefixes() == ("WO", "SO", "XS")  # ties by letters
+
+
 async def test_next_ref_skips_the_numbers_rush_previews_showed(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory(write=True) as uow:
         await uow.orders.add(order("SO-1041"))

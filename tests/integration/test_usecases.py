@@ -47,6 +47,23 @@ async def test_customer_sees_own_order_with_eta_and_steps(shop):
     assert view.current is not None and view.current.step == 0
 
 
+async def test_a_number_alone_is_one_of_the_factorys_own_numbering(uow_factory):
+    """A factory numbering WO-...: "778" is WO-778 for the status, the history, reports and
+    complaints (the CLI and the REST API pass the number as typed); SO-778 stays SO-778."""
+    s = await seed_shop(uow_factory, [make_order(f"WO-{778 + i}", quantity=60, due=at(3 + i), customer="ACME")
+                                      for i in range(3)])
+    await replan_now(s.svc)
+    assert (await get_order_status(s.svc, s.alice, "778")).ref == "WO-778"
+    assert (await get_order_status(s.svc, s.manager, "#779")).ref == "WO-779"
+    with pytest.raises(NotFound):
+        await get_order_status(s.svc, s.manager, "SO-778")
+    recorded = await report_progress(s.svc, s.operator, "780", 10)
+    assert recorded.recorded.ref == "WO-780"
+    await record_complaint(s.svc, s.alice, "late again", "778")
+    async with uow_factory() as uow:
+        assert [c.ref for c in await uow.feedback.complaints()] == ["WO-778"]
+
+
 async def test_unknown_and_foreign_orders_get_the_same_answer(shop):
     """P1 sweep: every number a customer may try, own / foreign / unknown."""
     seen_own = 0

@@ -100,7 +100,7 @@ async def _change(call: Call, c: m.InsertIn | m.DueIn | m.QuantityIn | m.CancelI
                 ref = await uow.orders.next_ref()
         return InsertOrder(Order(ref, c.customer, c.product, c.quantity, c.due, vip=c.vip, rush=c.rush,
                                  priority=c.priority, created=call.svc.now()))
-    ref = normalise_ref(c.ref)
+    ref = await call.svc.order_ref(c.ref)
     if isinstance(c, m.DueIn):
         return ChangeDue(ref, c.due)
     if isinstance(c, m.QuantityIn):
