@@ -144,10 +144,15 @@ _VOCAB = (
     "schedule", "progress", "talk", "contact", "cancel", "person", "available", "pieces", "units", "instead", "finished", "customer", "speak", "switch",
     "commands", "options", "quote", "possible", "deadline", "orders", "unhappy", "pathetic",
     "waiting", "date", "due", "week", "month", "next", "list", "show", "when", "what", "soon",
+    "running", "maintenance", "report", "reported", "delayed", "delay", "thanks", "broken", "machine",
+    "deliveries", "overdue", "time", "queue", "priority",
 )
 _VOCAB_SET = frozenset(_VOCAB)
+# chat shorthand too short to correct by edit distance
+_SHORTHAND = {"nxt": "next", "wat": "what", "wats": "what's", "sts": "status", "tmrw": "tomorrow"}
 # Ordinary words one edit away from a keyword, never to be "corrected".
 _KEEP = frozenset((
+    "thinks", "tile", "tide", "tame", "dime", "gain", "relay", "rename", "repot", "queen", "broke",
     "were", "here", "there", "other", "older", "odder", "border", "ordered", "hoe", "sure", "than",
     "then", "them", "they", "this", "that", "those", "these", "whom", "went", "want", "wants",
     "data", "dale", "dude", "rash", "rest", "rust", "push", "list", "lost", "last", "just", "must",
@@ -170,6 +175,8 @@ _KEEP = frozenset((
 
 @lru_cache(maxsize=4096)
 def _correct_word(word: str) -> str:
+    if word in _SHORTHAND:
+        return _SHORTHAND[word]
     if len(word) < 4 or word in _VOCAB_SET or word in _KEEP or not word.isascii() or not word.isalpha():
         return word
     # Two edits only for long words: "current" must not become "urgent".
@@ -346,7 +353,7 @@ _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急�
 _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排产|生产|排程)计划(?:表|图)?(?:发|给|看|拿)",
              r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture|"
              r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$")
-_KPI = _rx(r"准时率|准交率|交付率|达成率|平均(?:交货|交付|生产)?(?:周期|交期|提前期)|"
+_KPI = _rx(r"on[- ]?tim(?:e)?[- ]?rate|准时率|准交率|交付率|达成率|平均(?:交货|交付|生产)?(?:周期|交期|提前期)|"
            r"投诉(?:有|了)?(?:几|多少)(?:个|起|次|条|单)?|(?:几|多少)(?:个|起|次|条)投诉|投诉(?:数|数量|率)|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score|"
@@ -441,7 +448,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
 _QUEUE = _rx(r"接下来|下一个|下个活|下一单|(?:还有|还剩|剩)(?:几个|多少|哪些)(?:活|单|任务|工单)|排程|排产计划|排产情况|排了|排的|排着|排到|派工|任务单|工单|今天要做|今天做哪些|要做哪些|做哪些单|待加工|队列|"
              r"要(?:干|做|加工)(?:哪些|什么|啥)(?:活|单)|(?:干|做)哪些活|"
              r"(?:等会儿?|待会儿?|一会儿?|等下|回头)(?:要|该|得)?(?:干|做|加工)(?:啥|什么|哪些)",
-             r"what'?s next|what is next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
+             r"what'?s next|what is next|(?<![a-z])what next|next (?:job|jobs|order|orders|up|operation)|queue|jobs? (?:today|for today|on)|"
              r"(?:what'?s|what is|anything) pending (?:on|at|for)(?![a-z])|"
              r"(?:this week|next week|today|tomorrow)'?s? (?:jobs|work|orders|schedule)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
@@ -901,6 +908,8 @@ def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | 
 _SHIFT_AMOUNT = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|周|星期|礼拜)"
 _SHIFT_ZH = re.compile(r"(推迟|延后|往后推?|推后|顺延|提前)(?:交货|交|发货|出货)?\s*" + _SHIFT_AMOUNT)
 _SHIFT_ZH_SHORT = re.compile(r"(晚|早)\s*" + _SHIFT_AMOUNT + r"\s*(?:交|发|出|到)")
+# "想要 SO-1150 早两天": earlier by that much, said at the end ("晚两天" there is a statement of lateness)
+_SHIFT_ZH_END = re.compile(r"(早)\s*" + _SHIFT_AMOUNT + r"\s*(?:吧|呗)?(?=$|[，,。!！?？])")
 _SHIFT_EN = re.compile(r"(?<![a-z])(?:(?<!in )|(?<=pull in )|(?<=pulled in ))(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple of)\s+"
                        r"(days?|weeks?)(?:\s+(earlier|sooner|ahead|forward|later|back))?(?![a-z])")
 _LATER_EN = re.compile(r"postpone|(?:push|move|put|set)(?:ed|ing)? (?:[\w-]+ )?(?:back|out)|delay|extend|later")
@@ -911,7 +920,7 @@ def _shift(text: str) -> tuple[int, tuple[int, int]] | None:
     """A date change by an amount, not to a date: "推迟3天" +3, "提前一周" -7, "晚两天交" +2,
     "two days earlier" -2, "push it out by a week" +7 (days, and the span to mask). A
     statement of lateness is none: "晚了3天", "3 days late"."""
-    m = _SHIFT_ZH.search(text) or _SHIFT_ZH_SHORT.search(text)
+    m = _SHIFT_ZH.search(text) or _SHIFT_ZH_SHORT.search(text) or _SHIFT_ZH_END.search(text)
     if m:
         n = int(m[2]) if m[2].isdigit() else cn_to_int(m[2])
         sign = -1 if m[1] in ("提前", "早") else 1
