@@ -144,7 +144,7 @@ _VOCAB = (
     "schedule", "progress", "talk", "contact", "cancel", "person", "available", "pieces", "units", "instead", "finished", "customer", "speak", "switch",
     "commands", "options", "quote", "possible", "deadline", "orders", "unhappy", "pathetic",
     "waiting", "date", "due", "week", "month", "next", "list", "show", "when", "what", "soon",
-    "running", "maintenance", "report", "reported", "delayed", "delay", "thanks", "broken", "machine",
+    "running", "maintenance", "report", "reported", "delayed", "delay", "thanks", "thank", "broken", "machine",
     "deliveries", "overdue", "time", "queue", "priority",
 )
 _VOCAB_SET = frozenset(_VOCAB)

@@ -107,13 +107,13 @@ def test_corpora_are_big_enough_and_well_formed() -> None:
 
 
 def test_accuracy_on_the_main_corpus() -> None:
+    """Every utterance the rules are tuned against parses as labelled: a rule that breaks an old
+    phrasing while fixing a new one fails here (a threshold let "thank you" slip unnoticed)."""
     acc, misses, n = score(MAIN)
     report("main corpus", acc, n)
     for miss in misses:
         print("  miss:", miss)
-    assert acc["intent"] >= 0.95
-    for f in ("order", "quantity", "product", "date", "customer", "machine"):
-        assert acc[f] >= 0.95, f
+    assert misses == []
 
 
 def test_accuracy_on_the_held_out_set() -> None:
