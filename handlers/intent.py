@@ -146,6 +146,7 @@ _VOCAB = (
     "waiting", "date", "due", "week", "month", "next", "list", "show", "when", "what", "soon",
     "running", "maintenance", "report", "reported", "delayed", "delay", "thanks", "thank", "broken", "machine",
     "deliveries", "overdue", "time", "queue", "priority",
+    "machined", "machines", "reports", "times", "delays", "queued", "queues",
 )
 _VOCAB_SET = frozenset(_VOCAB)
 # chat shorthand too short to correct by edit distance

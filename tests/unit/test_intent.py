@@ -655,3 +655,12 @@ def test_a_sentence_ending_in_mandarin_not_yet_is_left_as_it_is() -> None:
     from handlers.intent import _clean
     assert _clean("SO-1042 尚未") == "so-1042 尚未"
     assert _clean("1077 搞掂未") == "1077 搞定了没"
+
+
+def test_the_typo_corrector_leaves_the_words_the_rules_read_alone() -> None:
+    """A word of a keyword family one edit from a vocabulary word must not be 'corrected' into it
+    ("machined" became "machine" once "machine" was in the vocabulary, and lost its report)."""
+    from handlers.intent import _correct_word
+    words = ("machined", "welded", "painted", "assembled", "drilled", "milled", "turned", "packed", "finished",
+             "machines", "reports", "reported", "times", "delays", "delayed", "queued", "queues", "running", "thank")
+    assert {w: _correct_word(w) for w in words if _correct_word(w) != w} == {}
