@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -164,8 +165,10 @@ class Ctx:
     identity: ChatIdentity | None
     tz: ZoneInfo
 
-    @property
+    @cached_property
     def tr(self) -> Tr:
+        """The translator for this message, made once for its moment (every reply formats dates
+        from the same now)."""
         return translator(self.lang).at(self.now())
 
     @property
