@@ -321,6 +321,12 @@ _FOLLOW_UP = re.compile(r"(?:and|also|what about|how about|same for|那|那么|�
                         r"(?:then|too|as well|呢|的呢|也是|也)?[\s.?？!！。]*")
 _FOLLOW_UP_BACK = re.compile(r"(?:and|what about|how about|那|那么|还有)?[\s,，]*"
                              r"(?:这个|那个|它|这单|那单|这个单|那个单|that one|this one|it)(?:呢|怎么样|如何)?[\s?？!！。]*")
+def _refers_back(t: str) -> bool:
+    """``t`` speaks of an order it does not name, the one the chat is about: "it", "这个单" (not
+    the "it" of "is it possible ..."), or "this one" asked alone ("这个呢")."""
+    return bool(_BACK.search(_DUMMY_IT.sub(" ", t))) or bool(_FOLLOW_UP_BACK.fullmatch(t))
+
+
 _WHEN_ASKED = _rx(r"什么时候|啥时候|何时|哪天", r"(?<![a-z])when (?:will|is|are|does|do|can|could|would|should)(?![a-z])")
 _DUMMY_IT = re.compile(r"(?:is|was|would|will|could|'?d) it (?:be )?(?:possible|ok|okay|feasible|fine|alright|doable)|"
                        r"what (?:time|day|date) is it|how(?:'s| is) it going|"
@@ -1251,8 +1257,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
-        back=intent in _ORDER_INTENTS and order is None and (bool(_BACK.search(_DUMMY_IT.sub(" ", t))) or (
-            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t))) or bool(_FOLLOW_UP_BACK.fullmatch(t))),
+        back=intent in _ORDER_INTENTS and order is None and (_refers_back(t) or (
+            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
     )
 
@@ -1405,7 +1411,7 @@ def _decide(t: str, f: _Features) -> IntentName:
     if (f.has_customer and f.has_product and f.quantities and f.has_date and not f.maybe_ref and not promise
             and not _QUESTION.search(t)):
         return "rush"  # "美的集团 要 1.5k 个法兰盘 月底前": who, what, how many, by when: a new order, previewed first
-    back = bool(_BACK.search(_DUMMY_IT.sub(" ", t)))  # "这个订单能不能改成300件": the chat's order, as if named
+    back = _refers_back(t)  # "这个订单能不能改成300件": the chat's order, as if named
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)
         date_word = _DATE_WORD.search(t)
