@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from scheduler_core.domain.calendar import merge_intervals
 
 from ..pauses import Pauses
-from ..problem import Op, Problem
+from ..problem import Mode, Op, Problem
 
 __all__ = ["ModelData", "prepare"]
 
@@ -42,14 +42,18 @@ class ModelData:
     forbidden: tuple[tuple[tuple[int, int], ...], ...]
     conflicts: tuple[str, ...]
 
+    def pauses_reached(self, op: Op, mode: Mode) -> tuple[tuple[int, int], ...]:
+        """The pauses of ``mode``'s machine between ``op``'s earliest start and latest end, which
+        a mode of any length must wait through if it spans them."""
+        if mode.duration <= 0:
+            return ()
+        lo = self.head[(op.job, op.index)]
+        hi = self.horizon - self.tail[(op.job, op.index)]
+        return self.problem.machine_pauses()[mode.machine].within(lo, max(lo, hi))
+
     def pauses_in_reach(self) -> int:
-        """How many (mode, pause) pairs the full model ties: per mode on a machine with
-        pauses, those between the operation's earliest start and latest end."""
-        pauses = self.problem.machine_pauses()
-        return sum(
-            len(pauses[mode.machine].within(self.head[(op.job, op.index)], self.horizon - self.tail[(op.job, op.index)]))
-            for op in self.free for mode in op.modes if mode.duration > 0 and pauses[mode.machine]
-        )
+        """How many (mode, pause) pairs the full model ties (:meth:`pauses_reached` of every mode)."""
+        return sum(len(self.pauses_reached(op, mode)) for op in self.free for mode in op.modes)
 
 
 def _fixed_conflicts(problem: Problem) -> tuple[str, ...]:

@@ -122,7 +122,6 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
     :class:`ModelData`; the rules stay explicit in :mod:`.constraints`.
     """
     names = data.problem.machines
-    pauses = data.problem.machine_pauses()
     out: dict[tuple[int, int], OpVars] = {}
     for op in data.free:
         key = (op.job, op.index)
@@ -138,7 +137,7 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
         for mode in op.modes:
             where = f"{label}@{names[mode.machine]}"
             on = model.new_constant(1) if len(op.modes) == 1 else model.new_bool_var(f"on[{where}]")
-            reach = pauses[mode.machine].within(lo, max(lo, hi)) if mode.duration > 0 else ()
+            reach = data.pauses_reached(op, mode)
             if not reach:
                 if len(op.modes) == 1:
                     interval = model.new_fixed_size_interval_var(start, mode.duration, f"run[{where}]")
