@@ -166,34 +166,39 @@ class SqlMasterDataRepository(_Repo):
 
     async def routings(self) -> dict[str, Routing]:
         rows = await self._s.execute(
-            select(ProductRow.name, RoutingStepRow.position, RoutingStepRow.name,
+            select(ProductRow.name, ProductRow.label, RoutingStepRow.position, RoutingStepRow.name,
                    RoutingAlternativeRow.machine, RoutingAlternativeRow.setup, RoutingAlternativeRow.per_unit)
             .join(RoutingStepRow, RoutingStepRow.product_id == ProductRow.id)
             .join(RoutingAlternativeRow, RoutingAlternativeRow.step_id == RoutingStepRow.id)
             .order_by(ProductRow.name, RoutingStepRow.position, RoutingAlternativeRow.position))
         steps: dict[str, dict[int, tuple[str, list[Alternative]]]] = {}
-        for product, pos, step_name, machine, setup, per_unit in rows.all():
+        labels: dict[str, str] = {}
+        for product, label, pos, step_name, machine, setup, per_unit in rows.all():
+            labels[product] = label or ""
             entry = steps.setdefault(product, {}).setdefault(pos, (step_name, []))
             entry[1].append(Alternative(machine, float(setup), float(per_unit)))
         return {
-            product: Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())))
+            product: Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())),
+                             labels[product])
             for product, by_pos in steps.items()
         }
 
     async def routing(self, product: str) -> Routing | None:
         rows = await self._s.execute(
-            select(RoutingStepRow.position, RoutingStepRow.name, RoutingAlternativeRow.machine,
+            select(ProductRow.label, RoutingStepRow.position, RoutingStepRow.name, RoutingAlternativeRow.machine,
                    RoutingAlternativeRow.setup, RoutingAlternativeRow.per_unit)
             .join(ProductRow, RoutingStepRow.product_id == ProductRow.id)
             .join(RoutingAlternativeRow, RoutingAlternativeRow.step_id == RoutingStepRow.id)
             .where(ProductRow.name == product)
             .order_by(RoutingStepRow.position, RoutingAlternativeRow.position))
-        by_pos: dict[int, tuple[str, list[Alternative]]] = {}
-        for pos, step_name, machine, setup, per_unit in rows.all():
-            by_pos.setdefault(pos, (step_name, []))[1].append(Alternative(machine, float(setup), float(per_unit)))
-        if not by_pos:
+        found = rows.all()
+        if not found:
             return None
-        return Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())))
+        by_pos: dict[int, tuple[str, list[Alternative]]] = {}
+        for _, pos, step_name, machine, setup, per_unit in found:
+            by_pos.setdefault(pos, (step_name, []))[1].append(Alternative(machine, float(setup), float(per_unit)))
+        return Routing(product, tuple(Step(name, tuple(alts)) for _, (name, alts) in sorted(by_pos.items())),
+                       found[0][0] or "")
 
     async def timezone(self) -> str:
         value = await self._s.scalar(select(SettingRow.value).where(SettingRow.key == "timezone"))
@@ -218,8 +223,8 @@ class SqlMasterDataRepository(_Repo):
         await self._s.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 
     async def save_routing(self, routing: Routing) -> None:
-        await self._s.execute(self._insert(ProductRow).values(name=routing.product)
-                              .on_conflict_do_nothing(index_elements=["name"]))
+        await self._s.execute(self._insert(ProductRow).values(name=routing.product, label=routing.name)
+                              .on_conflict_do_update(index_elements=["name"], set_={"label": routing.name}))
         product_id = await self._s.scalar(select(ProductRow.id).where(ProductRow.name == routing.product))
         assert product_id is not None
         step_ids = select(RoutingStepRow.id).where(RoutingStepRow.product_id == product_id)

@@ -243,7 +243,8 @@ class ProductRow(Base):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # the product code
+    label: Mapped[str] = mapped_column(String(200), default="", server_default="")  # what people call it
 
 
 class RoutingStepRow(Base):

@@ -63,13 +63,28 @@ class ChatDeps:
         assert isinstance(tz, ZoneInfo)
         return tz
 
-    async def products(self) -> tuple[str, ...]:
-        async def load() -> tuple[str, ...]:
+    async def product_labels(self) -> dict[str, str]:
+        """Every product code -> what people call it ("BR-1" -> "Bracket"; "" when it has no name),
+        in code order."""
+        async def load() -> dict[str, str]:
             async with self.svc.uow() as uow:
-                return tuple(sorted(await uow.master.routings()))
-        value = await self._cached("products", load)
-        assert isinstance(value, tuple)
+                routings = await uow.master.routings()
+            return {code: routings[code].name for code in sorted(routings)}
+        value = await self._cached("product_labels", load)
+        assert isinstance(value, dict)
         return value
+
+    async def products(self) -> tuple[str, ...]:
+        """The product codes."""
+        return tuple(await self.product_labels())
+
+    async def products_called(self, text: str) -> tuple[str, ...]:
+        """The products ``text`` names: the product of that code, else every product of that name
+        ("Bracket" -> BR-1, BR-2), ignoring case; empty when none."""
+        labels = await self.product_labels()
+        key = text.strip().casefold()
+        codes = tuple(c for c in labels if c.casefold() == key)
+        return codes or tuple(c for c, name in labels.items() if name and name.casefold() == key)
 
     async def machines(self) -> tuple[str, ...]:
         async def load() -> tuple[str, ...]:
@@ -111,7 +126,9 @@ class ChatDeps:
 
     async def understand(self, text: str, today: date) -> Intent:
         """A chat message as :func:`~handlers.intent.parse` reads it with this factory's names."""
-        return parse(text, today=today, products=await self.products(), customers=await self.customers(),
+        labels = await self.product_labels()
+        products = (*labels, *dict.fromkeys(name for name in labels.values() if name))  # codes, then names
+        return parse(text, today=today, products=products, customers=await self.customers(),
                      machines=tuple(await self.machine_names()), order_prefixes=await self.order_prefixes())
 
     async def order_ref(self, text: str) -> str:

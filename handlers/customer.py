@@ -51,14 +51,16 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
-async def status(ctx: Ctx, args: str, *, late_only: bool = False) -> list[Reply]:
+async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tuple[str, ...] = ()) -> list[Reply]:
     """``/status [REF]``: one order's status; without a reference the only open order, or buttons.
-    ``late_only`` ("why is my order late"): the late ones among them, when there are any."""
+    ``late_only`` ("why is my order late"): the late ones among them, when there are any;
+    ``products`` ("where is my bracket order"): those of these products, when there are any."""
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
         return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)))
     lines = await list_orders(ctx.svc, actor, limit=50)
+    lines = [line for line in lines if line.product in products] or lines
     if late_only and lines:
         late = [line for line in lines if line.late_by > timedelta(0)]
         if not late:

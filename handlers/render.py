@@ -93,6 +93,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def product(code: str, name: str) -> str:
+    """A product as plain text for a button or a list: its code and what it is called
+    ("BR-1 · Bracket"), or its code alone when it has no name."""
+    return f"{code} · {name}" if name else code
+
+
 def fill(template: str, **params: object) -> str:
     """A translated ``template`` as HTML, its named fields filled with escaped ``params``."""
     return esc(template).format(**{k: esc(v) for k, v in params.items()})
@@ -133,7 +139,7 @@ def _status_word(tr: Tr, status: OrderStatus) -> str:
 def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
     """Where an order is: progress bar, current step, ETA against the promise, why late."""
     head = fill(tr.gettext("Order {ref}: {quantity} × {product}"), ref=v.ref, quantity=tr.number(v.quantity),
-                product=v.product)
+                product=product(v.product, v.product_name))
     lines = [f"<b>{head}</b>", f"{progress_bar(v.progress)} {esc(tr.percent(v.progress))} · "
              f"{esc(_status_word(tr, v.status))}"]
     if v.status is OrderStatus.DELIVERED:

@@ -60,6 +60,7 @@ ACTIONS: dict[str, Action] = {
     "reject": sales.reject_action,
     "rush_set": sales.rush_set_action,
     "promise_book": sales.promise_book_action,
+    "promise_pick": sales.promise_pick_action,
     "rush_stop": sales.rush_stop_action,
     "machine": operator.machine_action,
     "machine_menu": operator.machine_menu_action,
@@ -224,7 +225,8 @@ class ChatRouter:
         if named and (kind == "list_orders" or (kind == "order_status" and not intent.order)):
             return await customer.orders(ctx, customer=named, due_by=intent.date if kind == "list_orders" else None)
         if kind == "order_status":
-            return await customer.status(ctx, intent.order or "", late_only=intent.late)
+            products = await self.deps.products_called(intent.product) if intent.product else ()
+            return await customer.status(ctx, intent.order or "", late_only=intent.late, products=products)
         if kind == "list_orders":
             return await customer.orders(ctx, due_by=intent.date)
         if kind == "late_orders":

@@ -45,6 +45,7 @@ __all__ = [
     "confirm_action",
     "late",
     "promise_command",
+    "promise_pick_action",
     "reject_action",
     "run_change",
     "rush_command",
@@ -169,9 +170,7 @@ async def rush_message(ctx: Ctx, intent: Intent, answers: dict[str, Any] | None 
         if name:
             state["customer"] = name
     if intent.product:
-        name = _match(intent.product, await ctx.deps.products())
-        if name:
-            state["product"] = name
+        _set_product(state, await ctx.deps.products_called(intent.product))
     if intent.quantity is not None:
         state["quantity"] = intent.quantity
     if intent.date is not None:
@@ -186,6 +185,16 @@ async def _go_on(ctx: Ctx, state: dict[str, Any]) -> list[Reply]:
     problem = _check(ctx, state)
     ctx.start_session(state)
     return (problem or []) + await _ask(ctx)
+
+
+def _set_product(state: dict[str, Any], codes: tuple[str, ...]) -> None:
+    """The rush's product: the one ``codes`` holds, or those it may be for the question to offer
+    ("Bracket": BR-1 or BR-2); nothing for none."""
+    if len(codes) == 1:
+        state["product"] = codes[0]
+        state.pop("product_choices", None)
+    elif codes:
+        state["product_choices"] = list(codes)
 
 
 def _match(value: str, known: tuple[str, ...]) -> str | None:
@@ -224,8 +233,11 @@ async def _ask(ctx: Ctx) -> list[Reply]:
         return ctx.say("⚡ " + render.esc(tr.gettext("Rush order: for which customer? Pick one or write the name.")),
                        *rows, [stop])
     if missing == "product":
-        products = await ctx.deps.products()
-        rows = _grid([ctx.button(p, "rush_set", _SALES, field="product", value=p) for p in products[:8]])
+        labels = await ctx.deps.product_labels()
+        choices = state.get("product_choices")
+        products = [str(p) for p in choices] if isinstance(choices, list) else list(labels)
+        rows = _grid([ctx.button(render.product(p, labels.get(p, "")), "rush_set", _SALES, field="product", value=p)
+                      for p in products[:8]])
         return ctx.say(render.fill(tr.gettext("Which product for {customer}? Pick one or write it."),
                                    customer=state["customer"]), *rows, [stop])
     if missing == "quantity":
@@ -267,6 +279,8 @@ async def rush_set_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     if state is None or state.get("flow") != "rush":
         return ctx.say(render.esc(ctx.tr.gettext("That question has expired; start again with /rush.")))
     state[str(args["field"])] = args["value"]
+    if args["field"] == "product":
+        state.pop("product_choices", None)
     ctx.start_session(state)
     return await _ask(ctx)
 
@@ -350,7 +364,11 @@ async def rush_text(ctx: Ctx, text: str) -> list[Reply]:
         else:
             wrong = render.error(tr, InvalidInput("bad_date", value=text[:60]))
         return ctx.say(wrong) + await _ask(ctx)
-    state[missing] = answer
+    if missing == "product":  # the product, or which of those so called (asked next)
+        assert isinstance(answer, tuple)
+        _set_product(state, answer)
+    else:
+        state[missing] = answer
     return await _go_on(ctx, state)
 
 
@@ -363,8 +381,8 @@ async def _answer(ctx: Ctx, field: str, text: str) -> object | None:
     """``text`` as the answer for ``field`` as written (a known name, a number, an ISO date, yes), or None."""
     if field == "customer":
         return _match(text, await ctx.deps.customers())
-    if field == "product":
-        return _match(text, await ctx.deps.products())
+    if field == "product":  # the products it names (a name several share names them all)
+        return await ctx.deps.products_called(text) or None
     if field == "quantity":
         return _quantity(text)
     if field == "date":
@@ -381,9 +399,8 @@ async def _loose_answer(ctx: Ctx, field: str, text: str) -> object | None:
     if field == "customer":
         return match_customer(text, await ctx.deps.customers())
     if field == "product":
-        products = await ctx.deps.products()
         found = (await _intent(ctx, "/rush " + text)).product
-        return found if found in products else None
+        return (await ctx.deps.products_called(found) or None) if found else None
     if field == "date":
         day = (await _intent(ctx, "/rush " + text)).date
         return day.isoformat() if day is not None else None
@@ -423,17 +440,32 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
     product = intent.product or (words[0] if words else None)
     nums = [w for w in words if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
     qty = int(nums[-1]) if nums else intent.quantity
-    products = await ctx.deps.products()
+    labels = await ctx.deps.product_labels()
     if not product or qty is None:
         return ctx.say(render.esc(ctx.tr.gettext("Write the product and the quantity, e.g. /promise {product} 500")
-                                  .format(product=(products or ("P-100",))[0])))
-    known = _match(product, products)
-    if known is None and products:  # say which products there are, rather than only "unknown"
+                                  .format(product=next(iter(labels), "P-100"))))
+    codes = await ctx.deps.products_called(product)
+    if not codes and labels:  # say which products there are, rather than only "unknown"
         shown = next((w for w in words if w.casefold() == product.casefold()), product)  # as written
         return ctx.say("⚠️ " + render.esc(ctx.tr.gettext(
             "Unknown product {product}. The products are: {products}.", product=shown[:60],
-            products=ctx.tr.listing(products, limit=15))))
-    view = await promise(ctx.svc, actor, known or product[:60], qty)
+            products=ctx.tr.listing([render.product(c, n) for c, n in labels.items()], limit=15))))
+    if len(codes) > 1:  # "Bracket": one answer for the product asked about, chosen here
+        rows = _grid([ctx.button(render.product(c, labels[c]), "promise_pick", _SALES, product=c, quantity=qty)
+                      for c in codes[:8]])
+        return ctx.say(render.fill(ctx.tr.gettext("Which {name}? Pick one."), name=labels[codes[0]]), *rows)
+    return await _promise(ctx, actor, codes[0] if codes else product[:60], qty)
+
+
+async def promise_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    """The product picked after a capable-to-promise question named several ("Bracket")."""
+    actor = _actor(ctx, "promise")
+    return await _promise(ctx, actor, str(args["product"]), int(args["quantity"]))
+
+
+async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int) -> list[Reply]:
+    """The two dates for ``qty`` of ``product``, and for sales the buttons that book it."""
+    view = await promise(ctx.svc, actor, product, qty)
     text = render.promise(ctx.tr, ctx.tz, view)
     if not can(actor, "assess_change"):
         return ctx.say(text)

@@ -30,7 +30,7 @@ weights.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,7 +42,8 @@ from .timegrid import ensure_aware, floor_minute
 __all__ = [
     "DEMO_CUSTOMERS",
     "DEMO_CUSTOMERS_EN",
-    "PRODUCT_FAMILIES",
+    "DEMO_PRODUCT_NAMES",
+    "DEMO_PRODUCT_NAMES_EN",
     "VIP_COUNT",
     "DemoHistory",
     "PastComplaint",
@@ -75,11 +76,10 @@ DEMO_CUSTOMERS_EN: tuple[str, ...] = tuple(_IN_ENGLISH.get(c, c) for c in DEMO_C
 names (``paichan demo --lang en``)."""
 VIP_COUNT = 6
 
-PRODUCT_FAMILIES: tuple[tuple[str, str], ...] = (
-    ("PH", "Pump housing"),
-    ("VB", "Valve body"),
-    ("BR", "Bracket"),
-)
+DEMO_PRODUCT_NAMES: Mapping[str, str] = {"PH": "泵壳", "VB": "阀体", "BR": "支架"}
+"""What people call the demo's products, by the letters of their codes (PH-100 and PH-200 are
+both pump housings)."""
+DEMO_PRODUCT_NAMES_EN: Mapping[str, str] = {"PH": "Pump housing", "VB": "Valve body", "BR": "Bracket"}
 _PRODUCT_NAMES = ("PH-100", "PH-200", "VB-10", "VB-20", "BR-1", "BR-2")
 
 HISTORY_DAYS = 95
@@ -167,10 +167,12 @@ def _weights(n: int) -> list[float]:
 
 
 def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delivered: int = 300,
-                 customers: Sequence[str] = DEMO_CUSTOMERS) -> DemoHistory:
+                 customers: Sequence[str] = DEMO_CUSTOMERS,
+                 product_names: Mapping[str, str] = DEMO_PRODUCT_NAMES) -> DemoHistory:
     """The demo factory at ``now`` (aware) and its delivered past (see the module doc).
     ``customers``: their names (:data:`DEMO_CUSTOMERS_EN` for an English demo); the draws are
-    by position, so the data is otherwise the same."""
+    by position, so the data is otherwise the same. ``product_names``: what the products are
+    called, by the letters of their codes (:data:`DEMO_PRODUCT_NAMES_EN` in English)."""
     now = floor_minute(ensure_aware(now))
     spec = FactorySpec(seed=seed, orders=open_orders, machines=12, groups=5, products=len(_PRODUCT_NAMES),
                        ref_start=1001 + delivered, tightness=DEMO_TIGHTNESS)
@@ -187,7 +189,8 @@ def demo_history(now: datetime, seed: int = 7, *, open_orders: int = 150, delive
     vips = tuple(sorted(rng.sample(ranked, VIP_COUNT), key=names.index))
 
     rename = {old: new for old, new in zip(sorted(base.routings), _PRODUCT_NAMES)}
-    routings = {rename[p]: Routing(rename[p], r.steps) for p, r in base.routings.items()}
+    routings = {rename[p]: Routing(rename[p], r.steps, product_names.get(rename[p].split("-")[0], ""))
+                for p, r in base.routings.items()}
     open_list = []
     for o in base.orders:
         customer = rng.choices(ranked, weights)[0]

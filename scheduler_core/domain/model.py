@@ -99,10 +99,12 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Routing:
-    """The ordered operations that make a product."""
+    """The ordered operations that make a product. ``name``: what people call the product
+    ("Bracket", "支架"; empty when the factory gave none), which several product codes may share."""
 
     product: str
     steps: tuple[Step, ...]
+    name: str = ""
 
 
 DUE_HOUR = 18

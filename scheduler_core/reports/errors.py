@@ -109,6 +109,7 @@ MESSAGES: dict[str, str] = {
     "unknown_sales": N_("{username} is not a sales user."),
     "bad_step": N_("{value} is not a step number (1-100)."),
     "step_name_conflict": N_("Step {step} is called {name} on line {first_line}."),
+    "product_name_conflict": N_("Product {product} is called {name} on line {first_line}."),
     "duplicate_row": N_("Repeats line {first_line}."),
     "bad_minutes": N_("{value} is not a number of minutes."),
     "minutes_too_large": N_("More than {limit} minutes."),

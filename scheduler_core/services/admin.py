@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from scheduler_core.domain.generate import in_language
-from scheduler_core.domain.history import DEMO_CUSTOMERS, DEMO_CUSTOMERS_EN, DemoHistory, demo_history
+from scheduler_core.domain.history import (
+    DEMO_CUSTOMERS,
+    DEMO_CUSTOMERS_EN,
+    DEMO_PRODUCT_NAMES,
+    DEMO_PRODUCT_NAMES_EN,
+    DemoHistory,
+    demo_history,
+)
 from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.i18n import Lang, resolve_lang
 
@@ -268,7 +275,8 @@ async def load_demo(svc: Services, seed: int = 7, *, actor: Actor = SYSTEM, publ
     require(actor, "manage_users")
     now = svc.now()
     english = lang is not None and not lang.startswith("zh")
-    history = demo_history(now, seed, customers=DEMO_CUSTOMERS_EN if english else DEMO_CUSTOMERS)
+    history = demo_history(now, seed, customers=DEMO_CUSTOMERS_EN if english else DEMO_CUSTOMERS,
+                           product_names=DEMO_PRODUCT_NAMES_EN if english else DEMO_PRODUCT_NAMES)
     language = _lang(lang) if lang else "zh_Hans"
     factory = in_language(history.factory, lang) if lang else history.factory
     tz = factory.timezone

@@ -12,8 +12,10 @@ Chinese):
 orders         ``ref,customer,product,quantity,promised_date[,vip][,sales][,material_ready]``
                (订单号,客户,产品,数量,交期[,VIP][,销售][,物料到齐]); ``material_ready``: when the
                material is there and work may start (empty: now)
-routings       ``product,step,step_name,machine,setup_min,per_unit_min``, one row per machine
-               that can do the step (产品,工序号,工序名称,设备,准备分钟,单件分钟)
+routings       ``product,step,step_name,machine,setup_min,per_unit_min[,product_name]``, one row
+               per machine that can do the step (产品,工序号,工序名称,设备,准备分钟,单件分钟[,产品名称]);
+               ``product_name``: what people call the product ("Bracket", "支架"), on any of its
+               rows, the same on each; several products may share one
 machines       ``machine,group,calendar[,name]`` (设备,设备组,日历[,名称])
 calendars      ``calendar,weekday,start,end`` one row per shift (日历,星期,开始,结束); a holiday is
                a row ``calendar,holiday,2026-10-01`` (``holiday`` / ``假日`` in the weekday column,
@@ -630,6 +632,7 @@ ROUTING_COLUMNS = _Columns(
         "machine": ("设备", "机台", "设备编号"),
         "setup_min": ("准备分钟", "准备时间", "换型分钟", "setup"),
         "per_unit_min": ("单件分钟", "单件工时", "per_unit"),
+        "product_name": ("产品名称", "品名", "description"),
     },
     ("product", "step", "step_name", "machine", "setup_min", "per_unit_min"),
 )
@@ -855,6 +858,7 @@ def validate_routings(
     # product -> step -> (name, first line, [(machine, setup, per_unit, line)])
     found: dict[str, dict[int, tuple[str, int, list[Alternative]]]] = {}
     first_line: dict[str, int] = {}
+    product_names: dict[str, tuple[str, int]] = {}  # product -> (its name, the line that gave it)
     seen: dict[tuple[str, int, str], int] = {}
     for row in rows:
         before = len(out.errors)
@@ -866,6 +870,8 @@ def validate_routings(
             out.add(row.line, row.labels["machine"], "unknown_machine", machine=machine)
         setup = _get(row, "setup_min", out, parse_minutes)
         per_unit = _get(row, "per_unit_min", out, parse_minutes)
+        label = (_get(row, "product_name", out, parse_name, required=False)
+                 if "product_name" in row.labels else "")
         if setup == 0 and per_unit == 0:
             out.add(row.line, row.labels["per_unit_min"], "zero_duration")
         if len(out.errors) != before:
@@ -877,6 +883,13 @@ def validate_routings(
             out.add(row.line, row.labels["machine"], "duplicate_row", first_line=seen[key])
             continue
         seen[key] = row.line
+        if label:  # a product's name may be given on any of its rows, the same each time
+            assert isinstance(label, str)
+            given = product_names.setdefault(product, (label, row.line))
+            if given[0] != label:
+                out.add(row.line, row.labels["product_name"], "product_name_conflict", product=product,
+                        name=given[0], first_line=given[1])
+                continue
         first_line.setdefault(product, row.line)
         steps = found.setdefault(product, {})
         if step in steps and steps[step][0] != name:
@@ -895,7 +908,8 @@ def validate_routings(
             out.add(first_line[product], "step", "routing_in_use", product=product, orders=in_use[product],
                     steps=len(current[product].steps))
             continue
-        routings.append(Routing(product, tuple(Step(steps[k][0], tuple(steps[k][2])) for k in numbers)))
+        routings.append(Routing(product, tuple(Step(steps[k][0], tuple(steps[k][2])) for k in numbers),
+                                product_names.get(product, ("", 0))[0]))
     return routings, out.result()
 
 

@@ -41,7 +41,7 @@ async def get_order_status(svc: Services, actor: Actor, ref_text: str) -> OrderS
         routing = await uow.master.routing(record.order.product)
     if routing is None:
         raise NotFound("order_not_found", ref=ref)
-    view = _status_view(record, plan, progress, routing.steps, svc.now())
+    view = replace(_status_view(record, plan, progress, routing.steps, svc.now()), product_name=routing.name)
     if actor.role is Role.CUSTOMER and view.cause is not None:
         view = replace(view, cause=view.cause.for_customer())
     return view

@@ -57,6 +57,7 @@ class OrderStatusView:
     delivered: datetime | None
     plan_version: int
     material: datetime | None = None  # when its material is there, while that is still to come
+    product_name: str = ""  # what the product is called ("Bracket"), when it has a name
 
     @property
     def on_time(self) -> bool:

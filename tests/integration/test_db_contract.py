@@ -102,7 +102,7 @@ async def test_master_data_round_trips(uow_factory: UnitOfWorkFactory) -> None:
     night = WorkCalendar("night", {1: (Shift(time(22, 0), time(6, 0)),), 7: ()},
                          frozenset({date(2026, 10, 1), date(2026, 10, 2)}))
     routing = Routing("P", (Step("cut", (Alternative("CNC-1", 10, 1.5), Alternative("CNC-2", 12.5, 1.25))),
-                            Step("paint", (Alternative("PNT-1", 0, 0.5),))))
+                            Step("paint", (Alternative("PNT-1", 0, 0.5),))), "Bracket")
     async with uow_factory(write=True) as uow:
         assert await uow.master.timezone() == "Asia/Shanghai"  # the default
         await uow.master.save_machine(Machine("CNC-2", "CNC two", "CNC", "two-shifts"))
@@ -124,7 +124,7 @@ async def test_master_data_round_trips(uow_factory: UnitOfWorkFactory) -> None:
         assert await uow.master.timezone() == "Europe/Berlin"
         # saving again replaces
         await uow.master.save_machine(Machine("CNC-1", "CNC one", "MILL", "two-shifts"))
-        shorter = Routing("P", (Step("cut", (Alternative("CNC-2", 5, 1),)),))
+        shorter = Routing("P", (Step("cut", (Alternative("CNC-2", 5, 1),)),), "支架")  # renamed too
         await uow.master.save_routing(shorter)
         await uow.master.save_calendar(WorkCalendar("night", {2: (Shift(time(20, 0), time(23, 30)),)}))
         await uow.master.set_timezone("Asia/Shanghai")
@@ -134,6 +134,7 @@ async def test_master_data_round_trips(uow_factory: UnitOfWorkFactory) -> None:
                                                Machine("PNT-1", "Paint", "PAINT", "two-shifts"),
                                                Machine("CNC-1", "CNC one", "MILL", "two-shifts")]
         assert await uow.master.routings() == {"P": shorter}
+        assert await uow.master.routing("P") == shorter
         assert (await uow.master.calendars())["night"].shifts == {2: (Shift(time(20, 0), time(23, 30)),)}
         assert await uow.master.timezone() == "Asia/Shanghai"
 

@@ -332,6 +332,18 @@ def test_routings_group_alternatives_into_steps() -> None:
                                       Step("Welding", (Alternative("M2", 30, 1.0),))))]
 
 
+def test_routings_carry_the_product_name_given_on_any_of_their_rows() -> None:
+    text = ("产品,工序号,工序名称,设备,准备分钟,单件分钟,产品名称\n"
+            "BR-1,1,下料,M1,15,0.5,\nBR-1,2,焊接,M2,30,1,支架\nBR-2,1,下料,M1,15,0.5,支架\nPH-1,1,下料,M1,5,1,\n")
+    routings, errors = validate_routings(read_csv(text), {"M1", "M2"})
+    assert errors == []
+    assert [(r.product, r.name) for r in routings] == [("BR-1", "支架"), ("BR-2", "支架"), ("PH-1", "")]
+    conflict = ROUTING_HEADER.strip() + ",product_name\nP9,1,Cutting,M1,15,0.5,Bracket\nP9,2,Welding,M2,30,1,Hinge\n"
+    _, errors = validate_routings(read_csv(conflict), {"M1", "M2"})
+    assert codes(errors) == [(3, "product_name", "product_name_conflict")]
+    assert errors[0].params == {"product": "P9", "name": "Bracket", "first_line": 2}
+
+
 def test_routing_errors() -> None:
     text = ROUTING_HEADER + "\n".join([
         "P9,1,Cutting,M1,15,0.5",

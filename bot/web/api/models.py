@@ -179,6 +179,8 @@ class OrderStatusOut(_Out):
     ref: str
     customer: str
     product: str
+    product_name: str = Field(default="", description='what the product is called ("Bracket"); empty when it '
+                              "has no name")
     quantity: int
     status: StatusName
     due: datetime
@@ -196,8 +198,8 @@ class OrderStatusOut(_Out):
 
     @classmethod
     def of(cls, v: OrderStatusView) -> OrderStatusOut:
-        return cls(ref=v.ref, customer=v.customer, product=v.product, quantity=v.quantity, status=v.status.value,
-                   due=v.due, eta=v.eta, on_time=v.on_time, late_by_minutes=_minutes(v.late_by), vip=v.vip,
+        return cls(ref=v.ref, customer=v.customer, product=v.product, product_name=v.product_name,
+                   quantity=v.quantity, status=v.status.value, due=v.due, eta=v.eta, on_time=v.on_time, late_by_minutes=_minutes(v.late_by), vip=v.vip,
                    progress=round(min(1.0, max(0.0, v.progress)), 4), delivered=v.delivered,
                    plan_version=v.plan_version, cause=Cause.of(v.cause) if v.cause else None,
                    current_step=v.current.step + 1 if v.current else None, material_ready=v.material)

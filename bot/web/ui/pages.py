@@ -735,10 +735,11 @@ async def capacity_page(request: web.Request, view: View, svc: Services, form: d
 # --- changes ---------------------------------------------------------------------------------------------
 
 
-async def _rush_choices(svc: Services) -> tuple[list[str], list[str]]:
+async def _rush_choices(svc: Services) -> tuple[list[str], list[tuple[str, str]]]:
+    """The customers and the products (code, name) a rush form offers."""
     async with svc.uow() as uow:
-        products = sorted(await uow.master.routings())
-    return await _customers(svc), products
+        routings = await uow.master.routings()
+    return await _customers(svc), [(code, routings[code].name) for code in sorted(routings)]
 
 
 async def _customers(svc: Services) -> list[str]:
