@@ -64,6 +64,7 @@ class Intent:
     daily: bool = False  # a summary of how the days went ("日报", "how did we do yesterday"), not of the plan
     back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了", "能提前吗"): the chat's last one
     work: str | None = None  # the kind of work a report names ("焊完了" weld, "machined" machine): which step
+    by_customer: bool = False  # late orders counted per customer ("哪个客户延误最多", "late orders by customer")
 
 
 UNKNOWN = Intent("unknown")
@@ -397,6 +398,10 @@ _DAILY = _rx(r"日报|早报|晚报|简报|周报|月报|昨天|昨日|每日|�
              r"brief|deliver|delay|(?<![a-z])late|end[- ]of[- ](?:the )?(?:day|shift)|shift report")
 _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|机台|机床",
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
+# late orders asked about per customer, not order by order
+_BY_CUSTOMER = _rx(r"哪(?:个|家|些|一家|一个)(?:客户|公司|厂家|客人)|按客户|(?:各|每)(?:个|家)?客户|客户.{0,4}(?:排名|排行|分布|统计)",
+                   r"which (?:of (?:my |our |the )?)?(?:customers?|clients?|accounts?)|(?:by|per|for each|each) (?:customer|client|account)|"
+                   r"(?:customers?|clients?) (?:with|having|that have|who have) the most|(?:worst|most delayed) (?:customers?|clients?)")
 _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|单子|单)|哪些.{0,6}(?:延误|延期|逾期|拖期|晚了|迟了|晚交|迟交|delay|late|overdue)|"
                  r"(?:订单|单子)(?:有)?哪些.{0,4}(?:延误|延期|逾期|晚)|(?:几|多少)(?:个)?(?:单|订单|单子).{0,3}(?:延误|延期|逾期|拖期|晚了)|"
                  r"(?:延误|延期|逾期|拖期)的?(?:订单|单子|单)?有(?:几|多少)|"
@@ -1260,6 +1265,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         back=intent in _ORDER_INTENTS and order is None and (_refers_back(t) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
+        by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
     )
 
 
@@ -1341,6 +1347,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     reported = f.has_ref and bool(f.quantities) and bool(_DONE.search(t)) and not _DONE_QUESTION.search(t)
     if _KPI.search(t) and not f.has_ref:  # "will SO-1042 be an on-time delivery?": its status
         return "kpi"
+    if not f.has_ref and _BY_CUSTOMER.search(t) and _LATE_WORD.search(t):
+        return "late_orders"  # "哪个客户延误最多", "delays per client": the late orders counted per customer
     if _LATE_LIST.search(t) and not f.has_ref and (not _WHY.search(t) or _SEVERAL.search(t)):
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
     if (_SUMMARY.search(t) and not _LIST.search(t) and not reported) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):

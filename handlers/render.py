@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from scheduler_core.domain.impact import ImpactReport, OrderImpact
 from scheduler_core.domain.model import OrderStatus
@@ -431,6 +432,33 @@ def late_orders(tr: Tr, tz: tzinfo, etas: Iterable[object], title: str) -> str:
             out.append("  " + esc(render_cause(cause, tr, tz)))
     if len(rows) > 15:
         out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", len(rows) - 15)))
+    return "\n".join(out)
+
+
+def late_by_customer(tr: Tr, etas: Iterable[object], title: str) -> str:
+    """The late orders counted per customer, the customer with the most first (then the most
+    lateness in all), each with its latest order (``OrderEta`` or ``OrderLine`` rows)."""
+    per: dict[str, list[Any]] = {}
+    for e in etas:
+        if getattr(e, "late_by", _ZERO) > _ZERO:
+            per.setdefault(e.customer, []).append(e)  # type: ignore[attr-defined]
+    out = [f"<b>{esc(title)}</b>"]
+    if not per:
+        out.append("✅ " + esc(tr.gettext("No order is late.")))
+        return "\n".join(out)
+    ranked = sorted(per.items(), key=lambda kv: (-len(kv[1]), -sum((e.late_by for e in kv[1]), _ZERO), kv[0]))
+    for customer, rows in ranked[:15]:
+        worst = max(rows, key=lambda e: e.late_by)
+        star = "★ " if any(getattr(e, "vip", False) for e in rows) else ""
+        if len(rows) == 1:
+            line = tr.gettext("{customer}: 1 late order, {ref} by {late}")
+        else:
+            line = tr.gettext("{customer}: {n} late orders, {total} in all, the longest {ref} by {late}")
+        out.append("• " + star + fill(line, customer=customer, n=len(rows), ref=worst.ref,
+                                      late=tr.duration(worst.late_by, parts=2),
+                                      total=tr.duration(sum((e.late_by for e in rows), _ZERO), parts=2)))
+    if len(ranked) > 15:
+        out.append(esc(tr.ngettext("… and {n} more customer", "… and {n} more customers", len(ranked) - 15)))
     return "\n".join(out)
 
 

@@ -230,7 +230,7 @@ class ChatRouter:
         if kind == "list_orders":
             return await customer.orders(ctx, due_by=intent.date)
         if kind == "late_orders":
-            return await sales.late(ctx)
+            return await sales.late(ctx, by_customer=intent.by_customer)
         if kind == "complaint":
             return await customer.complain(ctx, text, intent.order)
         if kind == "human":

@@ -561,18 +561,21 @@ async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
     return await run_change(ctx, ChangePriority(intent.order, rush=True))
 
 
-async def late(ctx: Ctx, args: str = "", *, customer: str | None = None) -> list[Reply]:
+async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_customer: bool = False) -> list[Reply]:
     """Late orders: a salesperson's customers', or all for managers; one ``customer``'s when
-    staff name one."""
+    staff name one; ``by_customer`` ("哪个客户延误最多"): counted per customer."""
     if ctx.actor is None:
         raise PermissionDenied("not_allowed")
     tr = ctx.tr
     if ctx.actor.role is Role.CUSTOMER:
-        customer = None  # a customer's list is their own (P1)
+        customer, by_customer = None, False  # a customer's list is their own (P1)
     if customer is None and can(ctx.actor, "view_plan") and ctx.actor.role is not Role.SALES:
-        plan = await current_plan(ctx.svc, ctx.actor)
-        return ctx.say(render.late_orders(tr, ctx.tz, plan.etas, tr.gettext("Late orders")))
-    lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
-    late_lines = [line for line in lines if line.late_by > timedelta(0)]
-    title = tr.gettext("Late orders of {customer}", customer=customer) if customer else tr.gettext("Late orders")
-    return ctx.say(render.late_orders(tr, ctx.tz, late_lines, title))
+        rows: list[Any] = list((await current_plan(ctx.svc, ctx.actor)).etas)
+        title = tr.gettext("Late orders")
+    else:
+        lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
+        rows = [line for line in lines if line.late_by > timedelta(0)]
+        title = tr.gettext("Late orders of {customer}", customer=customer) if customer else tr.gettext("Late orders")
+    if by_customer and customer is None:
+        return ctx.say(render.late_by_customer(tr, rows, tr.gettext("Late orders by customer")))
+    return ctx.say(render.late_orders(tr, ctx.tz, rows, title))

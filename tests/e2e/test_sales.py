@@ -3,7 +3,11 @@ warnings queued), Cancel, the stale plan, promise, change, cancel, late."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+
 from scheduler_core.services.intake import record_order
+from scheduler_core.services.status import current_plan
 from tests.builders import at, make_order
 from tests.e2e.conftest import TG, Chat, start_chat
 
@@ -413,3 +417,24 @@ async def test_a_material_date_is_previewed_then_confirmed_and_arrived_material_
     assert "Material date for SO-104: impact preview" in out[0].text
     out = await linked.say(TG["mia"], "the steel arrives on Dec 3")  # no order named nor talked about: which?
     assert "Which order" in out[0].text and "material for SO-1042 arrives" in out[0].text
+
+
+async def test_late_orders_counted_per_customer(linked: Chat) -> None:
+    out = await linked.say(SAM, "rush 400 of P for ACME by Nov 23")
+    await linked.click(SAM, out[-1].button("Confirm"))
+    plan = await current_plan(linked.shop.svc, linked.shop.manager)
+    late = Counter(e.customer for e in plan.etas if e.late_by > timedelta(0))
+    assert len(late) == 2, late  # both customers have late orders: a ranking to check
+    out = await linked.say(TG["mia"], "which customer has the most late orders?")
+    text = out[0].text
+    assert text.startswith("<b>Late orders by customer</b>")
+    bullets = [line for line in text.split("\n") if line.startswith("• ")]
+    ranked = sorted(late, key=lambda c: -late[c])
+    assert [b.split(":")[0].removeprefix("• ").removeprefix("★ ") for b in bullets] == ranked
+    for b, customer in zip(bullets, ranked, strict=True):
+        n = late[customer]
+        assert (f"{n} late orders" if n > 1 else "1 late order") in b
+    out = await linked.say(TG["mia"], "哪个客户的单子延误最多")  # in the manager's language, the same ranking
+    assert out[0].text.startswith("<b>Late orders by customer</b>")
+    out = await linked.say(TG["bob"], "which customer has the most late orders?")  # a customer: their own (P1)
+    assert "by customer" not in out[0].text and "ACME" not in out[0].text

@@ -664,3 +664,23 @@ def test_the_typo_corrector_leaves_the_words_the_rules_read_alone() -> None:
     words = ("machined", "welded", "painted", "assembled", "drilled", "milled", "turned", "packed", "finished",
              "machines", "reports", "reported", "times", "delays", "delayed", "queued", "queues", "running", "thank")
     assert {w: _correct_word(w) for w in words if _correct_word(w) != w} == {}
+
+
+@pytest.mark.parametrize(("text", "by_customer"), [
+    ("哪个客户的单子延误最多", True),
+    ("哪家客户的订单逾期最多？", True),
+    ("各客户延期情况", True),
+    ("客户延期排名", True),
+    ("which of my customers has the most late orders", True),
+    ("late orders by customer", True),
+    ("show me delays per client", True),
+    ("which orders are late", False),  # the list, order by order
+    ("哪些订单延期了", False),
+    ("哪个客户的订单最多", False),  # no lateness asked about
+])
+def test_late_orders_asked_about_per_customer(text: str, by_customer: bool) -> None:
+    got = parse(text, today=TODAY, customers=["ACME", "宁波精工"])
+    assert got.by_customer is by_customer
+    assert got.intent == "late_orders" or not by_customer
+    # one customer named: its late orders, not a ranking
+    assert not parse("ACME的订单哪些晚了，哪个客户最多", today=TODAY, customers=["ACME"]).by_customer
