@@ -65,6 +65,7 @@ class Intent:
     back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了", "能提前吗"): the chat's last one
     work: str | None = None  # the kind of work a report names ("焊完了" weld, "machined" machine): which step
     by_customer: bool = False  # late orders counted per customer ("哪个客户延误最多", "late orders by customer")
+    load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
 
 
 UNKNOWN = Intent("unknown")
@@ -398,6 +399,10 @@ _DAILY = _rx(r"日报|早报|晚报|简报|周报|月报|昨天|昨日|每日|�
              r"brief|deliver|delay|(?<![a-z])late|end[- ]of[- ](?:the )?(?:day|shift)|shift report")
 _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|机台|机床",
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
+# the machines' load: which one is the bottleneck, the busiest, how full they are
+_LOAD = _rx(r"瓶颈|负荷|最忙|最紧|最满|排得最满|压力最大|卡脖子|最卡|最堵|产能|利用率|忙不忙",
+            r"bottleneck|busiest|(?<![a-z])load(?:ed|s)?(?![a-z])|capacity|utili[sz]ation")
+_DAILY_ONLY = _rx(r"日报|早报|晚报|周报|月报|简报|昨天|昨日|上周|上个?月", r"daily|yesterday|last week|last month")
 # late orders asked about per customer, not order by order
 _BY_CUSTOMER = _rx(r"哪(?:个|家|些|一家|一个)(?:客户|公司|厂家|客人)|按客户|(?:各|每)(?:个|家)?客户|客户.{0,4}(?:排名|排行|分布|统计)",
                    r"which (?:of (?:my |our |the )?)?(?:customers?|clients?|accounts?)|(?:by|per|for each|each) (?:customer|client|account)|"
@@ -1266,6 +1271,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
         by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
+        load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
     )
 
 
@@ -1353,6 +1359,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
     if (_SUMMARY.search(t) and not _LIST.search(t) and not reported) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
         return "summary"  # "overview of my orders": a list
+    if _LOAD.search(t) and not f.maybe_ref and not f.numbers and not f.has_product and not f.has_customer:
+        return "summary"  # "设备负荷怎么样", "how loaded are the machines": their load, the bottleneck first
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
         # "预计下午2点修好", "will be fixed by Monday": still down, with the time it is back
         return "machine_down" if _UP_LATER.search(t) else "machine_up"

@@ -13,6 +13,7 @@ from scheduler_core.services.errors import PermissionDenied
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.load import MachineTime, busiest_machine
 from scheduler_core.services.notifications import summary_data
+from scheduler_core.services.overview import capacity
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor
 from scheduler_core.services.status import current_plan
@@ -21,7 +22,7 @@ from . import render
 from .context import Ctx
 from .types import Reply
 
-__all__ = ["daily", "gantt", "kpi", "summary"]
+__all__ = ["daily", "gantt", "kpi", "load", "summary"]
 
 
 def _actor(ctx: Ctx, action: str) -> Actor:
@@ -41,6 +42,19 @@ async def summary(ctx: Ctx, args: str = "") -> list[Reply]:
     plan = await current_plan(ctx.svc, actor)
     shop = MachineTime.of(plan.factory, ctx.svc.planning.open_downtime)
     return ctx.say(render.summary(ctx.tr, ctx.tz, plan, busiest_machine(plan.schedule, ctx.now(), timedelta(days=7), shop)))
+
+
+async def load(ctx: Ctx, args: str = "") -> list[Reply]:
+    """"瓶颈在哪", "which machine is the busiest": the bottleneck, the busiest machines over the
+    next 7 days with the late orders waiting for each, and the machine groups' load."""
+    actor = _actor(ctx, "kpis")
+    view = await capacity(ctx.svc, actor, days=7)
+    plan = await current_plan(ctx.svc, actor)
+    waiting: dict[str, int] = {}
+    for e in plan.etas:
+        if e.late_by > timedelta(0) and e.cause is not None and e.cause.machine is not None:
+            waiting[e.cause.machine] = waiting.get(e.cause.machine, 0) + 1
+    return ctx.say(render.machine_load(ctx.tr, view, waiting))
 
 
 async def daily(ctx: Ctx, args: str = "") -> list[Reply]:

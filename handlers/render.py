@@ -17,6 +17,7 @@ from scheduler_core.domain.model import OrderStatus
 from scheduler_core.reports.errors import CodedError, error_message
 from scheduler_core.reports.i18n import N_, Tr
 from scheduler_core.reports.text import render_cause, render_plan_table, render_plan_totals
+from scheduler_core.services.overview import CapacityView
 from scheduler_core.services.ports import Role
 from scheduler_core.services.status import PlanView
 from scheduler_core.services.views import (
@@ -40,12 +41,15 @@ __all__ = [
     "fill",
     "help_text",
     "kpis",
+    "late_by_customer",
     "late_orders",
+    "machine_load",
     "order_lines",
     "order_status",
     "out_of_turn",
     "outcome",
     "plan_update",
+    "product",
     "progress_bar",
     "promise",
     "proposal",
@@ -459,6 +463,28 @@ def late_by_customer(tr: Tr, etas: Iterable[object], title: str) -> str:
                                       total=tr.duration(sum((e.late_by for e in rows), _ZERO), parts=2)))
     if len(ranked) > 15:
         out.append(esc(tr.ngettext("… and {n} more customer", "… and {n} more customers", len(ranked) - 15)))
+    return "\n".join(out)
+
+
+def machine_load(tr: Tr, view: CapacityView, waiting: Mapping[str, int], top: int = 5) -> str:
+    """The bottleneck first, then the ``top`` busiest machines over the view's days, each with the
+    late orders ``waiting`` for it (the machine their lateness is put down to), then the groups."""
+    load = {m.machine: m.total for m in view.machines}
+    if view.bottleneck is None:
+        return "<b>" + esc(tr.gettext("Nothing is planned over the next 7 days.")) + "</b>"
+    out = ["<b>" + esc(tr.gettext("Bottleneck: {machine}, {load} loaded over the next 7 days",
+                                  machine=view.bottleneck, load=tr.percent(load[view.bottleneck]))) + "</b>",
+           esc(tr.gettext("Busiest machines over the next 7 days:"))]
+    busiest = sorted(view.machines, key=lambda m: (m.machine != view.bottleneck, -m.total))[:top]
+    for m in busiest:
+        line = f"• <b>{esc(m.machine)}</b> {esc(tr.percent(m.total))}"
+        if waiting.get(m.machine):
+            line += " · " + esc(tr.ngettext("{n} late order waits for it", "{n} late orders wait for it",
+                                            waiting[m.machine]))
+        out.append(line)
+    if len(view.groups) > 1:
+        groups = tr.listing(f"{g.machine} {tr.percent(g.total)}" for g in view.groups)
+        out.append(esc(tr.gettext("Machine groups: {groups}", groups=groups)))
     return "\n".join(out)
 
 

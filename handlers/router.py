@@ -276,7 +276,9 @@ class ChatRouter:
         if kind == "kpi":
             return await manager.kpi(ctx)
         if kind == "summary":
-            return await (manager.daily(ctx) if intent.daily else manager.summary(ctx))
+            if intent.daily:
+                return await manager.daily(ctx)
+            return await (manager.load(ctx) if intent.load else manager.summary(ctx))
         return await manager.gantt(ctx)
 
     async def _unknown(self, ctx: Ctx) -> list[Reply]:

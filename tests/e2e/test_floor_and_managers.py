@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from scheduler_core.services.overview import capacity
+from scheduler_core.services.status import current_plan
 from tests.builders import TZ
 from tests.e2e.conftest import TG, Chat
 
@@ -169,7 +171,9 @@ async def test_managers_in_their_own_words(linked: Chat) -> None:
     assert "Key figures" in out[0].text
     out = await linked.say(MIA, "which orders are late")
     assert "Late orders" in out[0].text
-    out = await linked.say(MIA, "where is the bottleneck")
+    out = await linked.say(MIA, "where is the bottleneck")  # the machines' load, the bottleneck first
+    assert out[0].text.startswith("<b>Bottleneck: ") and "Busiest machines" in out[0].text
+    out = await linked.say(MIA, "plan summary")
     assert "Plan version 1" in out[0].text and "<pre>" in out[0].text
     assert "Bottleneck: M" in out[0].text and "loaded over the next 7 days" in out[0].text
     out = await linked.say(MIA, "发一下甘特图")
@@ -251,7 +255,7 @@ async def test_the_daily_summary_on_demand(linked: Chat) -> None:
     assert "Planned stops, next 3 days" in text and "(maintenance 1)" in text and "maintenance 5" not in text
     assert "Plan version" not in text  # not the plan summary
     assert (await linked.say(MIA, "/daily"))[0].text == text
-    out = await linked.say(MIA, "where is the bottleneck")  # the plan's summary stays what it was
+    out = await linked.say(MIA, "plan summary")  # the plan's summary stays what it was
     assert "Plan version 3" in out[0].text  # (each planned stop re-planned once)
     await linked.say(MIA, "/language zh")
     out = await linked.say(MIA, "日报")
@@ -333,3 +337,24 @@ async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
         out = await linked.click(OTTO, out[0].button("Record 10 units"))
     text = out[0].text
     assert f"{later.ref} step {later.step + 1} was planned to start" in text and f"on {later.machine}" in text
+
+
+async def test_a_question_about_the_bottleneck_gets_the_machines_load(linked: Chat) -> None:
+    await linked.say(OTTO, "/down M2 for 8 hours")  # orders wait for M2: late ones have it as their cause
+    view = await capacity(linked.shop.svc, linked.shop.manager, days=7)
+    plan = await current_plan(linked.shop.svc, linked.shop.manager)
+    waiting = sum(1 for e in plan.etas if e.late_by > timedelta(0) and e.cause and e.cause.machine == "M2")
+    assert view.bottleneck is not None and waiting > 0
+    loads = {m.machine: m.total for m in view.machines}
+    out = await linked.say(MIA, "which machine is the bottleneck?")
+    text = out[0].text
+    assert text.startswith(f"<b>Bottleneck: {view.bottleneck}, {round(loads[view.bottleneck] * 100)}% loaded")
+    assert "Busiest machines over the next 7 days:" in text and "<pre>" not in text  # not the plan summary
+    m2 = next(line for line in text.split("\n") if line.startswith("• <b>M2</b>"))
+    assert m2.endswith(f"{waiting} late order waits for it" if waiting == 1 else f"{waiting} late orders wait for it")
+    out = await linked.say(MIA, "/language zh")
+    out = await linked.say(MIA, "设备负荷怎么样")
+    assert out[0].text.startswith(f"<b>瓶颈设备：{view.bottleneck}，未来 7 天负荷") and "个延期订单在等它" in out[0].text
+    out = await linked.say(MIA, "计划总览")  # the plan summary stays the plan summary
+    assert "<pre>" in out[0].text
+    assert "not part of your role" in (await linked.say(TG["bob"], "瓶颈在哪"))[0].text
