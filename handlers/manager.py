@@ -4,7 +4,7 @@ summary on demand."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.reports.i18n import Tr
@@ -54,7 +54,10 @@ async def load(ctx: Ctx, args: str = "") -> list[Reply]:
     for e in plan.etas:
         if e.late_by > timedelta(0) and e.cause is not None and e.cause.machine is not None:
             waiting[e.cause.machine] = waiting.get(e.cause.machine, 0) + 1
-    return ctx.say(render.machine_load(ctx.tr, view, waiting))
+    booked: dict[str, datetime] = {}  # the end of each machine's last planned step
+    for op in plan.schedule.ops:
+        booked[op.machine] = max(op.end, booked.get(op.machine, op.end))
+    return ctx.say(render.machine_load(ctx.tr, ctx.tz, view, waiting, booked))
 
 
 async def daily(ctx: Ctx, args: str = "") -> list[Reply]:

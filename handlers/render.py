@@ -466,18 +466,26 @@ def late_by_customer(tr: Tr, etas: Iterable[object], title: str) -> str:
     return "\n".join(out)
 
 
-def machine_load(tr: Tr, view: CapacityView, waiting: Mapping[str, int], top: int = 5) -> str:
-    """The bottleneck first, then the ``top`` busiest machines over the view's days, each with the
-    late orders ``waiting`` for it (the machine their lateness is put down to), then the groups."""
+def machine_load(tr: Tr, tz: tzinfo, view: CapacityView, waiting: Mapping[str, int],
+                 booked: Mapping[str, datetime], top: int = 5) -> str:
+    """The bottleneck first, then the ``top`` busiest machines over the view's days (among
+    equally loaded ones, those ``booked`` furthest ahead), each with when its planned work ends and
+    the late orders ``waiting`` for it (the machine their lateness is put down to), then the groups."""
     load = {m.machine: m.total for m in view.machines}
     if view.bottleneck is None:
         return "<b>" + esc(tr.gettext("Nothing is planned over the next 7 days.")) + "</b>"
     out = ["<b>" + esc(tr.gettext("Bottleneck: {machine}, {load} loaded over the next 7 days",
                                   machine=view.bottleneck, load=tr.percent(load[view.bottleneck]))) + "</b>",
            esc(tr.gettext("Busiest machines over the next 7 days:"))]
-    busiest = sorted(view.machines, key=lambda m: (m.machine != view.bottleneck, -m.total))[:top]
-    for m in busiest:
+    never = datetime.min.replace(tzinfo=tz)
+
+    def rank(m: Any) -> tuple[bool, float, float]:
+        return m.machine != view.bottleneck, -round(m.total, 2), -booked.get(m.machine, never).timestamp()
+
+    for m in sorted(view.machines, key=rank)[:top]:
         line = f"• <b>{esc(m.machine)}</b> {esc(tr.percent(m.total))}"
+        if m.machine in booked:
+            line += " · " + fill(tr.gettext("work planned until {when}"), when=_short(tr, booked[m.machine], tz))
         if waiting.get(m.machine):
             line += " · " + esc(tr.ngettext("{n} late order waits for it", "{n} late orders wait for it",
                                             waiting[m.machine]))

@@ -351,6 +351,8 @@ async def test_a_question_about_the_bottleneck_gets_the_machines_load(linked: Ch
     assert text.startswith(f"<b>Bottleneck: {view.bottleneck}, {round(loads[view.bottleneck] * 100)}% loaded")
     assert "Busiest machines over the next 7 days:" in text and "<pre>" not in text  # not the plan summary
     m2 = next(line for line in text.split("\n") if line.startswith("• <b>M2</b>"))
+    last = max(op.end for op in plan.schedule.ops if op.machine == "M2").astimezone(TZ)
+    assert f"work planned until {last:%a}" in m2  # when its queue ends
     assert m2.endswith(f"{waiting} late order waits for it" if waiting == 1 else f"{waiting} late orders wait for it")
     out = await linked.say(MIA, "/language zh")
     out = await linked.say(MIA, "设备负荷怎么样")
