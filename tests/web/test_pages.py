@@ -4,6 +4,7 @@ pages, and bad input on forms (a localized error, nothing changed)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -617,3 +618,20 @@ async def test_machines_on_the_dashboard_and_an_order_lead_to_their_work_lists_f
     await web.login("alice")  # a customer sees where the steps run, without a link they could not follow
     _, order = await web.text("/orders/SO-100")
     assert "M1" in order and 'href="/machines/' not in order
+
+
+async def test_products_show_and_are_found_by_their_names(web: Web) -> None:
+    async with web.shop.svc.uow(write=True) as tx:
+        routing = await tx.master.routing("P")
+        assert routing is not None
+        await tx.master.save_routing(replace(routing, name="Bracket"))
+        await tx.commit()
+    await web.login("alice")
+    _, body = await web.text("/orders")
+    assert '<td class="wide">P <span class="muted">Bracket</span></td>' in body
+    _, found = await web.text("/orders?q=brack")  # the search box takes the product's name too
+    assert "SO-100" in found and "SO-102" in found
+    _, none = await web.text("/orders?q=hinge")
+    assert "SO-100" not in none and "No orders match." in none
+    _, page = await web.text("/orders/SO-100")
+    assert "P · Bracket × 60" in page

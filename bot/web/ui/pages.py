@@ -12,7 +12,7 @@ import html
 import logging
 import re
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from time import monotonic
 from typing import Any
@@ -483,10 +483,18 @@ async def _causes(svc: Services, actor: Any, view: View, refs: list[str]) -> dic
 # --- orders ----------------------------------------------------------------------------------------------
 
 
-def _filter(lines: list[OrderLine], q: str, show: str) -> list[OrderLine]:
+async def _product_names(svc: Services) -> dict[str, str]:
+    """Product code -> what it is called, for the products that have a name."""
+    async with svc.uow() as uow:
+        return {code: r.name for code, r in (await uow.master.routings()).items() if r.name}
+
+
+def _filter(lines: list[OrderLine], q: str, show: str, names: Mapping[str, str]) -> list[OrderLine]:
+    """The orders whose number, customer, product or product name holds ``q``, of the kind ``show``."""
     q = q.strip().lower()[:MAX_FIELD]
     if q:
-        lines = [x for x in lines if q in x.ref.lower() or q in x.customer.lower() or q in x.product.lower()]
+        lines = [x for x in lines if q in x.ref.lower() or q in x.customer.lower() or q in x.product.lower()
+                 or q in names.get(x.product, "").lower()]
     if show == "late":
         lines = [x for x in lines if x.late_by > _ZERO]
     elif show == "risk":
@@ -503,11 +511,13 @@ async def orders(request: web.Request, view: View, svc: Services, form: dict[str
     show = request.query.get("show", "all")
     closed = request.query.get("closed") == "1"
     lines = await list_orders(svc, actor, include_closed=closed, limit=10_000)
-    shown = _filter(lines, q, show)
+    names = await _product_names(svc)
+    shown = _filter(lines, q, show, names)
     progress = await _progress(svc, shown[:300])
     query = urlencode({"q": q, "show": show, **({"closed": "1"} if closed else {})})  # the same list to download
     return _render(request, "orders.html", view, lines=shown[:300], total=len(shown), q=q, show=show,
-                   closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]), query=query)
+                   closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]), query=query,
+                   names=names)
 
 
 @page()
@@ -518,7 +528,7 @@ async def orders_download(request: web.Request, view: View, svc: Services, form:
     fmt = request.match_info["fmt"]
     q = request.query.get("q", "")[:MAX_FIELD]
     shown = _filter(await list_orders(svc, actor, include_closed=request.query.get("closed") == "1", limit=10_000),
-                    q, request.query.get("show", "all"))
+                    q, request.query.get("show", "all"), await _product_names(svc))
     progress = await _progress(svc, shown)
     _ = view._
 
