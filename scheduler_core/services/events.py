@@ -57,8 +57,7 @@ def apply_event(factory: Factory, event: Event) -> Factory:
     if isinstance(event, MachineDown):
         if (event.until is None and event.planned) or (event.until is not None and event.until <= event.at):
             raise ChangeError("bad_window", start=event.at, end=event.until)
-        kept = tuple(d for d in factory.downtime
-                     if event.planned or not (d.machine == event.machine and d.end is None))
+        kept = factory.downtime if event.planned else _superseded(factory.downtime, event.machine, event.at)
         return replace(factory, downtime=(*kept, Downtime(event.machine, event.at, event.until, event.reason)))
     if isinstance(event, MachineUp):
         changed = []
@@ -68,6 +67,23 @@ def apply_event(factory: Factory, event: Event) -> Factory:
             changed.append(d)
         return replace(factory, downtime=tuple(changed))
     return _progress(factory, event)
+
+
+def _superseded(downtime: tuple[Downtime, ...], machine: str, at: datetime) -> tuple[Downtime, ...]:
+    """The stops of a factory when ``machine`` is reported down at ``at``: the report is what is
+    known now about the machine's stop, so a stop of it until further notice is dropped and one in
+    force at ``at`` ends there ("broke down, back in 3 hours" during a stop recorded until 17:40:
+    back in 3 hours); stops planned ahead and those of other machines stay."""
+    out = []
+    for d in downtime:
+        if d.machine == machine and d.end is None:
+            continue
+        if d.machine == machine and d.start <= at and d.end is not None and d.end > at:
+            if d.start == at:
+                continue
+            d = replace(d, end=at)
+        out.append(d)
+    return tuple(out)
 
 
 def _progress(factory: Factory, ev: ProgressReport) -> Factory:

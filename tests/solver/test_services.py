@@ -261,6 +261,29 @@ def test_machine_down_delays_and_explains():
     assert any(e.cause and e.cause.kind == "machine_down" and e.cause.machine == "M1" for e in late)
 
 
+def test_a_breakdown_report_replaces_the_stop_in_force_and_keeps_the_others():
+    base = make_factory([make_order("SO-1", due=at(20))], downtime=[
+        Downtime("M1", at(-2), at(10), "spindle"),  # in force now, known end
+        Downtime("M1", at(30), at(34), "maintenance"),  # planned ahead
+        Downtime("M2", at(-1), None, "no power"),  # another machine
+    ])
+    after = apply_event(base, MachineDown("M1", NOW, at(3), "spindle again: back in 3 hours"))
+    assert sorted(after.downtime, key=lambda d: (d.machine, d.start)) == [
+        Downtime("M1", at(-2), NOW, "spindle"),  # what was, until the report
+        Downtime("M1", NOW, at(3), "spindle again: back in 3 hours"),
+        Downtime("M1", at(30), at(34), "maintenance"),
+        Downtime("M2", at(-1), None, "no power"),
+    ]
+    result = replan(after, NOW, None, FAST)
+    assert min(op.start for op in result.schedule.ops if op.machine == "M1") == at(3)  # not at(10)
+    # a stop until further notice is replaced too; a stop planned ahead is added beside the others
+    again = apply_event(after, MachineDown("M1", at(1), None, "down again"))
+    assert [d for d in again.downtime if d.machine == "M1" and (d.end is None or d.end > at(1))] == [
+        Downtime("M1", at(30), at(34), "maintenance"), Downtime("M1", at(1), None, "down again")]
+    planned = apply_event(base, MachineDown("M1", at(12), at(14), "oil", planned=True))
+    assert len(planned.downtime) == len(base.downtime) + 1
+
+
 def test_a_stop_over_the_night_or_of_minutes_is_not_why_an_order_is_late():
     from scheduler_core.domain.calendar import TWO_SHIFTS
 
