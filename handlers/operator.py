@@ -189,9 +189,10 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
     note = ""
     if t.unexpected:  # out of turn, or another order meant: said before anything is pressed
-        note = "⚠️ " + render.esc(ctx.tr.gettext("The plan still has {steps} to come, and nothing of them is reported: "
-                                                 "a report here counts them as done.",
-                                                 steps=render.step_list(ctx.tr, t.unexpected))) + "\n"
+        note = "⚠️ " + render.esc(ctx.tr.ngettext(
+            "The plan still has {steps} to come, and nothing of it is reported: a report here counts it as done.",
+            "The plan still has {steps} to come, and nothing of them is reported: a report here counts them as done.",
+            len(t.unexpected), steps=render.step_list(ctx.tr, t.unexpected))) + "\n"
     return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note)
 
 

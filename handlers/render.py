@@ -349,10 +349,12 @@ def recorded(tr: Tr, r: Recorded) -> str:
 def out_of_turn(tr: Tr, t: ReportTarget, good: int) -> str:
     """The question before a report that would close steps nobody reported and the plan still
     has to come (work out of turn, or another order meant), as plain text."""
-    return tr.gettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
-                      "them is reported. Record {good} units on step {step} and count those steps as done?",
-                      ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine,
-                      steps=step_list(tr, t.unexpected), good=tr.number(good))
+    return tr.ngettext("{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
+                       "it is reported. Record {good} units on step {step} and count that step as done?",
+                       "{ref} step {step} ({name}) on {machine}: the plan still has {steps} to come, and nothing of "
+                       "them is reported. Record {good} units on step {step} and count those steps as done?",
+                       len(t.unexpected), ref=t.ref, step=t.step + 1, name=t.step_name, machine=t.machine,
+                       steps=step_list(tr, t.unexpected), good=tr.number(good))
 
 
 def step_list(tr: Tr, steps: Iterable[tuple[int, str]]) -> str:

@@ -333,7 +333,7 @@ async def test_work_on_a_step_not_due_yet_says_so(linked: Chat) -> None:
     assert "Recorded: 10 units" in out[0].text and "was planned to start" not in out[0].text
     out = await linked.say(OTTO, f"/report {later.ref} 10 {later.step + 1}")
     if later.step > 0:  # its earlier steps are still to come in the plan: asked first
-        assert "to come, and nothing of them is reported" in out[0].text, out[0].text
+        assert "to come, and nothing of it is reported" in out[0].text, out[0].text  # one step: P has two
         out = await linked.click(OTTO, out[0].button("Record 10 units"))
     text = out[0].text
     assert f"{later.ref} step {later.step + 1} was planned to start" in text and f"on {later.machine}" in text
