@@ -28,7 +28,16 @@ from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.refs import DEFAULT_PREFIX, MAX_TEXT, normalise_ref
 
 from .intent_dates import find_dates, period_end
-from .intent_numbers import CN_NUMERAL, EN_NUMBER, EN_UNITS, NUMBER, cn_to_int, en_number_value, number_value
+from .intent_numbers import (
+    CN_NUMERAL,
+    EN_NUMBER,
+    EN_UNITS,
+    NUMBER,
+    cn_to_int,
+    en_number_value,
+    number_value,
+    spoken_digits,
+)
 
 __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "parse", "stop_length"]
 
@@ -126,7 +135,7 @@ _DIALECT_NOT_YET = re.compile(r"(?<=[\u4e00-\u9fff])(?<![尚还并从仍])未(?=
 def _clean(text: str) -> str:
     text = "".join(" " if not ch.isprintable() or _is_symbol(ch) else ch for ch in text)
     text = _MARKUP.sub(" ", _STICKER.sub(" ", text))
-    text = _PHONE.sub(" ", fold(text))
+    text = spoken_digits(_PHONE.sub(" ", fold(text)))
     text = _DIALECT_NOT_YET.sub("了没", _DIALECT_WORDS.sub(lambda m: _DIALECT[m[0]], text))
     text = text.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", text).strip()
@@ -495,7 +504,7 @@ _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|eveni
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys| folks| sir| madam| ma'?am| boss|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
 _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好|(?:well )?noted)"
-                     r"[\s,，!！.。]*(?:with )?)?"
+                     r"[\s,，!！.。]*(?:with )?){0,3}"  # "好的好的谢谢", "ok ok thanks"
                      # praise before the thanks: "货到了，质量很好，谢谢", "arrived in good shape, thanks"
                      r"(?:[^?？\d]{0,24}?(?:很好|不错|满意|很棒|挺好|好评|good|great|perfect|excellent|nice|fine)[\s,，!！.。]*)?"
                      r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
@@ -1420,7 +1429,11 @@ def _decide(t: str, f: _Features) -> IntentName:
                                                     or _DATE_WORD.search(t) or _EARLIER.search(t)):
         return "change_date"  # "SO-1042 推迟3天", "can we move 1042 two days earlier"
     asks_earlier = _EARLIER.search(t) and _CAN_IT.search(t) and not _WHY.search(t)
-    if (_EXPEDITE.search(t) or asks_earlier or (rush and f.has_ref)) and not new_order and not f.has_date:
+    # "1042加急", "这个1042能不能加急一下": a bare number with nothing of a new order is the order's
+    weak_on_number = (_RUSH_WEAK.search(t) and not _RUSH_STRONG.search(t) and f.bare_ref is not None
+                      and not f.has_customer)
+    if (_EXPEDITE.search(t) or asks_earlier or (rush and (f.has_ref or weak_on_number))) and not new_order \
+            and not f.has_date:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"

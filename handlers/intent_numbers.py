@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CN_NUMERAL", "EN_NUMBER", "EN_UNITS", "NUMBER", "cn_to_int", "en_number_value", "number_value"]
+__all__ = ["CN_NUMERAL", "EN_NUMBER", "EN_UNITS", "NUMBER", "cn_to_int", "en_number_value", "number_value",
+           "spoken_digits"]
 
 _CN_DIGITS = {
     "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3, "叁": 3,
@@ -126,3 +127,46 @@ def en_number_value(m: re.Match[str]) -> int:
     if m["c"]:
         value += EN_UNITS[m["c"]] + (EN_UNITS[m["d"]] if m["d"] else 0)
     return value
+
+
+# --- numbers as speech-to-text writes them ----------------------------------------------------------------
+
+_SPOKEN_CN = {**{ch: str(v) for ch, v in _CN_DIGITS.items() if ch not in "两俩"}, "幺": "1"}
+#: Three or more Chinese digits read one by one ("一零四二", "幺零八八"), not part of a numeral
+#: with units ("一千零四十二") or an ordinal ("第一二道").
+_CN_DIGIT_RUN = re.compile(r"(?<![十拾百佰千仟万萬亿第])[零〇一壹二贰三叁四肆五伍六陆七柒八捌九玖幺]{3,}"
+                           r"(?![十拾百佰千仟万萬亿])")
+_EN_DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+                   "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_EN_ANY_DIGIT = "zero|oh|o|one|two|three|four|five|six|seven|eight|nine"
+#: Three or more English digits read one by one ("one zero four two"), the first no "oh".
+_EN_DIGIT_RUN = re.compile(rf"(?<![a-z])(?:zero|{_EN_DIGIT})(?:[\s-]+(?:{_EN_ANY_DIGIT})(?![a-z])){{2,}}")
+_EN_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_EN_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_EN_PAIR = rf"(?:{_EN_TEENS}|(?:{_EN_TENS})(?:[\s-](?:{_EN_DIGIT}))?)"
+#: An order number read in pairs after a word that says it is one: "order ten fifty" (1050),
+#: "number eleven oh one" (1101), "order ten seventy seven" (1077), "SO twelve hundred" (1200).
+_EN_PAIRED = re.compile(rf"(?<![a-z])(?P<lead>order|order number|order no\.?|number|no\.|#|so|po|ref)\s+"
+                        rf"(?P<hi>{_EN_PAIR})\s+(?P<lo>(?:oh|o|zero)[\s-]+(?:{_EN_DIGIT})|{_EN_PAIR}|hundred)(?![a-z])")
+
+
+def _pair_value(words: str) -> int:
+    parts = re.split(r"[\s-]+", words)
+    if parts[0] in ("oh", "o", "zero"):
+        return int(_EN_DIGIT_WORDS[parts[1]])
+    return sum(EN_UNITS[w] for w in parts)
+
+
+def spoken_digits(text: str) -> str:
+    """Order numbers as speech-to-text writes them, in digits (lower-cased text): "一零四二" and
+    "one zero four two" -> 1042, "order ten fifty" -> "order 1050", "order eleven oh one" ->
+    "order 1101". Numbers read in pairs count only after a word that makes them an order number:
+    "ten fifty" alone may be a time."""
+    text = _CN_DIGIT_RUN.sub(lambda m: "".join(_SPOKEN_CN[ch] for ch in m[0]), text)
+    text = _EN_DIGIT_RUN.sub(lambda m: "".join(_EN_DIGIT_WORDS[w] for w in re.split(r"[\s-]+", m[0])), text)
+
+    def paired(m: re.Match[str]) -> str:
+        lo = 0 if m["lo"] == "hundred" else _pair_value(m["lo"])
+        return f"{m['lead']} {_pair_value(m['hi']) * 100 + lo}"
+
+    return _EN_PAIRED.sub(paired, text)

@@ -684,3 +684,22 @@ def test_late_orders_asked_about_per_customer(text: str, by_customer: bool) -> N
     assert got.intent == "late_orders" or not by_customer
     # one customer named: its late orders, not a ranking
     assert not parse("ACME的订单哪些晚了，哪个客户最多", today=TODAY, customers=["ACME"]).by_customer
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("一零四二到哪了", "1042到哪了"),
+    ("幺零八八", "1088"),
+    ("二零二六年", "2026年"),
+    ("一千零四十二件", "一千零四十二件"),  # a numeral with units stays one
+    ("第一二道工序", "第一二道工序"),  # an ordinal stays one
+    ("三五天", "三五天"),  # two digits: "three to five"
+    ("where is order one zero four two", "where is order 1042"),
+    ("order ten seventy seven please", "order 1077 please"),
+    ("order number eleven oh one", "order number 1101"),
+    ("po twelve hundred", "po 1200"),
+    ("see you at ten fifty", "see you at ten fifty"),  # pairs without an order word: a time perhaps
+    ("oh no one two", "oh no one two"),
+])
+def test_order_numbers_as_speech_to_text_writes_them(text: str, written: str) -> None:
+    from handlers.intent_numbers import spoken_digits
+    assert spoken_digits(text) == written
