@@ -74,6 +74,8 @@ class Intent:
     back: bool = False  # an order referred to, not named ("can it be earlier", "这个单到哪了", "能提前吗"): the chat's last one
     work: str | None = None  # the kind of work a report names ("焊完了" weld, "machined" machine): which step
     by_customer: bool = False  # late orders counted per customer ("哪个客户延误最多", "late orders by customer")
+    scrap: int | None = None  # units scrapped in a report ("报废20件", "合格180 不良20", "5 scrapped"); then
+    # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
 
 
@@ -515,6 +517,21 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|p
                      r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+"
                      r"(?:(?:that'?s|that is) all(?: for (?:now|today))?|nothing else|没事了|没别的了|就这些|就这样)?[\s!！.。,，]*"
                      r"(?:bye|再见|拜拜)?[\s!！.。]*")
+
+# scrapped units in a report: "报废20件", "20件报废", "不良 5", "scrap 20", "5 pcs rejected"
+_SCRAP_NUM = r"(\d{1,7}|[零一二两三四五六七八九十百千]{1,6})"
+_SCRAP_UNIT = r"\s*(?:件|个|只|套|台|支|pcs|pieces|units|parts)?"
+_SCRAP_ZH = r"报废|废品|废掉|废了|不良品?|次品|不合格品?"
+_SCRAP_EN = r"scrap(?:ped)?|rejects?|rejected|(?<![a-z])ng|defective|bad ones"
+_NUM_NEXT = r"(?!\s*[:：]?\s*(?:了|是)?\s*[\d零一二两三四五六七八九十])"  # the word counts the number after it
+_SCRAP = re.compile(rf"(?:{_SCRAP_ZH})\s*(?:了|是)?\s*{_SCRAP_NUM}{_SCRAP_UNIT}|"
+                    rf"(?<![\d.\-#/a-z]){_SCRAP_NUM}(?:\s*(?:件|个|只|套|台|支|pcs)\s*)?(?:是|为)?(?:{_SCRAP_ZH}){_NUM_NEXT}|"
+                    rf"(?<![a-z])(?:{_SCRAP_EN})\s*[:：]?\s*{_SCRAP_NUM}(?![\d.])|"
+                    rf"(?<![\d.\-#/a-z]){_SCRAP_NUM}{_SCRAP_UNIT}\s*(?:were |are |got )?(?:{_SCRAP_EN})(?![a-z]){_NUM_NEXT}")
+# words that make scrap a production report, not a customer's complaint about defects
+_SCRAP_MADE = _rx(r"报废|废品|废掉|废了|(?<!不)合格|(?<!不)良品|(?<![a-z])(?:scrap(?:ped)?|good|ok)(?![a-z])")
+# "其中5件报废", "of which 5 scrapped": the scrap is part of the number made
+_OF_WHICH = _rx(r"其中|里面|里头|当中|(?<![a-z])(?:of which|of them|including|incl\.?)(?![a-z])")
 
 # a routing step named in a report: "第3道", "第三道工序", "工序2", "step 2", "op 3"
 _STEP = re.compile(r"第\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:道|步|个)?\s*(?:工序|工步)?|"
@@ -1218,6 +1235,14 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         raw = next(g for g in sm.groups() if g)
         step = int(raw) if raw.isdigit() else cn_to_int(raw)
         work = _mask(work, sm.start(), sm.end())
+    scrap: int | None = None
+    scrap_of_made = False
+    scrapped = _SCRAP.search(work)
+    if scrapped and (_SCRAP_MADE.search(work) or _DONE.search(work)):  # a report: the scrap is no quantity
+        raw = next(g for g in scrapped.groups() if g)
+        scrap = int(raw) if raw.isdigit() else cn_to_int(raw)
+        scrap_of_made = bool(_OF_WHICH.search(work))
+        work = _mask(work, scrapped.start(), scrapped.end())
     product_at = product_hit[1] if product_hit else None
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
@@ -1237,6 +1262,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
                          product_hit is not None, customer_hit is not None, machine_hit is not None,
                          due=due_by is not None, shift=shifted is not None, prefix=prefix)
     intent = slash_intent or _decide(t, features)
+    if scrap is not None and features.maybe_ref and intent in ("order_status", "complaint", "unknown") \
+            and not _DONE_QUESTION.search(t):
+        intent = "report_progress"  # "SO-1042 报废20件", "SO-1042 合格180 不良20": a report
 
     if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
@@ -1245,6 +1273,12 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
                              product_hit is not None, customer_hit is not None, machine_hit is not None,
                              due=due_by is not None, shift=shifted is not None, prefix=prefix)
     order, quantity = _roles(intent, features)
+    if intent != "report_progress":
+        scrap = None
+    elif scrap is not None and scrap_of_made and quantity is not None and quantity >= scrap:
+        quantity -= scrap  # "做了200件，其中5件报废": 195 good
+    elif scrap is not None and quantity is None and not _DONE.search(t):
+        quantity = 0  # "SO-1042 报废20件": scrap alone ("焊完了，报废两件" asks how many good ones)
 
     product = product_hit[0] if product_hit else None
     if product is None and intent in _PRODUCT_INTENTS:
@@ -1279,6 +1313,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         back=intent in _ORDER_INTENTS and order is None and (_refers_back(t) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
+        scrap=scrap,
         by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
     )

@@ -64,10 +64,17 @@ def _my_machine(ctx: Ctx) -> str | None:
     return str(machine) if machine else None
 
 
-async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> list[Reply]:
-    """``/report REF QTY [STEP]``, or buttons for today's work. ``work``: the kind of work the
-    words named ("焊完了"), for the step when none is given and the machine is not known."""
+_SCRAP_ARG = re.compile(r"(?:^|\s)(?:scrap|报废)\s*(\d{1,7})(?=\s|$)", re.IGNORECASE)
+
+
+async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap: int = 0) -> list[Reply]:
+    """``/report REF QTY [STEP] [scrap N]``, or buttons for today's work. ``work``: the kind of
+    work the words named ("焊完了"), for the step when none is given and the machine is not known;
+    ``scrap``: units scrapped besides the ``QTY`` good ones."""
     actor = _actor(ctx, "report_progress")
+    said = _SCRAP_ARG.search(args)
+    if said:  # "/report SO-1042 180 scrap 20"
+        scrap, args = int(said[1]), args[: said.start()] + " " + args[said.end():]
     words = args.split()
     if not words:
         machine = _my_machine(ctx)
@@ -83,16 +90,17 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None) -> lis
     if good > 0:
         target = await report_target(ctx.svc, actor, words[0], step=step, at_machine=mine, work=work)
         if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
-            return _ask_out_of_turn(ctx, target, good)
-    update = await report_progress(ctx.svc, actor, words[0], good, step=step, at_machine=mine, work=work)
+            return _ask_out_of_turn(ctx, target, good, scrap)
+    update = await report_progress(ctx.svc, actor, words[0], good, step=step, scrap=scrap, at_machine=mine,
+                                   work=work)
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update))
 
 
-def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int) -> list[Reply]:
+def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int, scrap: int = 0) -> list[Reply]:
     tr = ctx.tr
     text = render.out_of_turn(tr, t, good)
     record = ctx.button(tr.gettext("Record {good} units", good=tr.number(good)), "report", _FLOOR, single_use=True,
-                        ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False)
+                        ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False, scrap=scrap)
     return ctx.say("⚠️ " + render.esc(text), [record])
 
 
@@ -182,9 +190,11 @@ async def op_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     return await _how_many(ctx, str(args["ref"]), int(args["step"]), str(args["machine"]), edit=True)
 
 
-async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | None = None) -> list[Reply]:
+async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | None = None,
+                    scrap: int = 0) -> list[Reply]:
     """"SO-1042 焊完了" without a number: the step it would go to (as a report would choose it)
-    and how many of it are done, with "All N done" to press; nothing is recorded yet."""
+    and how many of it are done, with "All N done" to press; nothing is recorded yet. ``scrap``
+    ("焊完了，报废两件"): recorded with what is pressed, the good ones that many fewer."""
     actor = _actor(ctx, "report_progress")
     t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
     note = ""
@@ -193,18 +203,23 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
             "The plan still has {steps} to come, and nothing of it is reported: a report here counts it as done.",
             "The plan still has {steps} to come, and nothing of them is reported: a report here counts them as done.",
             len(t.unexpected), steps=render.step_list(ctx.tr, t.unexpected))) + "\n"
-    return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note)
+    if scrap:
+        note += render.esc(ctx.tr.ngettext("{n} scrapped unit is recorded with them.",
+                                           "{n} scrapped units are recorded with them.", scrap)) + "\n"
+    return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note, scrap=scrap)
 
 
-async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False, note: str = "") -> list[Reply]:
+async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False, note: str = "",
+                    scrap: int = 0) -> list[Reply]:
     """A step's count so far and the question how many more, with buttons (``step`` 1-based),
-    after ``note`` (HTML) when there is one."""
+    after ``note`` (HTML) when there is one; ``scrap`` units are recorded with a button's, which
+    counts that many fewer good ones for the step's end."""
     actor = _actor(ctx, "report_progress")
     view = await get_order_status(ctx.svc, actor, ref)
     done = view.steps[step - 1].done if 0 < step <= len(view.steps) else 0
-    left = max(1, view.quantity - done)
+    left = max(1, view.quantity - done - scrap)
     tr = ctx.tr
-    common: dict[str, Any] = {"ref": ref, "step": step, "machine": machine}
+    common: dict[str, Any] = {"ref": ref, "step": step, "machine": machine, "scrap": scrap}
     buttons = [ctx.button(tr.gettext("All {n} done", n=tr.number(left)), "report", _FLOOR, single_use=True,
                           good=left, finished=True, **common)]
     half = left // 2
@@ -221,7 +236,8 @@ async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool =
 async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     actor = _actor(ctx, "report_progress")
     update = await report_progress(ctx.svc, actor, str(args["ref"]), int(args["good"]), step=int(args["step"]),
-                                   machine=str(args["machine"]), finished=bool(args.get("finished")))
+                                   machine=str(args["machine"]), finished=bool(args.get("finished")),
+                                   scrap=int(args.get("scrap") or 0))
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update), edit=True)
 
 

@@ -340,10 +340,14 @@ def recorded(tr: Tr, r: Recorded) -> str:
     args = {"good": tr.number(r.good), "ref": r.ref, "step": r.step + 1, "name": r.step_name, "machine": r.machine,
             "done": tr.number(r.done), "quantity": tr.number(r.quantity)}
     if r.finished:
-        return tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}. "
+        text = tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}. "
                           "The step is finished ({done} of {quantity}).", **args)
-    return tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}: "
-                      "{done} of {quantity} done.", **args)
+    else:
+        text = tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}: "
+                          "{done} of {quantity} done.", **args)
+    if r.scrap:
+        text += " " + tr.ngettext("And {n} scrapped unit.", "And {n} scrapped units.", r.scrap)
+    return text
 
 
 def out_of_turn(tr: Tr, t: ReportTarget, good: int) -> str:

@@ -210,7 +210,8 @@ class ChatRouter:
             # "SO-1042 焊完了": the floor is asked how many before anything is recorded; to anyone
             # else (a customer's "SO-1042 is done") it is a question about the order
             if ctx.actor is not None and can(ctx.actor, "report_progress"):
-                return await operator.step_done(ctx, intent.order, step=intent.step, work=intent.work)
+                return await operator.step_done(ctx, intent.order, step=intent.step, work=intent.work,
+                                                scrap=intent.scrap or 0)
             return await customer.status(ctx, intent.order)
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
@@ -263,8 +264,9 @@ class ChatRouter:
         """The shop floor's and the managers' free text, as their commands would do it."""
         kind = intent.intent
         if kind == "report_progress":
-            args = f"{intent.order} {intent.quantity} {intent.step or ''}" if intent.order and intent.quantity else ""
-            return await operator.report_command(ctx, args, work=intent.work)
+            args = (f"{intent.order} {intent.quantity} {intent.step or ''}"
+                    if intent.order and intent.quantity is not None else "")
+            return await operator.report_command(ctx, args, work=intent.work, scrap=intent.scrap or 0)
         machine = (await self.deps.machine_names()).get(intent.machine or "")  # "激光切割1" -> LASER-1
         if kind == "machine_down":
             # the operator's own words are the reason, as "/down CNC-2 主轴报警" records it

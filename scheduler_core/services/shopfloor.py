@@ -209,7 +209,7 @@ async def record_progress(
                                        {"step": k + 1, "good": good, "scrap": scrap, "machine": machine}))
         await uow.commit()
     return Recorded(ref, k, routing.steps[k].name, machine, good, step_now.done, rec.order.quantity,
-                    step_now.finished is not None, closed)
+                    step_now.finished is not None, closed, scrap)
 
 
 async def report_target(svc: Services, actor: Actor, ref_text: str, *, step: int | None = None,

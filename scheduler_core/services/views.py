@@ -147,6 +147,7 @@ class Recorded:
     quantity: int
     finished: bool
     closed: tuple[tuple[int, str], ...] = ()
+    scrap: int = 0  # units scrapped, reported with the good ones
 
 
 @dataclass(frozen=True)

@@ -360,3 +360,36 @@ async def test_a_question_about_the_bottleneck_gets_the_machines_load(linked: Ch
     out = await linked.say(MIA, "计划总览")  # the plan summary stays the plan summary
     assert "<pre>" in out[0].text
     assert "not part of your role" in (await linked.say(TG["bob"], "瓶颈在哪"))[0].text
+
+
+async def _scrap_reported(chat: Chat, ref: str) -> list[tuple[int, int]]:
+    async with chat.shop.svc.uow() as uow:
+        entries = await uow.audit.list(subject=ref)
+    return [(e.after["good"], e.after["scrap"]) for e in reversed(entries) if e.action == "report_progress" and e.after]
+
+
+async def test_scrap_is_reported_in_the_operators_words(linked: Chat) -> None:
+    out = await linked.say(OTTO, "SO-100 做完30件 报废5件")
+    assert "Recorded: 30 units of SO-100, step 1" in out[0].text and "And 5 scrapped units." in out[0].text
+    out = await linked.say(OTTO, "SO-100 做了20件，其中2件报废")  # of which 2 scrapped: 18 good
+    assert "Recorded: 18 units of SO-100" in out[0].text and "And 2 scrapped units." in out[0].text
+    out = await linked.say(OTTO, "SO-100 报废1件")  # scrap alone
+    assert "Recorded: 0 units of SO-100" in out[0].text and "And 1 scrapped unit." in out[0].text
+    out = await linked.say(OTTO, "/report SO-100 4 scrap 3")
+    assert "Recorded: 4 units" in out[0].text and "And 3 scrapped units." in out[0].text
+    assert await _scrap_reported(linked, "SO-100") == [(30, 5), (18, 2), (0, 1), (4, 3)]
+    out = await linked.say(MIA, "/status SO-100")
+    assert "52 of 60 done" in out[0].text  # only the good ones count: 30 + 18 + 0 + 4
+    async with linked.shop.svc.uow() as uow:
+        assert (await uow.shopfloor.progress("SO-100"))[("SO-100", 0)].done == 52
+    # a customer's defects are a complaint, not a report
+    out = await linked.say(TG["bob"], "SO-101 收到的货有3件不良")
+    assert "complaint" in out[0].text.lower() and await _scrap_reported(linked, "SO-101") == []
+
+
+async def test_a_step_said_done_with_scrap_asks_how_many_good_and_records_the_scrap(linked: Chat) -> None:
+    out = await linked.say(OTTO, "SO-100 做完了，报废2件")
+    assert "2 scrapped units are recorded with them." in out[0].text and "How many more good units?" in out[0].text
+    out = await linked.click(OTTO, out[0].button("All 58 done"))  # 60 to make, 2 of them scrapped
+    assert "Recorded: 58 units of SO-100" in out[0].text and "And 2 scrapped units." in out[0].text
+    assert await _scrap_reported(linked, "SO-100") == [(58, 2)]

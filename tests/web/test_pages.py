@@ -525,6 +525,14 @@ async def test_an_operator_reports_from_the_work_list_and_out_of_turn_work_is_as
         assert (await uow.shopfloor.progress())[(first.ref, first.step)].done == 7
     status, page = await report(ref=first.ref, step=str(first.step + 1), good="0")
     assert status == 400 and 'id="error"' in page  # nothing to record
+    status, page = await report(ref=first.ref, step=str(first.step + 1), good="2", scrap="3")  # and scrap
+    assert status == 200 and "Recorded: 2 units" in page and "And 3 scrapped units." in page
+    status, page = await report(ref=first.ref, step=str(first.step + 1), good="0", scrap="1")  # scrap alone
+    assert status == 200 and "Recorded: 0 units" in page and "And 1 scrapped unit." in page
+    status, page = await report(ref=first.ref, step=str(first.step + 1), good="1", scrap="x")
+    assert status == 400 and 'id="error"' in page
+    async with web.shop.svc.uow() as uow:
+        assert (await uow.shopfloor.progress())[(first.ref, first.step)].done == 9  # good ones only
     # a step on M2 whose step on M1 nobody reported: asked first, recorded only when confirmed
     later = next(op for op in plan.schedule.on_machine("M2") if op.step > 0 and (op.ref, 0) != (first.ref, 0))
     status, page = await report("M2", ref=later.ref, step=str(later.step + 1), good="3")

@@ -912,12 +912,16 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
     machine = request.match_info["machine"][:40]
     hours = _hours(form.get("hours", ""))
     ref, raw_step, raw_good = form.get("ref", "")[:40], form.get("step", ""), form.get("good", "").strip()
+    raw_scrap = form.get("scrap", "").strip()
     finished = form.get("finished") == "1"
     try:
         if not raw_step.isdigit():
             raise InvalidInput("unknown_step", ref=ref, step=raw_step[:10])
+        if raw_scrap and (not re.fullmatch(r"\d{1,9}", raw_scrap) or int(raw_scrap) > MAX_QUANTITY):
+            raise InvalidInput("quantity_not_positive", quantity=raw_scrap[:20])
+        scrap = int(raw_scrap or 0)
         if not re.fullmatch(r"\d{1,9}", raw_good) or not (0 < int(raw_good) <= MAX_QUANTITY or
-                                                          (int(raw_good) == 0 and finished)):
+                                                          (int(raw_good) == 0 and (finished or scrap > 0))):
             raise InvalidInput("quantity_not_positive", quantity=raw_good[:20] or "–")
         good, step = int(raw_good), int(raw_step)
         if good > 0 and form.get("confirm") != "1":
@@ -925,7 +929,8 @@ async def machine_report(request: web.Request, view: View, svc: Services, form: 
             if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
                 return await _machine_page(request, view, svc, hours, ask=render.out_of_turn(view.tr, target, good),
                                            asked=form)
-        update = await report_progress(svc, actor, ref, good, step=step, machine=machine, finished=finished)
+        update = await report_progress(svc, actor, ref, good, step=step, machine=machine, finished=finished,
+                                       scrap=scrap)
     except ServiceError as exc:
         return await _machine_page(request, view, svc, hours, exc.status, error=error_message(view.tr, exc))
     done = [render.recorded(view.tr, update.recorded) if update.recorded is not None else "",
