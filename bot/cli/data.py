@@ -1,5 +1,5 @@
 """Data in and out: ``paichan import {orders,routings,machines,calendars} FILE``,
-``paichan export orders FILE`` and ``paichan demo-data``.
+``paichan export orders|routings FILE`` and ``paichan demo-data``.
 
 A ``.csv`` file is read as UTF-8 (with or without BOM) or, failing that, GB18030 (what Excel
 in a Chinese locale writes); an ``.xlsx`` file's first sheet (or ``--sheet``) through
@@ -26,6 +26,7 @@ from scheduler_core.services.importing import (
     ImportRejected,
     ImportResult,
     export_orders,
+    export_routings,
     import_table,
     write_csv,
 )
@@ -95,7 +96,9 @@ def _rejected(cli: Cli, exc: ImportRejected) -> int:
 
 def _export(args: argparse.Namespace, cli: Cli) -> int:
     async def job(svc: Services) -> tuple[list[list[Cell]], tzinfo]:
-        return await export_orders(svc, SYSTEM, include_closed=args.all), await factory_zone(svc)
+        rows = (await export_routings(svc, SYSTEM) if args.kind == "routings"
+                else await export_orders(svc, SYSTEM, include_closed=args.all))
+        return rows, await factory_zone(svc)
 
     path: Path = args.file
     suffix = path.suffix.lower()
@@ -111,8 +114,13 @@ def _export(args: argparse.Namespace, cli: Cli) -> int:
             path.write_text(write_csv(localized), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
     except OSError as exc:
         return cli.fail(cli.tr.gettext("Cannot write {path}: {reason}", path=path, reason=exc.strerror or exc))
-    cli.say(cli.tr.ngettext("Exported {n} order to {path}.", "Exported {n} orders to {path}.", len(rows) - 1,
-                            path=path))
+    if args.kind == "routings":
+        products = len({row[0] for row in rows[1:]})
+        cli.say(cli.tr.ngettext("Exported the routing of {n} product to {path}.",
+                                "Exported the routings of {n} products to {path}.", products, path=path))
+    else:
+        cli.say(cli.tr.ngettext("Exported {n} order to {path}.", "Exported {n} orders to {path}.", len(rows) - 1,
+                                path=path))
     return 0
 
 
@@ -208,8 +216,8 @@ def register(subparsers: Any) -> None:
     _add_lang(imp)
     imp.set_defaults(func=guarded(_import))
 
-    exp = subparsers.add_parser("export", help="export orders to CSV / XLSX (the import format)")
-    exp.add_argument("kind", choices=("orders",))
+    exp = subparsers.add_parser("export", help="export orders or routings to CSV / XLSX (the import format)")
+    exp.add_argument("kind", choices=("orders", "routings"))
     exp.add_argument("file", type=Path, metavar="FILE")
     exp.add_argument("--all", action="store_true", help="include delivered and cancelled orders")
     _add_lang(exp)

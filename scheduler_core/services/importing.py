@@ -92,6 +92,7 @@ __all__ = [
     "candidate_refs",
     "candidate_usernames",
     "export_orders",
+    "export_routings",
     "format_cell",
     "import_calendars",
     "import_machines",
@@ -1141,6 +1142,30 @@ async def export_orders(svc: Services, actor: Actor, *, include_closed: bool = F
         rows.append([o.ref, o.customer, o.product, o.quantity, o.due.astimezone(tz), o.vip, r.sales or "",
                      o.release.astimezone(tz) if o.release is not None else ""])
     return rows
+
+
+ROUTING_HEADER: tuple[str, ...] = ("product", "step", "step_name", "machine", "setup_min", "per_unit_min",
+                                   "product_name")
+
+
+async def export_routings(svc: Services, actor: Actor) -> list[list[Cell]]:
+    """The routings as rows under :data:`ROUTING_HEADER` (first row), one per machine that can do
+    a step, the product's name on each of its rows: what :func:`import_routings` reads back (to
+    name the products, say: export, fill in ``product_name``, import)."""
+    require(actor, "import_data")
+    async with svc.uow() as uow:
+        routings = await uow.master.routings()
+    rows: list[list[Cell]] = [list(ROUTING_HEADER)]
+    for code in sorted(routings):
+        r = routings[code]
+        for k, step in enumerate(r.steps, start=1):
+            for alt in step.alternatives:
+                rows.append([code, k, step.name, alt.machine, _number(alt.setup), _number(alt.per_unit), r.name])
+    return rows
+
+
+def _number(x: float) -> Cell:
+    return int(x) if float(x).is_integer() else x
 
 
 def _zone(name: str) -> tzinfo:

@@ -231,3 +231,38 @@ def test_export_then_import_into_an_empty_database_gives_the_same_orders(
     assert run(env, "export", "orders", str(original))[0] == 0
     assert again.read_text(encoding="utf-8-sig") == original.read_text(encoding="utf-8-sig")
     assert "＜Bolt & Nut＞" in original.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_routings_export_to_be_named_and_imported_back(factory_db: tuple[dict[str, str], Path], tmp_path: Path,
+                                                       suffix: str) -> None:
+    """The way to name products: export the routings, fill in product_name, import them again."""
+    env, db = factory_db
+    exported = tmp_path / f"routings{suffix}"
+    rc, out, err = run(env, "export", "routings", str(exported), "--lang", "en")
+    assert rc == 0 and "Exported the routings of 2 products" in out, err
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+        rows = [[("" if c is None else str(c)) for c in row] for row in load_workbook(exported).active.iter_rows(values_only=True)]
+    else:
+        import csv
+        rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["product", "step", "step_name", "machine", "setup_min", "per_unit_min", "product_name"]
+    assert rows[1:] == [["BR-1", "1", "Cutting", "CUT-1", "10", "0.2", ""],
+                        ["PH-100", "1", "Cutting", "CUT-1", "15", "0.5", ""],
+                        ["PH-100", "2", "CNC machining", "CNC-1", "30", "1", ""],
+                        ["PH-100", "2", "CNC machining", "CNC-2", "30", "1.2", ""]]
+    named = "\n".join(",".join([*row[:6], {"BR-1": "支架", "PH-100": "Pump housing"}.get(row[0], "product_name")])
+                      for row in rows) + "\n"
+    before = row_counts(db)
+    rc, out, err = run(env, "import", "routings", str(write(tmp_path, "named.csv", named)), "--lang", "en")
+    assert rc == 0, err
+    assert row_counts(db)["routing_alternatives"] == before["routing_alternatives"]  # the same steps, named
+    con = sqlite3.connect(db)
+    try:
+        assert dict(con.execute("SELECT name, label FROM products").fetchall()) == {"BR-1": "支架",
+                                                                                   "PH-100": "Pump housing"}
+    finally:
+        con.close()
+    rc, out, err = run(env, "export", "routings", str(tmp_path / "again.csv"))
+    assert (tmp_path / "again.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == named.splitlines()[1:]
