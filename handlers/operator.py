@@ -99,7 +99,9 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
 def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int, scrap: int = 0) -> list[Reply]:
     tr = ctx.tr
     text = render.out_of_turn(tr, t, good)
-    record = ctx.button(tr.gettext("Record {good} units", good=tr.number(good)), "report", _FLOOR, single_use=True,
+    label = (tr.gettext("Record {good} units and {scrap} scrapped", good=tr.number(good), scrap=tr.number(scrap))
+             if scrap else tr.gettext("Record {good} units", good=tr.number(good)))
+    record = ctx.button(label, "report", _FLOOR, single_use=True,
                         ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False, scrap=scrap)
     return ctx.say("⚠️ " + render.esc(text), [record])
 

@@ -393,3 +393,15 @@ async def test_a_step_said_done_with_scrap_asks_how_many_good_and_records_the_sc
     out = await linked.click(OTTO, out[0].button("All 58 done"))  # 60 to make, 2 of them scrapped
     assert "Recorded: 58 units of SO-100" in out[0].text and "And 2 scrapped units." in out[0].text
     assert await _scrap_reported(linked, "SO-100") == [(58, 2)]
+
+
+async def test_scrap_reported_out_of_turn_is_said_on_the_button_and_recorded_with_it(linked: Chat) -> None:
+    async with linked.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan is not None
+    later = next(op for op in plan.schedule.ops if op.step == 1)  # its step 1 is still to come
+    out = await linked.say(OTTO, f"{later.ref} 第2道 做完10件 报废2件")
+    assert "the plan still has step 1" in out[0].text
+    out = await linked.click(OTTO, out[0].button("Record 10 units and 2 scrapped"))
+    assert f"Recorded: 10 units of {later.ref}, step 2" in out[0].text and "And 2 scrapped units." in out[0].text
+    assert await _scrap_reported(linked, later.ref) == [(10, 2)]
