@@ -210,8 +210,9 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
 def _slip_line(tr: Tr, tz: tzinfo, imp: OrderImpact) -> str:
     star = "★ " if imp.vip else ""
     mark = " ⚠️ " + esc(tr.gettext("newly late")) if imp.newly_late else ""
-    return (f"• {star}<b>{esc(imp.ref)}</b> {esc(imp.customer)}: {esc(_short(tr, imp.old_eta, tz))} → "
-            f"{esc(_short(tr, imp.new_eta, tz))}{mark}")
+    moved = fill(tr.gettext("{customer}: {old} → {new}"), customer=imp.customer, old=_short(tr, imp.old_eta, tz),
+                 new=_short(tr, imp.new_eta, tz))
+    return f"• {star}<b>{esc(imp.ref)}</b> {moved}{mark}"
 
 
 def _slip_lines(tr: Tr, tz: tzinfo, impacts: Sequence[OrderImpact]) -> list[str]:
