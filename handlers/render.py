@@ -553,7 +553,7 @@ _EXAMPLES: dict[Role | None, tuple[str, ...]] = {
     Role.SALES: (N_("rush 200 of P-100 for ACME by Dec 5"), N_("/rush (I ask step by step)"),
                  N_("/promise P-100 500"), N_("/change SO-1042 date 2026-12-05"), N_("/change SO-1042 qty 300"),
                  N_("/cancel SO-1042"), N_("material for SO-1042 arrives Dec 3"), N_("/orders ACME"), N_("/late")),
-    Role.OPERATOR: (N_("/report (buttons for today's work on your machine)"), N_("SO-1042 finished 120"),
+    Role.OPERATOR: (N_("/report (buttons for today's work on your machine)"), N_("SO-1042 finished 120, 3 scrapped"),
                     N_("CNC-2 down for 2 hours, spindle alarm"), N_("CNC-2 runs again"),
                     N_("CNC-2 maintenance tomorrow for 4 hours"), N_("what's next on CNC-2")),
     Role.MANAGER: (N_("on-time rate"), N_("which orders are late"), N_("where is the bottleneck"),
