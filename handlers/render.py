@@ -324,9 +324,11 @@ def outcome(tr: Tr, tz: tzinfo, o: ChangeOutcome, subject: str) -> str:
     return "\n".join(out)
 
 
-def promise(tr: Tr, tz: tzinfo, v: PromiseView) -> str:
+def promise(tr: Tr, tz: tzinfo, v: PromiseView, product_name: str = "") -> str:
+    """Capable-to-promise: the dates without moving anyone, without making another order late,
+    and with priority, with what priority costs; ``product_name`` beside the code when it has one."""
     out = ["<b>" + fill(tr.gettext("{quantity} × {product}: earliest delivery"), quantity=tr.number(v.quantity),
-                        product=v.product) + "</b>",
+                        product=product(v.product, product_name)) + "</b>",
            fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz))]
     if v.without_lateness is not None and v.with_priority < v.without_lateness < v.undisturbed:
         out.append(fill(tr.gettext("Without making any other order late: {when}"), when=_when(tr, v.without_lateness, tz)))

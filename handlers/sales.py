@@ -466,7 +466,7 @@ async def promise_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
 async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int) -> list[Reply]:
     """The two dates for ``qty`` of ``product``, and for sales the buttons that book it."""
     view = await promise(ctx.svc, actor, product, qty)
-    text = render.promise(ctx.tr, ctx.tz, view)
+    text = render.promise(ctx.tr, ctx.tz, view, (await ctx.deps.product_labels()).get(view.product, ""))
     if not can(actor, "assess_change"):
         return ctx.say(text)
     # the answer leads on to the order: for which customer is asked next, then its preview

@@ -38,15 +38,15 @@ async def test_a_promise_for_a_name_two_products_share_asks_which(linked: Chat) 
     assert "Which Bracket? Pick one." in out[0].text
     assert _labels(out[0]) == ["BR-1 · Bracket", "BR-2 · Bracket"]
     out = await linked.click(SAM, out[0].button("BR-2"))
-    assert "100 × BR-2: earliest delivery" in out[0].text and "Order it for" in str(out[0].buttons)
+    assert "100 × BR-2 · Bracket: earliest delivery" in out[0].text and "Order it for" in str(out[0].buttons)
 
 
 async def test_a_name_one_product_has_is_that_product(linked: Chat) -> None:
     await linked.say(SAM, "/language zh")
     out = await linked.say(SAM, "泵壳300件最快什么时候能交？")
-    assert "PH-1 × 300：最早交期" in out[0].text and "哪一种" not in out[0].text
+    assert "PH-1 · 泵壳 × 300：最早交期" in out[0].text and "哪一种" not in out[0].text
     out = await linked.say(SAM, "/promise 泵壳 50")
-    assert "PH-1 × 50：最早交期" in out[0].text
+    assert "PH-1 · 泵壳 × 50：最早交期" in out[0].text
 
 
 async def test_the_rush_questions_offer_only_the_products_of_that_name(linked: Chat) -> None:
