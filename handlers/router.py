@@ -206,6 +206,8 @@ class ChatRouter:
                                         request=True)
         if kind == "expedite":
             return await sales.expedite(ctx, intent)
+        if kind == "report_progress" and intent.scrap and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:
+            return await customer.complain(ctx, text, intent.order)  # "SO-1042 到货20件报废了": their goods
         if kind == "report_progress" and intent.order and intent.quantity is None:
             # "SO-1042 焊完了": the floor is asked how many before anything is recorded; to anyone
             # else (a customer's "SO-1042 is done") it is a question about the order

@@ -382,9 +382,10 @@ async def test_scrap_is_reported_in_the_operators_words(linked: Chat) -> None:
     assert "52 of 60 done" in out[0].text  # only the good ones count: 30 + 18 + 0 + 4
     async with linked.shop.svc.uow() as uow:
         assert (await uow.shopfloor.progress("SO-100"))[("SO-100", 0)].done == 52
-    # a customer's defects are a complaint, not a report
-    out = await linked.say(TG["bob"], "SO-101 收到的货有3件不良")
-    assert "complaint" in out[0].text.lower() and await _scrap_reported(linked, "SO-101") == []
+    # a customer's defects are a complaint, not a report, even in the floor's words
+    for said in ("SO-101 收到的货有3件不良", "SO-101 到货3件报废了"):
+        out = await linked.say(TG["bob"], said)
+        assert "complaint" in out[0].text.lower() and await _scrap_reported(linked, "SO-101") == [], said
 
 
 async def test_a_step_said_done_with_scrap_asks_how_many_good_and_records_the_scrap(linked: Chat) -> None:
