@@ -349,7 +349,8 @@ def recorded(tr: Tr, r: Recorded) -> str:
         text = tr.gettext("Recorded: {good} units of {ref}, step {step} ({name}) on {machine}: "
                           "{done} of {quantity} done.", **args)
     if r.scrap:
-        text += " " + tr.ngettext("And {n} scrapped unit.", "And {n} scrapped units.", r.scrap)
+        text = tr.ngettext("{recorded} And {n} scrapped unit.", "{recorded} And {n} scrapped units.", r.scrap,
+                           recorded=text)
     return text
 
 
