@@ -460,7 +460,8 @@ def late_by_customer(tr: Tr, etas: Iterable[object], title: str) -> str:
     if not per:
         out.append("✅ " + esc(tr.gettext("No order is late.")))
         return "\n".join(out)
-    ranked = sorted(per.items(), key=lambda kv: (-len(kv[1]), -sum((e.late_by for e in kv[1]), _ZERO), kv[0]))
+    total = {customer: sum((e.late_by for e in rows), _ZERO) for customer, rows in per.items()}
+    ranked = sorted(per.items(), key=lambda kv: (-len(kv[1]), -total[kv[0]], kv[0]))
     for customer, rows in ranked[:15]:
         worst = max(rows, key=lambda e: e.late_by)
         star = "★ " if any(getattr(e, "vip", False) for e in rows) else ""
@@ -470,7 +471,7 @@ def late_by_customer(tr: Tr, etas: Iterable[object], title: str) -> str:
             line = tr.gettext("{customer}: {n} late orders, {total} in all, the longest {ref} by {late}")
         out.append("• " + star + fill(line, customer=customer, n=len(rows), ref=worst.ref,
                                       late=tr.duration(worst.late_by, parts=2),
-                                      total=tr.duration(sum((e.late_by for e in rows), _ZERO), parts=2)))
+                                      total=tr.duration(total[customer], parts=2)))
     if len(ranked) > 15:
         out.append(esc(tr.ngettext("… and {n} more customer", "… and {n} more customers", len(ranked) - 15)))
     return "\n".join(out)

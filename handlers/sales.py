@@ -278,9 +278,10 @@ async def rush_set_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     state = ctx.session()
     if state is None or state.get("flow") != "rush":
         return ctx.say(render.esc(ctx.tr.gettext("That question has expired; start again with /rush.")))
-    state[str(args["field"])] = args["value"]
     if args["field"] == "product":
-        state.pop("product_choices", None)
+        _set_product(state, (str(args["value"]),))
+    else:
+        state[str(args["field"])] = args["value"]
     ctx.start_session(state)
     return await _ask(ctx)
 

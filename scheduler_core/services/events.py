@@ -60,30 +60,24 @@ def apply_event(factory: Factory, event: Event) -> Factory:
         kept = factory.downtime if event.planned else _superseded(factory.downtime, event.machine, event.at)
         return replace(factory, downtime=(*kept, Downtime(event.machine, event.at, event.until, event.reason)))
     if isinstance(event, MachineUp):
-        changed = []
-        for d in factory.downtime:
-            if d.machine == event.machine and d.start <= event.at and (d.end is None or d.end > event.at):
-                d = replace(d, end=event.at)
-            changed.append(d)
-        return replace(factory, downtime=tuple(changed))
+        return replace(factory, downtime=_ended(factory.downtime, event.machine, event.at))
     return _progress(factory, event)
+
+
+def _ended(downtime: tuple[Downtime, ...], machine: str, at: datetime) -> tuple[Downtime, ...]:
+    """``downtime`` with ``machine``'s stops in force at ``at`` ending there (it runs again)."""
+    return tuple(replace(d, end=at) if d.machine == machine and d.start <= at and (d.end is None or d.end > at)
+                 else d for d in downtime)
 
 
 def _superseded(downtime: tuple[Downtime, ...], machine: str, at: datetime) -> tuple[Downtime, ...]:
     """The stops of a factory when ``machine`` is reported down at ``at``: the report is what is
     known now about the machine's stop, so a stop of it until further notice is dropped and one in
     force at ``at`` ends there ("broke down, back in 3 hours" during a stop recorded until 17:40:
-    back in 3 hours); stops planned ahead and those of other machines stay."""
-    out = []
-    for d in downtime:
-        if d.machine == machine and d.end is None:
-            continue
-        if d.machine == machine and d.start <= at and d.end is not None and d.end > at:
-            if d.start == at:
-                continue
-            d = replace(d, end=at)
-        out.append(d)
-    return tuple(out)
+    back in 3 hours; one that began at ``at`` is gone); stops planned ahead and those of other
+    machines stay."""
+    known = tuple(d for d in downtime if not (d.machine == machine and d.end is None))
+    return tuple(d for d in _ended(known, machine, at) if d.end is None or d.start < d.end)
 
 
 def _progress(factory: Factory, ev: ProgressReport) -> Factory:

@@ -28,7 +28,7 @@ from handlers.router import ChatRouter
 from handlers.types import Incoming, Reply
 from jobs.channels.web import KEEP, append_lines, text_html
 from scheduler_core.domain.calendar import subtract_intervals
-from scheduler_core.domain.model import Order, OrderStatus
+from scheduler_core.domain.model import Order, OrderStatus, Routing
 from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message, row_error_message
 from scheduler_core.reports.i18n import N_, Tr, translator
@@ -483,10 +483,14 @@ async def _causes(svc: Services, actor: Any, view: View, refs: list[str]) -> dic
 # --- orders ----------------------------------------------------------------------------------------------
 
 
-async def _product_names(svc: Services) -> dict[str, str]:
+def _product_names(routings: Mapping[str, Routing]) -> dict[str, str]:
     """Product code -> what it is called, for the products that have a name."""
+    return {code: r.name for code, r in routings.items() if r.name}
+
+
+async def _routings(svc: Services) -> dict[str, Routing]:
     async with svc.uow() as uow:
-        return {code: r.name for code, r in (await uow.master.routings()).items() if r.name}
+        return await uow.master.routings()
 
 
 def _filter(lines: list[OrderLine], q: str, show: str, names: Mapping[str, str]) -> list[OrderLine]:
@@ -511,9 +515,10 @@ async def orders(request: web.Request, view: View, svc: Services, form: dict[str
     show = request.query.get("show", "all")
     closed = request.query.get("closed") == "1"
     lines = await list_orders(svc, actor, include_closed=closed, limit=10_000)
-    names = await _product_names(svc)
+    routings = await _routings(svc)
+    names = _product_names(routings)
     shown = _filter(lines, q, show, names)
-    progress = await _progress(svc, shown[:300])
+    progress = await _progress(svc, shown[:300], routings)
     query = urlencode({"q": q, "show": show, **({"closed": "1"} if closed else {})})  # the same list to download
     return _render(request, "orders.html", view, lines=shown[:300], total=len(shown), q=q, show=show,
                    closed=closed, progress=progress, status_label=lambda s: view._(STATUS_LABELS[s]), query=query,
@@ -527,9 +532,10 @@ async def orders_download(request: web.Request, view: View, svc: Services, form:
     actor = view.actor
     fmt = request.match_info["fmt"]
     q = request.query.get("q", "")[:MAX_FIELD]
+    routings = await _routings(svc)
     shown = _filter(await list_orders(svc, actor, include_closed=request.query.get("closed") == "1", limit=10_000),
-                    q, request.query.get("show", "all"), await _product_names(svc))
-    progress = await _progress(svc, shown)
+                    q, request.query.get("show", "all"), _product_names(routings))
+    progress = await _progress(svc, shown, routings)
     _ = view._
 
     rows: list[list[Any]] = [[_("Order"), _("Customer"), _("Product"), _("Quantity"), _("Progress") + " %", _("Status"),
@@ -558,11 +564,10 @@ def _download(view: View, svc: Services, stem: str, fmt: str, body: bytes) -> we
                                                      "Content-Disposition": f'attachment; filename="{name}"'}))
 
 
-async def _progress(svc: Services, lines: Sequence[OrderLine]) -> dict[str, float]:
+async def _progress(svc: Services, lines: Sequence[OrderLine], routings: Mapping[str, Routing]) -> dict[str, float]:
     """Share of routing steps finished per order (a cheap figure for the table)."""
     out: dict[str, float] = {}
     async with svc.uow() as uow:
-        routings = await uow.master.routings()
         done = await uow.shopfloor.progress()
     for x in lines:
         routing = routings.get(x.product)
@@ -747,8 +752,7 @@ async def capacity_page(request: web.Request, view: View, svc: Services, form: d
 
 async def _rush_choices(svc: Services) -> tuple[list[str], list[tuple[str, str]]]:
     """The customers and the products (code, name) a rush form offers."""
-    async with svc.uow() as uow:
-        routings = await uow.master.routings()
+    routings = await _routings(svc)
     return await _customers(svc), [(code, routings[code].name) for code in sorted(routings)]
 
 
