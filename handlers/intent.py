@@ -638,6 +638,25 @@ _OLD_VALUE = re.compile(r"(?:instead of|from|rather than|not|原来|原先|原�
 _NOT_QTY_AFTER = re.compile(
     r"\s*(?:点|:|h(?![a-z])|小时|hours?|hrs?|mins?|分钟|天|days?|周|weeks?|个月|months?|%|号|年|月|次|遍|层|楼|元|块|rmb|usd|yuan|\$|(?:st|nd|rd|th)(?![a-z]))"
 )
+# "300 widgets", "500 gears": a number before a plural noun counts it (a product), but not before a
+# verb or a word of the chat ("1050 needs", "1042 thanks") nor a time ("3 days", caught earlier)
+_PLURAL_NOT_THING = frozenset((
+    "is", "was", "has", "does", "goes", "needs", "ships", "arrives", "leaves", "comes", "gets", "looks",
+    "seems", "remains", "starts", "ends", "finishes", "takes", "runs", "stays", "moves", "says", "means",
+    "thanks", "thx", "pls", "plus", "yes", "this", "its", "us", "as", "whats", "hows", "wheres", "lets",
+    "always", "perhaps", "sometimes", "besides", "afterwards", "towards", "regards", "plans", "status",
+))
+_PLURAL_AFTER = re.compile(r"^\s+([a-z][a-z\-]{1,24}s)(?![a-z])")
+
+
+def _plural_after(after: str) -> str | None:
+    """The plural noun right after a number ("300 widgets" -> "widgets"), if it names things."""
+    m = _PLURAL_AFTER.match(after)
+    if m is None or m[1] in _PLURAL_NOT_THING or m[1].endswith(("ss", "us", "is")):
+        return None
+    return m[1]
+
+
 _OF_PRODUCT = re.compile(r"(?<![a-z])of\s+(?:the\s+)?(?!(?:to|for|by|before|until|on|at|in)\b)([a-z0-9][a-z0-9\-_ ]{0,30}?)(?=\s+(?:for|by|to|before|until|till|on|at|due|from|in|asap|please|pls)\b|[,.?!;:，。？！]|$)")
 _CN_PRODUCT = re.compile(r"产品\s*[:：]?\s*(?:是|为)?\s*([a-z0-9\-_]+|[\u4e00-\u9fff]{1,6}?)(?=[\s,，。.?？!！0-9\-]|的|要|$)")
 _CN_QTY_PRODUCT = re.compile(r"\d\s*" + _UNIT + r"\s*([a-z][a-z0-9\-_]{0,20}|[\u4e00-\u9fff]{2,5}?)(?=[\s,，。.?？!！]|最快|最早|要|能|的|下|什么|几|多久|$)")
@@ -653,6 +672,28 @@ must name its order or say "it"."""
 _UNSAID = re.compile(r"^[^a-z]*[\u4e00-\u9fff][^a-z]*$")  # Chinese, no Latin words: an order may go unsaid
 _ORDER_WORD = re.compile(r"订单|单子|(?<![a-z])(?:orders?|delivery|shipment)(?![a-z])")
 _CUSTOMER_ORDERS = re.compile(r"订单|单子|的单|的货|那边|(?<![a-z])(?:orders?|open|backlog|jobs)(?![a-z])")
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def written_language(text: str) -> Literal["en", "zh_Hans"] | None:
+    """The language a message is plainly written in, or None when it does not say: Chinese with
+    at most one English word per two Chinese characters beside it ("SO-1042 到哪了", "ACME的订单",
+    "1042 status 怎么样"); English in three words or more and no Chinese ("where is my order").
+    Names in capitals and order numbers count for neither ("SO-1042", "ok", "ACME CNC-1")."""
+    cjk = len(_CJK_CHAR.findall(text))
+    words = [w for w in _LATIN_WORD.findall(_markup_free(text)) if len(w) > 1 and not w.isupper()]
+    if cjk >= 2 and len(words) * 2 <= cjk:
+        return "zh_Hans"
+    if cjk == 0 and len(words) >= 3:
+        return "en"
+    return None
+
+
+def _markup_free(text: str) -> str:
+    return _MARKUP.sub(" ", text)
 
 
 def _norm_key(text: str) -> str:
@@ -1030,7 +1071,7 @@ def _numbers(text: str, product: int | None = None) -> list[_Number]:
         after = text[m.end() :]
         if _OLD_VALUE.search(before[-14:]) or _NOT_QTY_AFTER.match(after):
             continue
-        unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1] \
+        unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1] or _plural_after(after) is not None \
             or (_just_before(text, m.end(), product) and bool(_ORDER_VERB.search(before[-12:])))
         context = not unit and bool(_QTY_CONTEXT.search(before[-16:]) or re.match(r"\s*of\s", after))
         digits = not m[3] and not m[2] and "," not in m[1]
@@ -1088,6 +1129,10 @@ def _raw_product(text: str, intent: IntentName) -> str | None:
             raw = m[1].strip(" -_")
             if raw and not _RAW_STOP.match(raw) and not _CHANGE.fullmatch(raw):
                 return raw.upper() if len(raw) <= 2 and raw.isascii() else raw
+    if intent in _NEW_ORDER_INTENTS:  # "how soon can we deliver 300 widgets": the things counted
+        for m in re.finditer(r"\d(?=\s)", text):
+            if (plural := _plural_after(text[m.end():])) is not None:
+                return plural
     return None
 
 
@@ -1246,9 +1291,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     product_at = product_hit[1] if product_hit else None
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
-        if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after):
-            continue  # "订单500件" / "order 2k": a quantity
         strong = bool(_STRONG_REF_PREFIX.match(rm[0].strip()))
+        if _UNIT_AFTER.match(after) or _MULT_AFTER.match(after) or (not strong and _plural_after(after)):
+            continue  # "订单500件" / "order 2k" / "order 300 widgets": a quantity
         if not strong and _just_before(work, rm.end(), product_at):
             continue  # "if we order 300 齿轮箱": a quantity of the product named right after it
         said_so = re.match(r"s\.?o\.?", rm[0].strip()) is not None  # paichan's own numbering, named
@@ -1472,9 +1517,11 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     if rush and not (f.has_ref and change):
         return "rush"
-    if (f.has_customer and f.has_product and f.quantities and f.has_date and not f.maybe_ref and not promise
-            and not _QUESTION.search(t)):
-        return "rush"  # "美的集团 要 1.5k 个法兰盘 月底前": who, what, how many, by when: a new order, previewed first
+    if (f.has_customer and f.has_product and f.quantities and (f.has_date or _PRIORITY.search(t)) and not f.maybe_ref
+            and not promise and not _QUESTION.search(t)):
+        # "美的集团 要 1.5k 个法兰盘 月底前", "order 300 widgets for ACME asap": who, what, how many, by when
+        # (or at once): a new order, previewed first
+        return "rush"
     back = _refers_back(t)  # "这个订单能不能改成300件": the chat's order, as if named
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scheduler_core.reports.i18n import Lang, translator
@@ -63,15 +64,33 @@ def _pick(args: str) -> Lang | None:
     return None
 
 
+async def remember_language(ctx: Ctx, lang: Lang) -> None:
+    """Keep ``lang`` for this linked account: its replies, warnings and summaries."""
+    if ctx.identity is None:
+        return
+    async with ctx.svc.uow(write=True) as uow:
+        ident = await uow.identities.get(ctx.msg.channel, ctx.msg.user_id)
+        if ident is not None:
+            await uow.identities.save(ChatIdentity(ident.channel, ident.external_id, ident.user_id, lang,
+                                                   ident.active))
+            await uow.commit()
+
+
+def language_followed(ctx: Ctx, replies: list[Reply]) -> list[Reply]:
+    """``replies`` once the chat's language has followed a message written in the other one
+    (``ctx`` already in the new language): the first text message ends with how to switch back
+    (a preview keeps its buttons last in the chat), and the command menu follows the language."""
+    note = render.esc(ctx.tr.gettext("I will answer in English from now on, as you write. Send “中文” to switch back."))
+    menu = _menu(ctx.lang, ctx.role)
+    for i, reply in enumerate(replies):
+        if reply.photo is None and not reply.edit and reply.text:
+            return [*replies[:i], replace(reply, text=f"{reply.text}\n\n<i>{note}</i>", commands=menu), *replies[i + 1:]]
+    return [*replies, Reply(note, commands=menu)]
+
+
 async def set_language(ctx: Ctx, lang: Lang) -> list[Reply]:
     """Remember ``lang`` for this linked account (or just answer in it when not linked)."""
-    if ctx.identity is not None:
-        async with ctx.svc.uow(write=True) as uow:
-            ident = await uow.identities.get(ctx.msg.channel, ctx.msg.user_id)
-            if ident is not None:
-                await uow.identities.save(ChatIdentity(ident.channel, ident.external_id, ident.user_id, lang,
-                                                       ident.active))
-                await uow.commit()
+    await remember_language(ctx, lang)
     tr = translator(lang)
     return [Reply(render.esc(tr.gettext("I will speak English with you from now on.")), commands=_menu(lang, ctx.role))]
 

@@ -18,7 +18,7 @@ from scheduler_core.services.refs import MAX_TEXT
 from . import customer, linking, manager, operator, render, sales
 from .buttons import PREFIX, SURVEY_PREFIX
 from .context import ChatDeps, Ctx, lang_of
-from .intent import Intent
+from .intent import Intent, written_language
 from .types import MAX_INPUT, Incoming, Reply
 
 __all__ = ["COMMANDS", "ChatRouter"]
@@ -114,13 +114,34 @@ class ChatRouter:
             await sessions.load(msg.channel, msg.user_id, uow)
         except Exception:  # the conversation goes on from what this process knows
             log.exception("cannot load the chat's conversation state")
+        ctx, followed = await self._follow_language(ctx)
         replies = await self._polite(ctx, self._dispatch(ctx))
+        if followed and ctx.identity is not None and not any(r.commands for r in replies):
+            replies = linking.language_followed(ctx, replies)  # not after "说中文", which says it itself
         try:  # before the replies that show them are sent
             await self.deps.buttons.save(uow)
             await sessions.save(msg.channel, msg.user_id, uow)
         except Exception:  # they still work in this process; a restart would forget them
             log.exception("cannot store the chat's buttons or conversation state")
         return replies
+
+    @staticmethod
+    async def _follow_language(ctx: Ctx) -> tuple[Ctx, bool]:
+        """A customer's message written plainly in the other language than the chat's (not a
+        command, not a button) is answered in it, and the account keeps it (delay warnings and
+        surveys too). Staff keep the language they chose: they mix both in their daily work
+        ("SO-1042 完成 30", "M1 停机" among English ones) and switch with "中文" / "English"."""
+        text = ctx.msg.text or ""
+        if ctx.msg.button is not None or not ctx.msg.private or _COMMAND.match(text.strip()):
+            return ctx, False
+        if ctx.actor is not None and ctx.actor.role is not Role.CUSTOMER:
+            return ctx, False
+        written = written_language(text)
+        if written is None or written == ctx.lang:
+            return ctx, False
+        await linking.remember_language(ctx, written)
+        actor = replace(ctx.actor, lang=written) if ctx.actor is not None else None
+        return replace(ctx, lang=written, actor=actor), True
 
     @staticmethod
     async def _polite(ctx: Ctx, replies: Awaitable[list[Reply]]) -> list[Reply]:

@@ -46,6 +46,7 @@ async def test_orders_lists_only_my_orders(linked: Chat) -> None:
 async def test_p1_unknown_and_foreign_orders_get_byte_identical_answers(linked: Chat) -> None:
     """Across commands, free text and buttons: another customer's order looks exactly like none."""
     for asker, foreign in ((TG["bob"], "SO-100"), (TG["alice"], "SO-101")):
+        await linked.say(asker, "/language en")  # the English questions below: no language note on the first
         for template in ("/status {ref}", "where is order {ref}", "/complain {ref} is broken"):
             ghost = await linked.say(asker, template.format(ref="SO-999"))
             theirs = await linked.say(asker, template.format(ref=foreign))
@@ -142,10 +143,12 @@ async def test_why_is_my_order_late_offers_the_late_ones(linked: Chat) -> None:
     preview = (await linked.say(sam, "rush 400 of P for ACME by Nov 23"))[-1]
     await linked.click(sam, preview.button("Confirm"))
     out = await linked.say(bob, "为什么延期了")  # SO-105 alone is late now: shown at once, with its reason
-    assert "Order SO-105" in out[0].text and "Why: A rush order was inserted ahead of it" in out[0].text
+    # written in Chinese: answered in Chinese, and so from now on
+    assert "订单 SO-105" in out[0].text and "原因：有插单排在了它前面" in out[0].text
     assert "SO-106" not in out[0].text  # ACME's rush order: not Bob's to know (P1)
+    assert out[0].text.endswith("<i>以后我用中文回复您。发送“English”可切换回英文。</i>")
     out = await linked.say(bob, "where is my order")  # not about lateness: all three to pick from
-    assert "Which order?" in out[0].text
+    assert "Which order?" in out[0].text and "Send “中文” to switch back." in out[0].text
 
 
 async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:

@@ -86,7 +86,11 @@ async def test_language_can_be_changed_with_buttons_or_words(linked: Chat) -> No
 
 
 async def test_unlinked_people_get_help_not_silence(chat: Chat) -> None:
-    out = await chat.say(8888, "where is my order SO-101", lang="zh-hans")
+    out = await chat.say(8888, "SO-101", lang="zh-hans")  # nothing said in words: the app's language
     assert "尚未绑定" in out[0].text and "/start" in out[0].text
+    out = await chat.say(8888, "where is my order SO-101", lang="zh-hans")  # the language written
+    assert "not linked yet" in out[0].text and "/start" in out[0].text
+    out = await chat.say(8888, "我的订单到哪了", lang="en")
+    assert "尚未绑定" in out[0].text
     out = await chat.say(8888, "/start", lang="en")
     assert "Welcome" in out[0].text

@@ -268,7 +268,7 @@ async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     out = await linked.say(mia, "any late orders for ACME?")
     assert "Late orders of ACME" in out[0].text and "SO-101" not in out[0].text
     out = await linked.say(bob, "ACME的订单")  # a customer sees their own orders, whatever they name (P1)
-    assert "Your open orders" in out[0].text and "SO-101" in out[0].text and "SO-100" not in out[0].text
+    assert "您的未完成订单" in out[0].text and "SO-101" in out[0].text and "SO-100" not in out[0].text
 
 
 async def test_a_part_of_several_customers_names_asks_which(chat: Chat) -> None:

@@ -703,3 +703,16 @@ def test_late_orders_asked_about_per_customer(text: str, by_customer: bool) -> N
 def test_order_numbers_as_speech_to_text_writes_them(text: str, written: str) -> None:
     from handlers.intent_numbers import spoken_digits
     assert spoken_digits(text) == written
+
+
+def test_the_language_a_message_is_written_in() -> None:
+    from handlers.intent import written_language
+
+    for text in ("我的订单到哪了", "SO-1042 什么时候到", "ACME的订单", "1042 status 怎么样", "为什么延期了"):
+        assert written_language(text) == "zh_Hans", text
+    for text in ("where is my order", "why is SO-1042 late?", "how soon can we deliver 300 widgets"):
+        assert written_language(text) == "en", text
+    # order numbers, names in capitals, a word or two, or both languages at length say nothing
+    for text in ("SO-1042", "1042", "ok", "thanks!", "SO-1042 pls thx", "ACME CNC-1", "好", "status of 订单",
+                 "please check 订单 status today"):
+        assert written_language(text) is None, text
