@@ -536,7 +536,7 @@ class SqlUserRepository(_Repo):
 
 
 def _identity(row: ChatIdentityRow) -> ChatIdentity:
-    return ChatIdentity(row.channel, row.external_id, row.user_id, row.lang, row.active)
+    return ChatIdentity(row.channel, row.external_id, row.user_id, row.lang, row.active, row.lang_chosen)
 
 
 class SqlIdentityRepository(_Repo):
@@ -572,7 +572,8 @@ class SqlIdentityRepository(_Repo):
 
     async def save(self, identity: ChatIdentity) -> None:
         """Insert or replace the identity keyed by (channel, external id)."""
-        values = {"user_id": identity.user_id, "lang": identity.lang, "active": identity.active}
+        values = {"user_id": identity.user_id, "lang": identity.lang, "active": identity.active,
+                  "lang_chosen": identity.lang_chosen}
         stmt = self._insert(ChatIdentityRow).values(channel=identity.channel, external_id=identity.external_id,
                                                     **values)
         await self._s.execute(stmt.on_conflict_do_update(index_elements=["channel", "external_id"], set_=values))

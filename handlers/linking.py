@@ -8,7 +8,7 @@ from typing import Any
 from scheduler_core.reports.i18n import Lang, translator
 from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.linking import redeem_link_code
-from scheduler_core.services.ports import Actor, ChatIdentity, Role
+from scheduler_core.services.ports import Actor, Role
 
 from . import render
 from .context import Ctx, lang_of
@@ -64,15 +64,15 @@ def _pick(args: str) -> Lang | None:
     return None
 
 
-async def remember_language(ctx: Ctx, lang: Lang) -> None:
-    """Keep ``lang`` for this linked account: its replies, warnings and summaries."""
+async def remember_language(ctx: Ctx, lang: Lang, *, chosen: bool) -> None:
+    """Keep ``lang`` for this linked account: its replies, warnings and summaries; ``chosen``: by
+    the person (a customer's chat no longer follows what they write)."""
     if ctx.identity is None:
         return
     async with ctx.svc.uow(write=True) as uow:
         ident = await uow.identities.get(ctx.msg.channel, ctx.msg.user_id)
         if ident is not None:
-            await uow.identities.save(ChatIdentity(ident.channel, ident.external_id, ident.user_id, lang,
-                                                   ident.active))
+            await uow.identities.save(replace(ident, lang=lang, lang_chosen=chosen or ident.lang_chosen))
             await uow.commit()
 
 
@@ -90,7 +90,7 @@ def language_followed(ctx: Ctx, replies: list[Reply]) -> list[Reply]:
 
 async def set_language(ctx: Ctx, lang: Lang) -> list[Reply]:
     """Remember ``lang`` for this linked account (or just answer in it when not linked)."""
-    await remember_language(ctx, lang)
+    await remember_language(ctx, lang, chosen=True)
     tr = translator(lang)
     return [Reply(render.esc(tr.gettext("I will speak English with you from now on.")), commands=_menu(lang, ctx.role))]
 

@@ -129,17 +129,20 @@ class ChatRouter:
     async def _follow_language(ctx: Ctx) -> tuple[Ctx, bool]:
         """A customer's message written plainly in the other language than the chat's (not a
         command, not a button) is answered in it, and the account keeps it (delay warnings and
-        surveys too). Staff keep the language they chose: they mix both in their daily work
-        ("SO-1042 完成 30", "M1 停机" among English ones) and switch with "中文" / "English"."""
+        surveys too), until they choose a language themselves ("/language", "说中文", the web
+        page's switch). Staff keep their language: they mix both in their daily work ("SO-1042
+        完成 30", "M1 停机" among English ones) and switch with "中文" / "English"."""
         text = ctx.msg.text or ""
         if ctx.msg.button is not None or not ctx.msg.private or _COMMAND.match(text.strip()):
             return ctx, False
         if ctx.actor is not None and ctx.actor.role is not Role.CUSTOMER:
             return ctx, False
+        if ctx.identity is not None and ctx.identity.lang_chosen:
+            return ctx, False
         written = written_language(text)
         if written is None or written == ctx.lang:
             return ctx, False
-        await linking.remember_language(ctx, written)
+        await linking.remember_language(ctx, written, chosen=False)
         actor = replace(ctx.actor, lang=written) if ctx.actor is not None else None
         return replace(ctx, lang=written, actor=actor), True
 

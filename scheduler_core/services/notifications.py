@@ -591,15 +591,20 @@ async def resolve_delivery(uow: UnitOfWork, n: Notification, *,
     order = tuple((preferences or {}).get(user.username) or DEFAULT_ROUTE)
     idents: list[ChatIdentity] = [i for i in await uow.identities.for_user(user.id) if i.active]
     targets: list[DeliveryTarget] = []
+    langs: list[str] = []  # the languages the user's chats speak, best route first
     for channel in order:
         if channel == "email":
             if user.email:
                 targets.append(DeliveryTarget("email", user.email))
         else:
             targets.extend(DeliveryTarget(channel, str(i.external_id)) for i in idents if i.channel == channel)
+            langs.extend(i.lang for i in idents if i.channel == channel)
     if not targets:
         return None
-    return Delivery(user.lang, tuple(targets), user, str(settings.zone(user, factory_tz)), context)
+    # in the language their chat speaks ("/language en", or a customer's chat following what they
+    # write), else the user's own
+    return Delivery(langs[0] if langs else user.lang, tuple(targets), user, str(settings.zone(user, factory_tz)),
+                    context)
 
 
 async def _context(uow: UnitOfWork, n: Notification) -> dict[str, Any]:

@@ -258,10 +258,11 @@ async def web_chat_lang(svc: Services, actor: Actor) -> str | None:
 
 
 async def link_web_chat(svc: Services, actor: Actor, lang: str) -> None:
-    """The logged-in user's web chat account (channel ``web``, id = user id), in ``lang``."""
+    """The logged-in user's web chat account (channel ``web``, id = user id), in ``lang``: the
+    page's language, which the reader sees and switches beside the chat (so it counts as chosen)."""
     async with svc.uow(write=True) as uow:
         cur = await uow.identities.get("web", actor.user_id)
-        if cur is not None and cur.lang == lang and cur.active:
+        if cur is not None and cur.lang == lang and cur.active and cur.lang_chosen:
             return
-        await uow.identities.save(ChatIdentity("web", actor.user_id, actor.user_id, lang))
+        await uow.identities.save(ChatIdentity("web", actor.user_id, actor.user_id, lang, lang_chosen=True))
         await uow.commit()

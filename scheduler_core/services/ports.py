@@ -111,13 +111,16 @@ SYSTEM = Actor(0, Role.ADMIN, None, "system")
 
 @dataclass(frozen=True, slots=True)
 class ChatIdentity:
-    """A chat account linked to a user: ``channel`` ("telegram", "web") + numeric id."""
+    """A chat account linked to a user: ``channel`` ("telegram", "web") + numeric id.
+    ``lang_chosen``: the language was chosen by the person ("/language", "说中文", the web page's
+    switch), not taken from their app or written: a customer's chat then keeps it."""
 
     channel: str
     external_id: int
     user_id: int
     lang: str = "zh_Hans"
     active: bool = True
+    lang_chosen: bool = False
 
 
 @dataclass(frozen=True, slots=True)

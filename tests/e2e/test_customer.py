@@ -203,3 +203,22 @@ async def test_a_factory_that_numbers_its_orders_its_own_way(tg) -> None:  # typ
             assert "未找到订单 SO-778" in out[0].text
     finally:
         await runner.cleanup()
+
+
+async def test_a_customers_chat_follows_the_language_they_write_until_they_choose_one(linked: Chat) -> None:
+    bob = TG["bob"]  # linked from an English app
+    out = await linked.say(bob, "我的订单SO-101到哪了")
+    assert "订单 SO-101" in out[0].text and "以后我用中文回复您" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        ident = await uow.identities.get("telegram", bob)
+    assert ident is not None and ident.lang == "zh_Hans" and not ident.lang_chosen  # warnings in Chinese too
+    out = await linked.say(bob, "SO-101")  # nothing said in words: the chat's language
+    assert "订单 SO-101" in out[0].text and "以后" not in out[0].text
+    await linked.say(bob, "/language en")  # chosen: it holds whatever he writes
+    out = await linked.say(bob, "SO-101 到哪了")
+    assert "Order SO-101" in out[0].text and "switch back" not in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        ident = await uow.identities.get("telegram", bob)
+    assert ident is not None and ident.lang == "en" and ident.lang_chosen
+    out = await linked.say(TG["sam"], "SO-101 到哪了")  # staff keep their language
+    assert "Order SO-101" in out[0].text

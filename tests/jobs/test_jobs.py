@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -277,6 +278,23 @@ async def test_warnings_reach_the_right_chats_in_their_language(shop):
     assert zh and all("将延期交付" in t and "非常抱歉" in t for t in zh)
     assert len(en) == len(zh)
     assert not any(r.target == str(CHAT["alice"]) and "SO-101" in r.body.get("text", "") for r in fakes.received)
+
+
+async def test_a_warning_speaks_the_language_its_chat_was_switched_to(shop):
+    """chen's account is Chinese; his chat was switched to English ("/language en", or by what he
+    wrote): the warnings there follow the chat, not the account."""
+    async with shop.svc.uow(write=True) as uow:
+        chen = await uow.identities.get("telegram", CHAT["chen"])
+        assert chen is not None and chen.lang == "zh_Hans"
+        await uow.identities.save(replace(chen, lang="en"))
+        await uow.commit()
+    async with FakeServices() as fakes:
+        relay = make_relay(shop, config_for(fakes))
+        await machine_down(shop.svc, shop.operator, "M1", "spindle", until=at(10))
+        await relay.drain()
+        await relay.close()
+        texts = [r.body["text"] for r in fakes.received if r.target == str(CHAT["chen"])]
+    assert texts and all(t.startswith("Order SO-10") and "will be late" in t for t in texts)
 
 
 async def test_quiet_hours_hold_a_warning_until_the_morning(shop):
