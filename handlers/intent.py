@@ -227,7 +227,7 @@ _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answe
 _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
 _HUMAN = _rx(r"转人工|人工|转\s*(?:sales|销售|客服|经理)|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
-             r"(?:和|跟|同|找)(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
+             r"(?:和|跟|同|找)(?:你们的?|贵司的?)?(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
              r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)|"
              r"(?:和|跟|同|找)(?:你们的?|贵司的?)(?:老板|领导|负责人|经理)(?:聊|谈|说|沟通|讲)?",
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
@@ -450,7 +450,8 @@ _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:�
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
 _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)")  # "不做了", "别做了": a cancellation
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
-_DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|(?<![a-z])(?:yet|when|how)(?![a-z])|"
+_DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|怎么回事|显示|(?<![a-z])(?:yet|when|how|shows?|showing|says)(?![a-z])|"
+                            r"what'?s going on|what is going on|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
 _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
             r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
@@ -460,7 +461,9 @@ _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异
             r"conk(?:ed|s)? out|(?<![a-z])(?:died|dead)(?![a-z])|(?:gave|packed|acting) up|(?:went|gone|goes) down|"
             r"(?<![a-z])(?:maintenance|servicing|downtime|overhaul)(?![a-z])|under (?:pm|repair|service)(?![a-z])|"
             r"(?:needs?|due for|scheduled for|going in for|goes in for) (?:an? )?(?:[\w-]+ )?(?:hours? )?service(?![a-z])|"
-            r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running")
+            r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running|"
+            r"(?<![a-z])stopping (?:it|her|the machine|now)|shut(?:ting)? (?:it |her )?down|making (?:an? )?(?:\w+ )?noises?|"
+            r"noisy|overheat(?:s|ing|ed)?|smoking|leaking")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
@@ -942,6 +945,18 @@ def _match_known(text: str, names: Collection[str]) -> Hit | None:
     return _match_key(text, _names_key(names)) if names else None
 
 
+def _said_in_plural(said: str, name: str) -> bool:
+    """Whether a name was said in the English plural ("brackets" for "Bracket A", "Widgets")."""
+    return said.isascii() and said[-1:] == "s" and not fold(name).endswith("s")
+
+
+def _match_short_product(text: str, products: Collection[str]) -> Hit | None:
+    """A product by the leading words of its name, when no other product's name starts so:
+    "250 brackets" for "Bracket A", "the gear order" for "Gear Housing" (Latin names; as a
+    company goes by the first words of its name)."""
+    return _first_match(_short_names(_names_key(products)).latin, text) if products else None
+
+
 def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
     """:func:`_match_known` on names already made a key."""
     hit = _first_match(_known_patterns(key), text)
@@ -1058,10 +1073,11 @@ def _just_before(text: str, end: int, product: int | None) -> bool:
     return product is not None and product >= end and not text[end:product].strip()
 
 
-def _numbers(text: str, product: int | None = None) -> list[_Number]:
+def _numbers(text: str, product: int | None = None, counted: bool = False) -> list[_Number]:
     """Numbers in the (masked) text, with how sure we are that each is a quantity; "order N"
     right before the product's name (starting at ``product``) orders N of it: "if we order 300
-    齿轮箱" (but "1060 轴套 改成 400件" is order 1060)."""
+    齿轮箱" (but "1060 轴套 改成 400件" is order 1060), and so does any number right before it when
+    the name is said in the plural (``counted``: "where are my 300 brackets")."""
     out: list[_Number] = []
     for m in NUMBER.finditer(text):
         value = number_value(m[1], m[2], m[3], m[4])
@@ -1072,7 +1088,7 @@ def _numbers(text: str, product: int | None = None) -> list[_Number]:
         if _OLD_VALUE.search(before[-14:]) or _NOT_QTY_AFTER.match(after):
             continue
         unit = bool(m[3]) or bool(_UNIT_AFTER.match(after)) or "," in m[1] or _plural_after(after) is not None \
-            or (_just_before(text, m.end(), product) and bool(_ORDER_VERB.search(before[-12:])))
+            or (_just_before(text, m.end(), product) and (counted or bool(_ORDER_VERB.search(before[-12:]))))
         context = not unit and bool(_QTY_CONTEXT.search(before[-16:]) or re.match(r"\s*of\s", after))
         digits = not m[3] and not m[2] and "," not in m[1]
         out.append(_Number(m.start(), m.end(), value, unit, context, digits))
@@ -1250,6 +1266,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
 
     product_hit = _match_known(t, products)
     customer_hit = _match_customer(t, customers)
+    if product_hit is None and (short := _match_short_product(t, products)) is not None \
+            and (customer_hit is None or short[2] <= customer_hit[1] or short[1] >= customer_hit[2]):
+        product_hit = short  # not a word of a customer's name ("Gear Tech" beside "Gear Housing")
     machine_hit = _match_machine(t, machines)
     work = t
     for hit in (product_hit, customer_hit, machine_hit):
@@ -1289,6 +1308,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         scrap_of_made = bool(_OF_WHICH.search(work))
         work = _mask(work, scrapped.start(), scrapped.end())
     product_at = product_hit[1] if product_hit else None
+    counted = product_hit is not None and _said_in_plural(t[product_hit[1]:product_hit[2]], product_hit[0])
     for rm in _REF.finditer(work):
         after = work[rm.end() :]
         strong = bool(_STRONG_REF_PREFIX.match(rm[0].strip()))
@@ -1303,7 +1323,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         if not any(a <= rm.start(g) < b for a, b, _, _ in refs):
             refs.append((rm.start(), rm.end(), rm[g], True))
     refs.sort()
-    features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
+    features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at, counted), when is not None,
                          product_hit is not None, customer_hit is not None, machine_hit is not None,
                          due=due_by is not None, shift=shifted is not None, prefix=prefix)
     intent = slash_intent or _decide(t, features)
@@ -1314,7 +1334,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     if intent in _NEW_ORDER_INTENTS and any(not r[3] for r in refs):
         # "rush order 250 widgets": the weak "order N" was a quantity after all
         refs = [r for r in refs if r[3]]
-        features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at), when is not None,
+        features = _Features(work, refs, _numbers(_mask_refs(work, refs), product_at, counted), when is not None,
                              product_hit is not None, customer_hit is not None, machine_hit is not None,
                              due=due_by is not None, shift=shifted is not None, prefix=prefix)
     order, quantity = _roles(intent, features)
@@ -1426,6 +1446,7 @@ _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"a
 _THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
                  r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
+_IF = _rx(r"如果|假如|要是|假设|万一", r"(?<![a-z])(?:if|suppose|supposing|what if)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
 
@@ -1505,6 +1526,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     rush = _RUSH_STRONG.search(t) or (
         (_RUSH_WEAK.search(t) or (_RUSH_NEED.search(t) and new_order and not f.has_ref)) and not promise
     )
+    if rush and promise and _IF.search(t) and _QUESTION.search(t):
+        rush = None  # "如果ACME追加500件轴套，12月8号能交吗": could it be done, asked before anything is inserted
     if f.shift and not f.has_date and not rush and (f.maybe_ref or change or _ORDER_WORD.search(t)
                                                     or _DATE_WORD.search(t) or _EARLIER.search(t)):
         return "change_date"  # "SO-1042 推迟3天", "can we move 1042 two days earlier"
@@ -1526,7 +1549,7 @@ def _decide(t: str, f: _Features) -> IntentName:
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)
         date_word = _DATE_WORD.search(t)
-        quantities = f.quantities
+        quantities = [n for n in f.quantities if n.value > 0]  # "still shows 0 pcs done": no new quantity
         if (change or qty_word) and quantities and not f.has_date and (qty_word or change or f.has_unit_qty):
             if change or (qty_word and (f.has_ref or len(f.numbers) >= 2)):
                 return "change_quantity"
