@@ -643,3 +643,21 @@ async def test_products_show_and_are_found_by_their_names(web: Web) -> None:
     assert "SO-100" not in none and "No orders match." in none
     _, page = await web.text("/orders/SO-100")
     assert "P · Bracket × 60" in page
+
+
+async def test_after_login_the_pages_speak_the_accounts_language_unless_one_was_picked(web: Web) -> None:
+    chinese_browser = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    async with web.client.get("/login", headers=chinese_browser) as resp:
+        page = await resp.text()
+    assert 'lang="zh-Hans"' in page  # before login: the browser's
+    token = await web.csrf("/login")
+    async with web.client.post("/login", data={"username": "alice", "password": PASSWORD, "_csrf": token},
+                               headers=chinese_browser, allow_redirects=False) as resp:
+        assert resp.status == 303
+    async with web.client.get("/orders", headers=chinese_browser) as resp:
+        assert 'lang="en"' in await resp.text()  # alice's account is English
+    async with web.client.post("/logout", data={"_csrf": await web.csrf("/orders")}, allow_redirects=False):
+        pass
+    assert await web.login("alice", lang="zh") == 303  # switched on the login page: that holds
+    status, page = await web.text("/orders")
+    assert status == 200 and 'lang="zh-Hans"' in page

@@ -31,7 +31,7 @@ from scheduler_core.domain.calendar import subtract_intervals
 from scheduler_core.domain.model import Order, OrderStatus, Routing
 from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.reports.errors import error_message, row_error_message
-from scheduler_core.reports.i18n import N_, Tr, translator
+from scheduler_core.reports.i18n import N_, Lang, Tr, translator
 from scheduler_core.reports.labels import ROLE_LABELS, STATUS_LABELS, STEP_LABELS
 from scheduler_core.reports.text import render_cause
 from scheduler_core.services.accounts import set_password, verify_login
@@ -371,10 +371,20 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         return _render(request, "login.html", view, status=401, next=nxt, username=username,
                        error=view._("Wrong username or password."))
     throttle.clear(key)
-    await login_session(request, user, who.lang)
+    await login_session(request, user, await _login_lang(request, who, user))
     if user.role is Role.CUSTOMER and nxt == "/":
         nxt = "/orders"
     raise web.HTTPSeeOther(nxt)
+
+
+async def _login_lang(request: web.Request, who: Who, user: User) -> Lang:
+    """The pages' language after login: the one switched to on the login page, else the account's
+    (a Chinese account on an English browser reads Chinese), else the browser's."""
+    import aiohttp_session
+
+    if (await aiohttp_session.get_session(request)).get("lang") in ("en", "zh_Hans"):
+        return who.lang
+    return "en" if user.lang == "en" else "zh_Hans" if user.lang == "zh_Hans" else who.lang
 
 
 class LoginThrottle:
