@@ -324,18 +324,35 @@ def outcome(tr: Tr, tz: tzinfo, o: ChangeOutcome, subject: str) -> str:
     return "\n".join(out)
 
 
-def promise(tr: Tr, tz: tzinfo, v: PromiseView, product_name: str = "") -> str:
+def promise(tr: Tr, tz: tzinfo, v: PromiseView, product_name: str = "", asked: datetime | None = None) -> str:
     """Capable-to-promise: the dates without moving anyone, without making another order late,
-    and with priority, with what priority costs; ``product_name`` beside the code when it has one."""
+    and with priority, with what priority costs; ``product_name`` beside the code when it has one;
+    ``asked``: the date asked about ("能在12月2日前交吗"), answered first."""
     out = ["<b>" + fill(tr.gettext("{quantity} × {product}: earliest delivery"), quantity=tr.number(v.quantity),
-                        product=product(v.product, product_name)) + "</b>",
-           fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz))]
+                        product=product(v.product, product_name)) + "</b>"]
+    if asked is not None:
+        out.append(_promise_verdict(tr, tz, v, asked))
+    out.append(fill(tr.gettext("Without moving anyone: {when}"), when=_when(tr, v.undisturbed, tz)))
     if v.without_lateness is not None and v.with_priority < v.without_lateness < v.undisturbed:
         out.append(fill(tr.gettext("Without making any other order late: {when}"), when=_when(tr, v.without_lateness, tz)))
     out.append(fill(tr.gettext("With priority: {when}"), when=_when(tr, v.with_priority, tz)))
     if v.with_priority < v.undisturbed:
         out.extend(_impact_lines(tr, tz, v.impact))
     return "\n".join(out)
+
+
+def _promise_verdict(tr: Tr, tz: tzinfo, v: PromiseView, asked: datetime) -> str:
+    """Whether ``asked`` can be promised, and at what cost to the others."""
+    day = tr.date(asked.astimezone(tz))
+    if v.undisturbed <= asked:
+        return "✅ " + fill(tr.gettext("By {date}: yes, without moving anyone."), date=day)
+    if v.without_lateness is not None and v.without_lateness <= asked:
+        return "✅ " + fill(tr.gettext("By {date}: yes, without making any other order late."), date=day)
+    if v.with_priority <= asked:
+        return "⚠️ " + esc(tr.ngettext("By {date}: only with priority, and {n} order finishes later.",
+                                       "By {date}: only with priority, and {n} orders finish later.",
+                                       len(v.impact.delayed), date=day))
+    return "❌ " + fill(tr.gettext("By {date}: no, not even with priority."), date=day)
 
 
 def recorded(tr: Tr, r: Recorded) -> str:

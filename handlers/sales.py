@@ -451,23 +451,27 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
         return ctx.say("⚠️ " + render.esc(ctx.tr.gettext(
             "Unknown product {product}. The products are: {products}.", product=shown[:60],
             products=ctx.tr.listing([render.product(c, n) for c, n in labels.items()], limit=15))))
+    asked = intent.date.isoformat() if intent.date is not None else None  # "...by Dec 2?": answered first
     if len(codes) > 1:  # "Bracket": one answer for the product asked about, chosen here
-        rows = _grid([ctx.button(render.product(c, labels[c]), "promise_pick", _SALES, product=c, quantity=qty)
-                      for c in codes[:8]])
+        rows = _grid([ctx.button(render.product(c, labels[c]), "promise_pick", _SALES, product=c, quantity=qty,
+                                 asked=asked) for c in codes[:8]])
         return ctx.say(render.fill(ctx.tr.gettext("Which {name}? Pick one."), name=labels[codes[0]]), *rows)
-    return await _promise(ctx, actor, codes[0] if codes else product[:60], qty)
+    return await _promise(ctx, actor, codes[0] if codes else product[:60], qty, asked)
 
 
 async def promise_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """The product picked after a capable-to-promise question named several ("Bracket")."""
     actor = _actor(ctx, "promise")
-    return await _promise(ctx, actor, str(args["product"]), int(args["quantity"]))
+    asked = args.get("asked")
+    return await _promise(ctx, actor, str(args["product"]), int(args["quantity"]), str(asked) if asked else None)
 
 
-async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int) -> list[Reply]:
-    """The two dates for ``qty`` of ``product``, and for sales the buttons that book it."""
+async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | None = None) -> list[Reply]:
+    """The two dates for ``qty`` of ``product`` (and whether the day ``asked``, ISO, can be
+    promised), and for sales the buttons that book it."""
     view = await promise(ctx.svc, actor, product, qty)
-    text = render.promise(ctx.tr, ctx.tz, view, (await ctx.deps.product_labels()).get(view.product, ""))
+    by = _due(ctx, date.fromisoformat(asked)) if asked else None
+    text = render.promise(ctx.tr, ctx.tz, view, (await ctx.deps.product_labels()).get(view.product, ""), by)
     if not can(actor, "assess_change"):
         return ctx.say(text)
     # the answer leads on to the order: for which customer is asked next, then its preview

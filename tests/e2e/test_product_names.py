@@ -39,6 +39,9 @@ async def test_a_promise_for_a_name_two_products_share_asks_which(linked: Chat) 
     assert _labels(out[0]) == ["BR-1 · Bracket", "BR-2 · Bracket"]
     out = await linked.click(SAM, out[0].button("BR-2"))
     assert "100 × BR-2 · Bracket: earliest delivery" in out[0].text and "Order it for" in str(out[0].buttons)
+    out = await linked.say(SAM, "can we deliver 100 brackets by Dec 20?")  # the date asked rides on the pick
+    out = await linked.click(SAM, out[0].button("BR-1"))
+    assert out[0].text.splitlines()[1] == "✅ By Dec 20, 2026: yes, without moving anyone."
 
 
 async def test_a_name_one_product_has_is_that_product(linked: Chat) -> None:

@@ -138,6 +138,10 @@ async def test_promise_gives_two_dates(linked: Chat) -> None:
     out = await linked.say(SAM, "/promise P 100")
     text = out[0].text
     assert "100 × P: earliest delivery" in text and "Without moving anyone" in text and "With priority" in text
+    out = await linked.say(SAM, "can we deliver 1000 of P by Nov 24?")  # the day asked is answered first
+    lines = out[0].text.splitlines()
+    assert lines[1] == "❌ By Nov 24, 2026: no, not even with priority." and lines[-1].startswith("Totals")
+    assert "With priority: Nov 24, 2026, 21:20" in out[0].text  # (after that day's 18:00)
     out = await linked.say(SAM, "/help")  # the examples use this factory's product, so they work as written
     assert "/promise P 500" in out[0].text and "P-100" not in out[0].text
 

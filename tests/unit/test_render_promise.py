@@ -30,3 +30,17 @@ def test_no_middle_line_when_it_is_no_earlier_than_fitting_into_the_gaps() -> No
         view = PromiseView("BR-1", 500, undisturbed=at(days=9), with_priority=at(days=2), impact=NO_IMPACT,
                            without_lateness=middle)
         assert "Without making" not in render.promise(translator("en"), TZ, view)
+
+
+def test_a_date_asked_about_is_answered_first() -> None:
+    view = PromiseView("BR-1", 500, undisturbed=at(days=9), with_priority=at(days=2), impact=NO_IMPACT,
+                       without_lateness=at(days=5))
+    for asked, expected in ((at(days=10), "✅ By Dec 3, 2026: yes, without moving anyone."),
+                            (at(days=6), "✅ By Nov 29, 2026: yes, without making any other order late."),
+                            (at(days=3), "⚠️ By Nov 26, 2026: only with priority, and 0 orders finish later."),
+                            (at(days=1), "❌ By Nov 24, 2026: no, not even with priority.")):
+        lines = render.promise(translator("en"), TZ, view, asked=asked).splitlines()
+        assert lines[1] == expected, (asked, lines)
+    zh = render.promise(translator("zh_Hans"), TZ, view, asked=at(days=1))
+    assert zh.splitlines()[1] == "❌ 2026年11月24日 前：不行，优先安排也来不及。"
+    assert "By" not in render.promise(translator("en"), TZ, view)  # nothing asked: the dates alone
