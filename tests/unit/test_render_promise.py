@@ -42,5 +42,5 @@ def test_a_date_asked_about_is_answered_first() -> None:
         lines = render.promise(translator("en"), TZ, view, asked=asked).splitlines()
         assert lines[1] == expected, (asked, lines)
     zh = render.promise(translator("zh_Hans"), TZ, view, asked=at(days=1))
-    assert zh.splitlines()[1] == "❌ 2026年11月24日 前：不行，优先安排也来不及。"
+    assert zh.splitlines()[1] == "❌ 2026年11月24日前：不行，优先安排也来不及。"
     assert "By" not in render.promise(translator("en"), TZ, view)  # nothing asked: the dates alone
