@@ -43,11 +43,12 @@ __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "p
 
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
-                     "machine_up", "machine_queue", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks",
+                     "machine_up", "machine_queue", "machine_status", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks",
                      "expedite", "material", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
-                                   "report_progress", "machine_down", "machine_up", "machine_queue", "kpi", "late_orders",
+                                   "report_progress", "machine_down", "machine_up", "machine_queue", "machine_status",
+                                   "kpi", "late_orders",
                                    "summary", "gantt", "greeting", "thanks", "expedite", "material", "unknown")
 
 
@@ -464,6 +465,13 @@ _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异
             r"jammed|crashed|alarm|out of (?:service|commission|action)|offline|(?:isn'?t|is not|not) running|"
             r"(?<![a-z])stopping (?:it|her|the machine|now)|shut(?:ting)? (?:it |her )?down|making (?:an? )?(?:\w+ )?noises?|"
             r"noisy|overheat(?:s|ing|ed)?|smoking|leaking")
+# a question about a machine's stop, not a report of one: "WLD-1什么时候修好", "CNC-2 停了吗", "is it still down?"
+_MACHINE_ASKED = _rx(r"什么时候|啥时候|何时|几点|多久|多长时间|哪台|哪些|哪个|哪几台|吗|[?？]|有没有|是不是|还在停|还没修好",
+                     r"^(?:is|are|has|have|was|were|did|does|will|when)(?![a-z])|(?<![a-z])(?:when|which|how long|"
+                     r"still (?:down|broken|stopped|off)|any (?:machines?|equipment))(?![a-z])")
+_NOT_KNOWN = _rx(r"不知道|不清楚|不确定|说不准|没准|待定", r"not sure|(?:don'?t|do not) know|unknown|(?<![a-z])tbd(?![a-z])")
+_WHICH_MACHINE = _rx(r"(?:哪台|哪些|哪个|哪几台|有没有|有什么)(?:机器|设备|机台|机床)|(?:机器|设备|机台|机床)(?:有)?(?:哪些|哪台|几台)",
+                     r"(?:which|what|any) (?:machines?|equipment)|machines? (?:are|is) (?:down|stopped|broken)")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
@@ -1368,7 +1376,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
-        machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up", "machine_queue") else None,
+        machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up", "machine_queue", "machine_status") else None,
         step=step if intent == "report_progress" and step and step > 0 else None,
         minutes=stop.minutes,
         until=stop.at,
@@ -1471,6 +1479,12 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "summary"  # "overview of my orders": a list
     if _LOAD.search(t) and not f.maybe_ref and not f.numbers and not f.has_product and not f.has_customer:
         return "summary"  # "设备负荷怎么样", "how loaded are the machines": their load, the bottleneck first
+    stop_words = _UP.search(t) or _DOWN.search(t)
+    if stop_words and _MACHINE_ASKED.search(t) and not _NOT_KNOWN.search(t) and not f.has_ref \
+            and (f.has_machine or _UP_STRONG.search(t) or _DOWN_STRONG.search(t) or _WHICH_MACHINE.search(t)):
+        return "machine_status"  # "WLD-1什么时候修好", "哪台机器停了", "is CNC-2 still down?": asked, nothing recorded
+    if _DOWN.search(t) and _NOT_KNOWN.search(t) and (f.has_machine or _DOWN_STRONG.search(t)):
+        return "machine_down"  # "CNC-2 停机 什么时候修好还不知道": down, its end not known
     if _UP.search(t) and (f.has_machine or _UP_STRONG.search(t)):
         # "预计下午2点修好", "will be fixed by Monday": still down, with the time it is back
         return "machine_down" if _UP_LATER.search(t) else "machine_up"

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from scheduler_core.domain.calendar import Downtime, stop_end
 from scheduler_core.services.errors import InvalidInput, PermissionDenied
-from scheduler_core.services.machines import list_machines
+from scheduler_core.services.machines import MachineView, list_machines
 from scheduler_core.services.overview import work_list
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
@@ -337,6 +338,51 @@ async def up_command(ctx: Ctx, args: str) -> list[Reply]:
     if not down:
         return ctx.say(render.esc(ctx.tr.gettext("No machine is down now.")))
     return await _pick_machine(ctx, "up", down)
+
+
+async def machine_status(ctx: Ctx, machine: str | None) -> list[Reply]:
+    """A question about stops ("WLD-1什么时候修好", "哪台机器停了"), answered from what is
+    recorded, changing nothing: for ``machine``, whether it is down, since when, until when (or
+    what the plan counts on), and its stops planned ahead; without one, the machines down now."""
+    actor = _actor(ctx, "view_plan")
+    views = await list_machines(ctx.svc, actor)
+    now = ctx.now()
+    tr = ctx.tr
+    open_for = ctx.svc.planning.open_downtime
+
+    def stop_line(m: str, d: Downtime) -> str:
+        since = tr.weekday_time(d.start.astimezone(ctx.tz))
+        if d.end is not None:
+            text = tr.gettext("{machine} is down since {since}, until {until}.", machine=m, since=since,
+                              until=tr.weekday_time(d.end.astimezone(ctx.tz)))
+        else:
+            text = tr.gettext("{machine} is down since {since}, until further notice: the plan counts on it running "
+                              "again by {when}; send /up {machine} when it does.", machine=m, since=since,
+                              when=tr.weekday_time(stop_end(d, now, open_for).astimezone(ctx.tz)))
+        return text + (f" ({d.reason})" if d.reason else "")
+
+    def in_force(v: MachineView) -> Downtime | None:
+        return next((d for d in v.downtime if d.start <= now and (d.end is None or d.end > now)), None)
+
+    if machine is None:
+        down = [(v.id, d) for v in views if (d := in_force(v)) is not None]
+        if not down:
+            return ctx.say(render.esc(tr.gettext("No machine is down now.")))
+        lines = [render.esc(tr.ngettext("{n} machine is down now:", "{n} machines are down now:", len(down)))]
+        lines += ["• " + render.esc(stop_line(m, d)) for m, d in down]
+        return ctx.say("\n".join(lines))
+    view = next(v for v in views if v.id == machine)
+    stop = in_force(view)
+    lines = [render.esc(stop_line(machine, stop) if stop is not None else tr.gettext(
+        "{machine} is running; no stop is recorded. To record one, send /down {machine} and the reason.",
+        machine=machine))]
+    ahead = [d for d in view.downtime if d.start > now]
+    if ahead:
+        lines.append(render.esc(tr.gettext("Stops planned:")))
+        lines += ["• " + render.esc(tr.gettext("{start} – {end}", start=tr.weekday_time(d.start.astimezone(ctx.tz)),
+                                               end=tr.weekday_time(stop_end(d, now, open_for).astimezone(ctx.tz))))
+                  + (f" ({render.esc(d.reason)})" if d.reason else "") for d in ahead[:5]]
+    return ctx.say("\n".join(lines))
 
 
 async def _up(ctx: Ctx, machine: str, *, edit: bool = False) -> list[Reply]:

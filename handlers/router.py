@@ -75,7 +75,7 @@ _REQUESTS = frozenset({"rush", "promise", "change_date", "change_quantity", "can
 # free-text intents of the staff -> the permission they need (others get the help text)
 _STAFF_INTENTS: dict[str, str] = {
     "report_progress": "report_progress", "machine_down": "machine_state", "machine_up": "machine_state",
-    "machine_queue": "report_progress",
+    "machine_queue": "report_progress", "machine_status": "view_plan",
     "kpi": "kpis", "summary": "kpis", "gantt": "kpis",
 }  # fmt: skip
 
@@ -301,6 +301,8 @@ class ChatRouter:
             return await operator.up_command(ctx, machine or "")
         if kind == "machine_queue":
             return await operator.queue(ctx, machine)
+        if kind == "machine_status":
+            return await operator.machine_status(ctx, machine)
         if kind == "kpi":
             return await manager.kpi(ctx)
         if kind == "summary":

@@ -407,3 +407,25 @@ async def test_scrap_reported_out_of_turn_is_said_on_the_button_and_recorded_wit
     out = await linked.click(OTTO, out[0].button("Record 10 units and 2 scrapped"))
     assert f"Recorded: 10 units of {later.ref}, step 2" in out[0].text and "And 2 scrapped units." in out[0].text
     assert await _scrap_reported(linked, later.ref) == [(10, 2)]
+
+
+async def test_a_question_about_a_stop_is_answered_and_changes_nothing(linked: Chat) -> None:
+    out = await linked.say(MIA, "which machines are down?")
+    assert out[0].text == "No machine is down now."
+    out = await linked.say(OTTO, "M1 停机 主轴报警")  # recorded: until further notice
+    assert "Recorded: M1 is down." in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        stops = await uow.shopfloor.downtime()
+        version = (await uow.plans.current()).number  # type: ignore[union-attr]
+    for asked in ("M1什么时候修好", "is M1 still down?", "哪台机器停了"):
+        out = await linked.say(MIA, asked)
+        text = out[0].text
+        assert "M1 is down since Mon 08:00, until further notice" in text and "send /up M1" in text, (asked, text)
+        assert "Recorded" not in text
+    out = await linked.say(TG["sam"], "is M2 still down?")  # sales may ask too
+    assert out[0].text.startswith("M2 is running; no stop is recorded. To record one, send /down M2")
+    async with linked.shop.svc.uow() as uow:  # nothing recorded, nothing re-planned
+        assert await uow.shopfloor.downtime() == stops
+        assert (await uow.plans.current()).number == version  # type: ignore[union-attr]
+    out = await linked.say(TG["bob"], "is M1 still down?")  # not a customer's to know
+    assert "not part of your role" in out[0].text
