@@ -17,7 +17,7 @@ from scheduler_core.services.feedback import record_complaint, record_survey_ans
 from scheduler_core.services.ports import Actor, Notification, Role
 from scheduler_core.services.refs import normalise_ref
 from scheduler_core.services.status import get_order_status, list_orders
-from scheduler_core.services.views import OrderStatusView
+from scheduler_core.services.views import OrderLine, OrderStatusView
 
 from . import render
 from .buttons import SURVEY_PREFIX
@@ -51,10 +51,13 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
-async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tuple[str, ...] = ()) -> list[Reply]:
+async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tuple[str, ...] = (),
+                 by: date | None = None) -> list[Reply]:
     """``/status [REF]``: one order's status; without a reference the only open order, or buttons.
     ``late_only`` ("why is my order late"): the late ones among them, when there are any;
-    ``products`` ("where is my bracket order"): those of these products, when there are any."""
+    ``products`` ("where is my bracket order"): those of these products, when there are any;
+    ``by`` ("我的货能不能下周一前到", "will my order be here by Friday"): which are planned to be
+    finished by the end of that day, the others counted."""
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
@@ -71,12 +74,32 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
         return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref))
     if not lines:
         return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
+    if by is not None:
+        return _ready_by(ctx, actor, lines, by)
     # the orders to pick from, each with its ETA and whether it makes its date (late first): a
     # customer with many orders sees at once which one to ask about, without knowing its number
     shown = lines[:_PICK]
     title = ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(ref=lines[0].ref)
     text = render.order_lines(ctx.tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
                               more=len(lines) - len(shown))
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
+
+
+def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[Reply]:
+    """Of ``lines``, those planned to be finished by the end of ``by``; the others counted."""
+    tr = ctx.tr
+    end = datetime.combine(by, time.max, tzinfo=ctx.tz)
+    when = tr.date(end, year=False)
+    ready = [line for line in lines if line.eta is not None and line.eta <= end]
+    if not ready:
+        title = tr.gettext("None of these {n} open orders is planned to be finished by {date}:", n=len(lines), date=when)
+        shown = lines[:_PICK]
+    else:
+        title = tr.gettext("Planned to be finished by {date}: {ready} of {n} open orders", ready=len(ready),
+                           n=len(lines), date=when)
+        shown = ready[:_PICK]
+    text = render.order_lines(tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
+                              more=(len(ready) if ready else len(lines)) - len(shown))
     return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
 
 

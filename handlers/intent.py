@@ -313,12 +313,15 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"晚了|推迟了|又推迟|被推迟|延迟了|还没到|没收到|查一下|查查|查下|查询|跟踪|物流|这么慢|还没好|还没做好|"
               r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|没(?:有)?动静|没(?:有)?消息|没音讯|"
               r"能(?:做)?(?:好|完|完成)(?:吗|不|没)|"
+              # whether it arrives in time: "我的货能不能下周一前到", "下周一前能到吗", "赶得上月底吗", "会不会晚"
+              r"(?:能不能|能否|可不可以|是否能?)[^，,。?？]{0,12}(?:到|送达|送到)|能(?:送)?到(?:吗|不|么)|到得了|赶得上|赶不赶得上|"
+              r"会不会(?:晚|延|拖)|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|(?<![a-z])wip(?![a-z])|work in progress|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
-              r"how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
+              r"(?:get|be) (?:here|there)(?![a-z])|how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|干嘛|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
@@ -1454,6 +1457,7 @@ _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"a
 _THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
                  r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
+_ARRIVE = _rx(r"到货|能到|送到|送达|到得了|赶得上", r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])")
 _IF = _rx(r"如果|假如|要是|假设|万一", r"(?<![a-z])(?:if|suppose|supposing|what if)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
@@ -1591,6 +1595,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
         return "help"
     if _LIST.search(t) and not f.has_ref:
+        if f.has_date and _ARRIVE.search(t):
+            return "order_status"  # "will all my orders arrive by friday": which are planned by then
         return "list_orders"
     if f.has_customer and not f.has_product and not f.maybe_ref and _CUSTOMER_ORDERS.search(t):  # "ACME的订单"
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"

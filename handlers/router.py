@@ -253,7 +253,8 @@ class ChatRouter:
             return await customer.orders(ctx, customer=named, due_by=intent.date if kind == "list_orders" else None)
         if kind == "order_status":
             products = await self.deps.products_called(intent.product) if intent.product else ()
-            return await customer.status(ctx, intent.order or "", late_only=intent.late, products=products)
+            return await customer.status(ctx, intent.order or "", late_only=intent.late, products=products,
+                                         by=intent.date)
         if kind == "list_orders":
             return await customer.orders(ctx, due_by=intent.date)
         if kind == "late_orders":

@@ -222,3 +222,17 @@ async def test_a_customers_chat_follows_the_language_they_write_until_they_choos
     assert ident is not None and ident.lang == "en" and ident.lang_chosen
     out = await linked.say(TG["sam"], "SO-101 到哪了")  # staff keep their language
     assert "Order SO-101" in out[0].text
+
+
+async def test_will_my_orders_be_here_by_a_day_lists_those_planned_by_then(linked: Chat) -> None:
+    bob = TG["bob"]
+    out = await linked.say(bob, "will my orders get here by tomorrow?")
+    assert out[0].text.startswith("<b>Planned to be finished by Tue, Nov 24: 3 of 3 open orders</b>"), out[0].text
+    sam = TG["sam"]  # a rush for another customer pushes SO-105 into Tuesday
+    preview = (await linked.say(sam, "rush 400 of P for ACME by Nov 23"))[-1]
+    await linked.click(sam, preview.button("Confirm"))
+    await linked.say(bob, "/language zh")
+    out = await linked.say(bob, "我的货今天能到吗")
+    text = out[0].text
+    assert text.startswith("<b>计划在11月23日周一前完成的：3 个未完成订单中的 2 个</b>"), text
+    assert "SO-101" in text and "SO-103" in text and "SO-105" not in text
