@@ -472,6 +472,7 @@ _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异
 _MACHINE_ASKED = _rx(r"什么时候|啥时候|何时|几点|多久|多长时间|哪台|哪些|哪个|哪几台|吗|[?？]|有没有|是不是|还在停|还没修好",
                      r"^(?:is|are|has|have|was|were|did|does|will|when)(?![a-z])|(?<![a-z])(?:when|which|how long|"
                      r"still (?:down|broken|stopped|off)|any (?:machines?|equipment))(?![a-z])")
+_ON_MACHINE = _rx(r"我(?:今天|现在|这班)?(?:在|是|负责|管|开|用)", r"(?:i'?m|i am|working|i work|i'?ll be) (?:on|at)(?![a-z])")
 _NOT_KNOWN = _rx(r"不知道|不清楚|不确定|说不准|没准|待定", r"not sure|(?:don'?t|do not) know|unknown|(?<![a-z])tbd(?![a-z])")
 _WHICH_MACHINE = _rx(r"(?:哪台|哪些|哪个|哪几台|有没有|有什么)(?:机器|设备|机台|机床)|(?:机器|设备|机台|机床)(?:有)?(?:哪些|哪台|几台)",
                      r"(?:which|what|any) (?:machines?|equipment)|machines? (?:are|is) (?:down|stopped|broken)")
@@ -1496,6 +1497,11 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "machine_down"
     if ((_QUEUE.search(t) and f.has_machine) or _QUEUE_STRONG.search(t)) and not f.has_ref:
         return "machine_queue"
+    if f.has_machine and _ON_MACHINE.search(t) and not f.maybe_ref and not f.numbers:
+        return "machine_queue"  # "I'm on CNC-1", "我在WLD-1上": that machine from now on, and its work
+    if (not f.maybe_ref and not f.has_product and not f.has_date and any(n.unit for n in f.numbers)
+            and _DONE.search(t) and not _DONE_QUESTION.search(t) and not _NOT_DONE.search(t) and not _PROMISE.search(t)):
+        return "report_progress"  # "finished 80 pcs", "当前这单做完了，80件": units done, on which is asked
     if _PLAN_LOOK.search(t) and not f.maybe_ref and not _ORDER_WORD.search(t):  # "我的订单计划怎么样": the orders
         return "summary"
     if _REPORT.search(t):

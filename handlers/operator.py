@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from scheduler_core.domain.calendar import Downtime, stop_end
+from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.services.errors import InvalidInput, PermissionDenied
 from scheduler_core.services.machines import MachineView, list_machines
 from scheduler_core.services.overview import work_list
@@ -68,10 +69,12 @@ def _my_machine(ctx: Ctx) -> str | None:
 _SCRAP_ARG = re.compile(r"(?:^|\s)(?:scrap|报废)\s*(\d{1,7})(?=\s|$)", re.IGNORECASE)
 
 
-async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap: int = 0) -> list[Reply]:
+async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap: int = 0,
+                         quantity: int | None = None) -> list[Reply]:
     """``/report REF QTY [STEP] [scrap N]``, or buttons for today's work. ``work``: the kind of
     work the words named ("焊完了"), for the step when none is given and the machine is not known;
-    ``scrap``: units scrapped besides the ``QTY`` good ones."""
+    ``scrap``: units scrapped besides the ``QTY`` good ones; ``quantity`` without an order
+    ("finished 80 pcs"): on the operation running on this chat's machine, when there is one."""
     actor = _actor(ctx, "report_progress")
     said = _SCRAP_ARG.search(args)
     if said:  # "/report SO-1042 180 scrap 20"
@@ -79,6 +82,8 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
     words = args.split()
     if not words:
         machine = _my_machine(ctx)
+        if machine and quantity is not None and (op := await _running_op(ctx, actor, machine)) is not None:
+            return await report_command(ctx, f"{op.ref} {quantity} {op.step + 1}", scrap=scrap)
         if machine:
             return await _todays_ops(ctx, machine)
         return await _pick_machine(ctx, "report")
@@ -95,6 +100,14 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
     update = await report_progress(ctx.svc, actor, words[0], good, step=step, scrap=scrap, at_machine=mine,
                                    work=work)
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update))
+
+
+async def _running_op(ctx: Ctx, actor: Actor, machine: str) -> PlannedOp | None:
+    """The one operation the published plan has running on ``machine`` now, if exactly one."""
+    plan = await current_plan(ctx.svc, actor)
+    now = ctx.now()
+    running = [op for op in plan.schedule.on_machine(machine) if op.start <= now < op.end]
+    return running[0] if len(running) == 1 else None
 
 
 def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int, scrap: int = 0) -> list[Reply]:

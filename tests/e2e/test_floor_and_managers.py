@@ -429,3 +429,16 @@ async def test_a_question_about_a_stop_is_answered_and_changes_nothing(linked: C
         assert (await uow.plans.current()).number == version  # type: ignore[union-attr]
     out = await linked.say(TG["bob"], "is M1 still down?")  # not a customer's to know
     assert "not part of your role" in out[0].text
+
+
+async def test_an_operator_says_their_machine_then_reports_units_without_an_order(linked: Chat) -> None:
+    out = await linked.say(MIA, "finished 10 pcs")  # no machine known in this chat: which one, asked
+    assert "Which machine are you on?" in out[0].text
+    out = await linked.say(OTTO, "I'm on M1")  # remembered, and its work shown
+    assert out[0].text.startswith("Next on M1:") and "running" in out[0].text
+    running = out[0].text.split("\n")[1].split(" · ")[1]  # "SO-100 step 1 (step1)"
+    ref = running.split()[0]
+    out = await linked.say(OTTO, "finished 10 pcs")  # the operation running on M1
+    assert out[0].text.startswith(f"✅ Recorded: 10 units of {ref}, step 1"), out[0].text
+    async with linked.shop.svc.uow() as uow:
+        assert (await uow.shopfloor.progress(ref))[(ref, 0)].done == 10
