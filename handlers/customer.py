@@ -52,17 +52,18 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
 
 
 async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tuple[str, ...] = (),
-                 by: date | None = None) -> list[Reply]:
+                 by: date | None = None, customer: str | None = None) -> list[Reply]:
     """``/status [REF]``: one order's status; without a reference the only open order, or buttons.
     ``late_only`` ("why is my order late"): the late ones among them, when there are any;
     ``products`` ("where is my bracket order"): those of these products, when there are any;
     ``by`` ("我的货能不能下周一前到", "will my order be here by Friday"): which are planned to be
-    finished by the end of that day, the others counted."""
+    finished by the end of that day, the others counted; ``customer``: staff asking about one
+    customer's orders ("Bosch的单子下周能交吗")."""
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
         return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)))
-    lines = await list_orders(ctx.svc, actor, limit=50)
+    lines = await list_orders(ctx.svc, actor, limit=50, customer=customer if actor.role is not Role.CUSTOMER else None)
     lines = [line for line in lines if line.product in products] or lines
     if late_only and lines:
         late = [line for line in lines if line.late_by > timedelta(0)]

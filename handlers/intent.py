@@ -314,14 +314,14 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"还要几天|还得几天|还差几天|几天能好|几天能做好|还剩(?:多少|几)|剩(?:下)?多少|没(?:有)?动静|没(?:有)?消息|没音讯|"
               r"能(?:做)?(?:好|完|完成)(?:吗|不|没)|"
               # whether it arrives in time: "我的货能不能下周一前到", "下周一前能到吗", "赶得上月底吗", "会不会晚"
-              r"(?:能不能|能否|可不可以|是否能?)[^，,。?？]{0,12}(?:到|送达|送到)|能(?:送)?到(?:吗|不|么)|到得了|赶得上|赶不赶得上|"
+              r"(?:能不能|能否|可不可以|是否能?)[^，,。?？]{0,12}(?:到|送达|送到)|能[^，,。?？]{0,4}到(?:齐|货)?(?:吗|不|么)|到得了|赶得上|赶不赶得上|"
               r"会不会(?:晚|延|拖)|"
               # whether it is in the plan yet: "我的单子排上了吗", "排进计划了吗", "has my order been scheduled"
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|(?<![a-z])wip(?![a-z])|work in progress|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
               r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
-              r"(?:get|be) (?:here|there)(?![a-z])|how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
+              r"(?:get|be) (?:here|there)(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)|how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|干嘛|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
             r"(?<![a-z])help(?![a-z])|what can (?:you|i|u|this)|how to use|commands?\b|"
@@ -457,7 +457,7 @@ _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|怎么回事|显示|(?<![a-z])(?:yet|when|how|shows?|showing|says)(?![a-z])|"
                             r"what'?s going on|what is going on|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
-_DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
+_DOWN = _rx(r"停机|故障|坏了|停多久|还要停|停到(?:几|什么时候|哪天)|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
             r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|停\s*(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天|分钟|h|hrs?|mins?)(?![a-z]))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
@@ -469,12 +469,12 @@ _DOWN = _rx(r"停机|故障|坏了|停(?:到|至)(?:现在|目前)|一直停|异
             r"(?<![a-z])stopping (?:it|her|the machine|now)|shut(?:ting)? (?:it |her )?down|making (?:an? )?(?:\w+ )?noises?|"
             r"noisy|overheat(?:s|ing|ed)?|smoking|leaking")
 # a question about a machine's stop, not a report of one: "WLD-1什么时候修好", "CNC-2 停了吗", "is it still down?"
-_MACHINE_ASKED = _rx(r"什么时候|啥时候|何时|几点|多久|多长时间|哪台|哪些|哪个|哪几台|吗|[?？]|有没有|是不是|还在停|还没修好",
+_MACHINE_ASKED = _rx(r"什么时候|啥时候|何时|几点|多久|多长时间|哪台|哪些|哪个|哪几台|几台|吗|[?？]|有没有|是不是|还在停|还没修好",
                      r"^(?:is|are|has|have|was|were|did|does|will|when)(?![a-z])|(?<![a-z])(?:when|which|how long|"
                      r"still (?:down|broken|stopped|off)|any (?:machines?|equipment))(?![a-z])")
 _ON_MACHINE = _rx(r"我(?:今天|现在|这班)?(?:在|是|负责|管|开|用)", r"(?:i'?m|i am|working|i work|i'?ll be) (?:on|at)(?![a-z])")
 _NOT_KNOWN = _rx(r"不知道|不清楚|不确定|说不准|没准|待定", r"not sure|(?:don'?t|do not) know|unknown|(?<![a-z])tbd(?![a-z])")
-_WHICH_MACHINE = _rx(r"(?:哪台|哪些|哪个|哪几台|有没有|有什么)(?:机器|设备|机台|机床)|(?:机器|设备|机台|机床)(?:有)?(?:哪些|哪台|几台)",
+_WHICH_MACHINE = _rx(r"(?:哪台|哪些|哪个|哪几台|几台|有没有|有什么)(?:机器|设备|机台|机床)|(?:机器|设备|机台|机床)(?:有)?(?:哪些|哪台|几台)",
                      r"(?:which|what|any) (?:machines?|equipment)|machines? (?:are|is) (?:down|stopped|broken)")
 _DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
@@ -1005,6 +1005,14 @@ _PERIOD = re.compile(r"今天|今日|明天|明日|后天|(?:(?:本|这|下)周|
                      r"(?:the )?end of (?:the |this )?(?:week|month))(?![a-z])")
 
 
+def _arrival_by(intent: IntentName, text: str, today: date) -> date | None:
+    """"我这周的货能到吗", "will it be here next week": the period's last day, for a status question."""
+    if intent != "order_status" or not _ARRIVE.search(text):
+        return None
+    m = _PERIOD.search(text)
+    return period_end(m[0], today) if m else None
+
+
 def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
     """"今天有哪些单子要交" / "what's due this week": the last day of the window and the span
     naming a period (to mask), when a due word is present; a plain date is left to the caller."""
@@ -1376,7 +1384,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         order=order if intent in _ORDER_INTENTS else None,
         quantity=quantity if intent in _QTY_INTENTS else None,
         product=product,
-        date=due_by if intent == "list_orders" else _date_of(intent, when, t, today) if intent in _DATE_INTENTS else stop.day,
+        date=(due_by if intent == "list_orders" else _arrival_by(intent, t, today) or _date_of(intent, when, t, today)
+              if intent in _DATE_INTENTS else stop.day),
         customer=customer_hit[0] if customer_hit else None,
         language=language,
         priority=bool(_PRIORITY.search(t)),
@@ -1458,7 +1467,8 @@ _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"a
 _THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
                  r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
-_ARRIVE = _rx(r"到货|能到|送到|送达|到得了|赶得上", r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])")
+_ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得上|能交(?:吗|不|么|得了)",
+              r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)")
 _IF = _rx(r"如果|假如|要是|假设|万一", r"(?<![a-z])(?:if|suppose|supposing|what if)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
@@ -1594,6 +1604,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     if f.due and not f.maybe_ref and not new_order and not rush and not change:
         return "list_orders"  # "今天有哪些单子要交", "what's due this week": due by then
     has_qty = any(n.strong for n in f.numbers) or (bool(f.numbers) and not f.maybe_ref)
+    # whether orders arrive by a day or within a period: "will all my orders arrive by friday", "这周的货能到吗"
+    arrive_asked = bool(_ARRIVE.search(t)) and (f.has_date or bool(_PERIOD.search(t))) and not f.quantities
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
     if f.has_product and (f.has_unit_qty or (f.numbers and f.has_date)) and not f.has_ref and _QUESTION.search(t):
@@ -1601,9 +1613,11 @@ def _decide(t: str, f: _Features) -> IntentName:
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
         return "help"
     if _LIST.search(t) and not f.has_ref:
-        if f.has_date and _ARRIVE.search(t):
+        if arrive_asked:
             return "order_status"  # "will all my orders arrive by friday": which are planned by then
         return "list_orders"
+    if f.has_customer and arrive_asked and not f.has_product and not f.maybe_ref:
+        return "order_status"  # "Bosch的单子下周能交吗": which of theirs are planned by then
     if f.has_customer and not f.has_product and not f.maybe_ref and _CUSTOMER_ORDERS.search(t):  # "ACME的订单"
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
     if _MY_ORDERS_ONLY.match(t):

@@ -249,6 +249,8 @@ class ChatRouter:
         named = intent.customer if ctx.actor is not None and ctx.actor.role is not Role.CUSTOMER else None
         if named and (kind == "late_orders" or (kind == "order_status" and not intent.order and intent.late)):
             return await sales.late(ctx, customer=named)
+        if named and kind == "order_status" and not intent.order and intent.date is not None:
+            return await customer.status(ctx, "", by=intent.date, customer=named)  # "Bosch的单子下周能交吗"
         if named and (kind == "list_orders" or (kind == "order_status" and not intent.order)):
             return await customer.orders(ctx, customer=named, due_by=intent.date if kind == "list_orders" else None)
         if kind == "order_status":

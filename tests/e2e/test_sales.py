@@ -269,6 +269,9 @@ async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     assert "No customer matches “Zeta”. Customers: ACME and Bolt" in out[0].text
     out = await linked.say(sam, "/orders ol")  # a part of one customer's name only
     assert "Open orders of Bolt" in out[0].text
+    out = await linked.say(sam, "ACME的订单明天能交吗")  # which of theirs are planned by then
+    assert out[0].text.startswith("<b>Planned to be finished by Tue, Nov 24: 3 of 3 open orders</b>"), out[0].text
+    assert "SO-100" in out[0].text and "SO-101" not in out[0].text
     out = await linked.say(mia, "any late orders for ACME?")
     assert "Late orders of ACME" in out[0].text and "SO-101" not in out[0].text
     out = await linked.say(bob, "ACME的订单")  # a customer sees their own orders, whatever they name (P1)
