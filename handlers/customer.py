@@ -171,8 +171,12 @@ async def _due_orders(ctx: Ctx, actor: Actor, customer: str | None, day: date) -
 
 
 async def complain(ctx: Ctx, text: str, ref: str | None = None) -> list[Reply]:
-    """Record a complaint; the use case alerts the sales owner and the managers."""
+    """Record a complaint; the use case alerts the sales owner and the managers. Staff record a
+    customer's complaint by its order; without one it is asked for (nothing is recorded)."""
     actor = _actor(ctx)
+    if actor.role is not Role.CUSTOMER and ref is None:
+        return ctx.say(render.esc(ctx.tr.gettext("Which order is the complaint about? Write e.g. /complain SO-1042 "
+                                                 "arrived damaged")))
     cid = await record_complaint(ctx.svc, actor, text, ref)
     tr = ctx.tr
     msg = tr.gettext("We are sorry. Your complaint #{id} is recorded and your sales contact and our managers have "

@@ -44,12 +44,13 @@ __all__ = ["INTENTS", "Intent", "IntentName", "StopLength", "match_customer", "p
 IntentName = Literal["order_status", "list_orders", "promise", "rush", "change_date", "change_quantity",
                      "cancel", "complaint", "human", "help", "language", "report_progress", "machine_down",
                      "machine_up", "machine_queue", "machine_status", "kpi", "late_orders", "summary", "gantt", "greeting", "thanks",
-                     "expedite", "material", "unknown"]
+                     "expedite", "material", "complaints", "unknown"]
 INTENTS: tuple[IntentName, ...] = ("order_status", "list_orders", "promise", "rush", "change_date",
                                    "change_quantity", "cancel", "complaint", "human", "help", "language",
                                    "report_progress", "machine_down", "machine_up", "machine_queue", "machine_status",
                                    "kpi", "late_orders",
-                                   "summary", "gantt", "greeting", "thanks", "expedite", "material", "unknown")
+                                   "summary", "gantt", "greeting", "thanks", "expedite", "material", "complaints",
+                                   "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ _VOCAB = (
     "waiting", "date", "due", "week", "month", "next", "list", "show", "when", "what", "soon",
     "running", "maintenance", "report", "reported", "delayed", "delay", "thanks", "thank", "broken", "machine",
     "deliveries", "overdue", "time", "queue", "priority",
-    "machined", "machines", "reports", "times", "delays", "queued", "queues",
+    "machined", "machines", "reports", "times", "delays", "queued", "queues", "complaints", "complained", "complains",
 )
 _VOCAB_SET = frozenset(_VOCAB)
 # chat shorthand too short to correct by edit distance
@@ -238,6 +239,13 @@ _HUMAN = _rx(r"转人工|人工|转\s*(?:sales|销售|客服|经理)|真人|找�
              r"call[- ]?back|call me back|ring me|"
              r"(?:someone|somebody|anyone|a person|a human) on the (?:phone|line)|give (?:me|us) a (?:call|ring)|phone (?:me|us)(?![a-z])|"
              r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
+# a question about complaints, not one: "who complained recently", "any complaints this week", "最近有哪些投诉"
+# (how many there were is a key figure: "投诉有几个", "how many complaints")
+_COMPLAINTS_ASKED = _rx(r"(?:哪些|什么|有没有|谁|哪个客户|哪家|最近的?|近期的?|本周的?|这周的?|今天的?|上周的?)"
+                        r"(?:客户)?(?:的)?(?:投诉|客诉)|(?:投诉|客诉)(?:有)?(?:哪些|情况|列表|记录|汇总|内容)|谁(?:在)?投诉",
+                        r"(?:who|which customers?|anyone|anybody)\s+(?:has\s+|have\s+)?complained|"
+                        r"(?<![a-z])(?:any|list(?: of)?|show(?: me)?(?: the)?|recent|new|latest|open|all(?: the)?)\s+complaints|"
+                        r"complaints\s+(?:this|last|today|so far|recently|lately)")
 _COMPLAINT = _rx(r"投诉|不满|(?:开|写|搞|弄|算)错了|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
@@ -1535,6 +1543,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             return "language"
     if short and _LANG_ONLY.search(t):
         return "language"
+    if _COMPLAINTS_ASKED.search(t) and not f.maybe_ref:
+        return "complaints"  # "who complained recently", "最近有哪些投诉": the complaints, nothing recorded
     if _COMPLAINT.search(t) and _ADDRESSED.search(t):  # "your delivery performance is terrible"
         return "complaint"
     if _HOW_TO.search(t) and not f.maybe_ref and not f.numbers:  # "how do I report progress?": not a report

@@ -10,6 +10,7 @@ from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.reports.i18n import Tr
 from scheduler_core.reports.notify import kpi_trend_png, render_notification
 from scheduler_core.services.errors import PermissionDenied
+from scheduler_core.services.feedback import list_complaints
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.load import MachineTime, busiest_machine
 from scheduler_core.services.notifications import summary_data
@@ -93,3 +94,28 @@ async def gantt(ctx: Ctx, args: str = "") -> list[Reply]:
     caption = render.fill(tr.gettext("Plan version {version}: {orders} open orders, {late} late."),
                           version=plan.version, orders=len(plan.etas), late=late)
     return [Reply(caption, photo=png)]
+
+
+COMPLAINTS_SHOWN = 10
+COMPLAINT_DAYS = 30
+
+
+async def complaints(ctx: Ctx) -> list[Reply]:
+    """"who complained recently", "最近有哪些投诉": the last 30 days' complaints, newest first
+    (a customer: their own company's), each with its day, customer, order and words."""
+    actor = ctx.actor
+    if actor is None:
+        raise PermissionDenied("not_allowed")
+    found = await list_complaints(ctx.svc, actor, days=COMPLAINT_DAYS)
+    tr = ctx.tr
+    if not found:
+        return ctx.say(render.esc(tr.gettext("No complaints in the last {days} days.", days=COMPLAINT_DAYS)))
+    lines = ["<b>" + render.esc(tr.gettext("Complaints in the last {days} days ({n})", days=COMPLAINT_DAYS,
+                                            n=len(found))) + "</b>"]
+    for c in found[:COMPLAINTS_SHOWN]:
+        who = " · ".join(x for x in (c.customer, c.ref or "") if x)
+        words = c.text if len(c.text) <= 80 else c.text[:79] + "…"
+        lines.append("• " + render.esc(f"{tr.date(c.created.astimezone(ctx.tz), year=False)} · {who}: {words} (#{c.id})"))
+    if len(found) > COMPLAINTS_SHOWN:
+        lines.append(render.esc(tr.gettext("… and {n} more", n=len(found) - COMPLAINTS_SHOWN)))
+    return ctx.say("\n".join(lines))

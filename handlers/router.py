@@ -263,6 +263,8 @@ class ChatRouter:
             return await sales.late(ctx, by_customer=intent.by_customer)
         if kind == "complaint":
             return await customer.complain(ctx, text, intent.order)
+        if kind == "complaints":
+            return await manager.complaints(ctx)
         if kind == "human":
             return await customer.human(ctx, text)
         if kind == "rush":

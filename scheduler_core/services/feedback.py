@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from scheduler_core.domain.model import OrderStatus
 
@@ -83,3 +84,16 @@ async def record_survey_answer(svc: Services, actor: Actor, ref_text: str, score
                 await uow.outbox.add(Notification(f"low-score:{ref}:{user.id}", "chat", f"user:{user.id}",
                                                   "low_score", payload, now, urgent=True))
         await uow.commit()
+
+
+async def list_complaints(svc: Services, actor: Actor, *, days: int = 30) -> list[Complaint]:
+    """The complaints of the last ``days`` days, newest first: every one for staff, a customer's
+    own company's for a customer (P1)."""
+    since = svc.now() - timedelta(days=days)
+    async with svc.uow() as uow:
+        found = await uow.feedback.complaints(since)
+    if actor.role is Role.CUSTOMER:
+        found = [c for c in found if actor.customer and c.customer == actor.customer]
+    else:
+        require(actor, "view_plan")
+    return sorted(found, key=lambda c: c.created, reverse=True)

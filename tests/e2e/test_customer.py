@@ -236,3 +236,20 @@ async def test_will_my_orders_be_here_by_a_day_lists_those_planned_by_then(linke
     text = out[0].text
     assert text.startswith("<b>计划在11月23日周一前完成的：3 个未完成订单中的 2 个</b>"), text
     assert "SO-101" in text and "SO-103" in text and "SO-105" not in text
+
+
+async def test_a_question_about_complaints_lists_them_and_records_nothing(linked: Chat) -> None:
+    bob, mia = TG["bob"], TG["mia"]
+    out = await linked.say(bob, "SO-101 arrived scratched, this is unacceptable")
+    assert "Your complaint #1 is recorded" in out[0].text
+    out = await linked.say(mia, "who complained recently?")
+    text = out[0].text
+    assert text.startswith("<b>Complaints in the last 30 days (1)</b>") and "Bolt · SO-101: SO-101 arrived scratched" in text
+    out = await linked.say(mia, "I am unhappy with how this went")  # staff: a customer's complaint needs its order
+    assert "Which order is the complaint about?" in out[0].text
+    out = await linked.say(TG["sam"], "ACME complains SO-100 arrived damaged")  # on a customer's behalf
+    assert "#2 is recorded" in out[0].text
+    out = await linked.say(TG["alice"], "最近有哪些投诉")  # a customer: their own company's only (P1)
+    assert "ACME · SO-100" in out[0].text and "Bolt" not in out[0].text and "SO-101" not in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        assert [c.ref for c in await uow.feedback.complaints()] == ["SO-101", "SO-100"]
