@@ -114,11 +114,12 @@ def _status_view(ctx: Ctx, view: OrderStatusView) -> list[Reply]:
     return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
 
 
-async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_by: date | None = None) -> list[Reply]:
+async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_by: date | None = None,
+                 vip_only: bool = False) -> list[Reply]:
     """``/orders``: open orders, late and at risk first. Staff may name a customer, in full or
     by a short form (``/orders ACME``, "精工的订单"); a customer sees their own (P1). With
     ``due_by`` ("今天有哪些单要交", "what's due this week"): the orders promised by the end of
-    that day, soonest first, each with its promised date."""
+    that day, soonest first, each with its promised date. ``vip_only`` ("VIP订单有哪些"): the VIP ones."""
     actor = _actor(ctx)
     tr = ctx.tr
     if actor.role is Role.CUSTOMER:
@@ -139,7 +140,12 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
                                            name=args.strip(), names=tr.listing(known, limit=12)))
     if due_by is not None:
         return await _due_orders(ctx, actor, customer, due_by)
-    lines = await list_orders(ctx.svc, actor, limit=20, customer=customer)
+    lines = await list_orders(ctx.svc, actor, limit=100_000 if vip_only else 20, customer=customer)
+    if vip_only:
+        lines = [line for line in lines if line.vip][:20]
+        return ctx.say(render.order_lines(tr, ctx.tz, lines, title=tr.gettext("Open VIP orders ({n})", n=len(lines)),
+                                          show_customer=actor.role is not Role.CUSTOMER),
+                       *_order_buttons(ctx, [line.ref for line in lines]))
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
     elif customer:

@@ -79,6 +79,7 @@ class Intent:
     scrap: int | None = None  # units scrapped in a report ("报废20件", "合格180 不良20", "5 scrapped"); then
     # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
+    vip: bool = False  # the VIP orders only ("VIP订单有哪些", "which VIP orders are late")
 
 
 UNKNOWN = Intent("unknown")
@@ -246,6 +247,7 @@ _COMPLAINTS_ASKED = _rx(r"(?:哪些|什么|有没有|谁|哪个客户|哪家|最
                         r"(?:who|which customers?|anyone|anybody)\s+(?:has\s+|have\s+)?complained|"
                         r"(?<![a-z])(?:any|list(?: of)?|show(?: me)?(?: the)?|recent|new|latest|open|all(?: the)?)\s+complaints|"
                         r"complaints\s+(?:this|last|today|so far|recently|lately)")
+_VIP_ORDERS = _rx(r"vip\s*(?:客户)?(?:的)?(?:订单|单子|单)", r"(?<![a-z])vip (?:customers?'?s? )?(?:orders|jobs)")
 _COMPLAINT = _rx(r"投诉|不满|(?:开|写|搞|弄|算)错了|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
@@ -1409,6 +1411,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         work=_work_of(t) if intent == "report_progress" else None,
         scrap=scrap,
         by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
+        vip=intent in ("list_orders", "late_orders") and bool(_VIP_ORDERS.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
     )
 
@@ -1552,6 +1555,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     floor = _floor(t, f)
     if floor is not None:
         return floor
+    if _VIP_ORDERS.search(t) and not f.maybe_ref and not f.has_product and not f.quantities:
+        return "late_orders" if _LATE_WORD.search(t) else "list_orders"  # "VIP订单有哪些", "which VIP orders are late"
     cancel = _CANCEL.search(_NOT_CANCEL.sub(" ", t))
     if cancel and (f.maybe_ref or short):
         return "cancel"

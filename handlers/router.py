@@ -258,9 +258,9 @@ class ChatRouter:
             return await customer.status(ctx, intent.order or "", late_only=intent.late, products=products,
                                          by=intent.date)
         if kind == "list_orders":
-            return await customer.orders(ctx, due_by=intent.date)
+            return await customer.orders(ctx, due_by=intent.date, vip_only=intent.vip)
         if kind == "late_orders":
-            return await sales.late(ctx, by_customer=intent.by_customer)
+            return await sales.late(ctx, by_customer=intent.by_customer, vip_only=intent.vip)
         if kind == "complaint":
             return await customer.complain(ctx, text, intent.order)
         if kind == "complaints":

@@ -566,9 +566,11 @@ async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
     return await run_change(ctx, ChangePriority(intent.order, rush=True))
 
 
-async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_customer: bool = False) -> list[Reply]:
+async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_customer: bool = False,
+               vip_only: bool = False) -> list[Reply]:
     """Late orders: a salesperson's customers', or all for managers; one ``customer``'s when
-    staff name one; ``by_customer`` ("哪个客户延误最多"): counted per customer."""
+    staff name one; ``by_customer`` ("哪个客户延误最多"): counted per customer; ``vip_only``:
+    the VIP ones ("which VIP orders are late")."""
     if ctx.actor is None:
         raise PermissionDenied("not_allowed")
     tr = ctx.tr
@@ -581,6 +583,9 @@ async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_cust
         lines = await list_orders(ctx.svc, ctx.actor, limit=200, customer=customer)
         rows = [line for line in lines if line.late_by > timedelta(0)]
         title = tr.gettext("Late orders of {customer}", customer=customer) if customer else tr.gettext("Late orders")
+    if vip_only:
+        rows = [row for row in rows if row.vip]
+        title = tr.gettext("Late VIP orders")
     if by_customer and customer is None:
         return ctx.say(render.late_by_customer(tr, rows, tr.gettext("Late orders by customer")))
     return ctx.say(render.late_orders(tr, ctx.tz, rows, title))

@@ -445,3 +445,16 @@ async def test_late_orders_counted_per_customer(linked: Chat) -> None:
     assert out[0].text.startswith("<b>Late orders by customer</b>")
     out = await linked.say(TG["bob"], "which customer has the most late orders?")  # a customer: their own (P1)
     assert "by customer" not in out[0].text and "ACME" not in out[0].text
+
+
+async def test_the_vip_orders_alone_when_asked_for(linked: Chat) -> None:
+    async with linked.shop.svc.uow() as uow:
+        vip = sorted(r.ref for r in await uow.orders.active() if r.order.vip)
+    assert vip  # the test shop has VIP orders and others
+    out = await linked.say(TG["mia"], "show me the VIP orders")
+    text = out[0].text
+    assert text.startswith(f"<b>Open VIP orders ({len(vip)})</b>"), text
+    shown = sorted(line.split("</b>")[0].split("<b>")[-1].removeprefix("★ ") for line in text.split("\n")[1:])
+    assert shown == vip, (shown, vip)
+    out = await linked.say(TG["mia"], "which VIP orders are late")
+    assert out[0].text == "<b>Late VIP orders</b>\n✅ No order is late."  # every VIP order makes its date here
