@@ -142,10 +142,11 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
         return await _due_orders(ctx, actor, customer, due_by)
     lines = await list_orders(ctx.svc, actor, limit=100_000 if vip_only else 20, customer=customer)
     if vip_only:
-        lines = [line for line in lines if line.vip][:20]
-        return ctx.say(render.order_lines(tr, ctx.tz, lines, title=tr.gettext("Open VIP orders ({n})", n=len(lines)),
-                                          show_customer=actor.role is not Role.CUSTOMER),
-                       *_order_buttons(ctx, [line.ref for line in lines]))
+        vip = [line for line in lines if line.vip]
+        shown = vip[:20]
+        return ctx.say(render.order_lines(tr, ctx.tz, shown, title=tr.gettext("Open VIP orders ({n})", n=len(vip)),
+                                          show_customer=actor.role is not Role.CUSTOMER, more=len(vip) - len(shown)),
+                       *_order_buttons(ctx, [line.ref for line in shown]))
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
     elif customer:
