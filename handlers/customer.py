@@ -51,6 +51,16 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
+def _order_list(ctx: Ctx, actor: Actor, lines: list[OrderLine], title: str, *, limit: int,
+                **how: Any) -> list[Reply]:
+    """``lines`` under ``title``: the first ``limit`` shown (the customer beside each for staff),
+    the rest counted, with a button per order shown; ``how``: more of :func:`render.order_lines`."""
+    shown = lines[:limit]
+    text = render.order_lines(ctx.tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
+                              more=len(lines) - len(shown), **how)
+    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
+
+
 async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tuple[str, ...] = (),
                  by: date | None = None, customer: str | None = None) -> list[Reply]:
     """``/status [REF]``: one order's status; without a reference the only open order, or buttons.
@@ -63,7 +73,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
     ref = args.strip()
     if ref:
         return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)))
-    lines = await list_orders(ctx.svc, actor, limit=50, customer=customer if actor.role is not Role.CUSTOMER else None)
+    lines = await list_orders(ctx.svc, actor, limit=50, customer=customer)  # a customer's own only (P1)
     lines = [line for line in lines if line.product in products] or lines
     if late_only and lines:
         late = [line for line in lines if line.late_by > timedelta(0)]
@@ -79,11 +89,8 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
         return _ready_by(ctx, actor, lines, by)
     # the orders to pick from, each with its ETA and whether it makes its date (late first): a
     # customer with many orders sees at once which one to ask about, without knowing its number
-    shown = lines[:_PICK]
     title = ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(ref=lines[0].ref)
-    text = render.order_lines(ctx.tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
-                              more=len(lines) - len(shown))
-    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
+    return _order_list(ctx, actor, lines, title, limit=_PICK)
 
 
 def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[Reply]:
@@ -94,14 +101,10 @@ def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[
     ready = [line for line in lines if line.eta is not None and line.eta <= end]
     if not ready:
         title = tr.gettext("None of these {n} open orders is planned to be finished by {date}:", n=len(lines), date=when)
-        shown = lines[:_PICK]
     else:
         title = tr.gettext("Planned to be finished by {date}: {ready} of {n} open orders", ready=len(ready),
                            n=len(lines), date=when)
-        shown = ready[:_PICK]
-    text = render.order_lines(tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
-                              more=(len(ready) if ready else len(lines)) - len(shown))
-    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
+    return _order_list(ctx, actor, ready or lines, title, limit=_PICK)
 
 
 async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
@@ -143,18 +146,14 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
     lines = await list_orders(ctx.svc, actor, limit=100_000 if vip_only else 20, customer=customer)
     if vip_only:
         vip = [line for line in lines if line.vip]
-        shown = vip[:20]
-        return ctx.say(render.order_lines(tr, ctx.tz, shown, title=tr.gettext("Open VIP orders ({n})", n=len(vip)),
-                                          show_customer=actor.role is not Role.CUSTOMER, more=len(vip) - len(shown)),
-                       *_order_buttons(ctx, [line.ref for line in shown]))
+        return _order_list(ctx, actor, vip, tr.gettext("Open VIP orders ({n})", n=len(vip)), limit=20)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
     elif customer:
         title = tr.gettext("Open orders of {customer}", customer=customer)
     else:
         title = tr.gettext("Open orders")
-    text = render.order_lines(tr, ctx.tz, lines, title=title, show_customer=actor.role is not Role.CUSTOMER)
-    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
+    return _order_list(ctx, actor, lines, title, limit=20)
 
 
 _DUE_SHOWN = 20
@@ -170,11 +169,8 @@ async def _due_orders(ctx: Ctx, actor: Actor, customer: str | None, day: date) -
         title = tr.gettext("Orders of {customer} due by {date}", customer=customer, date=when)
     else:
         title = tr.gettext("Orders due by {date}", date=when)
-    shown = lines[:_DUE_SHOWN]
-    text = render.order_lines(tr, ctx.tz, shown, title=f"{title} ({len(lines)})", show_customer=actor.role is not Role.CUSTOMER,
-                              show_due=True, more=len(lines) - len(shown),
-                              empty=tr.gettext("No open order is promised by then."))
-    return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
+    return _order_list(ctx, actor, lines, f"{title} ({len(lines)})", limit=_DUE_SHOWN, show_due=True,
+                       empty=tr.gettext("No open order is promised by then."))
 
 
 async def complain(ctx: Ctx, text: str, ref: str | None = None) -> list[Reply]:

@@ -709,16 +709,12 @@ def written_language(text: str) -> Literal["en", "zh_Hans"] | None:
     "1042 status 怎么样"); English in three words or more and no Chinese ("where is my order").
     Names in capitals and order numbers count for neither ("SO-1042", "ok", "ACME CNC-1")."""
     cjk = len(_CJK_CHAR.findall(text))
-    words = [w for w in _LATIN_WORD.findall(_markup_free(text)) if len(w) > 1 and not w.isupper()]
+    words = [w for w in _LATIN_WORD.findall(_MARKUP.sub(" ", text)) if len(w) > 1 and not w.isupper()]
     if cjk >= 2 and len(words) * 2 <= cjk:
         return "zh_Hans"
     if cjk == 0 and len(words) >= 3:
         return "en"
     return None
-
-
-def _markup_free(text: str) -> str:
-    return _MARKUP.sub(" ", text)
 
 
 def _norm_key(text: str) -> str:

@@ -375,7 +375,7 @@ async def machine_status(ctx: Ctx, machine: str | None) -> list[Reply]:
         return text + (f" ({d.reason})" if d.reason else "")
 
     def in_force(v: MachineView) -> Downtime | None:
-        return next((d for d in v.downtime if d.start <= now and (d.end is None or d.end > now)), None)
+        return next((d for d in v.downtime if d.covers(now)), None)
 
     if machine is None:
         down = [(v.id, d) for v in views if (d := in_force(v)) is not None]

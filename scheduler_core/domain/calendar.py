@@ -90,6 +90,10 @@ class Downtime:
     end: datetime | None
     reason: str = ""
 
+    def covers(self, at: datetime) -> bool:
+        """In force at ``at``: begun, and not ended."""
+        return self.start <= at and (self.end is None or self.end > at)
+
 
 def stop_end(stop: Downtime, now: datetime, open_for: timedelta) -> datetime:
     """When ``stop`` ends: its own end, or, for a stop until further notice, ``open_for`` after

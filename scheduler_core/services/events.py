@@ -66,8 +66,7 @@ def apply_event(factory: Factory, event: Event) -> Factory:
 
 def _ended(downtime: tuple[Downtime, ...], machine: str, at: datetime) -> tuple[Downtime, ...]:
     """``downtime`` with ``machine``'s stops in force at ``at`` ending there (it runs again)."""
-    return tuple(replace(d, end=at) if d.machine == machine and d.start <= at and (d.end is None or d.end > at)
-                 else d for d in downtime)
+    return tuple(replace(d, end=at) if d.machine == machine and d.covers(at) else d for d in downtime)
 
 
 def _superseded(downtime: tuple[Downtime, ...], machine: str, at: datetime) -> tuple[Downtime, ...]:

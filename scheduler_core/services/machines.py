@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from scheduler_core.domain.calendar import Downtime
 
@@ -36,9 +35,5 @@ async def list_machines(svc: Services, actor: Actor) -> list[MachineView]:
     out = []
     for m in machines:  # in shop order
         mine = tuple(sorted((d for d in downtime if d.machine == m.id), key=lambda d: d.start))
-        out.append(MachineView(m.id, m.name, m.group, m.calendar, any(_covers(d, now) for d in mine), mine))
+        out.append(MachineView(m.id, m.name, m.group, m.calendar, any(d.covers(now) for d in mine), mine))
     return out
-
-
-def _covers(d: Downtime, now: datetime) -> bool:
-    return d.start <= now and (d.end is None or d.end > now)
