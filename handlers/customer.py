@@ -14,6 +14,7 @@ from typing import Any
 from scheduler_core.reports.i18n import Tr
 from scheduler_core.services.errors import InvalidInput, PermissionDenied, ServiceError
 from scheduler_core.services.feedback import record_complaint, record_survey_answer
+from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Actor, Notification, Role
 from scheduler_core.services.refs import normalise_ref
 from scheduler_core.services.status import get_order_status, list_orders
@@ -26,6 +27,7 @@ from .intent import match_customer
 from .types import Button, Reply
 
 __all__ = [
+    "ask_by_action",
     "complain",
     "complain_command",
     "human",
@@ -72,7 +74,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
     actor = _actor(ctx)
     ref = args.strip()
     if ref:
-        return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)))
+        return _status_view(ctx, await get_order_status(ctx.svc, actor, await ctx.deps.order_ref(ref)), by=by)
     lines = await list_orders(ctx.svc, actor, limit=50, customer=customer)  # a customer's own only (P1)
     lines = [line for line in lines if line.product in products] or lines
     if late_only and lines:
@@ -82,7 +84,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
             return ctx.say(text, *_order_buttons(ctx, [line.ref for line in lines]))
         lines = late
     if len(lines) == 1:
-        return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref))
+        return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref), by=by)
     if not lines:
         return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
     if by is not None:
@@ -111,10 +113,36 @@ async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     return _status_view(ctx, await get_order_status(ctx.svc, _actor(ctx), str(args.get("ref", ""))))
 
 
-def _status_view(ctx: Ctx, view: OrderStatusView) -> list[Reply]:
-    """One order's status; "it" in the next messages is that order."""
+def _status_view(ctx: Ctx, view: OrderStatusView, *, by: date | None = None) -> list[Reply]:
+    """One order's status; "it" in the next messages is that order. ``by`` ("can SO-1441 arrive
+    before Dec 20?", "we need it by Dec 20"): whether it is planned to be finished by the end of
+    that day comes first; when it is not, a customer may pass the day on to their sales contact,
+    and staff who may change orders, asked for a day before the promise, may see the impact of
+    promising it for that day, each by a button."""
     ctx.remember_order(view.ref)
-    return ctx.say(render.order_status(ctx.tr, ctx.tz, view))
+    text = render.order_status(ctx.tr, ctx.tz, view)
+    verdict = render.ready_by(ctx.tr, ctx.tz, view, by) if by is not None else None
+    if by is None or verdict is None:
+        return ctx.say(text)
+    answer, ready = verdict
+    buttons: list[Button] = []
+    when = ctx.tr.date(datetime.combine(by, time(12), tzinfo=ctx.tz), year=False)
+    actor = _actor(ctx)
+    if not ready and actor.role is Role.CUSTOMER:
+        buttons.append(ctx.button(ctx.tr.gettext("Ask for it by {date}", date=when), "ask_by", None,
+                                  single_use=True, ref=view.ref, by=by.isoformat()))
+    elif not ready and can(actor, "assess_change") and by < view.due.astimezone(ctx.tz).date():
+        # a day before the promise: what pulling the order in would do (on or after it, the order is late)
+        buttons.append(ctx.button(ctx.tr.gettext("Promise it for {date}: impact first", date=when), "change_due",
+                                  None, ref=view.ref, by=by.isoformat()))
+    return ctx.say(answer + "\n" + text, buttons)
+
+
+async def ask_by_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    """"Ask for it by Dec 20" pressed by a customer: the day passed on to their sales contact."""
+    day = date.fromisoformat(str(args["by"]))
+    when = ctx.tr.date(datetime.combine(day, time(12), tzinfo=ctx.tz), year=False)
+    return await human(ctx, ctx.tr.gettext("{ref}: needed by {date}", ref=str(args["ref"]), date=when), request=True)
 
 
 async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_by: date | None = None,

@@ -232,14 +232,20 @@ _HUMAN = _rx(r"转人工|人工|转\s*(?:sales|销售|客服|经理)|真人|找�
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
              r"(?:和|跟|同|找)(?:你们的?|贵司的?)?(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
              r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)|"
-             r"(?:和|跟|同|找)(?:你们的?|贵司的?)(?:老板|领导|负责人|经理)(?:聊|谈|说|沟通|讲)?",
+             r"(?:和|跟|同|找)(?:你们的?|贵司的?)(?:老板|领导|负责人|经理)(?:聊|谈|说|沟通|讲)?|"
+             r"(?:应该|该|可以|能|要)?(?:联系|找|问|打给|打电话给)谁|有没有人(?:可以|能)(?:联系|沟通|聊|谈)|联系方式|联系电话|电话(?:是)?多少",
              r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a |an |the |my |your |someone|somebody|sales|human|person|real|agent|manager|rep|boss)",
              r"real (?:person|human)|(?<![a-z])(?:human|agent|operator|representative|salesperson|sales rep)(?![a-z])",
              r"call me|contact me|contact us|connect me|reach me|get me (?:a|someone|sales)|someone (?:to )?call|"
              r"account manager|who(?:'s| is) (?:my|our) (?:sales ?(?:person|rep|contact)?|contact|rep|account)|"
              r"call[- ]?back|call me back|ring me|"
              r"(?:someone|somebody|anyone|a person|a human) on the (?:phone|line)|give (?:me|us) a (?:call|ring)|phone (?:me|us)(?![a-z])|"
-             r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)")
+             r"(?:someone|somebody|sb) (?:from sales )?(?:to )?(?:contact|call|get back)|"
+             # "who do I talk to about this", "is there someone I can call", "who should we contact"
+             r"who (?:do|should|can|could|would) (?:i|we) (?:talk|speak|contact|call|reach|ring|get in touch)|"
+             r"who (?:to|can i|can we) (?:contact|call|talk to|speak to|reach)|"
+             r"(?:someone|somebody|anyone|a person) (?:i|we) (?:can|could) (?:call|talk to|speak to|contact|reach)|"
+             r"(?:phone|contact|telephone) (?:number|details|person|info)|get in touch with (?:someone|somebody|sales|you)")
 # a question about complaints, not one: "who complained recently", "any complaints this week", "最近有哪些投诉"
 # (how many there were is a key figure: "投诉有几个", "how many complaints")
 _COMPLAINTS_ASKED = _rx(r"(?:哪些|什么|有没有|谁|哪个客户|哪家|最近的?|近期的?|本周的?|这周的?|今天的?|上周的?)"
@@ -1474,8 +1480,12 @@ _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"a
 _THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
                  r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
-_ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得上|能交(?:吗|不|么|得了)",
-              r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)")
+_ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得上|能交(?:吗|不|么|得了)|"
+              r"(?:前|之前|以前)(?:必须|一定|务必|得|需要)?要?(?:到|交|送到)",  # "12月20号之前必须要到"
+              r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)|"
+              r"(?<![a-z])need(?:s|ed)? (?:it|them|this|that|these|those|(?:the|my|our|this|that) (?:\w+ ){0,2}(?:order|goods|delivery|shipment|one)s?)"
+              r" (?:by|before)(?![a-z])")  # "we need it by Dec 20", "we need the order before Friday"
+_ORDER_WORD = re.compile(r"订单|单子|货|(?<![a-z])(?:orders?|goods|shipments?|delivery|deliveries)(?![a-z])")
 _IF = _rx(r"如果|假如|要是|假设|万一", r"(?<![a-z])(?:if|suppose|supposing|what if)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
@@ -1619,6 +1629,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     arrive_asked = bool(_ARRIVE.search(t)) and (f.has_date or bool(_PERIOD.search(t))) and not f.quantities
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
+    if arrive_asked and f.has_date and not change and (f.has_ref or back or _ORDER_WORD.search(t)):
+        return "order_status"  # "we need it by Dec 20", "SO-1441能在12月20号前到吗": is it planned by then
     if f.has_product and (f.has_unit_qty or (f.numbers and f.has_date)) and not f.has_ref and _QUESTION.search(t):
         return "promise"  # "300 Flange 80 by Friday?", "how about 500 PX-200 by 12/8?"
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"

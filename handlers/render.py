@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from scheduler_core.domain.impact import ImpactReport, OrderImpact
@@ -177,6 +177,20 @@ def order_status(tr: Tr, tz: tzinfo, v: OrderStatusView) -> str:
         if v.cause is not None:
             lines.append(fill(tr.gettext("Why: {reason}"), reason=render_cause(v.cause, tr, tz)))
     return "\n".join(lines)
+
+
+def ready_by(tr: Tr, tz: tzinfo, v: OrderStatusView, by: date) -> tuple[str, bool] | None:
+    """Whether the order is planned to be finished by the end of ``by`` (the answer's first line)
+    and whether it is; None when that is no question (delivered, cancelled, not planned)."""
+    if v.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED) or v.eta is None:
+        return None
+    end = datetime.combine(by, time.max, tzinfo=tz)
+    when = tr.date(datetime.combine(by, time(12), tzinfo=tz), year=False)
+    if v.eta <= end:
+        return "✅ " + fill(tr.gettext("By {date}: yes, planned to be finished {eta}."), date=when,
+                           eta=_short(tr, v.eta, tz)), True
+    return "❌ " + fill(tr.gettext("By {date}: no, planned to be finished {eta}."), date=when,
+                       eta=_short(tr, v.eta, tz)), False
 
 
 def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool,

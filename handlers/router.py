@@ -55,6 +55,8 @@ _OPEN = frozenset({"start", "help", "language", "lang"})  # usable before linkin
 ACTIONS: dict[str, Action] = {
     "lang": linking.language_action,
     "status": customer.status_action,
+    "ask_by": customer.ask_by_action,
+    "change_due": sales.change_due_action,
     "survey_skip": customer.survey_skip,
     "confirm": sales.confirm_action,
     "reject": sales.reject_action,

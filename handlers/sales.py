@@ -42,6 +42,7 @@ __all__ = [
     "AnotherRequest",
     "cancel_command",
     "change_command",
+    "change_due_action",
     "confirm_action",
     "late",
     "promise_command",
@@ -531,6 +532,12 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
                 "To which date? For example: move {ref} to Dec 5", ref=ref)))
         return usage
     return await run_change(ctx, ChangeDue(ref, _due(ctx, day)))
+
+
+async def change_due_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
+    """"Promise it for Dec 20: impact first" under an order asked about by a day it will not make:
+    the promised date moved to that day, assessed like any change."""
+    return await run_change(ctx, ChangeDue(normalise_ref(str(args["ref"])), _due(ctx, date.fromisoformat(str(args["by"])))))
 
 
 async def material_message(ctx: Ctx, intent: Intent) -> list[Reply]:

@@ -238,6 +238,36 @@ async def test_will_my_orders_be_here_by_a_day_lists_those_planned_by_then(linke
     assert "SO-101" in text and "SO-103" in text and "SO-105" not in text
 
 
+async def test_one_order_asked_for_by_a_day_is_answered_first_and_can_be_passed_on(linked: Chat) -> None:
+    bob, sam = TG["bob"], TG["sam"]
+    out = await linked.say(bob, "can SO-105 arrive by tomorrow?")
+    assert out[0].text.startswith("✅ By Tue, Nov 24: yes, planned to be finished "), out[0].text
+    assert "Order SO-105" in out[0].text and not out[0].buttons
+    preview = (await linked.say(sam, "rush 400 of P for ACME by Nov 23"))[-1]  # pushes SO-105 into Tuesday
+    await linked.click(sam, preview.button("Confirm"))
+    out = await linked.say(bob, "we need SO-105 by Nov 23")
+    assert out[0].text.startswith("❌ By Mon, Nov 23: no, planned to be finished Tue, 11/24"), out[0].text
+    async with linked.shop.svc.uow() as uow:
+        before = [n for n in await uow.outbox.pending() if n.kind == "handover"]
+    out = await linked.click(bob, out[0].button("Ask for it by Mon, Nov 23"))  # passed on only when pressed
+    assert "I have passed your message on" in out[0].text
+    async with linked.shop.svc.uow() as uow:
+        notes = [n.payload["note"] for n in await uow.outbox.pending() if n.kind == "handover"]
+    assert len(notes) == len(before) + 1 and "SO-105: needed by Mon, Nov 23" in notes
+    out = await linked.say(sam, "the customer needs it by Nov 23")  # "it": the chat's order, SO-105
+    assert out[0].text.startswith("❌ By Mon, Nov 23: no"), out[0].text
+    assert not out[0].buttons  # promised for that day already: the order is late, nothing to pull in
+    preview = (await linked.say(sam, "move SO-105 to Nov 27"))[-1]
+    await linked.click(sam, preview.button("Confirm"))
+    out = await linked.say(sam, "SO-105能在11月23号之前到吗")
+    assert out[0].text.startswith("❌ By Mon, Nov 23: no"), out[0].text  # the chat's language: English
+    out = await linked.click(sam, out[0].button("Promise it for Mon, Nov 23: impact first"))
+    assert "impact preview" in out[0].text and "SO-105" in out[0].text, out[0].text
+    async with linked.shop.svc.uow() as uow:
+        order = await uow.orders.get("SO-105")
+    assert order is not None and order.order.due.day == 27  # a preview: nothing is changed before Confirm
+
+
 async def test_a_question_about_complaints_lists_them_and_records_nothing(linked: Chat) -> None:
     bob, mia = TG["bob"], TG["mia"]
     out = await linked.say(bob, "SO-101 arrived scratched, this is unacceptable")
