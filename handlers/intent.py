@@ -468,6 +468,10 @@ _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
             r"turned|ground|packed|processed|wrapped(?: up)?|"
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
+# a number right beside a verb of finished work, without a unit ("done 20", "20 more finished", "did 45 today")
+_DONE_BARE = re.compile(r"(?<![a-z])(?:finished|done|completed|made|did|produced|ran|wrapped up|knocked out)\s+(?:another\s+|an?\s+other\s+)?"
+                        r"\d+(?:\s+more)?(?=\s*(?:$|[,.!]|(?:today|now|so far|already|just now|on|of|for|this|in total)(?![a-z])))|"
+                        r"(?<![\d.:/])\d+\s+(?:more\s+)?(?:finished|done|completed|made)(?![a-z])")
 _NOT_DONE = re.compile(r"[不别甭]\s*(?:要|用)?\s*(?:做|生产|干|加工)")  # "不做了", "别做了": a cancellation
 _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]|包装|喷涂|焊接|装配|组装|加工)好了")  # "包装好了"
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|怎么回事|显示|(?<![a-z])(?:yet|when|how|shows?|showing|says)(?![a-z])|"
@@ -1529,6 +1533,9 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     if (not f.maybe_ref and not f.has_product and not f.has_date and any(n.unit for n in f.numbers)
             and _DONE.search(t) and not _DONE_QUESTION.search(t) and not _NOT_DONE.search(t) and not _PROMISE.search(t)):
         return "report_progress"  # "finished 80 pcs", "当前这单做完了，80件": units done, on which is asked
+    if (not f.maybe_ref and not f.has_product and not f.has_date and len(f.numbers) == 1 and _DONE_BARE.search(t)
+            and not _DONE_QUESTION.search(t) and not _PROMISE.search(t)):
+        return "report_progress"  # "done 20", "20 more finished", "made another 35": the number next to the verb
     if _PLAN_LOOK.search(t) and not f.maybe_ref and not _ORDER_WORD.search(t):  # "我的订单计划怎么样": the orders
         return "summary"
     if _REPORT.search(t):

@@ -13,7 +13,7 @@ from typing import Any
 
 from scheduler_core.domain.calendar import Downtime, stop_end
 from scheduler_core.domain.schedule import PlannedOp
-from scheduler_core.services.errors import InvalidInput, PermissionDenied
+from scheduler_core.services.errors import InvalidInput, NotFound, PermissionDenied
 from scheduler_core.services.machines import MachineView, list_machines
 from scheduler_core.services.overview import work_list
 from scheduler_core.services.policy import require
@@ -207,12 +207,20 @@ async def op_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
 
 
 async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | None = None,
-                    scrap: int = 0) -> list[Reply]:
+                    scrap: int = 0, bare: bool = False) -> list[Reply]:
     """"SO-1042 焊完了" without a number: the step it would go to (as a report would choose it)
     and how many of it are done, with "All N done" to press; nothing is recorded yet. ``scrap``
-    ("焊完了，报废两件"): recorded with what is pressed, the good ones that many fewer."""
+    ("焊完了，报废两件"): recorded with what is pressed, the good ones that many fewer. ``bare``:
+    the order was a number alone ("done 120"); when no order has it, the number may be units, so
+    they are offered for the operation running on this chat's machine, one button to record."""
     actor = _actor(ctx, "report_progress")
-    t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
+    try:
+        t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
+    except NotFound:
+        offer = await _units_meant(ctx, actor, ref, bare, scrap) if bare else None
+        if offer is None:
+            raise
+        return offer
     note = ""
     if t.unexpected:  # out of turn, or another order meant: said before anything is pressed
         note = "⚠️ " + render.esc(ctx.tr.ngettext(
@@ -223,6 +231,24 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
         note += render.esc(ctx.tr.ngettext("{n} scrapped unit is recorded with them.",
                                            "{n} scrapped units are recorded with them.", scrap)) + "\n"
     return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note, scrap=scrap)
+
+
+async def _units_meant(ctx: Ctx, actor: Actor, ref: str, number: bool, scrap: int) -> list[Reply] | None:
+    """"done 120" where no order is 120: 120 units on the operation running on this chat's
+    machine, offered with a button (nothing recorded before it is pressed); None without one."""
+    machine = _my_machine(ctx)
+    op = await _running_op(ctx, actor, machine) if machine and number else None
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    if op is None or not digits or int(digits) > op.quantity:
+        return None
+    good = int(digits)
+    tr = ctx.tr
+    text = tr.gettext("There is no order {ref}. Did you mean {good} units on {order} step {step} ({name}), running on "
+                      "{machine}?", ref=ref, good=tr.number(good), order=op.ref, step=op.step + 1, name=op.step_name,
+                      machine=machine)
+    record = ctx.button(tr.gettext("Record {good} units", good=tr.number(good)), "report", _FLOOR, single_use=True,
+                        ref=op.ref, step=op.step + 1, machine=machine, good=good, finished=False, scrap=scrap)
+    return ctx.say(render.esc(text), [record])
 
 
 async def _how_many(ctx: Ctx, ref: str, step: int, machine: str, *, edit: bool = False, note: str = "",

@@ -18,7 +18,7 @@ from scheduler_core.services.refs import MAX_TEXT
 from . import customer, linking, manager, operator, render, sales
 from .buttons import PREFIX, SURVEY_PREFIX
 from .context import ChatDeps, Ctx, lang_of
-from .intent import Intent, written_language
+from .intent import Intent, fold, written_language
 from .types import MAX_INPUT, Incoming, Reply
 
 __all__ = ["COMMANDS", "ChatRouter"]
@@ -82,6 +82,18 @@ _STAFF_INTENTS: dict[str, str] = {
 }  # fmt: skip
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
+
+
+def _bare_number(ref: str, text: str) -> bool:
+    """Whether ``ref``'s number stands alone in ``text`` ("done 120", not "SO-120 done", "#120",
+    "订单120"): then it may be a count of units rather than an order."""
+    prefix, _, number = ref.rpartition("-")
+    if not number.isdigit():
+        return False
+    digits, said = str(int(number)), fold(text)
+    named = r"(?:(?<![a-z])" + re.escape(prefix.lower()) + r"|#|订单|单号|编号|order|no\.)"
+    return re.search(named + r"\s*[-#:：.]?\s*0*" + digits + r"(?!\d)", said) is None \
+        and re.search(r"(?<!\d)" + digits + r"(?!\d)", said) is not None
 
 
 class ChatRouter:
@@ -239,7 +251,7 @@ class ChatRouter:
             # else (a customer's "SO-1042 is done") it is a question about the order
             if ctx.actor is not None and can(ctx.actor, "report_progress"):
                 return await operator.step_done(ctx, intent.order, step=intent.step, work=intent.work,
-                                                scrap=intent.scrap or 0)
+                                                scrap=intent.scrap or 0, bare=_bare_number(intent.order, text))
             return await customer.status(ctx, intent.order)
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
