@@ -369,7 +369,7 @@ _HOW_FAR = _rx(r"多少|几天|几时|怎么样|如何|进度|好了没|好没�
 # asking whether it can be so: "能提前吗", "有没有可能提前一点", "is there any way to get it earlier"
 _CAN_IT = _rx(r"吗|能不能|可不可以|可以|能否|有没有可能|是否可能|行不行|\?|？",
               r"(?<![a-z])(?:can|could)(?![a-z])|possible|any way|any chance|\?")
-_HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) |^how to |^what do i (?:type|send|write) to |"
+_HOW_TO = re.compile(r"^how (?:do|can|should|would) (?:i|we|one) (?!compare|stack up|measure up|look)|^how to |^what do i (?:type|send|write) to |"
                      r"^(?:请问)?(?:怎么|如何|怎样)(?:才能)?(?:下|提交|新建|创建)(?:一个|个)?新?的?(?:订单|单)|"
                      # bringing data in or out, which the web app does: "怎么导入订单", "upload orders from excel"
                      r"^(?:怎么|如何|我想|我要|想|要)?(?:批量)?(?:导入|导出|上传|下载)|(?<![a-z])(?:import|upload|export)\w* "
@@ -394,10 +394,12 @@ _GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排�
              r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture|"
              r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$")
 _KPI = _rx(r"on[- ]?tim(?:e)?[- ]?rate|准时率|准交率|交付率|达成率|平均(?:交货|交付|生产)?(?:周期|交期|提前期)|"
-           r"投诉(?:有|了)?(?:几|多少)(?:个|起|次|条|单)?|(?:几|多少)(?:个|起|次|条)投诉|投诉(?:数|数量|率)|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况",
+           r"投诉(?:有|了)?(?:几|多少)(?:个|起|次|条|单)?|(?:几|多少)(?:个|起|次|条)投诉|投诉(?:数|数量|率)|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况|(?:和|跟|与|比)(?:上周|上个?月|上星期)(?:比|相比|比较|对比)?|环比|同比",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score|"
-           r"(?:average|avg|mean|our) (?:production )?lead[- ]?times?|how many complaints?")
+           r"(?:average|avg|mean|our) (?:production )?lead[- ]?times?|how many complaints?|"
+           r"compared? (?:with|to) (?:last|the previous|previous) (?:week|month)|(?:vs\.?|versus) (?:last|previous) (?:week|month)|"
+           r"week (?:over|on) week|month (?:over|on) month")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|卡脖子|(?:哪|那)(?:个|道|台|条)?(?:工序|环节|工段|机器|设备|机台|产线|线)最(?:卡|堵|慢)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
@@ -448,8 +450,9 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"有(?:个|一个|几个|哪个|些)(?:订单|单子|单|货).{0,6}(?:延误|延期|逾期|拖期|晚|迟|赶不上)|"
                  r"(?:延误|延期|逾期|拖期|晚)(?:得|的)?(?:单子?|订单)?最多|"  # "哪个客户的单子延误最多"
                  r"(?:哪些|哪几个|有没有|几个)(?:订单|单子|单)?(?:没有?|未能?)(?:按时|准时|按期|如期)|"  # "我有个单子是不是晚了"
-                 r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)",
-                 r"(?:late|overdue|delayed|slipping) (?:orders|list)|list of (?:late|overdue|delayed) |orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
+                 r"(?:订单|单子|货)(?:是不是|是否)?都(?:能|会|可以)?(?:按时|准时|按期|如期)|"
+                 r"(?:这么多|那么多|很多|好多|一堆)(?:个)?(?:订单|单子|单|货)(?:都)?(?:会|要)?(?:延误|延期|逾期|拖期|晚|迟)",  # "为什么这么多订单延期"
+                 r"(?:late|overdue|delayed|slipping) (?:orders|list)|(?:is|are) (?:everything|all (?:of )?(?:the |our )?(?:orders|jobs)) (?:running |getting |going )?(?:so )?(?:late|behind|delayed)|list of (?:late|overdue|delayed) |orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
                  r"(?:late|overdue|delayed) (?:vip |rush |open |customer )orders|"
                  r"any (?:late|delayed|overdue) ones|"
@@ -464,7 +467,9 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
 _REPORT = _rx(r"报工|报个工|报完工|完工上报|(?:报|上报|汇报)(?:一下)?(?:今天|今日|本班|这班|这个班)?的?(?:产量|数量)",
               r"report (?:my )?(?:progress|output|production|work)|report my|log (?:my )?(?:output|production|work)|"
               r"(?<![a-z])(?:report|log) \d")
-_SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少", r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and")
+_SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少|这么多|那么多|都(?:延误|延期|逾期|晚)",
+               r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and|so many|this many|that many|"
+               r"all (?:(?:my|our|the|these|those) )?(?:orders|jobs)|everything")  # "why are so many orders late"
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
             r"turned|ground|packed|processed|wrapped(?: up)?|"
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"

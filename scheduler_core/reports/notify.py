@@ -322,9 +322,12 @@ def render_summary(p: Mapping[str, Any], tr: Tr, tz: tzinfo, pictures: Sequence[
     """The managers' daily summary (payload: :class:`~scheduler_core.services.notifications.SummaryData`)."""
     day = datetime.fromisoformat(str(p["date"])).replace(tzinfo=tz)
     doc = _Doc(tr.gettext("Daily delivery summary, {date}", date=tr.date(day)))
-    doc.para(tr.gettext("On time yesterday: {rate} of {n} delivered; last 7 days: {rate7} of {n7}.",
-                        rate=_pct(tr, p.get("on_time_yesterday")), n=tr.number(int(p.get("delivered_yesterday") or 0)),
-                        rate7=_pct(tr, p.get("on_time_7d")), n7=tr.number(int(p.get("delivered_7d") or 0))))
+    week = {"rate7": _pct(tr, p.get("on_time_7d")), "n7": tr.number(int(p.get("delivered_7d") or 0))}
+    if int(p.get("delivered_yesterday") or 0):
+        doc.para(tr.gettext("On time yesterday: {rate} of {n} delivered; last 7 days: {rate7} of {n7}.",
+                            rate=_pct(tr, p.get("on_time_yesterday")), n=tr.number(int(p["delivered_yesterday"])), **week))
+    else:  # a Sunday, a holiday: no rate of nothing ("– of 0")
+        doc.para(tr.gettext("Nothing was delivered yesterday; last 7 days: {rate7} on time of {n7}.", **week))
     late = list(p.get("late") or [])
     doc.section(tr.gettext("Late orders ({n})", n=tr.number(len(late))),
                 [_order_line(r, tr, tz, True) for r in late[:15]]

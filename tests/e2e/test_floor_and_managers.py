@@ -252,7 +252,7 @@ async def test_the_daily_summary_on_demand(linked: Chat) -> None:
     late = (await linked.say(MIA, "/late"))[0].text.count("late by")
     out = await linked.say(MIA, "how did we do yesterday?")
     text = out[0].text
-    assert text.startswith("Daily delivery summary, Nov 23, 2026") and "On time yesterday:" in text
+    assert text.startswith("Daily delivery summary, Nov 23, 2026") and "delivered yesterday; last 7 days:" in text
     assert f"Late orders ({late})" in text and "Bottleneck" in text and "KPIs, last 7 days" in text
     assert "Planned stops, next 3 days" in text and "(maintenance 1)" in text and "maintenance 5" not in text
     assert "Plan version" not in text  # not the plan summary

@@ -54,3 +54,20 @@ def test_a_request_for_a_person_tells_the_sales_contact_who_and_what() -> None:
 def test_a_kind_without_a_text_is_refused() -> None:
     with pytest.raises(ValueError, match="no text"):
         render_notification("mystery", {}, translator("en"))
+
+
+@pytest.mark.parametrize(("lang", "delivered", "said"), [
+    ("en", 4, "On time yesterday: 75% of 4 delivered; last 7 days: 81% of 21."),
+    ("en", 0, "Nothing was delivered yesterday; last 7 days: 81% on time of 21."),
+    ("zh_Hans", 0, "昨日无交付；近 7 天：准时率 81%（交付 21 单）。"),
+])
+def test_the_summary_says_a_day_without_deliveries_plainly(lang: str, delivered: int, said: str) -> None:
+    from datetime import UTC
+
+    from scheduler_core.reports.notify import render_summary
+
+    payload = {"date": "2026-11-30", "delivered_yesterday": delivered, "on_time_yesterday": 0.75 if delivered else None,
+               "delivered_7d": 21, "on_time_7d": 0.81}
+    text = render_summary(payload, translator(lang), UTC).text
+    assert said in text.replace("81 %", "81%"), text
+    assert "– of 0" not in text

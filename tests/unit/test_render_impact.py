@@ -148,3 +148,24 @@ def test_an_order_waiting_for_material_says_when_it_comes() -> None:
     assert "Material ready: Nov 23, 2026, 13:00" in order_status(translator("en"), UTC, view)
     assert "物料到齐：" in order_status(translator("zh_Hans"), UTC, view)
     assert "Material" not in order_status(translator("en"), UTC, replace(view, material=None))
+
+
+def test_many_late_orders_are_preceded_by_their_reasons_counted() -> None:
+    from handlers.render import late_orders
+    from scheduler_core.domain.cause import LateCause
+    from scheduler_core.services.planning import OrderEta
+
+    causes = ([LateCause("bottleneck", "WLD-2")] * 3 + [LateCause("bottleneck", "WLD-1")] * 2
+              + [LateCause("past_due")] + [LateCause("machine_down", "CNC-1")])
+    etas = [OrderEta(f"SO-{i}", "Acme", "P", 10, DUE, DUE + timedelta(hours=i + 1), timedelta(hours=i + 1), False, False,
+                     cause) for i, cause in enumerate(causes)]
+    text = late_orders(translator("en"), UTC, etas, "Late orders")
+    assert text.splitlines()[1] == ("Why, in all: 3 waiting for WLD-2 · 2 waiting for WLD-1 · 1 already past the "
+                                    "promised date · 1 waiting for CNC-1, which is down")
+    zh = late_orders(translator("zh_Hans"), UTC, etas, "延期订单").splitlines()[1]
+    assert zh.startswith("原因汇总：3 个在等 WLD-2 · 2 个在等 WLD-1"), zh
+    few = late_orders(translator("en"), UTC, etas[:3], "Late orders")  # three: each says its own
+    assert "Why, in all" not in few
+    many = [*etas, replace(etas[0], ref="SO-90", cause=LateCause("inserted_order", "CNC-2")),
+            replace(etas[0], ref="SO-91", cause=LateCause("not_enough_time"))]  # six reasons: five named
+    assert late_orders(translator("en"), UTC, many, "x").splitlines()[1].endswith(" · 1 other")
