@@ -483,8 +483,12 @@ async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | 
         return ctx.button(label.format(date=tr.date(_due(ctx, day))), "promise_book", _SALES,
                           product=view.product, quantity=view.quantity, date=day.isoformat(), priority=first)
 
+    if by is not None and view.undisturbed <= by:  # the day asked fits as it is: the customer's day
+        return ctx.say(text, [book(tr.gettext("Order it for {date}"), by, False)])
     rows = [[book(tr.gettext("Order it for {date}"), view.undisturbed, False)]]
-    if view.with_priority < view.undisturbed:
+    if by is not None and view.with_priority <= by:  # the day asked, with priority: the preview says whom it moves
+        rows.insert(0, [book(tr.gettext("Rush it for {date}"), by, True)])
+    elif view.with_priority < view.undisturbed:
         rows.append([book(tr.gettext("Rush it for {date}"), view.with_priority, True)])
     return ctx.say(text, *rows)
 

@@ -458,3 +458,16 @@ async def test_the_vip_orders_alone_when_asked_for(linked: Chat) -> None:
     assert shown == vip, (shown, vip)
     out = await linked.say(TG["mia"], "which VIP orders are late")
     assert out[0].text == "<b>Late VIP orders</b>\n✅ No order is late."  # every VIP order makes its date here
+
+
+async def test_a_promise_asked_for_a_day_books_that_day(linked: Chat) -> None:
+    out = await linked.say(SAM, "can we deliver 400 of P by Nov 27?")  # fits as it is: the customer's day, no rush
+    assert out[0].text.splitlines()[1] == "✅ By Nov 27, 2026: yes, without moving anyone."
+    assert [b["text"] for row in out[0].buttons for b in row] == ["Order it for Nov 27, 2026"]
+    out = await linked.say(SAM, "can we deliver 1600 of P by Nov 25?")  # only with priority (17:20, not 19:20)
+    assert out[0].text.splitlines()[1].startswith("⚠️ By Nov 25, 2026: only with priority"), out[0].text
+    labels = [b["text"] for row in out[0].buttons for b in row]
+    assert labels == ["Rush it for Nov 25, 2026", "Order it for Nov 26, 2026"], labels
+    out = await linked.click(SAM, out[0].button("Rush it for Nov 25, 2026"))
+    out = await linked.click(SAM, out[0].button("ACME"))
+    assert "needed by Nov 25, 2026, 18:00" in out[-1].text and "It makes its date" in out[-1].text, out[-1].text
