@@ -455,21 +455,24 @@ async def promise_command(ctx: Ctx, args: str, intent: Intent | None = None) -> 
     asked = intent.date.isoformat() if intent.date is not None else None  # "...by Dec 2?": answered first
     if len(codes) > 1:  # "Bracket": one answer for the product asked about, chosen here
         rows = _grid([ctx.button(render.product(c, labels[c]), "promise_pick", _SALES, product=c, quantity=qty,
-                                 asked=asked) for c in codes[:8]])
+                                 asked=asked, customer=intent.customer) for c in codes[:8]])
         return ctx.say(render.fill(ctx.tr.gettext("Which {name}? Pick one."), name=labels[codes[0]]), *rows)
-    return await _promise(ctx, actor, codes[0] if codes else product[:60], qty, asked)
+    return await _promise(ctx, actor, codes[0] if codes else product[:60], qty, asked, intent.customer)
 
 
 async def promise_pick_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """The product picked after a capable-to-promise question named several ("Bracket")."""
     actor = _actor(ctx, "promise")
-    asked = args.get("asked")
-    return await _promise(ctx, actor, str(args["product"]), int(args["quantity"]), str(asked) if asked else None)
+    asked, customer = args.get("asked"), args.get("customer")
+    return await _promise(ctx, actor, str(args["product"]), int(args["quantity"]), str(asked) if asked else None,
+                          str(customer) if customer else None)
 
 
-async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | None = None) -> list[Reply]:
+async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | None = None,
+                   customer: str | None = None) -> list[Reply]:
     """The two dates for ``qty`` of ``product`` (and whether the day ``asked``, ISO, can be
-    promised), and for sales the buttons that book it."""
+    promised), and for sales the buttons that book it (for ``customer`` when the question named
+    one: "ACME needs 200 PH-200 by Dec 12, can we do it?")."""
     view = await promise(ctx.svc, actor, product, qty)
     by = _due(ctx, date.fromisoformat(asked)) if asked else None
     text = render.promise(ctx.tr, ctx.tz, view, (await ctx.deps.product_labels()).get(view.product, ""), by)
@@ -481,7 +484,8 @@ async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | 
     def book(label: str, when: datetime, first: bool) -> Button:
         day = _due_day(ctx, when)
         return ctx.button(label.format(date=tr.date(_due(ctx, day))), "promise_book", _SALES,
-                          product=view.product, quantity=view.quantity, date=day.isoformat(), priority=first)
+                          product=view.product, quantity=view.quantity, date=day.isoformat(), priority=first,
+                          customer=customer)
 
     if by is not None and view.undisturbed <= by:  # the day asked fits as it is: the customer's day
         return ctx.say(text, [book(tr.gettext("Order it for {date}"), by, False)])
@@ -501,9 +505,11 @@ def _due_day(ctx: Ctx, when: datetime) -> date:
 
 async def promise_book_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """From a capable-to-promise answer: the rush questions with the product, the quantity, the
-    date and whether it goes first already answered (the customer is asked next)."""
+    date and whether it goes first already answered (the customer is asked next, unless the question named one)."""
     _actor(ctx, "assess_change")
     state = {"flow": "rush", **{k: args[k] for k in ("product", "quantity", "date", "priority")}}
+    if args.get("customer"):  # named in the question: only the preview is left
+        state["customer"] = args["customer"]
     return await _go_on(ctx, state)  # the date may be in the past by now
 
 

@@ -471,3 +471,7 @@ async def test_a_promise_asked_for_a_day_books_that_day(linked: Chat) -> None:
     out = await linked.click(SAM, out[0].button("Rush it for Nov 25, 2026"))
     out = await linked.click(SAM, out[0].button("ACME"))
     assert "needed by Nov 25, 2026, 18:00" in out[-1].text and "It makes its date" in out[-1].text, out[-1].text
+    await linked.click(SAM, out[-1].button("Cancel"))
+    out = await linked.say(SAM, "Bolt needs 1600 of P by Nov 25, can we do it?")  # the customer named: not asked again
+    out = await linked.click(SAM, out[0].button("Rush it for Nov 25, 2026"))
+    assert "impact preview" in out[-1].text and "Bolt" in out[-1].text, out[-1].text
