@@ -53,12 +53,13 @@ def _order_buttons(ctx: Ctx, refs: list[str]) -> list[list[Button]]:
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
-def _order_list(ctx: Ctx, actor: Actor, lines: list[OrderLine], title: str, *, limit: int,
-                **how: Any) -> list[Reply]:
+async def _order_list(ctx: Ctx, actor: Actor, lines: list[OrderLine], title: str, *, limit: int,
+                      **how: Any) -> list[Reply]:
     """``lines`` under ``title``: the first ``limit`` shown (the customer beside each for staff),
     the rest counted, with a button per order shown; ``how``: more of :func:`render.order_lines`."""
     shown = lines[:limit]
     text = render.order_lines(ctx.tr, ctx.tz, shown, title=title, show_customer=actor.role is not Role.CUSTOMER,
+                              names=await ctx.deps.product_labels(),
                               more=len(lines) - len(shown), **how)
     return ctx.say(text, *_order_buttons(ctx, [line.ref for line in shown]))
 
@@ -88,14 +89,14 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
     if not lines:
         return ctx.say(render.esc(ctx.tr.gettext("You have no open orders.")))
     if by is not None:
-        return _ready_by(ctx, actor, lines, by)
+        return await _ready_by(ctx, actor, lines, by)
     # the orders to pick from, each with its ETA and whether it makes its date (late first): a
     # customer with many orders sees at once which one to ask about, without knowing its number
     title = ctx.tr.gettext("Which order? Pick one or send its number, e.g. /status {ref}").format(ref=lines[0].ref)
-    return _order_list(ctx, actor, lines, title, limit=_PICK)
+    return await _order_list(ctx, actor, lines, title, limit=_PICK)
 
 
-def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[Reply]:
+async def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[Reply]:
     """Of ``lines``, those planned to be finished by the end of ``by``; the others counted."""
     tr = ctx.tr
     end = datetime.combine(by, time.max, tzinfo=ctx.tz)
@@ -106,7 +107,7 @@ def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) -> list[
     else:
         title = tr.gettext("Planned to be finished by {date}: {ready} of {n} open orders", ready=len(ready),
                            n=len(lines), date=when)
-    return _order_list(ctx, actor, ready or lines, title, limit=_PICK)
+    return await _order_list(ctx, actor, ready or lines, title, limit=_PICK)
 
 
 async def status_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
@@ -174,14 +175,14 @@ async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_b
     lines = await list_orders(ctx.svc, actor, limit=100_000 if vip_only else 20, customer=customer)
     if vip_only:
         vip = [line for line in lines if line.vip]
-        return _order_list(ctx, actor, vip, tr.gettext("Open VIP orders ({n})", n=len(vip)), limit=20)
+        return await _order_list(ctx, actor, vip, tr.gettext("Open VIP orders ({n})", n=len(vip)), limit=20)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your open orders")
     elif customer:
         title = tr.gettext("Open orders of {customer}", customer=customer)
     else:
         title = tr.gettext("Open orders")
-    return _order_list(ctx, actor, lines, title, limit=20)
+    return await _order_list(ctx, actor, lines, title, limit=20)
 
 
 _DUE_SHOWN = 20
@@ -197,7 +198,7 @@ async def _due_orders(ctx: Ctx, actor: Actor, customer: str | None, day: date) -
         title = tr.gettext("Orders of {customer} due by {date}", customer=customer, date=when)
     else:
         title = tr.gettext("Orders due by {date}", date=when)
-    return _order_list(ctx, actor, lines, f"{title} ({len(lines)})", limit=_DUE_SHOWN, show_due=True,
+    return await _order_list(ctx, actor, lines, f"{title} ({len(lines)})", limit=_DUE_SHOWN, show_due=True,
                        empty=tr.gettext("No open order is promised by then."))
 
 

@@ -195,10 +195,11 @@ def ready_by(tr: Tr, tz: tzinfo, v: OrderStatusView, by: date) -> tuple[str, boo
 
 
 def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, show_customer: bool,
-                show_due: bool = False, more: int = 0, empty: str | None = None) -> str:
-    """A short list of orders: ref, (customer,) product and quantity, (promised date,) ETA, on
-    time, at risk (less than a day to spare: how much) or late; ``more`` orders not shown are
-    counted at the end."""
+                show_due: bool = False, more: int = 0, empty: str | None = None,
+                names: Mapping[str, str] | None = None) -> str:
+    """A short list of orders: ref, (customer,) product (with what people call it, from ``names``)
+    and quantity, (promised date,) ETA, on time, at risk (less than a day to spare: how much) or
+    late; ``more`` orders not shown are counted at the end."""
     out = [f"<b>{esc(title)}</b>"]
     if not lines:
         out.append(esc(empty or tr.gettext("No open orders.")))
@@ -215,7 +216,8 @@ def order_lines(tr: Tr, tz: tzinfo, lines: Sequence[OrderLine], *, title: str, s
             state = "✅"
         if o.status in (OrderStatus.DONE, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
             state = esc(_status_word(tr, o.status))
-        out.append(f"{star}<b>{esc(o.ref)}</b> {who}{esc(o.product)} × {esc(tr.number(o.quantity))} · "
+        called = esc(product(o.product, (names or {}).get(o.product, "")))
+        out.append(f"{star}<b>{esc(o.ref)}</b> {who}{called} × {esc(tr.number(o.quantity))} · "
                    f"{due}{esc(tr.gettext('ETA'))} {esc(_short(tr, o.eta, tz))} {state}")
     if more > 0:
         out.append(esc(tr.ngettext("… and {n} more order", "… and {n} more orders", more)))

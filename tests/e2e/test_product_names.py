@@ -89,7 +89,9 @@ async def test_a_customer_asking_about_a_product_by_name_gets_those_orders(linke
     out = await linked.say(SAM, "rush 40 of BR-2 for Bolt by Dec 5")
     assert "Confirmed: SO-106" in (await linked.click(SAM, out[-1].button("Confirm")))[0].text
     out = await linked.say(TG["bob"], "where is my order")  # three open orders: which one?
-    assert "Which order?" in out[0].text and "SO-106" in out[0].text
+    assert "Which order?" in out[0].text and "<b>SO-106</b> BR-2 · Bracket × 40 · ETA" in out[0].text, out[0].text
+    out = await linked.say(TG["mia"], "/orders Bolt")  # the staff's lists name it too
+    assert "<b>SO-106</b> Bolt · BR-2 · Bracket × 40" in out[0].text, out[0].text
     out = await linked.say(TG["bob"], "where is my bracket order")  # the only bracket order
     assert "Order SO-106: 40 × BR-2 · Bracket" in out[0].text
     out = await linked.say(TG["bob"], "where is my 泵壳 order")  # none of that product: all of them to pick from
