@@ -15,7 +15,7 @@ from scheduler_core.domain.calendar import Downtime, stop_end
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.services.errors import InvalidInput, NotFound, PermissionDenied
 from scheduler_core.services.machines import MachineView, list_machines
-from scheduler_core.services.overview import work_list
+from scheduler_core.services.overview import under_way, work_list
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.shopfloor import (
@@ -103,10 +103,9 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
 
 
 async def _running_op(ctx: Ctx, actor: Actor, machine: str) -> PlannedOp | None:
-    """The one operation the published plan has running on ``machine`` now, if exactly one."""
-    plan = await current_plan(ctx.svc, actor)
-    now = ctx.now()
-    running = [op for op in plan.schedule.on_machine(machine) if op.start <= now < op.end]
+    """The one operation under way on ``machine``, as its work list says it (reported started,
+    even when paused for the night or the weekend, or planned to have started), if exactly one."""
+    running = await under_way(ctx.svc, actor, machine)
     return running[0] if len(running) == 1 else None
 
 

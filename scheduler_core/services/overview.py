@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from scheduler_core.domain.calendar import Downtime, as_planned
+from scheduler_core.domain.model import Progress
 from scheduler_core.domain.schedule import PlannedOp
 from scheduler_core.domain.timegrid import TimeGrid
 
@@ -31,6 +32,7 @@ __all__ = [
     "link_web_chat",
     "machines_now",
     "order_history",
+    "under_way",
     "web_chat_lang",
     "work_list",
 ]
@@ -130,6 +132,26 @@ class WorkList:
     planned: tuple[Downtime, ...] = ()  # every stop of it that has not begun (maintenance), soonest first
 
 
+def _under_way(op: PlannedOp, now: datetime, p: Progress | None) -> bool:
+    """A step is under way when it is reported started (it may be paused for the night or the
+    weekend) or planned to have started."""
+    return op.start <= now or (p is not None and (p.started is not None or p.done > 0))
+
+
+async def under_way(svc: Services, actor: Actor, machine: str) -> tuple[PlannedOp, ...]:
+    """The steps under way on ``machine`` (:func:`_under_way`) in the published plan, in planned
+    order; what a report without an order ("done 20") is about when there is exactly one."""
+    require(actor, "view_plan")
+    now = svc.now()
+    async with svc.uow() as uow:
+        plan = await uow.plans.current()
+        if plan is None:
+            return ()
+        progress = await uow.shopfloor.progress()
+    return tuple(op for op in plan.schedule.on_machine(machine)
+                 if op.end > now and _under_way(op, now, progress.get((op.ref, op.step))))
+
+
 async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) -> WorkList:
     """A machine's work list (派工单) from the published plan: the steps not yet finished that
     start within the next ``hours`` (1 to 168), in planned order, each with its order's
@@ -167,8 +189,7 @@ async def work_list(svc: Services, actor: Actor, machine: str, hours: int = 24) 
         p = progress.get((op.ref, op.step))
         lines.append(WorkLine(op, rec.order.customer, rec.order.due, eta,
                               eta is not None and max(eta, now) > rec.order.due, rec.order.vip,
-                              p.done if p is not None else 0,
-                              op.start <= now or (p is not None and (p.started is not None or p.done > 0))))
+                              p.done if p is not None else 0, _under_way(op, now, p)))
     planned = tuple(sorted((d for d in mine if d.start > now), key=lambda d: d.start))
     return WorkList(found.id, found.name, found.group, plan.number, until, tuple(lines), len(ops) - len(shown), stops,
                     planned)

@@ -483,3 +483,22 @@ async def test_done_with_a_number_no_order_has_offers_those_units_on_the_running
             assert "SO-1041 step 1" in out[0].text and "How many more" in out[0].text, out[0].text
     finally:
         await runner.cleanup()
+
+
+async def test_units_without_an_order_go_to_the_step_under_way_even_while_it_waits(linked: Chat) -> None:
+    """A step reported started and then held up (a stop, a night, a weekend) is still the one under
+    way on its machine: "done 20" is recorded on it, not asked about."""
+    out = await linked.say(OTTO, "I'm on M1")
+    ref = out[0].text.split("\n")[1].split(" · ")[1].split()[0]
+    out = await linked.say(OTTO, "done 10")
+    assert out[0].text.startswith(f"✅ Recorded: 10 units of {ref}, step 1"), out[0].text
+    await linked.say(OTTO, "M1 down for 3 hours, spindle alarm")  # the rest of the step now waits for M1
+    async with linked.shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan is not None
+    rest = next(op for op in plan.schedule.on_machine("M1") if op.ref == ref and op.step == 0)
+    assert rest.start > linked.shop.clock.now  # not running in the plan's sense
+    out = await linked.say(OTTO, "done 20")
+    assert out[0].text.startswith(f"✅ Recorded: 20 units of {ref}, step 1"), out[0].text
+    async with linked.shop.svc.uow() as uow:
+        assert (await uow.shopfloor.progress(ref))[(ref, 0)].done == 30
