@@ -81,6 +81,8 @@ def _import(args: argparse.Namespace, cli: Cli) -> int:
     what = what_was_imported(tr, result.kind, result.count)
     cli.say(tr.ngettext("Imported {n} row from {path}: {what}.", "Imported {n} rows from {path}: {what}.",
                         len(table.rows), path=args.file, what=what))
+    if result.ignored:
+        cli.say(tr.gettext("Columns left out (none of ours): {columns}.", columns=tr.listing(result.ignored, limit=12)))
     if result.plan_version is not None:
         cli.say(tr.ngettext("Re-planned: plan version {version}, {n} order late.",
                             "Re-planned: plan version {version}, {n} orders late.",

@@ -55,7 +55,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,7 @@ __all__ = [
     "export_orders",
     "export_routings",
     "format_cell",
+    "ignored_columns",
     "import_calendars",
     "import_machines",
     "import_orders",
@@ -260,6 +261,7 @@ class ImportResult:
     names: tuple[str, ...]
     plan_version: int | None = None
     late_orders: int | None = None
+    ignored: tuple[str, ...] = ()  # the file's columns that are none of ours, left out (:func:`ignored_columns`)
 
 
 # --- value parsers (pure; each returns a value or raises FieldError) --------------------------
@@ -603,21 +605,36 @@ class _Columns:
         return out
 
 
+# a unit in minutes said in the header is no part of its name: "单件工时(分钟)", "Setup (min)"
+_MINUTES_UNIT = re.compile(r"[(（\[]\s*(?:分钟|分|min|mins|minutes?)\s*[)）\]]")
+
+
 def _header_key(cell: Cell) -> str:
-    return re.sub(r"[\s_\-]+", "", _text(cell).lower().removeprefix("\ufeff"))
+    """A header as it is looked up: lower case, without spaces, ``_ - . # : /`` or a unit in
+    minutes ("Order No." -> ``orderno``, "单件工时(分钟)" -> ``单件工时``). Another unit ("(秒)",
+    "(h)") stays, so that such a column is not read as minutes."""
+    text = _MINUTES_UNIT.sub("", _text(cell).lower().removeprefix("\ufeff"))
+    return re.sub(r"[\s_\-.#:：/]+", "", text)
 
 
 ORDER_COLUMNS = _Columns(
     "orders",
     {
-        "ref": ("订单号", "订单编号", "单号", "order", "order_ref", "order_no"),
-        "customer": ("客户", "客户名称"),
-        "product": ("产品", "产品型号", "物料"),
-        "quantity": ("数量", "qty"),
-        "promised_date": ("交期", "承诺交期", "交货日期", "due", "due_date", "promised"),
-        "vip": ("VIP", "重点客户"),
-        "sales": ("销售", "业务员", "sales_owner"),
-        "material_ready": ("物料到齐", "物料齐套", "齐套日期", "物料日期", "release", "material", "material_date"),
+        "ref": ("订单号", "订单编号", "单号", "order", "order_ref", "order_no", "销售订单号", "销售订单", "销售单号", "订单",
+                "合同号", "合同编号", "order number", "order id", "sales order", "sales order no", "so", "so no",
+                "so number", "reference"),
+        "customer": ("客户", "客户名称", "客户简称", "客户名", "customer name", "client", "client name", "buyer"),
+        "product": ("产品", "产品型号", "物料", "产品编码", "产品编号", "产品代码", "物料编码", "物料编号", "物料代码", "存货编码",
+                    "品号", "料号", "型号", "part", "part no", "part number", "item", "item no", "item code",
+                    "product code", "sku"),
+        "quantity": ("数量", "qty", "订单数量", "订货数量", "需求数量", "order qty", "order quantity", "quantity ordered"),
+        "promised_date": ("交期", "承诺交期", "交货日期", "due", "due_date", "promised", "交货期", "要求交期", "交付日期",
+                          "客户交期", "承诺日期", "交货时间", "要货日期", "需求日期", "delivery date", "ship date",
+                          "required date", "promise date", "promised date", "need date", "deadline"),
+        "vip": ("VIP", "重点客户", "重要客户", "vip客户", "key account"),
+        "sales": ("销售", "业务员", "sales_owner", "销售员", "业务", "跟单员", "sales rep", "salesperson", "account manager"),
+        "material_ready": ("物料到齐", "物料齐套", "齐套日期", "物料日期", "release", "material", "material_date", "物料到货",
+                           "到料日期", "material ready", "release date"),
     },
     ("ref", "customer", "product", "quantity", "promised_date"),
 )
@@ -627,21 +644,27 @@ ORDER_HEADER: tuple[str, ...] = ("ref", "customer", "product", "quantity", "prom
 ROUTING_COLUMNS = _Columns(
     "routings",
     {
-        "product": ("产品",),
-        "step": ("工序号", "工序", "step_no"),
-        "step_name": ("工序名称", "工序名", "name"),
-        "machine": ("设备", "机台", "设备编号"),
-        "setup_min": ("准备分钟", "准备时间", "换型分钟", "setup"),
-        "per_unit_min": ("单件分钟", "单件工时", "per_unit"),
-        "product_name": ("产品名称", "品名", "description"),
+        "product": ("产品", "产品编码", "产品编号", "物料编码", "品号", "料号", "product code", "part", "part no",
+                    "part number", "item"),
+        "step": ("工序号", "工序", "step_no", "工序编号", "工序序号", "operation", "op", "op no", "operation no", "seq"),
+        "step_name": ("工序名称", "工序名", "name", "operation name", "op name"),
+        "machine": ("设备", "机台", "设备编号", "设备编码", "机器", "工作中心", "work center", "resource", "machine id"),
+        "setup_min": ("准备分钟", "准备时间", "换型分钟", "setup", "准备工时", "调机时间", "换线时间", "setup time",
+                      "setup minutes"),
+        "per_unit_min": ("单件分钟", "单件工时", "per_unit", "单件时间", "单位工时", "run time", "time per unit",
+                         "minutes per unit", "per unit minutes"),
+        "product_name": ("产品名称", "品名", "description", "product name", "item name", "物料名称", "产品描述"),
     },
     ("product", "step", "step_name", "machine", "setup_min", "per_unit_min"),
 )
 
 MACHINE_COLUMNS = _Columns(
     "machines",
-    {"machine": ("设备", "机台", "设备编号", "id"), "group": ("设备组", "组"), "calendar": ("日历", "班次日历"),
-     "name": ("名称", "设备名称")},
+    {"machine": ("设备", "机台", "设备编号", "id", "设备编码", "机器", "machine id", "machine code", "工作中心", "work center",
+                 "resource"),
+     "group": ("设备组", "组", "设备类别", "机组", "group name", "machine group"),
+     "calendar": ("日历", "班次日历", "班次", "工作日历", "shift", "shift calendar", "calendar name"),
+     "name": ("名称", "设备名称", "machine name")},
     ("machine", "group", "calendar"),
 )
 
@@ -700,21 +723,25 @@ def _bind(table: Table, spec: _Columns, out: _Collector) -> list[_Row] | None:
     lookup = spec.lookup()
     index: dict[str, int] = {}
     labels: dict[str, str] = {}
+    unknown: list[str] = []
     for i, cell in enumerate(table.header):
         label = _text(cell).removeprefix("\ufeff") or f"#{i + 1}"
         if _blank(cell):
             continue
         canonical = lookup.get(_header_key(cell))
         if canonical is None:
-            out.add(table.header_line, label[:40], "unknown_column", column=label[:40])
+            unknown.append(label[:40])  # "备注", "Remarks", a price: not ours, left out (see ignored_columns)
         elif canonical in index:
             out.add(table.header_line, label[:40], "duplicate_column", column=label[:40])
         else:
             index[canonical] = i
             labels[canonical] = label
-    for req in spec.required:
-        if req not in index:
-            out.add(table.header_line, req, "missing_column", column=req)
+    missing = [req for req in spec.required if req not in index]
+    if missing:  # the columns not understood may be the missing ones, misspelt: each said
+        for label in unknown:
+            out.add(table.header_line, label, "unknown_column", column=label)
+    for req in missing:
+        out.add(table.header_line, req, "missing_column", column=req)
     if out.errors:
         return None
     if not table.rows:
@@ -741,6 +768,14 @@ def _get(row: _Row, column: str, out: _Collector, parse: Callable[..., object], 
     except FieldError as exc:
         out.field(row, column, exc)
         return None
+
+
+def ignored_columns(table: Table, kind: ImportKind) -> tuple[str, ...]:
+    """The header cells of ``table`` that are no column of ``kind`` ("备注", "Remarks", "Unit
+    price"), as written: an import leaves them out and says so."""
+    lookup = COLUMNS[kind].lookup()
+    return tuple(_text(cell).removeprefix("\ufeff")[:40] for cell in table.header
+                 if not _blank(cell) and _header_key(cell) not in lookup)
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -900,11 +935,7 @@ def validate_routings(
         steps.setdefault(step, (name, row.line, []))[2].append(Alternative(machine, setup, per_unit))
     routings = []
     for product, steps in found.items():
-        numbers = sorted(steps)
-        if numbers != list(range(1, len(numbers) + 1)):
-            missing = next(k for k in range(1, numbers[-1] + 1) if k not in steps)
-            out.add(first_line[product], "step", "step_gap", product=product, step=missing)
-            continue
+        numbers = sorted(steps)  # 1, 2, 3 or as ERPs number operations, 10, 20, 30: in that order
         if in_use.get(product) and product in current and len(current[product].steps) != len(numbers):
             out.add(first_line[product], "step", "routing_in_use", product=product, orders=in_use[product],
                     steps=len(current[product].steps))
@@ -918,7 +949,7 @@ def _parse_step(cell: Cell) -> int:
     if _blank(cell):
         raise FieldError("missing_value")
     s = _text(cell)
-    if isinstance(cell, bool) or not re.fullmatch(r"\d{1,3}", s) or not 1 <= int(s) <= 100:
+    if isinstance(cell, bool) or not re.fullmatch(r"\d{1,4}", s) or not 1 <= int(s) <= 9999:
         raise FieldError("bad_step", value=_preview(cell))
     return int(s)
 
@@ -1023,7 +1054,7 @@ async def _after_import(svc: Services, result: ImportResult, replan: bool) -> Im
     # an import changes much at once: its plan gets the bulk deadline (at least an event's)
     thorough = svc.planning_for(max(svc.planning.deadline, svc.planning.bulk_deadline))
     update = await replan_now(thorough, SYSTEM, f"import {result.kind}: {result.count}")
-    return ImportResult(result.kind, result.count, result.names, update.version, update.late_orders)
+    return replace(result, plan_version=update.version, late_orders=update.late_orders)
 
 
 async def import_orders(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1052,7 +1083,7 @@ async def import_orders(svc: Services, actor: Actor, table: Table) -> ImportResu
         await uow.audit.add(AuditEntry(now, actor.user_id, "import_orders", f"{len(refs)} orders", None,
                                        {"refs": refs}))
         await uow.commit()
-    return await _after_import(svc, ImportResult("orders", len(refs), tuple(refs)), replan=True)
+    return await _after_import(svc, ImportResult("orders", len(refs), tuple(refs), ignored=ignored_columns(table, "orders")), replan=True)
 
 
 async def import_routings(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1072,7 +1103,7 @@ async def import_routings(svc: Services, actor: Actor, table: Table) -> ImportRe
                                        {"products": list(names)}))
         await uow.commit()
     replan = any(in_use.get(p) for p in names)
-    return await _after_import(svc, ImportResult("routings", len(names), names), replan)
+    return await _after_import(svc, ImportResult("routings", len(names), names, ignored=ignored_columns(table, "routings")), replan)
 
 
 async def import_machines(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1090,7 +1121,7 @@ async def import_machines(svc: Services, actor: Actor, table: Table) -> ImportRe
                                        {"machines": list(names)}))
         replan = bool(await uow.orders.active())
         await uow.commit()
-    return await _after_import(svc, ImportResult("machines", len(names), names), replan)
+    return await _after_import(svc, ImportResult("machines", len(names), names, ignored=ignored_columns(table, "machines")), replan)
 
 
 async def import_calendars(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1108,7 +1139,7 @@ async def import_calendars(svc: Services, actor: Actor, table: Table) -> ImportR
                                        {"calendars": list(names)}))
         replan = bool(await uow.orders.active())
         await uow.commit()
-    return await _after_import(svc, ImportResult("calendars", len(names), names), replan)
+    return await _after_import(svc, ImportResult("calendars", len(names), names, ignored=ignored_columns(table, "calendars")), replan)
 
 
 _IMPORTERS = {

@@ -25,6 +25,15 @@ async def test_orders_are_imported_and_the_factory_re_planned(api: Api) -> None:
         plan = await uow.plans.current()
     assert plan is not None and plan.number == r.json["plan_version"]
     assert {"SO-900", "SO-901"} <= set(plan.schedule.etas())
+    assert r.json["ignored_columns"] == []
+
+
+async def test_columns_of_no_use_are_left_out_and_named(api: Api) -> None:
+    rows = [["Order No.", "Customer Name", "Part Number", "Order Qty", "Delivery Date", "Remarks"],
+            ["PO-77", "ACME", "P", 40, "2026-12-10", "call first"]]
+    r = await api.post("/api/v1/import/orders", "mia", json={"rows": rows})
+    assert r.status == 200, r.body
+    assert r.json["names"] == ["PO-77"] and r.json["ignored_columns"] == ["Remarks"]
 
 
 async def test_an_order_waiting_for_material_says_when_it_comes(api: Api) -> None:

@@ -292,12 +292,45 @@ def test_every_row_error_is_reported_with_line_and_column() -> None:
         ("\n\n", [(1, "", "empty_file")]),
         (HEADER, [(2, "", "no_rows")]),
         ("ref,customer,product,quantity\nSO-1,A,P01,1\n", [(1, "promised_date", "missing_column")]),
-        ("ref,customer,product,quantity,promised_date,colour\n", [(1, "colour", "unknown_column")]),
+        ("ref,customer,product,quantity,promised_date,colour\n", [(2, "", "no_rows")]),  # left out, see below
+        ("ref,customer,product,qantity,promised_date\n", [(1, "qantity", "unknown_column"),
+                                                         (1, "quantity", "missing_column")]),
         ("ref,ref,customer,product,quantity,promised_date\n", [(1, "ref", "duplicate_column")]),
     ],
 )
 def test_header_problems(text: str, expected: list[tuple[int, str, str]]) -> None:
     assert codes(validate_orders(read_csv(text), CTX)[1]) == expected
+
+
+def test_an_erp_export_with_its_own_header_names_and_more_columns_is_read() -> None:
+    """Headers as ERP exports write them, in English or Chinese, with a unit in minutes or a
+    full stop; columns of no use here (remarks, prices) are left out and named."""
+    from scheduler_core.services.importing import ignored_columns
+
+    for text in ("Order No.,Customer Name,Part Number,Order Qty,Delivery Date,Unit Price,Remarks\n"
+                 "PO-88001,ACME,P01,120,2026-12-20,3.5,first lot\n",
+                 "销售订单号,客户名称,产品编码,订单数量,要求交期,单价,备注\nPO-88001,ACME,P01,120,2026-12-20,3.5,首批\n"):
+        table = read_csv(text)
+        records, errors = validate_orders(table, CTX)
+        assert errors == [] and len(records) == 1, errors
+        o = records[0].order
+        assert (o.ref, o.customer, o.product, o.quantity, o.due.date()) == ("PO-88001", "ACME", "P01", 120,
+                                                                          date(2026, 12, 20))
+        assert ignored_columns(table, "orders") in (("Unit Price", "Remarks"), ("单价", "备注"))
+    routings, errors = validate_routings(read_csv(
+        "品号,工序编号,工序名称,工作中心,准备工时(分钟),单件工时（min）,物料名称\nP01,10,Cut,M1,5,1.5,支架\n"), {"M1"})
+    assert errors == [] and routings[0].steps[0].alternatives[0].per_unit == 1.5 and routings[0].name == "支架"
+    _, errors = validate_routings(read_csv("product,step,step_name,machine,setup_min,单件工时(秒)\nP01,1,Cut,M1,5,90\n"),
+                                  {"M1"})  # seconds are not minutes: not read as the minutes column
+    assert codes(errors) == [(1, "单件工时(秒)", "unknown_column"), (1, "per_unit_min", "missing_column")]
+
+
+@pytest.mark.parametrize("kind", ["orders", "routings", "machines", "calendars"])
+def test_no_header_name_means_two_columns(kind: str) -> None:
+    from scheduler_core.services.importing import COLUMNS, _header_key
+
+    keys = [_header_key(alias) for names in COLUMNS[kind].names.values() for alias in (*names,)]
+    assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
 
 
 def test_blank_lines_are_skipped_but_lines_keep_their_numbers() -> None:
@@ -359,8 +392,9 @@ def test_routing_errors() -> None:
                              (5, "machine", "unknown_machine"), (6, "step", "bad_step"),
                              (7, "per_unit_min", "zero_duration"), (8, "machine", "bad_machine_id"),
                              (8, "setup_min", "bad_minutes")]
-    _, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,1,A,M1,1,1\nP9,3,C,M1,1,1\n"), {"M1"})
-    assert codes(errors) == [(2, "step", "step_gap")]
+    routings, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,20,B,M1,1,1\nP9,10,A,M1,1,1\nP9,30,C,M1,1,1\n"),
+                                         {"M1"})  # numbered as ERPs do, in any row order: in the order of the numbers
+    assert errors == [] and [s.name for s in routings[0].steps] == ["A", "B", "C"]
     current = {"P9": Routing("P9", (Step("A", (Alternative("M1", 1, 1),)),))}
     _, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,1,A,M1,1,1\nP9,2,B,M1,1,1\n"), {"M1"},
                                   in_use={"P9": 3}, current=current)

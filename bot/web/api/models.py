@@ -470,6 +470,8 @@ class ImportOut(_Out):
     names: list[str] = Field(description="what was written: order numbers, products, machines or calendars")
     plan_version: int | None = Field(description="the plan made after the import (null: nothing to re-plan)")
     late_orders: int | None = Field(description="orders late in that plan")
+    ignored_columns: list[str] = Field(default_factory=list,
+                                       description="header cells that are no column of this kind, left out as written")
 
 
 class PromiseIn(_In):

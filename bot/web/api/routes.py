@@ -141,7 +141,8 @@ async def _import_table(call: Call) -> m.ImportOut:
     table = Table.from_numbered(enumerate(body.rows, start=1))
     result = await import_table(call.svc, call.actor, call.path("kind"), table)
     return m.ImportOut(kind=result.kind, rows=len(table.rows), count=result.count, names=list(result.names),
-                       plan_version=result.plan_version, late_orders=result.late_orders)
+                       plan_version=result.plan_version, late_orders=result.late_orders,
+                       ignored_columns=list(result.ignored))
 
 
 REF = {"ref": "order number, e.g. SO-1042 (also 1042, so1042, 订单1042)"}

@@ -1087,6 +1087,9 @@ async def import_post(request: web.Request, view: View, svc: Services, form: dic
                             rows=rows[:_SHOWN_ROW_ERRORS], more=max(0, len(rows) - _SHOWN_ROW_ERRORS))
     done = [view.tr.ngettext("Imported {n} row from {path}: {what}.", "Imported {n} rows from {path}: {what}.",
                              len(table.rows), path=name, what=what_was_imported(view.tr, result.kind, result.count))]
+    if result.ignored:
+        done.append(view.tr.gettext("Columns left out (none of ours): {columns}.",
+                                    columns=view.tr.listing(result.ignored, limit=12)))
     if result.plan_version is not None:
         done.append(view.tr.ngettext("Re-planned: plan version {version}, {n} order late.",
                                      "Re-planned: plan version {version}, {n} orders late.",
