@@ -32,7 +32,9 @@ Values:
   business day, :data:`DUE_HOUR` (18:00) in the factory's timezone — when the day's goods leave
   the factory; the generated demo factory uses the same convention. A material date without a
   time means the start of that day (00:00): work may start in its first shift. Spreadsheet date cells are
-  read as dates (a cell at midnight counts as date-only).
+  read as dates (a cell at midnight counts as date-only, and so does ``2026-12-05 00:00:00`` as
+  spreadsheets write such a cell out). A month by its English name is unambiguous too: ``Dec 5,
+  2026``, ``5-Dec-2026``, ``5 December 2026``, ``2026-Dec-05``.
 * **Quantities** are whole numbers 1 .. :data:`MAX_QUANTITY`; ``1,200`` and ``100.0`` are
   accepted, ``1.5`` is not.
 * **Names** (customers, products, step names) are stripped, at most 200 characters (products
@@ -322,6 +324,18 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})" + _TIME_PA
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ZH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:(\d{1,2})\s*[:点时]\s*(\d{2})?\s*分?)?$")
 _AMBIGUOUS = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?:\s.*)?$")
+# a month by its English name is unambiguous: "Dec 20, 2026", "20-Dec-2026", "20 December 2026", "2026-Dec-20"
+_MONTHS = {name: i + 1 for i, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december"))) for name in names}
+_CLOCK_PART = r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+_NAMED = (
+    (re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _CLOCK_PART, re.IGNORECASE), (3, 1, 2)),
+    (re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?[\s\-/,]+(\d{4})" + _CLOCK_PART, re.IGNORECASE),
+     (3, 2, 1)),
+    (re.compile(r"^(\d{4})[\s\-/]+([a-z]{3,9})\.?[\s\-/]+(\d{1,2})" + _CLOCK_PART, re.IGNORECASE), (1, 2, 3)),
+)
 _MIN_YEAR, _MAX_YEAR = 1970, 2200
 
 
@@ -368,7 +382,13 @@ def _parse_when(cell: Cell) -> tuple[date, time | None, tzinfo | None]:
             if offset is not None:
                 raise FieldError("bad_date", value=_preview(cell))
             return day, None, None
+        if offset is None and int(m.group(4)) == int(m.group(5)) == int(m.group(6) or 0) == 0:
+            return day, None, None  # "2026-12-20 00:00:00": a date a spreadsheet wrote out, as a date cell at midnight
         return day, _clock(int(m.group(4)), int(m.group(5)), int(m.group(6) or 0), cell), offset
+    for pattern, (y, mo, d) in _NAMED:
+        if (m := pattern.match(s)) and (month := _MONTHS.get(m.group(mo).lower())) is not None:
+            day = _ymd(m.group(y), str(month), m.group(d), cell)
+            return day, _clock(int(m.group(4)), int(m.group(5)), int(m.group(6) or 0), cell) if m.group(4) else None, None
     if _AMBIGUOUS.match(s):
         raise FieldError("date_ambiguous", value=_preview(cell))
     raise FieldError("bad_date", value=_preview(cell))

@@ -84,6 +84,12 @@ def field_code(fn, *args) -> str:
         (date(2026, 12, 5), datetime(2026, 12, 5, 18, tzinfo=TZ)),
         (datetime(2026, 12, 5), datetime(2026, 12, 5, 18, tzinfo=TZ)),  # a spreadsheet date cell
         (datetime(2026, 12, 5, 10, 15), datetime(2026, 12, 5, 10, 15, tzinfo=TZ)),
+        ("2026-12-05 00:00:00", datetime(2026, 12, 5, 18, tzinfo=TZ)),  # a date cell as a spreadsheet writes it out
+        ("Dec 5, 2026", datetime(2026, 12, 5, 18, tzinfo=TZ)),
+        ("5-Dec-2026", datetime(2026, 12, 5, 18, tzinfo=TZ)),
+        ("5 December 2026 14:30", datetime(2026, 12, 5, 14, 30, tzinfo=TZ)),
+        ("2026-Dec-05", datetime(2026, 12, 5, 18, tzinfo=TZ)),
+        ("Sept 5th, 2026", datetime(2026, 9, 5, 18, tzinfo=TZ)),
     ],
 )
 def test_promised_dates_in_unambiguous_forms_date_only_means_1800_factory_time(text: Cell, expected: datetime) -> None:
@@ -100,6 +106,8 @@ def test_promised_dates_in_unambiguous_forms_date_only_means_1800_factory_time(t
         ("2026-02-30", "bad_date"),
         ("2026-13-01", "bad_date"),
         ("next friday", "bad_date"),
+        ("Foo 5, 2026", "bad_date"),
+        ("Feb 30, 2026", "bad_date"),
         ("2026-12-05 25:00", "bad_date"),
         ("1900-01-01", "bad_date"),
         ("46361", "bad_date"),
