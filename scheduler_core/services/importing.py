@@ -35,8 +35,8 @@ Values:
   read as dates (a cell at midnight counts as date-only, and so does ``2026-12-05 00:00:00`` as
   spreadsheets write such a cell out). A month by its English name is unambiguous too: ``Dec 5,
   2026``, ``5-Dec-2026``, ``5 December 2026``, ``2026-Dec-05``.
-* **Quantities** are whole numbers 1 .. :data:`MAX_QUANTITY`; ``1,200`` and ``100.0`` are
-  accepted, ``1.5`` is not.
+* **Quantities** are whole numbers 1 .. :data:`MAX_QUANTITY`; ``1,200``, ``100.0`` and a unit
+  after the number (``1200 pcs``, ``1200件``) are accepted, ``1.5`` is not.
 * **Names** (customers, products, step names) are stripped, at most 200 characters (products
   100), must not contain control characters; markup characters ``<`` and ``>`` are escaped to
   their full-width forms ``＜`` ``＞``: harmless in every channel (Telegram HTML, web page,
@@ -288,6 +288,10 @@ _INT = re.compile(r"^[+-]?\d{1,15}(?:\.0*)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
 
 
+_QTY_UNIT = re.compile(r"(?<=\d)(?:pcs|pc|pieces|piece|units|unit|ea|sets|set|nos|件|个|套|台|只|支|片|条|pcs\.)$",
+                       re.IGNORECASE)
+
+
 def parse_quantity(cell: Cell) -> int:
     """A whole quantity 1 .. :data:`MAX_QUANTITY`.
 
@@ -306,7 +310,7 @@ def parse_quantity(cell: Cell) -> int:
     elif isinstance(cell, int):
         n = cell
     else:
-        s = _text(cell).replace(" ", "")
+        s = _QTY_UNIT.sub("", _text(cell).replace(" ", ""))  # "1200 pcs", "1200件": the unit is no part of it
         if _GROUPED.match(s):
             s = s.replace(",", "")
         if not _INT.match(s):
@@ -451,7 +455,7 @@ def parse_day(cell: Cell) -> date:
     return day
 
 
-_TRUE = frozenset({"1", "y", "yes", "true", "t", "x", "是", "vip", "✓", "√", "on"})
+_TRUE = frozenset({"1", "y", "yes", "true", "t", "x", "是", "vip", "✓", "√", "on", "★", "重点"})
 _FALSE = frozenset({"", "0", "n", "no", "false", "f", "否", "off", "-"})
 
 

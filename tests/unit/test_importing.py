@@ -128,7 +128,8 @@ def test_a_holiday_is_a_day_without_time() -> None:
 
 # --- quantities and other values ------------------------------------------------------------
 @pytest.mark.parametrize(("cell", "n"), [("100", 100), (" 7 ", 7), ("1,200", 1200), ("100.0", 100), (250, 250),
-                                         (250.0, 250), ("１２０", 120), (str(MAX_QUANTITY), MAX_QUANTITY)])
+                                         (250.0, 250), ("１２０", 120), (str(MAX_QUANTITY), MAX_QUANTITY),
+                                         ("1200 pcs", 1200), ("1,200 PCS", 1200), ("300件", 300), ("5 sets", 5)])
 def test_quantities_are_whole_numbers(cell: Cell, n: int) -> None:
     assert parse_quantity(cell) == n
 
@@ -138,7 +139,8 @@ def test_quantities_are_whole_numbers(cell: Cell, n: int) -> None:
     [("0", "quantity_not_positive"), ("-5", "quantity_not_positive"), ("1.5", "quantity_not_integer"),
      ("abc", "quantity_not_integer"), ("1e3", "quantity_not_integer"), (float("nan"), "quantity_not_integer"),
      (True, "quantity_not_integer"), (str(MAX_QUANTITY + 1), "quantity_too_large"),
-     ("99999999999999999999", "quantity_not_integer"), ("", "missing_value"), ("12,34", "quantity_not_integer")],
+     ("99999999999999999999", "quantity_not_integer"), ("", "missing_value"), ("12,34", "quantity_not_integer"),
+     ("pcs", "quantity_not_integer"), ("1200 kg", "quantity_not_integer")],
 )
 def test_bad_quantities(cell: Cell, code: str) -> None:
     assert field_code(parse_quantity, cell) == code
