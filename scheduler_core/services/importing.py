@@ -547,8 +547,12 @@ def parse_minutes(cell: Cell) -> float:
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 
 
+_HALF_DAY = re.compile(r"\s*(?:(?<![a-z])[ap]\.?m\.?$|^(?:上午|下午|晚上))", re.IGNORECASE)
+
+
 def parse_clock(cell: Cell) -> time:
-    """A time of day ``HH:MM`` (``24:00`` = midnight).
+    """A time of day ``HH:MM`` (``24:00`` = midnight), or on a 12-hour clock (``8:00 AM``,
+    ``5:30 pm``, ``下午5:30``).
 
     Raises:
         FieldError: ``missing_value`` or ``bad_time``.
@@ -560,10 +564,18 @@ def parse_clock(cell: Cell) -> time:
     if isinstance(cell, datetime):  # a spreadsheet time cell can come as a datetime on 1899-12-30
         return cell.time().replace(second=0, microsecond=0)
     s = _text(cell).replace("：", ":")
+    half = _HALF_DAY.search(s)  # "8:00 AM", "5:30pm", "下午5:30"
+    if half:
+        s = (s[: half.start()] + s[half.end():]).strip()
+        s = s + ":00" if s.isdigit() else s  # "8 AM"
     m = _CLOCK.match(s)
     if not m:
         raise FieldError("bad_time", value=_preview(cell))
     h, mi = int(m.group(1)), int(m.group(2))
+    if half:
+        if not 1 <= h <= 12:
+            raise FieldError("bad_time", value=_preview(cell))
+        h = h % 12 + (12 if half.group(0).lower().replace(".", "").strip() in ("pm", "下午", "晚上") else 0)
     if (h, mi) == (24, 0):
         return time(0, 0)
     if h > 23 or mi > 59:

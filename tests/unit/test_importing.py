@@ -168,6 +168,9 @@ def test_flags_weekdays_clock_and_minutes() -> None:
     assert field_code(parse_weekdays, "8") == "bad_weekday"
     assert parse_clock("24:00") == time(0, 0)
     assert parse_clock("8:00") == time(8, 0)
+    assert [parse_clock(v) for v in ("8:00 AM", "5:30 pm", "12:00 PM", "12:30 am", "8 AM", "下午5:30")] == [
+        time(8, 0), time(17, 30), time(12, 0), time(0, 30), time(8, 0), time(17, 30)]
+    assert field_code(parse_clock, "13:00 PM") == "bad_time" and field_code(parse_clock, "8") == "bad_time"
     assert parse_clock("16：30") == time(16, 30)
     assert field_code(parse_clock, "25:00") == "bad_time"
     assert parse_minutes("1.5") == 1.5
@@ -429,7 +432,7 @@ def test_calendars_from_shift_rows_and_holidays() -> None:
     (cal,) = calendars
     assert cal.weekly_minutes == 5 * 8 * 60 and cal.holidays == {date(2026, 10, 1), date(2026, 10, 2)}
     text = ("calendar,weekday,start,end\nday,1,08:00,16:00\nday,1,15:00,18:00\nday,9,08:00,16:00\n"
-            "day,2,8am,16:00\nday,holiday,someday,\nempty,holiday,2026-10-01,\n")
+            "day,2,8h,16:00\nday,holiday,someday,\nempty,holiday,2026-10-01,\n")
     _, errors = validate_calendars(read_csv(text))
     assert codes(errors) == [(3, "start", "shift_overlap"), (4, "weekday", "bad_weekday"), (5, "start", "bad_time"),
                              (6, "start", "bad_date"), (7, "weekday", "calendar_no_shifts")]
