@@ -159,7 +159,7 @@ CORPUS: list[tuple[str, str, str, str]] = [
     ("orders", "empty.csv", "", "The file is empty."),
     ("orders", "header.csv", "ref,customer,product,quantity,promised_date\n", "header but no rows"),
     ("orders", "cols.csv", "ref,customer,product\nSO-1,A,PH-100\n", "Column quantity is missing."),
-    ("orders", "unknown_col.csv", "ref,customer,product,quantity,promised_date,colour\n", "Unknown column colour."),
+    ("orders", "unknown_col.csv", "ref,customer,product,qantity,promised_date\n", "Unknown column qantity."),
     ("orders", "huge.csv", f"ref,customer,product,quantity,promised_date\nSO-1,A,PH-100,99999999,{day(9)}\n",
      "more than the limit of 1,000,000"),
     ("orders", "neg.csv", f"ref,customer,product,quantity,promised_date\nSO-1,A,PH-100,-3,{day(9)}\n", "at least 1"),

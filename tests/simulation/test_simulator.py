@@ -275,7 +275,10 @@ def test_cli_simulates_the_factory_of_a_paichan_database(tmp_path, capsys: pytes
         settings = replace(load_settings({}), database_url=f"sqlite+aiosqlite:///{path}")
         async with open_services(settings, migrate=True,
                                  clock=lambda: datetime(2026, 11, 23, 0, 0, tzinfo=UTC)) as svc:
-            summary = await load_demo(svc, publish=False)
+            # a plan published at that Monday: the simulation starts from it, not from the wall
+            # clock (without a plan it starts now, and a run started on a Saturday evening saw a
+            # closed factory and no order arrive in its one day)
+            summary = await load_demo(svc, plan_seconds=0.5)
         return summary.open_orders
 
     open_orders = asyncio.run(make())
