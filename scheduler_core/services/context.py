@@ -73,6 +73,9 @@ class Services:
     change_ttl: timedelta = timedelta(minutes=10)
     link_ttl: timedelta = timedelta(hours=24)
     slip_threshold: timedelta = timedelta(hours=4)
+    warn_after: timedelta = timedelta(minutes=30)
+    """An order is announced late (a delay warning) only once it is late by more than this: a
+    re-plan that finishes it minutes after its promise sends nobody a warning."""
     replans: Coalescer = field(default_factory=Coalescer, compare=False, repr=False)
     planner: PlannerExecutor = field(default_factory=ThreadPlanner, compare=False, repr=False)
     """Where planner calls run: a thread here, or worker processes in the server (P9)."""
@@ -187,16 +190,18 @@ def told_late_eta(entry: AuditEntry | None) -> datetime | None:
 
 async def queue_delay_warnings(uow: UnitOfWork, svc: Services, impact: ImpactReport, version: int,
                                records: dict[str, OrderRecord]) -> int:
-    """One warning per slip: orders that newly miss their promise, or slip further by more
-    than the threshold. Dedup key ``delay:{ref}:{version}``.
+    """One warning per slip: orders that newly miss their promise by more than
+    ``svc.warn_after``, or slip further by more than the threshold. Dedup key
+    ``delay:{ref}:{version}``.
 
     "Newly" is against what the order's people were last told, not only against the previous
     plan: an order already announced late, whose ETA wobbled back to just on time (no good-news
     note for that, see ``watch_delays``) and late again, gets no second warning unless it is
     now later than the announced ETA by more than the threshold."""
     queued = 0
-    slips = [imp for imp in impact.orders
-             if imp.newly_late or (imp.late_by > timedelta(0) and imp.change > svc.slip_threshold)]
+    margin = svc.warn_after
+    slips = [imp for imp in impact.orders if imp.late_by > margin and (
+        (imp.old_eta is not None and imp.was_late_by <= margin) or imp.change > svc.slip_threshold)]
     told = await uow.audit.latest([WATCH_SUBJECT.format(ref=imp.ref) for imp in slips]) if slips else {}
     for imp in slips:
         if svc.announced(told_late_eta(told.get(WATCH_SUBJECT.format(ref=imp.ref))), imp.new_eta):

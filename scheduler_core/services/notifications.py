@@ -198,7 +198,8 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
     """Compare the current plan's ETAs with what each order's customers were last told.
 
     An active order is late when its planned completion (or now, once the promise has
-    passed) is after its promised date. For each late order not yet warned about, or slipped
+    passed) is after its promised date by more than ``svc.warn_after`` (30 minutes: a plan
+    that finishes an order minutes after its promise is no news). For each late order not yet warned about, or slipped
     further than ``svc.slip_threshold`` since the last warning, ONE warning per customer user
     (``delay``) and for the sales owner (``delay_sales``) is queued, unless publication queued
     it already for a plan version the watch has not looked at yet. An order warned about and
@@ -233,7 +234,7 @@ async def watch_delays(svc: Services, settings: NotifySettings = NotifySettings(
             subject = WATCH_SUBJECT.format(ref=rec.ref)
             state = _told_state(told.get(subject))
             was_late = state.get("state") == "late"
-            late = max(eta, now) > order.due
+            late = max(eta, now) > order.due + svc.warn_after  # minutes after the promise: no news yet
             if was_late and not late and eta > order.due - settings.on_track_margin:
                 continue  # just on time: not yet worth a good-news note
             customers = await recipients.customers(rec)

@@ -98,6 +98,28 @@ async def test_watch_warns_once_per_slip_then_good_news_once():
     assert [n for n in await outbox(shop, "on_track")] == []
 
 
+async def test_minutes_after_the_promise_are_no_news_hours_are():
+    """A plan finishing an order a few minutes after its promise warns nobody (re-plans move
+    ETAs by minutes); once it is late by more than ``warn_after`` its people are told."""
+    from scheduler_core.services.shopfloor import replan_now
+
+    shop = await seed_shop(FakeUnitOfWorkFactory(), [make_order("SO-1", quantity=60, due=at(1.85), customer="ACME")])
+    await add_people(shop)
+    update = await replan_now(shop.svc)
+    async with shop.svc.uow() as uow:
+        plan = await uow.plans.current()
+    assert plan is not None and update.version == plan.number
+    late_by = plan.schedule.etas()["SO-1"] - at(1.85)
+    assert timedelta(0) < late_by <= shop.svc.warn_after  # late, by minutes
+    result = await delay_watch.run(shop.svc, SETTINGS)
+    assert result is not None and result.warned == () and await outbox(shop, "delay") == []
+    await machine_down(shop.svc, shop.operator, "M2", "jam", until=at(4))  # now hours late: told at publication
+    assert [n.payload["ref"] for n in await outbox(shop, "delay")] == ["SO-1"]
+    shop.clock.advance(minutes=10)
+    result = await delay_watch.run(shop.svc, SETTINGS)
+    assert result is not None and result.already_warned == ("SO-1",) and result.queued == 0
+
+
 async def test_back_on_track_note_after_a_machine_restart(shop):
     await machine_down(shop.svc, shop.operator, "M1", "spindle", until=at(48))
     shop.clock.advance(minutes=10)
