@@ -280,7 +280,7 @@ _COMPLAINT = _rx(r"投诉|不满|(?:开|写|搞|弄|算)错了|太慢|太差|太
 _DEFECT = _rx(r"划痕|划伤|刮花|凹痕|磕碰|碰伤|生锈|锈蚀|锈迹|毛刺|变形|弯了|漏水|漏油|漏气|尺寸不对|尺寸(?:超差|偏差|有问题)|超差|装不上|"
               r"缺件|少件|数量不对|货不对|型号不对|规格不对|颜色不对|不对版|返工|退货|不良|"
               r"(?:送来|发来|收到|到货)的?(?:货|东西)?少了|少了(?:\d+|[一二两三四五六七八九十百几]+)(?:件|个|套|台|箱)",
-              r"scratch(?:es|ed)|dent(?:s|ed)(?![a-z])|rust(?:y|ed|ing)(?![a-z])|burrs(?![a-z])|corroded|warped|(?<![a-z])bent(?![a-z])|"
+              r"scratch(?:es|ed)|dent(?:s|ed)(?![a-z])|(?<![a-z])rust(?:y|ed|ing)?(?![a-z]|[- ]?(?:proof|protect|inhibit|resist|prevent))|burrs(?![a-z])|corroded|warped|(?<![a-z])bent(?![a-z])|"
               r"leak(?:s|ing|ed|y)(?![a-z])|out of (?:spec|tolerance)|(?:doesn'?t|don'?t|does not|do not|won'?t) fit|"
               r"missing (?:parts|pieces|items|units)|short[- ]shipped|wrong (?:dimensions?|colou?r|model|spec)|faulty|"
               r"(?:return|send) (?:them|it|the \w+) back|rework")
@@ -336,7 +336,7 @@ _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状�
               r"排上|排进|排产了(?:没|吗)|排了(?:没|吗)|安排上|还没(?:有)?(?:排产|排上|安排|开工|开始做|开始生产|动工)",
               r"(?:been|get|got|is|was|it)\s+(?:scheduled?|planned)(?![a-z])|(?:order|it)\s+scheduled?\??$|in the (?:plan|schedule)(?![a-z])|"
               r"where|status|(?<![a-z])eta(?![a-z])|(?<![a-z])wip(?![a-z])|work in progress|when|on time|on track|on schedule|tracking|track|update|news|late|delayed|"
-              r"done|ready|finished|progress|ship|deliver|arrive|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
+              r"done|ready|finished|progress|ship|deliver|arrive|(?:go|going|goes|went|gone|be sent|get sent|sent) out(?![a-z])|how(?:'s| is) (?:my |our |the |it)|any word|still waiting|check|"
               r"(?:get|be) (?:here|there)(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)|how far|doing|complete|happening|how many (?:\w+ )?(?:left|remaining|to go)|still on(?![a-z])|make it (?:by|on|in time)|(?<![a-z])be ready|going on|(?<![a-z])were (?:is|are|r)(?![a-z])|coming along")
 _HELP = _rx(r"帮助|怎么用|如何使用|怎么操作|使用说明|说明书|功能|能做什么|能干什么|可以做什么|会什么|干什么|干啥|干嘛|做啥|会啥|菜单|指令|命令|教程|不会用|怎么查|"
             r"^帮忙$|^求助$",
