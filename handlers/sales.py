@@ -102,15 +102,27 @@ _REJECT_WORDS = re.compile(r"(?:取消|不要了|算了|放弃|不用了|不改�
                            r"[\s!！.。]*", re.IGNORECASE)
 
 
+_OFFER = "booking"  # the booking buttons of the last capable-to-promise answer, which "book it" typed presses
+_OFFER_TTL = timedelta(minutes=10)
+_BOOK_WORDS = re.compile(r"(?:好的?|行|可以|没问题|ok|okay|yes|yeah|yep|sure|fine|great|alright|perfect)?[\s,，!！.。]*"
+                         r"(?:please\s+|那就|就)?(?:book (?:it|that|them|the order)|(?:let'?s )?go (?:for it|ahead)|do it|"
+                         r"place (?:it|the order)|order it|put it in|take it|下单|下吧|安排吧|安排|就这么办|订了|接了|接单|"
+                         r"(?:rush|expedite) it|插单吧|插单|插吧|优先吧)(?:\s+please)?[\s!！.。吧]*", re.IGNORECASE)
+_FIRST_WORDS = re.compile(r"rush|expedite|priority|first|插单|插|优先|加急", re.IGNORECASE)
+
+
 async def typed_decision(ctx: Ctx, text: str) -> list[Reply] | None:
     """"确认" / "confirm" or "取消" / "cancel" typed after an impact preview does what its buttons
-    do, for that preview while it is valid; None when ``text`` is no such word or nothing waits."""
+    do, for that preview while it is valid; "book it" / "下单" after a capable-to-promise answer
+    presses its booking button (the rush one when the words say so, else the only one, else
+    asks which); None when ``text`` is no such word or nothing waits."""
     confirm = _CONFIRM_WORDS.fullmatch(text.strip())
-    if not confirm and not _REJECT_WORDS.fullmatch(text.strip()):
-        return None
     pending = ctx.memory.get(_PENDING)
-    if pending is None or pending["expires"] <= ctx.now() or ctx.actor is None or not can(ctx.actor, "assess_change"):
-        return None
+    waiting = pending is not None and pending["expires"] > ctx.now() and ctx.actor is not None \
+        and can(ctx.actor, "assess_change")
+    if not waiting or not (confirm or _REJECT_WORDS.fullmatch(text.strip())):  # a preview waiting decides first
+        return await _typed_booking(ctx, text) if _BOOK_WORDS.fullmatch(text.strip()) else None
+    assert pending is not None
     args = {"token": pending["token"], "subject": pending["subject"]}
     return await (confirm_action(ctx, args, edit=False) if confirm else reject_action(ctx, args, edit=False))
 
@@ -140,6 +152,19 @@ async def reject_action(ctx: Ctx, args: dict[str, Any], *, edit: bool = True) ->
     await reject_change(ctx.svc, actor, str(args["token"]))
     text = render.fill(ctx.tr.gettext("Cancelled: nothing was changed for {ref}."), ref=args.get("subject", ""))
     return ctx.say("✖️ " + text, edit=edit)
+
+
+async def _typed_booking(ctx: Ctx, text: str) -> list[Reply] | None:
+    offer = ctx.memory.get(_OFFER)
+    if offer is None or offer["expires"] <= ctx.now() or ctx.actor is None or not can(ctx.actor, "assess_change"):
+        return None
+    options: list[dict[str, Any]] = offer["options"]
+    first = [o for o in options if o["priority"]]
+    chosen = first[0] if first and _FIRST_WORDS.search(text) else options[0] if len(options) == 1 else None
+    if chosen is None:  # two ways to book it, the words say neither: the buttons again
+        return ctx.say(render.esc(ctx.tr.gettext("Which one? Press a button.")),
+                       *[[ctx.button(o["label"], "promise_book", _SALES, **o["args"])] for o in options])
+    return await promise_book_action(ctx, chosen["args"])
 
 
 def _forget_pending(ctx: Ctx, token: str) -> None:
@@ -481,19 +506,24 @@ async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | 
     # the answer leads on to the order: for which customer is asked next, then its preview
     tr = ctx.tr
 
+    options: list[dict[str, Any]] = []
+
     def book(label: str, when: datetime, first: bool) -> Button:
         day = _due_day(ctx, when)
-        return ctx.button(label.format(date=tr.date(_due(ctx, day))), "promise_book", _SALES,
-                          product=view.product, quantity=view.quantity, date=day.isoformat(), priority=first,
-                          customer=customer)
+        args: dict[str, Any] = {"product": view.product, "quantity": view.quantity, "date": day.isoformat(),
+                                "priority": first, "customer": customer}
+        options.append({"label": label.format(date=tr.date(_due(ctx, day))), "args": args, "priority": first})
+        return ctx.button(options[-1]["label"], "promise_book", _SALES, **args)
 
     if by is not None and view.undisturbed <= by:  # the day asked fits as it is: the customer's day
-        return ctx.say(text, [book(tr.gettext("Order it for {date}"), by, False)])
-    rows = [[book(tr.gettext("Order it for {date}"), view.undisturbed, False)]]
-    if by is not None and view.with_priority <= by:  # the day asked, with priority: the preview says whom it moves
-        rows.insert(0, [book(tr.gettext("Rush it for {date}"), by, True)])
-    elif view.with_priority < view.undisturbed:
-        rows.append([book(tr.gettext("Rush it for {date}"), view.with_priority, True)])
+        rows = [[book(tr.gettext("Order it for {date}"), by, False)]]
+    else:
+        rows = [[book(tr.gettext("Order it for {date}"), view.undisturbed, False)]]
+        if by is not None and view.with_priority <= by:  # the day asked, with priority: the preview says whom it moves
+            rows.insert(0, [book(tr.gettext("Rush it for {date}"), by, True)])
+        elif view.with_priority < view.undisturbed:
+            rows.append([book(tr.gettext("Rush it for {date}"), view.with_priority, True)])
+    ctx.memory[_OFFER] = {"options": options, "expires": ctx.now() + _OFFER_TTL}  # "book it" typed presses one
     return ctx.say(text, *rows)
 
 
@@ -507,6 +537,7 @@ async def promise_book_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """From a capable-to-promise answer: the rush questions with the product, the quantity, the
     date and whether it goes first already answered (the customer is asked next, unless the question named one)."""
     _actor(ctx, "assess_change")
+    ctx.memory.pop(_OFFER, None)  # booked: "do it" now confirms its preview
     state = {"flow": "rush", **{k: args[k] for k in ("product", "quantity", "date", "priority")}}
     if args.get("customer"):  # named in the question: only the preview is left
         state["customer"] = args["customer"]

@@ -475,3 +475,24 @@ async def test_a_promise_asked_for_a_day_books_that_day(linked: Chat) -> None:
     out = await linked.say(SAM, "Bolt needs 1600 of P by Nov 25, can we do it?")  # the customer named: not asked again
     out = await linked.click(SAM, out[0].button("Rush it for Nov 25, 2026"))
     assert "impact preview" in out[-1].text and "Bolt" in out[-1].text, out[-1].text
+
+
+async def test_book_it_typed_after_a_promise_presses_its_button(linked: Chat) -> None:
+    out = await linked.say(SAM, "how soon can we deliver 400 of P")  # two ways to book it
+    out = await linked.say(SAM, "ok book it")
+    assert out[0].text == "Which one? Press a button."
+    labels = [b["text"] for row in out[0].buttons for b in row]
+    assert len(labels) == 2 and labels[0].startswith("Order it for") and labels[1].startswith("Rush it for")
+    out = await linked.say(SAM, "rush it")  # the words say which
+    assert "for which customer" in out[0].text, out[0].text
+    await linked.say(SAM, "stop")
+    out = await linked.say(SAM, "can we deliver 400 of P for ACME by Nov 27?")  # one way: that day, for ACME
+    out = await linked.say(SAM, "好的，下单")
+    assert "impact preview" in out[-1].text and "needed by Nov 27, 2026" in out[-1].text, out[-1].text
+    out = await linked.say(SAM, "book it")  # the preview waits: nothing booked again
+    assert "impact preview" not in out[-1].text
+    await linked.say(SAM, "cancel")
+    out = await linked.say(SAM, "can we deliver 400 of P for Bolt by Nov 27?")
+    out = await linked.click(SAM, out[0].button("Order it for Nov 27, 2026"))  # booked by its button
+    out = await linked.say(SAM, "do it")  # now the preview's: confirmed, not booked a second time
+    assert out[0].text.startswith("✅ <b>Confirmed: SO-107"), out[0].text
