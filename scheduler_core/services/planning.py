@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from scheduler_core.domain.calendar import merge_intervals
 from scheduler_core.domain.cause import LateCause
 from scheduler_core.domain.check import check_schedule
 from scheduler_core.domain.model import Factory, Order
 from scheduler_core.domain.schedule import Schedule
+from scheduler_core.domain.timegrid import TimeGrid
 from scheduler_core.planning import heuristic
 from scheduler_core.planning.build import Built, build_problem, to_schedule
 from scheduler_core.planning.evaluate import Score, score
@@ -27,11 +29,30 @@ __all__ = [
     "build_with",
     "cap_others",
     "explain_late",
+    "frozen_until",
     "order_etas",
     "replan",
     "rest_of",
     "solve_built",
 ]
+
+def frozen_until(factory: Factory, now: datetime, minutes: int) -> datetime:
+    """Where the frozen horizon of a plan made at ``now`` ends: after ``minutes`` of the
+    factory's working time (any machine's calendar), as the planner counts it; a step published
+    to start before then stays where it is (on a Saturday evening that reaches into Monday)."""
+    grid = TimeGrid.starting(now, factory.timezone)
+    left = minutes
+    for span in (timedelta(days=8), timedelta(days=400)):  # a week holds it unless the factory is closed for long
+        windows = merge_intervals(w for name in dict.fromkeys(m.calendar for m in factory.machines)
+                                  if name in factory.calendars
+                                  for w in factory.calendars[name].working_intervals(grid, now, now + span))
+        for a, b in windows:
+            if b - a >= left:
+                return grid.at(a + left)
+            left -= b - a
+        left = minutes
+    return now + timedelta(minutes=minutes)
+
 
 AFTER_SOLVE = 0.1
 """Seconds a re-plan keeps back for turning the plan into a schedule, checking it against the

@@ -24,3 +24,20 @@ def test_the_queue_of_an_invalid_plan_with_overlaps_is_still_found():
     # a long step overlaps a short one, so ends are not in start order
     s = Schedule((op("A", 0, "M1", 0, 5), op("B", 0, "M1", 1, 2), op("C", 0, "M1", 5, 6)), NOW)
     assert [o.ref for o in s.ending_between("M1", at(1), at(5))] == ["A", "B"]
+
+
+def test_the_frozen_horizon_counts_working_time() -> None:
+    """Four working hours from a Saturday evening reach into Monday: a step published for Monday
+    08:30 stays where it is (the Gantt does not offer to move it)."""
+    from datetime import datetime
+
+    from scheduler_core.domain.calendar import TWO_SHIFTS
+    from scheduler_core.services.planning import frozen_until
+    from tests.builders import TZ, make_factory
+
+    factory = make_factory(calendar=TWO_SHIFTS)
+    saturday = datetime(2026, 11, 28, 21, 0, tzinfo=TZ)
+    assert frozen_until(factory, saturday, 240) == datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
+    tuesday = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+    assert frozen_until(factory, tuesday, 240) == datetime(2026, 12, 1, 14, 0, tzinfo=TZ)
+    assert frozen_until(factory, tuesday, 0) == tuesday

@@ -210,6 +210,10 @@ async def test_a_gantt_move_previews_then_confirms_and_the_eta_changes(web: Web)
     async with web.client.get("/gantt/data") as resp:
         data = await resp.json()
     movable = [i for i in data["items"] if i.get("editable")]
+    frozen = web.shop.clock.now + timedelta(minutes=web.shop.svc.planning.frozen_minutes)  # always open here
+    assert movable and all(datetime.fromisoformat(i["start"]) >= frozen for i in movable)
+    assert any(i.get("ref") and datetime.fromisoformat(i["start"]) < frozen and not i["editable"]
+               for i in data["items"])  # what starts within the frozen horizon stays put: not offered
     item = max(movable, key=lambda i: i["start"])
     ref, step = item["ref"], item["step"]
     async with web.shop.svc.uow() as uow:

@@ -53,6 +53,7 @@ from scheduler_core.services.overview import (
     web_chat_lang,
     work_list,
 )
+from scheduler_core.services.planning import frozen_until
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Actor, ChatLine, Role, User
 from scheduler_core.services.shopfloor import cancel_stop, plan_stop, report_progress, report_target
@@ -622,6 +623,7 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
     groups = [{"id": m.id, "content": f"{m.id} · {m.group}"} for m in plan.factory.machines]
     items: list[dict[str, Any]] = []
     now = svc.now()
+    frozen = frozen_until(plan.factory, now, svc.planning.frozen_minutes)  # what starts before it stays put
     closed = _closed_time(plan.factory, now)
     stop_windows = [(d, d.start, d.end or now) for d in plan.stops]  # a stop's end as the plan assumed it
     stops: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -640,7 +642,7 @@ async def gantt_data(request: web.Request, view: View, svc: Services, form: dict
             "id": f"{op.ref}|{op.step}", "group": op.machine, "start": op.start.isoformat(), "end": op.end.isoformat(),
             "content": ("★ " if vip else "") + op.ref, "title": title,
             "className": f"op-{state} op-{op.ref}-{op.step}" + (" op-vip" if vip else "") + (" op-fixed" if op.fixed else ""),
-            "editable": editable and not op.fixed and op.end > now,
+            "editable": editable and not op.fixed and op.start >= frozen,
             "ref": op.ref, "step": op.step,
             # the step pauses over its machine's non-working time and stops: shaded on the bar too
             "style": _pauses(op.start, op.end, closed.get(op.machine, []), stops.get(op.machine, [])),
