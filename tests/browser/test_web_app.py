@@ -81,14 +81,14 @@ def test_drag_a_step_in_the_gantt_preview_and_confirm(browser: Any, server: Serv
     assert page.locator("#gantt-status").count() == 0  # "Loading the plan…" is gone with the plan there
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "gantt-en.png"), full_page=True)
-    # the last step of an order, movable, starting well after now (three days: on a Saturday evening
-    # the next working hours, which the frozen horizon counts, are on Monday): show the day around it
+    # the last step of an order, movable (past the frozen horizon, which on a Saturday evening reaches
+    # into Monday), starting well after now: show the day around it
     target = page.evaluate("""() => {
         const g = window.paichanGantt, now = Date.now();
         const all = g.items.get().filter(i => i.ref);
         const last = {};
         all.forEach(i => { if (!last[i.ref] || i.step > last[i.ref].step) last[i.ref] = i; });
-        const pick = Object.values(last).filter(i => i.editable && new Date(i.start).getTime() > now + 72 * 3600e3)
+        const pick = Object.values(last).filter(i => i.editable && new Date(i.start).getTime() > now + 30 * 3600e3)
                      .sort((a, b) => new Date(a.start) - new Date(b.start))[0];
         const s = new Date(pick.start).getTime();
         g.timeline.setWindow(new Date(s - 12 * 3600e3), new Date(s + 36 * 3600e3), {animation: false});
