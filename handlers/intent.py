@@ -662,7 +662,7 @@ _SLASH_INTENTS: dict[str, IntentName] = {
 
 _REF = re.compile(
     r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
-    r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})(?![\d]|,\d{3})"
+    r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})((?:-\d{1,9}){1,2}(?![\d-]))?(?![\d]|,\d{3})"
 )
 _REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)|"
                          r"(?<![\d.])(\d{3,9})\s*(?:那|这)(?:个|一)?(?:单|订单)")  # "1201 那单"
@@ -1174,7 +1174,8 @@ def _prefixed_ref(prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
     # "wo 778" with a space, but a single letter only joined ("a5", "A-5"): "a 5 day delay" is no order
     spaced = "|".join(re.escape(p) for p in own if len(p) > 1) or "(?!)"
     joined = "|".join(map(re.escape, own))
-    return re.compile(rf"(?<![a-z])(?:({spaced})\s*[-_#:：]?\s*|({joined})(?:[-_#:：]|\s*[-_#:：]\s*)?)(\d{{1,12}})(?![\d])")
+    return re.compile(rf"(?<![a-z])(?:({spaced})\s*[-_#:：]?\s*|({joined})(?:[-_#:：]|\s*[-_#:：]\s*)?)(\d{{1,12}}"
+                      rf"(?:[-/]\d{{1,12}}){{0,2}})(?![\d])")  # "PO-2026-0042": its groups of digits too
 
 
 def _raw_product(text: str, intent: IntentName) -> str | None:
@@ -1358,7 +1359,9 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         if not strong and _just_before(work, rm.end(), product_at):
             continue  # "if we order 300 齿轮箱": a quantity of the product named right after it
         said_so = re.match(r"s\.?o\.?", rm[0].strip()) is not None  # paichan's own numbering, named
-        refs.append((rm.start(), rm.end(), "so" + rm[1] if said_so else rm[1], strong))
+        # "SO-2026-0042": more groups of digits only where the letters are written
+        refs.append((rm.start(), rm.end() if said_so else rm.end() - len(rm[2] or ""),
+                     "so" + rm[1] + (rm[2] or "") if said_so else rm[1], strong))
     for rm in _REF_BEFORE.finditer(work):  # "1042号订单", "1201 那单": the number first
         g = 1 if rm[1] else 2
         if not any(a <= rm.start(g) < b for a, b, _, _ in refs):

@@ -136,9 +136,10 @@ def _ink_on(colour: str) -> str:
 
 
 def _short_ref(ref: str) -> str:
-    """``SO-1012`` -> ``1012`` for bar labels; other refs unchanged."""
-    head, _, tail = ref.rpartition("-")
-    return tail if head and tail else ref
+    """``SO-1012`` -> ``1012``, ``PO-2026-42`` -> ``2026-42`` for bar labels (the letters
+    left out); other refs unchanged."""
+    head, _, tail = ref.partition("-")
+    return tail if head.isalpha() and tail else ref
 
 
 def _midnights(start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:

@@ -1,6 +1,7 @@
 """Order references: one canonical form, letters, a hyphen and the number: ``SO-1042``, ``WO-778``.
 
-A factory numbers its orders its own way ("WO778", "XS-20261127001"); those keep their letters.
+A factory numbers its orders its own way ("WO778", "XS-20261127001", "PO-2026-0042"); those keep
+their letters.
 A number alone, or after a word that only says "order" (订单, order, #), is paichan's own
 numbering, ``SO-``."""
 
@@ -16,14 +17,16 @@ __all__ = ["DEFAULT_PREFIX", "MAX_TEXT", "clean_text", "is_number_alone", "main_
 
 MAX_TEXT = 2000
 _REF = re.compile(r"^\s*(?:订单|單|单|order)?\s*[-#:：]?\s*(\d{1,9})\s*$", re.IGNORECASE)
-_PREFIXED = re.compile(r"^\s*([A-Za-z]{1,6})\s*[-_#:：]?\s*(\d{1,12})\s*$")
+_PREFIXED = re.compile(r"^\s*([A-Za-z]{1,6})\s*[-_#:：]?\s*(\d{1,12})((?:[-/]\d{1,12}){0,2})\s*$")
 DEFAULT_PREFIX = "SO"
 
 
 def normalise_ref(text: str, default: str = DEFAULT_PREFIX) -> str:
     """``so1042``, ``SO 1042``, ``订单1042``, ``#1042``, ``1042`` -> ``SO-1042``; a factory's own
     letters stay: ``wo778`` / ``WO-778`` -> ``WO-778``, ``XS20261127001`` -> ``XS-20261127001``
-    (one to six letters, up to twelve digits; leading zeros are not part of the number). A
+    (one to six letters, up to twelve digits; leading zeros are not part of the number), with up
+    to two more groups of digits as some systems number orders: ``PO-2026-0042`` and
+    ``po2026/42`` -> ``PO-2026-42``. A
     number alone or after a word that only says "order" takes the ``default`` letters (a
     factory whose orders are WO-...: ``normalise_ref("778", "WO")`` -> ``WO-778``).
 
@@ -35,7 +38,8 @@ def normalise_ref(text: str, default: str = DEFAULT_PREFIX) -> str:
         return f"{default.upper()}-{int(m.group(1))}"
     m = _PREFIXED.match(text or "")
     if m:
-        return f"{m.group(1).upper()}-{int(m.group(2))}"
+        groups = "".join(f"-{int(g)}" for g in re.split(r"[-/]", m.group(3))[1:])  # "SO-2026-0042": SO-2026-42
+        return f"{m.group(1).upper()}-{int(m.group(2))}{groups}"
     raise InvalidInput("bad_order_ref", ref=(text or "")[:40])
 
 

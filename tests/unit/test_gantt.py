@@ -124,3 +124,9 @@ def test_an_operation_is_drawn_as_its_working_pieces() -> None:
     assert _segments(2.0, 30.0, [(0.0, 14.5), (22.5, 38.5)]) == [(2.0, 14.5), (22.5, 30.0)]
     assert _segments(2.0, 5.0, None) == [(2.0, 5.0)]
     assert _segments(15.0, 16.0, [(0.0, 14.5)]) == [(15.0, 16.0)]  # outside the calendar: drawn whole
+
+
+def test_bar_labels_leave_out_the_letters_of_a_reference_only() -> None:
+    from scheduler_core.reports.gantt import _short_ref
+
+    assert [_short_ref(r) for r in ("SO-1012", "PO-2026-42", "X1", "12-3")] == ["1012", "2026-42", "X1", "12-3"]

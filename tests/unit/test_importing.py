@@ -338,6 +338,12 @@ def test_an_erp_export_with_its_own_header_names_and_more_columns_is_read() -> N
     assert codes(errors) == [(1, "单件工时(秒)", "unknown_column"), (1, "per_unit_min", "missing_column")]
 
 
+def test_order_numbers_in_groups_of_digits_are_read() -> None:
+    records, errors = validate_orders(read_csv("ref,customer,product,quantity,promised_date\n"
+                                               "PO-2026-0042,ACME,P01,5,2026-12-21\nPO-2026-0043,ACME,P01,5,2026-12-21\n"), CTX)
+    assert errors == [] and [r.ref for r in records] == ["PO-2026-42", "PO-2026-43"]
+
+
 @pytest.mark.parametrize("kind", ["orders", "routings", "machines", "calendars"])
 def test_no_header_name_means_two_columns(kind: str) -> None:
     from scheduler_core.services.importing import COLUMNS, _header_key

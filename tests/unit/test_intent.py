@@ -600,12 +600,16 @@ def test_an_own_order_number_with_a_change_keeps_the_date_and_the_quantity_apart
     assert (moved.intent, moved.order, moved.date) == ("change_date", "XS-20261127001", date(2026, 12, 5))
     done = parse("wo778 完成了120件", today=TODAY, order_prefixes=("WO",))
     assert (done.intent, done.order, done.quantity) == ("report_progress", "WO-778", 120)
+    grouped = parse("where is PO-2026-0042?", today=TODAY, order_prefixes=("PO",))  # groups of digits, as some number
+    assert (grouped.intent, grouped.order) == ("order_status", "PO-2026-42")
+    grouped = parse("SO-2026-0042 交期改到12月5日", today=TODAY)
+    assert (grouped.intent, grouped.order, grouped.date) == ("change_date", "SO-2026-42", date(2026, 12, 5))
 
 
 @pytest.mark.parametrize(("text", "ref"), [
     ("so1042", "SO-1042"), ("订单1042", "SO-1042"), ("#1042", "SO-1042"), ("1042", "SO-1042"),
     ("wo778", "WO-778"), ("WO-778", "WO-778"), ("XS20261127001", "XS-20261127001"), ("A-1", "A-1"),
-    ("po 0012", "PO-12"),
+    ("po 0012", "PO-12"), ("PO-2026-0042", "PO-2026-42"), ("po2026/42", "PO-2026-42"), ("WO-12-3", "WO-12-3"),
 ])  # fmt: skip
 def test_order_references_keep_a_factorys_letters(text: str, ref: str) -> None:
     from scheduler_core.services.refs import normalise_ref
@@ -613,7 +617,8 @@ def test_order_references_keep_a_factorys_letters(text: str, ref: str) -> None:
     assert normalise_ref(text) == ref
 
 
-@pytest.mark.parametrize("text", ["A-", "ABCDEFG1", "1234567890123", "WO-12-3", "SO-1042x", "<b>1</b>", ""])
+@pytest.mark.parametrize("text", ["A-", "ABCDEFG1", "1234567890123", "WO-1-2-3-4", "2026-0042", "SO-1042x",
+                                  "<b>1</b>", ""])
 def test_what_is_not_an_order_reference(text: str) -> None:
     from scheduler_core.services.errors import InvalidInput
     from scheduler_core.services.refs import normalise_ref
