@@ -4,9 +4,10 @@ says otherwise. Tests POST updates and read what the fake Bot API received."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from bot.settings import Settings
 from bot.web.app import PROCESSOR, init_app
 from bot.web.local import serve_locally
+from scheduler_core.domain.model import Order
 from scheduler_core.services.linking import create_link_code
 from scheduler_core.services.ports import Actor, UnitOfWorkFactory
 from scheduler_core.services.shopfloor import replan_now
@@ -113,8 +115,20 @@ async def start_chat(shop: Shop, tg: FakeTelegram) -> tuple[web.AppRunner, web.A
     return runner, app, f"http://127.0.0.1:{port}/telegram/webhook"
 
 
-async def planned_shop(uow: UnitOfWorkFactory | None = None) -> Shop:
-    shop = await seed_shop(uow or FakeUnitOfWorkFactory())
+@contextlib.asynccontextmanager
+async def chat_with_orders(tg: FakeTelegram, orders: Sequence[Order]) -> AsyncIterator[Chat]:
+    """A chat on the seeded shop with these ``orders`` instead of its own, planned, nobody linked."""
+    shop = await planned_shop(orders=orders)
+    runner, app, url = await start_chat(shop, tg)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Chat(shop, tg, app, url, http)
+    finally:
+        await runner.cleanup()
+
+
+async def planned_shop(uow: UnitOfWorkFactory | None = None, orders: Sequence[Order] | None = None) -> Shop:
+    shop = await seed_shop(uow or FakeUnitOfWorkFactory(), orders)
     await replan_now(shop.svc)
     return shop
 

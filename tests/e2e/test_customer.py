@@ -179,30 +179,18 @@ async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
 async def test_a_factory_that_numbers_its_orders_its_own_way(tg) -> None:  # type: ignore[no-untyped-def]
     """Orders imported as WO-778 are found as "wo778", "WO-778", "订单778", "778" and "/status 779";
     "SO-778" is still paichan's own numbering, not theirs."""
-    import aiohttp
-
-    from scheduler_core.services.shopfloor import replan_now
     from tests.builders import at, make_order
-    from tests.e2e.conftest import start_chat
-    from tests.fakes import FakeUnitOfWorkFactory
-    from tests.seed import seed_shop
+    from tests.e2e.conftest import chat_with_orders
 
     orders = [make_order(f"WO-{778 + i}", quantity=60, due=at(5 + i), customer="ACME") for i in range(3)]
-    shop = await seed_shop(FakeUnitOfWorkFactory(), orders)
-    await replan_now(shop.svc)
-    runner, app, url = await start_chat(shop, tg)
-    try:
-        async with aiohttp.ClientSession() as http:
-            chat = Chat(shop, tg, app, url, http)
-            await chat.link(shop.alice, TG["alice"], "zh-hans")
-            for text, ref in (("wo778 到哪了", "WO-778"), ("WO-779 什么时候好", "WO-779"), ("订单780到哪了", "WO-780"),
-                              ("778到哪了", "WO-778"), ("/status 779", "WO-779"), ("/status 订单780", "WO-780")):
-                out = await chat.say(TG["alice"], text)
-                assert f"订单 {ref}" in out[0].text, (text, out[0].text)
-            out = await chat.say(TG["alice"], "SO-778 到哪了")
-            assert "未找到订单 SO-778" in out[0].text
-    finally:
-        await runner.cleanup()
+    async with chat_with_orders(tg, orders) as chat:
+        await chat.link(chat.shop.alice, TG["alice"], "zh-hans")
+        for text, ref in (("wo778 到哪了", "WO-778"), ("WO-779 什么时候好", "WO-779"), ("订单780到哪了", "WO-780"),
+                          ("778到哪了", "WO-778"), ("/status 779", "WO-779"), ("/status 订单780", "WO-780")):
+            out = await chat.say(TG["alice"], text)
+            assert f"订单 {ref}" in out[0].text, (text, out[0].text)
+        out = await chat.say(TG["alice"], "SO-778 到哪了")
+        assert "未找到订单 SO-778" in out[0].text
 
 
 async def test_a_customers_chat_follows_the_language_they_write_until_they_choose_one(linked: Chat) -> None:

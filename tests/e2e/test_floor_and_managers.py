@@ -448,41 +448,30 @@ async def test_an_operator_says_their_machine_then_reports_units_without_an_orde
 async def test_done_with_a_number_no_order_has_offers_those_units_on_the_running_operation(tg: FakeTelegram) -> None:
     """"done 150" where no order is 150: the units on what runs on the chat's machine, one button to
     record them; nothing recorded before it is pressed. A number that is an order stays one."""
-    import aiohttp
-
-    from scheduler_core.services.shopfloor import replan_now
     from tests.builders import at, make_order
-    from tests.e2e.conftest import start_chat
-    from tests.fakes import FakeUnitOfWorkFactory
-    from tests.seed import seed_shop
+    from tests.e2e.conftest import chat_with_orders
 
     orders = [make_order(f"SO-{1040 + i}", quantity=400, due=at(20 + 10 * i), customer="ACME") for i in range(2)]
-    shop = await seed_shop(FakeUnitOfWorkFactory(), orders)
-    await replan_now(shop.svc)
-    runner, app, url = await start_chat(shop, tg)
-    try:
-        async with aiohttp.ClientSession() as http:
-            chat = Chat(shop, tg, app, url, http)
-            await chat.link(shop.operator, OTTO, "en")
-            out = await chat.say(OTTO, "done 150")  # no machine known: the order it would be is not found
-            assert "Order SO-150 was not found" in out[0].text
-            out = await chat.say(OTTO, "I'm on M1")
-            ref = out[0].text.split("\n")[1].split(" · ")[1].split()[0]
-            out = await chat.say(OTTO, "done 150")
-            assert out[0].text == (f"There is no order SO-150. Did you mean 150 units on {ref} step 1 (step1), "
-                                   "running on M1?"), out[0].text
-            async with shop.svc.uow() as uow:
-                assert not await uow.shopfloor.progress(ref)
-            out = await chat.click(OTTO, out[0].button("Record 150 units"))
-            assert out[0].text.startswith(f"✅ Recorded: 150 units of {ref}, step 1"), out[0].text
-            async with shop.svc.uow() as uow:
-                assert (await uow.shopfloor.progress(ref))[(ref, 0)].done == 150
-            out = await chat.say(OTTO, "SO-150 done")  # the order written out: no units meant
-            assert "Order SO-150 was not found" in out[0].text
-            out = await chat.say(OTTO, "1041 done")  # an order that exists: its step, asked how many
-            assert "SO-1041 step 1" in out[0].text and "How many more" in out[0].text, out[0].text
-    finally:
-        await runner.cleanup()
+    async with chat_with_orders(tg, orders) as chat:
+        shop = chat.shop
+        await chat.link(shop.operator, OTTO, "en")
+        out = await chat.say(OTTO, "done 150")  # no machine known: the order it would be is not found
+        assert "Order SO-150 was not found" in out[0].text
+        out = await chat.say(OTTO, "I'm on M1")
+        ref = out[0].text.split("\n")[1].split(" · ")[1].split()[0]
+        out = await chat.say(OTTO, "done 150")
+        assert out[0].text == (f"There is no order SO-150. Did you mean 150 units on {ref} step 1 (step1), "
+                               "running on M1?"), out[0].text
+        async with shop.svc.uow() as uow:
+            assert not await uow.shopfloor.progress(ref)
+        out = await chat.click(OTTO, out[0].button("Record 150 units"))
+        assert out[0].text.startswith(f"✅ Recorded: 150 units of {ref}, step 1"), out[0].text
+        async with shop.svc.uow() as uow:
+            assert (await uow.shopfloor.progress(ref))[(ref, 0)].done == 150
+        out = await chat.say(OTTO, "SO-150 done")  # the order written out: no units meant
+        assert "Order SO-150 was not found" in out[0].text
+        out = await chat.say(OTTO, "1041 done")  # an order that exists: its step, asked how many
+        assert "SO-1041 step 1" in out[0].text and "How many more" in out[0].text, out[0].text
 
 
 async def test_units_without_an_order_go_to_the_step_under_way_even_while_it_waits(linked: Chat) -> None:
