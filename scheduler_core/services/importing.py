@@ -767,8 +767,10 @@ def _bind(table: Table, spec: _Columns, out: _Collector) -> list[_Row] | None:
         canonical = lookup.get(_header_key(cell))
         if canonical is None:
             unknown.append(label[:40])  # "备注", "Remarks", a price: not ours, left out (see ignored_columns)
-        elif canonical in index:
+        elif canonical in index and _header_key(table.header[index[canonical]]) == _header_key(cell):
             out.add(table.header_line, label[:40], "duplicate_column", column=label[:40])
+        elif canonical in index:
+            continue  # another name of a column already there ("产品" then "型号"): the first one counts
         else:
             index[canonical] = i
             labels[canonical] = label
@@ -808,10 +810,18 @@ def _get(row: _Row, column: str, out: _Collector, parse: Callable[..., object], 
 
 def ignored_columns(table: Table, kind: ImportKind) -> tuple[str, ...]:
     """The header cells of ``table`` that are no column of ``kind`` ("备注", "Remarks", "Unit
-    price"), as written: an import leaves them out and says so."""
+    price"), or another name of a column already there ("型号" after "产品"), as written: an
+    import leaves them out and says so."""
     lookup = COLUMNS[kind].lookup()
-    return tuple(_text(cell).removeprefix("\ufeff")[:40] for cell in table.header
-                 if not _blank(cell) and _header_key(cell) not in lookup)
+    bound: dict[str, str] = {}  # canonical column -> the header key it was found by
+    out: list[str] = []
+    for cell in table.header:
+        key = _header_key(cell)
+        canonical = lookup.get(key)
+        if _blank(cell) or (canonical is not None and bound.setdefault(canonical, key) == key):
+            continue  # a column of ours (or the same header twice: an error, not left out)
+        out.append(_text(cell).removeprefix("\ufeff")[:40])
+    return tuple(out)
 
 
 # --- orders ---------------------------------------------------------------------------------

@@ -330,6 +330,9 @@ def test_an_erp_export_with_its_own_header_names_and_more_columns_is_read() -> N
         assert (o.ref, o.customer, o.product, o.quantity, o.due.date()) == ("PO-88001", "ACME", "P01", 120,
                                                                           date(2026, 12, 20))
         assert ignored_columns(table, "orders") in (("Unit Price", "Remarks"), ("单价", "备注"))
+    table = read_csv("订单号,客户,产品,型号,数量,交期\nSO-1,ACME,P01,X-9,5,2026-12-20\n")  # two names of product
+    records, errors = validate_orders(table, CTX)
+    assert errors == [] and records[0].order.product == "P01" and ignored_columns(table, "orders") == ("型号",)
     routings, errors = validate_routings(read_csv(
         "品号,工序编号,工序名称,工作中心,准备工时(分钟),单件工时（min）,物料名称\nP01,10,Cut,M1,5,1.5,支架\n"), {"M1"})
     assert errors == [] and routings[0].steps[0].alternatives[0].per_unit == 1.5 and routings[0].name == "支架"
