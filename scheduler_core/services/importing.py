@@ -925,11 +925,14 @@ def validate_routings(
     *,
     in_use: Mapping[str, int] | None = None,
     current: Mapping[str, Routing] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[Routing], list[RowError]]:
     """Routings, one per product in the file (replacing the stored one), or every problem.
 
     ``in_use``: active orders per product; such a product's routing may change its machines
     and times but not its number of steps (reported work refers to steps by position).
+    ``groups``: machine group -> its machines; a group named in the machine column ("CNC") is
+    every machine of it, with the row's times (a machine of that name is the machine).
     """
     out = _Collector()
     rows = _bind(table, ROUTING_COLUMNS, out)
@@ -948,7 +951,7 @@ def validate_routings(
         step = _get(row, "step", out, _parse_step)
         name = _get(row, "step_name", out, parse_name)
         machine = _get(row, "machine", out, _parse_machine_id)
-        if isinstance(machine, str) and machine not in machines:
+        if isinstance(machine, str) and machine not in machines and machine not in (groups or {}):
             out.add(row.line, row.labels["machine"], "unknown_machine", machine=machine)
         setup = _get(row, "setup_min", out, parse_minutes)
         per_unit = _get(row, "per_unit_min", out, parse_minutes)
@@ -960,11 +963,12 @@ def validate_routings(
             continue
         assert isinstance(product, str) and isinstance(step, int) and isinstance(name, str)
         assert isinstance(machine, str) and isinstance(setup, float) and isinstance(per_unit, float)
-        key = (product, step, machine)
-        if key in seen:
-            out.add(row.line, row.labels["machine"], "duplicate_row", first_line=seen[key])
+        each = [machine] if machine in machines else list((groups or {})[machine])  # a group: each of its machines
+        again = next((seen[(product, step, m)] for m in each if (product, step, m) in seen), None)
+        if again is not None:
+            out.add(row.line, row.labels["machine"], "duplicate_row", first_line=again)
             continue
-        seen[key] = row.line
+        seen.update({(product, step, m): row.line for m in each})
         if label:  # a product's name may be given on any of its rows, the same each time
             assert isinstance(label, str)
             given = product_names.setdefault(product, (label, row.line))
@@ -978,7 +982,7 @@ def validate_routings(
             out.add(row.line, row.labels["step_name"], "step_name_conflict", step=step, name=steps[step][0],
                     first_line=steps[step][1])
             continue
-        steps.setdefault(step, (name, row.line, []))[2].append(Alternative(machine, setup, per_unit))
+        steps.setdefault(step, (name, row.line, []))[2].extend(Alternative(m, setup, per_unit) for m in each)
     routings = []
     for product, steps in found.items():
         numbers = sorted(steps)  # 1, 2, 3 or as ERPs number operations, 10, 20, 30: in that order
@@ -1137,9 +1141,14 @@ async def import_routings(svc: Services, actor: Actor, table: Table) -> ImportRe
     require(actor, "import_data")
     now = svc.now()
     async with svc.uow(write=True) as uow:
-        machines = {m.id for m in await uow.master.machines()}
+        stored = await uow.master.machines()
+        machines = {m.id for m in stored}
+        groups: dict[str, list[str]] = {}
+        for m in stored:
+            groups.setdefault(m.group, []).append(m.id)
         in_use = await _active_by_product(uow)
-        routings, errors = validate_routings(table, machines, in_use=in_use, current=await uow.master.routings())
+        routings, errors = validate_routings(table, machines, in_use=in_use, current=await uow.master.routings(),
+                                             groups=groups)
         if errors:
             raise ImportRejected("routings", errors)
         for routing in routings:

@@ -399,6 +399,20 @@ def test_routings_carry_the_product_name_given_on_any_of_their_rows() -> None:
     assert errors[0].params == {"product": "P9", "name": "Bracket", "first_line": 2}
 
 
+def test_a_machine_group_in_a_routing_is_each_of_its_machines() -> None:
+    groups = {"CNC": ["M1", "M2"]}
+    routings, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,1,Mill,CNC,5,1.5\nP9,2,Pack,M3,0,1\n"),
+                                         {"M1", "M2", "M3"}, groups=groups)
+    assert errors == []
+    assert [(a.machine, a.setup, a.per_unit) for a in routings[0].steps[0].alternatives] == [("M1", 5, 1.5),
+                                                                                              ("M2", 5, 1.5)]
+    _, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,1,Mill,M2,5,1\nP9,1,Mill,CNC,5,1\n"),
+                                  {"M1", "M2"}, groups=groups)  # M2 twice, once by its group
+    assert codes(errors) == [(3, "machine", "duplicate_row")]
+    _, errors = validate_routings(read_csv(ROUTING_HEADER + "P9,1,Mill,CNC,5,1\n"), {"M1", "M2"})
+    assert codes(errors) == [(2, "machine", "unknown_machine")]  # no groups known: no such machine
+
+
 def test_routing_errors() -> None:
     text = ROUTING_HEADER + "\n".join([
         "P9,1,Cutting,M1,15,0.5",
