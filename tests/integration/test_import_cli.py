@@ -266,3 +266,40 @@ def test_routings_export_to_be_named_and_imported_back(factory_db: tuple[dict[st
         con.close()
     rc, out, err = run(env, "export", "routings", str(tmp_path / "again.csv"))
     assert (tmp_path / "again.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == named.splitlines()[1:]
+
+
+def test_a_factory_from_files_as_an_erp_and_a_spreadsheet_write_them(tmp_path: Path) -> None:
+    """Headers as exports write them, extra columns, a 12-hour clock, a machine group for a step,
+    operations numbered 10 and 20, a unit beside a quantity, a month by name, a date cell written
+    out at midnight, order numbers in groups: all imported, planned and found."""
+    env = make_env(tmp_path / "erp.db")
+    files = {
+        "calendars": "Calendar,Weekday,Start,End\nday,Mon-Fri,8:00 AM,12:00 PM\nday,Mon-Fri,1:00 PM,5:00 PM\n",
+        "machines": "Machine ID,Machine Group,Shift Calendar,Machine Name\nLAS-1,LASER,day,Laser 1\nLAS-2,LASER,day,Laser 2\n"
+                    "BND-1,BEND,day,Press brake\n",
+        "routings": "Part Number,Operation,Operation Name,Work Center,Setup Time (min),Run Time (min),Description,Notes\n"
+                    "BRK-100,10,Laser cut,LASER,15,0.5,Bracket,\nBRK-100,20,Bend,BND-1,20,0.8,Bracket,check angle\n",
+        "orders": "Order No.,Customer Name,Part Number,Order Qty,Delivery Date,Unit Price,Remarks\n"
+                  f'PO-2026-0101,ACME Tools,BRK-100,200 pcs,"{date.today() + timedelta(days=30):%b} 20, '
+                  f'{(date.today() + timedelta(days=30)).year}",2.40,\n'
+                  f"PO-2026-0102,Globex,BRK-100,120,{day(40)} 00:00:00,2.40,rush?\n",
+    }
+    said = {}
+    for kind, text in files.items():
+        rc, out, err = run(env, "import", kind, str(write(tmp_path, f"{kind}.csv", text)), "--lang", "en")
+        assert rc == 0, (kind, err)
+        said[kind] = out
+    assert "Columns left out (none of ours): Notes." in said["routings"]
+    assert "Columns left out (none of ours): Unit Price and Remarks." in said["orders"]
+    db = sqlite3.connect(tmp_path / "erp.db")
+    try:
+        alternatives = db.execute("SELECT count(*) FROM routing_alternatives").fetchone()[0]
+        refs = sorted(r[0] for r in db.execute("SELECT ref FROM orders"))
+    finally:
+        db.close()
+    assert refs == ["PO-2026-101", "PO-2026-102"]
+    assert alternatives == 3  # the laser step on both lasers, the bend on the press brake
+    rc, out, err = run(env, "status", "PO-2026-0102", "--lang", "en")
+    assert rc == 0, err
+    assert "Product BRK-100 × 120" in out and "Laser cut" in out and "Bend" in out
+    assert f"Promised: {(date.today() + timedelta(days=40)):%b} " in out and ", 18:00" in out.split("Promised:")[1]
