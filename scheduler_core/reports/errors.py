@@ -106,7 +106,7 @@ MESSAGES: dict[str, str] = {
     "date_too_far": N_("{date} is more than {years} years ahead."),
     "control_character": N_("Contains a control character ({char})."),
     "bad_flag": N_("{value} is not yes or no."),
-    "unknown_sales": N_("{username} is not a sales user."),
+    "unknown_sales": N_("{username} is not a sales user (they are: {known})."),
     "bad_step": N_("{value} is not a step number (1-9999)."),
     "step_name_conflict": N_("Step {step} is called {name} on line {first_line}."),
     "product_name_conflict": N_("Product {product} is called {name} on line {first_line}."),

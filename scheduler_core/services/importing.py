@@ -68,7 +68,7 @@ from .changes import MAX_QUANTITY
 from .context import Services
 from .errors import InvalidInput
 from .policy import require
-from .ports import SYSTEM, Actor, AuditEntry, OrderRecord, Role, UnitOfWork
+from .ports import SYSTEM, Actor, AuditEntry, OrderRecord, Role, UnitOfWork, User
 from .refs import normalise_ref
 from .shopfloor import replan_now
 
@@ -92,7 +92,6 @@ __all__ = [
     "RowError",
     "Table",
     "candidate_refs",
-    "candidate_usernames",
     "export_orders",
     "export_routings",
     "format_cell",
@@ -830,13 +829,15 @@ def ignored_columns(table: Table, kind: ImportKind) -> tuple[str, ...]:
 @dataclass(frozen=True, slots=True)
 class OrderContext:
     """What order validation checks against: the factory's timezone, "now", the products
-    with a routing, refs already in the database and the usernames that may own orders."""
+    with a routing, refs already in the database and the usernames that may own orders, and
+    their names as people write them (``sales_names``: "王销售", "wang" -> ``sales.wang``)."""
 
     tz: tzinfo
     now: datetime
     products: Collection[str]
     existing_refs: Collection[str] = ()
     sales_users: Collection[str] = ()
+    sales_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def candidate_refs(table: Table) -> list[str]:
@@ -849,11 +850,6 @@ def candidate_refs(table: Table) -> list[str]:
         except InvalidInput:
             continue
     return refs
-
-
-def candidate_usernames(table: Table) -> list[str]:
-    rows = _bind(table, ORDER_COLUMNS, _Collector())
-    return sorted({_text(row["sales"]).lower() for row in rows or () if not _blank(row["sales"])})
 
 
 def validate_orders(table: Table, ctx: OrderContext) -> tuple[list[OrderRecord], list[RowError]]:
@@ -902,10 +898,11 @@ def validate_orders(table: Table, ctx: OrderContext) -> tuple[list[OrderRecord],
         sales: str | None = None
         if "sales" in row.labels and not _blank(row["sales"]):
             name = _text(row["sales"]).lower()
-            if name not in ctx.sales_users:
-                out.add(row.line, row.labels["sales"], "unknown_sales", username=_preview(row["sales"]))
-            else:
-                sales = name
+            sales = name if name in ctx.sales_users else ctx.sales_names.get(name)  # a username, or a person's name
+            if sales is None:
+                known = sorted({*ctx.sales_users, *ctx.sales_names.values()})
+                out.add(row.line, row.labels["sales"], "unknown_sales", username=_preview(row["sales"]),
+                        known=", ".join(known[:12]) or "-")
         if len(out.errors) == before:
             assert isinstance(ref, str) and isinstance(customer, str) and isinstance(product, str)
             assert isinstance(quantity, int) and isinstance(due, datetime) and isinstance(vip, bool)
@@ -1107,6 +1104,13 @@ async def _after_import(svc: Services, result: ImportResult, replan: bool) -> Im
     return replace(result, plan_version=update.version, late_orders=update.late_orders)
 
 
+def _names_of(user: User) -> set[str]:
+    """What a file may call a salesperson: the display name and its last word ("Sales Wang",
+    "wang"), lower case; the username itself is matched as it is."""
+    name = (user.display_name or "").strip().lower()
+    return {n for n in (name, name.split()[-1] if name else "") if n and n != user.username.lower()}
+
+
 async def import_orders(svc: Services, actor: Actor, table: Table) -> ImportResult:
     """Add every row of ``table`` as an open order, all or nothing, then re-plan once.
 
@@ -1118,12 +1122,12 @@ async def import_orders(svc: Services, actor: Actor, table: Table) -> ImportResu
     async with svc.uow(write=True) as uow:
         tz = _zone(await uow.master.timezone())
         existing = {ref for ref in candidate_refs(table) if await uow.orders.get(ref) is not None}
-        sales = set()
-        for name in candidate_usernames(table):
-            user = await uow.users.by_username(name)
-            if user is not None and user.active and user.role in (Role.SALES, Role.MANAGER, Role.ADMIN):
-                sales.add(name)
-        ctx = OrderContext(tz, now.astimezone(tz), frozenset(await uow.master.routings()), existing, sales)
+        owners = [u for role in (Role.SALES, Role.MANAGER, Role.ADMIN) for u in await uow.users.with_role(role)
+                  if u.active]
+        sales = {u.username.lower() for u in owners}
+        called = Counter(n for u in owners for n in _names_of(u))
+        names = {n: u.username.lower() for u in owners for n in _names_of(u) if called[n] == 1}  # one person's only
+        ctx = OrderContext(tz, now.astimezone(tz), frozenset(await uow.master.routings()), existing, sales, names)
         records, errors = validate_orders(table, ctx)
         if errors:
             raise ImportRejected("orders", errors)

@@ -514,6 +514,26 @@ async def test_import_orders_writes_all_rows_in_one_commit_and_replans_once() ->
         assert [a.action for a in await tx.audit.list()] == ["import_orders"]
 
 
+async def test_a_salesperson_is_found_by_the_name_people_write() -> None:
+    svc, uow = await factory_services()
+    async with uow(write=True) as tx:
+        await tx.users.add(User(0, "sales.wang", Role.SALES, "Sales Wang"))
+        await tx.users.add(User(0, "zhou", Role.MANAGER, "周经理"))
+        await tx.commit()
+    table = read_csv(HEADER + "SO-1,ACME,P01,10,2026-12-05,,Sales Wang\nSO-2,ACME,P01,10,2026-12-05,,WANG\n"
+                              "SO-3,ACME,P01,10,2026-12-05,,周经理\nSO-4,ACME,P01,10,2026-12-05,,li\n")
+    result = await import_orders(svc, SYSTEM, table)
+    async with uow() as tx:
+        owners = [(await tx.orders.get(ref)).sales for ref in result.names]  # type: ignore[union-attr]
+    assert owners == ["sales.wang", "sales.wang", "zhou", "sales.li"]
+    with pytest.raises(ImportRejected) as rejected:
+        await import_orders(svc, SYSTEM, read_csv(HEADER + "SO-9,ACME,P01,10,2026-12-05,,Zhang\n"))
+    (err,) = rejected.value.errors
+    assert err.code == "unknown_sales" and err.params["known"] == "sales.li, sales.wang, zhou"
+    assert row_error_message(translator("en"), err).endswith("Zhang is not a sales user (they are: sales.li, "
+                                                              "sales.wang, zhou).")
+
+
 async def test_an_import_is_planned_with_the_bulk_deadline_and_events_keep_theirs() -> None:
     from dataclasses import replace
 
