@@ -697,7 +697,7 @@ MACHINE_COLUMNS = _Columns(
     "machines",
     {"machine": ("设备", "机台", "设备编号", "id", "设备编码", "机器", "machine id", "machine code", "工作中心", "work center",
                  "resource"),
-     "group": ("设备组", "组", "设备类别", "机组", "group name", "machine group"),
+     "group": ("设备组", "组", "设备类别", "设备类型", "机组", "group name", "machine group", "machine type"),
      "calendar": ("日历", "班次日历", "班次", "工作日历", "shift", "shift calendar", "calendar name"),
      "name": ("名称", "设备名称", "machine name")},
     ("machine", "group", "calendar"),
@@ -705,8 +705,10 @@ MACHINE_COLUMNS = _Columns(
 
 CALENDAR_COLUMNS = _Columns(
     "calendars",
-    {"calendar": ("日历", "班次日历"), "weekday": ("星期", "day"), "start": ("开始", "开始时间", "date", "日期"),
-     "end": ("结束", "结束时间")},
+    {"calendar": ("日历", "班次日历", "班次", "工作日历", "shift", "calendar name"),
+     "weekday": ("星期", "day", "工作日", "days", "weekdays"),
+     "start": ("开始", "开始时间", "date", "日期", "start time", "from", "上班", "上班时间"),
+     "end": ("结束", "结束时间", "end time", "to", "下班", "下班时间")},
     ("calendar", "weekday", "start"),
 )
 

@@ -447,6 +447,13 @@ def test_machines_need_a_known_calendar_and_unique_ids() -> None:
     assert machines == [Machine("CNC-1", "Mazak 1", "CNC", "two-shifts")]
 
 
+def test_calendars_and_machines_under_the_names_people_give_their_columns() -> None:
+    calendars, errors = validate_calendars(read_csv("班次,工作日,上班时间,下班时间\n白班,周一至周五,上午8:00,下午5:00\n"))
+    assert errors == [] and calendars[0].name == "白班" and calendars[0].weekly_minutes == 5 * 9 * 60
+    machines, errors = validate_machines(read_csv("Machine ID,Machine Type,Shift\nL-1,LASER,白班\n"), {"白班"})
+    assert errors == [] and (machines[0].id, machines[0].group, machines[0].calendar) == ("L-1", "LASER", "白班")
+
+
 def test_calendars_from_shift_rows_and_holidays() -> None:
     text = ("calendar,weekday,start,end\nday,mon-fri,08:00,12:00\nday,mon-fri,13:00,17:00\n"
             "day,holiday,2026-10-01,\nday,假日,2026年10月2日,\n")
