@@ -80,6 +80,8 @@ class Intent:
     # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
     vip: bool = False  # the VIP orders only ("VIP订单有哪些", "which VIP orders are late")
+    because: bool = False  # the late orders an order made late ("which orders did SO-1451 delay", "哪些单子因为这个晚了"):
+    # ``order`` is that order, or ``back`` the chat's last one
 
 
 UNKNOWN = Intent("unknown")
@@ -385,6 +387,13 @@ _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|
                 r"(?:bump|move|push|put|get|take)\s+(?:\S+\s+){0,3}(?:up|higher|forward)\s+(?:in\s+)?the\s+(?:queue|line|list|schedule)|"
                 r"(?:to|at) the (?:front|head|top) of the (?:queue|line|list|schedule)")
 _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
+# which orders an order (a rush) made late: "which orders did SO-1451 delay", "哪些单子因为这个晚了",
+# "SO-1451插进来以后哪些单晚了", "who got delayed because of the rush"
+_BECAUSE_OF = _rx(r"因为(?:这个|这单|那单|它|插单|急单|这个插单|这个急单|so|\d)|(?:插|加)(?:进来|进去|了)(?:以后|之后|后)|被(?:这个|它|插单|急单)",
+                  r"because of (?:the |that |this |it|so|order|\d)|due to (?:the |that |this )?(?:rush|insert|so|order|\d)|"
+                  r"(?:orders?|ones|who|which) (?:did|does|will|would) (?:so-?\d+|\d+|it|the rush|that rush|this rush) "
+                  r"(?:delay|push|bump|make late)|what did (?:the|that|this) rush do")
+_WHO = _rx(r"谁|哪个|哪家", r"(?<![a-z])(?:who|which|what)(?![a-z])")
 _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
 
@@ -1403,9 +1412,10 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     stop = StopLength()
     if intent == "machine_down":  # the machine's own name may hold digits: not a length
         stop = stop_length(_mask(t, machine_hit[1], machine_hit[2]) if machine_hit else t, today)
+    because = intent == "late_orders" and bool(_BECAUSE_OF.search(t))
     return Intent(
         intent=intent,
-        order=order if intent in _ORDER_INTENTS else None,
+        order=order if intent in _ORDER_INTENTS or because else None,
         quantity=quantity if intent in _QTY_INTENTS else None,
         product=product,
         date=(due_by if intent == "list_orders" else _arrival_by(intent, t, today) or _date_of(intent, when, t, today)
@@ -1420,13 +1430,14 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
-        back=intent in _ORDER_INTENTS and order is None and (_refers_back(t) or (
+        back=(intent in _ORDER_INTENTS or because) and order is None and (because or _refers_back(t) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
         work=_work_of(t) if intent == "report_progress" else None,
         scrap=scrap,
         by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
         vip=intent in ("list_orders", "late_orders") and bool(_VIP_ORDERS.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
+        because=because,
     )
 
 
@@ -1517,6 +1528,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "kpi"
     if not f.has_ref and _BY_CUSTOMER.search(t) and _LATE_WORD.search(t):
         return "late_orders"  # "哪个客户延误最多", "delays per client": the late orders counted per customer
+    if _BECAUSE_OF.search(t) and (_SEVERAL.search(t) or _WHO.search(t)):
+        return "late_orders"  # "which orders did SO-1451 delay", "SO-1451插进来以后哪些单晚了": those it made late
     if _LATE_LIST.search(t) and not f.has_ref and (not _WHY.search(t) or _SEVERAL.search(t)):
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
     if (_SUMMARY.search(t) and not _LIST.search(t) and not reported) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):

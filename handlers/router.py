@@ -274,7 +274,8 @@ class ChatRouter:
         if kind == "list_orders":
             return await customer.orders(ctx, due_by=intent.date, vip_only=intent.vip)
         if kind == "late_orders":
-            return await sales.late(ctx, by_customer=intent.by_customer, vip_only=intent.vip)
+            return await sales.late(ctx, by_customer=intent.by_customer, vip_only=intent.vip, because=intent.because,
+                                    because_of=intent.order)
         if kind == "complaint":
             return await customer.complain(ctx, text, intent.order)
         if kind == "complaints":

@@ -615,10 +615,11 @@ async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
 
 
 async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_customer: bool = False,
-               vip_only: bool = False) -> list[Reply]:
+               vip_only: bool = False, because: bool = False, because_of: str | None = None) -> list[Reply]:
     """Late orders: a salesperson's customers', or all for managers; one ``customer``'s when
     staff name one; ``by_customer`` ("哪个客户延误最多"): counted per customer; ``vip_only``:
-    the VIP ones ("which VIP orders are late")."""
+    the VIP ones ("which VIP orders are late"); ``because`` ("which orders did SO-1451 delay"):
+    those whose reason is order ``because_of`` going ahead of them (all of them when none is)."""
     if ctx.actor is None:
         raise PermissionDenied("not_allowed")
     tr = ctx.tr
@@ -636,4 +637,15 @@ async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_cust
         title = tr.gettext("Late VIP orders")
     if by_customer and customer is None:
         return ctx.say(render.late_by_customer(tr, rows, tr.gettext("Late orders by customer")))
+    if because:
+        if not because_of:
+            return ctx.say(render.esc(tr.gettext("Which order? For example: which orders did SO-1451 delay")))
+        ref = await ctx.deps.order_ref(because_of)
+        made = [r for r in rows if getattr(r, "cause", None) is not None and r.cause.kind == "inserted_order"
+                and ref in r.cause.orders]
+        if made:
+            return ctx.say(render.late_orders(tr, ctx.tz, made, tr.gettext("Late because {ref} went ahead of them",
+                                                                         ref=ref)))
+        return ctx.say(render.fill(tr.gettext("No late order is late because of {ref}."), ref=ref) + "\n"
+                       + render.late_orders(tr, ctx.tz, rows, title))
     return ctx.say(render.late_orders(tr, ctx.tz, rows, title))

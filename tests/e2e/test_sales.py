@@ -496,3 +496,21 @@ async def test_book_it_typed_after_a_promise_presses_its_button(linked: Chat) ->
     out = await linked.click(SAM, out[0].button("Order it for Nov 27, 2026"))  # booked by its button
     out = await linked.say(SAM, "do it")  # now the preview's: confirmed, not booked a second time
     assert out[0].text.startswith("✅ <b>Confirmed: SO-107"), out[0].text
+
+
+async def test_the_orders_a_rush_made_late_when_asked(linked: Chat) -> None:
+    out = await linked.say(SAM, "which orders did the rush delay?")  # no rush talked about yet: which?
+    assert out[0].text == "Which order? For example: which orders did SO-1451 delay"
+    preview = (await linked.say(SAM, "rush 400 of P for ACME by Nov 23"))[-1]
+    out = await linked.click(SAM, preview.button("Confirm"))
+    assert "Confirmed: SO-106" in out[0].text
+    out = await linked.say(SAM, "which orders did SO-106 delay?")
+    text = out[0].text
+    assert text.startswith("<b>Late because SO-106 went ahead of them</b>"), text
+    listed = [line.split("</b>")[0].split("<b>")[1] for line in text.splitlines() if line.startswith("• ")]
+    assert listed == ["SO-104", "SO-105"] and text.count("Rush order SO-106 was inserted ahead of it") == 2, text
+    await linked.say(SAM, "/status SO-106")  # "this one": the chat's order
+    out = await linked.say(SAM, "哪些单子因为这个晚了")
+    assert out[0].text.startswith("<b>Late because SO-106 went ahead of them</b>"), out[0].text
+    out = await linked.say(SAM, "which orders did SO-101 delay?")  # an order that delayed nobody
+    assert out[0].text.startswith("No late order is late because of SO-101.\n<b>Late orders</b>"), out[0].text
