@@ -88,7 +88,8 @@ def test_drag_a_step_in_the_gantt_preview_and_confirm(browser: Any, server: Serv
         const all = g.items.get().filter(i => i.ref);
         const last = {};
         all.forEach(i => { if (!last[i.ref] || i.step > last[i.ref].step) last[i.ref] = i; });
-        const pick = Object.values(last).filter(i => i.editable && new Date(i.start).getTime() > now + 30 * 3600e3)
+        const wide = i => new Date(i.end) - new Date(i.start) >= 2 * 3600e3;  // a bar wide enough to grab
+        const pick = Object.values(last).filter(i => i.editable && wide(i) && new Date(i.start).getTime() > now + 30 * 3600e3)
                      .sort((a, b) => new Date(a.start) - new Date(b.start))[0];
         const s = new Date(pick.start).getTime();
         g.timeline.setWindow(new Date(s - 12 * 3600e3), new Date(s + 36 * 3600e3), {animation: false});
@@ -119,7 +120,7 @@ def test_drag_a_step_in_the_gantt_preview_and_confirm(browser: Any, server: Serv
         page.mouse.move(x + shift * k / 10, y)
         page.wait_for_timeout(30)
     page.mouse.up()
-    page.wait_for_selector("#preview:not([hidden]), #result:not([hidden])")
+    page.wait_for_selector("#preview:not([hidden]), #result:not([hidden])", timeout=60_000)
     assert page.locator("#preview").is_visible(), page.locator("#result").inner_text()
     text = page.locator("#preview-text").inner_text()
     assert target["ref"] in text and "impact preview" in text
