@@ -1508,7 +1508,8 @@ _ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得�
               r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)|"
               r"(?<![a-z])need(?:s|ed)? (?:it|them|this|that|these|those|(?:the|my|our|this|that) (?:\w+ ){0,2}(?:order|goods|delivery|shipment|one)s?)"
               r" (?:by|before)(?![a-z])")  # "we need it by Dec 20", "we need the order before Friday"
-_ORDER_WORD = re.compile(r"订单|单子|货|(?<![a-z])(?:orders?|goods|shipments?|delivery|deliveries)(?![a-z])")
+# what arrives, beside the order words (_ORDER_WORD): "我们12月20号之前必须要到货", "we need the goods before Dec 5"
+_GOODS_WORD = re.compile(r"货|(?<![a-z])(?:goods|shipments|deliveries)(?![a-z])")
 _IF = _rx(r"如果|假如|要是|假设|万一", r"(?<![a-z])(?:if|suppose|supposing|what if)(?![a-z])")
 _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|什么时候|几号|哪天|交期|交货")
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
@@ -1657,7 +1658,7 @@ def _decide(t: str, f: _Features) -> IntentName:
     arrive_asked = bool(_ARRIVE.search(t)) and (f.has_date or bool(_PERIOD.search(t))) and not f.quantities
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
-    if arrive_asked and f.has_date and not change and (f.has_ref or back or _ORDER_WORD.search(t)):
+    if arrive_asked and f.has_date and not change and (f.has_ref or back or _ORDER_WORD.search(t) or _GOODS_WORD.search(t)):
         return "order_status"  # "we need it by Dec 20", "SO-1441能在12月20号前到吗": is it planned by then
     if f.has_product and (f.has_unit_qty or (f.numbers and f.has_date)) and not f.has_ref and _QUESTION.search(t):
         return "promise"  # "300 Flange 80 by Friday?", "how about 500 PX-200 by 12/8?"
