@@ -100,7 +100,7 @@ async def _ready_by(ctx: Ctx, actor: Actor, lines: list[OrderLine], by: date) ->
     """Of ``lines``, those planned to be finished by the end of ``by``; the others counted."""
     tr = ctx.tr
     end = datetime.combine(by, time.max, tzinfo=ctx.tz)
-    when = tr.date(end, year=False)
+    when = render.day(tr, ctx.tz, by)
     ready = [line for line in lines if line.eta is not None and line.eta <= end]
     if not ready:
         title = tr.gettext("None of these {n} open orders is planned to be finished by {date}:", n=len(lines), date=when)
@@ -127,7 +127,7 @@ def _status_view(ctx: Ctx, view: OrderStatusView, *, by: date | None = None) -> 
         return ctx.say(text)
     answer, ready = verdict
     buttons: list[Button] = []
-    when = ctx.tr.date(datetime.combine(by, time(12), tzinfo=ctx.tz), year=False)
+    when = render.day(ctx.tr, ctx.tz, by)
     actor = _actor(ctx)
     if not ready and actor.role is Role.CUSTOMER:
         buttons.append(ctx.button(ctx.tr.gettext("Ask for it by {date}", date=when), "ask_by", None,
@@ -141,8 +141,7 @@ def _status_view(ctx: Ctx, view: OrderStatusView, *, by: date | None = None) -> 
 
 async def ask_by_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """"Ask for it by Dec 20" pressed by a customer: the day passed on to their sales contact."""
-    day = date.fromisoformat(str(args["by"]))
-    when = ctx.tr.date(datetime.combine(day, time(12), tzinfo=ctx.tz), year=False)
+    when = render.day(ctx.tr, ctx.tz, date.fromisoformat(str(args["by"])))
     return await human(ctx, ctx.tr.gettext("{ref}: needed by {date}", ref=str(args["ref"]), date=when), request=True)
 
 
@@ -191,7 +190,7 @@ _DUE_SHOWN = 20
 async def _due_orders(ctx: Ctx, actor: Actor, customer: str | None, day: date) -> list[Reply]:
     tr = ctx.tr
     lines = await list_orders(ctx.svc, actor, limit=100_000, customer=customer, due_by=day)  # all: they are counted
-    when = tr.date(datetime.combine(day, time.max, tzinfo=ctx.tz), year=False)
+    when = render.day(tr, ctx.tz, day)
     if actor.role is Role.CUSTOMER:
         title = tr.gettext("Your orders due by {date}", date=when)
     elif customer:

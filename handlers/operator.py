@@ -216,7 +216,7 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     try:
         t = await report_target(ctx.svc, actor, ref, step=step, at_machine=_my_machine(ctx), work=work)
     except NotFound:
-        offer = await _units_meant(ctx, actor, ref, bare, scrap) if bare else None
+        offer = await _units_meant(ctx, actor, ref, scrap) if bare else None
         if offer is None:
             raise
         return offer
@@ -232,11 +232,11 @@ async def step_done(ctx: Ctx, ref: str, *, step: int | None = None, work: str | 
     return await _how_many(ctx, t.ref, t.step + 1, t.machine, note=note, scrap=scrap)
 
 
-async def _units_meant(ctx: Ctx, actor: Actor, ref: str, number: bool, scrap: int) -> list[Reply] | None:
+async def _units_meant(ctx: Ctx, actor: Actor, ref: str, scrap: int) -> list[Reply] | None:
     """"done 120" where no order is 120: 120 units on the operation running on this chat's
     machine, offered with a button (nothing recorded before it is pressed); None without one."""
     machine = _my_machine(ctx)
-    op = await _running_op(ctx, actor, machine) if machine and number else None
+    op = await _running_op(ctx, actor, machine) if machine else None
     digits = "".join(ch for ch in ref if ch.isdigit())
     if op is None or not digits or int(digits) > op.quantity:
         return None

@@ -125,6 +125,11 @@ def _when(tr: Tr, dt: datetime | None, tz: tzinfo) -> str:
     return tr.datetime(dt.astimezone(tz)) if dt is not None else "?"
 
 
+def day(tr: Tr, tz: tzinfo, d: date) -> str:
+    """A day as the chat names it: ``Sun, Dec 20`` / ``12月20日周日`` (a far one with its year)."""
+    return tr.date(datetime.combine(d, time(12), tzinfo=tz), year=False)
+
+
 def _short(tr: Tr, dt: datetime | None, tz: tzinfo) -> str:
     return tr.short_datetime(dt.astimezone(tz)) if dt is not None else "?"
 
@@ -186,7 +191,7 @@ def ready_by(tr: Tr, tz: tzinfo, v: OrderStatusView, by: date) -> tuple[str, boo
     if v.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED) or v.eta is None:
         return None
     end = datetime.combine(by, time.max, tzinfo=tz)
-    when = tr.date(datetime.combine(by, time(12), tzinfo=tz), year=False)
+    when = day(tr, tz, by)
     if v.eta <= end:
         return "✅ " + fill(tr.gettext("By {date}: yes, planned to be finished {eta}."), date=when,
                            eta=_short(tr, v.eta, tz)), True

@@ -159,7 +159,7 @@ async def _typed_booking(ctx: Ctx, text: str) -> list[Reply] | None:
     if offer is None or offer["expires"] <= ctx.now() or ctx.actor is None or not can(ctx.actor, "assess_change"):
         return None
     options: list[dict[str, Any]] = offer["options"]
-    first = [o for o in options if o["priority"]]
+    first = [o for o in options if o["args"]["priority"]]
     chosen = first[0] if first and _FIRST_WORDS.search(text) else options[0] if len(options) == 1 else None
     if chosen is None:  # two ways to book it, the words say neither: the buttons again
         return ctx.say(render.esc(ctx.tr.gettext("Which one? Press a button.")),
@@ -512,7 +512,7 @@ async def _promise(ctx: Ctx, actor: Actor, product: str, qty: int, asked: str | 
         day = _due_day(ctx, when)
         args: dict[str, Any] = {"product": view.product, "quantity": view.quantity, "date": day.isoformat(),
                                 "priority": first, "customer": customer}
-        options.append({"label": label.format(date=tr.date(_due(ctx, day))), "args": args, "priority": first})
+        options.append({"label": label.format(date=tr.date(_due(ctx, day))), "args": args})
         return ctx.button(options[-1]["label"], "promise_book", _SALES, **args)
 
     if by is not None and view.undisturbed <= by:  # the day asked fits as it is: the customer's day

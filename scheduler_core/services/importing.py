@@ -1097,7 +1097,9 @@ async def _active_by_product(uow: UnitOfWork) -> Counter[str]:
     return Counter(r.order.product for r in await uow.orders.active())
 
 
-async def _after_import(svc: Services, result: ImportResult, replan: bool) -> ImportResult:
+async def _after_import(svc: Services, table: Table, result: ImportResult, replan: bool) -> ImportResult:
+    """``result`` with the columns ``table`` had that were left out, and the plan made after it."""
+    result = replace(result, ignored=ignored_columns(table, result.kind))
     if not replan:
         return result
     # an import changes much at once: its plan gets the bulk deadline (at least an event's)
@@ -1139,7 +1141,7 @@ async def import_orders(svc: Services, actor: Actor, table: Table) -> ImportResu
         await uow.audit.add(AuditEntry(now, actor.user_id, "import_orders", f"{len(refs)} orders", None,
                                        {"refs": refs}))
         await uow.commit()
-    return await _after_import(svc, ImportResult("orders", len(refs), tuple(refs), ignored=ignored_columns(table, "orders")), replan=True)
+    return await _after_import(svc, table, ImportResult("orders", len(refs), tuple(refs)), replan=True)
 
 
 async def import_routings(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1164,7 +1166,7 @@ async def import_routings(svc: Services, actor: Actor, table: Table) -> ImportRe
                                        {"products": list(names)}))
         await uow.commit()
     replan = any(in_use.get(p) for p in names)
-    return await _after_import(svc, ImportResult("routings", len(names), names, ignored=ignored_columns(table, "routings")), replan)
+    return await _after_import(svc, table, ImportResult("routings", len(names), names), replan)
 
 
 async def import_machines(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1182,7 +1184,7 @@ async def import_machines(svc: Services, actor: Actor, table: Table) -> ImportRe
                                        {"machines": list(names)}))
         replan = bool(await uow.orders.active())
         await uow.commit()
-    return await _after_import(svc, ImportResult("machines", len(names), names, ignored=ignored_columns(table, "machines")), replan)
+    return await _after_import(svc, table, ImportResult("machines", len(names), names), replan)
 
 
 async def import_calendars(svc: Services, actor: Actor, table: Table) -> ImportResult:
@@ -1200,7 +1202,7 @@ async def import_calendars(svc: Services, actor: Actor, table: Table) -> ImportR
                                        {"calendars": list(names)}))
         replan = bool(await uow.orders.active())
         await uow.commit()
-    return await _after_import(svc, ImportResult("calendars", len(names), names, ignored=ignored_columns(table, "calendars")), replan)
+    return await _after_import(svc, table, ImportResult("calendars", len(names), names), replan)
 
 
 _IMPORTERS = {

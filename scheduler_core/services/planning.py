@@ -36,21 +36,20 @@ __all__ = [
     "solve_built",
 ]
 
+
 def frozen_until(factory: Factory, now: datetime, minutes: int) -> datetime:
     """Where the frozen horizon of a plan made at ``now`` ends: after ``minutes`` of the
     factory's working time (any machine's calendar), as the planner counts it; a step published
     to start before then stays where it is (on a Saturday evening that reaches into Monday)."""
     grid = TimeGrid.starting(now, factory.timezone)
-    left = minutes
+    calendars = [factory.calendars[name] for name in dict.fromkeys(m.calendar for m in factory.machines)
+                 if name in factory.calendars]
     for span in (timedelta(days=8), timedelta(days=400)):  # a week holds it unless the factory is closed for long
-        windows = merge_intervals(w for name in dict.fromkeys(m.calendar for m in factory.machines)
-                                  if name in factory.calendars
-                                  for w in factory.calendars[name].working_intervals(grid, now, now + span))
-        for a, b in windows:
+        left = minutes
+        for a, b in merge_intervals(w for c in calendars for w in c.working_intervals(grid, now, now + span)):
             if b - a >= left:
                 return grid.at(a + left)
             left -= b - a
-        left = minutes
     return now + timedelta(minutes=minutes)
 
 
