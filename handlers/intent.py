@@ -301,6 +301,21 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]*$", r"urgent")
+# placing a new order in so many words: a new order (a rush preview, or for a customer, a request to
+# their sales contact) when it names a product or a quantity and no existing order; asked as a
+# question ("can I order another 200 …?") it is a promise question
+_PLACE_ORDER = _rx(r"下个?单|下一单|下了?(?:个|一个|一笔|一张|张)?新?订单|再订|想订|要订|订购|订货|再来一批|再要一批|"
+                   r"(?:再|想|想再|还想)(?:要|来|订|做)\s*(?=\d|[一二两三四五六七八九十百千])",
+                   r"(?:like|want|wish|need|going|plan|planning|wanna|ready) to (?:place an? )?order(?![a-z])|"
+                   r"(?<![a-z])(?:place|placing|put in|putting in|submit|submitting|raise|raising|send|sending|issue|issuing)"
+                   r"(?: you| us)? (?:an? |another |one more |a new |new |our )?(?:order|po|p\.o\.|purchase order)(?![a-z])|"
+                   r"(?<![a-z])order (?:another|more|an? extra|extra|additional|some more)(?![a-z])|"
+                   r"(?:another|one more|an? extra|a second|a further) (?:batch|order|lot|run|round)(?![a-z])|"
+                   r"(?<![a-z])(?:reorder|re-order|repeat order)(?![a-z])|\d\s*(?:more|extra|additional)(?![a-z])")
+# a question about a new order ("can I order another 200 …?"), not an urgency ("as soon as you can")
+_PLACING_ASKED = re.compile(r"\?|？|吗|能不能|能否|可不可以|什么时候|几号|哪天|多久|最快|"
+                            r"(?<![a-z])(?:can|could|when|what|how)(?![a-z])")
+_ASAP = re.compile(r"as (?:soon|fast|quickly|early) as (?:you|we|u|possible)(?: can| could)?")
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
 _PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|(?<![还再])几天(?:能|可以)?(?:出|交|做|完|好)|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
@@ -670,7 +685,8 @@ _SLASH_INTENTS: dict[str, IntentName] = {
 # --- slots -----------------------------------------------------------------------------------
 
 _REF = re.compile(
-    r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
+    # "order" after "to" / "we" / "I" is the verb ("I'd like to order 300 more"), not an order's number
+    r"(?:(?<![a-z])so|(?<![a-z])s\.o\.|(?<![a-z])(?<!to )(?<!we )(?<!\bi )order\s*(?:no\.?|number|num|nr|#|ref)?|订单号?|订单编号|单号|编号|(?<![a-z])no\.|#)"
     r"\s*[-#:：.]?\s*(?:是|为)?\s*(\d{1,9})((?:-\d{1,9}){1,2}(?![\d-]))?(?![\d]|,\d{3})"
 )
 _REF_BEFORE = re.compile(r"(?<![\d.])(\d{1,9})\s*号\s*(?:订单|单子|单)|"
@@ -1610,6 +1626,11 @@ def _decide(t: str, f: _Features) -> IntentName:
     rush = _RUSH_STRONG.search(t) or (
         (_RUSH_WEAK.search(t) or (_RUSH_NEED.search(t) and new_order and not f.has_ref)) and not promise
     )
+    placing = _PLACE_ORDER.search(t) if new_order and not f.has_ref else None
+    if placing and not rush and not promise:  # "I'd like to order 300 more Bracket A for Dec 20", "想下个单，齿轮箱100台"
+        if _PLACING_ASKED.search(_ASAP.sub(" ", t)):
+            return "promise"
+        rush = placing
     if rush and promise and _IF.search(t) and _QUESTION.search(t):
         rush = None  # "如果ACME追加500件轴套，12月8号能交吗": could it be done, asked before anything is inserted
     if f.shift and not f.has_date and not rush and (f.maybe_ref or change or _ORDER_WORD.search(t)

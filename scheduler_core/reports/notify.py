@@ -206,8 +206,15 @@ DIGEST_LINES = 15
 
 def _delay_sales_digest(p: dict[str, Any], tr: Tr, tz: tzinfo) -> Rendered:
     """Several ``delay_sales`` rows due together for one salesperson (``payload["orders"]``, each
-    a ``delay_sales`` payload with its customer): one message, VIP and latest first."""
-    rows = [dict(r) for r in p.get("orders") or [] if isinstance(r, Mapping)]
+    a ``delay_sales`` payload with its customer): one message, VIP and latest first. An order
+    warned about by two plan versions before the digest went out (a publication and the watch
+    after it) is listed once, as the newest plan has it."""
+    newest: dict[str, dict[str, Any]] = {}
+    for r in (dict(r) for r in p.get("orders") or [] if isinstance(r, Mapping)):
+        key = str(r.get("ref"))
+        if key not in newest or int(r.get("version") or 0) >= int(newest[key].get("version") or 0):
+            newest[key] = r
+    rows = list(newest.values())
     rows.sort(key=lambda r: (not r.get("vip"), -int(r.get("late_by_minutes") or 0), str(r.get("ref"))))
     n = len(rows)
     doc = _Doc(tr.ngettext("{n} of your orders slips", "{n} of your orders slip", n))

@@ -214,6 +214,7 @@ async def queue_delay_warnings(uow: UnitOfWork, svc: Services, impact: ImpactRep
             "new_eta": imp.new_eta.isoformat() if imp.new_eta else None,
             "late_by_minutes": round(imp.late_by.total_seconds() / 60),
             "version": version,
+            "vip": imp.vip,
         }
         for user in await uow.users.of_customer(imp.customer):
             n = Notification(f"delay:{imp.ref}:{version}:{user.id}", "chat", f"user:{user.id}", "delay", payload,

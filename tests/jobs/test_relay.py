@@ -220,5 +220,7 @@ async def test_a_salesperson_hears_why_each_order_slips(shop, fakes: FakeService
     await relay.drain()
     await relay.close()
     [digest] = fakes.of("telegram", str(CHAT["sam"]))
-    lines = [line for line in digest.body["text"].splitlines() if line.startswith("• SO-")]
+    lines = [line for line in digest.body["text"].splitlines() if line.startswith(("• SO-", "• ★ SO-"))]
     assert len(lines) == len(rows) and all("M1 down" in line for line in lines), digest.body["text"]
+    vip = {n.payload["ref"] for n in rows if n.payload.get("vip")}  # publication says which are VIP, as the watch does
+    assert {line.split("SO-")[1].split()[0] for line in lines if "★" in line} == {ref[3:] for ref in vip}

@@ -71,3 +71,15 @@ def test_the_summary_says_a_day_without_deliveries_plainly(lang: str, delivered:
     text = render_summary(payload, translator(lang), UTC).text
     assert said in text.replace("81 %", "81%"), text
     assert "– of 0" not in text
+
+
+def test_a_digest_lists_an_order_warned_about_twice_once_as_the_newest_plan_has_it() -> None:
+    # a publication (version 7) and the watch after it (version 8) both queued SO-1042 for its salesperson
+    older = {"ref": "SO-1042", "due": _DUE, "new_eta": _ETA, "late_by_minutes": 960, "version": 7, "customer": "ACME"}
+    newer = {**older, "new_eta": "2026-12-08T08:00:00+00:00", "late_by_minutes": 1320, "version": 8, "vip": True}
+    other = {"ref": "SO-1043", "due": _DUE, "new_eta": _ETA, "late_by_minutes": 60, "version": 7, "customer": "Bolt"}
+    for rows in ([older, other, newer], [newer, other, older]):
+        msg = render_notification("delay_sales_digest", {"orders": rows}, translator("en"))
+        assert msg.title == "2 of your orders slip"
+        lines = [line for line in msg.text.splitlines() if "SO-1042" in line]
+        assert len(lines) == 1 and lines[0].startswith("• ★ SO-1042") and "22 hours late" in lines[0], msg.text
