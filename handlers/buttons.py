@@ -24,7 +24,7 @@ from typing import Any
 
 from scheduler_core.services.ports import Role, StoredButton, UnitOfWorkFactory
 
-__all__ = ["PREFIX", "SURVEY_PREFIX", "ButtonStore", "Click", "survey_data"]
+__all__ = ["PREFIX", "REQUEST_PREFIX", "SURVEY_PREFIX", "ButtonStore", "Click", "request_data", "survey_data"]
 
 PREFIX = "b:"
 SURVEY_PREFIX = "survey:"
@@ -35,6 +35,21 @@ customer, once."""
 
 def survey_data(ref: str, score: int) -> str:
     return f"{SURVEY_PREFIX}{ref}:{score}"
+
+
+REQUEST_PREFIX = "req:"
+"""``req:<outbox key>``: "See what it would do" on a customer's request passed on to staff
+(``reports.notify`` puts it on the ``handover`` message). It names the outbox row, not what to
+do: the click is honoured only from the row's own recipient, with a role that may assess
+changes, and it runs the customer's words as that person would have typed them; forging one
+gains nothing that typing does not."""
+
+
+def request_data(key: str) -> str:
+    data = REQUEST_PREFIX + key
+    if len(data) > 64:  # Telegram's limit on callback data
+        raise ValueError(f"request key too long for a button: {key!r}")
+    return data
 
 
 @dataclass(frozen=True, slots=True)

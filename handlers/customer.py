@@ -21,7 +21,7 @@ from scheduler_core.services.status import get_order_status, list_orders
 from scheduler_core.services.views import OrderLine, OrderStatusView
 
 from . import render
-from .buttons import SURVEY_PREFIX
+from .buttons import SURVEY_PREFIX, request_data
 from .context import Ctx
 from .intent import match_customer
 from .types import Button, Reply
@@ -142,7 +142,8 @@ def _status_view(ctx: Ctx, view: OrderStatusView, *, by: date | None = None) -> 
 async def ask_by_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     """"Ask for it by Dec 20" pressed by a customer: the day passed on to their sales contact."""
     when = render.day(ctx.tr, ctx.tz, date.fromisoformat(str(args["by"])))
-    return await human(ctx, ctx.tr.gettext("{ref}: needed by {date}", ref=str(args["ref"]), date=when), request=True)
+    return await human(ctx, ctx.tr.gettext("{ref}: needed by {date}", ref=str(args["ref"]), date=when),
+                       request="change_date", ref=str(args["ref"]))
 
 
 async def orders(ctx: Ctx, args: str = "", *, customer: str | None = None, due_by: date | None = None,
@@ -235,10 +236,11 @@ def _leading_ref(text: str) -> str | None:
     return first if any(ch.isdigit() for ch in first) else None
 
 
-async def human(ctx: Ctx, args: str = "", *, request: bool = False) -> list[Reply]:
+async def human(ctx: Ctx, args: str = "", *, request: str | None = None, ref: str | None = None) -> list[Reply]:
     """Hand the conversation over to the customer's sales owner (or the managers). ``request``:
-    ``args`` is something only staff may do (expedite, change or cancel an order, a quote),
-    passed on as it was written."""
+    ``args`` is something only staff may do (the intent: a new order, a quote, expedite, change
+    or cancel order ``ref``), passed on as it was written, with a button that shows the staff
+    member what it would do (:data:`handlers.buttons.REQUEST_PREFIX`)."""
     actor = _actor(ctx)
     tr = ctx.tr
     if actor.role is not Role.CUSTOMER:
@@ -256,13 +258,15 @@ async def human(ctx: Ctx, args: str = "", *, request: bool = False) -> list[Repl
                 name = owner.display_name or owner.username
         if not targets:
             targets = list(await uow.users.with_role(Role.MANAGER))
-        payload = {"customer": actor.customer or "", "user": actor.user_id, "username": actor.username,
-                   "note": args.strip()[:500]}
+        payload: dict[str, Any] = {"customer": actor.customer or "", "user": actor.user_id,
+                                   "username": actor.username, "note": args.strip()[:500]}
         for user in targets:
             key = f"handover:{actor.user_id}:{user.id}:{now:%Y%m%d%H}"
+            sent = payload
             if request:  # each request is passed on (the same words twice within the hour once)
                 key += ":" + hashlib.sha256(payload["note"].encode()).hexdigest()[:12]
-            await uow.outbox.add(Notification(key, "chat", f"user:{user.id}", "handover", payload, now, urgent=True))
+                sent = {**payload, "request": request, "ref": ref, "button": request_data(key)}
+            await uow.outbox.add(Notification(key, "chat", f"user:{user.id}", "handover", sent, now, urgent=True))
         await uow.commit()
     if request and name:
         text = tr.gettext("Your sales contact {name} decides on that: I have passed your message on, and "

@@ -302,7 +302,12 @@ def proposal(tr: Tr, tz: tzinfo, p: ChangeProposal, *, minutes: int = 10) -> str
     if p.restated:
         out.append("🔄 " + esc(tr.gettext("The plan changed meanwhile, so this is the impact on the new plan.")))
     title = _KIND_TITLE.get(p.kind, _KIND_TITLE["insert"])
+    if p.kind == "insert" and not p.rush:  # booked where it fits ("Order it for Jan 7"), not put first
+        title = N_("New order {ref}: impact preview")
     out.append("<b>" + fill(tr.gettext(title), ref=p.subject) + "</b>")
+    whose = next((i.customer for i in p.impact.subject if i.ref == p.subject), None)
+    if p.kind == "insert" and whose:  # a new order: whose it will be
+        out.append(fill(tr.gettext("Customer: {customer}."), customer=whose))
     if p.quantity is not None:
         out.append(fill(tr.gettext("Quantity: {before} → {after} pieces."), before=tr.number(p.quantity[0]),
                         after=tr.number(p.quantity[1])))

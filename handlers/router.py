@@ -16,7 +16,7 @@ from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.refs import MAX_TEXT
 
 from . import customer, linking, manager, operator, render, sales
-from .buttons import PREFIX, SURVEY_PREFIX
+from .buttons import PREFIX, REQUEST_PREFIX, SURVEY_PREFIX
 from .context import ChatDeps, Ctx, lang_of
 from .intent import Intent, fold, written_language
 from .types import MAX_INPUT, Incoming, Reply
@@ -218,12 +218,36 @@ class ChatRouter:
             if ctx.actor is None:
                 return linking.not_linked(ctx)
             return await customer.survey_click(ctx, data)
+        if data.startswith(REQUEST_PREFIX) and len(data) <= 64:
+            return await self._request(ctx, data[len(REQUEST_PREFIX):])
         click = await self.deps.buttons.take(data, ctx.msg.user_id, ctx.role, self.deps.svc.uow) \
             if data.startswith(PREFIX) else None
         if click is None or click.action not in ACTIONS:
             return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
                           toast=ctx.tr.gettext("This button has expired. Please ask again."))]
         return await ACTIONS[click.action](ctx, click.args)
+
+    async def _request(self, ctx: Ctx, key: str) -> list[Reply]:
+        """"See what it would do" on a customer's request passed on (``handover``): their words,
+        run as this staff member would have typed them; a new order is answered as a promise
+        question for that customer (the dates without disturbing anyone and with priority, and
+        the buttons that book it), as a rush preview would put it first unasked."""
+        if ctx.actor is None:
+            return linking.not_linked(ctx)
+        async with self.deps.svc.uow() as uow:
+            item = await uow.outbox.get(key)
+        n = item.notification if item is not None else None
+        if n is None or n.kind != "handover" or n.recipient != f"user:{ctx.actor.user_id}" \
+                or not can(ctx.actor, "assess_change"):
+            return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
+                          toast=ctx.tr.gettext("This button has expired. Please ask again."))]
+        note = str(n.payload.get("note") or "")
+        intent = await self.deps.understand(note, ctx.today())
+        if intent.intent in ("rush", "promise") or n.payload.get("request") in ("rush", "promise"):
+            intent = replace(intent, intent="promise", customer=intent.customer or str(n.payload.get("customer") or "") or None)
+        elif not intent.order and n.payload.get("ref"):
+            intent = replace(intent, order=str(n.payload["ref"]))
+        return await self.route_intent(ctx, intent, note)
 
     async def _free_text(self, ctx: Ctx, text: str) -> list[Reply]:
         intent = await self.deps.understand(text, ctx.today())
@@ -241,7 +265,7 @@ class ChatRouter:
             # a customer cannot change the plan: their sales contact gets the message as written
             # (with the order "it" stands for)
             return await customer.human(ctx, f"{intent.order}: {text}" if intent.back and intent.order else text,
-                                        request=True)
+                                        request=kind, ref=intent.order)
         if kind == "expedite":
             return await sales.expedite(ctx, intent)
         if kind == "report_progress" and intent.scrap and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:

@@ -279,14 +279,33 @@ def _complaint(p: dict[str, Any], tr: Tr) -> Rendered:
 
 
 def _handover(p: dict[str, Any], tr: Tr) -> Rendered:
-    """A customer asked for a person (or for something a person decides): to the sales owner."""
-    doc = _Doc(tr.gettext("{customer} asks for a person", customer=str(p.get("customer") or "?")))
+    """A customer asked for a person, or for something a person decides (``request``: the
+    intent, a new order, a quote, a change or cancellation of ``ref``): to the sales owner. A
+    request carries ``button``, the callback data of "See what it would do" (``req:<outbox
+    key>``, handled by the chat's router), which answers it as if they had typed the words."""
+    customer = str(p.get("customer") or "?")
+    request, ref = p.get("request"), p.get("ref")
+    if request in ("rush", "promise"):
+        title = tr.gettext("{customer} asks for a new order", customer=customer)
+    elif request == "cancel" and ref:
+        title = tr.gettext("{customer} asks to cancel {ref}", customer=customer, ref=str(ref))
+    elif request and ref:
+        title = tr.gettext("{customer} asks for a change to {ref}", customer=customer, ref=str(ref))
+    elif request:
+        title = tr.gettext("{customer} asks for a change", customer=customer)
+    else:
+        title = tr.gettext("{customer} asks for a person", customer=customer)
+    doc = _Doc(title)
     note = str(p.get("note") or "").strip()
     if note:
         doc.para(tr.gettext("Their words: “{note}”", note=note))
     doc.para(tr.gettext("Asked by the user {username}; please get in touch with them.",
                         username=str(p.get("username") or "?")))
-    return doc.done()
+    button = p.get("button")
+    if not (isinstance(button, str) and button.startswith("req:") and len(button) <= 64):
+        return doc.done()
+    doc.para(tr.gettext("“See what it would do” answers it as if you had asked; nothing changes until you confirm."))
+    return doc.done(buttons=(Button(tr.gettext("See what it would do"), button),))
 
 
 # --- the daily summary -------------------------------------------------------------------

@@ -121,7 +121,8 @@ async def _store_proposal(svc: Services, actor: Actor, change: Change, a: Assess
     if target is not None:
         due = target.due
     return ChangeProposal(change_id, token, record.kind, record.subject, a.impact, subject.eta if subject else None,
-                          due, a.on_time_possible, a.earliest, record.expires, base, restated, quantity)
+                          due, a.on_time_possible, a.earliest, record.expires, base, restated, quantity,
+                          rush=isinstance(change, InsertOrder) and change.order.rush)
 
 
 def _subject(change: Change) -> str:

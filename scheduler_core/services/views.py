@@ -105,6 +105,7 @@ class ChangeProposal:
     base_version: int
     restated: bool = False  # made again because the plan had moved on
     quantity: tuple[int, int] | None = None  # a quantity change: the order's quantity before and after
+    rush: bool = False  # a new order put ahead of others (插单), not one booked where it fits
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,39 @@ async def test_a_customers_change_request_goes_to_their_sales_contact_as_written
     assert "cancel" not in out[0].text.lower()  # nothing was changed
 
 
+async def test_the_sales_contact_sees_what_a_customers_request_would_do_with_one_button(linked: Chat) -> None:
+    """A customer's new order or change is passed on as written; the salesperson's message has
+    "See what it would do", which answers it as if they had asked (a new order: the promise
+    dates for that customer; a cancellation: its impact preview), for them and nobody else."""
+    from scheduler_core.reports.i18n import translator
+    from scheduler_core.reports.notify import render_notification
+
+    bob, mia = TG["bob"], TG["mia"]
+    await linked.say(bob, "we'd like to order 300 P for Dec 5")
+    await linked.say(bob, "please cancel SO-103")
+    handovers = {n.payload["note"]: n for n in await _outbox(linked) if getattr(n, "kind", "") == "handover"}
+    new_order = render_notification("handover", handovers["we'd like to order 300 P for Dec 5"].payload,
+                                    translator("en"))
+    assert new_order.title == "Bolt asks for a new order" and "See what it would do" in new_order.text
+    [button] = new_order.buttons
+    assert button.data.startswith("req:") and len(button.data) <= 64
+    for other in (bob, mia):  # the customer, and staff it was not sent to
+        assert "expired" in (await linked.click(other, button.data))[0].text
+    out = await linked.click(SAM, button.data)
+    assert "300 × P: earliest delivery" in out[0].text and "By Dec 5, 2026: yes" in out[0].text, out[0].text
+    labels = [b["text"] for row in out[0].buttons for b in row]
+    assert any(label.startswith(("Order it for", "Rush it for")) for label in labels), labels
+    booked = await linked.click(SAM, out[0].button("Order it for"))  # it fits by Dec 5 without moving anyone
+    assert booked[-1].text.startswith("<b>New order SO-106: impact preview</b>\nCustomer: Bolt."), booked[-1].text
+    assert booked[-1].button("Confirm")
+    cancel = render_notification("handover", handovers["please cancel SO-103"].payload, translator("zh_Hans"))
+    assert cancel.title == "Bolt 要求取消 SO-103" and cancel.buttons[0].label == "看看影响"
+    out = await linked.click(SAM, cancel.buttons[0].data)
+    assert "SO-103" in out[-1].text and "impact preview" in out[-1].text and out[-1].button("Confirm")
+    out = await linked.say(mia, "/status SO-103")
+    assert "cancel" not in out[0].text.lower()  # nothing changed until confirmed
+
+
 async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     mia, sam, bob = TG["mia"], TG["sam"], TG["bob"]
     out = await linked.say(mia, "how are Bolt's orders doing?")
