@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 
 from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.reports.i18n import Tr
-from scheduler_core.reports.notify import kpi_trend_png, render_notification
+from scheduler_core.reports.notify import render_notification
 from scheduler_core.services.errors import PermissionDenied
 from scheduler_core.services.feedback import list_complaints
 from scheduler_core.services.kpi import kpis
 from scheduler_core.services.load import MachineTime, busiest_machine
 from scheduler_core.services.notifications import summary_data
 from scheduler_core.services.overview import capacity
+from scheduler_core.services.pictures import summary_pictures
 from scheduler_core.services.policy import require
 from scheduler_core.services.ports import Actor
 from scheduler_core.services.status import current_plan
@@ -65,14 +66,13 @@ async def daily(ctx: Ctx, args: str = "") -> list[Reply]:
     """``/daily`` ("日报", "how did we do yesterday"): the managers' daily summary as the morning
     message has it (yesterday's and the last 7 days' deliveries on time, late and at-risk orders
     and why, complaints, satisfaction, rush insertions, the bottleneck, the KPIs against the week
-    before), made now, with the KPI trend chart."""
+    before), made now, with its pictures: the Gantt of the next three days and the KPI trend chart."""
     _actor(ctx, "kpis")
     data = await summary_data(ctx.svc, ctx.today())
     message = render_notification("summary", data.to_dict(), ctx.tr, tz=ctx.tz)
     replies = [Reply(part) for part in render.chunks(render.esc(message.text))]
-    if data.trend:
-        png = await asyncio.to_thread(kpi_trend_png, data.trend, ctx.tr)
-        replies.append(Reply(render.esc(ctx.tr.gettext("KPI trend (7-day rolling)")), photo=png))
+    for pic in await summary_pictures(ctx.svc, ctx.tr, data.trend):  # as the morning message has them
+        replies.append(Reply(render.esc(pic.caption), photo=pic.png))
     return replies
 
 

@@ -36,11 +36,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler_core.reports.gantt import gantt_png
 from scheduler_core.reports.i18n import LANGS, Lang, translator
-from scheduler_core.reports.notify import Picture, kpi_trend_png, render_notification
+from scheduler_core.reports.notify import Picture, render_notification
 from scheduler_core.services.context import Services
-from scheduler_core.services.errors import Conflict
 from scheduler_core.services.notifications import (
     Delivery,
     NotifySettings,
@@ -48,8 +46,8 @@ from scheduler_core.services.notifications import (
     quiet_until,
     resolve_delivery,
 )
-from scheduler_core.services.ports import SYSTEM, OutboxItem
-from scheduler_core.services.status import current_plan
+from scheduler_core.services.pictures import summary_pictures
+from scheduler_core.services.ports import OutboxItem
 
 from .channels import Channel, DeliveryError, Permanent, RecipientGone, RetryLater, Transient
 from .config import NotifyConfig
@@ -215,24 +213,7 @@ class SummaryPictures:
 
     async def _draw(self, lang: Lang, payload: Mapping[str, Any]) -> list[Picture]:
         tr = translator(lang).at(self.svc.now())
-        pics: list[Picture] = []
-        try:
-            plan = await current_plan(self.svc, SYSTEM)
-        except Conflict:
-            plan = None
-        if plan is not None:
-            f = plan.factory
-            calendars = {m.id: f.calendars[m.calendar] for m in f.machines if m.calendar in f.calendars}
-            png = await asyncio.to_thread(
-                gantt_png, plan.schedule, plan.etas, tr=tr, machines=[m.id for m in f.machines],
-                downtime=plan.stops, days=self.days, tz=ZoneInfo(f.timezone), calendars=calendars,
-                title=lambda t: t.gettext("Plan for the next {n} days", n=t.number(self.days)), size=(1400, 700))
-            pics.append(Picture("gantt", png, tr.gettext("Plan for the next {n} days", n=tr.number(self.days))))
-        trend = list(payload.get("trend") or [])
-        if trend:
-            png = await asyncio.to_thread(kpi_trend_png, trend, tr)
-            pics.append(Picture("kpi-trend", png, tr.gettext("KPI trend (7-day rolling)")))
-        return pics
+        return await summary_pictures(self.svc, tr, list(payload.get("trend") or []), days=self.days)
 
 
 def _lang(lang: str) -> Lang:

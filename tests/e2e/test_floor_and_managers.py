@@ -256,6 +256,8 @@ async def test_the_daily_summary_on_demand(linked: Chat) -> None:
     assert f"Late orders ({late})" in text and "Bottleneck" in text and "KPIs, last 7 days" in text
     assert "Planned stops, next 3 days" in text and "(maintenance 1)" in text and "maintenance 5" not in text
     assert "Plan version" not in text  # not the plan summary
+    photos = [c for c in out if c.method == "sendPhoto"]  # the morning message's pictures, the Gantt first
+    assert photos and "Plan for the next 3 days" in str(photos[0].params.get("caption")), [c.params for c in photos]
     assert (await linked.say(MIA, "/daily"))[0].text == text
     out = await linked.say(MIA, "plan summary")  # the plan's summary stays what it was
     assert "Plan version 3" in out[0].text  # (each planned stop re-planned once)
