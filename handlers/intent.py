@@ -301,6 +301,11 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]*$", r"urgent")
+# money and paper (price, discount, invoice, payment, contract): the sales contact's, passed on as a
+# request for a person; a plan's dates are asked in other words ("quote me a date" is a promise)
+_COMMERCIAL = _rx(r"价格|价钱|单价|报价|报个价|多少钱|便宜|优惠|折扣|打折|降价|涨价|发票|开票|付款|货款|账期|结账|对账|合同|定金|订金|运费",
+                  r"(?<![a-z])(?:price|prices|pricing|priced|cost|costs|discount|cheaper|invoice|invoices|invoiced|"
+                  r"payment|payments|pay|paid|contract|deposit|credit terms|payment terms|unit price|quotation|freight charge|shipping cost)(?![a-z])")
 # placing a new order in so many words: a new order (a rush preview, or for a customer, a request to
 # their sales contact) when it names a product or a quantity and no existing order; asked as a
 # question ("can I order another 200 …?") it is a promise question
@@ -1615,6 +1620,9 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "complaint"
     if _HUMAN.search(t):
         return "human"
+    dates_asked = _PROMISE.search(_COMMERCIAL.sub(" ", t)) and (f.has_product or f.quantities)
+    if _COMMERCIAL.search(t) and not dates_asked and not _RUSH_STRONG.search(t):
+        return "human"  # "能不能便宜点", "the invoice for SO-1042 never came": for the sales contact, as written
     if cancel:
         return "cancel"
     if _MATERIAL.search(t) and (f.has_date or _ARRIVED.search(t)) and not _ASKED.search(t) \
