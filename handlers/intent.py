@@ -537,6 +537,7 @@ _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|
           r"(?:跑|转|动|开)起来了|(?<![a-z])ok\s*了|可以用了|搞定了|"
           r"(?:保养|维修|检修|大修|点检|换模具?|修)(?:完|好)",
           r"running again|back up|back online|up again|fixed|repaired|working again|(?<![a-z])is up|restarted|runs again|"
+          r"(?:(?<![a-z])(?:is|it'?s|its)|'s) back(?![a-z])|(?<![a-z])back (?:yet|now|already)(?![a-z])|"
           r"(?:ready|good) to go|all set|back to normal|"
           r"back in (?:action|business|service)|up and running|"
           r"(?:ok|okay|fine|works|working|running) now")
@@ -550,6 +551,9 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|(?:还有|还剩|剩)(?:�
              r"(?:this week|next week|today|tomorrow)'?s? (?:jobs|work|orders|schedule)|"
              r"(?<![a-z])schedule(?![a-z])|"  # with a machine named: "LATHE-3 今天 schedule"
              r"(?:today'?s|my) (?:jobs|work|work list)|work list|dispatch list|run next|make next|do next|"
+             # "what do I run after this on WELD-2", "who is waiting on CNC-2"
+             r"(?:run|make|do|doing|running|load) (?:after|once) (?:this|that)|what'?s after (?:this|that)|"
+             r"(?<![a-z])(?:waiting|queued|queuing|queueing) (?:on|for|at)(?![a-z])|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
              r"^what(?:'s| is| will be| are we running) (?:on|running on|scheduled? (?:on|for)|planned? (?:on|for)|lined up (?:on|for))|"
              r"(?<![a-z])lined up(?![a-z])|"  # "what's LATHE-3 got lined up"
@@ -1038,6 +1042,8 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
                 cand = cand[:-1]
             if abs(len(cand) - len(plain)) > 2 or cand[0] != plain[0]:
                 continue
+            if size > 1 and [w[0][0] for w in window] != [w[0] for w in fold(name).split()]:
+                continue  # each word starts as the name's does: "back yet" is not "Bracket A"
             score = fuzz.ratio(cand, plain)
             if score >= 80 and (best is None or score > best[0]):
                 best = (score, name, window[0].start(), window[-1].end())
@@ -1556,7 +1562,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
         return "late_orders"  # "why is my order late": its status; "which orders are late and why": the list
     if (_SUMMARY.search(t) and not _LIST.search(t) and not reported) or (_SHIPPED_COUNT.search(t) and not f.maybe_ref):
         return "summary"  # "overview of my orders": a list
-    if _LOAD.search(t) and not f.maybe_ref and not f.numbers and not f.has_product and not f.has_customer:
+    if _LOAD.search(t) and not f.maybe_ref and not f.numbers and not f.has_product and not f.has_customer \
+            and not (f.has_machine and _QUEUE.search(t)):  # "what should I load once this is done on CNC-1": its queue
         return "summary"  # "设备负荷怎么样", "how loaded are the machines": their load, the bottleneck first
     stop_words = _UP.search(t) or _DOWN.search(t)
     if stop_words and _MACHINE_ASKED.search(t) and not _NOT_KNOWN.search(t) and not f.has_ref \
