@@ -45,11 +45,11 @@ changes, and it runs the customer's words as that person would have typed them; 
 gains nothing that typing does not."""
 
 
-def request_data(key: str) -> str:
+def request_data(key: str) -> str | None:
+    """The button's callback data, or None when it would pass Telegram's limit of 64 bytes (the
+    request then goes without the button, as written)."""
     data = REQUEST_PREFIX + key
-    if len(data) > 64:  # Telegram's limit on callback data
-        raise ValueError(f"request key too long for a button: {key!r}")
-    return data
+    return data if len(data.encode()) <= 64 else None
 
 
 @dataclass(frozen=True, slots=True)
