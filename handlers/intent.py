@@ -406,7 +406,11 @@ _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|
                 # "bump SO-1077 up the queue", "move it to the front of the line"
                 r"(?:bump|move|push|put|get|take)\s+(?:\S+\s+){0,3}(?:up|higher|forward)\s+(?:in\s+)?the\s+(?:queue|line|list|schedule)|"
                 r"(?:to|at) the (?:front|head|top) of the (?:queue|line|list|schedule)")
-_LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好", r"(?<![a-z])late|delay|behind|overdue")
+_LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好",
+                 r"(?<![a-z])late|delay|behind|overdue|(?<![a-z])(?:so|too|this) slow(?![a-z])|"
+                 r"tak(?:e|es|ing) (?:so|this|that|too) long|(?:so|this) long (?:to|for)(?![a-z])")
+# "why is my order so slow", "what's taking so long": why it is late, asked without an order's number
+_WHY_SLOW = _rx(r"怎么这么慢|为什么这么慢|为啥这么慢", r"what'?s taking|why (?:is|are|does|do) .{0,30}(?:slow|long)|why the delay")
 # which orders an order (a rush) made late: "which orders did SO-1451 delay", "哪些单子因为这个晚了",
 # "SO-1451插进来以后哪些单晚了", "who got delayed because of the rush"
 _BECAUSE_OF = _rx(r"因为(?:这个|这单|那单|它|插单|急单|这个插单|这个急单|so|\d)|(?:插|加)(?:进来|进去|了)(?:以后|之后|后)|被(?:这个|它|插单|急单)",
@@ -1700,6 +1704,9 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "promise"  # "300 Flange 80 by Friday?", "how about 500 PX-200 by 12/8?"
     if _HOW_TO.search(t) and not f.maybe_ref:  # "how do i check an order?", as "怎么查订单"
         return "help"
+    if _LATE_WORD.search(t) and (_WHY.search(t) or _WHY_SLOW.search(t)) and not (f.has_machine or f.has_customer) \
+            and not _SEVERAL.search(t):
+        return "order_status"  # "why is my order so slow", "why are my orders late": the late ones, with why
     if _LIST.search(t) and not f.has_ref:
         if arrive_asked:
             return "order_status"  # "will all my orders arrive by friday": which are planned by then

@@ -151,6 +151,22 @@ async def test_why_is_my_order_late_offers_the_late_ones(linked: Chat) -> None:
     assert "Which order?" in out[0].text and "Send “中文” to switch back." in out[0].text
 
 
+async def test_why_so_slow_with_several_late_orders_gives_each_with_its_reason(linked: Chat) -> None:
+    from scheduler_core.services.shopfloor import machine_down
+    from tests.builders import at
+
+    bob = TG["bob"]
+    await machine_down(linked.shop.svc, linked.shop.operator, "M1", "spindle", until=at(72))  # several of Bolt's late
+    late = [line for line in (await linked.say(bob, "/orders"))[0].text.splitlines() if "late by" in line]
+    assert len(late) >= 2, late
+    for text in ("what's taking so long?", "why are my orders so slow", "why are my orders late"):
+        out = await linked.say(bob, text)
+        assert out[0].text.startswith("<b>Late orders</b>"), (text, out[0].text)
+        assert out[0].text.count("late by") == len(late) and "M1" in out[0].text, out[0].text
+        assert "ACME" not in out[0].text and "SO-100" not in out[0].text  # not Bob's to know (P1)
+        assert {b["text"] for row in out[0].buttons for b in row} <= {"SO-101", "SO-103", "SO-105"}
+
+
 async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
     bob = TG["bob"]
     out = await linked.say(bob, "can it be earlier?")  # nothing talked about yet: which one
