@@ -230,7 +230,7 @@ _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answe
                    r"in (?:english|chinese)|thanks|thank you|thx|only",
                    r"说|讲|用|切换|换|改成|改为|回复|回答|语言|显示|界面|可以吗|吗|谢谢|请|版|模式|看不懂|只会|繁体|简体")
 _LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
-_HUMAN = _rx(r"转人工|人工|转\s*(?:sales|销售|客服|经理)|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
+_HUMAN = _rx(r"转人工|人工|(?:转|找|联系)\s*(?:一下)?\s*(?:我们的|你们的)?\s*(?:sales|销售|客服|经理|(?<![a-z])cs(?![a-z]))|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
              r"(?:和|跟|同|找)(?:你们的?|贵司的?)?(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
              r"(?:和|跟|同|找)(?:一下)?(?:负责|对接)[^，,。.!！?？]{0,8}(?:销售|业务员?|客服|经理|人)|"
@@ -259,7 +259,7 @@ _VIP_ORDERS = _rx(r"vip\s*(?:客户)?(?:的)?(?:订单|单子|单)", r"(?<![a-z]
 _COMPLAINT = _rx(r"投诉|不满|(?:开|写|搞|弄|算)错了|太慢|太差|太烂|破服务|什么破|垃圾|坑人|骗子|离谱|受够|一拖再拖|又延期|又拖|又晚|怎么又|差劲|气死|失望|搞什么|"
                  r"到底行不行|说好的|差评|不像话|再而三|岂有此理|坑爹|忽悠|不靠谱|太过分|过分了|不行啊|太坑|坑了|"
                  r"(?:两|三|四|五|几|多|[2-9])次(?:了)?(?:延期|延误|拖期|晚交|迟交|推迟|晚了)|"
-                 r"质量(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发|"
+                 r"(?:质量|quality\s*)(?:有)?问题|质量(?:太|很|真)?差|质量不行|裂纹|缺陷|不合格|次品|瑕疵|破损|有毛病|发错|少发|漏发|"
                  # a delay nobody announced: "晚了两天也没人通知", "延期了都不说一声"
                  r"(?:没|没有|也没|都没)(?:人|有人)?(?:通知|告诉|说一声|提前说)|(?:也|都)不(?:通知|告诉|说一声)|"
                  # a customer about to leave: "再拖我们就换供应商了"
@@ -504,6 +504,7 @@ _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少|这么多|那么多|都
                r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and|so many|this many|that many|"
                r"all (?:(?:my|our|the|these|those) )?(?:orders|jobs)|everything")  # "why are so many orders late"
 _DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
+            r"(?<![a-z])(?:finish|complete|make|produce)\s*了|"
             r"turned|ground|packed|processed|wrapped(?: up)?|"
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
 # a number right beside a verb of finished work, without a unit ("done 20", "20 more finished", "did 45 today")
@@ -558,6 +559,7 @@ _QUEUE = _rx(r"接下来|下一个|下个活|下一单|(?:还有|还剩|剩)(?:�
              # "what do I run after this on WELD-2", "who is waiting on CNC-2"
              r"(?:run|make|do|doing|running|load) (?:after|once) (?:this|that)|what'?s after (?:this|that)|"
              r"(?<![a-z])(?:waiting|queued|queuing|queueing) (?:on|for|at)(?![a-z])|"
+             r"(?<![a-z])next\s*(?:要|该|是)?(?:做|干|加工|跑|排)|"
              # with a machine named: "what's on CNC-2 tomorrow", "what is CNC-2 doing today"
              r"^what(?:'s| is| will be| are we running) (?:on|running on|scheduled? (?:on|for)|planned? (?:on|for)|lined up (?:on|for))|"
              r"(?<![a-z])lined up(?![a-z])|"  # "what's LATHE-3 got lined up"
@@ -591,7 +593,7 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|p
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
-                     r"(?:哈+|啊|呀|哦|喔|嘞|哟)?[\s!！.。,，~～]*)+"
+                     r"(?:哈+|啊|呀|哦|喔|嘞|哟|啦|了|咯)?[\s!！.。,，~～]*)+"
                      r"(?:(?:that'?s|that is) all(?: for (?:now|today))?|nothing else|没事了|没别的了|就这些|就这样)?[\s!！.。,，]*"
                      r"(?:bye|再见|拜拜)?[\s!！.。]*")
 
