@@ -168,7 +168,8 @@ _VOCAB = (
 )
 _VOCAB_SET = frozenset(_VOCAB)
 # chat shorthand too short to correct by edit distance
-_SHORTHAND = {"nxt": "next", "wat": "what", "wats": "what's", "sts": "status", "tmrw": "tomorrow"}
+_SHORTHAND = {"nxt": "next", "wat": "what", "wats": "what's", "whats": "what's", "hows": "how's", "wheres": "where's",
+              "sts": "status", "tmrw": "tomorrow", "hw": "how", "ur": "your", "u": "you", "v": "very", "lng": "long"}
 # Ordinary words one edit away from a keyword, never to be "corrected".
 _KEEP = frozenset((
     "thinks", "tile", "tide", "tame", "dime", "gain", "relay", "rename", "repot", "queen", "broke",
@@ -488,7 +489,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:late|overdue|delayed|slipping) (?:orders|list)|(?:is|are) (?:everything|all (?:of )?(?:the |our )?(?:orders|jobs)) (?:running |getting |going )?(?:so )?(?:late|behind|delayed)|list of (?:late|overdue|delayed) |orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
                  r"(?:late|overdue|delayed) (?:vip |rush |open |customer )orders|"
-                 r"any (?:late|delayed|overdue) ones|"
+                 r"any (?:late|delayed|overdue) ones|^(?:the |my |our |all )?(?:late|delayed|overdue) ones(?![a-z])|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
                  r"anything (?:of (?:mine|ours) )?(?:running |going to be |gonna be )?(?:late|overdue|behind|delayed|slipping)|"
