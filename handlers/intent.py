@@ -325,7 +325,7 @@ _ASAP = re.compile(r"as (?:soon|fast|quickly|early) as (?:you|we|u|possible)(?: 
 # needed urgently: a rush order when it names a product or a quantity ("美的急要法兰盘500个")
 _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|要的急|等着用", r"badly need|needs? (?:\w+ ){0,4}(?:fast|asap|urgently|right away)")
 _PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|(?<![还再])几天(?:能|可以)?(?:出|交|做|完|好)|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
-               r"做得出|能做|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做|什么时候可以交|要多长时间|需要多少天",
+               r"做得出|能做(?![完好])|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做(?![完好])|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
                r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
                r"could (?:we|you|u|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|is it possible|possible to|capable to|ctp|"
@@ -489,6 +489,7 @@ _LATE_LIST = _rx(r"(?:延误|延期|逾期|拖期|迟交|晚了)的?(?:订单|�
                  r"(?:late|overdue|delayed|slipping) (?:orders|list)|(?:is|are) (?:everything|all (?:of )?(?:the |our )?(?:orders|jobs)) (?:running |getting |going )?(?:so )?(?:late|behind|delayed)|list of (?:late|overdue|delayed) |orders? (?:that are |which are )?(?:late|overdue|behind|delayed)|"
                  r"(?:is there |are there )?any delays? (?:in|on|with|for) (?:my |our |the |your )?orders|"
                  r"(?:late|overdue|delayed) (?:vip |rush |open |customer )orders|"
+                 r"(?:单子?|订单|货)(?:最|比较)(?:危险|悬|急)|风险最大|最危险|"  # "谁的单子最危险": the late and the nearly late
                  r"any (?:late|delayed|overdue) ones|^(?:the |my |our |all )?(?:late|delayed|overdue) ones(?![a-z])|"
                  r"(?:which|what) (?:of )?(?:my |our |the |your )?(?:orders|jobs|ones) (?:are|were|will be) (?:running |still |now )?(?:late|overdue|behind)|"
                  r"(?:what|which|who)(?:'s| is| are) (?:running |still |now |currently )?(?:late|overdue|behind)|"
@@ -585,7 +586,7 @@ _UP_STRONG = _rx(r"修好|恢复运行|恢复生产|重新运行|开机了|正�
 _GREETING = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|day)|dear (?:sirs?|madam|sir ?/ ?madam|all|team|colleagues)|你好|您好|你们好|大家好|在吗|在不在|哈喽|嗨|"
                        r"早上好|早安|早|下午好|晚上好)(?: there| team| all| everyone| guys| folks| sir| madam| ma'?am| boss|啊|呀|呢|各位|大家)?[\s!！.。,，~～?？]*")
 _INTRO = re.compile(r"(?:我是|我们是|这里是|this is|it'?s|i'?m|i am|here is|here'?s)\s*[^?？]{1,40}?[\s!！.。~～]*")
-_THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好|(?:well )?noted)"
+_THANKS = re.compile(r"(?:(?:ok|okay|好的|好嘞|好|行|嗯+|收到|明白了?|got it|great|perfect|nice|good job|well done|太好了|很好|(?:well )?noted)"
                      r"[\s,，!！.。]*(?:with )?){0,3}"  # "好的好的谢谢", "ok ok thanks"
                      # praise before the thanks: "货到了，质量很好，谢谢", "arrived in good shape, thanks"
                      r"(?:[^?？\d]{0,24}?(?:很好|不错|满意|很棒|挺好|好评|good|great|perfect|excellent|nice|fine)[\s,，!！.。]*)?"
@@ -594,7 +595,7 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好|收到|明白了?|got it|great|p
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
                      r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
-                     r"(?:哈+|啊|呀|哦|喔|嘞|哟|啦|了|咯)?[\s!！.。,，~～]*)+"
+                     r"了?(?:哈+|啊|呀|哦|喔|嘞|哟|啦|了|咯)?[\s!！.。,，~～]*)+"
                      r"(?:(?:that'?s|that is) all(?: for (?:now|today))?|nothing else|没事了|没别的了|就这些|就这样)?[\s!！.。,，]*"
                      r"(?:bye|再见|拜拜)?[\s!！.。]*")
 
@@ -1061,7 +1062,7 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
 
 # --- due-date windows and relative date changes ----------------------------------------------
 
-_DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
+_DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|(?:能|可以)(?:交|出货|发货|出|发)的|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
            r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|(?:to|will|should|must) (?:ship|deliver|go out)(?![a-z])|"
            r"to be (?:shipped|delivered)")
 _PERIOD = re.compile(r"今天|今日|明天|明日|后天|(?:(?:本|这|下)周|(?:这|下)个?(?:星期|礼拜))(?![一二三四五六日天1-7])|本月|这个?月|下个?月|"
@@ -1089,7 +1090,10 @@ def _due_window(text: str, today: date) -> tuple[date | None, tuple[int, int] | 
 
 
 _SHIFT_AMOUNT = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|周|星期|礼拜)"
-_SHIFT_ZH = re.compile(r"(推迟|延后|往后推?|推后|顺延|提前)(?:交货|交|发货|出货)?\s*" + _SHIFT_AMOUNT)
+_SHIFT_ZH = re.compile(r"(推迟|延后|往后(?:推|挪|移|调|延)?|推后|顺延|后移|挪后|提前|往前(?:挪|移|提|调|赶)?|前移|挪前)"
+                       r"(?:交货|交|发货|出货)?\s*" + _SHIFT_AMOUNT)
+# "可以晚一周", "能晚两天": later by that much, allowed (a plain "晚两天" is a statement of lateness)
+_SHIFT_ZH_MAY = re.compile(r"(?:可以|可(?!能)|(?<!可)能|允许|同意|就)\s*(晚)\s*" + _SHIFT_AMOUNT)
 _SHIFT_ZH_SHORT = re.compile(r"(晚|早)\s*" + _SHIFT_AMOUNT + r"\s*(?:交|发|出|到)")
 # "想要 SO-1150 早两天": earlier by that much, said at the end ("晚两天" there is a statement of lateness)
 _SHIFT_ZH_END = re.compile(r"(早)\s*" + _SHIFT_AMOUNT + r"\s*(?:吧|呗)?(?=$|[，,。!！?？])")
@@ -1103,10 +1107,11 @@ def _shift(text: str) -> tuple[int, tuple[int, int]] | None:
     """A date change by an amount, not to a date: "推迟3天" +3, "提前一周" -7, "晚两天交" +2,
     "two days earlier" -2, "push it out by a week" +7 (days, and the span to mask). A
     statement of lateness is none: "晚了3天", "3 days late"."""
-    m = _SHIFT_ZH.search(text) or _SHIFT_ZH_SHORT.search(text) or _SHIFT_ZH_END.search(text)
+    m = _SHIFT_ZH.search(text) or _SHIFT_ZH_SHORT.search(text) or _SHIFT_ZH_END.search(text) \
+        or _SHIFT_ZH_MAY.search(text)
     if m:
         n = int(m[2]) if m[2].isdigit() else cn_to_int(m[2])
-        sign = -1 if m[1] in ("提前", "早") else 1
+        sign = -1 if m[1] in ("提前", "早", "前移", "挪前") or m[1].startswith("往前") else 1
         unit = 1 if m[3] in ("天", "日") else 7
     else:
         m = _SHIFT_EN.search(text)

@@ -459,6 +459,7 @@ def test_a_customer_named_by_a_short_name_scopes_the_question(text: str, custome
     ("客户要求1055提前两天交", -2), ("1042的交期提前一周", -7), ("1042 晚三天交也可以", 3),
     ("can we move 1042 two days earlier", -2), ("push SO-1042 out by 3 days", 3), ("delay 1042 by a week", 7),
     ("bring SO-1042 forward a week", -7), ("1042 postpone 2 weeks", 14), ("SO-1042 a couple of days later", 2),
+    ("1088往前挪两天", -2), ("SO-1088 往后挪三天", 3), ("SO-1042客户说不急了，可以晚一周", 7), ("1042 前移一天", -1),
 ])
 def test_a_date_change_by_an_amount(text: str, days: int) -> None:
     got = parse(text, today=date(2026, 11, 20))
@@ -469,6 +470,7 @@ def test_a_date_change_by_an_amount(text: str, days: int) -> None:
 @pytest.mark.parametrize("text", [
     "SO-1042 晚了3天", "SO-1042 is 3 days late", "为什么1042延期了3天", "can you deliver 1042 in 3 days",
     "SO-1042 推迟到12月5日", "SO-1042 延期6天",  # lateness as the chat itself shows it, or a date: no amount
+    "SO-1042 可能会晚两天", "SO-1042 可能晚两天",  # a guess at lateness, not a change allowed
 ])
 def test_lateness_or_a_date_is_no_amount(text: str) -> None:
     assert parse(text, today=date(2026, 11, 20)).shift_days is None
