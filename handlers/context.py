@@ -240,6 +240,17 @@ class Ctx:
         """The order this chat is about now: "it" or "这个单" in the next messages means it."""
         self.deps.sessions.scratch(self.msg.channel, self.msg.user_id)[_ORDER] = (ref, self.now())
 
+    def order_memory(self) -> object:
+        """What :meth:`remember_order` keeps now, to put back with :meth:`restore_order_memory`."""
+        return self.deps.sessions.scratch(self.msg.channel, self.msg.user_id).get(_ORDER)
+
+    def restore_order_memory(self, kept: object) -> None:
+        scratch = self.deps.sessions.scratch(self.msg.channel, self.msg.user_id)
+        if kept is None:
+            scratch.pop(_ORDER, None)
+        else:
+            scratch[_ORDER] = kept
+
     def last_order(self) -> str | None:
         """The order the chat was about (:meth:`remember_order`), for :data:`ORDER_MEMORY` of a
         person's waiting time; None after that or when there was none."""

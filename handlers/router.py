@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from scheduler_core.reports.i18n import Lang
-from scheduler_core.services.errors import InvalidInput, ServiceError
+from scheduler_core.services.errors import InvalidInput, NotFound, ServiceError
 from scheduler_core.services.policy import can
 from scheduler_core.services.ports import Actor, Role
 from scheduler_core.services.refs import MAX_TEXT
@@ -256,9 +256,17 @@ class ChatRouter:
         return await self.route_intent(ctx, intent, text)
 
     async def route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
-        kind = intent.intent
+        kept = ctx.order_memory()
         if intent.order:
             ctx.remember_order(intent.order)
+        try:
+            return await self._route_intent(ctx, intent, text)
+        except NotFound:  # "it" goes on meaning the order before, not one unknown (or not theirs)
+            ctx.restore_order_memory(kept)
+            raise
+
+    async def _route_intent(self, ctx: Ctx, intent: Intent, text: str) -> list[Reply]:
+        kind = intent.intent
         if kind in _REQUESTS and ctx.actor is not None and ctx.actor.role is Role.CUSTOMER:
             if intent.back and not intent.order:  # "can it be earlier" with no order talked about: which?
                 return await customer.status(ctx, "")

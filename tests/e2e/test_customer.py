@@ -185,6 +185,10 @@ async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
     await linked.say(bob, "/status SO-105")
     out = await linked.say(bob, "这个单到哪了")
     assert "SO-105" in out[0].text
+    out = await linked.say(bob, "where is SO-100")  # ACME's: unknown to Bob (P1), and so never "it"
+    assert "未找到订单 SO-100" in out[0].text  # (still answered in Chinese, as the chat was)
+    out = await linked.say(bob, "when will it be ready?")
+    assert "Order SO-105" in out[0].text, out[0].text
     out = await linked.say(TG["alice"], "when will it be ready?")  # another chat: its own memory
     assert "SO-105" not in out[0].text and "SO-103" not in out[0].text
     linked.shop.clock.advance(minutes=31)  # half an hour later "it" means nothing any more
