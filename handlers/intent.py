@@ -421,6 +421,11 @@ _BECAUSE_OF = _rx(r"因为(?:这个|这单|那单|它|插单|急单|这个插单
 _WHO = _rx(r"谁|哪个|哪家", r"(?<![a-z])(?:who|which|what)(?![a-z])")
 _WHY = _rx(r"为什么|为何|为啥|怎么会|怎么还|怎么没|怎么这么|咋", r"(?<![a-z])why|how come|what happened|reason")
 _PRIORITY = _rx(r"加急|紧急|(?<![a-z])vip(?![a-z])|优先|特急|火急|急急", r"urgent|asap|high[- ]priority|top priority|(?<![a-z])priority(?![a-z])|critical")
+# a new order wanted ahead of others (插单, rush), not one booked where it fits ("new order", 下单, 追加)
+_URGENT = _rx(r"插|急|赶|催|尽快|越快越好|马上|立刻",
+              r"(?<![a-z])(?:rush|squeeze|insert|expedite|hot order|emergency|jump the queue|cut in line|queue[- ]jump|"
+              r"as soon as|right away|immediately|fast|quickly|hurry)")
+_NOT_URGENT = _rx(r"不急|不着急|不用急|不赶|不用赶|不必急", r"no rush|not urgent|no hurry|not in a hurry|whenever|no need to rush")
 
 # the shop floor and the managers
 # the plan as a picture, or the plan itself asked to be sent or shown ("排产计划发我看看", "send me the schedule")
@@ -1461,7 +1466,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
               if intent in _DATE_INTENTS else stop.day),
         customer=customer_hit[0] if customer_hit else None,
         language=language,
-        priority=bool(_PRIORITY.search(t)),
+        priority=bool(_PRIORITY.search(t) or _URGENT.search(t)) and not _NOT_URGENT.search(t),
         machine=machine_hit[0] if machine_hit and intent in ("machine_down", "machine_up", "machine_queue", "machine_status") else None,
         step=step if intent == "report_progress" and step and step > 0 else None,
         minutes=stop.minutes,

@@ -314,6 +314,10 @@ class ChatRouter:
             return await manager.complaints(ctx)
         if kind == "human":
             return await customer.human(ctx, text)
+        if kind == "rush" and not intent.priority and intent.product and intent.quantity:
+            # a new order said plainly ("new order for ACME: 50 VB-10 by Dec 30"): when it can be ready without
+            # moving anyone and with priority, and the buttons that book either; a rush is put first at once
+            return await sales.promise_command(ctx, "", replace(intent, intent="promise"))
         if kind == "rush":
             return await sales.rush_message(ctx, intent)
         if kind == "promise":

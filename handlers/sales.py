@@ -201,7 +201,8 @@ async def rush_message(ctx: Ctx, intent: Intent, answers: dict[str, Any] | None 
         state["quantity"] = intent.quantity
     if intent.date is not None:
         state["date"] = intent.date.isoformat()
-    state["priority"] = True  # 插单 / rush: put first
+    if intent.priority:  # 插单 / rush: put first; a plain new order is asked whether to
+        state["priority"] = True
     return await _go_on(ctx, state)
 
 

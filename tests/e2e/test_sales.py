@@ -290,6 +290,23 @@ async def test_the_sales_contact_sees_what_a_customers_request_would_do_with_one
     assert "cancel" not in out[0].text.lower()  # nothing changed until confirmed
 
 
+async def test_a_new_order_said_plainly_is_answered_with_its_dates_and_a_rush_is_put_first(linked: Chat) -> None:
+    out = await linked.say(SAM, "new order for ACME: 200 of P by Dec 5")  # no urgency: nobody is moved unasked
+    assert out[0].text.startswith("<b>200 × P: earliest delivery</b>\n✅ By Dec 5, 2026: yes"), out[0].text
+    booked = await linked.click(SAM, out[0].button("Order it for"))
+    assert booked[-1].text.startswith("<b>New order SO-106: impact preview</b>\nCustomer: ACME."), booked[-1].text
+    await linked.click(SAM, booked[-1].button("Cancel"))
+    out = await linked.say(SAM, "rush 200 of P for ACME by Dec 5")  # a rush: its preview at once, put first
+    assert out[-1].text.startswith("<b>Rush order SO-10") and "impact preview" in out[-1].text, out[-1].text
+    await linked.click(SAM, out[-1].button("Cancel"))
+    out = await linked.say(SAM, "ACME追加一单")  # what is missing is asked, and whether to put it first
+    assert "Which product for ACME" in out[0].text
+    await linked.click(SAM, out[0].button("P"))
+    await linked.say(SAM, "300")
+    out = await linked.say(SAM, "2026-11-30")
+    assert "ahead of other orders" in out[0].text, out[0].text
+
+
 async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     mia, sam, bob = TG["mia"], TG["sam"], TG["bob"]
     out = await linked.say(mia, "how are Bolt's orders doing?")

@@ -198,9 +198,10 @@ def test_a_written_out_past_date_is_kept_for_the_caller_to_refuse() -> None:
 
 
 def test_brief_examples() -> None:
-    assert p("插单 客户A 产品X 500件 12月5日前") == Intent("rush", quantity=500, product="X", date=date(2026, 12, 5))
+    assert p("插单 客户A 产品X 500件 12月5日前") == Intent("rush", quantity=500, product="X", date=date(2026, 12, 5),
+                                                   priority=True)
     assert p("rush 200 of X for ACME by Dec 5") == Intent("rush", quantity=200, product="X", date=date(2026, 12, 5),
-                                                          customer="ACME")
+                                                          customer="ACME", priority=True)
     assert p("change SO-1042 to Dec 20") == Intent("change_date", order="SO-1042", date=date(2026, 12, 20))
     assert p("1042交期改到12月20日") == Intent("change_date", order="SO-1042", date=date(2026, 12, 20))
     assert p("1042数量改成800") == Intent("change_quantity", order="SO-1042", quantity=800)
@@ -238,9 +239,15 @@ def test_products_match_case_space_and_typo_insensitively() -> None:
 
 
 def test_priority_words() -> None:
+    """``priority``: the new order is wanted ahead of others (a rush, 插单), not booked where it fits."""
     assert p("插单 加急 轴套 500件").priority
     assert p("VIP rush 200 widgets for ACME").priority
-    assert not p("rush 200 widgets for ACME").priority
+    assert p("rush 200 widgets for ACME").priority
+    assert p("客户A急要法兰盘500个").priority
+    assert not p("new order for ACME: 200 widgets by Dec 5").priority
+    assert not p("美的集团追加 200 个法兰盘，12月15号交").priority
+    assert not p("put in an order for ACME, 75 Bracket A, no rush").priority
+    assert not p("ACME 要 200 个轴套 不急 月底前就行").priority
 
 
 def test_typo_correction_leaves_ordinary_words_alone() -> None:
@@ -352,7 +359,7 @@ def test_cli_prints_one_json_object_per_line() -> None:
                              "昨天的日报\n计划总览\n"), out=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {"intent": "rush", "order": None, "quantity": 200, "product": "Widget",
-                        "date": "2026-12-05", "customer": "ACME", "language": None, "priority": False,
+                        "date": "2026-12-05", "customer": "ACME", "language": None, "priority": True,
                         "machine": None, "step": None, "minutes": None, "until": None, "late": False,
                         "daily": False}
     assert lines[1]["intent"] == "change_quantity" and lines[1]["order"] == "SO-1042"
