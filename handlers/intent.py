@@ -64,7 +64,7 @@ class Intent:
     date: date | None = None
     customer: str | None = None
     language: str | None = None
-    priority: bool = False
+    priority: bool = False  # wanted ahead of others (插单, rush, 急, asap), not booked where it fits ("new order", 追加)
     machine: str | None = None
     step: int | None = None
     minutes: int | None = None  # a machine stop's expected length ("停机半小时", "down for 2 hours")
