@@ -227,8 +227,10 @@ def assess_change(
     brought up to ``now``, see :func:`as_of_now`).
 
     A change that asks less of the shop (a later date, fewer pieces, a lower priority, a
-    cancellation) makes nobody else finish later (see :func:`.planning.cap_others`); with
-    ``protect_others`` False it is planned by the objective alone (a benchmark's baseline).
+    cancellation) makes nobody else finish later (see :func:`.planning.cap_others`), and a new
+    order without priority (booked where it fits: "Order it for Jan 7") nobody later than when
+    everybody keeps their sequence with it; with ``protect_others`` False it is planned by the
+    objective alone (a benchmark's baseline).
 
     A rush order is first put ahead of everybody (insertion: others keep their sequence and
     move right only as needed). When that makes its date, the date becomes a hard deadline
@@ -248,7 +250,11 @@ def assess_change(
     earliest: datetime | None = None
     target = next((o for o in new_factory.orders if o.ref == ref), None)
     relaxing = protect_others and _asks_less(change, factory, target)
-    if relaxing:
+    # a new order booked where it fits, not put first: the search may not make anyone later to
+    # fit it better (a 2 s re-plan would re-order the queues and surprise orders it never touched)
+    booked = protect_others and isinstance(change, InsertOrder) and not change.order.rush
+    capped = relaxing or booked
+    if capped:
         # nobody else may finish later than without the change, or than when everybody keeps
         # their sequence with it
         kept = heuristic.repair(built.problem)
@@ -272,7 +278,7 @@ def assess_change(
             candidates.insert(0, first)
     # everybody keeping their sequence, the changed order dispatched where it fits: needed when
     # there is no on-time insertion; beside one, only while half of the deadline is left
-    if not relaxing and (not on_time or time.monotonic() - t0 + one_repair < settings.deadline / 2):
+    if not capped and (not on_time or time.monotonic() - t0 + one_repair < settings.deadline / 2):
         candidates.append(heuristic.repair(built.problem))
     rest = rest_of(settings, t0, COMPARE_AFTER_SOLVE, built)
     result = solve_built(new_factory, built, rest, candidates=tuple(candidates), solver=solver)

@@ -142,6 +142,26 @@ def test_a_change_that_asks_less_delays_nobody_even_where_a_reshuffle_would_pay(
     assert a.result.eta_of("SO-3").eta < a.result.eta_of("SO-2").eta
 
 
+def test_a_new_order_booked_where_it_fits_delays_nobody_a_reshuffle_would_pay_with():
+    # as above, SO-3 (VIP, 70 min late) would gain 5 x 60 weighted minutes ahead of SO-2, at the
+    # cost of 50 minutes of lateness to SO-2. A new order without priority (booked where it fits,
+    # "Order it for …") may not be the occasion: SO-2 keeps its place; only a rush, or the
+    # objective alone, reshuffles.
+    minute = {"P": [[("M1", 0, 1.0)]]}
+    orders = [make_order("SO-2", quantity=60, due=at(70 / 60)), make_order("SO-3", quantity=60, due=at(1), vip=True)]
+    factory = make_factory(orders, machines=("M1",), routings=minute)
+    settings = replace(FAST, frozen_minutes=0)
+    published = replan(factory, NOW, None, replace(settings, rule="fifo")).schedule
+    assert published.etas()["SO-2"] < published.etas()["SO-3"]
+    booked = make_order("SO-9", quantity=10, due=at(days=3))
+    a = assess_change(factory, NOW, published, InsertOrder(booked), settings)
+    assert a.impact.delayed == () and a.result.eta_of("SO-2").eta == published.etas()["SO-2"], a.impact
+    assert a.subject is not None and a.subject.late_by == timedelta(0)
+    free = assess_change(factory, NOW, published, InsertOrder(booked), settings, protect_others=False)
+    assert free.result.eta_of("SO-3").eta < free.result.eta_of("SO-2").eta  # the reshuffle it would pay for
+    assert check_schedule(a.factory, a.result.schedule) == []
+
+
 def test_a_preview_compares_with_the_plan_without_the_change_as_of_now():
     # published at 08:00; at 08:30 nothing has been reported, so every step is half an hour
     # behind the published plan. Cancelling the last order delays nobody: the preview must
