@@ -525,7 +525,8 @@ _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|怎么回事|显�
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
 _DOWN = _rx(r"停机|故障|坏了|停多久|还要停|停到(?:几|什么时候|哪天)|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
             r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
-            r"换模|换型|停电|停\s*(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天|分钟|h|hrs?|mins?)(?![a-z]))",
+            r"换模|换型|停电|(?:刀具?|钻头|砂轮|皮带|链条|模具|夹具|主轴|丝杠|轴承|焊枪|喷枪|电机|马达)(?:又)?(?:断|崩|坏|烧|裂|卡|掉)了?|断刀|崩刀|换刀|"
+            r"停\s*(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天|分钟|h|hrs?|mins?)(?![a-z]))",
             r"breakdown|broke(?:n)?(?: down)?|(?<![a-z])down(?![a-z])|stopped|not working|out of order|failure|fault|"
             r"(?:lost|no|low) (?:air|power|pressure|coolant|oil)|(?<![a-z])alarm(?![a-z])|"
             r"conk(?:ed|s)? out|(?<![a-z])(?:died|dead)(?![a-z])|(?:gave|packed|acting) up|(?:went|gone|goes) down|"
