@@ -230,7 +230,10 @@ _LANG_ZH = _rx(r"chinese", r"mandarin", r"中文", r"汉语", r"普通话", r"�
 _LANG_ACTION = _rx(r"please|pls|plz|switch|change|speak|talk|reply|respond|answer|language|lang(?![a-z])|use|"
                    r"in (?:english|chinese)|thanks|thank you|thx|only",
                    r"说|讲|用|切换|换|改成|改为|回复|回答|语言|显示|界面|可以吗|吗|谢谢|请|版|模式|看不懂|只会|繁体|简体")
-_LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?")
+_LANG_ONLY = re.compile(r"(?:change|switch|set) (?:the )?language|切换语言|换个?语言|语言设置|改语言|language settings?|"
+                        # "would it be possible to reply in Chinese from now on", "以后请用英文回复"
+                        r"(?:reply|respond|answer|write|talk|speak|communicate|messages?)(?: to (?:me|us))? in (?:english|chinese)|"
+                        r"(?:用|以)(?:英文|英语|中文|汉语)(?:回复|回答|交流|沟通)")
 _HUMAN = _rx(r"转人工|人工|(?:转|找|联系)\s*(?:一下)?\s*(?:我们的|你们的)?\s*(?:sales|销售|客服|经理|(?<![a-z])cs(?![a-z]))|真人|找销售|找.{0,3}业务|业务员|业务经理|销售(?:经理|员|人员)?联系|负责我的销售|我的销售|客服|联系我|"
              r"给我打电话|打电话给我|回个?电话|找个人|找人|负责人|联系.{0,4}(?:销售|业务|负责)|"
              r"(?:和|跟|同|找)(?:你们的?|贵司的?)?(?:销售|业务员?|客服|经理|你们的人)(?:聊|谈|说|沟通|讲)|"
@@ -410,6 +413,8 @@ _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|
 _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好",
                  r"(?<![a-z])late|delay|behind|overdue|(?<![a-z])(?:so|too|this) slow(?![a-z])|"
                  r"tak(?:e|es|ing) (?:so|this|that|too) long|(?:so|this) long (?:to|for)(?![a-z])")
+# the promised date said, not changed: "a quick reminder that SO-1130 is due this Friday"
+_DUE_STATED = re.compile(r"(?<![a-z])(?:is|are|was|were|it'?s|'s) (?:due|promised|scheduled|supposed to (?:ship|arrive|be ready))(?![a-z])")
 # "why is my order so slow", "what's taking so long": why it is late, asked without an order's number
 _WHY_SLOW = _rx(r"怎么这么慢|为什么这么慢|为啥这么慢", r"what'?s taking|why (?:is|are|does|do) .{0,30}(?:slow|long)|why the delay")
 # which orders an order (a rush) made late: "which orders did SO-1451 delay", "哪些单子因为这个晚了",
@@ -596,11 +601,11 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好嘞|好|行|嗯+|收到|明白了
                      r"[\s,，!！.。]*(?:with )?){0,3}"  # "好的好的谢谢", "ok ok thanks"
                      # praise before the thanks: "货到了，质量很好，谢谢", "arrived in good shape, thanks"
                      r"(?:[^?？\d]{0,24}?(?:很好|不错|满意|很棒|挺好|好评|good|great|perfect|excellent|nice|fine)[\s,，!！.。]*)?"
-                     r"(?:(?:(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
+                     r"(?:(?:(?:many |big |huge )?(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
                      r"(?:please )?(?:pass|send|give) (?:on )?my thanks(?: to [a-z ]{1,20})?|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
                      r"(?:(?:的|对)?(?:帮助|帮忙|支持|配合|耐心|解答)|"
-                     r" for (?:the |your |all (?:the |your )?)?(?:help|support|update|info|answer)s?)?"
+                     r" for (?:the |your |all (?:the |your )?)?(?:(?:prompt|quick|kind|great|fast|continued) )?(?:help|support|update|info|answer|reply|response|assistance)s?)?"
                      r"了?(?:哈+|啊|呀|哦|喔|嘞|哟|啦|了|咯)?[\s!！.。,，~～]*)+"
                      r"(?:(?:that'?s|that is) all(?: for (?:now|today))?|nothing else|没事了|没别的了|就这些|就这样)?[\s!！.。,，]*"
                      r"(?:bye|再见|拜拜)?[\s!！.。]*")
@@ -1625,7 +1630,7 @@ def _decide(t: str, f: _Features) -> IntentName:
                                      r"(?:就好|就行|就可以|吧)?[.!。！?？]?", t)
         if bare_language or (_LANG_ACTION.search(t) and not f.maybe_ref and not f.numbers):
             return "language"
-    if short and _LANG_ONLY.search(t):
+    if _LANG_ONLY.search(t) and (short or not (f.maybe_ref or f.numbers)):
         return "language"
     if _COMPLAINTS_ASKED.search(t) and not f.maybe_ref:
         return "complaints"  # "who complained recently", "最近有哪些投诉": the complaints, nothing recorded
@@ -1693,7 +1698,7 @@ def _decide(t: str, f: _Features) -> IntentName:
                 return "change_quantity"
         if change and qty_word and not f.has_date:
             return "change_quantity"
-        if f.has_date and (change or (date_word and not _WHEN_ASKED.search(t))):
+        if f.has_date and (change or (date_word and not _WHEN_ASKED.search(t) and not _DUE_STATED.search(t))):
             return "change_date"  # not "when will SO-1150 ship? we have a truck booked for friday"
         if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
             return "expedite" if _EARLIER.search(t) else "change_date"
