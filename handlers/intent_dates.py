@@ -301,9 +301,15 @@ _RULES: tuple[Rule, ...] = (
 )
 
 
+_LABEL_GAP = re.compile(r"[\s,，、:：()（）\-]{0,4}")
+
+
 def find_dates(text: str, today: date) -> list[DateMatch]:
-    """All dates in ``text`` (lower-cased), non-overlapping, earliest first, longest wins."""
+    """All dates in ``text`` (lower-cased), non-overlapping, earliest first, longest wins. A
+    weekday said beside a calendar date names that date's day ("12月20日周日", "Sun, Dec 20",
+    "Dec 20 (Sun)"), not a date of its own."""
     found: list[DateMatch] = []
+    labels: set[tuple[int, int]] = set()  # bare weekdays, which may only label a date beside them
     for pattern, resolve in _RULES:
         for m in pattern.finditer(text):
             if m.end() == m.start():
@@ -313,6 +319,14 @@ def find_dates(text: str, today: date) -> list[DateMatch]:
             value = resolve(m, today)
             if value is not None:
                 found.append((m.start(), m.end(), value))
+                if resolve in (_cn_weekday, _en_weekday) and not m.group("p"):
+                    labels.add((m.start(), m.end()))
+
+    def beside(s: int, e: int) -> bool:
+        return any((s2, e2) not in labels and _LABEL_GAP.fullmatch(text[e2:s] if e2 <= s else text[e:s2])
+                   for s2, e2, _ in found if e2 <= s or e <= s2)
+
+    found = [f for f in found if (f[0], f[1]) not in labels or not beside(f[0], f[1])]
     found.sort()
     return found
 

@@ -730,3 +730,13 @@ def test_the_language_a_message_is_written_in() -> None:
     for text in ("SO-1042", "1042", "ok", "thanks!", "SO-1042 pls thx", "ACME CNC-1", "好", "status of 订单",
                  "please check 订单 status today"):
         assert written_language(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("SO-1441：需要在12月20日周日前交货", date(2026, 12, 20)),  # the hand-over note of "Ask for it by …" in Chinese
+    ("12月20号（周日）之前要", date(2026, 12, 20)), ("we need SO-1441 by Sun, Dec 20", date(2026, 12, 20)),
+    ("can it be done by Dec 20 (Sun)?", date(2026, 12, 20)), ("周日前能到吗", date(2026, 11, 22)),
+    ("monday or dec 5, both fine", date(2026, 12, 5)),
+])
+def test_a_weekday_beside_a_date_names_its_day(text: str, day: date) -> None:
+    assert find_date(text.lower(), date(2026, 11, 20)) == day
