@@ -380,6 +380,14 @@ _FOLLOW_UP = re.compile(r"(?:and|also|what about|how about|same for|那|那么|�
                         r"(?:then|too|as well|呢|的呢|也是|也)?[\s.?？!！。]*")
 _FOLLOW_UP_BACK = re.compile(r"(?:and|what about|how about|那|那么|还有)?[\s,，]*"
                              r"(?:这个|那个|它|这单|那单|这个单|那个单|that one|this one|it)(?:呢|怎么样|如何)?[\s?？!！。]*")
+def _unsaid_arrival(t: str, f: _Features) -> bool:
+    """A short Chinese question whether it arrives by a day, its subject left unsaid as Chinese
+    does ("周日前能到吗", "下周一能到吗"): the chat's order, else the asker's orders by then."""
+    return (len(t) <= 16 and f.has_date and bool(_ARRIVE.search(t)) and bool(re.search(r"吗|么|不|[?？]", t))
+            and bool(re.search(r"[\u4e00-\u9fff]", t)) and not (f.maybe_ref or f.has_product or f.has_customer
+                                                              or f.numbers or _CHANGE.search(t)))
+
+
 def _refers_back(t: str) -> bool:
     """``t`` speaks of an order it does not name, the one the chat is about: "it", "这个单" (not
     the "it" of "is it possible ..."), or "this one" asked alone ("这个呢")."""
@@ -1481,7 +1489,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
         daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
         back=(intent in _ORDER_INTENTS or because) and order is None and (because or _refers_back(t) or (
-            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))),
+            intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))
+            or (intent == "order_status" and _unsaid_arrival(t, features))),
         work=_work_of(t) if intent == "report_progress" else None,
         scrap=scrap,
         by_customer=intent == "late_orders" and not customer_hit and bool(_BY_CUSTOMER.search(t)),
@@ -1717,7 +1726,8 @@ def _decide(t: str, f: _Features) -> IntentName:
     arrive_asked = bool(_ARRIVE.search(t)) and (f.has_date or bool(_PERIOD.search(t))) and not f.quantities
     if promise and not f.has_ref and (f.has_product or has_qty or _EXPLICIT_PROMISE.search(t)):
         return "promise"
-    if arrive_asked and f.has_date and not change and (f.has_ref or back or _ORDER_WORD.search(t) or _GOODS_WORD.search(t)):
+    if arrive_asked and f.has_date and not change and (f.has_ref or back or _ORDER_WORD.search(t) or _GOODS_WORD.search(t)
+                                                        or _unsaid_arrival(t, f)):
         return "order_status"  # "we need it by Dec 20", "SO-1441能在12月20号前到吗": is it planned by then
     if f.has_product and (f.has_unit_qty or (f.numbers and f.has_date)) and not f.has_ref and _QUESTION.search(t):
         return "promise"  # "300 Flange 80 by Friday?", "how about 500 PX-200 by 12/8?"

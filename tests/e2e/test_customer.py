@@ -167,6 +167,15 @@ async def test_why_so_slow_with_several_late_orders_gives_each_with_its_reason(l
         assert {b["text"] for row in out[0].buttons for b in row} <= {"SO-101", "SO-103", "SO-105"}
 
 
+async def test_a_chinese_arrival_question_without_its_subject_means_the_chats_order(linked: Chat) -> None:
+    bob = TG["bob"]
+    out = await linked.say(bob, "12月20号前能到吗")  # no order talked about yet: Bob's orders by then
+    assert out[0].text.startswith("<b>") and "12月20日" in out[0].text and "SO-10" in out[0].text, out[0].text
+    await linked.say(bob, "/status SO-103")
+    out = await linked.say(bob, "12月20号前能到吗")  # the order the chat is about, that day answered first
+    assert out[0].text.startswith("✅ 12月20日") and "SO-103" in out[0].text, out[0].text
+
+
 async def test_it_means_the_order_the_chat_was_last_about(linked: Chat) -> None:
     bob = TG["bob"]
     out = await linked.say(bob, "can it be earlier?")  # nothing talked about yet: which one
