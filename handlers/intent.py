@@ -305,11 +305,15 @@ _RUSH_STRONG = _rx(r"插(?:一个|一笔|一张|一|个)?急?单|追加(?=\s*(?:
                    r"(?<![a-z])rush|squeeze|insert|urgent (?:order|job)|expedite|new order|new (?:po|p\.o\.|purchase order)(?![a-z])|add (?:an |a )?order|hot order|emergency order|"
                    r"jump the queue|cut in line|queue[- ]jump")
 _RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]*$", r"urgent")
-# money and paper (price, discount, invoice, payment, contract): the sales contact's, passed on as a
-# request for a person; a plan's dates are asked in other words ("quote me a date" is a promise)
-_COMMERCIAL = _rx(r"价格|价钱|单价|报价|报个价|多少钱|便宜|优惠|折扣|打折|降价|涨价|发票|开票|付款|货款|账期|结账|对账|合同|定金|订金|运费",
+# money, paper and shipping terms (price, discount, invoice, payment, contract, delivery address,
+# packing, certificates, split deliveries): the sales contact's, passed on as a request for a
+# person; a plan's dates are asked in other words ("quote me a date" is a promise)
+_COMMERCIAL = _rx(r"价格|价钱|单价|报价|报个价|多少钱|便宜|优惠|折扣|打折|降价|涨价|发票|开票|付款|货款|账期|结账|对账|合同|定金|订金|运费|"
+                  r"收货地址|送货地址|地址|包装|装箱单|唛头|质检报告|检验报告|合格证|材质证明|分批(?:发|交|送|出)",
                   r"(?<![a-z])(?:price|prices|pricing|priced|cost|costs|discount|cheaper|invoice|invoices|invoiced|"
-                  r"payment|payments|pay|paid|contract|deposit|credit terms|payment terms|unit price|quotation|freight charge|shipping cost)(?![a-z])")
+                  r"payment|payments|pay|paid|contract|deposit|credit terms|payment terms|unit price|quotation|freight charge|shipping cost|"
+                  r"(?:delivery|shipping) address|address|packaging|packing list|certificates?|coc|partial (?:shipment|delivery)|"
+                  r"split (?:the )?(?:shipment|delivery|order))(?![a-z])|ship (?:half|part) (?:of it )?(?:now|first)")
 # placing a new order in so many words: a new order (a rush preview, or for a customer, a request to
 # their sales contact) when it names a product or a quantity and no existing order; asked as a
 # question ("can I order another 200 …?") it is a promise question
