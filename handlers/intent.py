@@ -446,9 +446,13 @@ _NOT_URGENT = _rx(r"不急|不着急|不用急|不赶|不用赶|不必急", r"no
 
 # the shop floor and the managers
 # the plan as a picture, or the plan itself asked to be sent or shown ("排产计划发我看看", "send me the schedule")
-_GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排产|生产|排程)计划(?:表|图)?(?:发|给|看|拿)",
+_GANTT = _rx(r"甘特|排产图|计划图|排程图|排程表|排产表|(?:排产|生产|排程)计划(?:表|图)?(?:发|给|看|拿)|"
+             # the plan of a day, no machine named: "明天的计划", "今天的排产", "what's the plan for tomorrow"
+             r"^(?:今天|明天|后天|本周|这周|下周)的?(?:生产|排产|排程)?(?:计划|排产|排程|安排)(?:是什么|呢)?[?？。]?$",
              r"gantt|(?<![a-z])chart(?![a-z])|schedule (?:picture|image)|plan picture|"
-             r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$")
+             r"^(?:please )?(?:send|show)(?: me| us)? (?:the |our |this week'?s |today'?s )?(?:production )?(?:schedule|plan)[.!?]?$|"
+             r"^(?:what'?s |what is )?(?:the )?(?:production )?(?:plan|schedule) for (?:today|tomorrow|this week|next week)[.!?]?$|"
+             r"^(?:show me |send me )?(?:today|tomorrow|this week|next week)'?s (?:production )?(?:plan|schedule)[.!?]?$")
 _KPI = _rx(r"on[- ]?tim(?:e)?[- ]?rate|准时率|准交率|交付率|达成率|平均(?:交货|交付|生产)?(?:周期|交期|提前期)|"
            r"投诉(?:有|了)?(?:几|多少)(?:个|起|次|条|单)?|(?:几|多少)(?:个|起|次|条)投诉|投诉(?:数|数量|率)|(?:交货|交付|发货)(?:准时|按时|及时)率|(?:准时|按时|按期|及时)(?:交货|交付|完成|发货)率|指标|看板|满意度|投诉率|交付(?:表现|绩效)|准交情况|(?:和|跟|与|比)(?:上周|上个?月|上星期)(?:比|相比|比较|对比)?|环比|同比",
            r"(?<![a-z])kpis?(?![a-z])|on[- ]?time (?:delivery|performance|rate|percentage|%)|(?<![a-z])otd(?![a-z])|"

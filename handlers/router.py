@@ -285,6 +285,9 @@ class ChatRouter:
                 return await operator.step_done(ctx, intent.order, step=intent.step, work=intent.work,
                                                 scrap=intent.scrap or 0, bare=_bare_number(intent.order, text))
             return await customer.status(ctx, intent.order)
+        if kind == "gantt" and intent.machine is None and ctx.actor is not None and not can(ctx.actor, "kpis") \
+                and can(ctx.actor, "report_progress"):
+            kind, intent = "machine_queue", replace(intent, intent="machine_queue")  # the floor's plan: their machine's
         staff = _STAFF_INTENTS.get(kind)
         if staff is not None:
             if ctx.actor is None or not can(ctx.actor, staff):  # "停机" from a customer: not theirs to say

@@ -268,6 +268,17 @@ async def test_the_daily_summary_on_demand(linked: Chat) -> None:
         assert "not allowed" in (await linked.say(who, "/daily"))[0].text
 
 
+async def test_the_plan_of_a_day_is_the_gantt_for_managers_and_the_machines_work_for_the_floor(linked: Chat) -> None:
+    out = await linked.say(MIA, "what's the plan for tomorrow")
+    assert out[0].method == "sendPhoto" and "Plan version" in str(out[0].params.get("caption")), out[0].params
+    out = await linked.say(OTTO, "what's the plan for tomorrow")  # not "not part of your role"
+    assert "Which machine are you on?" in out[0].text, out[0].text
+    out = await linked.say(OTTO, "M2")
+    assert out[0].text.startswith("Next on M2") or "Nothing is planned on M2" in out[0].text
+    out = await linked.say(OTTO, "明天的计划")  # the machine is known now
+    assert "M2" in out[0].text and "not part of your role" not in out[0].text, out[0].text
+
+
 async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(linked: Chat) -> None:
     out = await linked.say(OTTO, "what's next on my machine")
     assert "Which machine are you on?" in out[0].text
