@@ -80,6 +80,7 @@ class Intent:
     # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
     vip: bool = False  # the VIP orders only ("VIP订单有哪些", "which VIP orders are late")
+    lower: bool = False  # expedite taken back: the order's priority lowered ("cancel the rush on SO-1042")
     because: bool = False  # the late orders an order made late ("which orders did SO-1451 delay", "哪些单子因为这个晚了"):
     # ``order`` is that order, or ``back`` the chat's last one
 
@@ -427,6 +428,22 @@ _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|�
                  r"tak(?:e|es|ing) (?:so|this|that|too) long|(?:so|this) long (?:to|for)(?![a-z])")
 # the promised date said, not changed: "a quick reminder that SO-1130 is due this Friday"
 _DUE_STATED = re.compile(r"(?<![a-z])(?:is|are|was|were|it'?s|'s) (?:due|promised|scheduled|supposed to (?:ship|arrive|be ready))(?![a-z])")
+# asked about a priority, not asking for one: "is SO-1042 a priority order?", "SO-1042 是不是加急的"
+_PRIORITY_DOWN = _rx(r"取消|降低|不急|不用急|恢复正常|普通", r"lower|normal|remove|drop|cancel|no longer|not urgent|no rush")
+# a rush taken back: "cancel the rush on SO-1042", "SO-1042 no longer urgent", "1042不用加急了", "取消1042的加急"
+_RUSH_WORD = _rx(r"加急|急单|插单|优先|紧急|急", r"(?<![a-z])(?:rush|urgent|priority|expedite|expedited|hot)(?![a-z])")
+_TAKEN_BACK = _rx(r"取消|不用|不要|不必|不再|不需要|撤销|恢复正常|降低|不急",
+                  r"cancel|no longer|not (?:urgent|a rush|needed)|no (?:rush|need)|remove|drop|lower|normal|back to normal|undo|"
+                  r"take (?:off|back)|call off")
+
+
+def _lowered(t: str, f: _Features) -> bool:
+    """An order's rush or priority taken back (never the order itself cancelled)."""
+    return bool(f.maybe_ref and _RUSH_WORD.search(t) and _TAKEN_BACK.search(t)) and not f.quantities \
+        and not f.has_product and not f.shift and not f.has_date  # "不急了，往后推两周": a date change
+
+
+_QUESTION_WHY_PRIORITY = re.compile(r"^(?:is|was|are) |是不是|是否|有没有|吗|\?|？")
 # "why is my order so slow", "what's taking so long": why it is late, asked without an order's number
 _WHY_SLOW = _rx(r"怎么这么慢|为什么这么慢|为啥这么慢", r"what'?s taking|why (?:is|are|does|do) .{0,30}(?:slow|long)|why the delay")
 # which orders an order (a rush) made late: "which orders did SO-1451 delay", "哪些单子因为这个晚了",
@@ -1505,6 +1522,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         vip=intent in ("list_orders", "late_orders") and bool(_VIP_ORDERS.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
         because=because,
+        lower=intent == "expedite" and _lowered(t, features),
     )
 
 
@@ -1660,6 +1678,8 @@ def _decide(t: str, f: _Features) -> IntentName:
         return floor
     if _VIP_ORDERS.search(t) and not f.maybe_ref and not f.has_product and not f.quantities:
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"  # "VIP订单有哪些", "which VIP orders are late"
+    if _lowered(t, f):
+        return "expedite"  # "cancel the rush on SO-1042", "1042不用加急了": its priority taken back (``lower``)
     cancel = _CANCEL.search(_NOT_CANCEL.sub(" ", t))
     if cancel and (f.maybe_ref or short):
         return "cancel"
@@ -1696,8 +1716,12 @@ def _decide(t: str, f: _Features) -> IntentName:
     weak_on_number = (_RUSH_WEAK.search(t) and not _RUSH_STRONG.search(t) and f.bare_ref is not None
                       and not f.has_customer)
     if (_EXPEDITE.search(t) or asks_earlier or (rush and (f.has_ref or weak_on_number))) and not new_order \
-            and not f.has_date:
+            and not f.has_date and not (f.maybe_ref and _PRIORITY_DOWN.search(t)):
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
+    # "ACME says SO-1042 is now top priority", "1042 客户急要": an order named, wanted first
+    if (_PRIORITY.search(t) or _RUSH_NEED.search(t)) and f.maybe_ref and not new_order and not f.has_date \
+            and not _PRIORITY_DOWN.search(t) and not _QUESTION_WHY_PRIORITY.search(t) and not _VIP_ORDERS.search(t):
+        return "expedite"
     if rush and not (f.has_ref and change):
         return "rush"
     if (f.has_customer and f.has_product and f.quantities and (f.has_date or _PRIORITY.search(t)) and not f.maybe_ref

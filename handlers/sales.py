@@ -608,11 +608,12 @@ async def cancel_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
 
 
 async def expedite(ctx: Ctx, intent: Intent) -> list[Reply]:
-    """"SO-1042 加急" / "expedite 1042": the impact of putting that order first, to confirm."""
+    """"SO-1042 加急" / "expedite 1042": the impact of putting that order first, to confirm; "cancel
+    the rush on SO-1042" / "1042不用加急了": of taking its priority back."""
     _actor(ctx, "assess_change")
     if intent.order is None:
         return ctx.say(render.esc(ctx.tr.gettext("Which order? For example: expedite SO-1042")))
-    return await run_change(ctx, ChangePriority(intent.order, rush=True))
+    return await run_change(ctx, ChangePriority(intent.order, rush=not intent.lower))  # "cancel the rush": lowered
 
 
 async def late(ctx: Ctx, args: str = "", *, customer: str | None = None, by_customer: bool = False,

@@ -307,6 +307,20 @@ async def test_a_new_order_said_plainly_is_answered_with_its_dates_and_a_rush_is
     assert "ahead of other orders" in out[0].text, out[0].text
 
 
+async def test_a_rush_taken_back_lowers_the_priority_and_never_cancels_the_order(linked: Chat) -> None:
+    preview = (await linked.say(SAM, "rush 200 of P for ACME by Nov 24"))[-1]
+    await linked.click(SAM, preview.button("Confirm"))
+    for text in ("cancel the rush on SO-106", "SO-106不用加急了"):
+        out = await linked.say(SAM, text)
+        assert "SO-106" in out[-1].text and ("Priority for SO-106" in out[-1].text or "调整优先级" in out[-1].text), out[-1].text
+        assert "Cancel SO-106" not in out[-1].text and "取消 SO-106" not in out[-1].text
+    applied = await linked.click(SAM, out[-1].button("Confirm"))
+    assert "SO-106" in applied[0].text
+    async with linked.shop.svc.uow() as uow:
+        record = await uow.orders.get("SO-106")
+    assert record is not None and record.order.status.is_active and not record.order.rush  # lowered, not cancelled
+
+
 async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     mia, sam, bob = TG["mia"], TG["sam"], TG["bob"]
     out = await linked.say(mia, "how are Bolt's orders doing?")
