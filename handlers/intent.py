@@ -310,7 +310,8 @@ _RUSH_WEAK = _rx(r"加急|急急|特急|火急|(?:^|[\s，,。!！])急[!！。]
 # packing, certificates, split deliveries): the sales contact's, passed on as a request for a
 # person; a plan's dates are asked in other words ("quote me a date" is a promise)
 _COMMERCIAL = _rx(r"价格|价钱|单价|报价|报个价|多少钱|便宜|优惠|折扣|打折|降价|涨价|发票|开票|付款|货款|账期|结账|对账|合同|定金|订金|运费|"
-                  r"收货地址|送货地址|地址|包装|装箱单|唛头|质检报告|检验报告|合格证|材质证明|分批(?:发|交|送|出)",
+                  r"收货地址|送货地址|地址|包装|装箱单|唛头|质检报告|检验报告|合格证|材质证明|分批(?:发|交|送|出)|"
+                  r"先(?:发|送|交)(?:一部分|一些|一半|部分)|部分(?:发货|交货|出货)",
                   r"(?<![a-z])(?:price|prices|pricing|priced|cost|costs|discount|cheaper|invoice|invoices|invoiced|"
                   r"payment|payments|pay|paid|contract|deposit|credit terms|payment terms|unit price|quotation|freight charge|shipping cost|"
                   r"(?:delivery|shipping) address|address|packaging|packing list|certificates?|coc|partial (?:shipment|delivery)|"
@@ -1588,7 +1589,7 @@ _ARRIVED = _rx(r"到了|到齐|已到|已经到|进厂了|齐了|齐套了", r"a
 _THERE_NOW = _rx(r"到了|到齐了|已到|已经到|进厂了|齐了|齐套了",  # there now, whatever day is said beside it
                  r"arrived|(?:is|are|came) in(?![a-z])|has come|have come|was delivered|were delivered")
 _ASKED = re.compile(r"[?？]|吗|么|什么时候|几号|哪天|(?<![a-z])(?:when|will it|did it|has it|have they)(?![a-z])")
-_ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得上|能交(?:吗|不|么|得了)|"
+_ARRIVE = _rx(r"到货|能[^，,。?？]{0,4}到|送到|送达|到得了|赶得上|能交(?:吗|不|么|得了)|能(?:发|发货|出货|出)(?:吗|不|么|得了)|"
               r"(?:前|之前|以前)(?:必须|一定|务必|得|需要)?要?(?:到|交|送到)",  # "12月20号之前必须要到"
               r"arrive|(?:get|be) (?:here|there)(?![a-z])|(?<![a-z])make it(?![a-z])|get (?:it|them|(?:my|our|the) \w+) to (?:us|me)|"
               r"(?<![a-z])need(?:s|ed)? (?:it|them|this|that|these|those|(?:the|my|our|this|that) (?:\w+ ){0,2}(?:order|goods|delivery|shipment|one)s?)"
