@@ -336,7 +336,7 @@ _RUSH_NEED = _rx(r"急要|急需|急用|急着要|赶着要|着急要|要得急|
 _PROMISE = _rx(r"最快|最早|(?<!还要)(?<!还得)(?<!还需要)多久|(?<![还再])(?:要|需要|得)几天|(?<![还再])几天(?:能|可以)?(?:出|交|做|完|好)|几号(?:能|可以)?交|几号|哪天(?:能|可以)?|能不能.{0,8}(?:交|做|出)|能否.{0,4}交|来得及|承诺|交期多久|能交|可以交|"
                r"做得出|能做(?![完好])|(?:如果|假如|要是)(?:我们|我)?(?:现在|今天|马上)?(?:下单|订)|报.{0,3}交期|算.{0,4}交期|的交期|什么时候能做(?![完好])|什么时候可以交|要多长时间|需要多少天",
                r"how soon|how fast|how long|how quickly|how many days|earliest|soonest|lead ?time|(?<![a-z])promise|quote|"
-               r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|when (?:can|could) (?:we|you|u|i)|"
+               r"can (?:we|you|u|i|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise|fit|take on|handle)|when (?:can|could) (?:we|you|u|i)|"
                r"could (?:we|you|u|ya) (?:do|make|get|deliver|produce|ship|have|supply|manage|promise)|is it possible|possible to|capable to|ctp|"
                r"if (?:we|i|you|they) (?:order|ordered|place|placed|buy|bought|book|booked)(?![a-z])|"
                r"capacity (?:\w+ ){0,5}for|(?:room|space|slot) (?:\w+ ){0,4}for \d|available|what date|(?<![a-z])possible(?![a-z])|doable|feasible")
@@ -354,7 +354,8 @@ _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|�
             r"几个(?:订单|单子)|多少(?:订单|单子|个单|单)|列表|列出|列(?:一下|个|下)|下了哪些|看(?:下|看|一下)?(?:我|我们)的?(?:订单|单子)$|订单们",
             r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|open (?:items|lines|positions)|backlog|what orders|which orders|orders\?|"
             r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
-            r"current orders|what (?:have|did) (?:i|we) order")
+            r"current orders|what (?:have|did) (?:i|we) order|"
+            r"at[- ]risk(?: (?:orders|ones|jobs))?(?![a-z])")  # "show at-risk orders": the list, late and at risk first
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
@@ -512,7 +513,7 @@ _PLAN_SUMMARY = _rx(r"计划|排产|排程|瓶颈|负荷|最忙|设备|机器|�
                     r"(?<![a-z])plan|schedule|bottleneck|busiest|loaded|machine|station")
 # the machines' load: which one is the bottleneck, the busiest, how full they are
 _LOAD = _rx(r"瓶颈|负荷|最忙|最紧|最满|排得最满|压力最大|卡脖子|最卡|最堵|产能|利用率|忙不忙",
-            r"bottleneck|busiest|(?<![a-z])load(?:ed|s)?(?![a-z])|capacity|utili[sz]ation")
+            r"bottleneck|busiest|(?<![a-z])load(?:ed|s)?(?![a-z])|capacity|utili[sz]ation|how (?:full|busy) (?:are|is)|满不满")
 _DAILY_ONLY = _rx(r"日报|早报|晚报|周报|月报|简报|昨天|昨日|上周|上个?月", r"daily|yesterday|last week|last month")
 # late orders asked about per customer, not order by order
 _BY_CUSTOMER = _rx(r"哪(?:个|家|些|一家|一个)(?:客户|公司|厂家|客人)|按客户|(?:各|每)(?:个|家)?客户|客户.{0,4}(?:排名|排行|分布|统计)",
