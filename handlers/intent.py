@@ -1514,7 +1514,8 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         until=stop.at,
         late=intent == "order_status" and bool(_LATE_WORD.search(t)),
         shift_days=shifted[0] if shifted and intent == "change_date" and when is None else None,
-        daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t),
+        daily=intent == "summary" and bool(_DAILY.search(t)) and not _PLAN_SUMMARY.search(t)
+        and not (_LOAD.search(t) and not _DAILY_ONLY.search(t)),  # "how full are we this week": the load
         back=(intent in _ORDER_INTENTS or because) and order is None and (because or _refers_back(t) or (
             intent in _UNSAID_INTENTS and not customer_hit and bool(_UNSAID.search(t)))
             or (intent == "order_status" and _unsaid_arrival(t, features))),
