@@ -258,6 +258,7 @@ _HUMAN = _rx(r"转人工|人工|(?:转|找|联系)\s*(?:一下)?\s*(?:我们的|
 _COMPLAINTS_ASKED = _rx(r"(?:哪些|什么|有没有|谁|哪个客户|哪家|最近的?|近期的?|本周的?|这周的?|今天的?|上周的?)"
                         r"(?:客户)?(?:的)?(?:投诉|客诉)|(?:投诉|客诉)(?:有)?(?:哪些|情况|列表|记录|汇总|内容)|谁(?:在)?投诉",
                         r"(?:who|which customers?|anyone|anybody)\s+(?:has\s+|have\s+)?complained|"
+                        r"(?:who|which customers?)\s+complains?\s+(?:the\s+)?most|(?:哪个|哪家)客户.{0,2}投诉(?:得)?最多|"
                         r"(?<![a-z])(?:any|list(?: of)?|show(?: me)?(?: the)?|recent|new|latest|open|all(?: the)?)\s+complaints|"
                         r"complaints\s+(?:this|last|today|so far|recently|lately)")
 _VIP_ORDERS = _rx(r"vip\s*(?:客户)?(?:的)?(?:订单|单子|单)", r"(?<![a-z])vip (?:customers?'?s? )?(?:orders|jobs)")
@@ -478,7 +479,11 @@ _KPI = _rx(r"on[- ]?tim(?:e)?[- ]?rate|准时率|准交率|交付率|达成率|�
            r"delivery (?:performance|rate)|key figures|metrics|dashboard|satisfaction score|"
            r"(?:average|avg|mean|our) (?:production )?lead[- ]?times?|how many complaints?|"
            r"compared? (?:with|to) (?:last|the previous|previous) (?:week|month)|(?:vs\.?|versus) (?:last|previous) (?:week|month)|"
-           r"week (?:over|on) week|month (?:over|on) month")
+           r"week (?:over|on) week|month (?:over|on) month|"
+           # "how did the factory do this month", "are we going to hit our targets this week"
+           r"how (?:did|do|are|have|is) (?:we|the factory|the shop|the plant|production)(?: been)? (?:do|doing|done|going) "
+           r"(?:this|last) (?:month|week|quarter)|(?:hit|meet|make|reach) (?:our|the) (?:[\w-]+ )?(?:targets?|goals?|kpis?)|"
+           r"达标|完成目标|目标(?:能|能不能)?完成")
 _SUMMARY = _rx(r"汇总|总结|概况|概览|总览|摘要|日报|周报|简报|早报|晚报|瓶颈|(?:交付|交货|出货)情况|延误情况|延期情况|整体情况|今日情况|"
                r"(?:哪|那)(?:台|个|些)(?:机器|设备|机台|机床|工位|产线|线)(?:最忙|最紧|负荷最|最满|排得最满|压力最大)|"
                r"负荷最(?:高|大|重)|卡脖子|(?:哪|那)(?:个|道|台|条)?(?:工序|环节|工段|机器|设备|机台|产线|线)最(?:卡|堵|慢)|最忙的(?:机器|设备|机台|机床|工位)|(?:昨天|昨日|今天|本周|这周|上周)(?:的)?(?:情况|表现)(?:怎么样|如何|咋样)?|"
@@ -563,7 +568,7 @@ _DONE_OF = re.compile(r"(?:[车铣磨钻焊冲压装喷切割包刨镗拉折剪]
 _DONE_QUESTION = re.compile(r"[?？]|吗|没|了多少|多少|怎么回事|显示|(?<![a-z])(?:yet|when|how|shows?|showing|says)(?![a-z])|"
                             r"what'?s going on|what is going on|"
                             r"^(?:is|are|has|have|was|were|did|does|do|can|could|will)(?![a-z])(?! \d)")  # a question, not "did 60 on 1042"
-_DOWN = _rx(r"停机|故障|坏了|停多久|还要停|停到(?:几|什么时候|哪天)|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
+_DOWN = _rx(r"停机|故障|坏了|(?:机器|设备|机台|机床).{0,6}(?:出问题|出毛病)|停多久|还要停|停到(?:几|什么时候|哪天)|停(?:到|至)(?:现在|目前)|一直停|异响|停下|卡了|卡死|冒烟|过热|急停|修不好|修不了|"
             r"(?:等|要等)(?:厂家|配件|备件|维修|师傅)|(?:没有?|断)(?:了)?(?:气压|气|电|水|油)了?|宕机|停线|停产|报警|抛锚|趴窝|卡住|卡料|不转|停了|坏掉|跳闸|停着|罢工|保养|维保|检修|大修|点检|"
             r"换模|换型|停电|(?:刀具?|钻头|砂轮|皮带|链条|模具|夹具|主轴|丝杠|轴承|焊枪|喷枪|电机|马达)(?:又)?(?:断|崩|坏|烧|裂|卡|掉)了?|断刀|崩刀|换刀|"
             r"停\s*(?:半天|一天|两天|[\d一二两三四五六七八九十半]+\s*(?:个)?(?:小时|钟头|天|分钟|h|hrs?|mins?)(?![a-z]))",
@@ -583,7 +588,7 @@ _ON_MACHINE = _rx(r"我(?:今天|现在|这班)?(?:在|是|负责|管|开|用)",
 _NOT_KNOWN = _rx(r"不知道|不清楚|不确定|说不准|没准|待定", r"not sure|(?:don'?t|do not) know|unknown|(?<![a-z])tbd(?![a-z])")
 _WHICH_MACHINE = _rx(r"(?:哪台|哪些|哪个|哪几台|几台|有没有|有什么)(?:机器|设备|机台|机床)|(?:机器|设备|机台|机床)(?:有)?(?:哪些|哪台|几台)",
                      r"(?:which|what|any) (?:machines?|equipment)|machines? (?:are|is) (?:down|stopped|broken)")
-_DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)",
+_DOWN_STRONG = _rx(r"停机|故障|宕机|停线|(?:机器|设备|机台|机床)(?:又)?坏|坏了的?(?:机器|设备)|(?:机器|设备|机台|机床).{0,6}(?:出问题|出毛病)",
                    r"breakdown|broke down|machine (?:\S+ )?(?:is )?(?:down|broken|broke|stopped)|machine failure|out of order|"
                    r"out of (?:service|commission)")
 _UP = _rx(r"修好|恢复|开机|重新运行|重新开|能用了|好了|复工|又能|正常了|继续生产|可以生产|可以开工|开工了|"
@@ -636,6 +641,7 @@ _THANKS = re.compile(r"(?:(?:ok|okay|好的|好嘞|好|行|嗯+|收到|明白了
                      r"[\s,，!！.。]*(?:with )?){0,3}"  # "好的好的谢谢", "ok ok thanks"
                      # praise before the thanks: "货到了，质量很好，谢谢", "arrived in good shape, thanks"
                      r"(?:[^?？\d]{0,24}?(?:很好|不错|满意|很棒|挺好|好评|good|great|perfect|excellent|nice|fine)[\s,，!！.。]*)?"
+                     r"(?:(?:that'?s|that is) (?:all|everything)(?: (?:i|we) (?:needed|need|wanted))?[\s,，!！.。]*)?"
                      r"(?:(?:(?:many |big |huge )?(?:thanks?|thank (?:you|u)|thanku|thanx|thnx|thx|tq|ty)(?: (?:a lot|so much|very much|a ton))?|cheers|"
                      r"(?:please )?(?:pass|send|give) (?:on )?my thanks(?: to [a-z ]{1,20})?|"
                      r"谢谢(?:你们|您们|你|您|大家|啦|了)?|多谢|感谢(?:你们|您们|你|您|大家)?|谢了|谢啦|谢哈|谢咯|辛苦了|辛苦)"
@@ -1603,6 +1609,9 @@ _QUESTION = re.compile(r"\?|？|吗|能不能|可以|能否|can|could|what|when|
 _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|算.{0,4}交期|ctp")
 
 
+_RUSH_COUNT = _rx(r"(?:几|多少)(?:个|单|张)?(?:插单|急单|加急单)", r"how many (?:rush|urgent|hot) (?:orders|jobs|insertions)")
+
+
 def _floor(t: str, f: _Features) -> IntentName | None:
     """The shop floor's and the managers' intents: a report of finished units, a machine that
     stopped or runs again, the key figures, the late orders, the plan summary, the Gantt chart.
@@ -1611,6 +1620,8 @@ def _floor(t: str, f: _Features) -> IntentName | None:
     stays a status question."""
     if _GANTT.search(t):
         return "gantt"
+    if _RUSH_COUNT.search(t) and not f.maybe_ref:
+        return "summary"  # "how many rush orders came in yesterday": the daily summary counts them
     # units finished on an order, said in a report's words: "shift report: finished 240 pcs on SO-1042"
     reported = f.has_ref and bool(f.quantities) and bool(_DONE.search(t)) and not _DONE_QUESTION.search(t)
     if _KPI.search(t) and not f.has_ref:  # "will SO-1042 be an on-time delivery?": its status
