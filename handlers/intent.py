@@ -80,6 +80,7 @@ class Intent:
     # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
     vip: bool = False  # the VIP orders only ("VIP订单有哪些", "which VIP orders are late")
+    quantity_change: int | None = None  # a quantity changed by an amount ("再加50件" +50, "20 fewer" -20), not to it
     lower: bool = False  # expedite taken back: the order's priority lowered ("cancel the rush on SO-1042")
     because: bool = False  # the late orders an order made late ("which orders did SO-1451 delay", "哪些单子因为这个晚了"):
     # ``order`` is that order, or ``back`` the chat's last one
@@ -1533,6 +1534,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         vip=intent in ("list_orders", "late_orders") and bool(_VIP_ORDERS.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
         because=because,
+        quantity_change=_quantity_change(_mask_refs(t, refs)) if intent == "change_quantity" else None,
         lower=intent == "expedite" and _lowered(t, features),
     )
 
@@ -1612,6 +1614,32 @@ _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|
 
 
 _RUSH_COUNT = _rx(r"(?:几|多少)(?:个|单|张)?(?:插单|急单|加急单)", r"how many (?:rush|urgent|hot) (?:orders|jobs|insertions)")
+
+
+_AMOUNT = r"(\d[\d,]*|[零一二两三四五六七八九十百千万]+)"
+_QTY_UP = re.compile(r"(?:再加|多做|多加|多要|追加了?|再要|增加|加)\s*" + _AMOUNT + r"(?!\s*(?:天|日|周|号|%|小时|分钟))|"
+                     r"(?<![a-z])(?:add|another|an extra|extra|plus|increase (?:it |the )?(?:qty |quantity )?by|up by)\s+"
+                     + _AMOUNT + r"|" + _AMOUNT + r"\s*(?:pcs |pieces |units |more pieces )?(?:more|extra|additional)(?![a-z])")
+_QTY_DOWN = re.compile(r"(?:少做|少要|减少|减掉|减|砍掉|去掉|少)\s*" + _AMOUNT + r"(?!\s*(?:天|日|周|号|%|小时|分钟))|"
+                       r"(?<![a-z])(?:minus|(?:reduce|decrease|cut|lower|drop)(?: it| the)?(?: qty| quantity)? by|down by)\s+"
+                       + _AMOUNT + r"|" + _AMOUNT + r"\s*(?:pcs |pieces |units )?(?:less|fewer)(?![a-z])")
+# the new quantity itself said: "再加200件，总共变成700", "cut SO-1088 to 120", "make it 400"
+_QTY_ABSOLUTE = _rx(r"改成|改为|变成|加到|减到|增加到|减少到|增至|减至|加至|总共|一共|总数|总量",
+                    r"(?<![a-z])to \d|(?<![a-z])to (?:one|two|three|four|five|six|seven|eight|nine|ten)|make it|in total|total of|altogether")
+
+
+def _quantity_change(t: str) -> int | None:
+    """The amount a quantity changes by, signed ("再加50件" +50, "少做20件" -20, "30 fewer" -30);
+    None when the new quantity itself is said, or no amount is."""
+    if _QTY_ABSOLUTE.search(t):
+        return None
+    for pattern, sign in ((_QTY_DOWN, -1), (_QTY_UP, 1)):
+        m = pattern.search(t)
+        if m:
+            raw = next(g for g in m.groups() if g)
+            n = int(raw.replace(",", "")) if raw[0].isdigit() else cn_to_int(raw)
+            return sign * n if n else None
+    return None
 
 
 def _floor(t: str, f: _Features) -> IntentName | None:
@@ -1745,6 +1773,9 @@ def _decide(t: str, f: _Features) -> IntentName:
         # "美的集团 要 1.5k 个法兰盘 月底前", "order 300 widgets for ACME asap": who, what, how many, by when
         # (or at once): a new order, previewed first
         return "rush"
+    if f.maybe_ref and f.quantities and not f.has_date and not f.has_product and _quantity_change(t) is not None \
+            and not promise:
+        return "change_quantity"  # "SO-1042 add 50 more", "SO-1042 30 fewer please": by that amount
     back = _refers_back(t)  # "这个订单能不能改成300件": the chat's order, as if named
     if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
         qty_word = _QTY_WORD.search(t)

@@ -558,6 +558,9 @@ async def change_command(ctx: Ctx, args: str, intent: Intent | None = None) -> l
     ref = normalise_ref(ref)
     lowered = args.casefold()
     wants_qty = intent.intent == "change_quantity" or any(k in lowered for k in ("qty", "quantity", "数量", "件"))
+    if wants_qty and intent.quantity_change:  # "SO-1042 再加50件", "30 fewer": the order's quantity, changed by that
+        view = await get_order_status(ctx.svc, actor, ref)
+        return await run_change(ctx, ChangeQuantity(ref, view.quantity + intent.quantity_change))
     if wants_qty:
         nums = [w for w in words[1:] if w.lstrip("-").isdigit()]  # as written: a sign is kept (P7)
         qty = int(nums[-1]) if nums else intent.quantity

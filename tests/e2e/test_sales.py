@@ -321,6 +321,19 @@ async def test_a_rush_taken_back_lowers_the_priority_and_never_cancels_the_order
     assert record is not None and record.order.status.is_active and not record.order.rush  # lowered, not cancelled
 
 
+async def test_a_quantity_changed_by_an_amount_is_changed_from_the_orders_own(linked: Chat) -> None:
+    for text, after in (("SO-102 再加20件", "80"), ("SO-102 add 15 more", "75"), ("SO-102 10 fewer please", "50"),
+                        ("1060再加200件，总共变成700", None)):
+        out = await linked.say(SAM, text)
+        if after is None:  # the new quantity itself said: that one (here an unknown order)
+            assert "SO-1060" in out[-1].text and "not found" in out[-1].text, out[-1].text
+            continue
+        assert f"Quantity: 60 → {after} pieces." in out[-1].text, (text, out[-1].text)  # not "60 → 20"
+        await linked.click(SAM, out[-1].button("Cancel"))
+    out = await linked.say(SAM, "SO-102 少做100件")  # below one piece: refused, nothing changed
+    assert "Quantity" not in out[-1].text and "impact preview" not in out[-1].text, out[-1].text
+
+
 async def test_staff_ask_about_one_customers_orders(linked: Chat) -> None:
     mia, sam, bob = TG["mia"], TG["sam"], TG["bob"]
     out = await linked.say(mia, "how are Bolt's orders doing?")

@@ -740,3 +740,15 @@ def test_the_language_a_message_is_written_in() -> None:
 ])
 def test_a_weekday_beside_a_date_names_its_day(text: str, day: date) -> None:
     assert find_date(text.lower(), date(2026, 11, 20)) == day
+
+
+@pytest.mark.parametrize(("text", "change", "quantity"), [
+    ("SO-1042 再加50件", 50, 50), ("1042 多做100个", 100, 100), ("1042少做20件", -20, 20), ("SO-1042 减少三十件", -30, 30),
+    ("SO-1042 add 50 more", 50, 50), ("SO-1042 30 fewer please", -30, 30), ("SO-1042 reduce by 40", -40, 40),
+    # the new quantity itself: no amount
+    ("1060再加200件，总共变成700", None, 700), ("cut SO-1088 to 120 please", None, 120), ("1042 数量加到500", None, 500),
+    ("订单1060 多做100件，改成600件", None, 600),
+])
+def test_a_quantity_changed_by_an_amount(text: str, change: int | None, quantity: int) -> None:
+    got = parse(text, today=date(2026, 11, 20))
+    assert (got.intent, got.quantity_change, got.quantity) == ("change_quantity", change, quantity)
