@@ -80,6 +80,7 @@ class Intent:
     # ``quantity`` is the good ones ("做了200件，其中5件报废": 195)
     load: bool = False  # a summary asked for the machines' load ("瓶颈在哪", "which machine is the busiest")
     vip: bool = False  # the VIP orders only ("VIP订单有哪些", "which VIP orders are late")
+    total: bool = False  # a report of the step's good units so far ("累计完成200件", "200 done so far"), not units since
     quantity_change: int | None = None  # a quantity changed by an amount ("再加50件" +50, "20 fewer" -20), not to it
     lower: bool = False  # expedite taken back: the order's priority lowered ("cancel the rush on SO-1042")
     because: bool = False  # the late orders an order made late ("which orders did SO-1451 delay", "哪些单子因为这个晚了"):
@@ -558,7 +559,7 @@ _REPORT = _rx(r"报工|报个工|报完工|完工上报|(?:报|上报|汇报)(?:
 _SEVERAL = _rx(r"哪些|哪几(?:个|张)?|有几|多少|这么多|那么多|都(?:延误|延期|逾期|晚)",
                r"(?<![a-z])(?:which|what) (?:orders|jobs|ones)|late orders|orders and|so many|this many|that many|"
                r"all (?:(?:my|our|the|these|those) )?(?:orders|jobs)|everything")  # "why are so many orders late"
-_DONE = _rx(r"完成|做完|做好|做了|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
+_DONE = _rx(r"完成|做完|做好|做了|做到(?=\s*(?:\d|[一二两三四五六七八九十百千]))|完工|生产了|干了|加工了|(?:车|铣|磨|钻|焊|冲|压|装|喷|切|割|干|弄|搞|打|包|刨|镗|拉|折|剪)完", r"finished|(?<![a-z])done|completed|produced|made|built|machined|welded|painted|assembled|drilled|milled|"
             r"(?<![a-z])(?:finish|complete|make|produce)\s*了|"
             r"turned|ground|packed|processed|wrapped(?: up)?|"
             r"(?<![a-z])(?:did|ran|knocked out) \d+ ?(?:pcs|pieces|units|parts)? (?:on|of|for)(?![a-z])")  # "did 60 on 1042"
@@ -1534,6 +1535,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
         vip=intent in ("list_orders", "late_orders") and bool(_VIP_ORDERS.search(t)),
         load=intent == "summary" and bool(_LOAD.search(t)) and not _DAILY_ONLY.search(t),
         because=because,
+        total=intent == "report_progress" and bool(_SO_FAR.search(t)),
         quantity_change=_quantity_change(_mask_refs(t, refs)) if intent == "change_quantity" else None,
         lower=intent == "expedite" and _lowered(t, features),
     )
@@ -1616,6 +1618,10 @@ _EXPLICIT_PROMISE = re.compile(r"(?<![a-z])promise|承诺|quote|报.{0,3}交期|
 _RUSH_COUNT = _rx(r"(?:几|多少)(?:个|单|张)?(?:插单|急单|加急单)", r"how many (?:rush|urgent|hot) (?:orders|jobs|insertions)")
 
 
+# a report of the good units so far, not of units made since the last one
+_SO_FAR = _rx(r"累计|累积|截至目前|到目前为止|做到\s*(?=\d|[一二两三四五六七八九十百千])",
+              r"so far|in total|total (?:done|made|finished|produced)|(?:done|made|finished|produced) in total|altogether|"
+              r"cumulative|up to \d+ (?:now|done)")
 _AMOUNT = r"(\d[\d,]*|[零一二两三四五六七八九十百千万]+)"
 _QTY_UP = re.compile(r"(?:再加|多做|多加|多要|追加了?|再要|增加|加)\s*" + _AMOUNT + r"(?!\s*(?:天|日|周|号|%|小时|分钟))|"
                      r"(?<![a-z])(?:add|another|an extra|extra|plus|increase (?:it |the )?(?:qty |quantity )?by|up by)\s+"

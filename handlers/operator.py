@@ -70,11 +70,12 @@ _SCRAP_ARG = re.compile(r"(?:^|\s)(?:scrap|报废)\s*(\d{1,7})(?=\s|$)", re.IGNO
 
 
 async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap: int = 0,
-                         quantity: int | None = None) -> list[Reply]:
+                         quantity: int | None = None, total: bool = False) -> list[Reply]:
     """``/report REF QTY [STEP] [scrap N]``, or buttons for today's work. ``work``: the kind of
     work the words named ("焊完了"), for the step when none is given and the machine is not known;
     ``scrap``: units scrapped besides the ``QTY`` good ones; ``quantity`` without an order
-    ("finished 80 pcs"): on the operation running on this chat's machine, when there is one."""
+    ("finished 80 pcs"): on the operation running on this chat's machine, when there is one;
+    ``total``: ``QTY`` is the step's good units so far ("累计完成200件"), not units made since."""
     actor = _actor(ctx, "report_progress")
     said = _SCRAP_ARG.search(args)
     if said:  # "/report SO-1042 180 scrap 20"
@@ -83,7 +84,7 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
     if not words:
         machine = _my_machine(ctx)
         if machine and quantity is not None and (op := await _running_op(ctx, actor, machine)) is not None:
-            return await report_command(ctx, f"{op.ref} {quantity} {op.step + 1}", scrap=scrap)
+            return await report_command(ctx, f"{op.ref} {quantity} {op.step + 1}", scrap=scrap, total=total)
         if machine:
             return await _todays_ops(ctx, machine)
         return await _pick_machine(ctx, "report")
@@ -96,9 +97,9 @@ async def report_command(ctx: Ctx, args: str, *, work: str | None = None, scrap:
     if good > 0:
         target = await report_target(ctx.svc, actor, words[0], step=step, at_machine=mine, work=work)
         if target.unexpected:  # out of turn, or another order meant: asked before anything is recorded
-            return _ask_out_of_turn(ctx, target, good, scrap)
+            return _ask_out_of_turn(ctx, target, good, scrap, total)
     update = await report_progress(ctx.svc, actor, words[0], good, step=step, scrap=scrap, at_machine=mine,
-                                   work=work)
+                                   work=work, total=total)
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update))
 
 
@@ -109,13 +110,14 @@ async def _running_op(ctx: Ctx, actor: Actor, machine: str) -> PlannedOp | None:
     return running[0] if len(running) == 1 else None
 
 
-def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int, scrap: int = 0) -> list[Reply]:
+def _ask_out_of_turn(ctx: Ctx, t: ReportTarget, good: int, scrap: int = 0, total: bool = False) -> list[Reply]:
     tr = ctx.tr
     text = render.out_of_turn(tr, t, good)
     label = (tr.gettext("Record {good} units and {scrap} scrapped", good=tr.number(good), scrap=tr.number(scrap))
              if scrap else tr.gettext("Record {good} units", good=tr.number(good)))
     record = ctx.button(label, "report", _FLOOR, single_use=True,
-                        ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False, scrap=scrap)
+                        ref=t.ref, step=t.step + 1, machine=t.machine, good=good, finished=False, scrap=scrap,
+                        total=total)
     return ctx.say("⚠️ " + render.esc(text), [record])
 
 
@@ -278,7 +280,7 @@ async def report_action(ctx: Ctx, args: dict[str, Any]) -> list[Reply]:
     actor = _actor(ctx, "report_progress")
     update = await report_progress(ctx.svc, actor, str(args["ref"]), int(args["good"]), step=int(args["step"]),
                                    machine=str(args["machine"]), finished=bool(args.get("finished")),
-                                   scrap=int(args.get("scrap") or 0))
+                                   scrap=int(args.get("scrap") or 0), total=bool(args.get("total")))
     return ctx.say(render.plan_update(ctx.tr, ctx.tz, update), edit=True)
 
 

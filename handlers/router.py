@@ -352,7 +352,7 @@ class ChatRouter:
             args = (f"{intent.order} {intent.quantity} {intent.step or ''}"
                     if intent.order and intent.quantity is not None else "")
             return await operator.report_command(ctx, args, work=intent.work, scrap=intent.scrap or 0,
-                                                 quantity=intent.quantity)
+                                                 quantity=intent.quantity, total=intent.total)
         machine = (await self.deps.machine_names()).get(intent.machine or "")  # "激光切割1" -> LASER-1
         if kind == "machine_down":
             # the operator's own words are the reason, as "/down CNC-2 主轴报警" records it

@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "quantity_too_large": N_("The quantity {quantity} is more than the limit of {limit}."),
     "quantity_negative": N_("Quantities cannot be negative ({quantity})."),
     "quantity_below_done": N_("The quantity {quantity} is less than the {done} units already made."),
+    "total_not_above_done": N_("{ref} step {step} has {done} units recorded already: a total of {total} adds nothing."),
     "due_in_past": N_("The promised date {due} is in the past."),
     "unknown_product": N_("Unknown product {product}."),
     "duplicate_order": N_("Order {ref} exists already."),

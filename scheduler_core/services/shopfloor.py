@@ -88,6 +88,7 @@ async def report_progress(
     finished: bool = False,
     at_machine: str | None = None,
     work: str | None = None,
+    total: bool = False,
 ) -> PlanUpdate:
     """Record ``good`` (and ``scrap``) units of a step of an order, then re-plan protected (see
     :func:`replan_now`): a report tells where work stands, so no other order finishes later than
@@ -99,12 +100,13 @@ async def report_progress(
     with ``at_machine`` (the machine the reporter works at), the first unfinished step that
     machine can do, or, with ``work`` (a kind of :data:`WORK_WORDS`: "焊完了" is weld), the first
     unfinished step of that kind. ``machine`` defaults to ``at_machine`` when it can do the
-    step, else to where the plan has that step.
+    step, else to where the plan has that step. ``total``: ``good`` is the step's good units so
+    far ("累计完成200件", "200 done so far"), not units made since the last report.
     """
     async with svc.uow() as uow:
         before = await uow.plans.current()
     rec = await record_progress(svc, actor, ref_text, good, step=step, scrap=scrap, machine=machine,
-                                finished=finished, at_machine=at_machine, work=work)
+                                finished=finished, at_machine=at_machine, work=work, total=total)
     early = early_start(before.schedule if before is not None else None, rec, svc.now())
     update = replace(await replan_now(svc, SYSTEM, f"progress {rec.ref}/{rec.step + 1}", gives_more=True), recorded=rec)
     return replace(update, early=early) if early is not None else update
@@ -179,6 +181,7 @@ async def record_progress(
     finished: bool = False,
     at_machine: str | None = None,
     work: str | None = None,
+    total: bool = False,
 ) -> Recorded:
     """:func:`report_progress` without the re-plan, for a caller that batches events (the
     simulator) and re-plans once with :func:`replan_now`. Returns what was recorded."""
@@ -193,6 +196,11 @@ async def record_progress(
         factory, rec, routing = await _order_in(uow, ref)
         plan = await uow.plans.current() if machine is None else None
         k, machine = _target(factory, plan, ref, routing, step, machine, at_machine, work)
+        if total:  # the step's good units so far: what is new since the units recorded
+            done = p.done if (p := factory.progress.get((ref, k))) is not None else 0
+            if good <= done and not scrap:
+                raise InvalidInput("total_not_above_done", ref=ref, step=k + 1, done=done, total=good)
+            good = max(0, good - done)
         event = ProgressReport(ref, k, good, machine, now, scrap, finished)
         try:
             after = apply_event(factory, event)

@@ -279,6 +279,22 @@ async def test_the_plan_of_a_day_is_the_gantt_for_managers_and_the_machines_work
     assert "M2" in out[0].text and "not part of your role" not in out[0].text, out[0].text
 
 
+async def test_a_report_of_the_units_so_far_records_only_what_is_new(linked: Chat) -> None:
+    from scheduler_core.services.status import get_order_status
+
+    async def done() -> int:
+        return (await get_order_status(linked.shop.svc, linked.shop.manager, "SO-100")).steps[0].done
+
+    out = await linked.say(OTTO, "SO-100 step 1 finished 20")
+    assert "Recorded: 20 units of SO-100, step 1" in out[0].text, out[0].text
+    out = await linked.say(OTTO, "SO-100 step 1 total done 35")  # 35 so far: 15 new, not 35 more
+    assert "Recorded: 15 units of SO-100, step 1" in out[0].text and "35 of" in out[0].text, out[0].text
+    assert await done() == 35
+    out = await linked.say(OTTO, "SO-100 第1道 累计完成30件")  # fewer than recorded: refused, nothing changed
+    assert "35" in out[0].text and "Recorded" not in out[0].text, out[0].text
+    assert await done() == 35
+
+
 async def test_the_shop_floor_answers_with_a_machine_name_and_its_own_verbs(linked: Chat) -> None:
     out = await linked.say(OTTO, "what's next on my machine")
     assert "Which machine are you on?" in out[0].text
