@@ -1648,6 +1648,9 @@ def _quantity_change(t: str) -> int | None:
     return None
 
 
+_FILLER = re.compile(r"^(?:(?:那个|嗯+|就是|喂|呃|额|哎|诶|um+|uh+|erm|so)(?![a-z])[\s,，.。]*)+")
+
+
 def _floor(t: str, f: _Features) -> IntentName | None:
     """The shop floor's and the managers' intents: a report of finished units, a machine that
     stopped or runs again, the key figures, the late orders, the plan summary, the Gantt chart.
@@ -1844,9 +1847,10 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "order_status"
     if f.has_machine and not f.maybe_ref and not f.numbers and not re.search(r"[a-z\u4e00-\u9fff]", f.text):
         return "machine_queue"  # a machine's name alone ("CNC-1", the answer to "which machine?"): its queue
-    greeting = _GREETING.match(t)
-    if _GREETING.fullmatch(t) or (greeting and _INTRO.fullmatch(t[greeting.end():])
-                                  and not f.maybe_ref and not f.numbers):
+    said = _FILLER.sub("", t)  # "那个你好我是…": voice input's fillers before the greeting
+    greeting = _GREETING.match(said)
+    if _GREETING.fullmatch(said) or (greeting and _INTRO.fullmatch(said[greeting.end():])
+                                     and not f.maybe_ref and not f.numbers):
         return "greeting"  # "你好，我是美的集团的采购", "hi, this is Tom from Globex"
     if f.has_customer and not f.maybe_ref:  # "how are things with ACME": nothing else asked of a customer named
         return "late_orders" if _LATE_WORD.search(t) else "list_orders"
