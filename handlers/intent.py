@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.refs import DEFAULT_PREFIX, MAX_TEXT, normalise_ref
 
-from .intent_dates import find_dates, period_end
+from .intent_dates import find_date, find_dates, period_end
 from .intent_numbers import (
     CN_NUMERAL,
     EN_NUMBER,
@@ -1434,7 +1434,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     if shifted:
         work = _mask(work, *shifted[1])
     dates = find_dates(work, today)
-    when = dates[-1][2] if dates else None
+    when = find_date(work, today)  # the last one not said as the old one ("the 3rd instead of the 5th")
     for start, end, _ in dates:
         work = _mask(work, start, end)
     if due_by is None and when is not None and _DUE.search(work):

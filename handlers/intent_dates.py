@@ -331,7 +331,15 @@ def find_dates(text: str, today: date) -> list[DateMatch]:
     return found
 
 
+# a date said as the one it was, not the one wanted: "on the 3rd instead of the 5th", "Dec 1 not Dec 5",
+# "改到12月1号，原来是12月5号"
+_OLD_DATE = re.compile(r"(?:instead of|rather than|(?<![a-z])not|(?<![a-z])was|原来(?:是|的)?|原定(?:是|的)?|本来(?:是)?|而不是|不是)"
+                       r"\s*(?:the\s+|on\s+(?:the\s+)?)?$")
+
+
 def find_date(text: str, today: date) -> date | None:
-    """The last date in ``text`` (the target: "from Dec 5 to Dec 20" -> Dec 20), or None."""
+    """The last date in ``text`` (the target: "from Dec 5 to Dec 20" -> Dec 20) that is not said
+    as the old one ("the 3rd instead of the 5th" -> the 3rd), or None."""
     dates = find_dates(text, today)
-    return dates[-1][2] if dates else None
+    wanted = [d for d in dates if not _OLD_DATE.search(text[max(0, d[0] - 16): d[0]])]
+    return (wanted or dates)[-1][2] if dates else None

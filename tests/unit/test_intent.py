@@ -752,3 +752,14 @@ def test_a_weekday_beside_a_date_names_its_day(text: str, day: date) -> None:
 def test_a_quantity_changed_by_an_amount(text: str, change: int | None, quantity: int) -> None:
     got = parse(text, today=date(2026, 11, 20))
     assert (got.intent, got.quantity_change, got.quantity) == ("change_quantity", change, quantity)
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("can SO-1042 ship on the 3rd instead of the 5th", date(2026, 12, 3)),
+    ("customer wants SO-1042 delivered Dec 1 not Dec 5", date(2026, 12, 1)),
+    ("1042改到12月1号，原来是12月5号", date(2026, 12, 1)),
+    ("change SO-1042 from Dec 5 to Dec 1", date(2026, 12, 1)),  # as before: the last one
+])
+def test_the_date_said_as_the_old_one_is_not_the_new_one(text: str, day: date) -> None:
+    got = parse(text, today=date(2026, 11, 20))
+    assert (got.intent, got.order, got.date) == ("change_date", "SO-1042", day)
