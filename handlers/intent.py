@@ -433,6 +433,11 @@ _EXPEDITE = _rx(r"快点|快一点|快些|加快|加速|尽快|早点|早一点|
 _LATE_WORD = _rx(r"延期|延误|延迟|晚了|晚的|会晚|晚不晚|晚交|交晚|迟了|迟交|拖期|逾期|还没到|这么慢|还没好",
                  r"(?<![a-z])late|delay|behind|overdue|(?<![a-z])(?:so|too|this) slow(?![a-z])|"
                  r"tak(?:e|es|ing) (?:so|this|that|too) long|(?:so|this) long (?:to|for)(?![a-z])")
+# a later day accepted for an order: "客户说12月底前交就行", "月底交就可以", "SO-1042 can wait until mid December"
+_DATE_OK = _rx(r"(?:交|发|发货|出货|到|做完|完成|做好)(?:就行|就可以|就好|也行|也可以|都行|没问题)",
+               r"(?:can|could) wait (?:until|till|to)|(?:not|isn'?t|aren'?t) needed (?:until|till|before)|"
+               r"(?:is|are) (?:fine|ok|okay|good) (?:by|for)")
+_QUESTION_MARK = re.compile(r"[?？]|吗|么$")
 # the promised date said, not changed: "a quick reminder that SO-1130 is due this Friday"
 _DUE_STATED = re.compile(r"(?<![a-z])(?:is|are|was|were|it'?s|'s) (?:due|promised|scheduled|supposed to (?:ship|arrive|be ready))(?![a-z])")
 # asked about a priority, not asking for one: "is SO-1042 a priority order?", "SO-1042 是不是加急的"
@@ -1786,7 +1791,8 @@ def _decide(t: str, f: _Features) -> IntentName:
             and not promise:
         return "change_quantity"  # "SO-1042 add 50 more", "SO-1042 30 fewer please": by that amount
     back = _refers_back(t)  # "这个订单能不能改成300件": the chat's order, as if named
-    if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t)):
+    date_ok = bool(f.has_date and _DATE_OK.search(t)) and not _QUESTION_MARK.search(t)
+    if (f.maybe_ref or back) and (change or f.has_ref or _QTY_WORD.search(t) or date_ok):
         qty_word = _QTY_WORD.search(t)
         date_word = _DATE_WORD.search(t)
         quantities = [n for n in f.quantities if n.value > 0]  # "still shows 0 pcs done": no new quantity
@@ -1795,7 +1801,7 @@ def _decide(t: str, f: _Features) -> IntentName:
                 return "change_quantity"
         if change and qty_word and not f.has_date:
             return "change_quantity"
-        if f.has_date and (change or (date_word and not _WHEN_ASKED.search(t) and not _DUE_STATED.search(t))):
+        if f.has_date and (change or date_ok or (date_word and not _WHEN_ASKED.search(t) and not _DUE_STATED.search(t))):
             return "change_date"  # not "when will SO-1150 ship? we have a truck booked for friday"
         if change and date_word:  # no date: "1042 提前交" / "ship 1042 earlier" is that order, faster
             return "expedite" if _EARLIER.search(t) else "change_date"

@@ -227,6 +227,17 @@ def _month_mid(m: re.Match[str], today: date) -> date | None:
     return d if d >= today else _month_day(today, month % 12 + 1, 15)
 
 
+def _en_month_part(m: re.Match[str], today: date) -> date | None:
+    """"early January" the 1st, "mid December" the 15th, "end of December" its last day (as 月初,
+    月中 and 月底 are read), in the next such month from ``today``."""
+    month = _MONTHS[m["mon"]]
+    year = today.year if month >= today.month else today.year + 1
+    part = m["part"]
+    if part.startswith(("late", "end")):
+        return _end_of_month(year, month)
+    return date(year, month, 15 if part.startswith("mid") else 1)
+
+
 def _month_start(m: re.Match[str], today: date) -> date | None:
     year, month = _add_months(today, 1)
     return date(year, month, 1)
@@ -286,6 +297,8 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(rf"{_B}(?P<n>\d{{1,3}}|{_SMALL_RE})\s+(?P<u>days?|weeks?|wks?|months?)\s+(?:from now|from today|later){_E}"),
      _en_in_n),
     (re.compile(rf"(?P<m>\d{{1,2}}|{_CNN})月(?:底|末)"), _named_month_end),
+    (re.compile(rf"{_B}(?P<part>early|beginning of|start of|mid|middle of|late|end of)[\s-]+(?:the\s+)?"
+                rf"(?P<mon>{_MONTH_RE}){_E}"), _en_month_part),
     (re.compile(r"(?:下个?|本|这个?)?月(?:底|末)|end of (?:the |this |next )?month|eom|"
                 r"(?<![a-z])(?:(?:this|next) )?month[- ]?end(?![a-z])"), _month_end),
     (re.compile(r"(?:下个?|本|这个?)?月中|(?:the )?middle of (?:the |this |next )?month|mid[- ]month"), _month_mid),

@@ -763,3 +763,18 @@ def test_a_quantity_changed_by_an_amount(text: str, change: int | None, quantity
 def test_the_date_said_as_the_old_one_is_not_the_new_one(text: str, day: date) -> None:
     got = parse(text, today=date(2026, 11, 20))
     assert (got.intent, got.order, got.date) == ("change_date", "SO-1042", day)
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("SO-1042 can wait until mid December", date(2026, 12, 15)), ("SO-1042 客户说12月底前交就行", date(2026, 12, 31)),
+    ("1042 不用那么急 月底交就可以", date(2026, 11, 30)), ("SO-1042 is fine by end of December", date(2026, 12, 31)),
+    ("move SO-1042 to early January", date(2027, 1, 1)),
+])
+def test_a_later_day_accepted_is_a_date_change(text: str, day: date) -> None:
+    got = parse(text, today=date(2026, 11, 20))
+    assert (got.intent, got.order, got.date) == ("change_date", "SO-1042", day)
+
+
+@pytest.mark.parametrize("text", ["SO-1042 月底交就可以吗", "SO-1042 12月5号交货没问题吧？", "is SO-1042 fine by end of December?"])
+def test_a_day_asked_about_is_no_date_change(text: str) -> None:
+    assert parse(text, today=date(2026, 11, 20)).intent == "order_status"
