@@ -358,7 +358,7 @@ _LIST = _rx(r"订单列表|(?:订单|单子)都|所有(?:的)?(?:订单|单子|�
             r"my orders|all (?:my |our |the |open )?orders|(?<![a-z])list(?![a-z])|open orders|open (?:items|lines|positions)|backlog|what orders|which orders|orders\?|"
             r"(?:show|see|view) (?:me )?(?:my |our |all )?orders|order list|outstanding orders|pending orders|active orders|"
             r"current orders|what (?:have|did) (?:i|we) order|"
-            r"at[- ]risk(?: (?:orders|ones|jobs))?(?![a-z])")  # "show at-risk orders": the list, late and at risk first
+            r"at[- ]risk(?: (?:orders|ones|jobs))?(?![a-z])|how many (?:open |active |current )?orders(?: do we have| are (?:open|there))")  # "show at-risk orders": the list, late and at risk first
 _MY_ORDERS_ONLY = re.compile(r"^(?:我的|我们的|我司的?)?(?:所有)?(?:订单|单子)(?:呢|吗|\?)?$|^(?:my |our )?orders\??$")
 _STATUS = _rx(r"到哪|在哪|怎么样|咋样|如何|进度|进展|情况|状态|到了没|到了吗|到没到|发货|发了|发出|出货|什么时候|啥时候|何时|哪天|几号|"
               r"做好|好了没|好了吗|完成|做完|完了|弄好|搞定|做到|哪一步|工序|预计|交货日期|交货时间|交付|交期|催|还要多久|多久|能按时|按时|准时|延误|延期|"
@@ -1125,6 +1125,7 @@ def _match_key(text: str, key: tuple[str, ...]) -> Hit | None:
 
 _DUE = _rx(r"要交(?!期)|该交|需交|待交|到期|(?:能|可以)(?:交|出货|发货|出|发)的|要出(?:货|的|$|[?？吗呢])|要发(?:货|的|$|[?？吗呢])|交货的|交付的|出货的|发货的",
            r"(?<![a-z])(?:due|ships|shipping|deliver(?:y|ies)|going out)(?![a-z])|(?:to|will|should|must) (?:ship|deliver|go out)(?![a-z])|"
+           r"(?:orders|ones|jobs) (?:that )?ship(?![a-z])|"
            r"to be (?:shipped|delivered)")
 _PERIOD = re.compile(r"今天|今日|明天|明日|后天|(?:(?:本|这|下)周|(?:这|下)个?(?:星期|礼拜))(?![一二三四五六日天1-7])|本月|这个?月|下个?月|"
                      r"(?<![a-z])(?:today|tomorrow|this week|next week|this month|next month|"
