@@ -86,7 +86,7 @@ async def status(ctx: Ctx, args: str, *, late_only: bool = False, products: tupl
         lines = late
         if len(late) > 1:  # "why are my orders late": each with its reason, then the buttons to pick one
             return ctx.say(render.late_orders(ctx.tr, ctx.tz, late, ctx.tr.gettext("Late orders")),
-                           *_order_buttons(ctx, [line.ref for line in late[:_PICK]]))
+                           *_order_buttons(ctx, [line.ref for line in late]))
     if len(lines) == 1:
         return _status_view(ctx, await get_order_status(ctx.svc, actor, lines[0].ref), by=by)
     if not lines:

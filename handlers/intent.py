@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 from scheduler_core.services.errors import InvalidInput
 from scheduler_core.services.refs import DEFAULT_PREFIX, MAX_TEXT, normalise_ref
 
-from .intent_dates import find_date, find_dates, period_end
+from .intent_dates import find_dates, period_end, target_date
 from .intent_numbers import (
     CN_NUMERAL,
     EN_NUMBER,
@@ -440,7 +440,7 @@ _DATE_OK = _rx(r"(?:交|发|发货|出货|到|做完|完成|做好)(?:就行|就
 _QUESTION_MARK = re.compile(r"[?？]|吗|么$")
 # the promised date said, not changed: "a quick reminder that SO-1130 is due this Friday"
 _DUE_STATED = re.compile(r"(?<![a-z])(?:is|are|was|were|it'?s|'s) (?:due|promised|scheduled|supposed to (?:ship|arrive|be ready))(?![a-z])")
-# asked about a priority, not asking for one: "is SO-1042 a priority order?", "SO-1042 是不是加急的"
+# a priority lowered, not raised: "SO-1042 no longer urgent, normal priority"
 _PRIORITY_DOWN = _rx(r"取消|降低|不急|不用急|恢复正常|普通", r"lower|normal|remove|drop|cancel|no longer|not urgent|no rush")
 # a rush taken back: "cancel the rush on SO-1042", "SO-1042 no longer urgent", "1042不用加急了", "取消1042的加急"
 _RUSH_WORD = _rx(r"加急|急单|插单|优先|紧急|急", r"(?<![a-z])(?:rush|urgent|priority|expedite|expedited|hot)(?![a-z])")
@@ -455,7 +455,8 @@ def _lowered(t: str, f: _Features) -> bool:
         and not f.has_product and not f.shift and not f.has_date  # "不急了，往后推两周": a date change
 
 
-_QUESTION_WHY_PRIORITY = re.compile(r"^(?:is|was|are) |是不是|是否|有没有|吗|\?|？")
+# asked about a priority, not asking for one: "is SO-1042 a priority order?", "SO-1042 是不是加急的"
+_PRIORITY_ASKED = re.compile(r"^(?:is|was|are) |是不是|是否|有没有|吗|\?|？")
 # "why is my order so slow", "what's taking so long": why it is late, asked without an order's number
 _WHY_SLOW = _rx(r"怎么这么慢|为什么这么慢|为啥这么慢", r"what'?s taking|why (?:is|are|does|do) .{0,30}(?:slow|long)|why the delay")
 # which orders an order (a rush) made late: "which orders did SO-1451 delay", "哪些单子因为这个晚了",
@@ -1440,7 +1441,7 @@ def parse(text: str, *, today: date, products: Collection[str] = (), customers: 
     if shifted:
         work = _mask(work, *shifted[1])
     dates = find_dates(work, today)
-    when = find_date(work, today)  # the last one not said as the old one ("the 3rd instead of the 5th")
+    when = target_date(work, dates)  # the last one not said as the old one ("the 3rd instead of the 5th")
     for start, end, _ in dates:
         work = _mask(work, start, end)
     if due_by is None and when is not None and _DUE.search(work):
@@ -1779,7 +1780,7 @@ def _decide(t: str, f: _Features) -> IntentName:
         return "expedite"  # an existing order, faster (a new one names a product or a quantity)
     # "ACME says SO-1042 is now top priority", "1042 客户急要": an order named, wanted first
     if (_PRIORITY.search(t) or _RUSH_NEED.search(t)) and f.maybe_ref and not new_order and not f.has_date \
-            and not _PRIORITY_DOWN.search(t) and not _QUESTION_WHY_PRIORITY.search(t) and not _VIP_ORDERS.search(t):
+            and not _PRIORITY_DOWN.search(t) and not _PRIORITY_ASKED.search(t) and not _VIP_ORDERS.search(t):
         return "expedite"
     if rush and not (f.has_ref and change):
         return "rush"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from .intent_numbers import cn_to_int
 
-__all__ = ["DateMatch", "find_date", "find_dates", "period_end"]
+__all__ = ["DateMatch", "find_date", "find_dates", "period_end", "target_date"]
 
 DateMatch = tuple[int, int, date]  # start, end, value
 
@@ -350,9 +350,13 @@ _OLD_DATE = re.compile(r"(?:instead of|rather than|(?<![a-z])not|(?<![a-z])was|å
                        r"\s*(?:the\s+|on\s+(?:the\s+)?)?$")
 
 
-def find_date(text: str, today: date) -> date | None:
-    """The last date in ``text`` (the target: "from Dec 5 to Dec 20" -> Dec 20) that is not said
-    as the old one ("the 3rd instead of the 5th" -> the 3rd), or None."""
-    dates = find_dates(text, today)
+def target_date(text: str, dates: Sequence[DateMatch]) -> date | None:
+    """Of ``dates`` (:func:`find_dates` of ``text``), the target: the last one ("from Dec 5 to
+    Dec 20" -> Dec 20) not said as the old one ("the 3rd instead of the 5th" -> the 3rd), or None."""
     wanted = [d for d in dates if not _OLD_DATE.search(text[max(0, d[0] - 16): d[0]])]
     return (wanted or dates)[-1][2] if dates else None
+
+
+def find_date(text: str, today: date) -> date | None:
+    """:func:`target_date` of the dates in ``text``."""
+    return target_date(text, find_dates(text, today))

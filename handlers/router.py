@@ -96,6 +96,12 @@ def _bare_number(ref: str, text: str) -> bool:
         and re.search(r"(?<!\d)" + digits + r"(?!\d)", said) is not None
 
 
+def _expired(ctx: Ctx) -> list[Reply]:
+    """A button that no longer works here (unknown, expired, or not this person's)."""
+    said = ctx.tr.gettext("This button has expired. Please ask again.")
+    return [Reply(render.esc(said), toast=said)]
+
+
 class ChatRouter:
     """``await router.handle(incoming)`` -> the replies to send."""
 
@@ -223,8 +229,7 @@ class ChatRouter:
         click = await self.deps.buttons.take(data, ctx.msg.user_id, ctx.role, self.deps.svc.uow) \
             if data.startswith(PREFIX) else None
         if click is None or click.action not in ACTIONS:
-            return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
-                          toast=ctx.tr.gettext("This button has expired. Please ask again."))]
+            return _expired(ctx)
         return await ACTIONS[click.action](ctx, click.args)
 
     async def _request(self, ctx: Ctx, key: str) -> list[Reply]:
@@ -239,8 +244,7 @@ class ChatRouter:
         n = item.notification if item is not None else None
         if n is None or n.kind != "handover" or n.recipient != f"user:{ctx.actor.user_id}" \
                 or not can(ctx.actor, "assess_change"):
-            return [Reply(render.esc(ctx.tr.gettext("This button has expired. Please ask again.")),
-                          toast=ctx.tr.gettext("This button has expired. Please ask again."))]
+            return _expired(ctx)
         note = str(n.payload.get("note") or "")
         intent = await self.deps.understand(note, ctx.today())
         if intent.intent in ("rush", "promise") or n.payload.get("request") in ("rush", "promise"):
